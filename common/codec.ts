@@ -1,0 +1,39 @@
+/**
+ * The one msgpack codec every role uses, for RPC bodies and stored values alike, so a
+ * value means the same thing wherever it travels. Extension types carry what msgpack
+ * lacks; their numbers are part of the on-wire and on-disk format (never reuse one).
+ *
+ * | ext type | value  | payload                                   |
+ * |----------|--------|-------------------------------------------|
+ * | 0        | bigint | signed decimal ASCII (any size)           |
+ */
+import { Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
+
+export const extensionCodec = new ExtensionCodec();
+
+const EXT_BIGINT = 0;
+extensionCodec.register({
+  type: EXT_BIGINT,
+  encode: (value: unknown) =>
+    typeof value === 'bigint' ? Buffer.from(value.toString(10), 'latin1') : null,
+  decode: (data: Uint8Array) =>
+    BigInt(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1')),
+});
+
+// Reused instances: constructing an Encoder per message costs more than encoding it.
+const encoder = new Encoder({ extensionCodec, ignoreUndefined: true });
+const decoder = new Decoder({ extensionCodec });
+
+/** Encodes to a fresh byte array (safe to keep). */
+export function encodeValue(value: unknown): Uint8Array {
+  return encoder.encode(value);
+}
+
+export function decodeValue(data: Uint8Array): unknown {
+  return decoder.decode(data);
+}
+
+/** Binary fields decode as Uint8Array; this views one as a Buffer without copying. */
+export function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
