@@ -1,0 +1,13 @@
+/**
+ * Every change to meta state is one of these commands, applied in log order by
+ * MetaStateMachine. Commands carry every input they need (no clock, no randomness read
+ * while applying), so every replica that applies the same log reaches the same state.
+ */
+import type { TableSpec } from '../common/catalog/schema';
+
+export type MetaCommand =
+  | { readonly type: 'registerShard'; readonly address: string; readonly name: string; readonly shardId?: number }
+  | { readonly type: 'createTable'; readonly spec: TableSpec; readonly ifNotExists: boolean }
+  | { readonly type: 'dropTable'; readonly schema: string; readonly name: string; readonly ifExists: boolean }
+  /** Persist a TSO high-water mark (physical ms) the leader may hand out timestamps below. */
+  | { readonly type: 'tsoHighWater'; readonly physicalMs: number };

@@ -1,0 +1,186 @@
+/**
+ * The meta state machine: catalog, range map, shard registry, TSO high-water mark.
+ * Pure and deterministic (see commands.ts); persistence and replication live elsewhere.
+ */
+import { SqlError, SqlState } from '../common/errors';
+import { encodeValue, decodeValue, asBuffer } from '../common/codec';
+import type { ColumnDef, RangeDescriptor, ShardInfo, TableDef } from '../common/catalog/schema';
+import { compareEnd, tableEnd, tableStart } from '../common/catalog/keyspace';
+import type { MetaCommand } from './commands';
+
+interface State {
+  nextTableId: number;
+  nextRangeId: number;
+  nextShardId: number;
+  catalogVersion: number;
+  rangeVersion: number;
+  tsoHighWaterMs: number;
+  tables: TableDef[];
+  /** Sorted by startKey; tile the whole key space once any shard exists. */
+  ranges: RangeDescriptor[];
+  shards: ShardInfo[];
+}
+
+/** First user table id; lower ids are reserved for system tables. */
+const FIRST_TABLE_ID = 100;
+
+function emptyState(): State {
+  return {
+    nextTableId: FIRST_TABLE_ID,
+    nextRangeId: 1,
+    nextShardId: 1,
+    catalogVersion: 1,
+    rangeVersion: 1,
+    tsoHighWaterMs: 0,
+    tables: [],
+    ranges: [],
+    shards: [],
+  };
+}
+
+export class MetaStateMachine {
+  private state: State = emptyState();
+
+  apply(command: MetaCommand): unknown {
+    switch (command.type) {
+      case 'registerShard':
+        return this.registerShard(command.address, command.name, command.shardId);
+      case 'createTable':
+        return this.createTable(command);
+      case 'dropTable':
+        return this.dropTable(command.schema, command.name, command.ifExists);
+      case 'tsoHighWater':
+        this.state.tsoHighWaterMs = Math.max(this.state.tsoHighWaterMs, command.physicalMs);
+        return this.state.tsoHighWaterMs;
+    }
+  }
+
+  // --- reads -------------------------------------------------------------------------
+
+  get catalogVersion(): number {
+    return this.state.catalogVersion;
+  }
+  get rangeVersion(): number {
+    return this.state.rangeVersion;
+  }
+  get tsoHighWaterMs(): number {
+    return this.state.tsoHighWaterMs;
+  }
+  get tables(): readonly TableDef[] {
+    return this.state.tables;
+  }
+  get ranges(): readonly RangeDescriptor[] {
+    return this.state.ranges;
+  }
+  get shards(): readonly ShardInfo[] {
+    return this.state.shards;
+  }
+
+  // --- snapshots ---------------------------------------------------------------------
+
+  snapshot(): Buffer {
+    return Buffer.from(encodeValue(this.state));
+  }
+
+  restore(data: Uint8Array): void {
+    const s = decodeValue(data) as State;
+    s.ranges = s.ranges.map((r) => ({
+      ...r,
+      startKey: asBuffer(r.startKey as unknown as Uint8Array),
+      endKey: r.endKey === null ? null : asBuffer(r.endKey as unknown as Uint8Array),
+    }));
+    this.state = s;
+  }
+
+  // --- commands ----------------------------------------------------------------------
+
+  private registerShard(address: string, name: string, shardId?: number): ShardInfo {
+    const s = this.state;
+    const existing = s.shards.find((x) => (shardId !== undefined ? x.id === shardId : x.name === name));
+    if (existing) {
+      const updated = { ...existing, address };
+      s.shards = s.shards.map((x) => (x.id === existing.id ? updated : x));
+      return updated;
+    }
+    const shard: ShardInfo = { id: s.nextShardId++, address, name };
+    s.shards.push(shard);
+    if (s.ranges.length === 0) {
+      // The first shard takes the whole key space; CREATE TABLE carves ranges out of it.
+      s.ranges.push({ id: s.nextRangeId++, startKey: Buffer.alloc(0), endKey: null, shardId: shard.id, epoch: 1 });
+      s.rangeVersion++;
+    }
+    return shard;
+  }
+
+  private createTable(command: Extract<MetaCommand, { type: 'createTable' }>): TableDef | null {
+    const s = this.state;
+    const { spec } = command;
+    if (this.findTable(spec.schema, spec.name)) {
+      if (command.ifNotExists) return null;
+      throw new SqlError(SqlState.duplicateTable, `relation "${spec.name}" already exists`);
+    }
+    if (s.shards.length === 0) {
+      throw new SqlError(SqlState.objectNotInPrerequisiteState, 'no shard has registered with the cluster yet');
+    }
+    const columns: ColumnDef[] = spec.columns.map((c, i) => ({ ...c, id: i + 1 }));
+    const primaryKey = spec.primaryKey.map((name) => {
+      const col = columns.find((c) => c.name === name);
+      if (!col) throw new SqlError(SqlState.undefinedColumn, `column "${name}" named in key does not exist`);
+      return col.id;
+    });
+    const table: TableDef = { id: s.nextTableId++, schema: spec.schema, name: spec.name, columns, primaryKey, version: 1 };
+    s.tables.push(table);
+    s.catalogVersion++;
+    // Every table starts in its own range (DESIGN.md "Range map"), on the least loaded shard.
+    this.splitAt(tableStart(table.id));
+    this.splitAt(tableEnd(table.id));
+    const range = s.ranges.find((r) => r.startKey.equals(tableStart(table.id))) as RangeDescriptor;
+    this.reassign(range.id, this.leastLoadedShard());
+    s.rangeVersion++;
+    return table;
+  }
+
+  private dropTable(schema: string, name: string, ifExists: boolean): TableDef | null {
+    const s = this.state;
+    const table = this.findTable(schema, name);
+    if (!table) {
+      if (ifExists) return null;
+      throw new SqlError(SqlState.undefinedTable, `table "${name}" does not exist`);
+    }
+    s.tables = s.tables.filter((t) => t !== table);
+    s.catalogVersion++;
+    return table;
+  }
+
+  findTable(schema: string, name: string): TableDef | undefined {
+    return this.state.tables.find((t) => t.schema === schema && t.name === name);
+  }
+
+  /** Splits the range containing key so that a range starts exactly at key. */
+  private splitAt(key: Buffer): void {
+    const s = this.state;
+    const i = s.ranges.findIndex(
+      (r) => Buffer.compare(r.startKey, key) <= 0 && compareEnd(key, r.endKey) < 0,
+    );
+    if (i < 0) return;
+    const r = s.ranges[i];
+    if (r.startKey.equals(key)) return;
+    const left: RangeDescriptor = { ...r, endKey: key, epoch: r.epoch + 1 };
+    const right: RangeDescriptor = { id: s.nextRangeId++, startKey: key, endKey: r.endKey, shardId: r.shardId, epoch: 1 };
+    s.ranges.splice(i, 1, left, right);
+  }
+
+  private reassign(rangeId: number, shardId: number): void {
+    this.state.ranges = this.state.ranges.map((r) =>
+      r.id === rangeId && r.shardId !== shardId ? { ...r, shardId, epoch: r.epoch + 1 } : r,
+    );
+  }
+
+  private leastLoadedShard(): number {
+    const counts = new Map<number, number>(this.state.shards.map((x) => [x.id, 0]));
+    for (const r of this.state.ranges) counts.set(r.shardId, (counts.get(r.shardId) ?? 0) + 1);
+    let best = this.state.shards[0].id;
+    for (const [id, n] of counts) if (n < (counts.get(best) as number)) best = id;
+    return best;
+  }
+}

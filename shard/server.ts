@@ -1,0 +1,230 @@
+/**
+ * The shard node: a KvEngine, the ranges it owns, and the RPC methods the proxy calls.
+ *
+ * This first version serves raw key/value reads and writes per range; MVCC reads at a
+ * timestamp, locks and plan fragments come with the transaction and SQL work.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { RpcServer, RpcHandler } from '../common/rpc';
+import { parseAddress } from '../common/config';
+import type { Logger } from '../common/logger';
+import { MetaClient } from '../common/clients/metaClient';
+import { RpcError, RpcErrorCode } from '../common/errors';
+import { asBuffer } from '../common/codec';
+import type { RangeDescriptor } from '../common/catalog/schema';
+import { compareEnd } from '../common/catalog/keyspace';
+import type { KvEngine } from './storage/kvEngine';
+import { WriteBatch } from './storage/kvEngine';
+import { SqliteEngine } from './storage/sqliteEngine';
+import { RangeTable } from './rangeTable';
+import type { ShardConfig } from './config';
+
+export interface ShardNode {
+  readonly address: string;
+  readonly shardId: number;
+  close(): Promise<void>;
+}
+
+/** Most entries one scan call returns; the caller continues from the last key. */
+const MAX_SCAN_BATCH = 10_000;
+
+function bytes(value: unknown, what: string): Buffer {
+  if (!(value instanceof Uint8Array)) throw new RpcError(RpcErrorCode.badRequest, `${what} must be bytes`);
+  return asBuffer(value);
+}
+
+function num(value: unknown, what: string): number {
+  if (typeof value !== 'number') throw new RpcError(RpcErrorCode.badRequest, `${what} must be a number`);
+  return value;
+}
+
+/** A small FIFO lock: writes are applied one at a time so a check-then-write is atomic. */
+class WriteLock {
+  private tail: Promise<void> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+function openEngine(config: ShardConfig): KvEngine {
+  if (config.engine === 'lsm') {
+    throw new Error('the lsm engine is not available in this build; use --engine sqlite');
+  }
+  return SqliteEngine.open(path.join(config.dataDir, 'sqlite'));
+}
+
+interface Identity {
+  shardId?: number;
+}
+
+export async function startShardNode(config: ShardConfig, logger: Logger): Promise<ShardNode> {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const identityFile = path.join(config.dataDir, 'shard.json');
+  const identity: Identity = fs.existsSync(identityFile) ? (JSON.parse(fs.readFileSync(identityFile, 'utf8')) as Identity) : {};
+  const engine = openEngine(config);
+  logger.info({ engine: config.engine, dataDir: config.dataDir }, 'storage engine open');
+
+  let shardId = identity.shardId ?? 0;
+  const ranges = new RangeTable(() => shardId);
+  const meta = new MetaClient({ addresses: config.meta, secret: config.secret, name: config.nodeName, logger: logger.child({ component: 'meta-client' }) });
+  const writeLock = new WriteLock();
+
+  let lastRefresh = 0;
+  const refreshRanges = async (): Promise<void> => {
+    lastRefresh = Date.now();
+    const { version, ranges: all } = await meta.ranges();
+    ranges.update(version, all);
+  };
+
+  /** The range named by the request, refreshing from meta once if we do not know it. */
+  const rangeOf = async (body: { rangeId?: unknown; epoch?: unknown }): Promise<RangeDescriptor> => {
+    const rangeId = num(body.rangeId, 'rangeId');
+    const epoch = num(body.epoch, 'epoch');
+    let r = ranges.lookup(rangeId, epoch);
+    if (r === undefined && Date.now() - lastRefresh > 20) {
+      await refreshRanges();
+      r = ranges.lookup(rangeId, epoch);
+    }
+    if (r === undefined) throw ranges.stale(rangeId, epoch);
+    return r;
+  };
+
+  /** [start, end) clamped to the range. */
+  const bounds = (r: RangeDescriptor, start: unknown, end: unknown): { gte: Buffer; lt: Buffer | null } => {
+    let gte = r.startKey;
+    if (start instanceof Uint8Array && Buffer.compare(asBuffer(start), gte) > 0) gte = asBuffer(start);
+    let lt = r.endKey;
+    if (end instanceof Uint8Array && compareEnd(asBuffer(end), lt) < 0) lt = asBuffer(end);
+    return { gte, lt };
+  };
+
+  const handlers = new Map<string, RpcHandler>([
+    ['kv.get', async (body) => {
+      const b = body as { key?: unknown };
+      const r = await rangeOf(body as object);
+      const key = bytes(b.key, 'key');
+      ranges.checkKeys(r, [key]);
+      return engine.get(key) ?? null;
+    }],
+    ['kv.scan', async (body) => {
+      const b = body as { start?: unknown; end?: unknown; limit?: unknown };
+      const r = await rangeOf(body as object);
+      const { gte, lt } = bounds(r, b.start, b.end);
+      const limit = Math.min(typeof b.limit === 'number' && b.limit > 0 ? b.limit : MAX_SCAN_BATCH, MAX_SCAN_BATCH);
+      const it = engine.iterator(lt === null ? { gte } : { gte, lt });
+      const entries: Array<[Buffer, Buffer]> = [];
+      try {
+        for (let e = it.next(); e !== undefined; e = it.next()) {
+          if (entries.length === limit) return { entries, more: true };
+          entries.push(e);
+        }
+      } finally {
+        it.close();
+      }
+      return { entries, more: false };
+    }],
+    ['kv.count', async (body) => {
+      const b = body as { start?: unknown; end?: unknown };
+      const r = await rangeOf(body as object);
+      const { gte, lt } = bounds(r, b.start, b.end);
+      const it = engine.iterator(lt === null ? { gte } : { gte, lt });
+      let n = 0;
+      try {
+        while (it.next() !== undefined) n++;
+      } finally {
+        it.close();
+      }
+      return n;
+    }],
+    ['kv.write', async (body) => {
+      const b = body as { puts?: unknown; dels?: unknown; mustNotExist?: unknown };
+      const r = await rangeOf(body as object);
+      const puts = Array.isArray(b.puts) ? b.puts.map((p: unknown) => {
+        if (!Array.isArray(p)) throw new RpcError(RpcErrorCode.badRequest, 'puts must be [key, value] pairs');
+        return [bytes(p[0], 'key'), bytes(p[1], 'value')] as const;
+      }) : [];
+      const dels = Array.isArray(b.dels) ? b.dels.map((k: unknown) => bytes(k, 'key')) : [];
+      ranges.checkKeys(r, [...puts.map((p) => p[0]), ...dels]);
+      return writeLock.run(async () => {
+        if (b.mustNotExist === true) {
+          const seen = new Set<string>();
+          for (let i = 0; i < puts.length; i++) {
+            const hex = puts[i][0].toString('hex');
+            if (seen.has(hex) || engine.get(puts[i][0]) !== undefined) return { conflict: i };
+            seen.add(hex);
+          }
+        }
+        const batch = new WriteBatch();
+        for (const [k, v] of puts) batch.put(k, v);
+        for (const k of dels) batch.del(k);
+        await engine.write(batch, { sync: true });
+        return { written: batch.length };
+      });
+    }],
+    ['shard.status', () => ({ shardId, ranges: ranges.ranges.length, rangeVersion: ranges.knownVersion })],
+  ]);
+
+  const { host, port } = parseAddress(config.listen);
+  const server = await RpcServer.listen({ host, port, secret: config.secret, handlers, logger: logger.child({ component: 'rpc' }) });
+  const address = config.advertise !== '' ? config.advertise : `${host}:${server.port}`;
+
+  // Register (or re-register under our stored id), retrying while meta comes up.
+  const registerDeadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const info = await meta.registerShard(address, config.nodeName, identity.shardId);
+      shardId = info.id;
+      break;
+    } catch (err) {
+      if (Date.now() > registerDeadline) {
+        await server.close();
+        await engine.close();
+        meta.close();
+        throw new Error(`could not register with meta at ${config.meta.join(',')}: ${(err as Error).message}`);
+      }
+      logger.warn({ err: (err as Error).message }, 'meta not reachable yet; retrying registration');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  if (identity.shardId !== shardId) {
+    fs.writeFileSync(identityFile, JSON.stringify({ shardId }) + '\n');
+  }
+  await refreshRanges();
+  logger.info({ shardId, address, ranges: ranges.ranges.length }, 'shard serving');
+
+  let heartbeatFailing = false;
+  const heartbeat = setInterval(() => {
+    meta.heartbeat(shardId).then(
+      async (reply) => {
+        if (heartbeatFailing) logger.info('heartbeats to meta restored');
+        heartbeatFailing = false;
+        if (reply.rangeVersion > ranges.knownVersion) await refreshRanges();
+      },
+      (err: unknown) => {
+        if (!heartbeatFailing) logger.warn({ err: (err as Error).message }, 'heartbeat to meta failed');
+        heartbeatFailing = true;
+      },
+    ).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'range refresh failed'));
+  }, config.heartbeatMs);
+
+  return {
+    address,
+    get shardId() {
+      return shardId;
+    },
+    async close() {
+      clearInterval(heartbeat);
+      await server.close();
+      meta.close();
+      await writeLock.run(async () => undefined);
+      await engine.close();
+      logger.info('shard stopped');
+    },
+  };
+}
