@@ -1,0 +1,13 @@
+/**
+ * pgwire: the server side of PostgreSQL's v3 wire protocol. See PROTOCOL.md.
+ */
+export { startPgServer, type PgServer } from './server';
+export {
+  defaultHbaRules,
+  defaultLimits,
+  type AuthMethod,
+  type HbaRule,
+  type PgLimits,
+  type PgServerOptions,
+  type TlsConfig,
+} from './config';
