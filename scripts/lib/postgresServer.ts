@@ -214,7 +214,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
         if (started) await stopServer(pgCtl, dataDir, false);
         started = false;
         if (opts.port !== undefined || !/could not bind|Address already in use/i.test(log)) {
-          throw new Error(`${(err as Error).message}\nserver.log:\n${log}`);
+          throw new Error(`${(err as Error).message}\nserver.log:\n${log}`, { cause: err });
         }
         continue;
       }
