@@ -58,7 +58,7 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
       if (wasDown) logger.info({ shardId: id }, 'shard is live');
       return { rangeVersion: machine.rangeVersion, catalogVersion: machine.catalogVersion };
     }],
-    ['meta.ranges', () => ({ version: machine.rangeVersion, ranges: machine.ranges })],
+    ['meta.ranges', () => ({ version: machine.rangeVersion, ranges: machine.ranges, shards: machine.shards })],
     ['meta.catalog', () => ({ version: machine.catalogVersion, tables: machine.tables })],
     ['meta.createTable', (body) => {
       const b = body as { spec?: TableSpec; ifNotExists?: boolean };

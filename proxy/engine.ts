@@ -95,12 +95,16 @@ export interface SessionEvents {
  * SQLSTATE; pgwire turns them into ErrorResponse.
  */
 export interface EngineSession {
+  /*
+   * prepare/prepareMany/bind may answer synchronously (a cached plan: the hot path pays no
+   * Promise) or asynchronously (a catalog miss that asks meta); pgwire awaits either.
+   */
   /** Splits and prepares every statement of a simple Query string. */
-  prepareMany(sql: string): PreparedStatement[];
+  prepareMany(sql: string): PreparedStatement[] | Promise<PreparedStatement[]>;
   /** One statement for Parse (42601 if the text holds several). */
-  prepare(sql: string, paramTypeOids: readonly number[]): PreparedStatement;
+  prepare(sql: string, paramTypeOids: readonly number[]): PreparedStatement | Promise<PreparedStatement>;
   /** Bind: params already decoded from the wire by their paramTypes. */
-  bind(statement: PreparedStatement, params: readonly Datum[]): Portal;
+  bind(statement: PreparedStatement, params: readonly Datum[]): Portal | Promise<Portal>;
   /**
    * End of an implicit-transaction unit: Sync in the extended protocol, the end of a
    * simple Query string. Commits the implicit transaction if it succeeded, rolls back

@@ -106,10 +106,11 @@ export class MetaClient {
     return this.call('meta.heartbeat', { shardId }, 2000);
   }
 
-  async ranges(): Promise<{ version: number; ranges: RangeDescriptor[] }> {
-    const r = await this.call<{ version: number; ranges: RangeDescriptor[] }>('meta.ranges');
+  async ranges(): Promise<{ version: number; ranges: RangeDescriptor[]; shards: ShardInfo[] }> {
+    const r = await this.call<{ version: number; ranges: RangeDescriptor[]; shards: ShardInfo[] }>('meta.ranges');
     return {
       version: r.version,
+      shards: r.shards,
       ranges: r.ranges.map((x) => ({
         ...x,
         startKey: asBuffer(x.startKey),

@@ -465,12 +465,12 @@ export class Connection {
     this.closeUnnamedPortal();
     this.startStatementTimer();
     try {
-      const statements = session.prepareMany(sql);
+      const statements = await session.prepareMany(sql);
       if (statements.length === 0) {
         this.w.empty(BackendType.emptyQuery);
       }
       for (const stmt of statements) {
-        const portal = session.bind(stmt, noParams);
+        const portal = await session.bind(stmt, noParams);
         const ok = await this.runPortal(portal, noFormats, 0, true, true);
         if (!ok) break;
       }
@@ -484,16 +484,21 @@ export class Connection {
 
   // --- extended query ------------------------------------------------------------------------
 
-  private onParse(body: Buffer): void {
+  private onParse(body: Buffer): Promise<void> | void {
     const msg = readParse(body);
     const session = this.requireSession();
     if (msg.name !== '' && this.statements.has(msg.name)) {
       throw new SqlError(SqlState.duplicatePreparedStatement, `prepared statement "${msg.name}" already exists`);
     }
+    const finish = (stmt: PreparedStatement): void => {
+      if (msg.name === '') this.unnamedStatement = stmt;
+      else this.statements.set(msg.name, stmt);
+      this.w.empty(BackendType.parseComplete);
+    };
     const stmt = session.prepare(msg.sql, msg.paramTypes);
-    if (msg.name === '') this.unnamedStatement = stmt;
-    else this.statements.set(msg.name, stmt);
-    this.w.empty(BackendType.parseComplete);
+    // A cached plan answers synchronously; only a catalog miss costs a Promise.
+    if (stmt instanceof Promise) return stmt.then(finish, (err: unknown) => this.extendedError(err));
+    finish(stmt);
   }
 
   private statement(name: string): PreparedStatement {
@@ -504,7 +509,7 @@ export class Connection {
     return stmt;
   }
 
-  private onBind(body: Buffer): void {
+  private onBind(body: Buffer): Promise<void> | void {
     const msg = readBind(body);
     const session = this.requireSession();
     const stmt = this.statement(msg.statement);
@@ -527,11 +532,15 @@ export class Connection {
     }
     const values = this.decodeParams(msg.params, msg.paramFormats, types);
     if (msg.portal === '') this.closeUnnamedPortal();
+    const finish = (portal: Portal): void => {
+      const open: OpenPortal = { portal, formats: msg.resultFormats };
+      if (msg.portal === '') this.unnamedPortal = open;
+      else this.portals.set(msg.portal, open);
+      this.w.empty(BackendType.bindComplete);
+    };
     const portal = session.bind(stmt, values);
-    const open: OpenPortal = { portal, formats: msg.resultFormats };
-    if (msg.portal === '') this.unnamedPortal = open;
-    else this.portals.set(msg.portal, open);
-    this.w.empty(BackendType.bindComplete);
+    if (portal instanceof Promise) return portal.then(finish, (err: unknown) => this.extendedError(err));
+    finish(portal);
   }
 
   private decodeParams(raw: readonly (Buffer | null)[], formats: readonly number[], types: readonly number[]): Datum[] {

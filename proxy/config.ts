@@ -1,0 +1,26 @@
+import { ConfigSpec, parsers } from '../common/config';
+
+export interface ProxyConfigRaw {
+  readonly nodeName: string;
+  /** host:port for PostgreSQL clients. */
+  readonly listen: string;
+  readonly meta: readonly string[];
+  readonly secret: string;
+  readonly secretFile: string;
+  readonly tlsCert: string;
+  readonly tlsKey: string;
+  readonly maxConnections: number;
+}
+
+export type ProxyConfig = Omit<ProxyConfigRaw, 'secretFile'>;
+
+export const proxyConfigSpec: ConfigSpec<ProxyConfigRaw> = {
+  nodeName: { flag: 'node-name', env: 'SHARDDB_NODE_NAME', description: 'name of this proxy', parse: parsers.nonEmpty, default: 'proxy1' },
+  listen: { flag: 'listen', env: 'SHARDDB_LISTEN', description: 'host:port for PostgreSQL clients', parse: parsers.address, default: '127.0.0.1:5433' },
+  meta: { flag: 'meta', env: 'SHARDDB_META', description: 'comma-separated host:port of the meta nodes', parse: parsers.addressList, default: ['127.0.0.1:7001'] },
+  secret: { flag: 'secret', env: 'SHARDDB_CLUSTER_SECRET', description: 'cluster secret', parse: parsers.string, default: '', secret: true },
+  secretFile: { flag: 'secret-file', env: 'SHARDDB_CLUSTER_SECRET_FILE', description: 'file holding the cluster secret', parse: parsers.string, default: '' },
+  tlsCert: { flag: 'tls-cert', env: 'SHARDDB_TLS_CERT', description: 'PEM certificate file: enables TLS for clients', parse: parsers.string, default: '' },
+  tlsKey: { flag: 'tls-key', env: 'SHARDDB_TLS_KEY', description: 'PEM private key file for --tls-cert', parse: parsers.string, default: '' },
+  maxConnections: { flag: 'max-connections', env: 'SHARDDB_MAX_CONNECTIONS', description: 'client sessions beyond this get 53300', parse: parsers.int(1, 100_000), default: 1000 },
+};
