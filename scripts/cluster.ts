@@ -1,0 +1,157 @@
+/**
+ * `npm start`: a local cluster on loopback — meta node(s), shards and a proxy as child
+ * processes, data under --data-dir (default ./data), logs under <data-dir>/logs/.
+ *
+ * Children keep an IPC channel to this launcher and shut down cleanly when it closes, so
+ * nothing outlives the launcher even when npm does not forward SIGTERM (DESIGN.md). The
+ * launcher itself stops every child on SIGINT/SIGTERM and waits for each to exit.
+ * Starting again on the same data dir recovers every node's data.
+ */
+import { fork, ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig, parsers } from '../common/config';
+import { ensureSecretFile } from '../common/secret';
+
+interface LauncherOptions {
+  dataDir: string;
+  port: number;
+  host: string;
+  shards: number;
+  metas: number;
+  engine: string;
+}
+
+const options: LauncherOptions = (() => {
+  try {
+    return loadConfig<LauncherOptions>({
+      dataDir: { flag: 'data-dir', description: 'where every node keeps its data', parse: parsers.nonEmpty, default: './data' },
+      port: { flag: 'port', description: 'proxy port for PostgreSQL clients (0: any free port)', parse: parsers.int(0, 65535), default: 5433 },
+      host: { flag: 'host', description: 'loopback address to listen on', parse: parsers.nonEmpty, default: '127.0.0.1' },
+      shards: { flag: 'shards', description: 'number of shard nodes', parse: parsers.int(1, 64), default: 3 },
+      metas: { flag: 'metas', description: 'number of meta nodes', parse: parsers.int(1, 7), default: 1 },
+      engine: { flag: 'engine', description: 'shard storage engine (sqlite | lsm)', parse: parsers.nonEmpty, default: 'sqlite' },
+    });
+  } catch (err) {
+    console.error((err as ConfigError).message);
+    console.error('usage: npm start -- [--data-dir DIR] [--port N] [--shards N] [--metas N] [--engine sqlite|lsm]');
+    process.exit(2);
+  }
+})();
+
+if (options.metas !== 1) {
+  console.error('only one meta node is supported until the Raft-based meta cluster lands (--metas 1)');
+  process.exit(2);
+}
+
+const dataDir = path.resolve(options.dataDir);
+const logDir = path.join(dataDir, 'logs');
+fs.mkdirSync(logDir, { recursive: true });
+const secretFile = path.join(dataDir, 'cluster.secret');
+ensureSecretFile(secretFile);
+const dist = path.resolve(__dirname, '..');
+
+interface Child {
+  readonly name: string;
+  readonly role: string;
+  readonly proc: ChildProcess;
+  address: string;
+  exited: boolean;
+}
+const children: Child[] = [];
+let stopping = false;
+
+function writeState(): void {
+  const state = {
+    launcherPid: process.pid,
+    nodes: children.map((c) => ({ name: c.name, role: c.role, pid: c.proc.pid, address: c.address, running: !c.exited })),
+  };
+  fs.writeFileSync(path.join(dataDir, 'cluster.json'), JSON.stringify(state, null, 2) + '\n');
+}
+
+function startChild(role: 'meta' | 'shard' | 'proxy', name: string, args: string[]): Promise<Child> {
+  const logFile = path.join(logDir, `${name}.log`);
+  const log = fs.openSync(logFile, 'a');
+  const proc = fork(path.join(dist, role, 'main.js'), [...args, '--node-name', name, '--secret-file', secretFile], {
+    stdio: ['ignore', log, log, 'ipc'],
+    env: { ...process.env },
+  });
+  fs.closeSync(log);
+  const child: Child = { name, role, proc, address: '', exited: false };
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not become ready within 60 s (see ${logFile})`)), 60_000);
+    proc.on('message', (m: { ready?: boolean; address?: string }) => {
+      if (m.ready) {
+        clearTimeout(timer);
+        child.address = m.address ?? '';
+        writeState();
+        resolve(child);
+      }
+    });
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      child.exited = true;
+      writeState();
+      if (!stopping) {
+        console.error(`${name} exited unexpectedly (${signal ?? `code ${code}`}); see ${logFile}`);
+        reject(new Error(`${name} exited during start`));
+      }
+    });
+  });
+}
+
+async function stopAll(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log('stopping the cluster…');
+  // Proxy first (no new client work), then shards, then meta.
+  for (const role of ['proxy', 'shard', 'meta']) {
+    await Promise.all(
+      children
+        .filter((c) => c.role === role && !c.exited)
+        .map(
+          (c) =>
+            new Promise<void>((resolve) => {
+              const kill = setTimeout(() => {
+                console.error(`${c.name} did not stop within 15 s; killing it`);
+                c.proc.kill('SIGKILL');
+              }, 15_000);
+              c.proc.once('exit', () => {
+                clearTimeout(kill);
+                resolve();
+              });
+              c.proc.kill('SIGTERM');
+            }),
+        ),
+    );
+  }
+  writeState();
+  console.log('cluster stopped');
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void stopAll().then(() => process.exit(0)));
+  process.on('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+  const meta = await startChild('meta', 'meta1', ['--listen', `${options.host}:0`, '--data-dir', path.join(dataDir, 'meta1')]);
+  await Promise.all(
+    Array.from({ length: options.shards }, (_, i) =>
+      startChild('shard', `shard${i + 1}`, [
+        '--listen', `${options.host}:0`, '--data-dir', path.join(dataDir, `shard${i + 1}`), '--meta', meta.address, '--engine', options.engine,
+      ]),
+    ),
+  );
+  const proxy = await startChild('proxy', 'proxy1', ['--listen', `${options.host}:${options.port}`, '--meta', meta.address]);
+  const port = proxy.address.slice(proxy.address.lastIndexOf(':') + 1);
+  console.log(`ShardDB is running: 1 meta, ${options.shards} shards, 1 proxy (data in ${dataDir}, logs in ${logDir})`);
+  console.log(`connect with: psql -h ${options.host} -p ${port} -U postgres`);
+  console.log('press Ctrl-C to stop');
+  // A machine-readable line for tests and scripts.
+  console.log(`SHARDDB READY proxy=${proxy.address}`);
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`cluster failed to start: ${(err as Error).message}`);
+  await stopAll();
+  process.exit(1);
+});
