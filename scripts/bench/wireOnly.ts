@@ -27,39 +27,73 @@ interface Result {
   readonly p999: number;
 }
 
-function pgbench(port: number, user: string, db: string, dir: string, label: string): Promise<Result> {
+function pgbench(
+  port: number,
+  user: string,
+  db: string,
+  dir: string,
+  label: string,
+): Promise<Result> {
   const file = join(dir, 'script.sql');
   writeFileSync(file, script);
   const prefix = join(dir, `log_${label}`);
   const args = [
-    '-n', '-M', 'prepared', '-c', String(clients), '-j', '2', '-T', String(seconds),
-    '-f', file, '-h', '127.0.0.1', '-p', String(port), '-U', user,
-    '-l', '--sampling-rate', '0.05', '--log-prefix', prefix, db,
+    '-n',
+    '-M',
+    'prepared',
+    '-c',
+    String(clients),
+    '-j',
+    '2',
+    '-T',
+    String(seconds),
+    '-f',
+    file,
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-U',
+    user,
+    '-l',
+    '--sampling-rate',
+    '0.05',
+    '--log-prefix',
+    prefix,
+    db,
   ];
   return new Promise((resolve, reject) => {
-    execFile('pgbench', args, { timeout: (seconds + 60) * 1000, cwd: dir, env: { ...process.env, PGSSLMODE: 'disable' } }, (err, stdout, stderr) => {
-      if (err) {
-        reject(new Error(`pgbench failed: ${err.message}\n${stderr}\n${stdout}`));
-        return;
-      }
-      const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout) ?? /tps = ([\d.]+)/.exec(stdout);
-      if (m === null) {
-        reject(new Error(`no tps in pgbench output:\n${stdout}`));
-        return;
-      }
-      // Per-transaction log lines: client_id transaction_no time_us script_no time_epoch time_us
-      const lat: number[] = [];
-      for (const f of readdirSync(dir)) {
-        if (!f.startsWith(`log_${label}`)) continue;
-        for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
-          const parts = line.split(' ');
-          if (parts.length >= 3) lat.push(Number(parts[2]));
+    execFile(
+      'pgbench',
+      args,
+      { timeout: (seconds + 60) * 1000, cwd: dir, env: { ...process.env, PGSSLMODE: 'disable' } },
+      (err, stdout, stderr) => {
+        if (err) {
+          reject(new Error(`pgbench failed: ${err.message}\n${stderr}\n${stdout}`));
+          return;
         }
-      }
-      lat.sort((a, b) => a - b);
-      const pct = (p: number): number => (lat.length === 0 ? NaN : lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]);
-      resolve({ tps: Number(m[1]), p50: pct(0.5), p99: pct(0.99), p999: pct(0.999) });
-    });
+        const m =
+          /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout) ??
+          /tps = ([\d.]+)/.exec(stdout);
+        if (m === null) {
+          reject(new Error(`no tps in pgbench output:\n${stdout}`));
+          return;
+        }
+        // Per-transaction log lines: client_id transaction_no time_us script_no time_epoch time_us
+        const lat: number[] = [];
+        for (const f of readdirSync(dir)) {
+          if (!f.startsWith(`log_${label}`)) continue;
+          for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
+            const parts = line.split(' ');
+            if (parts.length >= 3) lat.push(Number(parts[2]));
+          }
+        }
+        lat.sort((a, b) => a - b);
+        const pct = (p: number): number =>
+          lat.length === 0 ? NaN : lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+        resolve({ tps: Number(m[1]), p50: pct(0.5), p99: pct(0.99), p999: pct(0.999) });
+      },
+    );
   });
 }
 
@@ -69,13 +103,22 @@ function fmt(r: Result): string {
 
 /** Sums rounds: tps weighted by duration, latency percentiles averaged. */
 function combine(rs: readonly Result[]): Result {
-  const avg = (f: (r: Result) => number): number => Math.round(rs.reduce((a, r) => a + f(r), 0) / rs.length);
-  return { tps: rs.reduce((a, r) => a + r.tps, 0) / rs.length, p50: avg((r) => r.p50), p99: avg((r) => r.p99), p999: avg((r) => r.p999) };
+  const avg = (f: (r: Result) => number): number =>
+    Math.round(rs.reduce((a, r) => a + f(r), 0) / rs.length);
+  return {
+    tps: rs.reduce((a, r) => a + r.tps, 0) / rs.length,
+    p50: avg((r) => r.p50),
+    p99: avg((r) => r.p99),
+    p999: avg((r) => r.p999),
+  };
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-wire-'));
-  const server = await startPgServer({ engine: new MemoryEngine(), limits: { maxConnections: 200 } });
+  const server = await startPgServer({
+    engine: new MemoryEngine(),
+    limits: { maxConnections: 200 },
+  });
   let pgServer: PostgresServer | undefined;
   try {
     const skipPostgres = process.env.BENCH_SKIP_POSTGRES === '1';
@@ -87,14 +130,17 @@ async function main(): Promise<void> {
     const theirs: Result[] = [];
     for (let i = 0; i < rounds; i++) {
       ours.push(await pgbench(server.port, 'bench', 'bench', dir, `sharddb${i}_`));
-      if (pgServer !== undefined) theirs.push(await pgbench(pgServer.port, 'postgres', 'postgres', dir, `postgres${i}_`));
+      if (pgServer !== undefined)
+        theirs.push(await pgbench(pgServer.port, 'postgres', 'postgres', dir, `postgres${i}_`));
     }
     const o = combine(ours);
     console.log(`sharddb  ${fmt(o)}  rounds: ${ours.map((r) => r.tps.toFixed(0)).join(' ')}`);
     if (pgServer === undefined) return;
     const t = combine(theirs);
     console.log(`postgres ${fmt(t)}  rounds: ${theirs.map((r) => r.tps.toFixed(0)).join(' ')}`);
-    console.log(`bench wire_only sharddb=${o.tps.toFixed(0)} postgres=${t.tps.toFixed(0)} ratio=${(o.tps / t.tps).toFixed(2)}`);
+    console.log(
+      `bench wire_only sharddb=${o.tps.toFixed(0)} postgres=${t.tps.toFixed(0)} ratio=${(o.tps / t.tps).toFixed(2)}`,
+    );
   } finally {
     await server.close().catch(() => undefined);
     await pgServer?.stop();

@@ -67,7 +67,16 @@ function mutate(msg: Buffer, rnd: () => number, rate = 0.55): Buffer {
   }
   if (r < 0.7) return b.subarray(0, Math.floor(rnd() * b.length));
   if (r < 0.8) {
-    const choices = [0, 3, 4, b.length - 2, b.length + 10, 0x7fffffff, -1, Math.floor(rnd() * 100000)];
+    const choices = [
+      0,
+      3,
+      4,
+      b.length - 2,
+      b.length + 10,
+      0x7fffffff,
+      -1,
+      Math.floor(rnd() * 100000),
+    ];
     b.writeInt32BE(choices[Math.floor(rnd() * choices.length)] | 0, 1);
     return b;
   }
@@ -92,7 +101,8 @@ function startupBytes(rnd: () => number): Buffer {
   const r = rnd();
   if (r < 0.85) return valid;
   if (r < 0.9) return Buffer.concat([serialize.requestSsl(), valid]);
-  if (r < 0.93) return serialize.cancel(Math.floor(rnd() * 0x7fffffff), Math.floor(rnd() * 0x7fffffff));
+  if (r < 0.93)
+    return serialize.cancel(Math.floor(rnd() * 0x7fffffff), Math.floor(rnd() * 0x7fffffff));
   return mutate(valid, rnd);
 }
 
@@ -171,7 +181,9 @@ describe('pgwire fuzz', function () {
       };
       await Promise.all(Array.from({ length: parallel }, () => worker()));
     } catch (err) {
-      throw new Error(`fuzz failed with FUZZ_SEED=${seed}: ${(err as Error).message}`);
+      throw new Error(`fuzz failed with FUZZ_SEED=${seed}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     expect(sent).to.equal(total);
     // The messages were really processed, not just dropped by early closes.
@@ -182,7 +194,8 @@ describe('pgwire fuzz', function () {
     await c.end();
     // Every fuzz connection is gone (none leaked in a stuck state).
     const deadline = Date.now() + 5000;
-    while (fx.server.connectionCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (fx.server.connectionCount > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
     expect(fx.server.connectionCount, `FUZZ_SEED=${seed}`).to.equal(0);
     expect(Date.now() - started).to.be.lessThan(60_000);
   });
