@@ -214,7 +214,10 @@ export class BackendWriter {
       b.writeInt32BE(c.typeOid | 0, o + 6);
       b.writeInt16BE(c.typeSize, o + 10);
       b.writeInt32BE(c.typeModifier, o + 12);
-      b.writeInt16BE(formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i], o + 16);
+      b.writeInt16BE(
+        formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i],
+        o + 16,
+      );
       o += 18;
       this.off = o;
     }

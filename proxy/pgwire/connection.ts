@@ -11,7 +11,14 @@
  */
 import { SqlError, SqlState, toSqlError } from '../../common/errors';
 import type { Datum } from '../../common/types/datum';
-import { defaultFormatSettings, type FormatSettings, formatBinary, formatText, parseBinary, parseText } from '../../common/types/io';
+import {
+  defaultFormatSettings,
+  type FormatSettings,
+  formatBinary,
+  formatText,
+  parseBinary,
+  parseText,
+} from '../../common/types/io';
 import type {
   ColumnDescription,
   CopyInPortal,
@@ -286,7 +293,10 @@ export class Connection {
           // data for a COPY that failed.
           return;
         case FrontendType.FunctionCall:
-          throw new SqlError(SqlState.featureNotSupported, 'fastpath function calls are not supported');
+          throw new SqlError(
+            SqlState.featureNotSupported,
+            'fastpath function calls are not supported',
+          );
         default:
           throw new ProtocolError(`invalid frontend message type ${type}`);
       }
@@ -307,7 +317,8 @@ export class Connection {
     if (e.code === SqlState.queryCanceled && this.statementTimedOut) {
       return new SqlError(SqlState.queryCanceled, 'canceling statement due to statement timeout');
     }
-    if (!(err instanceof SqlError)) this.host.log('warn', 'internal error reached the client', { err: String(err) });
+    if (!(err instanceof SqlError))
+      this.host.log('warn', 'internal error reached the client', { err: String(err) });
     return e;
   }
 
@@ -317,13 +328,15 @@ export class Connection {
     const req = readStartup(body);
     switch (req.kind) {
       case 'ssl':
-        if (this.tlsActive) throw new ProtocolError('SSLRequest received over an encrypted connection');
+        if (this.tlsActive)
+          throw new ProtocolError('SSLRequest received over an encrypted connection');
         if (!this.host.tlsAvailable) {
           this.w.rawByte(0x4e); // 'N'
           return;
         }
         // CVE-2021-23214: bytes sent before the TLS handshake must not be trusted.
-        if (this.reader.pending > 0) throw new ProtocolError('received unencrypted data after SSL request');
+        if (this.reader.pending > 0)
+          throw new ProtocolError('received unencrypted data after SSL request');
         this.w.rawByte(0x53); // 'S'
         this.flush();
         this.tlsActive = true;
@@ -344,7 +357,11 @@ export class Connection {
     }
   }
 
-  private onStartupMessage(major: number, minor: number, params: Map<string, string>): Promise<void> | void {
+  private onStartupMessage(
+    major: number,
+    minor: number,
+    params: Map<string, string>,
+  ): Promise<void> | void {
     if (major !== 3) {
       throw new SqlError(
         SqlState.featureNotSupported,
@@ -358,16 +375,22 @@ export class Connection {
     for (const k of unrecognized) params.delete(k);
     const user = params.get('user');
     if (user === undefined || user === '') {
-      throw new SqlError(SqlState.invalidAuthorizationSpecification, 'no PostgreSQL user name specified in startup packet', {
-        severity: 'FATAL',
-      });
+      throw new SqlError(
+        SqlState.invalidAuthorizationSpecification,
+        'no PostgreSQL user name specified in startup packet',
+        {
+          severity: 'FATAL',
+        },
+      );
     }
     this.startupUser = user;
     this.startupDatabase = params.get('database') || user;
     this.startupParams = params;
     if (minor > 0 || unrecognized.length > 0) this.w.negotiateProtocolVersion(0, unrecognized);
     if (!this.host.admit(this)) {
-      throw new SqlError(SqlState.tooManyConnections, 'sorry, too many clients already', { severity: 'FATAL' });
+      throw new SqlError(SqlState.tooManyConnections, 'sorry, too many clients already', {
+        severity: 'FATAL',
+      });
     }
     this.admitted = true;
     const exchange = this.host.authenticate({
@@ -488,7 +511,10 @@ export class Connection {
     const msg = readParse(body);
     const session = this.requireSession();
     if (msg.name !== '' && this.statements.has(msg.name)) {
-      throw new SqlError(SqlState.duplicatePreparedStatement, `prepared statement "${msg.name}" already exists`);
+      throw new SqlError(
+        SqlState.duplicatePreparedStatement,
+        `prepared statement "${msg.name}" already exists`,
+      );
     }
     const finish = (stmt: PreparedStatement): void => {
       if (msg.name === '') this.unnamedStatement = stmt;
@@ -504,7 +530,10 @@ export class Connection {
   private statement(name: string): PreparedStatement {
     const stmt = name === '' ? this.unnamedStatement : this.statements.get(name);
     if (stmt === undefined) {
-      throw new SqlError(SqlState.invalidSqlStatementName, `prepared statement "${name}" does not exist`);
+      throw new SqlError(
+        SqlState.invalidSqlStatementName,
+        `prepared statement "${name}" does not exist`,
+      );
     }
     return stmt;
   }
@@ -543,7 +572,11 @@ export class Connection {
     finish(portal);
   }
 
-  private decodeParams(raw: readonly (Buffer | null)[], formats: readonly number[], types: readonly number[]): Datum[] {
+  private decodeParams(
+    raw: readonly (Buffer | null)[],
+    formats: readonly number[],
+    types: readonly number[],
+  ): Datum[] {
     const n = raw.length;
     const out = new Array<Datum>(n);
     if (n === 0) return out;
@@ -555,14 +588,16 @@ export class Connection {
         continue;
       }
       const fmt = formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i];
-      out[i] = fmt === 0 ? parseText(types[i], b.toString('utf8'), settings) : parseBinary(types[i], b);
+      out[i] =
+        fmt === 0 ? parseText(types[i], b.toString('utf8'), settings) : parseBinary(types[i], b);
     }
     return out;
   }
 
   private portal(name: string): OpenPortal {
     const p = name === '' ? this.unnamedPortal : this.portals.get(name);
-    if (p === undefined) throw new SqlError(SqlState.invalidCursorName, `portal "${name}" does not exist`);
+    if (p === undefined)
+      throw new SqlError(SqlState.invalidCursorName, `portal "${name}" does not exist`);
     return p;
   }
 
@@ -688,7 +723,12 @@ export class Connection {
     }
   }
 
-  private dataRow(row: readonly Datum[], cols: readonly ColumnDescription[], formats: readonly number[], settings: FormatSettings): void {
+  private dataRow(
+    row: readonly Datum[],
+    cols: readonly ColumnDescription[],
+    formats: readonly number[],
+    settings: FormatSettings,
+  ): void {
     const w = this.w;
     const n = cols.length;
     const at = w.begin(0x44, 2);
@@ -713,7 +753,8 @@ export class Connection {
     this.w.copyResponse(BackendType.copyInResponse, portal.format, formats);
     this.flush();
     // psql ends text-format data with a "\." line (protocol.html COPY: still honoured).
-    const filter: CopyEndFilter | undefined = portal.format === 0 ? copyEndMarkerFilter() : undefined;
+    const filter: CopyEndFilter | undefined =
+      portal.format === 0 ? copyEndMarkerFilter() : undefined;
     let failed: SqlError | undefined;
     for (;;) {
       const f = await this.nextFrame();
@@ -756,7 +797,9 @@ export class Connection {
         continue;
       } else {
         await this.failCopy(portal, 'protocol violation');
-        throw new ProtocolError(`unexpected message type 0x${type.toString(16)} during COPY from stdin`);
+        throw new ProtocolError(
+          `unexpected message type 0x${type.toString(16)} during COPY from stdin`,
+        );
       }
     }
     if (failed === undefined) return true;
@@ -843,7 +886,9 @@ export class Connection {
       this.idleTimer = undefined;
       if (this.phase !== 'ready' || this.busy) return;
       this.fatal(
-        new SqlError('25P03', 'terminating connection due to idle-in-transaction timeout', { severity: 'FATAL' }),
+        new SqlError('25P03', 'terminating connection due to idle-in-transaction timeout', {
+          severity: 'FATAL',
+        }),
       );
     });
   }
@@ -882,8 +927,10 @@ export class Connection {
   private fatal(err: unknown): void {
     if (this.phase === 'closed') return;
     const e = toSqlError(err);
-    if (!(err instanceof SqlError)) this.host.log('warn', 'connection failed', { err: String(err) });
-    const fatal = e.severity === 'ERROR' ? new SqlError(e.code, e.message, { severity: 'FATAL' }) : e;
+    if (!(err instanceof SqlError))
+      this.host.log('warn', 'connection failed', { err: String(err) });
+    const fatal =
+      e.severity === 'ERROR' ? new SqlError(e.code, e.message, { severity: 'FATAL' }) : e;
     this.w.errorResponse(fatal);
     this.flush();
     this.shutdown();
@@ -920,7 +967,9 @@ export class Connection {
     const s = this.session;
     this.session = undefined;
     if (s !== undefined) {
-      s.close().catch((err: unknown) => this.host.log('warn', 'session close failed', { err: String(err) }));
+      s.close().catch((err: unknown) =>
+        this.host.log('warn', 'session close failed', { err: String(err) }),
+      );
     }
   }
 
@@ -940,6 +989,15 @@ export function parseDuration(v: string): number | undefined {
   if (m === null) return undefined;
   const n = Number(m[1]);
   const unit = m[2] ?? 'ms';
-  const mult = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'min' ? 60_000 : unit === 'h' ? 3_600_000 : 86_400_000;
+  const mult =
+    unit === 'ms'
+      ? 1
+      : unit === 's'
+        ? 1000
+        : unit === 'min'
+          ? 60_000
+          : unit === 'h'
+            ? 3_600_000
+            : 86_400_000;
   return n * mult;
 }

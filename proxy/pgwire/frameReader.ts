@@ -72,7 +72,9 @@ export class FrameReader {
     // pqcomm.c pq_getmessage: a length below 4 or above the limit is "invalid message length".
     if (len < 4) throw new ProtocolError('invalid message length');
     if (len - 4 > this.maxMessageSize) {
-      throw new ProtocolError(`message of ${len - 4} bytes exceeds the maximum of ${this.maxMessageSize}`);
+      throw new ProtocolError(
+        `message of ${len - 4} bytes exceeds the maximum of ${this.maxMessageSize}`,
+      );
     }
     if (avail < len + 1) return undefined;
     const body = this.buf.subarray(this.start + 5, this.start + 1 + len);
@@ -86,7 +88,8 @@ export class FrameReader {
     if (avail < 4) return this.consumedAll();
     const len = this.buf.readInt32BE(this.start);
     // postmaster.c ProcessStartupPacket: "invalid length of startup packet".
-    if (len < 8 || len > maxStartupPacketLength) throw new ProtocolError('invalid length of startup packet');
+    if (len < 8 || len > maxStartupPacketLength)
+      throw new ProtocolError('invalid length of startup packet');
     if (avail < len) return undefined;
     const body = this.buf.subarray(this.start + 4, this.start + len);
     this.start += len;

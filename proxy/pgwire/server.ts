@@ -11,7 +11,13 @@ import { SqlError, SqlState } from '../../common/errors';
 import { authExchangeFor } from './auth/methods';
 import { chooseAuthMethod } from './auth/hba';
 import type { AuthExchange } from './auth/exchange';
-import { defaultHbaRules, defaultLimits, type HbaRule, type PgLimits, type PgServerOptions } from './config';
+import {
+  defaultHbaRules,
+  defaultLimits,
+  type HbaRule,
+  type PgLimits,
+  type PgServerOptions,
+} from './config';
 import { Connection, type AuthRequest, type ConnectionHost, type Transport } from './connection';
 
 export interface PgServer {
@@ -90,7 +96,9 @@ export function startPgServer(options: PgServerOptions): Promise<PgServer> {
   const limits: PgLimits = { ...defaultLimits, ...options.limits };
   const rules: readonly HbaRule[] = options.hba ?? defaultHbaRules;
   const logger = options.logger?.child({ component: 'pgwire' });
-  const secureContext = options.tls ? tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key }) : undefined;
+  const secureContext = options.tls
+    ? tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key })
+    : undefined;
   const engine = options.engine;
 
   const sockets = new Set<net.Socket>();
@@ -129,9 +137,16 @@ export function startPgServer(options: PgServerOptions): Promise<PgServer> {
       else logger?.debug({ pid }, 'cancel request for unknown pid or wrong key');
     },
     authenticate(info: AuthRequest): AuthExchange | SqlError {
-      const method = chooseAuthMethod(rules, info.remoteAddress, info.user, info.database, info.ssl);
+      const method = chooseAuthMethod(
+        rules,
+        info.remoteAddress,
+        info.user,
+        info.database,
+        info.ssl,
+      );
       if (method === undefined || method === 'reject') {
-        const what = method === undefined ? 'no pg_hba.conf entry' : 'pg_hba.conf rejects connection';
+        const what =
+          method === undefined ? 'no pg_hba.conf entry' : 'pg_hba.conf rejects connection';
         return new SqlError(
           SqlState.invalidAuthorizationSpecification,
           `${what} for host "${info.remoteAddress}", user "${info.user}", database "${info.database}", ${info.ssl ? 'SSL encryption' : 'no encryption'}`,
@@ -155,15 +170,16 @@ export function startPgServer(options: PgServerOptions): Promise<PgServer> {
 
   const server = net.createServer((socket) => {
     sockets.add(socket);
-    let conn: Connection | undefined;
+    // The transport and the connection refer to each other; the holder breaks the cycle.
+    const holder: { conn?: Connection } = {};
     const transport = new SocketTransport(
       socket,
-      () => conn as Connection,
+      () => holder.conn as Connection,
       secureContext,
       () => sockets.delete(socket),
       logger,
     );
-    conn = new Connection(host, transport);
+    holder.conn = new Connection(host, transport);
   });
   server.on('error', (err) => logger?.error({ err: err.message }, 'pgwire listener error'));
 
@@ -172,7 +188,15 @@ export function startPgServer(options: PgServerOptions): Promise<PgServer> {
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
       server.off('error', reject);
       const addr = server.address() as net.AddressInfo;
-      logger?.info({ host: options.host ?? '127.0.0.1', port: addr.port, tls: secureContext !== undefined, limits }, 'pgwire listening');
+      logger?.info(
+        {
+          host: options.host ?? '127.0.0.1',
+          port: addr.port,
+          tls: secureContext !== undefined,
+          limits,
+        },
+        'pgwire listening',
+      );
       resolve({
         port: addr.port,
         get connectionCount() {

@@ -73,7 +73,12 @@ const typeByName: Record<string, number> = {
   bool: TypeOid.bool,
   boolean: TypeOid.bool,
 };
-const typeSize: Record<number, number> = { [TypeOid.int4]: 4, [TypeOid.int8]: 8, [TypeOid.bool]: 1, [TypeOid.void]: 4 };
+const typeSize: Record<number, number> = {
+  [TypeOid.int4]: 4,
+  [TypeOid.int8]: 8,
+  [TypeOid.bool]: 1,
+  [TypeOid.void]: 4,
+};
 const canonicalTypeName: Record<number, string> = {
   [TypeOid.int4]: 'int4',
   [TypeOid.int8]: 'int8',
@@ -83,12 +88,21 @@ const canonicalTypeName: Record<number, string> = {
 };
 
 function column(name: string, typeOid: number): ColumnDescription {
-  return { name, tableOid: 0, columnAttr: 0, typeOid, typeSize: typeSize[typeOid] ?? -1, typeModifier: -1 };
+  return {
+    name,
+    tableOid: 0,
+    columnAttr: 0,
+    typeOid,
+    typeSize: typeSize[typeOid] ?? -1,
+    typeModifier: -1,
+  };
 }
 
 function syntaxError(sql: string): SqlError {
   const word = /^\s*(\S+)/.exec(sql)?.[1] ?? sql;
-  return new SqlError(SqlState.syntaxError, `syntax error at or near "${word}"`, { position: sql.length - sql.trimStart().length + 1 });
+  return new SqlError(SqlState.syntaxError, `syntax error at or near "${word}"`, {
+    position: sql.length - sql.trimStart().length + 1,
+  });
 }
 
 /** Splits on ';' outside single quotes; drops empty statements. */
@@ -146,7 +160,10 @@ function splitList(s: string): string[] {
   return out;
 }
 
-function plan(sql: string, paramTypes: number[]): { plan: Plan; columns: ColumnDescription[] | null } {
+function plan(
+  sql: string,
+  paramTypes: number[],
+): { plan: Plan; columns: ColumnDescription[] | null } {
   const s = sql.trim().replace(/;$/, '').trim();
   let m: RegExpExecArray | null;
   if (/^(begin|start transaction)$/i.test(s)) return { plan: { kind: 'begin' }, columns: null };
@@ -156,22 +173,34 @@ function plan(sql: string, paramTypes: number[]): { plan: Plan; columns: ColumnD
     const v = m[2].trim().replace(/^'(.*)'$/, '$1');
     return { plan: { kind: 'set', name: m[1], value: v }, columns: null };
   }
-  if ((m = /^show\s+(\w+)$/i.exec(s))) return { plan: { kind: 'show', name: m[1] }, columns: [column(m[1].toLowerCase(), TypeOid.text)] };
+  if ((m = /^show\s+(\w+)$/i.exec(s)))
+    return {
+      plan: { kind: 'show', name: m[1] },
+      columns: [column(m[1].toLowerCase(), TypeOid.text)],
+    };
   if ((m = /^select\s+generate_series\s*\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)$/i.exec(s))) {
-    return { plan: { kind: 'series', from: Number(m[1]), to: Number(m[2]) }, columns: [column('generate_series', TypeOid.int4)] };
+    return {
+      plan: { kind: 'series', from: Number(m[1]), to: Number(m[2]) },
+      columns: [column('generate_series', TypeOid.int4)],
+    };
   }
   if ((m = /^select\s+pg_sleep\s*\(\s*([\d.]+)\s*\)$/i.exec(s))) {
-    return { plan: { kind: 'sleep', seconds: Number(m[1]) }, columns: [column('pg_sleep', TypeOid.void)] };
+    return {
+      plan: { kind: 'sleep', seconds: Number(m[1]) },
+      columns: [column('pg_sleep', TypeOid.void)],
+    };
   }
   if ((m = /^select\s+notice\s*\(\s*'([^']*)'\s*\)$/i.exec(s))) {
     return { plan: { kind: 'notice', text: m[1] }, columns: [column('notice', TypeOid.void)] };
   }
-  if ((m = /^select\s+\*\s+from\s+(\w+)$/i.exec(s))) return { plan: { kind: 'scan', table: m[1].toLowerCase() }, columns: null };
+  if ((m = /^select\s+\*\s+from\s+(\w+)$/i.exec(s)))
+    return { plan: { kind: 'scan', table: m[1].toLowerCase() }, columns: null };
   if ((m = /^create\s+table\s+(\w+)\s*\((.*)\)$/is.exec(s))) {
     const cols = splitList(m[2]).map((c) => {
       const [name, type] = c.trim().split(/\s+/);
       const oid = typeByName[(type ?? '').toLowerCase()];
-      if (oid === undefined) throw new SqlError(SqlState.undefinedObject, `type "${type}" does not exist`);
+      if (oid === undefined)
+        throw new SqlError(SqlState.undefinedObject, `type "${type}" does not exist`);
       return column(name.toLowerCase(), oid);
     });
     return { plan: { kind: 'create', table: m[1].toLowerCase(), columns: cols }, columns: null };
@@ -185,9 +214,17 @@ function plan(sql: string, paramTypes: number[]): { plan: Plan; columns: ColumnD
     return { plan: { kind: 'insert', table: m[1].toLowerCase(), values }, columns: null };
   }
   if ((m = /^copy\s+(\w+)\s+from\s+stdin(?:\s*\(\s*format\s+(\w+)\s*\))?$/i.exec(s))) {
-    return { plan: { kind: 'copyIn', table: m[1].toLowerCase(), csv: (m[2] ?? '').toLowerCase() === 'csv' }, columns: null };
+    return {
+      plan: {
+        kind: 'copyIn',
+        table: m[1].toLowerCase(),
+        csv: (m[2] ?? '').toLowerCase() === 'csv',
+      },
+      columns: null,
+    };
   }
-  if ((m = /^copy\s+(\w+)\s+to\s+stdout$/i.exec(s))) return { plan: { kind: 'copyOut', table: m[1].toLowerCase() }, columns: null };
+  if ((m = /^copy\s+(\w+)\s+to\s+stdout$/i.exec(s)))
+    return { plan: { kind: 'copyOut', table: m[1].toLowerCase() }, columns: null };
   if ((m = /^select\s+(.+)$/is.exec(s))) {
     const items: Item[] = [];
     const columns: ColumnDescription[] = [];
@@ -202,12 +239,16 @@ function plan(sql: string, paramTypes: number[]): { plan: Plan; columns: ColumnD
       let pm: RegExpExecArray | null;
       if ((pm = /^\$(\d+)(?:::(\w+))?$/.exec(text))) {
         const index = Number(pm[1]) - 1;
-        let oid = pm[2] !== undefined ? typeByName[pm[2].toLowerCase()] : paramTypes[index] || TypeOid.text;
-        if (oid === undefined) throw new SqlError(SqlState.undefinedObject, `type "${pm[2]}" does not exist`);
+        let oid =
+          pm[2] !== undefined ? typeByName[pm[2].toLowerCase()] : paramTypes[index] || TypeOid.text;
+        if (oid === undefined)
+          throw new SqlError(SqlState.undefinedObject, `type "${pm[2]}" does not exist`);
         if (!paramTypes[index]) paramTypes[index] = oid;
         else if (pm[2] === undefined) oid = paramTypes[index];
         items.push({ kind: 'param', index });
-        columns.push(column(name ?? (pm[2] !== undefined ? canonicalTypeName[oid] : '?column?'), oid));
+        columns.push(
+          column(name ?? (pm[2] !== undefined ? canonicalTypeName[oid] : '?column?'), oid),
+        );
         continue;
       }
       if (/^1\s*\/\s*0$/.test(text)) {
@@ -218,7 +259,9 @@ function plan(sql: string, paramTypes: number[]): { plan: Plan; columns: ColumnD
       const v = literal(text);
       if (v === undefined) throw syntaxError(text);
       items.push({ kind: 'const', value: v });
-      columns.push(column(name ?? (typeof v === 'boolean' ? 'bool' : '?column?'), typeOfLiteral(v)));
+      columns.push(
+        column(name ?? (typeof v === 'boolean' ? 'bool' : '?column?'), typeOfLiteral(v)),
+      );
     }
     for (let i = 0; i < paramTypes.length; i++) if (!paramTypes[i]) paramTypes[i] = TypeOid.text;
     return { plan: { kind: 'select', items }, columns };
@@ -252,7 +295,10 @@ export interface MemoryEngineOptions {
 export class MemoryEngine implements SqlEngine {
   readonly tables = new Map<string, Table>();
   /** Parsed statements by (sql, declared types): a real engine caches plans the same way. */
-  private readonly cache = new Map<string, { plan: Plan; columns: ColumnDescription[] | null; paramTypes: number[] }>();
+  private readonly cache = new Map<
+    string,
+    { plan: Plan; columns: ColumnDescription[] | null; paramTypes: number[] }
+  >();
   readonly sessions = new Set<MemorySession>();
 
   constructor(private readonly options: MemoryEngineOptions = {}) {}
@@ -263,7 +309,11 @@ export class MemoryEngine implements SqlEngine {
 
   openSession(info: SessionStartInfo, events: SessionEvents): Promise<EngineSession> {
     if (this.options.databases && !this.options.databases.includes(info.database)) {
-      return Promise.reject(new SqlError(SqlState.undefinedDatabase, `database "${info.database}" does not exist`, { severity: 'FATAL' }));
+      return Promise.reject(
+        new SqlError(SqlState.undefinedDatabase, `database "${info.database}" does not exist`, {
+          severity: 'FATAL',
+        }),
+      );
     }
     const s = new MemorySession(this, info, events);
     this.sessions.add(s);
@@ -287,7 +337,8 @@ function canceled(): SqlError {
   return new SqlError(SqlState.queryCanceled, 'canceling statement due to user request');
 }
 
-const abortedMessage = 'current transaction is aborted, commands ignored until end of transaction block';
+const abortedMessage =
+  'current transaction is aborted, commands ignored until end of transaction block';
 
 export class MemorySession implements EngineSession {
   private status: TransactionStatus = 'I';
@@ -303,7 +354,8 @@ export class MemorySession implements EngineSession {
   ) {
     for (const [k, v] of reported) this.settings.set(k.toLowerCase(), v);
     this.settings.set('session_authorization', info.user);
-    for (const [k, v] of info.parameters) if (k !== 'user' && k !== 'database') this.settings.set(k.toLowerCase(), v);
+    for (const [k, v] of info.parameters)
+      if (k !== 'user' && k !== 'database') this.settings.set(k.toLowerCase(), v);
   }
 
   prepareMany(sql: string): PreparedStatement[] {
@@ -312,7 +364,10 @@ export class MemorySession implements EngineSession {
 
   prepare(sql: string, paramTypeOids: readonly number[]): PreparedStatement {
     if (splitStatements(sql).length > 1) {
-      throw new SqlError(SqlState.syntaxError, 'cannot insert multiple commands into a prepared statement');
+      throw new SqlError(
+        SqlState.syntaxError,
+        'cannot insert multiple commands into a prepared statement',
+      );
     }
     try {
       return this.engine.compile(sql, paramTypeOids);
@@ -367,7 +422,8 @@ export class MemorySession implements EngineSession {
         return { rows: t.rows.map((r) => [...r]), tag: `SELECT ${t.rows.length}` };
       }
       case 'create':
-        if (this.engine.tables.has(p.table)) throw new SqlError(SqlState.duplicateTable, `relation "${p.table}" already exists`);
+        if (this.engine.tables.has(p.table))
+          throw new SqlError(SqlState.duplicateTable, `relation "${p.table}" already exists`);
         this.engine.tables.set(p.table, { columns: p.columns, rows: [] });
         return { rows: [], tag: 'CREATE TABLE' };
       case 'insert': {
@@ -377,7 +433,11 @@ export class MemorySession implements EngineSession {
       }
       case 'begin':
         if (this.explicit) {
-          this.events.notice({ severity: 'WARNING', code: '25001', message: 'there is already a transaction in progress' });
+          this.events.notice({
+            severity: 'WARNING',
+            code: '25001',
+            message: 'there is already a transaction in progress',
+          });
         }
         this.explicit = true;
         this.status = 'T';
@@ -385,7 +445,11 @@ export class MemorySession implements EngineSession {
       case 'commit': {
         const tag = this.status === 'E' ? 'ROLLBACK' : 'COMMIT';
         if (!this.explicit) {
-          this.events.notice({ severity: 'WARNING', code: '25P01', message: 'there is no transaction in progress' });
+          this.events.notice({
+            severity: 'WARNING',
+            code: '25P01',
+            message: 'there is no transaction in progress',
+          });
         }
         this.explicit = false;
         this.status = 'I';
@@ -404,7 +468,11 @@ export class MemorySession implements EngineSession {
       }
       case 'show': {
         const v = this.settings.get(p.name.toLowerCase());
-        if (v === undefined) throw new SqlError(SqlState.undefinedObject, `unrecognized configuration parameter "${p.name}"`);
+        if (v === undefined)
+          throw new SqlError(
+            SqlState.undefinedObject,
+            `unrecognized configuration parameter "${p.name}"`,
+          );
         return { rows: [[v]], tag: 'SHOW' };
       }
       default:
@@ -414,7 +482,8 @@ export class MemorySession implements EngineSession {
 
   table(name: string): Table {
     const t = this.engine.tables.get(name);
-    if (t === undefined) throw new SqlError(SqlState.undefinedTable, `relation "${name}" does not exist`);
+    if (t === undefined)
+      throw new SqlError(SqlState.undefinedTable, `relation "${name}" does not exist`);
     return t;
   }
 
@@ -452,11 +521,16 @@ export class MemorySession implements EngineSession {
       if (line === '') return;
       const fields = line.split(sep);
       if (fields.length !== t.columns.length) {
-        throw new SqlError(SqlState.badCopyFileFormat, `missing data for column "${t.columns[fields.length]?.name ?? '?'}"`);
+        throw new SqlError(
+          SqlState.badCopyFileFormat,
+          `missing data for column "${t.columns[fields.length]?.name ?? '?'}"`,
+        );
       }
       staged.push(
         fields.map((f, i) =>
-          (!csv && f === '\\N') || (csv && f === '') ? null : parseText(t.columns[i].typeOid, f, defaultFormatSettings),
+          (!csv && f === '\\N') || (csv && f === '')
+            ? null
+            : parseText(t.columns[i].typeOid, f, defaultFormatSettings),
         ),
       );
     };
@@ -506,7 +580,11 @@ export class MemorySession implements EngineSession {
           return Promise.resolve(null);
         }
         const r = t.rows[i++];
-        const line = r.map((v, c) => (v === null ? '\\N' : formatText(t.columns[c].typeOid, v, defaultFormatSettings))).join('\t');
+        const line = r
+          .map((v, c) =>
+            v === null ? '\\N' : formatText(t.columns[c].typeOid, v, defaultFormatSettings),
+          )
+          .join('\t');
         return Promise.resolve(Buffer.from(line + '\n'));
       },
     };
@@ -563,7 +641,8 @@ class MemoryRowsPortal implements RowsPortal {
     const p = this.st.plan;
     if (p.kind === 'series') {
       const rows: Datum[][] = [];
-      while (this.seriesNext <= p.to && (maxRows === 0 || rows.length < maxRows)) rows.push([this.seriesNext++]);
+      while (this.seriesNext <= p.to && (maxRows === 0 || rows.length < maxRows))
+        rows.push([this.seriesNext++]);
       const done = this.seriesNext > p.to;
       this.pos += rows.length;
       return Promise.resolve({ rows, done, tag: done ? `SELECT ${this.pos}` : undefined });
@@ -598,11 +677,15 @@ class MemoryRowsPortal implements RowsPortal {
   }
 }
 
-function syncSelect(items: readonly Item[], params: readonly Datum[]): { rows: Datum[][]; tag: string } {
+function syncSelect(
+  items: readonly Item[],
+  params: readonly Datum[],
+): { rows: Datum[][]; tag: string } {
   const row = new Array<Datum>(items.length);
   for (let i = 0; i < items.length; i++) {
     const it = items[i];
-    row[i] = it.kind === 'const' ? it.value : it.kind === 'param' ? (params[it.index] ?? null) : null;
+    row[i] =
+      it.kind === 'const' ? it.value : it.kind === 'param' ? (params[it.index] ?? null) : null;
   }
   return { rows: [row], tag: 'SELECT 1' };
 }

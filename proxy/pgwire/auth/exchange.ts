@@ -25,5 +25,9 @@ export const trustExchange: AuthExchange = {
  * verifier of the wrong kind): auth.c auth_failed() hides the reason from the client.
  */
 export function authFailed(user: string): SqlError {
-  return new SqlError(SqlState.invalidPassword, `password authentication failed for user "${user}"`, { severity: 'FATAL' });
+  return new SqlError(
+    SqlState.invalidPassword,
+    `password authentication failed for user "${user}"`,
+    { severity: 'FATAL' },
+  );
 }

@@ -58,7 +58,10 @@ function parseAddress(a: string): ParsedAddress | undefined {
     const [head, tail] = a.includes('::') ? a.split('::') : [a, undefined];
     const h = head === '' ? [] : head.split(':');
     const t = tail === undefined || tail === '' ? [] : tail.split(':');
-    const groups = tail === undefined ? h : [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t];
+    const groups =
+      tail === undefined
+        ? h
+        : [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t];
     let bits = 0n;
     for (const g of groups) bits = (bits << 16n) | BigInt(parseInt(g, 16));
     return { v6: true, bits };

@@ -25,7 +25,11 @@ const mockSecret = randomBytes(32);
 
 const AuthCode = { cleartext: 3, md5: 5, sasl: 10, saslContinue: 11, saslFinal: 12 } as const;
 
-export function authExchangeFor(method: Exclude<AuthMethod, 'reject'>, user: string, provider: AuthProvider): AuthExchange {
+export function authExchangeFor(
+  method: Exclude<AuthMethod, 'reject'>,
+  user: string,
+  provider: AuthProvider,
+): AuthExchange {
   switch (method) {
     case 'trust':
       return trustExchange;
@@ -60,7 +64,11 @@ class CleartextExchange implements AuthExchange {
   async step(body: Buffer): Promise<boolean> {
     const password = readPassword(body);
     const verifier = await this.provider.passwordVerifier(this.user);
-    if (password === '' || verifier === undefined || !passwordMatches(verifier, this.user, password)) {
+    if (
+      password === '' ||
+      verifier === undefined ||
+      !passwordMatches(verifier, this.user, password)
+    ) {
       throw authFailed(this.user);
     }
     return true;
@@ -113,7 +121,8 @@ class ScramAuthExchange implements AuthExchange {
   }
 
   startWith(stored: string | undefined, w: BackendWriter): boolean {
-    let v: ScramVerifier | undefined = stored === undefined ? undefined : parseScramVerifier(stored);
+    let v: ScramVerifier | undefined =
+      stored === undefined ? undefined : parseScramVerifier(stored);
     let mock = false;
     if (v === undefined && stored !== undefined && !isMd5Verifier(stored)) {
       // A plaintext stored password: derive keys on the fly.
@@ -138,7 +147,8 @@ class ScramAuthExchange implements AuthExchange {
         if (init.mechanism !== 'SCRAM-SHA-256') {
           throw new ProtocolError('client selected an invalid SASL authentication mechanism');
         }
-        if (init.data === null) throw new ProtocolError('malformed SCRAM message (empty initial response)');
+        if (init.data === null)
+          throw new ProtocolError('malformed SCRAM message (empty initial response)');
         const serverFirst = ex.clientFirst(init.data.toString('utf8'));
         this.stage = 'final';
         w.authentication(AuthCode.saslContinue, Buffer.from(serverFirst));

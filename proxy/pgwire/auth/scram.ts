@@ -14,7 +14,8 @@ export interface ScramVerifier {
   readonly serverKey: Buffer;
 }
 
-const hmac = (key: Buffer, data: string | Buffer): Buffer => createHmac('sha256', key).update(data).digest();
+const hmac = (key: Buffer, data: string | Buffer): Buffer =>
+  createHmac('sha256', key).update(data).digest();
 const sha256 = (data: Buffer): Buffer => createHash('sha256').update(data).digest();
 
 /** PostgreSQL's default scram_iterations is 4096. */
@@ -26,7 +27,11 @@ export function scramKeys(password: string, salt: Buffer, iterations: number): S
   return { iterations, salt, storedKey: sha256(clientKey), serverKey: hmac(salted, 'Server Key') };
 }
 
-export function makeScramVerifier(password: string, salt: Buffer = randomBytes(16), iterations = 4096): string {
+export function makeScramVerifier(
+  password: string,
+  salt: Buffer = randomBytes(16),
+  iterations = 4096,
+): string {
   const k = scramKeys(password, salt, iterations);
   return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${k.storedKey.toString('base64')}:${k.serverKey.toString('base64')}`;
 }
@@ -76,19 +81,29 @@ export class ScramExchange {
     const c2 = c1 < 0 ? -1 : msg.indexOf(',', c1 + 1);
     if (c2 < 0) throw new ScramError(true, 'malformed SCRAM message');
     const flag = msg.slice(0, c1);
-    if (flag.startsWith('p=')) throw new ScramError(true, 'channel binding is not supported (SCRAM-SHA-256-PLUS was not offered)');
-    if (flag !== 'n' && flag !== 'y') throw new ScramError(true, 'malformed SCRAM message (unexpected channel-binding flag)');
+    if (flag.startsWith('p='))
+      throw new ScramError(
+        true,
+        'channel binding is not supported (SCRAM-SHA-256-PLUS was not offered)',
+      );
+    if (flag !== 'n' && flag !== 'y')
+      throw new ScramError(true, 'malformed SCRAM message (unexpected channel-binding flag)');
     const authzid = msg.slice(c1 + 1, c2);
-    if (authzid !== '') throw new ScramError(true, 'client uses authorization identity, but it is not supported');
+    if (authzid !== '')
+      throw new ScramError(true, 'client uses authorization identity, but it is not supported');
     this.gs2Header = msg.slice(0, c2 + 1);
     this.clientFirstBare = msg.slice(c2 + 1);
     const attrs = this.clientFirstBare.split(',');
     // The user name is ignored: PostgreSQL authenticates the startup packet's user (auth-scram.c).
-    if (attrs.length < 2 || !attrs[0].startsWith('n=')) throw new ScramError(true, 'malformed SCRAM message (n= expected)');
-    if (!attrs[1].startsWith('r=')) throw new ScramError(true, 'malformed SCRAM message (r= expected)');
-    if (attrs.slice(2).some((a) => a.startsWith('m='))) throw new ScramError(true, 'SCRAM extensions are not supported');
+    if (attrs.length < 2 || !attrs[0].startsWith('n='))
+      throw new ScramError(true, 'malformed SCRAM message (n= expected)');
+    if (!attrs[1].startsWith('r='))
+      throw new ScramError(true, 'malformed SCRAM message (r= expected)');
+    if (attrs.slice(2).some((a) => a.startsWith('m=')))
+      throw new ScramError(true, 'SCRAM extensions are not supported');
     const clientNonce = attrs[1].slice(2);
-    if (clientNonce === '' || /[^\x21-\x2b\x2d-\x7e]/.test(clientNonce)) throw new ScramError(true, 'malformed SCRAM message (invalid nonce)');
+    if (clientNonce === '' || /[^\x21-\x2b\x2d-\x7e]/.test(clientNonce))
+      throw new ScramError(true, 'malformed SCRAM message (invalid nonce)');
     this.nonce = clientNonce + this.serverNonce;
     const v = this.verifier;
     this.serverFirst = `r=${this.nonce},s=${v.salt.toString('base64')},i=${v.iterations}`;
@@ -116,7 +131,8 @@ export class ScramExchange {
     const clientSignature = hmac(v.storedKey, authMessage);
     const clientKey = Buffer.alloc(32);
     for (let i = 0; i < 32; i++) clientKey[i] = proof[i] ^ clientSignature[i];
-    if (this.mock || !timingSafeEqual(sha256(clientKey), v.storedKey)) throw new ScramError(false, 'wrong proof');
+    if (this.mock || !timingSafeEqual(sha256(clientKey), v.storedKey))
+      throw new ScramError(false, 'wrong proof');
     return `v=${hmac(v.serverKey, authMessage).toString('base64')}`;
   }
 }

@@ -75,12 +75,19 @@ describe('pgwire authentication', () => {
       const sig = crypto.createHmac('sha256', v.storedKey).update(authMessage).digest();
       const proof = Buffer.alloc(32);
       for (let i = 0; i < 32; i++) proof[i] = clientKey[i] ^ sig[i];
-      const serverSig = crypto.createHmac('sha256', v.serverKey).update(authMessage).digest('base64');
-      expect(ex.clientFinal(`${withoutProof},p=${proof.toString('base64')}`)).to.equal(`v=${serverSig}`);
+      const serverSig = crypto
+        .createHmac('sha256', v.serverKey)
+        .update(authMessage)
+        .digest('base64');
+      expect(ex.clientFinal(`${withoutProof},p=${proof.toString('base64')}`)).to.equal(
+        `v=${serverSig}`,
+      );
       const ex2 = new ScramExchange(v, 'SERVERNONCE');
       ex2.clientFirst('n,,n=*,r=CLIENTNONCE');
       proof[0] ^= 1;
-      expect(() => ex2.clientFinal(`${withoutProof},p=${proof.toString('base64')}`)).to.throw('wrong proof');
+      expect(() => ex2.clientFinal(`${withoutProof},p=${proof.toString('base64')}`)).to.throw(
+        'wrong proof',
+      );
     });
   });
 
@@ -93,10 +100,20 @@ describe('pgwire authentication', () => {
     it('SCRAM: pg and postgres.js log in; a wrong password gets 28P01 and nothing else', async () => {
       fx = await startFixture({ hba: rules('scram-sha-256') }, new MemoryEngine({ verifiers }));
       expect(await connectPg(fx.server.port, 'scram_user', 's3cret')).to.equal(1);
-      const sql = postgres({ host: '127.0.0.1', port: fx.server.port, user: 'scram_user', password: 's3cret', database: 'db', fetch_types: false, max: 1 });
+      const sql = postgres({
+        host: '127.0.0.1',
+        port: fx.server.port,
+        user: 'scram_user',
+        password: 's3cret',
+        database: 'db',
+        fetch_types: false,
+        max: 1,
+      });
       expect([...(await sql`SELECT 2 AS two`)]).to.deep.equal([{ two: 2 }]);
       await sql.end({ timeout: 1 });
-      const err = (await connectPg(fx.server.port, 'scram_user', 'wrong').catch((e: unknown) => e)) as pg.DatabaseError;
+      const err = (await connectPg(fx.server.port, 'scram_user', 'wrong').catch(
+        (e: unknown) => e,
+      )) as pg.DatabaseError;
       expect([err.code, err.message, err.severity, err.detail, err.hint]).to.deep.equal([
         '28P01',
         'password authentication failed for user "scram_user"',
@@ -104,17 +121,44 @@ describe('pgwire authentication', () => {
         undefined,
         undefined,
       ]);
-      const unknown = (await connectPg(fx.server.port, 'nobody', 'x').catch((e: unknown) => e)) as pg.DatabaseError;
-      expect([unknown.code, unknown.message]).to.deep.equal(['28P01', 'password authentication failed for user "nobody"']);
+      const unknown = (await connectPg(fx.server.port, 'nobody', 'x').catch(
+        (e: unknown) => e,
+      )) as pg.DatabaseError;
+      expect([unknown.code, unknown.message]).to.deep.equal([
+        '28P01',
+        'password authentication failed for user "nobody"',
+      ]);
     });
 
     it('SCRAM: psql logs in with PGPASSWORD', async function () {
       this.timeout(10000);
       fx = await startFixture({ hba: rules('scram-sha-256') }, new MemoryEngine({ verifiers }));
-      const { stdout } = await run('psql', ['-X', '-At', '-h', '127.0.0.1', '-p', String(fx.server.port), '-U', 'scram_user', '-d', 'db', '-c', 'SELECT 41'], {
-        env: { ...process.env, PGPASSWORD: 's3cret', PGSSLMODE: 'disable', PGCONNECT_TIMEOUT: '5' },
-        timeout: 8000,
-      });
+      const { stdout } = await run(
+        'psql',
+        [
+          '-X',
+          '-At',
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(fx.server.port),
+          '-U',
+          'scram_user',
+          '-d',
+          'db',
+          '-c',
+          'SELECT 41',
+        ],
+        {
+          env: {
+            ...process.env,
+            PGPASSWORD: 's3cret',
+            PGSSLMODE: 'disable',
+            PGCONNECT_TIMEOUT: '5',
+          },
+          timeout: 8000,
+        },
+      );
       expect(stdout.trim()).to.equal('41');
     });
 
@@ -134,7 +178,9 @@ describe('pgwire authentication', () => {
       expect(await connectPg(fx.server.port, 'md5_user', 'm5pass')).to.equal(1);
       expect(await connectPg(fx.server.port, 'plain_user', 'plainpw')).to.equal(1);
       expect(await connectPg(fx.server.port, 'scram_user', 's3cret')).to.equal(1);
-      const err = (await connectPg(fx.server.port, 'md5_user', 'bad').catch((e: unknown) => e)) as pg.DatabaseError;
+      const err = (await connectPg(fx.server.port, 'md5_user', 'bad').catch(
+        (e: unknown) => e,
+      )) as pg.DatabaseError;
       expect(err.code).to.equal('28P01');
     });
 
@@ -146,11 +192,20 @@ describe('pgwire authentication', () => {
     });
 
     it('reject and no-match rules give 28000', async () => {
-      fx = await startFixture({ hba: [{ address: 'all', user: 'bad', database: 'all', method: 'reject' }] });
-      const e1 = (await connectPg(fx.server.port, 'bad', 'x').catch((e: unknown) => e)) as pg.DatabaseError;
+      fx = await startFixture({
+        hba: [{ address: 'all', user: 'bad', database: 'all', method: 'reject' }],
+      });
+      const e1 = (await connectPg(fx.server.port, 'bad', 'x').catch(
+        (e: unknown) => e,
+      )) as pg.DatabaseError;
       expect(e1.code).to.equal('28000');
-      const e2 = (await connectPg(fx.server.port, 'other', 'x').catch((e: unknown) => e)) as pg.DatabaseError;
-      expect([e2.code, e2.message]).to.deep.equal(['28000', 'no pg_hba.conf entry for host "127.0.0.1", user "other", database "db", no encryption']);
+      const e2 = (await connectPg(fx.server.port, 'other', 'x').catch(
+        (e: unknown) => e,
+      )) as pg.DatabaseError;
+      expect([e2.code, e2.message]).to.deep.equal([
+        '28000',
+        'no pg_hba.conf entry for host "127.0.0.1", user "other", database "db", no encryption',
+      ]);
     });
 
     it('trusts loopback by default', async () => {

@@ -17,7 +17,9 @@ describe('pgwire with real clients (pg, postgres.js)', () => {
     await c.connect();
     try {
       expect((await c.query("SELECT 1 AS a, 'b' AS b")).rows).to.deep.equal([{ a: 1, b: 'b' }]);
-      expect((await c.query('SELECT $1::int AS x, $2::text AS y', [42, 'hi'])).rows).to.deep.equal([{ x: 42, y: 'hi' }]);
+      expect((await c.query('SELECT $1::int AS x, $2::text AS y', [42, 'hi'])).rows).to.deep.equal([
+        { x: 42, y: 'hi' },
+      ]);
       for (let i = 0; i < 3; i++) {
         const r = await c.query({ name: 'named', text: 'SELECT $1::int AS v', values: [i] });
         expect(r.rows).to.deep.equal([{ v: i }]);
@@ -35,7 +37,16 @@ describe('pgwire with real clients (pg, postgres.js)', () => {
   });
 
   it('postgres.js: prepared statements, transactions and errors', async () => {
-    const sql = postgres({ host: '127.0.0.1', port: fx.server.port, user: 'u', database: 'd', max: 2, idle_timeout: 1, connect_timeout: 5, fetch_types: false });
+    const sql = postgres({
+      host: '127.0.0.1',
+      port: fx.server.port,
+      user: 'u',
+      database: 'd',
+      max: 2,
+      idle_timeout: 1,
+      connect_timeout: 5,
+      fetch_types: false,
+    });
     try {
       const r = await sql`SELECT ${5}::int AS n, ${'x'}::text AS t`;
       expect([...r]).to.deep.equal([{ n: 5, t: 'x' }]);

@@ -84,7 +84,11 @@ describe('pgwire COPY', function () {
     expect(ms[0].message).to.equal('COPY from stdin failed: client gave up');
     c.send(serialize.query('COPY cf FROM STDIN'));
     await c.until('copyInResponse');
-    c.send(serialize.copyData(Buffer.from('1\nnot a number\n')), serialize.copyData(Buffer.from('3\n')), serialize.copyDone());
+    c.send(
+      serialize.copyData(Buffer.from('1\nnot a number\n')),
+      serialize.copyData(Buffer.from('3\n')),
+      serialize.copyDone(),
+    );
     expect(c.names(await c.until('readyForQuery'))).to.deep.equal(['error:22P02', 'readyForQuery']);
     expect(fx.engine.tables.get('cf')?.rows.length).to.equal(0);
     c.send(serialize.query('SELECT 1'));
@@ -96,7 +100,12 @@ describe('pgwire COPY', function () {
     const c = await RawClient.connect(fx.server.port);
     c.send(serialize.query('CREATE TABLE ce (a int)'));
     await c.until('readyForQuery');
-    c.send(serialize.parse({ text: 'COPY ce FROM STDIN' }), serialize.bind({}), serialize.execute({}), serialize.flush());
+    c.send(
+      serialize.parse({ text: 'COPY ce FROM STDIN' }),
+      serialize.bind({}),
+      serialize.execute({}),
+      serialize.flush(),
+    );
     await c.until('copyInResponse');
     c.send(serialize.copyData(Buffer.from('7\n8\n')), serialize.copyDone(), serialize.sync());
     const ms = await c.until('readyForQuery');
@@ -109,10 +118,25 @@ describe('pgwire COPY', function () {
     const dir = mkdtempSync(join(tmpdir(), 'pgwire-copy-'));
     try {
       const script = join(dir, 's.sql');
-      writeFileSync(script, 'CREATE TABLE pq (a int, b text);\nCOPY pq FROM STDIN;\n1\tone\n2\ttwo\n\\.\nSELECT 42;\n');
-      const { stdout } = await run('psql', ['-X', '-At', '-v', 'ON_ERROR_STOP=1', '-f', script, `host=127.0.0.1 port=${fx.server.port} user=u dbname=d sslmode=disable`], {
-        timeout: 8000,
-      });
+      writeFileSync(
+        script,
+        'CREATE TABLE pq (a int, b text);\nCOPY pq FROM STDIN;\n1\tone\n2\ttwo\n\\.\nSELECT 42;\n',
+      );
+      const { stdout } = await run(
+        'psql',
+        [
+          '-X',
+          '-At',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-f',
+          script,
+          `host=127.0.0.1 port=${fx.server.port} user=u dbname=d sslmode=disable`,
+        ],
+        {
+          timeout: 8000,
+        },
+      );
       expect(stdout.trim().split('\n')).to.deep.equal(['CREATE TABLE', 'COPY 2', '42']);
       expect(fx.engine.tables.get('pq')?.rows).to.deep.equal([
         [1, 'one'],

@@ -29,7 +29,12 @@ describe('pgwire cancel, timeouts and limits', () => {
     c.send(serialize.query('SELECT pg_sleep(0.05)'));
     const bad = await RawClient.open(fx.server.port);
     bad.send(serialize.cancel(key?.processID as number, (key?.secretKey as number) ^ 1));
-    expect(c.names(await c.until('readyForQuery'))).to.deep.equal(['rowDescription', 'dataRow', 'commandComplete', 'readyForQuery']);
+    expect(c.names(await c.until('readyForQuery'))).to.deep.equal([
+      'rowDescription',
+      'dataRow',
+      'commandComplete',
+      'readyForQuery',
+    ]);
     c.end();
   });
 
@@ -71,7 +76,9 @@ describe('pgwire cancel, timeouts and limits', () => {
     c.startFraming();
     c.send(serialize.startup({ user: 'u', database: 'd' }));
     const ms = await c.untilClosed();
-    expect(ms.map((m) => [m.code, m.message])).to.deep.equal([['53300', 'sorry, too many clients already']]);
+    expect(ms.map((m) => [m.code, m.message])).to.deep.equal([
+      ['53300', 'sorry, too many clients already'],
+    ]);
     a.send(serialize.query('SELECT 1'));
     expect(c.names(await a.until('readyForQuery'))).to.include('dataRow');
     b.end();
@@ -89,6 +96,8 @@ describe('pgwire cancel, timeouts and limits', () => {
     expect(ms.map((m) => m.code)).to.deep.equal(['08P01']);
     const d = await RawClient.connect(fx.server.port);
     d.send(frame('Q', Buffer.from('SELECT 1')));
-    expect((await d.untilClosed()).map((m) => [m.code, m.message])).to.deep.equal([['08P01', 'invalid message format']]);
+    expect((await d.untilClosed()).map((m) => [m.code, m.message])).to.deep.equal([
+      ['08P01', 'invalid message format'],
+    ]);
   });
 });

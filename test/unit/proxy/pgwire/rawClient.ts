@@ -16,7 +16,11 @@ export interface Msg extends BackendMessage {
 }
 
 /** Waits for a condition, polling, with a deadline (no sleep-as-synchronization). */
-export async function waitFor(cond: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  cond: () => boolean,
+  timeoutMs = 3000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -109,7 +113,10 @@ export class RawClient {
       timeoutMs,
       `backend message ${name}`,
     );
-    if (found < 0) throw new Error(`connection closed before ${name}; got ${this.names(this.messages.slice(this.cursor))}`);
+    if (found < 0)
+      throw new Error(
+        `connection closed before ${name}; got ${this.names(this.messages.slice(this.cursor))}`,
+      );
     const out = this.messages.slice(this.cursor, found + 1);
     this.cursor = found + 1;
     return out;

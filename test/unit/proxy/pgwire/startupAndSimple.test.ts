@@ -23,8 +23,23 @@ describe('pgwire startup and simple query (raw client)', () => {
     c.send(serialize.startup({ user: 'alice', database: 'db', application_name: 'raw' }));
     const ms = await c.until('readyForQuery');
     expect(c.names(ms)[0]).to.equal('authenticationOk');
-    const params = new Map(ms.filter((m) => m.name === 'parameterStatus').map((m) => [m.parameterName, m.parameterValue]));
-    for (const p of ['server_version', 'server_encoding', 'client_encoding', 'DateStyle', 'IntervalStyle', 'TimeZone', 'integer_datetimes', 'standard_conforming_strings', 'is_superuser', 'session_authorization']) {
+    const params = new Map(
+      ms
+        .filter((m) => m.name === 'parameterStatus')
+        .map((m) => [m.parameterName, m.parameterValue]),
+    );
+    for (const p of [
+      'server_version',
+      'server_encoding',
+      'client_encoding',
+      'DateStyle',
+      'IntervalStyle',
+      'TimeZone',
+      'integer_datetimes',
+      'standard_conforming_strings',
+      'is_superuser',
+      'session_authorization',
+    ]) {
       expect(params.has(p), p).to.equal(true);
     }
     expect(params.get('application_name')).to.equal('raw');
@@ -88,7 +103,14 @@ describe('pgwire startup and simple query (raw client)', () => {
     const c = await RawClient.connect(fx.server.port);
     c.send(serialize.query('SELECT 1; SELECT 1/0; SELECT 2'));
     const ms = await c.until('readyForQuery');
-    expect(c.names(ms)).to.deep.equal(['rowDescription', 'dataRow', 'commandComplete', 'rowDescription', 'error:22012', 'readyForQuery']);
+    expect(c.names(ms)).to.deep.equal([
+      'rowDescription',
+      'dataRow',
+      'commandComplete',
+      'rowDescription',
+      'error:22012',
+      'readyForQuery',
+    ]);
     expect(ms[4].message).to.equal('division by zero');
     expect(ms[4].severity).to.equal('ERROR');
     c.send(serialize.query('bogus statement'));
@@ -119,7 +141,10 @@ describe('pgwire startup and simple query (raw client)', () => {
     c.send(serialize.query("SET application_name = 'changed'"));
     const ms = await c.until('readyForQuery');
     expect(c.names(ms)).to.deep.equal(['parameterStatus', 'commandComplete', 'readyForQuery']);
-    expect([ms[0].parameterName, ms[0].parameterValue]).to.deep.equal(['application_name', 'changed']);
+    expect([ms[0].parameterName, ms[0].parameterValue]).to.deep.equal([
+      'application_name',
+      'changed',
+    ]);
     c.end();
   });
 

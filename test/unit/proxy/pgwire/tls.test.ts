@@ -16,10 +16,27 @@ describe('pgwire TLS', function () {
   let fx: Fixture;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pgwire-tls-'));
-    await run('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost',
-    ], { timeout: 10000 });
+    await run(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+      ],
+      { timeout: 10000 },
+    );
     fx = await startFixture({
       tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) },
       // hostssl only: a plain connection has no matching rule.
@@ -32,7 +49,13 @@ describe('pgwire TLS', function () {
   });
 
   it('pg connects over TLS with a self-signed certificate', async () => {
-    const c = new pg.Client({ host: '127.0.0.1', port: fx.server.port, user: 'u', database: 'd', ssl: { rejectUnauthorized: false } });
+    const c = new pg.Client({
+      host: '127.0.0.1',
+      port: fx.server.port,
+      user: 'u',
+      database: 'd',
+      ssl: { rejectUnauthorized: false },
+    });
     await c.connect();
     try {
       expect((await c.query('SELECT $1::int AS n', [3])).rows).to.deep.equal([{ n: 3 }]);
@@ -44,7 +67,13 @@ describe('pgwire TLS', function () {
   it('psql with sslmode=require gets TLS', async () => {
     const { stdout } = await run(
       'psql',
-      ['-X', '-At', '-c', 'SELECT 5', `host=127.0.0.1 port=${fx.server.port} user=u dbname=d sslmode=require connect_timeout=5`],
+      [
+        '-X',
+        '-At',
+        '-c',
+        'SELECT 5',
+        `host=127.0.0.1 port=${fx.server.port} user=u dbname=d sslmode=require connect_timeout=5`,
+      ],
       { timeout: 8000 },
     );
     expect(stdout.trim()).to.equal('5');
@@ -68,7 +97,9 @@ describe('pgwire TLS', function () {
     c.end();
 
     const d = await RawClient.open(fx.server.port);
-    d.send(Buffer.concat([serialize.requestSsl(), serialize.startup({ user: 'u', database: 'd' })]));
+    d.send(
+      Buffer.concat([serialize.requestSsl(), serialize.startup({ user: 'u', database: 'd' })]),
+    );
     await waitFor(() => d.closed);
     // An ErrorResponse ('E', 08P01), never the 'S' that would start a handshake.
     expect(String.fromCharCode(d.rawBytes[0])).to.equal('E');
