@@ -186,7 +186,7 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
         await server.close();
         await engine.close();
         meta.close();
-        throw new Error(`could not register with meta at ${config.meta.join(',')}: ${(err as Error).message}`);
+        throw new Error(`could not register with meta at ${config.meta.join(',')}: ${(err as Error).message}`, { cause: err });
       }
       logger.warn({ err: (err as Error).message }, 'meta not reachable yet; retrying registration');
       await new Promise((r) => setTimeout(r, 200));
