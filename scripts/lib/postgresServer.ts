@@ -44,14 +44,19 @@ interface RunResult {
 
 function run(cmd: string, args: readonly string[], timeoutMs: number): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) {
-        const e = new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stderr}`);
-        reject(e);
-        return;
-      }
-      resolve({ stdout, stderr });
-    });
+    execFile(
+      cmd,
+      args,
+      { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) {
+          const e = new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stderr}`);
+          reject(e);
+          return;
+        }
+        resolve({ stdout, stderr });
+      },
+    );
   });
 }
 
@@ -80,7 +85,9 @@ export async function installPostgresIfMissing(): Promise<void> {
   for (const args of [['update'], ['install', '-y', '--no-install-recommends', PACKAGE]]) {
     const r = spawnSync('apt-get', args, { env, stdio: 'inherit', timeout: 15 * 60_000 });
     if (r.status !== 0) {
-      throw new Error(`apt-get ${args.join(' ')} failed (status ${r.status}); install ${PACKAGE} by hand`);
+      throw new Error(
+        `apt-get ${args.join(' ')} failed (status ${r.status}); install ${PACKAGE} by hand`,
+      );
     }
   }
   if (findPostgresBinDir() === null) {
@@ -112,7 +119,8 @@ async function waitForTcp(port: number, deadline: number): Promise<void> {
       s.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`PostgreSQL did not accept connections on ${HOST}:${port}`);
+    if (Date.now() > deadline)
+      throw new Error(`PostgreSQL did not accept connections on ${HOST}:${port}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -122,7 +130,9 @@ function postgresIds(): { uid: number; gid: number } {
   const u = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   const g = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
   if (u.status !== 0 || g.status !== 0) {
-    throw new Error(`no 'postgres' system user; install ${PACKAGE} (apt-get install -y ${PACKAGE})`);
+    throw new Error(
+      `no 'postgres' system user; install ${PACKAGE} (apt-get install -y ${PACKAGE})`,
+    );
   }
   return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
 }
@@ -140,7 +150,16 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.on('exit', () => {
     for (const [dataDir, pgCtl] of running) {
-      const [cmd, args] = asPostgres(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '10']);
+      const [cmd, args] = asPostgres(pgCtl, [
+        'stop',
+        '-D',
+        dataDir,
+        '-m',
+        'immediate',
+        '-w',
+        '-t',
+        '10',
+      ]);
       spawnSync(cmd, args, { stdio: 'ignore' });
       spawnSync('rm', ['-rf', dataDir], { stdio: 'ignore' });
     }
@@ -163,7 +182,8 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
 
   const dataDir = opts.dataDir ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'sharddb-pg-')));
   await fsp.mkdir(dataDir, { recursive: true, mode: 0o700 });
-  if ((await fsp.readdir(dataDir)).length > 0) throw new Error(`data directory ${dataDir} is not empty`);
+  if ((await fsp.readdir(dataDir)).length > 0)
+    throw new Error(`data directory ${dataDir} is not empty`);
   await fsp.chown(dataDir, uid, gid);
   await fsp.chmod(dataDir, 0o700);
 
@@ -172,7 +192,14 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     // --no-sync only skips initdb's own final fsync of a throwaway directory; the server
     // itself runs with fsync = on below.
     const [c1, a1] = asPostgres(initdb, [
-      '-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync',
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '--encoding=UTF8',
+      '--locale=C',
+      '--no-sync',
     ]);
     await run(c1, a1, 120_000);
 
@@ -195,11 +222,19 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
         ...(opts.extraConf ?? []),
       ];
       await fsp.writeFile(path.join(dataDir, 'postgresql.auto.conf'), conf.join('\n') + '\n');
-      for (const f of ['pg_hba.conf', 'postgresql.auto.conf']) await fsp.chown(path.join(dataDir, f), uid, gid);
+      for (const f of ['pg_hba.conf', 'postgresql.auto.conf'])
+        await fsp.chown(path.join(dataDir, f), uid, gid);
 
       const deadline = Date.now() + timeoutMs;
       const [c2, a2] = asPostgres(pgCtl, [
-        'start', '-D', dataDir, '-l', path.join(dataDir, 'server.log'), '-w', '-t', String(Math.ceil(timeoutMs / 1000)),
+        'start',
+        '-D',
+        dataDir,
+        '-l',
+        path.join(dataDir, 'server.log'),
+        '-w',
+        '-t',
+        String(Math.ceil(timeoutMs / 1000)),
       ]);
       try {
         await run(c2, a2, timeoutMs + 5_000);

@@ -1,7 +1,11 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { Client } from 'pg';
-import { findPostgresBinDir, startPostgres, type PostgresServer } from '../../../../scripts/lib/postgresServer';
+import {
+  findPostgresBinDir,
+  startPostgres,
+  type PostgresServer,
+} from '../../../../scripts/lib/postgresServer';
 
 describe('scripts/lib/postgresServer', function () {
   this.timeout(60_000);

@@ -1,0 +1,225 @@
+/**
+ * date, time, timestamp and timestamptz text I/O (DateStyle ISO output; MDY/DMY/YMD input
+ * order), with PostgreSQL 15's messages (DateTimeParseError, date_in, timestamp_in, ...).
+ *
+ * Representations (datum.ts): date = days since 2000-01-01 (±Infinity for ±infinity);
+ * time = µs since midnight; timestamp/timestamptz = bigint µs since 2000-01-01 00:00 UTC
+ * with ±infinity as the int64 extremes.
+ */
+import { SqlError, SqlState } from '../errors';
+import {
+  date2j,
+  isValidDate,
+  isValidJulian,
+  isValidTimestamp,
+  j2date,
+  POSTGRES_EPOCH_JDATE,
+  TIMESTAMP_NOBEGIN,
+  TIMESTAMP_NOEND,
+  UNIX_TO_PG_SECONDS,
+} from './calendar';
+import {
+  decodeDateTime,
+  dateOrderOf,
+  DtErr,
+  DtError,
+  ZoneNotRecognized,
+  type Decoded,
+} from './datetimeParse';
+import { sessionZone, type Zone } from './timezone';
+
+export interface DateTimeSettings {
+  readonly dateStyle: string;
+  readonly timeZone: string;
+}
+
+/** Raises what DateTimeParseError raises for a decoder failure. */
+export function dateTimeParseError(e: unknown, str: string, typeName: string): never {
+  if (e instanceof ZoneNotRecognized) {
+    throw new SqlError(SqlState.invalidParameterValue, `time zone "${e.name}" not recognized`);
+  }
+  if (!(e instanceof DtError)) throw e;
+  switch (e.code) {
+    case DtErr.FieldOverflow:
+      throw new SqlError(
+        SqlState.datetimeFieldOverflow,
+        `date/time field value out of range: "${str}"`,
+      );
+    case DtErr.MdFieldOverflow:
+      throw new SqlError(
+        SqlState.datetimeFieldOverflow,
+        `date/time field value out of range: "${str}"`,
+        {
+          hint: 'Perhaps you need a different "datestyle" setting.',
+        },
+      );
+    case DtErr.IntervalOverflow:
+      throw new SqlError('22015', `interval field value out of range: "${str}"`);
+    case DtErr.TzDispOverflow:
+      throw new SqlError('22009', `time zone displacement out of range: "${str}"`);
+    default:
+      throw new SqlError(
+        SqlState.invalidDatetimeFormat,
+        `invalid input syntax for type ${typeName}: "${str}"`,
+      );
+  }
+}
+
+function decode(str: string, s: DateTimeSettings, typeName: string, timeOnly: boolean): Decoded {
+  try {
+    return decodeDateTime(
+      str,
+      { order: dateOrderOf(s.dateStyle), zone: sessionZone(s.timeZone), nowMs: Date.now() },
+      timeOnly,
+    );
+  } catch (e) {
+    return dateTimeParseError(e, str, typeName);
+  }
+}
+
+// ---- output -------------------------------------------------------------------------
+
+function pad(n: number, w: number): string {
+  const s = String(n);
+  return s.length >= w ? s : '0'.repeat(w - s.length) + s;
+}
+
+function ymd(year: number, month: number, day: number): string {
+  return `${pad(year > 0 ? year : -(year - 1), 4)}-${pad(month, 2)}-${pad(day, 2)}`;
+}
+
+/** Seconds with the fraction, trailing zeros dropped (AppendSeconds with fillzeros). */
+function secondsText(sec: number, fsec: number): string {
+  let s = pad(sec, 2);
+  if (fsec !== 0) s += '.' + pad(fsec, 6).replace(/0+$/, '');
+  return s;
+}
+
+export function formatDate(days: number): string {
+  if (days === Infinity) return 'infinity';
+  if (days === -Infinity) return '-infinity';
+  const d = j2date(days + POSTGRES_EPOCH_JDATE);
+  return ymd(d.year, d.month, d.day) + (d.year <= 0 ? ' BC' : '');
+}
+
+export function formatTime(us: number): string {
+  const h = Math.floor(us / 3600e6);
+  const m = Math.floor((us % 3600e6) / 60e6);
+  const s = Math.floor((us % 60e6) / 1e6);
+  return `${pad(h, 2)}:${pad(m, 2)}:${secondsText(s, us % 1e6)}`;
+}
+
+function splitTimestamp(us: bigint): { days: number; time: number } {
+  let days = us / 86_400_000_000n;
+  let time = us % 86_400_000_000n;
+  if (time < 0n) {
+    time += 86_400_000_000n;
+    days -= 1n;
+  }
+  return { days: Number(days), time: Number(time) };
+}
+
+export function formatTimestamp(us: bigint): string {
+  if (us === TIMESTAMP_NOEND) return 'infinity';
+  if (us === TIMESTAMP_NOBEGIN) return '-infinity';
+  const { days, time } = splitTimestamp(us);
+  const d = j2date(days + POSTGRES_EPOCH_JDATE);
+  return `${ymd(d.year, d.month, d.day)} ${formatTime(time)}${d.year <= 0 ? ' BC' : ''}`;
+}
+
+/** EncodeTimezone: +hh, +hh:mm or +hh:mm:ss (offset in seconds east). */
+export function formatOffset(east: number): string {
+  const a = Math.abs(east);
+  const h = Math.floor(a / 3600);
+  const m = Math.floor((a % 3600) / 60);
+  const s = a % 60;
+  const sign = east >= 0 ? '+' : '-';
+  if (s !== 0) return `${sign}${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}`;
+  if (m !== 0) return `${sign}${pad(h, 2)}:${pad(m, 2)}`;
+  return `${sign}${pad(h, 2)}`;
+}
+
+/** The zone's offset (seconds east) at a timestamp (µs since 2000). */
+export function offsetAtTimestamp(us: bigint, zone: Zone): number {
+  const secs = Number(us / 1_000_000n) + UNIX_TO_PG_SECONDS;
+  return zone.offsetAt(us < 0n && us % 1_000_000n !== 0n ? secs - 1 : secs);
+}
+
+export function formatTimestamptz(us: bigint, timeZone: string): string {
+  if (us === TIMESTAMP_NOEND) return 'infinity';
+  if (us === TIMESTAMP_NOBEGIN) return '-infinity';
+  const off = offsetAtTimestamp(us, sessionZone(timeZone));
+  const { days, time } = splitTimestamp(us + BigInt(off) * 1_000_000n);
+  const d = j2date(days + POSTGRES_EPOCH_JDATE);
+  return `${ymd(d.year, d.month, d.day)} ${formatTime(time)}${formatOffset(off)}${d.year <= 0 ? ' BC' : ''}`;
+}
+
+// ---- input --------------------------------------------------------------------------
+
+function tmToTimestamp(d: Decoded): bigint | null {
+  const tm = d.tm;
+  if (!isValidJulian(tm.year, tm.mon)) return null;
+  const days = date2j(tm.year, tm.mon, tm.mday) - POSTGRES_EPOCH_JDATE;
+  const time = ((tm.hour * 60 + tm.min) * 60 + tm.sec) * 1e6 + tm.fsec;
+  return BigInt(days) * 86_400_000_000n + BigInt(time);
+}
+
+export function parseDate(str: string, s: DateTimeSettings): number {
+  const d = decode(str, s, 'date', false);
+  switch (d.dtype) {
+    case 'epoch':
+      return 10957 * -1;
+    case 'infinity':
+      return Infinity;
+    case '-infinity':
+      return -Infinity;
+  }
+  const tm = d.tm;
+  const outOfRange = () =>
+    new SqlError(SqlState.datetimeFieldOverflow, `date out of range: "${str}"`);
+  if (!isValidJulian(tm.year, tm.mon)) throw outOfRange();
+  const days = date2j(tm.year, tm.mon, tm.mday) - POSTGRES_EPOCH_JDATE;
+  if (!isValidDate(days)) throw outOfRange();
+  return days;
+}
+
+export function parseTime(str: string, s: DateTimeSettings): number {
+  const d = decode(str, s, 'time', true);
+  const tm = d.tm;
+  return ((tm.hour * 60 + tm.min) * 60 + tm.sec) * 1e6 + tm.fsec;
+}
+
+function special(d: Decoded): bigint | null {
+  switch (d.dtype) {
+    case 'epoch':
+      return -BigInt(UNIX_TO_PG_SECONDS) * 1_000_000n;
+    case 'infinity':
+      return TIMESTAMP_NOEND;
+    case '-infinity':
+      return TIMESTAMP_NOBEGIN;
+  }
+  return null;
+}
+
+export function parseTimestamp(str: string, s: DateTimeSettings): bigint {
+  const d = decode(str, s, 'timestamp', false);
+  const sp = special(d);
+  if (sp !== null) return sp;
+  const t = tmToTimestamp(d);
+  if (t === null || !isValidTimestamp(t)) {
+    throw new SqlError(SqlState.datetimeFieldOverflow, `timestamp out of range: "${str}"`);
+  }
+  return t;
+}
+
+export function parseTimestamptz(str: string, s: DateTimeSettings): bigint {
+  const d = decode(str, s, 'timestamp with time zone', false);
+  const sp = special(d);
+  if (sp !== null) return sp;
+  let t = tmToTimestamp(d);
+  if (t !== null) t -= BigInt(d.tzOffset ?? 0) * 1_000_000n;
+  if (t === null || !isValidTimestamp(t)) {
+    throw new SqlError(SqlState.datetimeFieldOverflow, `timestamp out of range: "${str}"`);
+  }
+  return t;
+}

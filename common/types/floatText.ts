@@ -1,0 +1,219 @@
+/**
+ * float4/float8 text I/O as PostgreSQL 12+ does it (src/backend/utils/adt/float.c):
+ * extra_float_digits > 0 gives the shortest text that reads back to the same value (Ryu),
+ * in fixed notation when the decimal exponent X satisfies -4 <= X < 15 (float8) or
+ * X < 6 (float4), else d.ddde+XX; extra_float_digits <= 0 gives printf's %.{N}g with
+ * N = DBL_DIG (15) or FLT_DIG (6) plus extra_float_digits.
+ */
+import { SqlError, SqlState } from '../errors';
+
+const WS = /^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g;
+
+function special(v: number): string | null {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  return null;
+}
+
+/** Lays out significant digits `digits` (no sign, no point) with decimal exponent x. */
+function layout(neg: boolean, digits: string, x: number, fixedBelow: number): string {
+  const sign = neg ? '-' : '';
+  if (x < -4 || x >= fixedBelow) {
+    const mant = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+    const ax = Math.abs(x);
+    return `${sign}${mant}e${x < 0 ? '-' : '+'}${ax < 10 ? '0' : ''}${ax}`;
+  }
+  if (x < 0) return `${sign}0.${'0'.repeat(-x - 1)}${digits}`;
+  if (digits.length <= x + 1) return sign + digits + '0'.repeat(x + 1 - digits.length);
+  return `${sign}${digits.slice(0, x + 1)}.${digits.slice(x + 1)}`;
+}
+
+/** Splits toExponential()/toPrecision-style output into digits and exponent. */
+function splitExp(s: string): { digits: string; x: number } {
+  const e = s.indexOf('e');
+  const mant = s.slice(0, e).replace('.', '');
+  return { digits: mant.replace(/0+$/, '') || '0', x: Number(s.slice(e + 1)) };
+}
+
+/**
+ * a (> 0) rounded to p significant digits, ties to even as glibc's printf and Ryu do
+ * (toExponential rounds ties up). Returns digits (trailing zeros dropped) and exponent.
+ */
+function roundDigits(a: number, p: number): { digits: string; x: number } {
+  const up = splitExp(a.toExponential(p - 1));
+  const full = a.toExponential(Math.min(100, p + 30));
+  const e = full.indexOf('e');
+  const d = full.slice(0, e).replace('.', '');
+  if (d[p] === '5' && /^0*$/.test(d.slice(p + 1)) && Number(d[p - 1]) % 2 === 0) {
+    return { digits: d.slice(0, p).replace(/0+$/, '') || '0', x: Number(full.slice(e + 1)) };
+  }
+  return up;
+}
+
+const F64 = new Float64Array(1);
+const U64 = new BigUint64Array(F64.buffer);
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
+/** |x| * 2^1100, exactly (every finite double is a multiple of 2^-1074). */
+function scaled(x: number): bigint {
+  F64[0] = Math.abs(x);
+  const bits = U64[0];
+  const e = Number(bits >> 52n);
+  const m = bits & 0xfffffffffffffn;
+  if (e === 0) return m << 26n;
+  return (m | 0x10000000000000n) << BigInt(e + 25);
+}
+
+function neighbours64(a: number): [number, number] {
+  F64[0] = a;
+  const b = U64[0];
+  U64[0] = b + 1n;
+  const up = F64[0];
+  U64[0] = b - 1n;
+  return [b === 0n ? 0 : F64[0], up];
+}
+
+function neighbours32(a: number): [number, number] {
+  F32[0] = a;
+  const b = U32[0];
+  U32[0] = b + 1;
+  const up = U32[0] >= 0x7f800000 ? 2 ** 128 : F32[0];
+  U32[0] = b - 1;
+  return [b === 0 ? 0 : F32[0], up];
+}
+
+/**
+ * Whether digits×10^(x-len+1) is exactly the midpoint between a and a neighbour. Ryu (as
+ * PostgreSQL uses it) never prints such a boundary value, while ECMAScript's shortest
+ * output may (1e23 reads back to the same double only by ties-to-even).
+ */
+function onBoundary(digits: string, x: number, a: number, neighbours: [number, number]): boolean {
+  const d = BigInt(digits);
+  const k = x - digits.length + 1;
+  const twice = (n: number) => scaled(a) + scaled(n);
+  for (const nb of neighbours) {
+    const mid2 = twice(nb);
+    if (
+      k >= 0
+        ? d * 10n ** BigInt(k) * 2n ** 1101n === mid2
+        : d * 2n ** 1101n === mid2 * 10n ** BigInt(-k)
+    )
+      return true;
+  }
+  return false;
+}
+
+/** Cheap pre-check: only a dyadic decimal can be a boundary. */
+function maybeDyadic(digits: string, x: number): boolean {
+  const k = x - digits.length + 1;
+  if (k >= 0) return true;
+  return -k <= 1100 && BigInt(digits) % 5n ** BigInt(-k) === 0n;
+}
+
+/** printf("%.*g", precision, v) for finite v. */
+function formatG(v: number, precision: number): string {
+  const p = Math.max(1, precision);
+  const neg = v < 0 || Object.is(v, -0);
+  const a = Math.abs(v);
+  if (a === 0) return neg ? '-0' : '0';
+  const { digits, x } = roundDigits(a, p);
+  return layout(neg, digits, x, p);
+}
+
+/** Shortest digits that read back to a (> 0), never on a rounding boundary (Ryu). */
+function shortest(a: number, isFloat4: boolean): { digits: string; x: number } {
+  const reads = (s: { digits: string; x: number }) => {
+    const n = Number(`${s.digits}e${s.x - s.digits.length + 1}`);
+    return isFloat4 ? Math.fround(n) === a : n === a;
+  };
+  const boundary = (s: { digits: string; x: number }) =>
+    maybeDyadic(s.digits, s.x) &&
+    onBoundary(s.digits, s.x, a, isFloat4 ? neighbours32(a) : neighbours64(a));
+  let p = 1;
+  if (!isFloat4) {
+    // toExponential() without an argument yields the shortest round-trip digits (ECMA-262 Number::toString).
+    const s = splitExp(a.toExponential());
+    if (!boundary(s)) return s;
+    p = s.digits.length + 1;
+  }
+  for (; p <= 17; p++) {
+    const s = roundDigits(a, p);
+    if (reads(s) && !boundary(s)) return s;
+  }
+  return roundDigits(a, 17);
+}
+
+export function formatFloat8(v: number, extraFloatDigits: number): string {
+  const sp = special(v);
+  if (sp !== null) return sp;
+  if (extraFloatDigits > 0) {
+    if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+    const { digits, x } = shortest(Math.abs(v), false);
+    return layout(v < 0, digits, x, 15);
+  }
+  return formatG(v, 15 + extraFloatDigits);
+}
+
+export function formatFloat4(v: number, extraFloatDigits: number): string {
+  const sp = special(v);
+  if (sp !== null) return sp;
+  const f = Math.fround(v);
+  if (extraFloatDigits > 0) {
+    if (f === 0) return Object.is(f, -0) ? '-0' : '0';
+    const { digits, x } = shortest(Math.abs(f), true);
+    return layout(f < 0, digits, x, 6);
+  }
+  return formatG(f, 6 + extraFloatDigits);
+}
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+function parseFloatText(text: string, typeName: string): number {
+  const s = text.replace(WS, '');
+  if (DECIMAL.test(s)) {
+    const v = Number(s);
+    if (!Number.isFinite(v) || (v === 0 && /[1-9]/.test(s.replace(/[eE].*$/, '')))) {
+      throw new SqlError(
+        SqlState.numericValueOutOfRange,
+        `"${s}" is out of range for type ${typeName}`,
+      );
+    }
+    return v;
+  }
+  switch (s.toLowerCase()) {
+    case 'nan':
+    case '+nan':
+    case '-nan':
+      return NaN;
+    case 'infinity':
+    case '+infinity':
+    case 'inf':
+    case '+inf':
+      return Infinity;
+    case '-infinity':
+    case '-inf':
+      return -Infinity;
+  }
+  throw new SqlError(
+    SqlState.invalidTextRepresentation,
+    `invalid input syntax for type ${typeName}: "${text}"`,
+  );
+}
+
+export function parseFloat8(text: string): number {
+  return parseFloatText(text, 'double precision');
+}
+
+export function parseFloat4(text: string): number {
+  const v = parseFloatText(text, 'real');
+  const f = Math.fround(v);
+  if (Number.isFinite(v) && (!Number.isFinite(f) || (f === 0 && v !== 0))) {
+    throw new SqlError(
+      SqlState.numericValueOutOfRange,
+      `"${text.replace(WS, '')}" is out of range for type real`,
+    );
+  }
+  return f;
+}
