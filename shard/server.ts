@@ -82,17 +82,26 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
     ranges.update(version, all);
   };
 
-  /** The range named by the request, refreshing from meta once if we do not know it. */
-  const rangeOf = async (body: { rangeId?: unknown; epoch?: unknown }): Promise<RangeDescriptor> => {
+  /**
+   * The range named by the request. Known ranges answer synchronously (the point-read hot
+   * path pays no Promise); an unknown (rangeId, epoch) refreshes from meta once first.
+   */
+  const rangeOf = (body: { rangeId?: unknown; epoch?: unknown }): RangeDescriptor | Promise<RangeDescriptor> => {
     const rangeId = num(body.rangeId, 'rangeId');
     const epoch = num(body.epoch, 'epoch');
-    let r = ranges.lookup(rangeId, epoch);
-    if (r === undefined && Date.now() - lastRefresh > 20) {
-      await refreshRanges();
-      r = ranges.lookup(rangeId, epoch);
-    }
-    if (r === undefined) throw ranges.stale(rangeId, epoch);
-    return r;
+    const known = ranges.lookup(rangeId, epoch);
+    if (known !== undefined) return known;
+    if (Date.now() - lastRefresh <= 20) throw ranges.stale(rangeId, epoch);
+    return refreshRanges().then(() => {
+      const r = ranges.lookup(rangeId, epoch);
+      if (r === undefined) throw ranges.stale(rangeId, epoch);
+      return r;
+    });
+  };
+  /** Runs fn on the request's range, synchronously when the range is known. */
+  const withRange = <T>(body: unknown, fn: (r: RangeDescriptor) => T): T | Promise<T> => {
+    const r = rangeOf(body as { rangeId?: unknown; epoch?: unknown });
+    return r instanceof Promise ? r.then(fn) : fn(r);
   };
 
   /** [start, end) clamped to the range. */
@@ -105,13 +114,13 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
   };
 
   const handlers = new Map<string, RpcHandler>([
-    ['kv.get', async (body) => {
-      const b = body as { key?: unknown };
-      const r = await rangeOf(body as object);
-      const key = bytes(b.key, 'key');
-      ranges.checkKeys(r, [key]);
-      return engine.get(key) ?? null;
-    }],
+    ['kv.get', (body) =>
+      withRange(body, (r) => {
+        const key = bytes((body as { key?: unknown }).key, 'key');
+        ranges.checkKeys(r, [key]);
+        return engine.get(key) ?? null;
+      }),
+    ],
     ['kv.scan', async (body) => {
       const b = body as { start?: unknown; end?: unknown; limit?: unknown };
       const r = await rangeOf(body as object);
