@@ -133,7 +133,7 @@ export class Simulation {
 
   run(): SimResult {
     try {
-      const rounds = this.opts.rounds ?? 500;
+      const rounds = this.opts.rounds ?? 800;
       for (let r = 0; r < rounds; r++) this.chaosRound();
       const liveness = this.heal();
       let maxTerm = 0;
