@@ -5,7 +5,7 @@
 import { SqlError, SqlState } from '../common/errors';
 import { encodeValue, decodeValue, asBuffer } from '../common/codec';
 import type { ColumnDef, RangeDescriptor, ShardInfo, TableDef } from '../common/catalog/schema';
-import { compareEnd, tableEnd, tableStart } from '../common/catalog/keyspace';
+import { compareEnd, tableEnd, tableIdOfKey, tableStart } from '../common/catalog/keyspace';
 import type { MetaCommand } from './commands';
 
 interface State {
@@ -135,7 +135,7 @@ export class MetaStateMachine {
     this.splitAt(tableStart(table.id));
     this.splitAt(tableEnd(table.id));
     const range = s.ranges.find((r) => r.startKey.equals(tableStart(table.id))) as RangeDescriptor;
-    this.reassign(range.id, this.leastLoadedShard());
+    this.reassign(range.id, this.leastLoadedShard(range.id));
     s.rangeVersion++;
     return table;
   }
@@ -176,9 +176,18 @@ export class MetaStateMachine {
     );
   }
 
-  private leastLoadedShard(): number {
+  /**
+   * The shard holding the fewest ranges of table data (the empty ranges between tables do
+   * not count: they hold nothing). Ties go to the lowest shard id, so replicas agree.
+   */
+  private leastLoadedShard(excludeRangeId: number): number {
     const counts = new Map<number, number>(this.state.shards.map((x) => [x.id, 0]));
-    for (const r of this.state.ranges) counts.set(r.shardId, (counts.get(r.shardId) ?? 0) + 1);
+    const tableIds = new Set(this.state.tables.map((t) => t.id));
+    for (const r of this.state.ranges) {
+      const tableId = tableIdOfKey(r.startKey);
+      if (r.id === excludeRangeId || tableId === undefined || !tableIds.has(tableId)) continue;
+      counts.set(r.shardId, (counts.get(r.shardId) ?? 0) + 1);
+    }
     let best = this.state.shards[0].id;
     for (const [id, n] of counts) if (n < (counts.get(best) as number)) best = id;
     return best;

@@ -5,6 +5,10 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { isAlive, ProcessCluster, startProcessCluster } from '../support/processCluster';
 import { waitFor } from '../support/waitFor';
+import { MetaClient } from '../../common/clients/metaClient';
+import { readSecretFile } from '../../common/secret';
+import { silentLogger } from '../../common/logger';
+import { tableIdOfKey } from '../../common/catalog/keyspace';
 
 describe('local cluster of real processes (npm start)', function () {
   this.timeout(120_000);
@@ -50,7 +54,7 @@ describe('local cluster of real processes (npm start)', function () {
     await client.end();
   });
 
-  it('spreads tables over the shards by range', async () => {
+  it('places each table in its own range, spread over the shards', async () => {
     cluster = await startProcessCluster(dataDir);
     const client = new Client(cluster.url);
     await client.connect();
@@ -65,9 +69,21 @@ describe('local cluster of real processes (npm start)', function () {
     } finally {
       await client.end();
     }
-    // Every shard got a table's range (checked from the shards' own logs of what they own
-    // would need admin SQL; SHOW RANGES arrives with the SQL work) — here: all shards live.
-    for (const n of cluster.nodes()) expect(n.running).to.equal(true);
+    // Each table's range lives on a different shard: ask meta's range map directly.
+    const metaNode = cluster.nodes().find((n) => n.role === 'meta') as { address: string };
+    const meta = new MetaClient({ addresses: [metaNode.address], secret: readSecretFile(path.join(dataDir, 'cluster.secret')), name: 'test', logger: silentLogger() });
+    try {
+      const { tables } = await meta.catalog();
+      const { ranges } = await meta.ranges();
+      const owners = ['a', 'b', 'c'].map((name) => {
+        const t = tables.find((x) => x.name === name) as { id: number };
+        return ranges.filter((r) => tableIdOfKey(r.startKey) === t.id).map((r) => r.shardId);
+      });
+      owners.forEach((o) => expect(o).to.have.length(1));
+      expect(new Set(owners.flat()).size).to.equal(3);
+    } finally {
+      meta.close();
+    }
   });
 
   it('children stop by themselves when the launcher is killed with SIGKILL', async () => {
