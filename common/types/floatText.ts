@@ -113,7 +113,7 @@ function maybeDyadic(digits: string, x: number): boolean {
 }
 
 /** printf("%.*g", precision, v) for finite v. */
-function formatG(v: number, precision: number): string {
+export function formatG(v: number, precision: number): string {
   const p = Math.max(1, precision);
   const neg = v < 0 || Object.is(v, -0);
   const a = Math.abs(v);
@@ -206,10 +206,43 @@ export function parseFloat8(text: string): number {
   return parseFloatText(text, 'double precision');
 }
 
+/**
+ * The float4 nearest to the exact decimal `s` (what strtof returns). Math.fround(Number(s))
+ * rounds twice; it is wrong only when the double lands exactly on a midpoint between two
+ * float4s, so that case is decided on the exact decimal.
+ */
+export function decimalToFloat4(s: string): number {
+  const d = Number(s);
+  const f = Math.fround(d);
+  if (!Number.isFinite(d) || d === f) return f;
+  const [lo, hi] =
+    f > d
+      ? [neighbours32(Math.abs(f))[0] * Math.sign(f), f]
+      : [f, neighbours32(Math.abs(f))[1] * Math.sign(f)];
+  const a = Math.min(Math.abs(lo), Math.abs(hi));
+  const b = Math.max(Math.abs(lo), Math.abs(hi));
+  const mid2 = scaled(a) + scaled(b);
+  if (scaled(Math.abs(d)) * 2n !== mid2) return f; // the double is not on the midpoint: one rounding only
+  const m = /^[+-]?(\d*)\.?(\d*)(?:[eE]([+-]?\d+))?$/.exec(s.trim());
+  if (!m) return f;
+  const digits = BigInt((m[1] + m[2]).replace(/^0+(?=\d)/, '') || '0');
+  const k = Number(m[3] ?? 0) - m[2].length;
+  // Compare |decimal| * 2^1101 with mid2.
+  const lhs = k >= 0 ? digits * 10n ** BigInt(k) * 2n ** 1101n : digits * 2n ** 1101n;
+  const rhs = k >= 0 ? mid2 : mid2 * 10n ** BigInt(-k);
+  const sign = d < 0 ? -1 : 1;
+  if (lhs > rhs) return sign * b;
+  if (lhs < rhs) return sign * a;
+  // An exact tie: to the float4 with an even mantissa.
+  F32[0] = a;
+  return sign * (U32[0] % 2 === 0 ? a : b);
+}
+
 export function parseFloat4(text: string): number {
   const v = parseFloatText(text, 'real');
-  const f = Math.fround(v);
-  if (Number.isFinite(v) && (!Number.isFinite(f) || (f === 0 && v !== 0))) {
+  if (!Number.isFinite(v) || v === 0) return Math.fround(v);
+  const f = decimalToFloat4(text.replace(WS, ''));
+  if (!Number.isFinite(f) || f === 0) {
     throw new SqlError(
       SqlState.numericValueOutOfRange,
       `"${text.replace(WS, '')}" is out of range for type real`,

@@ -67,3 +67,42 @@ export async function oracle(
         : { ok: false as const, code: row.state, message: row.msg as string },
   );
 }
+
+const CAST_FN = `
+CREATE OR REPLACE FUNCTION pg_temp.try_cast(vals text[], src text, dst text)
+RETURNS TABLE(i int, txt text, state text, msg text) LANGUAGE plpgsql AS $$
+DECLARE v text; k int := 0;
+BEGIN
+  FOREACH v IN ARRAY vals LOOP
+    k := k + 1;
+    BEGIN
+      EXECUTE format('SELECT format(''%%s'', ($1::%s)::%s)', src, dst) INTO txt USING v;
+      i := k; state := NULL; msg := NULL; RETURN NEXT;
+    EXCEPTION WHEN OTHERS THEN
+      i := k; txt := NULL; state := SQLSTATE; msg := SQLERRM; RETURN NEXT;
+    END;
+  END LOOP;
+END $$;`;
+
+export type CastResult =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+/** What PostgreSQL makes of `(input::src)::dst` for each input (text output or error). */
+export async function oracleCast(
+  client: Client,
+  src: string,
+  dst: string,
+  inputs: readonly string[],
+): Promise<CastResult[]> {
+  await client.query(CAST_FN);
+  const r = await client.query(
+    `SELECT i, txt, state, msg FROM pg_temp.try_cast($1::text[], $2, $3) ORDER BY i`,
+    [inputs, src, dst],
+  );
+  return r.rows.map((row: { txt: string | null; state: string | null; msg: string | null }) =>
+    row.state === null
+      ? { ok: true as const, text: row.txt as string }
+      : { ok: false as const, code: row.state, message: row.msg as string },
+  );
+}
