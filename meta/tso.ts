@@ -55,6 +55,8 @@ export class TimestampOracle {
       if (this.physical < this.deps.highWater()) break;
       await this.renew();
     }
+    // Renew ahead of need; a failure here is not lost: the next caller that needs the
+    // mark awaits renew() itself and sees the error.
     if (this.physical + HIGH_WATER_RENEW_MS >= this.deps.highWater()) void this.renew().catch(() => undefined);
     const ts = (BigInt(this.physical) << LOGICAL_BITS) | BigInt(this.logical);
     this.logical += count;

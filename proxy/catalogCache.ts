@@ -5,11 +5,11 @@
  */
 import type { TableDef } from '../common/catalog/schema';
 import type { MetaClient } from '../common/clients/metaClient';
+import { singleFlight } from '../common/singleFlight';
 
 export class CatalogCache {
   private tables = new Map<string, TableDef>();
   private version = 0;
-  private refreshing: Promise<void> | null = null;
 
   constructor(private readonly meta: MetaClient) {}
 
@@ -17,22 +17,14 @@ export class CatalogCache {
     return this.version;
   }
 
-  refresh(): Promise<void> {
-    if (!this.refreshing) {
-      this.refreshing = this.meta
-        .catalog()
-        .then(({ version, tables }) => {
-          if (version >= this.version) {
-            this.tables = new Map(tables.map((t) => [`${t.schema}.${t.name}`, t]));
-            this.version = version;
-          }
-        })
-        .finally(() => {
-          this.refreshing = null;
-        });
+  /** Fetches the catalog from meta; concurrent callers share one fetch. */
+  readonly refresh = singleFlight(async (): Promise<void> => {
+    const { version, tables } = await this.meta.catalog();
+    if (version >= this.version) {
+      this.tables = new Map(tables.map((t) => [`${t.schema}.${t.name}`, t]));
+      this.version = version;
     }
-    return this.refreshing;
-  }
+  });
 
   /** Cached lookup only. */
   peek(schema: string, name: string): TableDef | undefined {

@@ -6,12 +6,12 @@
 import type { RangeDescriptor, ShardInfo } from '../common/catalog/schema';
 import { compareEnd } from '../common/catalog/keyspace';
 import type { MetaClient } from '../common/clients/metaClient';
+import { singleFlight } from '../common/singleFlight';
 
 export class RangeCache {
   private ranges: RangeDescriptor[] = [];
   private shards = new Map<number, ShardInfo>();
   private version = 0;
-  private refreshing: Promise<void> | null = null;
 
   constructor(private readonly meta: MetaClient) {}
 
@@ -20,23 +20,14 @@ export class RangeCache {
   }
 
   /** Fetches the map from meta; concurrent callers share one fetch. */
-  refresh(): Promise<void> {
-    if (!this.refreshing) {
-      this.refreshing = this.meta
-        .ranges()
-        .then(({ version, ranges, shards }) => {
-          if (version >= this.version) {
-            this.shards = new Map(shards.map((x) => [x.id, x]));
-            this.ranges = [...ranges].sort((a, b) => Buffer.compare(a.startKey, b.startKey));
-            this.version = version;
-          }
-        })
-        .finally(() => {
-          this.refreshing = null;
-        });
+  readonly refresh = singleFlight(async (): Promise<void> => {
+    const { version, ranges, shards } = await this.meta.ranges();
+    if (version >= this.version) {
+      this.shards = new Map(shards.map((x) => [x.id, x]));
+      this.ranges = [...ranges].sort((a, b) => Buffer.compare(a.startKey, b.startKey));
+      this.version = version;
     }
-    return this.refreshing;
-  }
+  });
 
   /** The range holding key (binary search over start keys). */
   lookup(key: Buffer): RangeDescriptor | undefined {
