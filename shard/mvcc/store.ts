@@ -172,6 +172,7 @@ export class MvccStore {
     const deadline = this.now() + (options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
     for (;;) {
       let wait: Promise<WaitOutcome> | undefined;
+      let until = deadline;
       const result = await this.run(req.keys, acquirePessimisticLock, req, (r) => {
         // Runs while the latches are held, so the holder's release cannot slip in before
         // this waiter is queued.
@@ -179,7 +180,8 @@ export class MvccStore {
         const lock = r.locks[0];
         const now = this.now();
         if (lockExpired(lock, now) || now >= deadline) return;
-        wait = this.waiters.wait(req.startTs, lock, Math.min(deadline, lockExpiresAtMs(lock)));
+        until = Math.min(deadline, lockExpiresAtMs(lock));
+        wait = this.waiters.wait(req.startTs, lock, until);
       });
       if (result.kind !== 'locked') return result;
       if (options.nowait === true) throw lockNotAvailableError();
@@ -187,15 +189,18 @@ export class MvccStore {
         if (lockExpired(result.locks[0], this.now())) return result;
         throw lockTimeoutError();
       }
-      await wait; // woken or timed out: look again (throws for a deadlock victim)
+      // Woken: look again. Timed out at the holder's expiry: look again (it may be
+      // resolvable now). Timed out at lock_timeout: give up. A deadlock victim throws.
+      const outcome = await wait;
+      if (outcome === 'timedOut' && until >= deadline) throw lockTimeoutError();
     }
   }
 
-  pessimisticRollback(req: PessimisticRollbackRequest): Promise<PessimisticRollbackResult> {
+  async pessimisticRollback(req: PessimisticRollbackRequest): Promise<PessimisticRollbackResult> {
     return this.run(req.keys, pessimisticRollback, req);
   }
 
-  prewrite(req: PrewriteRequest): Promise<PrewriteResult> {
+  async prewrite(req: PrewriteRequest): Promise<PrewriteResult> {
     this.checkStartTs(req.startTs);
     return this.run(
       req.mutations.map((m) => m.key),
@@ -204,28 +209,28 @@ export class MvccStore {
     );
   }
 
-  commit(req: CommitRequest): Promise<CommitResult> {
+  async commit(req: CommitRequest): Promise<CommitResult> {
     return this.run(req.keys, commit, req);
   }
 
-  rollback(req: RollbackRequest): Promise<RollbackResult> {
+  async rollback(req: RollbackRequest): Promise<RollbackResult> {
     return this.run(req.keys, rollback, req);
   }
 
-  checkTxnStatus(req: CheckTxnStatusRequest): Promise<CheckTxnStatusResult> {
+  async checkTxnStatus(req: CheckTxnStatusRequest): Promise<CheckTxnStatusResult> {
     return this.run([req.primary], checkTxnStatus, req);
   }
 
-  txnHeartBeat(req: TxnHeartBeatRequest): Promise<TxnHeartBeatResult> {
+  async txnHeartBeat(req: TxnHeartBeatRequest): Promise<TxnHeartBeatResult> {
     return this.run([req.primary], txnHeartBeat, req);
   }
 
-  resolveLocks(req: ResolveLocksRequest): Promise<ResolveLocksResult> {
+  async resolveLocks(req: ResolveLocksRequest): Promise<ResolveLocksResult> {
     return this.run(req.keys, resolveLocks, req);
   }
 
   /** 1PC; the result's commitTs is the one used (≥ the request's). */
-  onePhaseCommit(req: Omit<OnePhaseCommitRequest, 'maxReadTs'>): Promise<OnePhaseCommitResult> {
+  async onePhaseCommit(req: Omit<OnePhaseCommitRequest, 'maxReadTs'>): Promise<OnePhaseCommitResult> {
     this.checkStartTs(req.startTs);
     // maxReadTs is read inside the latched section, after every earlier read raised it.
     return this.run(

@@ -16,3 +16,13 @@ export function apply<R>(engine: MemEngine, out: ActionOutput<R>): R {
   engine.applyNow(out.writes);
   return out.result;
 }
+
+/** The error a promise rejects with (fails the test if it resolves). */
+export async function errorOf(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the promise to reject');
+}
