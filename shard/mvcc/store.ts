@@ -184,10 +184,10 @@ export class MvccStore {
         wait = this.waiters.wait(req.startTs, lock, until);
       });
       if (result.kind !== 'locked') return result;
-      if (options.nowait === true) throw lockNotAvailableError();
       if (wait === undefined) {
+        // An expired holder is not a reason to fail, even under NOWAIT: resolve it.
         if (lockExpired(result.locks[0], this.now())) return result;
-        throw lockTimeoutError();
+        throw options.nowait === true ? lockNotAvailableError() : lockTimeoutError();
       }
       // Woken: look again. Timed out at the holder's expiry: look again (it may be
       // resolvable now). Timed out at lock_timeout: give up. A deadlock victim throws.

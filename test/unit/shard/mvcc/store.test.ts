@@ -86,6 +86,8 @@ describe('mvcc store', () => {
       wallMs = 1100;
       const r = await store.acquirePessimisticLock(lockReq('a', ts(1050)), { lockTimeoutMs: 5000 });
       expect(r.kind).to.equal('locked');
+      // NOWAIT too: an expired lock is something to resolve, not a reason to fail.
+      expect((await store.acquirePessimisticLock(lockReq('a', ts(1050)), { nowait: true })).kind).to.equal('locked');
       const st = await store.checkTxnStatus({ primary: k('a'), startTs: ts(1000), callerStartTs: 0n, rollbackIfNotExist: false });
       expect(st).to.deep.equal({ kind: 'rolledBack', action: 'expiredRollback' });
       expect((await store.acquirePessimisticLock(lockReq('a', ts(1050)))).kind).to.equal('ok');
