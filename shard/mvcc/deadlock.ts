@@ -109,7 +109,8 @@ export class WaitForGraph {
       const t = stack.pop() as TxnId;
       if (t === to) {
         const path: WaitEdge[] = [];
-        for (let e = parent.get(t) ?? null; e !== null; e = parent.get(e.waiter) ?? null) path.push(e);
+        for (let e = parent.get(t) ?? null; e !== null; e = parent.get(e.waiter) ?? null)
+          path.push(e);
         return path.reverse();
       }
       const m = this.out.get(t);

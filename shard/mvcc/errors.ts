@@ -18,7 +18,9 @@ export function lockNotAvailableError(): SqlError {
 }
 
 export function deadlockError(d: Deadlock): SqlError {
-  const detail = d.edges.map((e) => `Transaction ${e.waiter} waits for transaction ${e.holder}.`).join('\n');
+  const detail = d.edges
+    .map((e) => `Transaction ${e.waiter} waits for transaction ${e.holder}.`)
+    .join('\n');
   return new SqlError(SqlState.deadlockDetected, 'deadlock detected', { detail });
 }
 
@@ -31,15 +33,23 @@ export function snapshotTooOldError(ts: Timestamp, safePoint: Timestamp): SqlErr
 
 /** A version was committed after the transaction's snapshot (REPEATABLE READ's rule). */
 export function serializationError(detail?: string): SqlError {
-  return new SqlError(SqlState.serializationFailure, 'could not serialize access due to concurrent update', {
-    detail,
-  });
+  return new SqlError(
+    SqlState.serializationFailure,
+    'could not serialize access due to concurrent update',
+    {
+      detail,
+    },
+  );
 }
 
 /** The transaction was rolled back underneath its coordinator (its locks expired). */
 export function txnAbortedError(detail?: string): SqlError {
-  return new SqlError(SqlState.serializationFailure, 'could not serialize access: transaction was rolled back', {
-    detail,
-    hint: 'Its locks outlived their TTL and were resolved by another transaction; retry it.',
-  });
+  return new SqlError(
+    SqlState.serializationFailure,
+    'could not serialize access: transaction was rolled back',
+    {
+      detail,
+      hint: 'Its locks outlived their TTL and were resolved by another transaction; retry it.',
+    },
+  );
 }

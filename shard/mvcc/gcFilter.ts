@@ -43,7 +43,11 @@ export function createGcFilter(safePoint: bigint, options: GcFilterOptions): GcF
       if (family === WRITE_PREFIX) return key.length < 9 || tsOfKey(key) >= safePoint;
       if (family !== DATA_PREFIX || key.length < 9) return true;
       const partLength = key.length - 8;
-      if (group === undefined || group.length !== partLength || key.compare(group, 0, partLength, 0, partLength) !== 0) {
+      if (
+        group === undefined ||
+        group.length !== partLength ||
+        key.compare(group, 0, partLength, 0, partLength) !== 0
+      ) {
         group = Buffer.from(key.subarray(0, partLength));
         sawVisible = false;
       }
@@ -54,4 +58,3 @@ export function createGcFilter(safePoint: bigint, options: GcFilterOptions): GcF
     },
   };
 }
-

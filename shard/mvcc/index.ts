@@ -17,9 +17,15 @@ export type { ScanRequest, ScanResult } from './actions/scan';
 export { scanLocks } from './actions/scanLocks';
 export type { ScanLocksRequest, ScanLocksResult } from './actions/scanLocks';
 export { acquirePessimisticLock } from './actions/acquirePessimisticLock';
-export type { AcquirePessimisticLockRequest, AcquirePessimisticLockResult } from './actions/acquirePessimisticLock';
+export type {
+  AcquirePessimisticLockRequest,
+  AcquirePessimisticLockResult,
+} from './actions/acquirePessimisticLock';
 export { pessimisticRollback } from './actions/pessimisticRollback';
-export type { PessimisticRollbackRequest, PessimisticRollbackResult } from './actions/pessimisticRollback';
+export type {
+  PessimisticRollbackRequest,
+  PessimisticRollbackResult,
+} from './actions/pessimisticRollback';
 export { prewrite } from './actions/prewrite';
 export type { PrewriteRequest, PrewriteResult } from './actions/prewrite';
 export { commit } from './actions/commit';
@@ -40,7 +46,12 @@ export type { GcRequest, GcResult } from './actions/gc';
 export { createGcFilter } from './gcFilter';
 export type { GcFilter, GcFilterOptions } from './gcFilter';
 export { LockWaiters, LocalDeadlockDetector } from './lockWaiters';
-export type { DeadlockDetectorClient, LockWaitersOptions, Timers, WaitOutcome } from './lockWaiters';
+export type {
+  DeadlockDetectorClient,
+  LockWaitersOptions,
+  Timers,
+  WaitOutcome,
+} from './lockWaiters';
 export { WaitForGraph } from './deadlock';
 export type { Deadlock, TxnId, VictimPolicy, WaitEdge } from './deadlock';
 export {

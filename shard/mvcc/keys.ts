@@ -100,7 +100,11 @@ export function metaKey(name: string): Buffer {
  * the family). Usable with any family: esc() is prefix-free, so F + esc(k) is ≤ every
  * engine key of k and > every engine key of a smaller user key.
  */
-export function familyBounds(family: number, start: Buffer, end: Buffer | null): { gte: Buffer; lt: Buffer } {
+export function familyBounds(
+  family: number,
+  start: Buffer,
+  end: Buffer | null,
+): { gte: Buffer; lt: Buffer } {
   return {
     gte: familyKey(family, start, false),
     lt: end === null ? Buffer.from([family + 1]) : familyKey(family, end, false),
@@ -108,7 +112,10 @@ export function familyBounds(family: number, start: Buffer, end: Buffer | null):
 }
 
 /** Bounds (inclusive) of every `d` key of one user key: newest version first. */
-export function versionBounds(key: Buffer, newestTs: bigint = TS_MAX): { gte: Buffer; lte: Buffer } {
+export function versionBounds(
+  key: Buffer,
+  newestTs: bigint = TS_MAX,
+): { gte: Buffer; lte: Buffer } {
   return { gte: dataKey(key, newestTs), lte: dataKey(key, 0n) };
 }
 
@@ -125,7 +132,8 @@ export function userKeyOf(engineKey: Buffer, tsBytes: 0 | 8): Buffer {
     out[o++] = b;
     if (b === 0) i++;
   }
-  if (engineKey[end - 2] !== 0 || engineKey[end - 1] !== 1) throw new Error('malformed MVCC key: no terminator');
+  if (engineKey[end - 2] !== 0 || engineKey[end - 1] !== 1)
+    throw new Error('malformed MVCC key: no terminator');
   return out;
 }
 

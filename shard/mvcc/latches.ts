@@ -33,7 +33,11 @@ export class Latches {
     return undefined;
   }
 
-  private async acquireRest(ids: readonly string[], from: number, firstQueue: Grant[]): Promise<void> {
+  private async acquireRest(
+    ids: readonly string[],
+    from: number,
+    firstQueue: Grant[],
+  ): Promise<void> {
     await new Promise<void>((grant) => firstQueue.push(grant));
     for (let i = from + 1; i < ids.length; i++) {
       const queue = this.held.get(ids[i]);

@@ -98,7 +98,10 @@ export class LockWaiters {
     let queue = this.queues.get(keyId);
     if (queue !== undefined && queue.length >= this.maxPerKey) {
       return Promise.reject(
-        new RpcError(RpcErrorCode.resourceExhausted, `too many lock waiters on one key (${this.maxPerKey})`),
+        new RpcError(
+          RpcErrorCode.resourceExhausted,
+          `too many lock waiters on one key (${this.maxPerKey})`,
+        ),
       );
     }
     if (queue === undefined) {
@@ -108,7 +111,10 @@ export class LockWaiters {
     const q = queue;
     return new Promise<WaitOutcome>((resolve, reject) => {
       let done = false;
-      const timer = this.timers.setTimeout(() => w.settle('timedOut'), Math.max(0, untilMs - this.now()));
+      const timer = this.timers.setTimeout(
+        () => w.settle('timedOut'),
+        Math.max(0, untilMs - this.now()),
+      );
       const w: Waiter = {
         waiter: waiterTs,
         holder: holder.startTs,
@@ -149,7 +155,10 @@ export class LockWaiters {
   }
 
   private detectorFailed(err: unknown): void {
-    this.logger?.warn({ err: String(err) }, 'deadlock detector failed; the wait relies on lock_timeout');
+    this.logger?.warn(
+      { err: String(err) },
+      'deadlock detector failed; the wait relies on lock_timeout',
+    );
   }
 
   /** Locks on these user keys were released: every waiter retries. */

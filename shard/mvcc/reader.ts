@@ -33,7 +33,9 @@ export function txnRecord(snap: KvReader, key: Buffer, startTs: Timestamp): TxnR
   const raw = snap.get(writeKey(key, startTs));
   if (raw !== undefined) {
     const rec = decodeWriteRecord(raw);
-    return rec.kind === 'rollback' ? { kind: 'rolledBack' } : { kind: 'committed', commitTs: rec.commitTs };
+    return rec.kind === 'rollback'
+      ? { kind: 'rolledBack' }
+      : { kind: 'committed', commitTs: rec.commitTs };
   }
   // Versions newer than startTs lie in [dataKey(key, MAX), dataKey(key, startTs)).
   const { gte } = versionBounds(key);

@@ -56,7 +56,8 @@ export function encodeLockCommitRecord(commitTs: Timestamp): Buffer {
   return out;
 }
 
-export type WriteRecord = { readonly kind: 'rollback' } | { readonly kind: 'lockCommit'; readonly commitTs: Timestamp };
+export type WriteRecord =
+  { readonly kind: 'rollback' } | { readonly kind: 'lockCommit'; readonly commitTs: Timestamp };
 
 export function decodeWriteRecord(encoded: Buffer): WriteRecord {
   if (encoded[0] === RECORD_ROLLBACK) return { kind: 'rollback' };

@@ -17,7 +17,10 @@
 import type { KvEngine, KvReader } from '../storage/kvEngine';
 import { WriteBatch } from '../storage/kvEngine';
 import { acquirePessimisticLock } from './actions/acquirePessimisticLock';
-import type { AcquirePessimisticLockRequest, AcquirePessimisticLockResult } from './actions/acquirePessimisticLock';
+import type {
+  AcquirePessimisticLockRequest,
+  AcquirePessimisticLockResult,
+} from './actions/acquirePessimisticLock';
 import { checkTxnStatus } from './actions/checkTxnStatus';
 import type { CheckTxnStatusRequest, CheckTxnStatusResult } from './actions/checkTxnStatus';
 import { commit } from './actions/commit';
@@ -28,7 +31,10 @@ import type { GetRequest, GetResult } from './actions/get';
 import { onePhaseCommit } from './actions/onePhaseCommit';
 import type { OnePhaseCommitRequest, OnePhaseCommitResult } from './actions/onePhaseCommit';
 import { pessimisticRollback } from './actions/pessimisticRollback';
-import type { PessimisticRollbackRequest, PessimisticRollbackResult } from './actions/pessimisticRollback';
+import type {
+  PessimisticRollbackRequest,
+  PessimisticRollbackResult,
+} from './actions/pessimisticRollback';
 import { prewrite } from './actions/prewrite';
 import type { PrewriteRequest, PrewriteResult } from './actions/prewrite';
 import { resolveLocks } from './actions/resolveLocks';
@@ -230,7 +236,9 @@ export class MvccStore {
   }
 
   /** 1PC; the result's commitTs is the one used (≥ the request's). */
-  async onePhaseCommit(req: Omit<OnePhaseCommitRequest, 'maxReadTs'>): Promise<OnePhaseCommitResult> {
+  async onePhaseCommit(
+    req: Omit<OnePhaseCommitRequest, 'maxReadTs'>,
+  ): Promise<OnePhaseCommitResult> {
     this.checkStartTs(req.startTs);
     // maxReadTs is read inside the latched section, after every earlier read raised it.
     return this.run(
@@ -301,7 +309,8 @@ export class MvccStore {
     const inRange: string[] = [];
     for (const id of this.latches.heldIds()) {
       const key = Buffer.from(id, 'latin1');
-      if (Buffer.compare(key, start) >= 0 && (end === null || Buffer.compare(key, end) < 0)) inRange.push(id);
+      if (Buffer.compare(key, start) >= 0 && (end === null || Buffer.compare(key, end) < 0))
+        inRange.push(id);
     }
     for (const id of inRange) await this.waitForLatch(id);
   }
@@ -340,6 +349,7 @@ export class MvccStore {
 /** User keys whose lock the batch deletes: their waiters retry. */
 function releasedKeys(batch: WriteBatch): Buffer[] {
   const keys: Buffer[] = [];
-  for (const op of batch.ops) if (op.type === 'del' && op.key[0] === LOCK_PREFIX) keys.push(userKeyOf(op.key, 0));
+  for (const op of batch.ops)
+    if (op.type === 'del' && op.key[0] === LOCK_PREFIX) keys.push(userKeyOf(op.key, 0));
   return keys;
 }

@@ -19,7 +19,8 @@ export function writeCommitted(
   startTs: Timestamp,
   commitTs: Timestamp,
 ): void {
-  if (op === 'put') batch.put(dataKey(key, commitTs), encodeVersion(startTs, value ?? Buffer.alloc(0)));
+  if (op === 'put')
+    batch.put(dataKey(key, commitTs), encodeVersion(startTs, value ?? Buffer.alloc(0)));
   else if (op === 'del') batch.put(dataKey(key, commitTs), encodeVersion(startTs, undefined));
   else batch.put(writeKey(key, startTs), encodeLockCommitRecord(commitTs));
 }
@@ -35,7 +36,12 @@ export function commitLock(batch: WriteBatch, lock: Lock, commitTs: Timestamp): 
  * rollback record, so that a prewrite or commit of startTs arriving later fails
  * (Percolator: the record is what makes "rolled back" final).
  */
-export function rollbackKey(batch: WriteBatch, key: Buffer, startTs: Timestamp, hasLock: boolean): void {
+export function rollbackKey(
+  batch: WriteBatch,
+  key: Buffer,
+  startTs: Timestamp,
+  hasLock: boolean,
+): void {
   if (hasLock) batch.del(lockKey(key));
   batch.put(writeKey(key, startTs), encodeRollbackRecord());
 }

@@ -47,19 +47,23 @@ export function acquirePessimisticLock(
   _nowMs: number,
 ): ActionOutput<AcquirePessimisticLockResult> {
   const writes = new WriteBatch();
-  const fail = (result: AcquirePessimisticLockResult): ActionOutput<AcquirePessimisticLockResult> => ({
+  const fail = (
+    result: AcquirePessimisticLockResult,
+  ): ActionOutput<AcquirePessimisticLockResult> => ({
     writes: new WriteBatch(),
     result,
   });
   const values: Array<Buffer | undefined> = [];
   for (const key of req.keys) {
     const lock = loadLock(snap, key);
-    if (lock !== undefined && lock.startTs !== req.startTs) return fail({ kind: 'locked', locks: [lock] });
+    if (lock !== undefined && lock.startTs !== req.startTs)
+      return fail({ kind: 'locked', locks: [lock] });
     const newest = versionAt(snap, key);
     if (lock === undefined) {
       const record = txnRecord(snap, key, req.startTs);
       if (record.kind === 'rolledBack') return fail({ kind: 'txnRolledBack', key });
-      if (record.kind === 'committed') return fail({ kind: 'txnCommitted', key, commitTs: record.commitTs });
+      if (record.kind === 'committed')
+        return fail({ kind: 'txnCommitted', key, commitTs: record.commitTs });
       if (newest !== undefined && newest.commitTs > req.forUpdateTs) {
         return fail({
           kind: 'writeConflict',
@@ -69,7 +73,8 @@ export function acquirePessimisticLock(
         });
       }
     }
-    if (req.shouldNotExist === true && newest?.value !== undefined) return fail({ kind: 'alreadyExists', key });
+    if (req.shouldNotExist === true && newest?.value !== undefined)
+      return fail({ kind: 'alreadyExists', key });
     values.push(newest?.value);
     if (lock === undefined) {
       putLock(writes, {
@@ -82,7 +87,10 @@ export function acquirePessimisticLock(
         minCommitTs: maxTs(req.startTs, req.forUpdateTs) + 1n,
         ttlMs: req.ttlMs,
       });
-    } else if (lock.kind === 'pessimistic' && (req.forUpdateTs > lock.forUpdateTs || req.ttlMs > lock.ttlMs)) {
+    } else if (
+      lock.kind === 'pessimistic' &&
+      (req.forUpdateTs > lock.forUpdateTs || req.ttlMs > lock.ttlMs)
+    ) {
       // Our own lock, taken again by a later statement: keep the newest for_update_ts
       // (nothing can have committed on the key meanwhile: we held the lock).
       const renewed: Lock = {

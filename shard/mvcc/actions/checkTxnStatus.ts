@@ -76,8 +76,10 @@ export function checkTxnStatus(
     };
   }
   const record = txnRecord(snap, req.primary, req.startTs);
-  if (record.kind === 'committed') return { writes, result: { kind: 'committed', commitTs: record.commitTs } };
-  if (record.kind === 'rolledBack') return { writes, result: { kind: 'rolledBack', action: 'none' } };
+  if (record.kind === 'committed')
+    return { writes, result: { kind: 'committed', commitTs: record.commitTs } };
+  if (record.kind === 'rolledBack')
+    return { writes, result: { kind: 'rolledBack', action: 'none' } };
   if (req.rollbackIfNotExist) {
     rollbackKey(writes, req.primary, req.startTs, false);
     return { writes, result: { kind: 'rolledBack', action: 'notExistRollback' } };

@@ -27,17 +27,24 @@ export interface CommitRequest {
 }
 
 export type CommitResult =
-  | { readonly kind: 'ok' }
-  | TxnRolledBackResult
-  | CommitTsExpiredResult
-  | LockNotFoundResult;
+  { readonly kind: 'ok' } | TxnRolledBackResult | CommitTsExpiredResult | LockNotFoundResult;
 
-export function commit(snap: KvReader, req: CommitRequest, _nowMs: number): ActionOutput<CommitResult> {
+export function commit(
+  snap: KvReader,
+  req: CommitRequest,
+  _nowMs: number,
+): ActionOutput<CommitResult> {
   if (req.commitTs <= req.startTs) {
-    throw new RpcError(RpcErrorCode.badRequest, `commit_ts ${req.commitTs} is not above start_ts ${req.startTs}`);
+    throw new RpcError(
+      RpcErrorCode.badRequest,
+      `commit_ts ${req.commitTs} is not above start_ts ${req.startTs}`,
+    );
   }
   const writes = new WriteBatch();
-  const fail = (result: CommitResult): ActionOutput<CommitResult> => ({ writes: new WriteBatch(), result });
+  const fail = (result: CommitResult): ActionOutput<CommitResult> => ({
+    writes: new WriteBatch(),
+    result,
+  });
   for (const key of req.keys) {
     const lock = loadLock(snap, key);
     if (lock !== undefined && lock.startTs === req.startTs && lock.kind === 'prewrite') {

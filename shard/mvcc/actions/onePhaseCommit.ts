@@ -57,7 +57,10 @@ export function onePhaseCommit(
   _nowMs: number,
 ): ActionOutput<OnePhaseCommitResult> {
   if (req.commitTs <= req.startTs) {
-    throw new RpcError(RpcErrorCode.badRequest, `commit_ts ${req.commitTs} is not above start_ts ${req.startTs}`);
+    throw new RpcError(
+      RpcErrorCode.badRequest,
+      `commit_ts ${req.commitTs} is not above start_ts ${req.startTs}`,
+    );
   }
   const fail = (result: OnePhaseCommitResult): ActionOutput<OnePhaseCommitResult> => ({
     writes: new WriteBatch(),
@@ -95,7 +98,8 @@ export function onePhaseCommit(
     } else {
       commitTs = maxTs(commitTs, lock.minCommitTs);
     }
-    if (m.op === 'insert' && newest?.value !== undefined) return fail({ kind: 'alreadyExists', key: m.key });
+    if (m.op === 'insert' && newest?.value !== undefined)
+      return fail({ kind: 'alreadyExists', key: m.key });
   }
   if (others.length > 0) return fail({ kind: 'locked', locks: others });
   const writes = new WriteBatch();

@@ -48,9 +48,16 @@ export type PrewriteResult =
   | TxnRolledBackResult
   | LockNotFoundResult;
 
-export function prewrite(snap: KvReader, req: PrewriteRequest, _nowMs: number): ActionOutput<PrewriteResult> {
+export function prewrite(
+  snap: KvReader,
+  req: PrewriteRequest,
+  _nowMs: number,
+): ActionOutput<PrewriteResult> {
   const writes = new WriteBatch();
-  const fail = (result: PrewriteResult): ActionOutput<PrewriteResult> => ({ writes: new WriteBatch(), result });
+  const fail = (result: PrewriteResult): ActionOutput<PrewriteResult> => ({
+    writes: new WriteBatch(),
+    result,
+  });
   const others: Lock[] = [];
   const floor = maxTs(req.minCommitTs ?? 0n, maxTs(req.startTs, req.forUpdateTs) + 1n);
   let minCommitTs = floor;
@@ -80,7 +87,8 @@ export function prewrite(snap: KvReader, req: PrewriteRequest, _nowMs: number): 
         });
       }
     }
-    if (m.op === 'insert' && newest?.value !== undefined) return fail({ kind: 'alreadyExists', key: m.key });
+    if (m.op === 'insert' && newest?.value !== undefined)
+      return fail({ kind: 'alreadyExists', key: m.key });
     // Converting our pessimistic lock keeps what readers pushed into its min_commit_ts.
     const lockMin = lock === undefined ? floor : maxTs(floor, lock.minCommitTs);
     minCommitTs = maxTs(minCommitTs, lockMin);

@@ -26,7 +26,11 @@ export interface ResolveLocksResult {
   readonly resolved: number;
 }
 
-export function resolveLocks(snap: KvReader, req: ResolveLocksRequest, _nowMs: number): ActionOutput<ResolveLocksResult> {
+export function resolveLocks(
+  snap: KvReader,
+  req: ResolveLocksRequest,
+  _nowMs: number,
+): ActionOutput<ResolveLocksResult> {
   const writes = new WriteBatch();
   let resolved = 0;
   for (const key of req.keys) {

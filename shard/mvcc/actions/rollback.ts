@@ -19,7 +19,11 @@ export interface RollbackRequest {
 
 export type RollbackResult = { readonly kind: 'ok' } | TxnCommittedResult;
 
-export function rollback(snap: KvReader, req: RollbackRequest, _nowMs: number): ActionOutput<RollbackResult> {
+export function rollback(
+  snap: KvReader,
+  req: RollbackRequest,
+  _nowMs: number,
+): ActionOutput<RollbackResult> {
   const writes = new WriteBatch();
   for (const key of req.keys) {
     const lock = loadLock(snap, key);
@@ -29,7 +33,10 @@ export function rollback(snap: KvReader, req: RollbackRequest, _nowMs: number): 
     }
     const record = txnRecord(snap, key, req.startTs);
     if (record.kind === 'committed') {
-      return { writes: new WriteBatch(), result: { kind: 'txnCommitted', key, commitTs: record.commitTs } };
+      return {
+        writes: new WriteBatch(),
+        result: { kind: 'txnCommitted', key, commitTs: record.commitTs },
+      };
     }
     if (record.kind === 'none') rollbackKey(writes, key, req.startTs, false);
   }

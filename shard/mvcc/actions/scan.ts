@@ -6,7 +6,15 @@
  * next page will meet it). Both iterations must run on the same snapshot.
  */
 import type { KvReader } from '../../storage/kvEngine';
-import { DATA_PREFIX, LOCK_PREFIX, familyBounds, keyPartOf, lockKey, tsOfKey, userKeyOf } from '../keys';
+import {
+  DATA_PREFIX,
+  LOCK_PREFIX,
+  familyBounds,
+  keyPartOf,
+  lockKey,
+  tsOfKey,
+  userKeyOf,
+} from '../keys';
 import { decodeLock, isDeleteVersion } from '../records';
 import { lockBlocksRead } from '../reader';
 import type { Lock, LockedResult, Timestamp } from '../types';
@@ -37,7 +45,8 @@ export const MAX_REPORTED_LOCKS = 256;
 
 export function scan(snap: KvReader, req: ScanRequest): ScanResult {
   if (req.limit < 1) return { kind: 'ok', entries: [], more: false };
-  const { entries, more } = req.reverse === true ? visibleReverse(snap, req) : visibleForward(snap, req);
+  const { entries, more } =
+    req.reverse === true ? visibleReverse(snap, req) : visibleForward(snap, req);
   // The span of user keys this answer vouches for.
   let lockLow = req.start;
   let lockHigh: Buffer | null = req.end;

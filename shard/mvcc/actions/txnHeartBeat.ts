@@ -15,9 +15,14 @@ export interface TxnHeartBeatRequest {
   readonly adviseTtlMs: number;
 }
 
-export type TxnHeartBeatResult = { readonly kind: 'ok'; readonly ttlMs: number } | LockNotFoundResult;
+export type TxnHeartBeatResult =
+  { readonly kind: 'ok'; readonly ttlMs: number } | LockNotFoundResult;
 
-export function txnHeartBeat(snap: KvReader, req: TxnHeartBeatRequest, _nowMs: number): ActionOutput<TxnHeartBeatResult> {
+export function txnHeartBeat(
+  snap: KvReader,
+  req: TxnHeartBeatRequest,
+  _nowMs: number,
+): ActionOutput<TxnHeartBeatResult> {
   const writes = new WriteBatch();
   const lock = loadLock(snap, req.primary);
   if (lock === undefined || lock.startTs !== req.startTs) {

@@ -72,12 +72,20 @@ class Sim {
   }
 
   async open(): Promise<void> {
-    this.stores = await Promise.all(this.engines.map((engine) => MvccStore.open({ engine, now: () => this.clockMs })));
+    this.stores = await Promise.all(
+      this.engines.map((engine) => MvccStore.open({ engine, now: () => this.clockMs })),
+    );
     const startTs = this.tso();
     for (let s = 0; s < SHARDS; s++) {
       const mutations: Mutation[] = [];
-      for (let i = s; i < ACCOUNTS; i += SHARDS) mutations.push({ key: accountKey(i), op: 'put', value: encode(INITIAL) });
-      const r = await this.stores[s].onePhaseCommit({ mutations, startTs, forUpdateTs: 0n, commitTs: this.tso() });
+      for (let i = s; i < ACCOUNTS; i += SHARDS)
+        mutations.push({ key: accountKey(i), op: 'put', value: encode(INITIAL) });
+      const r = await this.stores[s].onePhaseCommit({
+        mutations,
+        startTs,
+        forUpdateTs: 0n,
+        commitTs: this.tso(),
+      });
       expect(r.kind).to.equal('ok');
     }
   }
@@ -111,7 +119,10 @@ class Sim {
   }
 
   /** One attempt; yields after every RPC. */
-  async *transfer(id: number, crashAfter: number): AsyncGenerator<void, 'done' | 'retry' | 'crashed', void> {
+  async *transfer(
+    id: number,
+    crashAfter: number,
+  ): AsyncGenerator<void, 'done' | 'retry' | 'crashed', void> {
     const from = Math.floor(this.rand() * ACCOUNTS);
     const legs = 1 + Math.floor(this.rand() * 2);
     const to: number[] = [];
@@ -120,7 +131,14 @@ class Sim {
       if (t !== from && !to.includes(t)) to.push(t);
     }
     const amount = 1 + Math.floor(this.rand() * 10);
-    const log: TxnLog = { id, startTs: this.tso(), keys: [], acked: false, commitTs: 0n, crashed: false };
+    const log: TxnLog = {
+      id,
+      startTs: this.tso(),
+      keys: [],
+      acked: false,
+      commitTs: 0n,
+      crashed: false,
+    };
     this.txns.push(log);
     let steps = 0;
     // Yields after a step; returns true if the coordinator crashes here.
@@ -134,7 +152,8 @@ class Sim {
     const values: number[] = [];
     const abort = async (): Promise<void> => {
       const byShard = this.group(keys);
-      for (const [s, ks] of byShard) await this.stores[s].rollback({ keys: ks, startTs: log.startTs });
+      for (const [s, ks] of byShard)
+        await this.stores[s].rollback({ keys: ks, startTs: log.startTs });
     };
 
     const pessimistic = this.rand() < 0.5;
@@ -150,7 +169,14 @@ class Sim {
       let r;
       try {
         r = await this.storeOf(key).acquirePessimisticLock(
-          { keys: [key], primary, startTs: log.startTs, forUpdateTs: log.startTs, ttlMs: TTL_MS, returnValues: true },
+          {
+            keys: [key],
+            primary,
+            startTs: log.startTs,
+            forUpdateTs: log.startTs,
+            ttlMs: TTL_MS,
+            returnValues: true,
+          },
           { nowait: true },
         );
       } catch {
@@ -173,7 +199,11 @@ class Sim {
       if (step()) return 'crashed';
     }
     const newValues = [values[0] - amount * to.length, ...values.slice(1).map((x) => x + amount)];
-    const mutations: Mutation[] = keys.map((key, i) => ({ key, op: 'put', value: encode(newValues[i]) }));
+    const mutations: Mutation[] = keys.map((key, i) => ({
+      key,
+      op: 'put',
+      value: encode(newValues[i]),
+    }));
     const byShard = this.group(keys);
 
     // 2a. One shard: 1PC.
@@ -208,7 +238,8 @@ class Sim {
         forUpdateTs: pessimistic ? log.startTs : 0n,
         pessimistic: muts.map(() => pessimistic),
       });
-      if (r.kind === 'locked') for (const lock of r.locks) await resolveForRead(this.storeOf, lock, 0n, []);
+      if (r.kind === 'locked')
+        for (const lock of r.locks) await resolveForRead(this.storeOf, lock, 0n, []);
       if (r.kind !== 'ok') {
         // A conflict, a lock in the way, or our locks expired and someone rolled us
         // back: the transaction fails.
@@ -221,7 +252,11 @@ class Sim {
     // 3. Commit the primary: the commit point.
     for (;;) {
       log.commitTs = this.tso();
-      const r = await this.storeOf(primary).commit({ keys: [primary], startTs: log.startTs, commitTs: log.commitTs });
+      const r = await this.storeOf(primary).commit({
+        keys: [primary],
+        startTs: log.startTs,
+        commitTs: log.commitTs,
+      });
       if (r.kind === 'commitTsExpired') continue;
       if (r.kind !== 'ok') {
         await abort();
@@ -236,7 +271,11 @@ class Sim {
     for (const s of shards) {
       const ks = keys.filter((key) => shardOfKey(key) === s && !key.equals(primary));
       if (ks.length === 0) continue;
-      const r = await this.stores[s].commit({ keys: ks, startTs: log.startTs, commitTs: log.commitTs });
+      const r = await this.stores[s].commit({
+        keys: ks,
+        startTs: log.startTs,
+        commitTs: log.commitTs,
+      });
       // A resolver may have rolled them forward already: still ok (idempotent).
       if (r.kind !== 'ok') this.violations.push(`txn ${id}: secondary commit failed: ${r.kind}`);
       yield;
@@ -250,7 +289,8 @@ class Sim {
     const ts = this.tso();
     let total = 0;
     for (let s = 0; s < SHARDS; s++) {
-      for (let i = s; i < ACCOUNTS; i += SHARDS) total += decode(await readResolving(this.storeOf, accountKey(i), ts));
+      for (let i = s; i < ACCOUNTS; i += SHARDS)
+        total += decode(await readResolving(this.storeOf, accountKey(i), ts));
       yield;
     }
     if (total !== ACCOUNTS * INITIAL) this.violations.push(`reader at ${ts} saw total ${total}`);
@@ -299,25 +339,42 @@ async function runSeed(seed: number, transactions: number): Promise<void> {
   sim.clockMs += 10 * TTL_MS;
   const finalTs = sim.tso();
   let total = 0;
-  for (let i = 0; i < ACCOUNTS; i++) total += decode(await readResolving(sim.storeOf, accountKey(i), finalTs));
+  for (let i = 0; i < ACCOUNTS; i++)
+    total += decode(await readResolving(sim.storeOf, accountKey(i), finalTs));
   if (total !== ACCOUNTS * INITIAL) sim.violations.push(`final total ${total}`);
   // Pessimistic locks of crashed transactions do not stop readers: resolve them too.
   for (let s = 0; s < SHARDS; s++) {
-    const { locks } = await sim.stores[s].scanLocks({ start: Buffer.alloc(0), end: null, maxTs: finalTs, limit: 1000 });
+    const { locks } = await sim.stores[s].scanLocks({
+      start: Buffer.alloc(0),
+      end: null,
+      maxTs: finalTs,
+      limit: 1000,
+    });
     for (const lock of locks) await resolveForRead(sim.storeOf, lock, 0n, []);
-    const left = await sim.stores[s].scanLocks({ start: Buffer.alloc(0), end: null, maxTs: finalTs, limit: 1000 });
+    const left = await sim.stores[s].scanLocks({
+      start: Buffer.alloc(0),
+      end: null,
+      maxTs: finalTs,
+      limit: 1000,
+    });
     if (left.locks.length > 0) sim.violations.push(`shard ${s}: ${left.locks.length} locks left`);
   }
   // All or nothing, per transaction; acknowledged means committed.
   for (const t of sim.txns) {
     const fates = t.keys.map((key) => txnRecord(sim.engines[shardOfKey(key)], key, t.startTs));
-    const commits = new Set(fates.filter((f) => f.kind === 'committed').map((f) => (f.kind === 'committed' ? f.commitTs : 0n)));
+    const commits = new Set(
+      fates
+        .filter((f) => f.kind === 'committed')
+        .map((f) => (f.kind === 'committed' ? f.commitTs : 0n)),
+    );
     const committedKeys = fates.filter((f) => f.kind === 'committed').length;
     if (committedKeys !== 0 && committedKeys !== t.keys.length) {
       sim.violations.push(`txn ${t.id}: ${committedKeys} of ${t.keys.length} keys committed`);
     }
-    if (commits.size > 1) sim.violations.push(`txn ${t.id}: keys committed at different timestamps`);
-    if (t.acked && committedKeys !== t.keys.length) sim.violations.push(`txn ${t.id}: acknowledged but not committed`);
+    if (commits.size > 1)
+      sim.violations.push(`txn ${t.id}: keys committed at different timestamps`);
+    if (t.acked && committedKeys !== t.keys.length)
+      sim.violations.push(`txn ${t.id}: acknowledged but not committed`);
   }
   expect(sim.violations, `seed ${seed}`).to.deep.equal([]);
   // The run exercised what it claims: crashes that left data to resolve, and commits.
@@ -327,13 +384,15 @@ async function runSeed(seed: number, transactions: number): Promise<void> {
 
 describe('mvcc commit protocol simulation (3 shards, coordinator crashes)', () => {
   const only = process.env.MVCC_SIM_SEED;
-  const seeds = only !== undefined ? [Number(only)] : Array.from({ length: 40 }, (_, i) => 1000 + i);
+  const seeds =
+    only !== undefined ? [Number(only)] : Array.from({ length: 40 }, (_, i) => 1000 + i);
   it(`keeps atomicity and snapshot isolation over ${seeds.length} seeds`, async () => {
     for (const seed of seeds) {
       try {
         await runSeed(seed, 40);
       } catch (err) {
-        (err as Error).message = `seed ${seed} (rerun with MVCC_SIM_SEED=${seed}): ${(err as Error).message}`;
+        (err as Error).message =
+          `seed ${seed} (rerun with MVCC_SIM_SEED=${seed}): ${(err as Error).message}`;
         throw err;
       }
     }

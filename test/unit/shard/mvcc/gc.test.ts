@@ -1,5 +1,13 @@
 import { expect } from 'chai';
-import { commit, createGcFilter, gc, get, MvccStore, prewrite, rollback } from '../../../../shard/mvcc';
+import {
+  commit,
+  createGcFilter,
+  gc,
+  get,
+  MvccStore,
+  prewrite,
+  rollback,
+} from '../../../../shard/mvcc';
 import type { Mutation } from '../../../../shard/mvcc';
 import { SqlError, SqlState } from '../../../../common/errors';
 import { DATA_PREFIX, WRITE_PREFIX } from '../../../../shard/mvcc/keys';
@@ -8,9 +16,21 @@ import { apply, errorOf, k, str, ts, v } from './helpers';
 
 const NOW = 10_000;
 
-function committed(e: MemEngine, key: string, value: string | undefined, startTs: bigint, commitTs: bigint): void {
-  const m: Mutation = value === undefined ? { key: k(key), op: 'del' } : { key: k(key), op: 'put', value: v(value) };
-  expect(apply(e, prewrite(e, { mutations: [m], primary: k(key), startTs, ttlMs: 3000, forUpdateTs: 0n }, NOW)).kind).to.equal('ok');
+function committed(
+  e: MemEngine,
+  key: string,
+  value: string | undefined,
+  startTs: bigint,
+  commitTs: bigint,
+): void {
+  const m: Mutation =
+    value === undefined ? { key: k(key), op: 'del' } : { key: k(key), op: 'put', value: v(value) };
+  expect(
+    apply(
+      e,
+      prewrite(e, { mutations: [m], primary: k(key), startTs, ttlMs: 3000, forUpdateTs: 0n }, NOW),
+    ).kind,
+  ).to.equal('ok');
   expect(apply(e, commit(e, { keys: [k(key)], startTs, commitTs }, NOW)).kind).to.equal('ok');
 }
 
@@ -19,7 +39,8 @@ const read = (e: MemEngine, key: string, at: bigint) => {
   return r.kind === 'ok' ? str(r.value) : 'LOCKED';
 };
 
-const familyCount = (e: MemEngine, family: number) => e.entries.filter(([key]) => key[0] === family).length;
+const familyCount = (e: MemEngine, family: number) =>
+  e.entries.filter(([key]) => key[0] === family).length;
 
 describe('mvcc gc', () => {
   let e: MemEngine;
@@ -38,11 +59,15 @@ describe('mvcc gc', () => {
   });
 
   it('keeps the newest version at or below the safe point and everything above it', () => {
-    const before = [ts(1005), ts(1006), ts(1007), ts(1010)].map((t) => ['a', 'b', 'c'].map((key) => read(e, key, t)));
+    const before = [ts(1005), ts(1006), ts(1007), ts(1010)].map((t) =>
+      ['a', 'b', 'c'].map((key) => read(e, key, t)),
+    );
     apply(e, gc(e, { safePoint: ts(1005), start: k(''), end: null, limit: 100 }, NOW));
     // a: a1 and a2 are shadowed by a3 (1005 ≤ safe point) and gone; a3 and a4 stay.
     expect(familyCount(e, DATA_PREFIX)).to.equal(3);
-    const after = [ts(1005), ts(1006), ts(1007), ts(1010)].map((t) => ['a', 'b', 'c'].map((key) => read(e, key, t)));
+    const after = [ts(1005), ts(1006), ts(1007), ts(1010)].map((t) =>
+      ['a', 'b', 'c'].map((key) => read(e, key, t)),
+    );
     expect(after).to.deep.equal(before);
     expect(read(e, 'a', ts(1005))).to.equal('a3');
     // b's delete at 1003 and the put it shadows are gone; reads at or above the safe point agree.
@@ -70,7 +95,9 @@ describe('mvcc gc', () => {
   it('as a compaction filter drops a tombstone only at the bottom level', () => {
     const run = (bottommost: boolean) => {
       const f = createGcFilter(ts(1005), { bottommost });
-      return e.entries.filter(([key, value]) => f.keep(key, value)).filter(([key]) => key[0] === DATA_PREFIX).length;
+      return e.entries
+        .filter(([key, value]) => f.keep(key, value))
+        .filter(([key]) => key[0] === DATA_PREFIX).length;
     };
     // a: keeps a3, a4; b: keeps the tombstone above the last level, nothing at the bottom; c: c1.
     expect(run(false)).to.equal(4);
@@ -91,14 +118,29 @@ describe('mvcc gc', () => {
     expect(err).to.be.instanceOf(SqlError);
     expect((err as SqlError).code).to.equal(SqlState.snapshotTooOld);
     expect((err as SqlError).message).to.equal('snapshot too old');
-    expect(((await errorOf(store.scan({ start: k(''), end: null, ts: ts(1000), limit: 10 }))) as SqlError).code).to.equal(SqlState.snapshotTooOld);
+    expect(
+      (
+        (await errorOf(
+          store.scan({ start: k(''), end: null, ts: ts(1000), limit: 10 }),
+        )) as SqlError
+      ).code,
+    ).to.equal(SqlState.snapshotTooOld);
     const r = await store.get({ key: k('a'), ts: ts(1005) });
     expect(r.kind === 'ok' && str(r.value)).to.equal('a3');
     const reopened = await MvccStore.open({ engine: e, now: () => NOW });
     expect(reopened.safePoint).to.equal(ts(1005));
     const lockErr = await reopened
-      .prewrite({ mutations: [{ key: k('z'), op: 'put' }], primary: k('z'), startTs: ts(1004), ttlMs: 3000, forUpdateTs: 0n })
-      .then(() => null, (x: unknown) => x);
+      .prewrite({
+        mutations: [{ key: k('z'), op: 'put' }],
+        primary: k('z'),
+        startTs: ts(1004),
+        ttlMs: 3000,
+        forUpdateTs: 0n,
+      })
+      .then(
+        () => null,
+        (x: unknown) => x,
+      );
     expect((lockErr as SqlError).code).to.equal(SqlState.snapshotTooOld);
   });
 });

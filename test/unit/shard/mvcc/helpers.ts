@@ -4,7 +4,8 @@ import { MemEngine } from './memEngine';
 
 export const k = (s: string): Buffer => Buffer.from(s, 'utf8');
 export const v = (s: string): Buffer => Buffer.from(s, 'utf8');
-export const str = (b: Buffer | undefined): string | undefined => (b === undefined ? undefined : b.toString('utf8'));
+export const str = (b: Buffer | undefined): string | undefined =>
+  b === undefined ? undefined : b.toString('utf8');
 
 /** A timestamp with physical part `ms` and logical part `logical`. */
 export function ts(ms: number, logical = 0): bigint {

@@ -10,7 +10,12 @@ import {
   userKeyOf,
   writeKey,
 } from '../../../../shard/mvcc/keys';
-import { decodeLock, decodeVersion, encodeLock, encodeVersion } from '../../../../shard/mvcc/records';
+import {
+  decodeLock,
+  decodeVersion,
+  encodeLock,
+  encodeVersion,
+} from '../../../../shard/mvcc/records';
 import type { Lock } from '../../../../shard/mvcc';
 
 const bytes = fc.uint8Array({ maxLength: 12 }).map((a) => Buffer.from(a));
@@ -48,7 +53,9 @@ describe('mvcc layout', () => {
         expect(inside).to.equal(Buffer.compare(key, a) >= 0 && Buffer.compare(key, b) < 0);
         const lk = lockKey(key);
         const lb = familyBounds(LOCK_PREFIX, a, null);
-        expect(Buffer.compare(lk, lb.gte) >= 0 && Buffer.compare(lk, lb.lt) < 0).to.equal(Buffer.compare(key, a) >= 0);
+        expect(Buffer.compare(lk, lb.gte) >= 0 && Buffer.compare(lk, lb.lt) < 0).to.equal(
+          Buffer.compare(key, a) >= 0,
+        );
       }),
     );
   });
@@ -76,15 +83,25 @@ describe('mvcc layout', () => {
       value: Buffer.from('value'),
     };
     const back = decodeLock(lock.key, encodeLock(lock));
-    expect({ ...back, primary: back.primary.toString('hex'), value: back.value?.toString() }).to.deep.equal({
+    expect({
+      ...back,
+      primary: back.primary.toString('hex'),
+      value: back.value?.toString(),
+    }).to.deep.equal({
       ...lock,
       primary: '000102',
       value: 'value',
     });
-    const pess = decodeLock(lock.key, encodeLock({ ...lock, kind: 'pessimistic', op: 'none', value: undefined }));
+    const pess = decodeLock(
+      lock.key,
+      encodeLock({ ...lock, kind: 'pessimistic', op: 'none', value: undefined }),
+    );
     expect(pess.kind).to.equal('pessimistic');
     expect(pess.value).to.equal(undefined);
-    expect(decodeVersion(9n, encodeVersion(5n, Buffer.from('x')))).to.deep.include({ commitTs: 9n, startTs: 5n });
+    expect(decodeVersion(9n, encodeVersion(5n, Buffer.from('x')))).to.deep.include({
+      commitTs: 9n,
+      startTs: 5n,
+    });
     expect(decodeVersion(9n, encodeVersion(5n, undefined)).value).to.equal(undefined);
     expect(decodeVersion(9n, encodeVersion(5n, Buffer.alloc(0))).value?.length).to.equal(0);
   });

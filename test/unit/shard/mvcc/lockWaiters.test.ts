@@ -29,7 +29,16 @@ class FakeTimers implements Timers {
 }
 
 function lockOf(key: string, startTs: bigint): Lock {
-  return { key: k(key), kind: 'pessimistic', op: 'none', primary: k(key), startTs, forUpdateTs: startTs, minCommitTs: startTs + 1n, ttlMs: 3000 };
+  return {
+    key: k(key),
+    kind: 'pessimistic',
+    op: 'none',
+    primary: k(key),
+    startTs,
+    forUpdateTs: startTs,
+    minCommitTs: startTs + 1n,
+    ttlMs: 3000,
+  };
 }
 
 describe('mvcc lock waiters', () => {

@@ -56,7 +56,9 @@ export class MemEngine implements KvEngine {
 
   get(key: Buffer): Buffer | undefined {
     const i = lowerBound(this.entries, key);
-    return i < this.entries.length && this.entries[i][0].equals(key) ? this.entries[i][1] : undefined;
+    return i < this.entries.length && this.entries[i][0].equals(key)
+      ? this.entries[i][1]
+      : undefined;
   }
 
   iterator(options: IteratorOptions = {}): KvIterator {
@@ -94,7 +96,8 @@ export class MemEngine implements KvEngine {
 
   approximateSize(start: Buffer, end: Buffer): number {
     let n = 0;
-    for (const [k, v] of this.entries) if (Buffer.compare(k, start) >= 0 && Buffer.compare(k, end) < 0) n += k.length + v.length;
+    for (const [k, v] of this.entries)
+      if (Buffer.compare(k, start) >= 0 && Buffer.compare(k, end) < 0) n += k.length + v.length;
     return n;
   }
 

@@ -19,7 +19,8 @@ import { k, str } from './helpers';
 import { readResolving } from './resolver';
 
 const KEYS = ['a', 'b', 'c', 'd'];
-type Step = 'read' | 'write' | 'prewrite' | 'commitPrimary' | 'commitSecondaries' | 'rollback' | 'onePC';
+type Step =
+  'read' | 'write' | 'prewrite' | 'commitPrimary' | 'commitSecondaries' | 'rollback' | 'onePC';
 interface Op {
   readonly slot: number;
   readonly step: Step;
@@ -46,7 +47,17 @@ interface Committed {
 
 const opArb = fc.record({
   slot: fc.integer({ min: 0, max: 3 }),
-  step: fc.constantFrom<Step>('read', 'read', 'write', 'write', 'prewrite', 'commitPrimary', 'commitSecondaries', 'rollback', 'onePC'),
+  step: fc.constantFrom<Step>(
+    'read',
+    'read',
+    'write',
+    'write',
+    'prewrite',
+    'commitPrimary',
+    'commitSecondaries',
+    'rollback',
+    'onePC',
+  ),
   key: fc.integer({ min: 0, max: KEYS.length - 1 }),
   pessimistic: fc.boolean(),
 });
@@ -56,7 +67,14 @@ async function runModel(ops: readonly Op[]): Promise<void> {
   const storeOf = () => store;
   let clock = 1n << 18n;
   const tso = (): Timestamp => ++clock;
-  const txns: Txn[] = [0, 1, 2, 3].map(() => ({ phase: 'idle', pessimistic: false, startTs: 0n, commitTs: 0n, earlyTs: 0n, writes: new Map() }));
+  const txns: Txn[] = [0, 1, 2, 3].map(() => ({
+    phase: 'idle',
+    pessimistic: false,
+    startTs: 0n,
+    commitTs: 0n,
+    earlyTs: 0n,
+    writes: new Map(),
+  }));
   const committed: Committed[] = [];
   const reads: Array<{ ts: Timestamp; key: string; value: string | undefined }> = [];
   let seq = 0;
@@ -70,7 +88,12 @@ async function runModel(ops: readonly Op[]): Promise<void> {
     }
     t.phase = 'idle';
   };
-  const mutations = (t: Txn) => [...t.writes].map(([key, value]) => ({ key: k(key), op: 'put' as const, value: Buffer.from(value) }));
+  const mutations = (t: Txn) =>
+    [...t.writes].map(([key, value]) => ({
+      key: k(key),
+      op: 'put' as const,
+      value: Buffer.from(value),
+    }));
   const record = (t: Txn, commitTs: Timestamp): void => {
     committed.push({ startTs: t.startTs, commitTs, writes: new Map(t.writes) });
   };
@@ -112,8 +135,13 @@ async function runModel(ops: readonly Op[]): Promise<void> {
     t.phase = 'primaryCommitted';
   };
   const commitSecondaries = async (t: Txn): Promise<void> => {
-    const keys = mutations(t).slice(1).map((m) => m.key);
-    if (keys.length > 0) expect((await store.commit({ keys, startTs: t.startTs, commitTs: t.commitTs })).kind).to.equal('ok');
+    const keys = mutations(t)
+      .slice(1)
+      .map((m) => m.key);
+    if (keys.length > 0)
+      expect(
+        (await store.commit({ keys, startTs: t.startTs, commitTs: t.commitTs })).kind,
+      ).to.equal('ok');
     t.phase = 'idle';
   };
 
@@ -139,7 +167,13 @@ async function runModel(ops: readonly Op[]): Promise<void> {
           if (t.pessimistic && !t.writes.has(key)) {
             const r = await store
               .acquirePessimisticLock(
-                { keys: [k(key)], primary: k([...t.writes.keys()][0] ?? key), startTs: t.startTs, forUpdateTs: t.startTs, ttlMs: 60_000 },
+                {
+                  keys: [k(key)],
+                  primary: k([...t.writes.keys()][0] ?? key),
+                  startTs: t.startTs,
+                  forUpdateTs: t.startTs,
+                  ttlMs: 60_000,
+                },
                 { nowait: true },
               )
               .catch(() => ({ kind: 'nowait' as const }));
@@ -201,26 +235,39 @@ async function runModel(ops: readonly Op[]): Promise<void> {
   // Every read saw the latest commit at or before its timestamp, in the final history.
   const visibleAt = (key: string, ts: Timestamp): string | undefined => {
     let best: Committed | undefined;
-    for (const c of committed) if (c.writes.has(key) && c.commitTs <= ts && (best === undefined || c.commitTs > best.commitTs)) best = c;
+    for (const c of committed)
+      if (
+        c.writes.has(key) &&
+        c.commitTs <= ts &&
+        (best === undefined || c.commitTs > best.commitTs)
+      )
+        best = c;
     return best?.writes.get(key);
   };
-  for (const r of reads) expect(r.value, `read of ${r.key} at ${r.ts}`).to.equal(visibleAt(r.key, r.ts));
+  for (const r of reads)
+    expect(r.value, `read of ${r.key} at ${r.ts}`).to.equal(visibleAt(r.key, r.ts));
   // First committer wins: no two overlapping committed transactions wrote the same key.
   for (const a of committed) {
     for (const b of committed) {
       if (a === b) continue;
       const overlap = a.startTs < b.commitTs && b.startTs < a.commitTs;
       const common = [...a.writes.keys()].some((key) => b.writes.has(key));
-      expect(overlap && common, `lost update between ${a.startTs} and ${b.startTs}`).to.equal(false);
+      expect(overlap && common, `lost update between ${a.startTs} and ${b.startTs}`).to.equal(
+        false,
+      );
     }
   }
   // A final reader (resolving whatever is left) sees the last committed values.
   const finalTs = tso();
-  for (const key of KEYS) expect(str(await readResolving(storeOf, k(key), finalTs))).to.equal(visibleAt(key, finalTs));
+  for (const key of KEYS)
+    expect(str(await readResolving(storeOf, k(key), finalTs))).to.equal(visibleAt(key, finalTs));
 }
 
 describe('mvcc snapshot-isolation model', () => {
   it('random interleavings of transactions keep snapshot isolation', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => runModel(ops)), { numRuns: 500 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => runModel(ops)),
+      { numRuns: 500 },
+    );
   });
 });

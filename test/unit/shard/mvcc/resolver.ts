@@ -9,7 +9,12 @@ import type { Lock, MvccStore, Timestamp } from '../../../../shard/mvcc';
 export type StoreOf = (key: Buffer) => MvccStore;
 
 /** Resolves one lock met by a reader at `readTs`; adds to bypass when it reads through. */
-export async function resolveForRead(storeOf: StoreOf, lock: Lock, readTs: Timestamp, bypass: Timestamp[]): Promise<void> {
+export async function resolveForRead(
+  storeOf: StoreOf,
+  lock: Lock,
+  readTs: Timestamp,
+  bypass: Timestamp[],
+): Promise<void> {
   const st = await storeOf(lock.primary).checkTxnStatus({
     primary: lock.primary,
     startTs: lock.startTs,
@@ -19,7 +24,11 @@ export async function resolveForRead(storeOf: StoreOf, lock: Lock, readTs: Times
     rollbackIfNotExist: true,
   });
   if (st.kind === 'committed') {
-    await storeOf(lock.key).resolveLocks({ keys: [lock.key], startTs: lock.startTs, commitTs: st.commitTs });
+    await storeOf(lock.key).resolveLocks({
+      keys: [lock.key],
+      startTs: lock.startTs,
+      commitTs: st.commitTs,
+    });
   } else if (st.kind === 'rolledBack') {
     await storeOf(lock.key).resolveLocks({ keys: [lock.key], startTs: lock.startTs, commitTs: 0n });
   } else if (st.kind === 'locked' && st.minCommitTsPushed) {
@@ -28,7 +37,12 @@ export async function resolveForRead(storeOf: StoreOf, lock: Lock, readTs: Times
 }
 
 /** A point read that resolves the locks it meets (bounded: fails the test if it loops). */
-export async function readResolving(storeOf: StoreOf, key: Buffer, ts: Timestamp, txnStartTs?: Timestamp): Promise<Buffer | undefined> {
+export async function readResolving(
+  storeOf: StoreOf,
+  key: Buffer,
+  ts: Timestamp,
+  txnStartTs?: Timestamp,
+): Promise<Buffer | undefined> {
   const bypass: Timestamp[] = [];
   for (let attempt = 0; attempt < 20; attempt++) {
     const r = await storeOf(key).get({ key, ts, txnStartTs, bypassLocks: bypass });

@@ -9,7 +9,11 @@ import { SqliteEngine } from '../../../../shard/storage/sqliteEngine';
 import { MemEngine } from './memEngine';
 import { errorOf, k, str, ts, v } from './helpers';
 
-const lockReq = (key: string, startTs: bigint, extra: Partial<AcquirePessimisticLockRequest> = {}): AcquirePessimisticLockRequest => ({
+const lockReq = (
+  key: string,
+  startTs: bigint,
+  extra: Partial<AcquirePessimisticLockRequest> = {},
+): AcquirePessimisticLockRequest => ({
   keys: [k(key)],
   primary: k(key),
   startTs,
@@ -53,17 +57,27 @@ describe('mvcc store', () => {
       await store.acquirePessimisticLock(lockReq('a', ts(1000)));
       const waiting = store.acquirePessimisticLock(lockReq('a', ts(1001)), { lockTimeoutMs: 5000 });
       expect(await settledWithin(waiting)).to.equal(false);
-      const c = await store.onePhaseCommit({ mutations: [{ key: k('a'), op: 'put', value: v('1') }], startTs: ts(1000), forUpdateTs: ts(1000), pessimistic: [true], commitTs: ts(1002) });
+      const c = await store.onePhaseCommit({
+        mutations: [{ key: k('a'), op: 'put', value: v('1') }],
+        startTs: ts(1000),
+        forUpdateTs: ts(1000),
+        pessimistic: [true],
+        commitTs: ts(1002),
+      });
       expect(c).to.deep.equal({ kind: 'ok', commitTs: ts(1002) });
       expect(await waiting).to.deep.include({ kind: 'writeConflict', conflictCommitTs: ts(1002) });
     });
 
     it('gives up after lock_timeout with 55P03, and at once with NOWAIT', async () => {
       await store.acquirePessimisticLock(lockReq('a', ts(1000)));
-      const timedOut = (await errorOf(store.acquirePessimisticLock(lockReq('a', ts(1001)), { lockTimeoutMs: 20 }))) as SqlError;
+      const timedOut = (await errorOf(
+        store.acquirePessimisticLock(lockReq('a', ts(1001)), { lockTimeoutMs: 20 }),
+      )) as SqlError;
       expect(timedOut.code).to.equal(SqlState.lockNotAvailable);
       expect(timedOut.message).to.equal('canceling statement due to lock timeout');
-      const nowait = (await errorOf(store.acquirePessimisticLock(lockReq('a', ts(1001)), { nowait: true }))) as SqlError;
+      const nowait = (await errorOf(
+        store.acquirePessimisticLock(lockReq('a', ts(1001)), { nowait: true }),
+      )) as SqlError;
       expect(nowait.code).to.equal(SqlState.lockNotAvailable);
       expect(nowait.message).to.equal('could not obtain lock on row');
       expect(store.waiters.totalWaiting).to.equal(0);
@@ -72,9 +86,15 @@ describe('mvcc store', () => {
     it('breaks a deadlock with 40P01 and lets the survivor through', async () => {
       await store.acquirePessimisticLock(lockReq('a', ts(1000)));
       await store.acquirePessimisticLock(lockReq('b', ts(1001)));
-      const first = store.acquirePessimisticLock(lockReq('b', ts(1000), { primary: k('a') }), { lockTimeoutMs: 5000 });
+      const first = store.acquirePessimisticLock(lockReq('b', ts(1000), { primary: k('a') }), {
+        lockTimeoutMs: 5000,
+      });
       expect(await settledWithin(first)).to.equal(false);
-      const err = (await errorOf(store.acquirePessimisticLock(lockReq('a', ts(1001), { primary: k('b') }), { lockTimeoutMs: 5000 }))) as SqlError;
+      const err = (await errorOf(
+        store.acquirePessimisticLock(lockReq('a', ts(1001), { primary: k('b') }), {
+          lockTimeoutMs: 5000,
+        }),
+      )) as SqlError;
       expect(err.code).to.equal(SqlState.deadlockDetected);
       // The victim rolls back; the other transaction gets its lock.
       await store.pessimisticRollback({ keys: [k('b')], startTs: ts(1001), forUpdateTs: ts(1001) });
@@ -87,8 +107,15 @@ describe('mvcc store', () => {
       const r = await store.acquirePessimisticLock(lockReq('a', ts(1050)), { lockTimeoutMs: 5000 });
       expect(r.kind).to.equal('locked');
       // NOWAIT too: an expired lock is something to resolve, not a reason to fail.
-      expect((await store.acquirePessimisticLock(lockReq('a', ts(1050)), { nowait: true })).kind).to.equal('locked');
-      const st = await store.checkTxnStatus({ primary: k('a'), startTs: ts(1000), callerStartTs: 0n, rollbackIfNotExist: false });
+      expect(
+        (await store.acquirePessimisticLock(lockReq('a', ts(1050)), { nowait: true })).kind,
+      ).to.equal('locked');
+      const st = await store.checkTxnStatus({
+        primary: k('a'),
+        startTs: ts(1000),
+        callerStartTs: 0n,
+        rollbackIfNotExist: false,
+      });
       expect(st).to.deep.equal({ kind: 'rolledBack', action: 'expiredRollback' });
       expect((await store.acquirePessimisticLock(lockReq('a', ts(1050)))).kind).to.equal('ok');
     });
@@ -98,8 +125,20 @@ describe('mvcc store', () => {
     it('serializes two prewrites of one key although writes are asynchronous', async () => {
       let open!: () => void;
       engine.gate = new Promise<void>((r) => (open = r));
-      const p1 = store.prewrite({ mutations: [{ key: k('a'), op: 'put', value: v('1') }], primary: k('a'), startTs: ts(1000), ttlMs: 3000, forUpdateTs: 0n });
-      const p2 = store.prewrite({ mutations: [{ key: k('a'), op: 'put', value: v('2') }], primary: k('a'), startTs: ts(1001), ttlMs: 3000, forUpdateTs: 0n });
+      const p1 = store.prewrite({
+        mutations: [{ key: k('a'), op: 'put', value: v('1') }],
+        primary: k('a'),
+        startTs: ts(1000),
+        ttlMs: 3000,
+        forUpdateTs: 0n,
+      });
+      const p2 = store.prewrite({
+        mutations: [{ key: k('a'), op: 'put', value: v('2') }],
+        primary: k('a'),
+        startTs: ts(1001),
+        ttlMs: 3000,
+        forUpdateTs: 0n,
+      });
       expect(await settledWithin(p2)).to.equal(false);
       open();
       expect((await p1).kind).to.equal('ok');
@@ -111,7 +150,12 @@ describe('mvcc store', () => {
       expect(r0).to.deep.equal({ kind: 'ok', value: undefined });
       let open!: () => void;
       engine.gate = new Promise<void>((r) => (open = r));
-      const c = store.onePhaseCommit({ mutations: [{ key: k('a'), op: 'put', value: v('1') }], startTs: ts(1000), forUpdateTs: 0n, commitTs: ts(1001) });
+      const c = store.onePhaseCommit({
+        mutations: [{ key: k('a'), op: 'put', value: v('1') }],
+        startTs: ts(1000),
+        forUpdateTs: 0n,
+        commitTs: ts(1001),
+      });
       // A reader at 2000 arrives while the batch is in flight: it must see the commit.
       const r1 = store.get({ key: k('a'), ts: ts(2000) });
       const r2 = store.scan({ start: k(''), end: null, ts: ts(2000), limit: 10 });
@@ -144,18 +188,47 @@ describe('mvcc store', () => {
       sqlite = SqliteEngine.open(dir);
       const s = await MvccStore.open({ engine: sqlite, now: () => 1000 });
       const keys = ['r1', 'r2', 'r3'].map(k);
-      expect((await s.acquirePessimisticLock({ keys, primary: keys[0], startTs: ts(1000), forUpdateTs: ts(1000), ttlMs: 3000 })).kind).to.equal('ok');
-      const pw = await s.prewrite({ mutations: keys.map((key, i) => ({ key, op: 'put' as const, value: v(`v${i}`) })), primary: keys[0], startTs: ts(1000), ttlMs: 3000, forUpdateTs: ts(1000), pessimistic: [true, true, true] });
+      expect(
+        (
+          await s.acquirePessimisticLock({
+            keys,
+            primary: keys[0],
+            startTs: ts(1000),
+            forUpdateTs: ts(1000),
+            ttlMs: 3000,
+          })
+        ).kind,
+      ).to.equal('ok');
+      const pw = await s.prewrite({
+        mutations: keys.map((key, i) => ({ key, op: 'put' as const, value: v(`v${i}`) })),
+        primary: keys[0],
+        startTs: ts(1000),
+        ttlMs: 3000,
+        forUpdateTs: ts(1000),
+        pessimistic: [true, true, true],
+      });
       expect(pw.kind).to.equal('ok');
       const locked = await s.scan({ start: k('r'), end: k('s'), ts: ts(1010), limit: 10 });
       expect(locked.kind === 'locked' && locked.locks.length).to.equal(3);
-      expect((await s.commit({ keys: [keys[0]], startTs: ts(1000), commitTs: ts(1005) })).kind).to.equal('ok');
-      expect((await s.commit({ keys: keys.slice(1), startTs: ts(1000), commitTs: ts(1005) })).kind).to.equal('ok');
+      expect(
+        (await s.commit({ keys: [keys[0]], startTs: ts(1000), commitTs: ts(1005) })).kind,
+      ).to.equal('ok');
+      expect(
+        (await s.commit({ keys: keys.slice(1), startTs: ts(1000), commitTs: ts(1005) })).kind,
+      ).to.equal('ok');
       await sqlite.close();
       sqlite = SqliteEngine.open(dir);
       const s2 = await MvccStore.open({ engine: sqlite, now: () => 1000 });
-      const rows = await s2.scan({ start: k('r'), end: k('s'), ts: ts(1010), limit: 10, reverse: true });
-      expect(rows.kind === 'ok' && rows.entries.map(([key, val]) => `${key}=${val}`)).to.deep.equal(['r3=v2', 'r2=v1', 'r1=v0']);
+      const rows = await s2.scan({
+        start: k('r'),
+        end: k('s'),
+        ts: ts(1010),
+        limit: 10,
+        reverse: true,
+      });
+      expect(rows.kind === 'ok' && rows.entries.map(([key, val]) => `${key}=${val}`)).to.deep.equal(
+        ['r3=v2', 'r2=v1', 'r1=v0'],
+      );
     });
   });
 });
