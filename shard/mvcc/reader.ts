@@ -1,0 +1,80 @@
+/**
+ * Reads of one user key's MVCC state, shared by the actions: its lock, its newest version,
+ * the version visible at a timestamp, and what its history says about one transaction.
+ */
+import type { KvReader } from '../storage/kvEngine';
+import { dataKey, lockKey, physicalMs, tsOfKey, versionBounds, writeKey } from './keys';
+import { decodeLock, decodeVersion, decodeWriteRecord } from './records';
+import type { Lock, Timestamp, TxnRecord, Version } from './types';
+
+export function loadLock(snap: KvReader, key: Buffer): Lock | undefined {
+  const raw = snap.get(lockKey(key));
+  return raw === undefined ? undefined : decodeLock(key, raw);
+}
+
+/** The newest version with commitTs ≤ ts (default: the newest of all), tombstones included. */
+export function versionAt(snap: KvReader, key: Buffer, ts?: Timestamp): Version | undefined {
+  const bounds = versionBounds(key, ts);
+  const it = snap.iterator(bounds);
+  try {
+    const e = it.next();
+    return e === undefined ? undefined : decodeVersion(tsOfKey(e[0]), e[1]);
+  } finally {
+    it.close();
+  }
+}
+
+/**
+ * Did transaction `startTs` commit or roll back this key? Looks up the rollback/lock-commit
+ * record at (key, startTs), then walks the versions committed after startTs (a commit's
+ * commit_ts is always above its start_ts) for one written by this transaction.
+ */
+export function txnRecord(snap: KvReader, key: Buffer, startTs: Timestamp): TxnRecord {
+  const raw = snap.get(writeKey(key, startTs));
+  if (raw !== undefined) {
+    const rec = decodeWriteRecord(raw);
+    return rec.kind === 'rollback'
+      ? { kind: 'rolledBack' }
+      : { kind: 'committed', commitTs: rec.commitTs };
+  }
+  // Versions newer than startTs lie in [dataKey(key, MAX), dataKey(key, startTs)).
+  const { gte } = versionBounds(key);
+  const it = snap.iterator({ gte, lt: dataKey(key, startTs) });
+  try {
+    for (let e = it.next(); e !== undefined; e = it.next()) {
+      const v = decodeVersion(tsOfKey(e[0]), e[1]);
+      if (v.startTs === startTs) return { kind: 'committed', commitTs: v.commitTs };
+    }
+  } finally {
+    it.close();
+  }
+  return { kind: 'none' };
+}
+
+/** Expired locks may be resolved by anyone (Percolator's lock cleanup by TTL). */
+export function lockExpired(lock: Lock, nowMs: number): boolean {
+  return nowMs >= lockExpiresAtMs(lock);
+}
+
+export function lockExpiresAtMs(lock: Lock): number {
+  return physicalMs(lock.startTs) + lock.ttlMs;
+}
+
+/**
+ * Does `lock` stop a read at `ts`? Only a prewrite lock that may commit at or below ts
+ * does: pessimistic locks and lock-only prewrites never produce a version, a lock whose
+ * min_commit_ts is past ts will commit past it, and the reader's own locks and the locks
+ * of transactions it has resolved as committing later (bypass) are not in its way.
+ */
+export function lockBlocksRead(
+  lock: Lock,
+  ts: Timestamp,
+  ownStartTs: Timestamp | undefined,
+  bypass: readonly Timestamp[] | undefined,
+): boolean {
+  if (lock.kind !== 'prewrite' || lock.op === 'lock') return false;
+  if (lock.startTs === ownStartTs) return false;
+  if (lock.startTs > ts || lock.minCommitTs > ts) return false;
+  if (bypass !== undefined && bypass.includes(lock.startTs)) return false;
+  return true;
+}

@@ -1,0 +1,355 @@
+/**
+ * MvccStore: the MVCC actions over one KvEngine, as the shard's RPC handlers call them.
+ *
+ * Write actions run under per-key latches: take the latches of the request's keys, run the
+ * pure action against the engine's current state, apply its batch atomically (awaiting the
+ * engine's write), release. So an action's check and its write are atomic with respect to
+ * every other action on the same keys, although the write itself is asynchronous.
+ *
+ * Reads run without latches on the current state (point reads) or a snapshot (scans), but
+ * first wait for any action in flight on their keys, so a read never misses a commit that
+ * was decided before it (see onePhaseCommit.ts on why that matters for 1PC). Every read
+ * raises maxReadTs, which 1PC commits above.
+ *
+ * The GC safe point lives here: reads below it fail with "snapshot too old", and so do new
+ * locks of transactions that started below it (their rollback records may be gone).
+ */
+import type { KvEngine, KvReader } from '../storage/kvEngine';
+import { WriteBatch } from '../storage/kvEngine';
+import { acquirePessimisticLock } from './actions/acquirePessimisticLock';
+import type {
+  AcquirePessimisticLockRequest,
+  AcquirePessimisticLockResult,
+} from './actions/acquirePessimisticLock';
+import { checkTxnStatus } from './actions/checkTxnStatus';
+import type { CheckTxnStatusRequest, CheckTxnStatusResult } from './actions/checkTxnStatus';
+import { commit } from './actions/commit';
+import type { CommitRequest, CommitResult } from './actions/commit';
+import { gc } from './actions/gc';
+import { get } from './actions/get';
+import type { GetRequest, GetResult } from './actions/get';
+import { onePhaseCommit } from './actions/onePhaseCommit';
+import type { OnePhaseCommitRequest, OnePhaseCommitResult } from './actions/onePhaseCommit';
+import { pessimisticRollback } from './actions/pessimisticRollback';
+import type {
+  PessimisticRollbackRequest,
+  PessimisticRollbackResult,
+} from './actions/pessimisticRollback';
+import { prewrite } from './actions/prewrite';
+import type { PrewriteRequest, PrewriteResult } from './actions/prewrite';
+import { resolveLocks } from './actions/resolveLocks';
+import type { ResolveLocksRequest, ResolveLocksResult } from './actions/resolveLocks';
+import { rollback } from './actions/rollback';
+import type { RollbackRequest, RollbackResult } from './actions/rollback';
+import { scan } from './actions/scan';
+import type { ScanRequest, ScanResult } from './actions/scan';
+import { scanLocks } from './actions/scanLocks';
+import type { ScanLocksRequest, ScanLocksResult } from './actions/scanLocks';
+import { txnHeartBeat } from './actions/txnHeartBeat';
+import type { TxnHeartBeatRequest, TxnHeartBeatResult } from './actions/txnHeartBeat';
+import { lockNotAvailableError, lockTimeoutError, snapshotTooOldError } from './errors';
+import { createGcFilter } from './gcFilter';
+import type { GcFilter } from './gcFilter';
+import { LOCK_PREFIX, metaKey, userKeyOf } from './keys';
+import { Latches } from './latches';
+import { LockWaiters } from './lockWaiters';
+import type { WaitOutcome } from './lockWaiters';
+import { lockExpired, lockExpiresAtMs } from './reader';
+import type { ActionOutput, Timestamp } from './types';
+
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+const SAFE_POINT_KEY = metaKey('gc_safe_point');
+
+export interface MvccStoreOptions {
+  readonly engine: KvEngine;
+  /** Wall-clock milliseconds, for lock TTLs (default Date.now). */
+  readonly now?: () => number;
+  readonly waiters?: LockWaiters;
+  /** Sync every write batch (default true: a commit acknowledged is on disk). */
+  readonly sync?: boolean;
+  /**
+   * A TSO timestamp taken when the shard starts: reads served before a restart are not
+   * remembered, so 1PC commits above this instead (TiKV syncs max_ts from PD the same way).
+   */
+  readonly initialMaxReadTs?: Timestamp;
+}
+
+export interface LockWaitOptions {
+  /** How long to wait for other transactions' locks (PostgreSQL's lock_timeout); > 0. */
+  readonly lockTimeoutMs?: number;
+  /** Fail at once with 55P03 instead of waiting (FOR UPDATE NOWAIT). */
+  readonly nowait?: boolean;
+}
+
+export interface GcOptions {
+  readonly start?: Buffer;
+  readonly end?: Buffer | null;
+  /** Most deletes per write batch (default 1000). */
+  readonly batchLimit?: number;
+}
+
+type Action<Req, R> = (snap: KvReader, req: Req, nowMs: number) => ActionOutput<R>;
+
+export class MvccStore {
+  readonly waiters: LockWaiters;
+  private readonly engine: KvEngine;
+  private readonly now: () => number;
+  private readonly sync: boolean;
+  private readonly latches = new Latches();
+  private safePointTs: Timestamp;
+  private maxRead: Timestamp;
+
+  private constructor(options: MvccStoreOptions, safePoint: Timestamp) {
+    this.engine = options.engine;
+    this.now = options.now ?? Date.now;
+    this.sync = options.sync ?? true;
+    this.waiters = options.waiters ?? new LockWaiters({ now: this.now });
+    this.safePointTs = safePoint;
+    this.maxRead = options.initialMaxReadTs ?? 0n;
+  }
+
+  /** Opens the MVCC layer over an engine, loading the persisted GC safe point. */
+  static async open(options: MvccStoreOptions): Promise<MvccStore> {
+    const raw = options.engine.get(SAFE_POINT_KEY);
+    return new MvccStore(options, raw === undefined ? 0n : raw.readBigUInt64BE(0));
+  }
+
+  get safePoint(): Timestamp {
+    return this.safePointTs;
+  }
+
+  /** The highest timestamp a read has been served at (1PC commits above it). */
+  get maxReadTs(): Timestamp {
+    return this.maxRead;
+  }
+
+  // ---- reads ---------------------------------------------------------------------------
+
+  async get(req: GetRequest): Promise<GetResult> {
+    this.beginRead(req.ts);
+    const id = req.key.toString('latin1');
+    if (this.latches.isHeld(id)) await this.waitForLatch(id);
+    return get(this.engine, req);
+  }
+
+  /** Several point reads at one timestamp (an IN list, a lookup join batch). */
+  async batchGet(keys: readonly Buffer[], req: Omit<GetRequest, 'key'>): Promise<GetResult[]> {
+    this.beginRead(req.ts);
+    for (const key of keys) {
+      const id = key.toString('latin1');
+      if (this.latches.isHeld(id)) await this.waitForLatch(id);
+    }
+    return keys.map((key) => get(this.engine, { ...req, key }));
+  }
+
+  async scan(req: ScanRequest): Promise<ScanResult> {
+    this.beginRead(req.ts);
+    await this.waitForLatchesIn(req.start, req.end);
+    const snap = this.engine.snapshot();
+    try {
+      return scan(snap, req);
+    } finally {
+      snap.release();
+    }
+  }
+
+  async scanLocks(req: ScanLocksRequest): Promise<ScanLocksResult> {
+    const snap = this.engine.snapshot();
+    try {
+      return scanLocks(snap, req);
+    } finally {
+      snap.release();
+    }
+  }
+
+  // ---- transaction actions -------------------------------------------------------------
+
+  /**
+   * Locks the keys for a pessimistic transaction, waiting in the keys' queues for other
+   * transactions' locks up to lock_timeout. Resolves with the action's result, where
+   * 'locked' now only means "the holder's lock expired: resolve it (checkTxnStatus on its
+   * primary) and call again". Throws 55P03 on timeout or NOWAIT, 40P01 for a deadlock victim.
+   */
+  async acquirePessimisticLock(
+    req: AcquirePessimisticLockRequest,
+    options: LockWaitOptions = {},
+  ): Promise<AcquirePessimisticLockResult> {
+    this.checkStartTs(req.startTs);
+    const deadline = this.now() + (options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+    for (;;) {
+      let wait: Promise<WaitOutcome> | undefined;
+      let until = deadline;
+      const result = await this.run(req.keys, acquirePessimisticLock, req, (r) => {
+        // Runs while the latches are held, so the holder's release cannot slip in before
+        // this waiter is queued.
+        if (r.kind !== 'locked' || options.nowait === true) return;
+        const lock = r.locks[0];
+        const now = this.now();
+        if (lockExpired(lock, now) || now >= deadline) return;
+        until = Math.min(deadline, lockExpiresAtMs(lock));
+        wait = this.waiters.wait(req.startTs, lock, until);
+      });
+      if (result.kind !== 'locked') return result;
+      if (wait === undefined) {
+        // An expired holder is not a reason to fail, even under NOWAIT: resolve it.
+        if (lockExpired(result.locks[0], this.now())) return result;
+        throw options.nowait === true ? lockNotAvailableError() : lockTimeoutError();
+      }
+      // Woken: look again. Timed out at the holder's expiry: look again (it may be
+      // resolvable now). Timed out at lock_timeout: give up. A deadlock victim throws.
+      const outcome = await wait;
+      if (outcome === 'timedOut' && until >= deadline) throw lockTimeoutError();
+    }
+  }
+
+  async pessimisticRollback(req: PessimisticRollbackRequest): Promise<PessimisticRollbackResult> {
+    return this.run(req.keys, pessimisticRollback, req);
+  }
+
+  async prewrite(req: PrewriteRequest): Promise<PrewriteResult> {
+    this.checkStartTs(req.startTs);
+    return this.run(
+      req.mutations.map((m) => m.key),
+      prewrite,
+      req,
+    );
+  }
+
+  async commit(req: CommitRequest): Promise<CommitResult> {
+    return this.run(req.keys, commit, req);
+  }
+
+  async rollback(req: RollbackRequest): Promise<RollbackResult> {
+    return this.run(req.keys, rollback, req);
+  }
+
+  async checkTxnStatus(req: CheckTxnStatusRequest): Promise<CheckTxnStatusResult> {
+    return this.run([req.primary], checkTxnStatus, req);
+  }
+
+  async txnHeartBeat(req: TxnHeartBeatRequest): Promise<TxnHeartBeatResult> {
+    return this.run([req.primary], txnHeartBeat, req);
+  }
+
+  async resolveLocks(req: ResolveLocksRequest): Promise<ResolveLocksResult> {
+    return this.run(req.keys, resolveLocks, req);
+  }
+
+  /** 1PC; the result's commitTs is the one used (≥ the request's). */
+  async onePhaseCommit(
+    req: Omit<OnePhaseCommitRequest, 'maxReadTs'>,
+  ): Promise<OnePhaseCommitResult> {
+    this.checkStartTs(req.startTs);
+    // maxReadTs is read inside the latched section, after every earlier read raised it.
+    return this.run(
+      req.mutations.map((m) => m.key),
+      (snap, r, nowMs) => onePhaseCommit(snap, { ...r, maxReadTs: this.maxRead }, nowMs),
+      req,
+    );
+  }
+
+  // ---- GC ------------------------------------------------------------------------------
+
+  /** Moves the safe point forward (never back) and persists it before anything is dropped. */
+  async updateSafePoint(safePoint: Timestamp): Promise<void> {
+    if (safePoint <= this.safePointTs) return;
+    this.safePointTs = safePoint; // refuse reads below it from now on
+    const value = Buffer.allocUnsafe(8);
+    value.writeBigUInt64BE(safePoint, 0);
+    await this.engine.write(new WriteBatch().put(SAFE_POINT_KEY, value), { sync: this.sync });
+  }
+
+  /** The background GC pass over a range at the current safe point; returns deletes made. */
+  async gc(options: GcOptions = {}): Promise<number> {
+    const safePoint = this.safePointTs;
+    let start = options.start ?? Buffer.alloc(0);
+    const end = options.end ?? null;
+    const limit = options.batchLimit ?? 1000;
+    let deleted = 0;
+    for (;;) {
+      const snap = this.engine.snapshot();
+      let out;
+      try {
+        out = gc(snap, { safePoint, start, end, limit }, this.now());
+      } finally {
+        snap.release();
+      }
+      if (out.writes.length > 0) await this.engine.write(out.writes, { sync: false });
+      deleted += out.result.deleted;
+      if (out.result.resumeKey === null) return deleted;
+      start = out.result.resumeKey;
+    }
+  }
+
+  /** A compaction filter at the current safe point, for the LSM's compactions. */
+  compactionFilter(bottommost: boolean): GcFilter {
+    return createGcFilter(this.safePointTs, { bottommost });
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private beginRead(ts: Timestamp): void {
+    if (ts < this.safePointTs) throw snapshotTooOldError(ts, this.safePointTs);
+    if (ts > this.maxRead) this.maxRead = ts;
+  }
+
+  /** New locks of a transaction below the safe point could outlive its GC'd records. */
+  private checkStartTs(startTs: Timestamp): void {
+    if (startTs < this.safePointTs) throw snapshotTooOldError(startTs, this.safePointTs);
+  }
+
+  private async waitForLatch(id: string): Promise<void> {
+    const ids = [id];
+    await this.latches.acquire(ids);
+    this.latches.release(ids);
+  }
+
+  private async waitForLatchesIn(start: Buffer, end: Buffer | null): Promise<void> {
+    if (this.latches.size === 0) return;
+    const inRange: string[] = [];
+    for (const id of this.latches.heldIds()) {
+      const key = Buffer.from(id, 'latin1');
+      if (Buffer.compare(key, start) >= 0 && (end === null || Buffer.compare(key, end) < 0))
+        inRange.push(id);
+    }
+    for (const id of inRange) await this.waitForLatch(id);
+  }
+
+  /**
+   * Runs a write action under its keys' latches and applies its batch. `whileLatched` sees
+   * the result before the latches are released.
+   */
+  private async run<Req, R>(
+    keys: readonly Buffer[],
+    action: Action<Req, R>,
+    req: Req,
+    whileLatched?: (result: R) => void,
+  ): Promise<R> {
+    const ids = Latches.idsOf(keys);
+    const pending = this.latches.acquire(ids);
+    if (pending !== undefined) await pending;
+    let released: Buffer[] = [];
+    let result: R;
+    try {
+      const out = action(this.engine, req, this.now());
+      if (out.writes.length > 0) {
+        await this.engine.write(out.writes, { sync: this.sync });
+        released = releasedKeys(out.writes);
+      }
+      result = out.result;
+      whileLatched?.(result);
+    } finally {
+      this.latches.release(ids);
+    }
+    if (released.length > 0) this.waiters.wake(released);
+    return result;
+  }
+}
+
+/** User keys whose lock the batch deletes: their waiters retry. */
+function releasedKeys(batch: WriteBatch): Buffer[] {
+  const keys: Buffer[] = [];
+  for (const op of batch.ops)
+    if (op.type === 'del' && op.key[0] === LOCK_PREFIX) keys.push(userKeyOf(op.key, 0));
+  return keys;
+}
