@@ -37,3 +37,18 @@ export function decodeValue(data: Uint8Array): unknown {
 export function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
+
+/**
+ * A decoded value with every byte field as a Buffer view (no copy), deeply: code that
+ * compares or hex-encodes keys needs Buffer's methods.
+ */
+export function withBuffers(value: unknown): unknown {
+  if (value instanceof Uint8Array) return asBuffer(value);
+  if (Array.isArray(value)) return value.map(withBuffers);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = withBuffers(v);
+    return out;
+  }
+  return value;
+}

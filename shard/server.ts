@@ -18,6 +18,8 @@ import type { KvEngine } from './storage/kvEngine';
 import { WriteBatch } from './storage/kvEngine';
 import { SqliteEngine } from './storage/sqliteEngine';
 import { RangeTable } from './rangeTable';
+import { MvccStore } from './mvcc';
+import { txnHandlers, RangeResolver } from './txnHandlers';
 import type { ShardConfig } from './config';
 
 export interface ShardNode {
@@ -205,7 +207,23 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
     fs.writeFileSync(identityFile, JSON.stringify({ shardId }) + '\n');
   }
   await refreshRanges();
-  logger.info({ shardId, address, ranges: ranges.ranges.length }, 'shard serving');
+
+  // Reads served before a restart are forgotten, so 1PC commits must land above a fresh
+  // TSO timestamp (the MVCC store's initial max read ts), as TiKV syncs max_ts from PD.
+  const store = await MvccStore.open({ engine, initialMaxReadTs: await meta.timestamp() });
+  const resolveRanges: RangeResolver = (pairs) => {
+    const found = pairs.map(([id, epoch]) => ranges.lookup(id, epoch));
+    if (found.every((r) => r !== undefined)) return found as RangeDescriptor[];
+    return refreshRanges().then(() =>
+      pairs.map(([id, epoch]) => {
+        const r = ranges.lookup(id, epoch);
+        if (r === undefined) throw ranges.stale(id, epoch);
+        return r;
+      }),
+    );
+  };
+  for (const [method, h] of txnHandlers(store, resolveRanges)) handlers.set(method, h);
+  logger.info({ shardId, address, ranges: ranges.ranges.length, safePoint: String(store.safePoint) }, 'shard serving');
 
   let heartbeatFailing = false;
   const heartbeat = setInterval(() => {

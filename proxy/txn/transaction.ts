@@ -1,0 +1,406 @@
+/**
+ * One SQL transaction at the key level (DESIGN.md "Transactions", TiDB's model):
+ * snapshot reads at a TSO timestamp, pessimistic locks taken at statement time, writes
+ * buffered here (so the session reads its own writes), and at commit either one 1PC
+ * request when every write lands on one shard, or Percolator 2PC with the first locked
+ * key as primary. The SQL layer turns rows into keys and calls this.
+ */
+import { SqlError, SqlState } from '../../common/errors';
+import type {
+  AcquirePessimisticLockResult,
+  CommitResult,
+  GetResult,
+  Lock,
+  Mutation,
+  OnePhaseCommitResult,
+  PrewriteResult,
+  ScanResult,
+} from '../../shard/mvcc';
+import type { TxnShardRpc } from './shardGroups';
+import type { LockResolver } from './lockResolver';
+
+export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
+
+export interface TxnDeps {
+  readonly rpc: TxnShardRpc;
+  readonly resolver: LockResolver;
+  readonly timestamp: () => Promise<bigint>;
+}
+
+export interface TxnOptions {
+  readonly isolation: IsolationLevel;
+  readonly lockTimeoutMs?: number;
+  readonly readOnly?: boolean;
+}
+
+/** Lock TTL: how long after a coordinator dies before others may resolve its locks. */
+export const LOCK_TTL_MS = 5_000;
+const HEARTBEAT_MS = 2_000;
+const MAX_RESOLVE_ROUNDS = 200;
+
+type Buffered = { readonly op: 'put'; readonly value: Buffer } | { readonly op: 'del' };
+
+export class DuplicateKeyError extends Error {
+  constructor(readonly key: Buffer) {
+    super('duplicate key');
+  }
+}
+
+function serializationFailure(detail: string): SqlError {
+  return new SqlError(SqlState.serializationFailure, 'could not serialize access due to concurrent update', { detail });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export class Transaction {
+  /** Buffered writes by key (hex): what the session has written but not committed. */
+  private readonly writes = new Map<string, { key: Buffer; w: Buffered }>();
+  /** Keys this transaction holds pessimistic locks on (hex), including lock-only keys. */
+  private readonly locked = new Map<string, Buffer>();
+  private primary: Buffer | null = null;
+  private forUpdateTs: bigint;
+  private statementTs: bigint;
+  private readonly bypass: bigint[] = [];
+  private state: 'active' | 'committed' | 'aborted' = 'active';
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  private constructor(
+    private readonly deps: TxnDeps,
+    readonly options: TxnOptions,
+    readonly startTs: bigint,
+  ) {
+    this.forUpdateTs = startTs;
+    this.statementTs = startTs;
+  }
+
+  static async begin(deps: TxnDeps, options: TxnOptions): Promise<Transaction> {
+    return new Transaction(deps, options, await deps.timestamp());
+  }
+
+  get isActive(): boolean {
+    return this.state === 'active';
+  }
+
+  get hasWrites(): boolean {
+    return this.writes.size > 0 || this.locked.size > 0;
+  }
+
+  /**
+   * Called at the start of each statement: READ COMMITTED reads each statement at a new
+   * snapshot; REPEATABLE READ (and SERIALIZABLE, run as RR for now) keep start_ts.
+   */
+  async beginStatement(): Promise<void> {
+    if (this.options.isolation === 'read committed') this.statementTs = await this.deps.timestamp();
+  }
+
+  /** The timestamp reads of the current statement use. */
+  get readTs(): bigint {
+    return this.statementTs;
+  }
+
+  private active(): void {
+    if (this.state !== 'active') throw new SqlError(SqlState.invalidTransactionState, `transaction is ${this.state}`);
+  }
+
+  // --- reads -------------------------------------------------------------------------
+
+  async get(key: Buffer): Promise<Buffer | undefined> {
+    this.active();
+    const own = this.writes.get(key.toString('hex'));
+    if (own) return own.w.op === 'put' ? own.w.value : undefined;
+    for (let round = 0; ; round++) {
+      const r = await this.deps.rpc.onKey<GetResult>(key, 'txn.get', {
+        key,
+        ts: this.readTs,
+        txnStartTs: this.startTs,
+        bypassLocks: this.bypass,
+      });
+      if (r.kind === 'ok') return r.value;
+      await this.meetLocks(r.locks, round);
+    }
+  }
+
+  /**
+   * Every visible (key, value) in [start, end) in key order, merged with this
+   * transaction's own buffered writes. Calls onRow for each; stops early if it returns false.
+   */
+  async scan(start: Buffer, end: Buffer, onRow: (key: Buffer, value: Buffer) => boolean | void): Promise<void> {
+    this.active();
+    const own = [...this.writes.values()]
+      .filter(({ key }) => Buffer.compare(key, start) >= 0 && Buffer.compare(key, end) < 0)
+      .sort((a, b) => Buffer.compare(a.key, b.key));
+    let ownIdx = 0;
+    let stopped = false;
+    const emitOwnUpTo = (limit: Buffer | null): void => {
+      while (!stopped && ownIdx < own.length && (limit === null || Buffer.compare(own[ownIdx].key, limit) < 0)) {
+        const { key, w } = own[ownIdx++];
+        if (w.op === 'put' && onRow(key, w.value) === false) stopped = true;
+      }
+    };
+    let cursor = start;
+    let round = 0;
+    while (!stopped && Buffer.compare(cursor, end) < 0) {
+      const r = await this.deps.rpc.onKey<ScanResult>(cursor, 'txn.scan', {
+        start: cursor,
+        end,
+        ts: this.readTs,
+        limit: 1000,
+        txnStartTs: this.startTs,
+        bypassLocks: this.bypass,
+      });
+      if (r.kind !== 'ok') {
+        await this.meetLocks(r.locks, round++);
+        continue;
+      }
+      round = 0;
+      for (const [key, value] of r.entries) {
+        emitOwnUpTo(key);
+        if (stopped) return;
+        if (this.writes.has(key.toString('hex'))) continue; // our own write shadows it (emitted above)
+        if (onRow(key, value) === false) return;
+      }
+      if (r.more && r.entries.length > 0) {
+        cursor = Buffer.concat([r.entries[r.entries.length - 1][0], Buffer.from([0])]);
+      } else {
+        // This range is done: continue from the range's end (the next range, if any).
+        const range = this.deps.rpc.ranges.lookup(cursor);
+        if (!range || range.endKey === null || Buffer.compare(range.endKey, end) >= 0) break;
+        cursor = range.endKey;
+      }
+    }
+    emitOwnUpTo(null);
+  }
+
+  private async meetLocks(locks: readonly Lock[], round: number): Promise<void> {
+    if (round >= MAX_RESOLVE_ROUNDS) {
+      throw new SqlError(SqlState.lockNotAvailable, 'could not read: rows stayed locked by other transactions');
+    }
+    const outcome = await this.deps.resolver.resolve(locks, this.readTs);
+    this.bypass.push(...outcome.bypass);
+    if (outcome.mustWait) await sleep(Math.min(5 * (round + 1), 100));
+  }
+
+  // --- writes ------------------------------------------------------------------------
+
+  /**
+   * Takes pessimistic locks on keys (INSERT/UPDATE/DELETE rows, SELECT FOR UPDATE).
+   * shouldNotExist: the keys must have no visible value (INSERT) → DuplicateKeyError.
+   * Waits for other transactions' locks up to lock_timeout (55P03); deadlocks → 40P01.
+   */
+  async lock(keys: readonly Buffer[], opts: { shouldNotExist?: boolean; nowait?: boolean } = {}): Promise<void> {
+    this.active();
+    // Sorted, and taken shard by shard in that order (below): two statements locking
+    // overlapping keys on several shards then queue instead of deadlocking, which per-shard
+    // deadlock detection could not see.
+    const fresh = keys.filter((k) => !this.locked.has(k.toString('hex'))).sort(Buffer.compare);
+    if (fresh.length === 0) return;
+    if (this.primary === null) this.primary = fresh[0];
+    const primary = this.primary;
+    for (let round = 0; ; round++) {
+      if (this.options.isolation === 'read committed' && round > 0) this.forUpdateTs = await this.deps.timestamp();
+      const results = await this.deps.rpc.perShardInOrder<Buffer, AcquirePessimisticLockResult>(fresh, (k) => k, (send, g) =>
+        send('txn.lock', {
+          keys: g.items,
+          primary,
+          startTs: this.startTs,
+          forUpdateTs: this.forUpdateTs,
+          ttlMs: LOCK_TTL_MS,
+          shouldNotExist: opts.shouldNotExist === true,
+          lockTimeoutMs: this.options.lockTimeoutMs,
+          nowait: opts.nowait === true,
+        }) as Promise<AcquirePessimisticLockResult>,
+      );
+      let retry = false;
+      for (const { group, result } of results) {
+        if (result.kind === 'ok') {
+          for (const k of group.items) this.locked.set(k.toString('hex'), k);
+          continue;
+        }
+        if (result.kind === 'alreadyExists') throw new DuplicateKeyError(result.key);
+        if (result.kind === 'writeConflict') {
+          // RR: a row changed after our snapshot → 40001. RC: lock again at a newer ts.
+          if (this.options.isolation !== 'read committed') {
+            throw serializationFailure(`key ${result.key.toString('hex')} was committed at ${result.conflictCommitTs} after this transaction's snapshot`);
+          }
+          retry = true;
+          continue;
+        }
+        if (result.kind === 'txnRolledBack') {
+          throw serializationFailure('this transaction was rolled back by another session while it waited (its locks had expired)');
+        }
+        if (result.kind === 'locked') {
+          // An expired holder's lock: resolve it, then try again.
+          await this.meetLocks(result.locks, round);
+          retry = true;
+          continue;
+        }
+        throw new SqlError(SqlState.internalError, `unexpected lock result ${(result as { kind: string }).kind}`);
+      }
+      if (!retry) break;
+      if (round > MAX_RESOLVE_ROUNDS) throw new SqlError(SqlState.lockNotAvailable, 'could not obtain lock');
+    }
+    this.startHeartbeat();
+  }
+
+  /** Buffers a put of an already locked key (or an autocommit blind write). */
+  put(key: Buffer, value: Buffer): void {
+    this.active();
+    this.writes.set(key.toString('hex'), { key, w: { op: 'put', value } });
+  }
+
+  del(key: Buffer): void {
+    this.active();
+    this.writes.set(key.toString('hex'), { key, w: { op: 'del' } });
+  }
+
+  /** A mark for ROLLBACK TO SAVEPOINT: the buffered writes as they are now. */
+  savepoint(): Map<string, { key: Buffer; w: Buffered }> {
+    return new Map(this.writes);
+  }
+
+  rollbackTo(mark: Map<string, { key: Buffer; w: Buffered }>): void {
+    this.writes.clear();
+    for (const [k, v] of mark) this.writes.set(k, v);
+    // Locks taken since the mark stay until the end, as PostgreSQL keeps row locks.
+  }
+
+  // --- commit / rollback ---------------------------------------------------------------
+
+  private mutations(): Mutation[] {
+    const out: Mutation[] = [];
+    for (const { key, w } of this.writes.values()) out.push(w.op === 'put' ? { key, op: 'put', value: w.value } : { key, op: 'del' });
+    for (const [hex, key] of this.locked) if (!this.writes.has(hex)) out.push({ key, op: 'lock' });
+    return out;
+  }
+
+  /** Commits; resolves with the commit timestamp (or start_ts for a read-only transaction). */
+  async commit(): Promise<bigint> {
+    this.active();
+    this.stopHeartbeat();
+    const mutations = this.mutations();
+    if (mutations.length === 0) {
+      this.state = 'committed';
+      return this.startTs;
+    }
+    try {
+      const groups = await this.deps.rpc.group(mutations, (m) => m.key);
+      const commitTs = groups.length === 1 ? await this.onePhase(mutations) : await this.twoPhase(mutations);
+      this.state = 'committed';
+      return commitTs;
+    } catch (err) {
+      this.state = 'aborted';
+      await this.cleanup().catch(() => undefined); // best effort: TTL expiry resolves what is left
+      throw err;
+    }
+  }
+
+  private pessimisticFlags(mutations: readonly Mutation[]): boolean[] {
+    return mutations.map((m) => this.locked.has(m.key.toString('hex')));
+  }
+
+  private async onePhase(mutations: Mutation[]): Promise<bigint> {
+    for (let round = 0; ; round++) {
+      const commitTs = await this.deps.timestamp();
+      const [{ result }] = await this.deps.rpc.perShard<Mutation, OnePhaseCommitResult>(mutations, (m) => m.key, (send, g) =>
+        send('txn.onePhaseCommit', {
+          mutations: g.items,
+          startTs: this.startTs,
+          forUpdateTs: this.forUpdateTs,
+          pessimistic: this.pessimisticFlags(g.items),
+          commitTs,
+        }) as Promise<OnePhaseCommitResult>,
+      );
+      if (result.kind === 'ok') return result.commitTs;
+      if (result.kind !== 'locked') this.commitFailure(result);
+      await this.meetLocks(result.locks, round);
+    }
+  }
+
+  /** Turns a failed commit step into the error the client sees. */
+  private commitFailure(result: { kind: string; key?: Buffer }): never {
+    if (result.kind === 'alreadyExists') throw new DuplicateKeyError(result.key as Buffer);
+    if (result.kind === 'writeConflict') throw serializationFailure('a row was changed by a concurrent transaction after this one started');
+    if (result.kind === 'txnRolledBack') throw serializationFailure('the transaction was rolled back by another session (its locks expired)');
+    throw new SqlError(SqlState.internalError, `commit failed: ${result.kind}`);
+  }
+
+  private async twoPhase(mutations: Mutation[]): Promise<bigint> {
+    const primary = this.primary ?? mutations[0].key;
+    this.primary = primary;
+    // Phase 1: prewrite everything (each shard's part is one atomic batch).
+    let pending = mutations;
+    for (let round = 0; pending.length > 0; round++) {
+      const results = await this.deps.rpc.perShard<Mutation, PrewriteResult>(pending, (m) => m.key, (send, g) =>
+        send('txn.prewrite', {
+          mutations: g.items,
+          primary,
+          startTs: this.startTs,
+          ttlMs: LOCK_TTL_MS,
+          forUpdateTs: this.forUpdateTs,
+          pessimistic: this.pessimisticFlags(g.items),
+        }) as Promise<PrewriteResult>,
+      );
+      const retry: Mutation[] = [];
+      for (const { group, result } of results) {
+        if (result.kind === 'ok') continue;
+        if (result.kind !== 'locked') this.commitFailure(result);
+        await this.meetLocks(result.locks, round);
+        retry.push(...group.items);
+      }
+      pending = retry;
+    }
+    // Phase 2: the primary's commit record is the commit point.
+    let commitTs = await this.deps.timestamp();
+    for (let round = 0; ; round++) {
+      const r = await this.deps.rpc.onKey<CommitResult>(primary, 'txn.commit', { keys: [primary], startTs: this.startTs, commitTs });
+      if (r.kind === 'ok') break;
+      if (r.kind === 'commitTsExpired' && round < 10) {
+        commitTs = await this.deps.timestamp();
+        continue;
+      }
+      this.commitFailure(r);
+    }
+    // Secondaries: the transaction is committed; a failure here is recovered by readers.
+    const secondaries = mutations.filter((m) => !m.key.equals(primary)).map((m) => m.key);
+    if (secondaries.length > 0) {
+      await this.deps.rpc
+        .perShard(secondaries, (k) => k, (send, g) => send('txn.commit', { keys: g.items, startTs: this.startTs, commitTs }))
+        .catch(() => undefined); // readers roll these forward from the primary's record
+    }
+    return commitTs;
+  }
+
+  async rollback(): Promise<void> {
+    if (this.state !== 'active') return;
+    this.state = 'aborted';
+    this.stopHeartbeat();
+    await this.cleanup();
+  }
+
+  /** Releases our locks (pessimistic or prewritten) with rollback records. */
+  private async cleanup(): Promise<void> {
+    const keys = [...this.locked.values()];
+    for (const { key } of this.writes.values()) if (!this.locked.has(key.toString('hex'))) keys.push(key);
+    if (keys.length === 0) return;
+    await this.deps.rpc.perShard(keys, (k) => k, (send, g) => send('txn.rollback', { keys: g.items, startTs: this.startTs }));
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeat !== null || this.primary === null) return;
+    const primary = this.primary;
+    this.heartbeat = setInterval(() => {
+      const ageMs = Number((BigInt(Date.now()) - (this.startTs >> 18n)));
+      void this.deps.rpc
+        .onKey(primary, 'txn.heartBeat', { primary, startTs: this.startTs, adviseTtlMs: ageMs + LOCK_TTL_MS })
+        .catch(() => undefined); // a missed heartbeat only shortens the lock's life
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat !== null) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+}
