@@ -65,8 +65,11 @@ export interface ConnectionHost {
   readonly engine: SqlEngine;
   readonly limits: PgLimits;
   readonly tlsAvailable: boolean;
-  /** Called once a StartupMessage arrives: false when max_connections is reached. */
-  admit(conn: Connection): boolean;
+  /**
+   * Called once a StartupMessage arrives: false when max_connections is reached (a
+   * Promise when the count is kept by another process: proxy/workers/).
+   */
+  admit(conn: Connection): boolean | Promise<boolean>;
   /** A new backend pid/secret pair, registered for CancelRequest. */
   register(conn: Connection): { pid: number; secret: number };
   unregister(conn: Connection): void;
@@ -387,10 +390,21 @@ export class Connection {
     this.startupDatabase = params.get('database') || user;
     this.startupParams = params;
     if (minor > 0 || unrecognized.length > 0) this.w.negotiateProtocolVersion(0, unrecognized);
-    if (!this.host.admit(this)) {
+    const admitted = this.host.admit(this);
+    if (typeof admitted === 'boolean') return this.afterAdmit(admitted, user);
+    return admitted.then((ok) => this.afterAdmit(ok, user));
+  }
+
+  private afterAdmit(ok: boolean, user: string): Promise<void> | void {
+    if (!ok) {
       throw new SqlError(SqlState.tooManyConnections, 'sorry, too many clients already', {
         severity: 'FATAL',
       });
+    }
+    if (this.phase === 'closed') {
+      // The client left while the ticket was on its way: give it back.
+      this.host.release(this);
+      return;
     }
     this.admitted = true;
     const exchange = this.host.authenticate({
