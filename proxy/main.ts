@@ -10,6 +10,7 @@ runRole('proxy', proxyConfigSpec, (raw) => processNodeName(raw.nodeName), (raw, 
   const config = { ...rest, nodeName: processNodeName(raw.nodeName), secret: resolveSecret(raw) };
   return startProxyProcess({
     workers,
+    listen: raw.listen,
     maxConnections: raw.maxConnections,
     logger,
     startNode: (worker) => startProxyNode({ ...config, listen: worker?.listen ?? config.listen }, logger, worker?.hooks),

@@ -6,12 +6,16 @@
  * WORKERS.md has the whole picture.
  */
 import cluster, { type Worker } from 'node:cluster';
+import net from 'node:net';
+import { parseAddress } from '../../common/config';
 import type { Logger } from '../../common/logger';
 import { asWorkerMessage, type PrimaryToWorker, type WorkerToPrimary } from './messages';
 import { WorkerRegistry, type RestartBudget } from './registry';
 
 export interface PrimaryOptions {
   readonly workers: number;
+  /** host:port the workers listen on (port 0: a free port picked once, see freePort). */
+  readonly listen: string;
   /** max_connections across all workers. */
   readonly maxConnections: number;
   readonly logger: Logger;
@@ -37,10 +41,35 @@ export interface Primary {
 
 /** Set in each worker's environment: its slot (1..N), which becomes its pid prefix. */
 export const workerIdEnv = 'SHARDDB_WORKER_ID';
-/** Set for replacements: the address the first workers bound (port 0 resolved). */
+/** The address every worker listens on (port 0 resolved once by the primary). */
 export const workerListenEnv = 'SHARDDB_WORKER_LISTEN';
 
-export function startPrimary(o: PrimaryOptions): Promise<Primary> {
+/**
+ * node:cluster shares a listening socket among workers by (address, port) as each worker
+ * asked for it: workers asking for port 0 share one random port, but a replacement asking
+ * for port 0 after all of them died would get another, and one asking for the resolved
+ * port while the others hold the port-0 socket gets EADDRINUSE. So port 0 is resolved
+ * once, here, and every worker (first or replacement) asks for the same concrete port.
+ * The port could be taken between this probe and the workers' bind; port 0 is for tests.
+ */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const port = (probe.address() as net.AddressInfo).port;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startPrimary(o: PrimaryOptions): Promise<Primary> {
+  const { host, port } = parseAddress(o.listen);
+  const listen = `${host}:${port === 0 ? await freePort(host) : port}`;
+  return startWorkers(o, listen);
+}
+
+function startWorkers(o: PrimaryOptions, listen: string): Promise<Primary> {
   const log = o.logger.child({ component: 'workers' });
   const registry = new WorkerRegistry(o.workers, o.maxConnections, o.budget ?? { maxRestarts: 10, windowMs: 60_000 });
   const bySlot = new Map<number, Worker>();
@@ -87,7 +116,7 @@ export function startPrimary(o: PrimaryOptions): Promise<Primary> {
       case 'cancel': {
         const owner = registry.ownerOf(m.pid);
         const target = owner === undefined ? undefined : bySlot.get(owner);
-        log.debug({ from: slot, to: owner, pid: m.pid }, 'cancel request routed');
+        log.debug({ from: slot, to: owner, backendPid: m.pid }, 'cancel request routed');
         if (target !== undefined) send(target, { sharddb: 'w', t: 'cancel', pid: m.pid, secret: m.secret });
         return;
       }
@@ -120,8 +149,7 @@ export function startPrimary(o: PrimaryOptions): Promise<Primary> {
   };
 
   const fork = (slot: number): void => {
-    const env: Record<string, string> = { [workerIdEnv]: String(slot) };
-    if (address !== undefined) env[workerListenEnv] = address;
+    const env: Record<string, string> = { [workerIdEnv]: String(slot), [workerListenEnv]: listen };
     const w = cluster.fork(env);
     bySlot.set(slot, w);
     exited.set(

@@ -22,12 +22,14 @@ export interface ServingNode {
 /** Given to startNode in a worker. */
 export interface WorkerStart {
   readonly hooks: PgClusterHooks;
-  /** host:port to listen on instead of the configured one (a replacement reusing port 0's pick). */
+  /** host:port to listen on instead of the configured one (port 0 resolved by the primary). */
   readonly listen: string | undefined;
 }
 
 export interface ProxyProcessOptions {
   readonly workers: number;
+  /** host:port from the configuration (workers may be told a resolved one). */
+  readonly listen: string;
   readonly maxConnections: number;
   readonly logger: Logger;
   readonly startNode: (worker: WorkerStart | undefined) => Promise<ServingNode>;
@@ -60,6 +62,7 @@ export async function startProxyProcess(o: ProxyProcessOptions): Promise<ProxyPr
   }
   const primary = await startPrimary({
     workers: o.workers,
+    listen: o.listen,
     maxConnections: o.maxConnections,
     logger: o.logger,
     // runRole's SIGTERM handler is the one clean way down (it closes the primary, which

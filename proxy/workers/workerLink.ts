@@ -13,7 +13,7 @@ export interface WorkerLink {
   readonly workerId: number;
   /** For startPgServer's `cluster` option. */
   readonly hooks: PgClusterHooks;
-  /** The address to listen on when a replacement must reuse the port the first workers bound. */
+  /** The address to listen on: the configured one with port 0 resolved by the primary. */
   readonly listenOverride: string | undefined;
   /** The server listens: take forwarded cancels and tell the primary. */
   ready(address: string, cancelLocal: (pid: number, secret: number) => boolean): void;

@@ -30,6 +30,7 @@ const spec: ConfigSpec<MemoryProxyConfig> = {
 runRole('proxy', spec, (raw) => processNodeName(raw.nodeName), (raw, logger) =>
   startProxyProcess({
     workers: raw.workers,
+    listen: raw.listen,
     maxConnections: raw.maxConnections,
     logger,
     startNode: async (worker) => {
