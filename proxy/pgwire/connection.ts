@@ -27,6 +27,7 @@ import type {
   Notice,
   Portal,
   PreparedStatement,
+  RowsPortal,
   SessionEvents,
   SqlEngine,
 } from '../engine';
@@ -98,6 +99,7 @@ interface OpenPortal {
 }
 
 const statusByte = { I: 0x49, T: 0x54, E: 0x45 } as const;
+type FetchResult = Awaited<ReturnType<RowsPortal['fetch']>>;
 const noFormats: readonly number[] = [];
 const noParams: readonly Datum[] = [];
 /** Flush rows to the socket once this much output is pending (PostgreSQL flushes per 8 KiB). */
@@ -650,7 +652,13 @@ export class Connection {
     this.w.empty(BackendType.closeComplete);
   }
 
-  private async onExecute(body: Buffer): Promise<void> {
+  /*
+   * Execute and Sync are the per-transaction hot path (pgbench -M prepared sends
+   * Bind/Describe/Execute/Sync): one Promise each, the engine's own (fetch(), sync()),
+   * chained with then() rather than through extra async frames, and rows written
+   * synchronously unless the output buffer fills.
+   */
+  private onExecute(body: Buffer): Promise<void> | void {
     const msg = readExecute(body);
     this.requireSession();
     let p: OpenPortal;
@@ -660,8 +668,39 @@ export class Connection {
       return this.extendedError(err);
     }
     this.startStatementTimer();
+    const portal = p.portal;
+    if (portal.kind !== 'rows') return this.executeCopy(portal, p.formats, msg.maxRows);
+    let fetched: Promise<FetchResult>;
     try {
-      const ok = await this.runPortal(p.portal, p.formats, msg.maxRows, false, false);
+      fetched = portal.fetch(msg.maxRows);
+    } catch (err) {
+      this.stopStatementTimer();
+      return this.extendedError(err);
+    }
+    return fetched.then(
+      (r) => {
+        const written = this.writeRows(portal.columns, p.formats, r);
+        if (written === undefined) {
+          this.stopStatementTimer();
+          return;
+        }
+        return written.then(
+          () => this.stopStatementTimer(),
+          (err: unknown) => this.executeFailed(err),
+        );
+      },
+      (err: unknown) => this.executeFailed(err),
+    );
+  }
+
+  private executeFailed(err: unknown): void {
+    this.stopStatementTimer();
+    this.extendedError(err);
+  }
+
+  private async executeCopy(portal: Portal, formats: readonly number[], maxRows: number): Promise<void> {
+    try {
+      const ok = await this.runPortal(portal, formats, maxRows, false, false);
       if (!ok) this.skipToSync = true;
     } catch (err) {
       this.extendedError(err);
@@ -670,19 +709,30 @@ export class Connection {
     }
   }
 
-  private async onSync(): Promise<void> {
+  private onSync(): Promise<void> {
     this.skipToSync = false;
-    await this.syncSession();
+    return this.syncSession();
   }
 
   /** Ends the implicit-transaction unit, then ReadyForQuery and a flush. */
-  private async syncSession(): Promise<void> {
+  private syncSession(): Promise<void> {
     const session = this.requireSession();
+    let synced: Promise<void>;
     try {
-      await session.sync();
+      synced = session.sync();
     } catch (err) {
-      this.w.errorResponse(this.errorFor(err));
+      synced = Promise.reject(err);
     }
+    return synced.then(
+      () => this.afterSync(session),
+      (err: unknown) => {
+        this.w.errorResponse(this.errorFor(err));
+        this.afterSync(session);
+      },
+    );
+  }
+
+  private afterSync(session: EngineSession): void {
     if (session.transactionStatus() === 'I') this.closeAllPortals();
     this.readyForQuery();
   }
@@ -712,28 +762,60 @@ export class Connection {
       case 'rows': {
         const cols = portal.columns;
         if (describe && cols !== null) this.w.rowDescription(cols, formats);
-        const r = await portal.fetch(maxRows);
-        const rows = r.rows;
-        if (cols !== null && rows.length > 0) {
-          const settings = this.formatSettings();
-          for (let i = 0; i < rows.length; i++) {
-            this.dataRow(rows[i], cols, formats, settings);
-            if (this.w.length >= flushThreshold) await this.flushIfFull();
-          }
-        }
-        if (r.done) {
-          const tag = r.tag ?? '';
-          this.w.commandComplete(tag);
-          if (tag.startsWith('SET') || tag.startsWith('RESET')) this.settings = undefined;
-        } else {
-          this.w.empty(BackendType.portalSuspended);
-        }
+        const written = this.writeRows(cols, formats, await portal.fetch(maxRows));
+        if (written !== undefined) await written;
         return true;
       }
       case 'copyIn':
         return this.runCopyIn(portal, simple);
       case 'copyOut':
         return this.runCopyOut(portal);
+    }
+  }
+
+  /**
+   * DataRows, then CommandComplete or PortalSuspended. Synchronous unless the output
+   * buffer passes flushThreshold mid-result (then it flushes and awaits the socket).
+   */
+  private writeRows(
+    cols: readonly ColumnDescription[] | null,
+    formats: readonly number[],
+    r: FetchResult,
+  ): Promise<void> | void {
+    const rows = r.rows;
+    if (cols !== null && rows.length > 0) {
+      const settings = this.formatSettings();
+      for (let i = 0; i < rows.length; i++) {
+        this.dataRow(rows[i], cols, formats, settings);
+        if (this.w.length >= flushThreshold) return this.writeRowsSlowly(cols, formats, r, i + 1, settings);
+      }
+    }
+    this.finishRows(r);
+  }
+
+  private async writeRowsSlowly(
+    cols: readonly ColumnDescription[],
+    formats: readonly number[],
+    r: FetchResult,
+    from: number,
+    settings: FormatSettings,
+  ): Promise<void> {
+    await this.flushIfFull();
+    const rows = r.rows;
+    for (let i = from; i < rows.length; i++) {
+      this.dataRow(rows[i], cols, formats, settings);
+      if (this.w.length >= flushThreshold) await this.flushIfFull();
+    }
+    this.finishRows(r);
+  }
+
+  private finishRows(r: FetchResult): void {
+    if (r.done) {
+      const tag = r.tag ?? '';
+      this.w.commandComplete(tag);
+      if (tag.startsWith('SET') || tag.startsWith('RESET')) this.settings = undefined;
+    } else {
+      this.w.empty(BackendType.portalSuspended);
     }
   }
 
