@@ -741,7 +741,10 @@ export class Connection {
     const session = this.session;
     const status = session === undefined ? 'I' : session.transactionStatus();
     this.w.readyForQuery(statusByte[status]);
-    this.flush();
+    // A pipelining client (JDBC batches, pg's pipelined queries) has more frames already
+    // here: answer them all in one write when the input runs dry (pump() flushes then),
+    // rather than one write per Sync. A bounded amount is held back.
+    if (this.phase !== 'ready' || !this.reader.hasFrame() || this.w.length >= flushThreshold) this.flush();
     if (status !== 'I') this.startIdleTimer();
   }
 
