@@ -41,6 +41,12 @@ async function main(): Promise<void> {
     // The machine is shared: alternate the two servers in rounds so that load drifts hit
     // both alike; the ratio of one run is what counts.
     const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
+    // Warm-up, not counted: fresh worker processes are still compiling their hot path
+    // (a first round of theirs came out at a third of the next ones).
+    const warm = Math.min(2, seconds);
+    await runPgbench({ port: server.port, user: 'bench', database: 'bench', dir, label: 'warm1_', script, mode: 'prepared', clients, seconds: warm });
+    if (multi !== undefined)
+      await runPgbench({ port: multi.port, user: 'bench', database: 'bench', dir, label: 'warm2_', script, mode: 'prepared', clients, seconds: warm });
     const ours: Result[] = [];
     const oursMulti: Result[] = [];
     const theirs: Result[] = [];
