@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { ConfigSpec, parsers } from '../common/config';
 
 export interface ProxyConfigRaw {
@@ -10,9 +11,12 @@ export interface ProxyConfigRaw {
   readonly tlsCert: string;
   readonly tlsKey: string;
   readonly maxConnections: number;
+  /** pgwire worker processes (node:cluster); 1: a single process, no primary. */
+  readonly workers: number;
 }
 
-export type ProxyConfig = Omit<ProxyConfigRaw, 'secretFile'>;
+/** What startProxyNode needs (the process shape, --workers, is main.ts's business). */
+export type ProxyConfig = Omit<ProxyConfigRaw, 'secretFile' | 'workers'>;
 
 export const proxyConfigSpec: ConfigSpec<ProxyConfigRaw> = {
   nodeName: { flag: 'node-name', env: 'SHARDDB_NODE_NAME', description: 'name of this proxy', parse: parsers.nonEmpty, default: 'proxy1' },
@@ -22,5 +26,6 @@ export const proxyConfigSpec: ConfigSpec<ProxyConfigRaw> = {
   secretFile: { flag: 'secret-file', env: 'SHARDDB_CLUSTER_SECRET_FILE', description: 'file holding the cluster secret', parse: parsers.string, default: '' },
   tlsCert: { flag: 'tls-cert', env: 'SHARDDB_TLS_CERT', description: 'PEM certificate file: enables TLS for clients', parse: parsers.string, default: '' },
   tlsKey: { flag: 'tls-key', env: 'SHARDDB_TLS_KEY', description: 'PEM private key file for --tls-cert', parse: parsers.string, default: '' },
+  workers: { flag: 'workers', env: 'SHARDDB_WORKERS', description: 'worker processes serving clients (1: single process)', parse: parsers.int(1, 511), default: Math.min(511, os.availableParallelism()) },
   maxConnections: { flag: 'max-connections', env: 'SHARDDB_MAX_CONNECTIONS', description: 'client sessions beyond this get 53300', parse: parsers.int(1, 100_000), default: 1000 },
 };

@@ -63,4 +63,22 @@ export interface PgServerOptions {
   readonly hba?: readonly HbaRule[];
   readonly limits?: Partial<PgLimits>;
   readonly logger?: Logger;
+  /** Set when this server is one of several worker processes sharing a port. */
+  readonly cluster?: PgClusterHooks;
+}
+
+/**
+ * What a pgwire server needs from its siblings when the proxy runs one worker per core
+ * (proxy/workers/WORKERS.md): pids carry the worker id (backendPid.ts), cancels for
+ * another worker's pid are forwarded, and max_connections is counted across workers.
+ */
+export interface PgClusterHooks {
+  /** This worker's id, 1..511, put in the high bits of every backend pid. */
+  readonly workerId: number;
+  /** A CancelRequest for a pid another worker owns; the owner checks the secret. */
+  forwardCancel(pid: number, secret: number): void;
+  /** A cross-worker connection ticket: resolves false at the limit (never rejects). */
+  acquireConnection(): Promise<boolean>;
+  /** Gives back a ticket acquireConnection granted. */
+  releaseConnection(): void;
 }

@@ -27,6 +27,7 @@ import type {
   Notice,
   Portal,
   PreparedStatement,
+  RowsPortal,
   SessionEvents,
   SqlEngine,
 } from '../engine';
@@ -65,8 +66,11 @@ export interface ConnectionHost {
   readonly engine: SqlEngine;
   readonly limits: PgLimits;
   readonly tlsAvailable: boolean;
-  /** Called once a StartupMessage arrives: false when max_connections is reached. */
-  admit(conn: Connection): boolean;
+  /**
+   * Called once a StartupMessage arrives: false when max_connections is reached (a
+   * Promise when the count is kept by another process: proxy/workers/).
+   */
+  admit(conn: Connection): boolean | Promise<boolean>;
   /** A new backend pid/secret pair, registered for CancelRequest. */
   register(conn: Connection): { pid: number; secret: number };
   unregister(conn: Connection): void;
@@ -95,6 +99,7 @@ interface OpenPortal {
 }
 
 const statusByte = { I: 0x49, T: 0x54, E: 0x45 } as const;
+type FetchResult = Awaited<ReturnType<RowsPortal['fetch']>>;
 const noFormats: readonly number[] = [];
 const noParams: readonly Datum[] = [];
 /** Flush rows to the socket once this much output is pending (PostgreSQL flushes per 8 KiB). */
@@ -387,10 +392,21 @@ export class Connection {
     this.startupDatabase = params.get('database') || user;
     this.startupParams = params;
     if (minor > 0 || unrecognized.length > 0) this.w.negotiateProtocolVersion(0, unrecognized);
-    if (!this.host.admit(this)) {
+    const admitted = this.host.admit(this);
+    if (typeof admitted === 'boolean') return this.afterAdmit(admitted, user);
+    return admitted.then((ok) => this.afterAdmit(ok, user));
+  }
+
+  private afterAdmit(ok: boolean, user: string): Promise<void> | void {
+    if (!ok) {
       throw new SqlError(SqlState.tooManyConnections, 'sorry, too many clients already', {
         severity: 'FATAL',
       });
+    }
+    if (this.phase === 'closed') {
+      // The client left while the ticket was on its way: give it back.
+      this.host.release(this);
+      return;
     }
     this.admitted = true;
     const exchange = this.host.authenticate({
@@ -636,7 +652,13 @@ export class Connection {
     this.w.empty(BackendType.closeComplete);
   }
 
-  private async onExecute(body: Buffer): Promise<void> {
+  /*
+   * Execute and Sync are the per-transaction hot path (pgbench -M prepared sends
+   * Bind/Describe/Execute/Sync): one Promise each, the engine's own (fetch(), sync()),
+   * chained with then() rather than through extra async frames, and rows written
+   * synchronously unless the output buffer fills.
+   */
+  private onExecute(body: Buffer): Promise<void> | void {
     const msg = readExecute(body);
     this.requireSession();
     let p: OpenPortal;
@@ -646,8 +668,39 @@ export class Connection {
       return this.extendedError(err);
     }
     this.startStatementTimer();
+    const portal = p.portal;
+    if (portal.kind !== 'rows') return this.executeCopy(portal, p.formats, msg.maxRows);
+    let fetched: Promise<FetchResult>;
     try {
-      const ok = await this.runPortal(p.portal, p.formats, msg.maxRows, false, false);
+      fetched = portal.fetch(msg.maxRows);
+    } catch (err) {
+      this.stopStatementTimer();
+      return this.extendedError(err);
+    }
+    return fetched.then(
+      (r) => {
+        const written = this.writeRows(portal.columns, p.formats, r);
+        if (written === undefined) {
+          this.stopStatementTimer();
+          return;
+        }
+        return written.then(
+          () => this.stopStatementTimer(),
+          (err: unknown) => this.executeFailed(err),
+        );
+      },
+      (err: unknown) => this.executeFailed(err),
+    );
+  }
+
+  private executeFailed(err: unknown): void {
+    this.stopStatementTimer();
+    this.extendedError(err);
+  }
+
+  private async executeCopy(portal: Portal, formats: readonly number[], maxRows: number): Promise<void> {
+    try {
+      const ok = await this.runPortal(portal, formats, maxRows, false, false);
       if (!ok) this.skipToSync = true;
     } catch (err) {
       this.extendedError(err);
@@ -656,19 +709,30 @@ export class Connection {
     }
   }
 
-  private async onSync(): Promise<void> {
+  private onSync(): Promise<void> {
     this.skipToSync = false;
-    await this.syncSession();
+    return this.syncSession();
   }
 
   /** Ends the implicit-transaction unit, then ReadyForQuery and a flush. */
-  private async syncSession(): Promise<void> {
+  private syncSession(): Promise<void> {
     const session = this.requireSession();
+    let synced: Promise<void>;
     try {
-      await session.sync();
+      synced = session.sync();
     } catch (err) {
-      this.w.errorResponse(this.errorFor(err));
+      synced = Promise.reject(err);
     }
+    return synced.then(
+      () => this.afterSync(session),
+      (err: unknown) => {
+        this.w.errorResponse(this.errorFor(err));
+        this.afterSync(session);
+      },
+    );
+  }
+
+  private afterSync(session: EngineSession): void {
     if (session.transactionStatus() === 'I') this.closeAllPortals();
     this.readyForQuery();
   }
@@ -677,7 +741,10 @@ export class Connection {
     const session = this.session;
     const status = session === undefined ? 'I' : session.transactionStatus();
     this.w.readyForQuery(statusByte[status]);
-    this.flush();
+    // A pipelining client (JDBC batches, pg's pipelined queries) has more frames already
+    // here: answer them all in one write when the input runs dry (pump() flushes then),
+    // rather than one write per Sync. A bounded amount is held back.
+    if (this.phase !== 'ready' || !this.reader.hasFrame() || this.w.length >= flushThreshold) this.flush();
     if (status !== 'I') this.startIdleTimer();
   }
 
@@ -698,28 +765,60 @@ export class Connection {
       case 'rows': {
         const cols = portal.columns;
         if (describe && cols !== null) this.w.rowDescription(cols, formats);
-        const r = await portal.fetch(maxRows);
-        const rows = r.rows;
-        if (cols !== null && rows.length > 0) {
-          const settings = this.formatSettings();
-          for (let i = 0; i < rows.length; i++) {
-            this.dataRow(rows[i], cols, formats, settings);
-            if (this.w.length >= flushThreshold) await this.flushIfFull();
-          }
-        }
-        if (r.done) {
-          const tag = r.tag ?? '';
-          this.w.commandComplete(tag);
-          if (tag.startsWith('SET') || tag.startsWith('RESET')) this.settings = undefined;
-        } else {
-          this.w.empty(BackendType.portalSuspended);
-        }
+        const written = this.writeRows(cols, formats, await portal.fetch(maxRows));
+        if (written !== undefined) await written;
         return true;
       }
       case 'copyIn':
         return this.runCopyIn(portal, simple);
       case 'copyOut':
         return this.runCopyOut(portal);
+    }
+  }
+
+  /**
+   * DataRows, then CommandComplete or PortalSuspended. Synchronous unless the output
+   * buffer passes flushThreshold mid-result (then it flushes and awaits the socket).
+   */
+  private writeRows(
+    cols: readonly ColumnDescription[] | null,
+    formats: readonly number[],
+    r: FetchResult,
+  ): Promise<void> | void {
+    const rows = r.rows;
+    if (cols !== null && rows.length > 0) {
+      const settings = this.formatSettings();
+      for (let i = 0; i < rows.length; i++) {
+        this.dataRow(rows[i], cols, formats, settings);
+        if (this.w.length >= flushThreshold) return this.writeRowsSlowly(cols, formats, r, i + 1, settings);
+      }
+    }
+    this.finishRows(r);
+  }
+
+  private async writeRowsSlowly(
+    cols: readonly ColumnDescription[],
+    formats: readonly number[],
+    r: FetchResult,
+    from: number,
+    settings: FormatSettings,
+  ): Promise<void> {
+    await this.flushIfFull();
+    const rows = r.rows;
+    for (let i = from; i < rows.length; i++) {
+      this.dataRow(rows[i], cols, formats, settings);
+      if (this.w.length >= flushThreshold) await this.flushIfFull();
+    }
+    this.finishRows(r);
+  }
+
+  private finishRows(r: FetchResult): void {
+    if (r.done) {
+      const tag = r.tag ?? '';
+      this.w.commandComplete(tag);
+      if (tag.startsWith('SET') || tag.startsWith('RESET')) this.settings = undefined;
+    } else {
+      this.w.empty(BackendType.portalSuspended);
     }
   }
 

@@ -63,6 +63,12 @@ export class FrameReader {
     this.end = need;
   }
 
+  /** Whether a whole typed frame is buffered (next() would return one, or throw). */
+  hasFrame(): boolean {
+    const avail = this.end - this.start;
+    return avail >= 5 && avail >= this.buf.readInt32BE(this.start + 1) + 1;
+  }
+
   /** The next typed frame, or undefined until more bytes arrive. Throws ProtocolError. */
   next(): Frame | undefined {
     const avail = this.end - this.start;

@@ -8,6 +8,8 @@ export {
   type AuthMethod,
   type HbaRule,
   type PgLimits,
+  type PgClusterHooks,
   type PgServerOptions,
   type TlsConfig,
 } from './config';
+export { makeWorkerPid, maxWorkerId, workerOfPid } from './backendPid';

@@ -18,6 +18,7 @@ import {
   type PgLimits,
   type PgServerOptions,
 } from './config';
+import { makeWorkerPid, maxLocalPid, workerOfPid } from './backendPid';
 import { Connection, type AuthRequest, type ConnectionHost, type Transport } from './connection';
 
 export interface PgServer {
@@ -26,6 +27,11 @@ export interface PgServer {
   close(): Promise<void>;
   /** Open client connections (for tests and metrics). */
   readonly connectionCount: number;
+  /**
+   * Cancels the running statement of this server's session `pid` if `secret` matches
+   * (a CancelRequest forwarded from another worker). true when the key matched.
+   */
+  cancel(pid: number, secret: number): boolean;
 }
 
 class SocketTransport implements Transport {
@@ -100,30 +106,62 @@ export function startPgServer(options: PgServerOptions): Promise<PgServer> {
     ? tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key })
     : undefined;
   const engine = options.engine;
+  const cluster = options.cluster;
 
   const sockets = new Set<net.Socket>();
   const byPid = new Map<number, Connection>();
   let admitted = 0;
   // Backend pids: unique among live sessions, starting somewhere random like real pids.
   let nextPid = randomInt(1000, 1 << 22);
+  // With workers, pids follow backendPid.ts: worker id high, a per-worker counter low.
+  let nextLocal = randomInt(1, maxLocalPid);
+
+  const allocatePid = (): number => {
+    if (cluster === undefined) {
+      do {
+        nextPid = nextPid >= 0x7ffffffe ? 1000 : nextPid + 1;
+      } while (byPid.has(nextPid));
+      return nextPid;
+    }
+    let pid: number;
+    do {
+      nextLocal = nextLocal >= maxLocalPid ? 1 : nextLocal + 1;
+      pid = makeWorkerPid(cluster.workerId, nextLocal);
+    } while (byPid.has(pid));
+    return pid;
+  };
+
+  const cancelLocal = (pid: number, secret: number): boolean => {
+    const conn = byPid.get(pid);
+    // A wrong secret is ignored silently, as PostgreSQL does (it only logs it).
+    if (conn !== undefined && conn.secret === secret) {
+      conn.cancelRunning();
+      return true;
+    }
+    logger?.debug({ pid }, 'cancel request for unknown pid or wrong key');
+    return false;
+  };
 
   const host: ConnectionHost = {
     engine,
     limits,
     tlsAvailable: secureContext !== undefined,
-    admit(): boolean {
+    admit(): boolean | Promise<boolean> {
       if (admitted >= limits.maxConnections) return false;
       admitted++;
-      return true;
+      if (cluster === undefined) return true;
+      // Across workers the primary holds the count (WORKERS.md, max_connections).
+      return cluster.acquireConnection().then((ok) => {
+        if (!ok) admitted--;
+        return ok;
+      });
     },
     release(): void {
       admitted--;
+      cluster?.releaseConnection();
     },
     register(conn: Connection) {
-      do {
-        nextPid = nextPid >= 0x7ffffffe ? 1000 : nextPid + 1;
-      } while (byPid.has(nextPid));
-      const pid = nextPid;
+      const pid = allocatePid();
       byPid.set(pid, conn);
       return { pid, secret: randomInt(-0x80000000, 0x7fffffff) };
     },
@@ -131,10 +169,11 @@ export function startPgServer(options: PgServerOptions): Promise<PgServer> {
       if (byPid.get(conn.pid) === conn) byPid.delete(conn.pid);
     },
     cancel(pid: number, secret: number): void {
-      const conn = byPid.get(pid);
-      // A wrong secret is ignored silently, as PostgreSQL does (it only logs it).
-      if (conn !== undefined && conn.secret === secret) conn.cancelRunning();
-      else logger?.debug({ pid }, 'cancel request for unknown pid or wrong key');
+      if (cluster !== undefined && workerOfPid(pid) !== cluster.workerId) {
+        cluster.forwardCancel(pid, secret);
+        return;
+      }
+      cancelLocal(pid, secret);
     },
     authenticate(info: AuthRequest): AuthExchange | SqlError {
       const method = chooseAuthMethod(
@@ -202,6 +241,7 @@ export function startPgServer(options: PgServerOptions): Promise<PgServer> {
         get connectionCount() {
           return sockets.size;
         },
+        cancel: cancelLocal,
         close(): Promise<void> {
           return new Promise<void>((done) => {
             server.close(() => done());

@@ -1,0 +1,56 @@
+/**
+ * IPC messages between the proxy's primary and its workers (node:cluster's channel).
+ * Every message carries `sharddb: 'w'` so that nothing else on the channel is mistaken
+ * for one of ours.
+ */
+
+/** Worker → primary. */
+export type WorkerToPrimary =
+  | { readonly sharddb: 'w'; readonly t: 'ready'; readonly address: string }
+  /** A CancelRequest for a pid another worker owns. */
+  | { readonly sharddb: 'w'; readonly t: 'cancel'; readonly pid: number; readonly secret: number }
+  /** Asks for a connection ticket; answered by 'admitted' with the same id. */
+  | { readonly sharddb: 'w'; readonly t: 'admit'; readonly id: number }
+  | { readonly sharddb: 'w'; readonly t: 'release' };
+
+/** Primary → worker. */
+export type PrimaryToWorker =
+  | { readonly sharddb: 'w'; readonly t: 'admitted'; readonly id: number; readonly ok: boolean }
+  | { readonly sharddb: 'w'; readonly t: 'cancel'; readonly pid: number; readonly secret: number };
+
+function isOurs(m: unknown): m is { sharddb: 'w'; t: string } {
+  return typeof m === 'object' && m !== null && (m as { sharddb?: unknown }).sharddb === 'w';
+}
+
+const num = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v);
+
+/** Validates a message from a worker (a bug there must not crash the primary). */
+export function asWorkerMessage(m: unknown): WorkerToPrimary | undefined {
+  if (!isOurs(m)) return undefined;
+  const r = m as Record<string, unknown>;
+  switch (m.t) {
+    case 'ready':
+      return typeof r.address === 'string' ? (m as WorkerToPrimary) : undefined;
+    case 'cancel':
+      return num(r.pid) && num(r.secret) ? (m as WorkerToPrimary) : undefined;
+    case 'admit':
+      return num(r.id) ? (m as WorkerToPrimary) : undefined;
+    case 'release':
+      return m as WorkerToPrimary;
+    default:
+      return undefined;
+  }
+}
+
+export function asPrimaryMessage(m: unknown): PrimaryToWorker | undefined {
+  if (!isOurs(m)) return undefined;
+  const r = m as Record<string, unknown>;
+  switch (m.t) {
+    case 'admitted':
+      return num(r.id) && typeof r.ok === 'boolean' ? (m as PrimaryToWorker) : undefined;
+    case 'cancel':
+      return num(r.pid) && num(r.secret) ? (m as PrimaryToWorker) : undefined;
+    default:
+      return undefined;
+  }
+}
