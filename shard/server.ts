@@ -19,6 +19,7 @@ import { WriteBatch } from './storage/kvEngine';
 import { SqliteEngine } from './storage/sqliteEngine';
 import { RangeTable } from './rangeTable';
 import type { ShardConfig } from './config';
+import { sqlHandlers } from './sqlHandlers';
 
 export interface ShardNode {
   readonly address: string;
@@ -168,6 +169,7 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
       });
     }],
     ['shard.status', () => ({ shardId, ranges: ranges.ranges.length, rangeVersion: ranges.knownVersion })],
+    ...sqlHandlers({ engine, rangeOf, owned: () => ranges.ranges }),
   ]);
 
   const { host, port } = parseAddress(config.listen);
