@@ -59,7 +59,7 @@ export function applyCatalogCommand(s: State, c: CatalogCommand, ops: RangeOps):
       const left = s.ranges[i];
       const right = s.ranges[i + 1];
       if (!right) throw new SqlError(SqlState.objectNotInPrerequisiteState, `range ${c.rangeId} has no right neighbour`);
-      if (right.shardId !== left.shardId) {
+      if (right.shardId !== left.shardId && !c.rightCopied) {
         throw new SqlError(SqlState.objectNotInPrerequisiteState, `range ${c.rangeId} (shard ${left.shardId}) and range ${right.id} (shard ${right.shardId}) are on different shards; MOVE RANGE first`);
       }
       const merged: RangeDescriptor = { ...left, endKey: right.endKey, epoch: Math.max(left.epoch, right.epoch) + 1 };

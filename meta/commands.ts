@@ -13,8 +13,8 @@ export type MetaCommand =
   | { readonly type: 'alterTable'; readonly schema: string; readonly name: string; readonly expectVersion: number; readonly table: TableDef }
   /** Split ranges so that one starts at each key; the new right range goes to shardIds[i] (after the caller copied its data there) or stays. */
   | { readonly type: 'splitRanges'; readonly keys: readonly Buffer[]; readonly shardIds?: readonly number[] }
-  /** Merge a range with its right neighbour (moved onto the same shard first by the caller). */
-  | { readonly type: 'mergeRange'; readonly rangeId: number }
+  /** Merge a range with its right neighbour; on different shards only once the caller copied the right one's data to the left's shard. */
+  | { readonly type: 'mergeRange'; readonly rangeId: number; readonly rightCopied?: boolean }
   | { readonly type: 'createSequence'; readonly schema: string; readonly name: string; readonly start: string; readonly increment: string; readonly ifNotExists: boolean }
   | { readonly type: 'dropSequence'; readonly schema: string; readonly name: string; readonly ifExists: boolean }
   /** Hand out `count` values of a sequence (a cached block for one proxy). */

@@ -27,6 +27,18 @@ export class ShardRouter {
     return r;
   }
 
+  /** Calls a shard directly (admin: range moves, sizes). */
+  callShard<T>(shardId: number, method: string, body: Record<string, unknown>): Promise<T> {
+    const address = this.ranges.shardAddress(shardId);
+    if (address === undefined) throw new SqlError(SqlState.internalError, `shard ${shardId} has no known address`);
+    return this.clients.get(address).call<T>(method, body);
+  }
+
+  /** Calls method on one range as cached (the caller handles RANGE_STALE). */
+  sendTo<T>(r: RangeDescriptor, method: string, body: Record<string, unknown>): Promise<T> {
+    return this.send<T>(r, method, body);
+  }
+
   private send<T>(r: RangeDescriptor, method: string, body: Record<string, unknown>): Promise<T> {
     const address = this.ranges.shardAddress(r.shardId);
     if (address === undefined) throw new SqlError(SqlState.internalError, `shard ${r.shardId} has no known address`);

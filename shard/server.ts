@@ -169,7 +169,7 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
       });
     }],
     ['shard.status', () => ({ shardId, ranges: ranges.ranges.length, rangeVersion: ranges.knownVersion })],
-    ...sqlHandlers({ engine, rangeOf, owned: () => ranges.ranges }),
+    ...sqlHandlers({ engine, rangeOf, owned: () => ranges.ranges, refresh: refreshRanges }),
   ]);
 
   const { host, port } = parseAddress(config.listen);

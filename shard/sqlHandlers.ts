@@ -4,6 +4,8 @@
  */
 import type { RpcHandler } from '../common/rpc';
 import { asBuffer } from '../common/codec';
+import { RpcError, RpcErrorCode } from '../common/errors';
+import { keyInRange } from '../common/catalog/keyspace';
 import type { RangeDescriptor } from '../common/catalog/schema';
 import { fragmentFromWire } from '../common/expr/fragment';
 import { WriteBatch, type KvEngine } from './storage/kvEngine';
@@ -14,6 +16,8 @@ export interface SqlHandlerDeps {
   /** The range a request names, or RANGE_STALE. */
   rangeOf(body: { rangeId?: unknown; epoch?: unknown }): Promise<RangeDescriptor>;
   readonly owned: () => readonly RangeDescriptor[];
+  /** Re-reads the range map from meta. */
+  refresh(): Promise<void>;
 }
 
 function toBuffers(list: unknown): Buffer[] | undefined {
@@ -27,6 +31,11 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
       const w = (body as { fragment: Record<string, unknown> }).fragment;
       const f = fragmentFromWire(w);
       const keys = toBuffers(w.keys);
+      for (const k of keys ?? []) {
+        if (!keyInRange(k, r.startKey, r.endKey)) {
+          throw new RpcError(RpcErrorCode.rangeStale, `key outside range ${r.id}`, { rangeId: r.id, knownEpoch: r.epoch });
+        }
+      }
       const spans = Array.isArray(w.spans) ? (w.spans as unknown[][]).map((s) => [asBuffer(s[0] as Uint8Array), asBuffer(s[1] as Uint8Array)] as const) : undefined;
       return executeFragment(deps.engine, r.startKey, r.endKey, { ...f, keys, spans });
     }],
@@ -51,6 +60,7 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
       // Range move: the source drops its copy once meta moved ownership.
       const b = body as { start: Uint8Array; end: Uint8Array };
       const start = asBuffer(b.start), end = asBuffer(b.end);
+      await deps.refresh();
       if (deps.owned().some((r) => Buffer.compare(r.startKey, end) < 0 && (r.endKey === null || Buffer.compare(start, r.endKey) < 0))) {
         return 0; // Still (or again) ours: keep it.
       }

@@ -210,6 +210,10 @@ export function evalExpr(e: Expr, row: readonly Datum[], ctx: EvalCtx): Datum {
         args[i] = v;
         types[i] = e.a[i].t;
       }
+      if (e.f === 'nextval') {
+        if (!ctx.nextval) throw new SqlError('0A000', 'nextval() is not available here');
+        return ctx.nextval(args[0] as string);
+      }
       return callFunction(e.f, args, types, e.t, ctx.nowUs);
     }
     case 'array': {

@@ -57,6 +57,8 @@ export interface EvalCtx {
   slots: Datum[];
   /** Statement start time, microseconds since 2000-01-01 (now()). */
   nowUs: bigint;
+  /** nextval(name) from the proxy's cached sequence blocks (proxy only). */
+  nextval?: (name: string) => bigint;
 }
 
 export function newEvalCtx(params: readonly Datum[] = [], nowUs = 0n): EvalCtx {

@@ -12,6 +12,8 @@ export interface ScopeColumn {
   readonly tm: number;
   /** Not expanded by `*` (the hidden rowid). */
   readonly hidden?: boolean;
+  /** Reachable only as rel.name (the right copy of a JOIN … USING column). */
+  readonly qualifiedOnly?: boolean;
   readonly tableOid: number;
   readonly attnum: number;
 }
@@ -33,7 +35,7 @@ export class Scope {
     let found = -1;
     for (let i = 0; i < this.cols.length; i++) {
       const c = this.cols[i];
-      if (c.name !== name || (rel !== null && c.rel !== rel)) continue;
+      if (c.name !== name || (rel !== null && c.rel !== rel) || (rel === null && c.qualifiedOnly)) continue;
       if (found >= 0) {
         throw new SqlError(SqlState.ambiguousColumn, `column reference "${name}" is ambiguous`, { position });
       }

@@ -14,6 +14,7 @@ import type { ExecContext } from './context';
 import { AstNode, parseSql } from './parser';
 import { compileStatement, CompiledStatement } from './statements';
 import type { PlanCache } from './planCache';
+import { parseAdmin } from './admin';
 
 export const SERVER_VERSION = '15.0 (ShardDB 0.1.0)';
 
@@ -93,6 +94,8 @@ export class SqlSession implements EngineSession {
   }
 
   private async prepareAll(sql: string, declaredTypes: readonly number[], simple: boolean): Promise<PreparedStatement[]> {
+    const admin = parseAdmin(sql);
+    if (admin) return [new Prepared(sql, [], admin.columns, () => admin.execute(this.ctx))];
     const parsed = parseSql(sql);
     const out: PreparedStatement[] = [];
     for (const p of parsed) {
