@@ -225,7 +225,7 @@ export function evalExpr(e: Expr, row: readonly Datum[], ctx: EvalCtx): Datum {
       const x = evalExpr(e.a, row, ctx);
       const arr = evalExpr(e.b, row, ctx);
       if (arr === null) return null;
-      const list = arr as Datum[];
+      const list = Array.isArray(arr) ? arr : ((arr as unknown as { values: Datum[] }).values ?? []);
       if (list.length === 0) return e.all;
       if (x === null) return null;
       let sawNull = false;

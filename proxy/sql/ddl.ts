@@ -426,7 +426,7 @@ async function alterOne(ctx: ExecContext, table: TableDef, cmd: AstNode): Promis
   switch (cmd.subtype) {
     case 'AT_AddColumn': {
       const build: TableBuild = { columns: [], primaryKey: [], uniques: [], checks: [], fks: [], sequences: [] };
-      const spec = columnFrom(cmd.def as AstNode, table.name, table.schema, build);
+      const spec = columnFrom(((cmd.def as AstNode).ColumnDef ?? cmd.def) as AstNode, table.name, table.schema, build);
       if (table.columns.some((c) => c.name === spec.name)) {
         if (cmd.missing_ok) return;
         throw new SqlError(SqlState.duplicateColumn, `column "${spec.name}" of relation "${table.name}" already exists`);

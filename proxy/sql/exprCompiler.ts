@@ -308,7 +308,7 @@ export class ExprCompiler {
       }
       case 'AEXPR_IN': {
         const a = this.compile(n.lexpr as AstNode);
-        const list = (n.rexpr as AstNode[]).map((x) => this.compile(x));
+        const list = listItems(n.rexpr).map((x) => this.compile(x));
         const ct = commonType([a.t, ...list.map((x) => x.t)], 'IN', opPos);
         return { k: 'in', t: T.bool, ct, a: coerce(a, ct, this.params), list: list.map((x) => coerce(x, ct, this.params)), neg: opName === '<>' };
       }
@@ -317,7 +317,7 @@ export class ExprCompiler {
       case 'AEXPR_BETWEEN_SYM':
       case 'AEXPR_NOT_BETWEEN_SYM': {
         const a = this.compile(n.lexpr as AstNode);
-        const [lo, hi] = (n.rexpr as AstNode[]).map((x) => this.compile(x));
+        const [lo, hi] = listItems(n.rexpr).map((x) => this.compile(x));
         const both = (x: Expr, y: Expr): Expr => ({ k: 'and', t: T.bool, a: [this.binaryCmp('>=', a, x, opPos), this.binaryCmp('<=', a, y, opPos)] });
         let e: Expr = both(lo, hi);
         if (kind.endsWith('_SYM')) e = { k: 'or', t: T.bool, a: [e, both(hi, lo)] };
@@ -401,11 +401,6 @@ export class ExprCompiler {
     if (name === 'nullif') {
       return this.aExpr({ kind: 'AEXPR_NULLIF', name: [{ String: { sval: '=' } }], lexpr: (n.args as AstNode[])[0], rexpr: (n.args as AstNode[])[1] }, position);
     }
-    if (name === 'position' && args.length === 2 && n.funcformat === 'COERCE_SQL_SYNTAX') {
-      // POSITION(a IN b) arrives as position(b, a).
-      const r = resolveFunction('strpos', [args[1], args[0]], this.params, position);
-      return { k: 'fn', t: r.t, f: r.f, a: r.args };
-    }
     if (['int4', 'int8', 'int2', 'float8', 'float4', 'numeric', 'text', 'bool', 'date'].includes(name) && args.length === 1) {
       const to = typeOidOf([name]);
       return coerce(args[0], to, this.params, { explicit: true, position });
@@ -442,6 +437,13 @@ export class ExprCompiler {
     }
     throw new SqlError(SqlState.featureNotSupported, `subquery form ${type} is not supported yet`, { position });
   }
+}
+
+/** A List node's items (IN lists, BETWEEN bounds arrive as { List: { items } }). */
+function listItems(node: unknown): AstNode[] {
+  if (Array.isArray(node)) return node as AstNode[];
+  const l = (node as AstNode).List as AstNode | undefined;
+  return ((l?.items as AstNode[] | undefined) ?? [node]) as AstNode[];
 }
 
 function isIntTypeOrUnknown(t: number): boolean {
@@ -485,46 +487,48 @@ export function typmodOf(typeOid: number, mods: AstNode[] | undefined): number {
 
 /** The output column name PostgreSQL gives an expression (FigureColname). */
 export function figureColname(node: AstNode): string {
+  return figure(node).name;
+}
+
+/** FigureColnameInternal: a name and its strength (2 beats a cast's type name, 1). */
+function figure(node: AstNode): { name: string; strength: number } {
   const [kind] = Object.keys(node);
   const n = node[kind] as AstNode;
   switch (kind) {
     case 'ColumnRef': {
       const parts = names(n.fields);
-      return parts[parts.length - 1];
+      return { name: parts[parts.length - 1], strength: 2 };
     }
     case 'FuncCall':
-      return names(n.funcname).pop() as string;
+      return { name: names(n.funcname).pop() as string, strength: 2 };
     case 'TypeCast': {
-      const inner = figureColname(n.arg as AstNode);
-      if (inner !== '?column?') return inner;
+      const inner = figure(n.arg as AstNode);
+      if (inner.strength > 1) return inner;
       const tn = names((n.typeName as AstNode).names);
-      const last = tn[tn.length - 1];
-      return last;
+      return { name: tn[tn.length - 1], strength: 1 };
     }
     case 'CaseExpr':
-      return 'case';
+      return { name: 'case', strength: 1 };
     case 'CoalesceExpr':
-      return 'coalesce';
+      return { name: 'coalesce', strength: 2 };
     case 'MinMaxExpr':
-      return n.op === 'IS_GREATEST' ? 'greatest' : 'least';
+      return { name: n.op === 'IS_GREATEST' ? 'greatest' : 'least', strength: 2 };
     case 'A_Expr':
-      return n.kind === 'AEXPR_NULLIF' ? 'nullif' : '?column?';
+      return n.kind === 'AEXPR_NULLIF' ? { name: 'nullif', strength: 2 } : { name: '?column?', strength: 0 };
     case 'SubLink': {
-      if (n.subLinkType === 'EXISTS_SUBLINK') return 'exists';
+      if (n.subLinkType === 'EXISTS_SUBLINK') return { name: 'exists', strength: 2 };
       if (n.subLinkType === 'EXPR_SUBLINK') {
         const sel = (n.subselect as AstNode).SelectStmt as AstNode;
         const t = (sel.targetList as AstNode[] | undefined)?.[0]?.ResTarget as AstNode | undefined;
-        if (t) return (t.name as string | undefined) ?? figureColname(t.val as AstNode);
+        if (t) return t.name ? { name: t.name as string, strength: 2 } : figure(t.val as AstNode);
       }
-      return '?column?';
+      return { name: '?column?', strength: 0 };
     }
     case 'A_ArrayExpr':
-      return 'array';
-    case 'SQLValueFunction': {
-      const op = String(n.op).replace('SVFOP_', '').replace(/_N$/, '').toLowerCase();
-      return op;
-    }
+      return { name: 'array', strength: 2 };
+    case 'SQLValueFunction':
+      return { name: String(n.op).replace('SVFOP_', '').replace(/_N$/, '').toLowerCase(), strength: 2 };
     default:
-      return '?column?';
+      return { name: '?column?', strength: 0 };
   }
 }

@@ -126,13 +126,13 @@ export class Planner {
     return this.subqCounter.n;
   }
 
-  planSelect(node: AstNode, outer: Scope | null = null, flag = { correlated: false }): PlannedQuery {
+  planSelect(node: AstNode, outer: Scope | null = null, flag = { correlated: false }, keepUnknown = false): PlannedQuery {
     const stmt = (node.SelectStmt ?? node) as AstNode;
     const pushedCtes = this.pushWith(stmt, outer);
     try {
       if (stmt.op && stmt.op !== 'SETOP_NONE') return this.planSetOp(stmt, outer, flag);
       if (stmt.valuesLists) return this.finishOrderLimit(this.planValues(stmt, outer, flag), stmt, outer, flag);
-      return this.planSimple(stmt, outer, flag);
+      return this.planSimple(stmt, outer, flag, keepUnknown);
     } finally {
       if (pushedCtes) this.ctes.pop();
     }
@@ -188,7 +188,7 @@ export class Planner {
       let visible = 0;
       return {
         plan: scan,
-        cols: table.columns.map((c) => ({ rel: alias, name: c.hidden ? c.name : (colAliases[visible++] ?? c.name), t: c.typeOid, tm: c.typeMod, hidden: c.hidden, tableOid: table.id, attnum: c.id })),
+        cols: table.columns.map((c) => ({ rel: alias, name: c.hidden ? c.name : (colAliases[visible++] ?? c.name), t: c.typeOid, tm: c.typeMod, hidden: c.hidden, tableOid: table.id, attnum: c.id, pk: table.primaryKey.includes(c.id) })),
       };
     }
     if (item.RangeSubselect) {
@@ -342,7 +342,7 @@ export class Planner {
 
   // --- SELECT core --------------------------------------------------------------------
 
-  private planSimple(stmt: AstNode, outer: Scope | null, flag: { correlated: boolean }): PlannedQuery {
+  private planSimple(stmt: AstNode, outer: Scope | null, flag: { correlated: boolean }, keepUnknown: boolean): PlannedQuery {
     const { plan: fromPlan, scope: fromScope0 } = this.planFrom(stmt, outer);
     const fromScope = new Scope(fromScope0.cols, outer, flag);
     let plan = fromPlan;
@@ -372,6 +372,17 @@ export class Planner {
     if (grouped) {
       for (const g of (stmt.groupClause as AstNode[] | undefined) ?? []) {
         groupExprs.push(this.groupItem(g, targets, baseCompiler));
+      }
+      // Functional dependency (PostgreSQL 9.1+): grouping by a table's whole primary key
+      // makes its other columns usable; they join the group keys.
+      const grouped0 = new Set(groupExprs.filter((g) => g.k === 'col').map((g) => (g as { i: number }).i));
+      const rels = new Set(fromScope.cols.filter((c) => c.pk).map((c) => c.rel));
+      for (const rel of rels) {
+        const pkPos = fromScope.cols.map((c, i) => (c.rel === rel && c.pk ? i : -1)).filter((i) => i >= 0);
+        if (pkPos.length === 0 || !pkPos.every((i) => grouped0.has(i))) continue;
+        fromScope.cols.forEach((c, i) => {
+          if (c.rel === rel && c.tableOid !== 0 && !grouped0.has(i)) groupExprs.push({ k: 'col', t: c.t, i });
+        });
       }
       const groupKeys = groupExprs.map(exprKey);
       postHooks.aggregate = (call) => this.aggregateCall(call, baseCompiler, aggs, groupExprs.length);
@@ -419,7 +430,8 @@ export class Planner {
         continue;
       }
       const e = post.compile(val);
-      const fixed = e.t === T.unknown ? coerce(e, T.text, this.params) : e;
+      // An unknown literal stays unknown under a set operation (the other side decides), else text.
+      const fixed = e.t === T.unknown && !(keepUnknown && e.k === 'const') ? coerce(e, T.text, this.params) : e;
       outExprs.push(fixed);
       const src = !grouped && e.k === 'col' ? fromScope.cols[e.i] : undefined;
       outCols.push({ name: (rt.name as string | undefined) ?? figureColname(val), t: fixed.t, tm: src?.tm ?? -1, tableOid: src?.tableOid ?? 0, attnum: src?.attnum ?? 0 });
@@ -675,8 +687,8 @@ export class Planner {
   }
 
   private planSetOp(stmt: AstNode, outer: Scope | null, flag: { correlated: boolean }): PlannedQuery {
-    const l = this.planSelect(stmt.larg as AstNode, outer, flag);
-    const r = this.planSelect(stmt.rarg as AstNode, outer, flag);
+    const l = this.planSelect(stmt.larg as AstNode, outer, flag, true);
+    const r = this.planSelect(stmt.rarg as AstNode, outer, flag, true);
     const opName = String(stmt.op).replace('SETOP_', '').toLowerCase() as 'union' | 'intersect' | 'except';
     if (l.columns.length !== r.columns.length) {
       throw new SqlError(SqlState.syntaxError, `each ${opName.toUpperCase()} query must have the same number of columns`);

@@ -16,6 +16,8 @@ export interface ScopeColumn {
   readonly qualifiedOnly?: boolean;
   readonly tableOid: number;
   readonly attnum: number;
+  /** Part of its table's primary key (GROUP BY functional dependency). */
+  readonly pk?: boolean;
 }
 
 /** Set when a query reads a column of an enclosing query. */

@@ -125,11 +125,13 @@ export async function compileStatement(node: AstNode, ctx: ExecContext, paramTyp
   switch (kind) {
     case 'SelectStmt': {
       const q = planner.planSelect(node);
+      const sequencesUsed = [...JSON.stringify(q.plan, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).matchAll(/"f":"nextval","a":\[\{"k":"const","t":\d+,"v":"([^"]+)"/g)].map((m) => m[1]);
       return {
         paramTypes: finalTypes(paramTypes),
         columns: describe(q.columns),
         async execute(ctx2, params) {
           const ev = evalCtxFor(ctx2, params);
+          for (const s of sequencesUsed) await ctx2.sequences?.reserve(s, 1);
           const rows = await run(q.plan, newRunEnv(ctx2, ev, paramTypes));
           return { rows, tag: `SELECT ${rows.length}` };
         },
