@@ -19,7 +19,12 @@ import type { ExecContext } from './context';
 import { encodeKeyPart, pkColumns, prefixEnd } from './keys';
 import type { ScanNode } from './plan';
 
-const PAGE_ROWS = 20_000;
+let PAGE_ROWS = 20_000;
+
+/** Rows per scan page (tests shrink it so a scan takes many round trips). */
+export function setScanPageRows(n: number): void {
+  PAGE_ROWS = n;
+}
 const MAX_STALE = 8;
 
 export interface ScanStats {
