@@ -10,7 +10,8 @@
  * on the new owner, so they return the same rows. Writes to the moving half during the
  * copy are not carried over (the transaction layer's locks will close that window).
  */
-import { SqlError, SqlState } from '../../common/errors';
+import { RpcError, RpcErrorCode, SqlError, SqlState } from '../../common/errors';
+import { staleBackoff } from '../shardRouter';
 import type { RangeDescriptor, TableDef } from '../../common/catalog/schema';
 import { tableIdOfKey, tableStart } from '../../common/catalog/keyspace';
 import { asBuffer } from '../../common/codec';
@@ -91,11 +92,23 @@ function leastLoaded(ctx: ExecContext): number {
   return best;
 }
 
+/** Calls a range, waiting out RANGE_STALE while its shard catches up with a change just made. */
+async function onRange<T>(ctx: ExecContext, r: RangeDescriptor, method: string, body: Record<string, unknown>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ctx.router.sendTo<T>(r, method, body);
+    } catch (err) {
+      if (!(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) || attempt >= 8) throw err;
+      await staleBackoff(attempt);
+    }
+  }
+}
+
 /** Copies [start, end) of range r from its shard to shard `to` (rows ingested unowned). */
 async function copySpan(ctx: ExecContext, r: RangeDescriptor, start: Buffer, end: Buffer | null, to: number): Promise<void> {
   let cursor = start;
   for (;;) {
-    const page = await ctx.router.sendTo<{ entries: Array<[Uint8Array, Uint8Array]>; more: boolean }>(r, 'kv.scan', { start: cursor, end: end ?? undefined, limit: 5000 });
+    const page = await onRange<{ entries: Array<[Uint8Array, Uint8Array]>; more: boolean }>(ctx, r, 'kv.scan', { start: cursor, end: end ?? undefined, limit: 5000 });
     if (page.entries.length > 0) await ctx.router.callShard(to, 'sql.ingest', { puts: page.entries });
     if (!page.more || page.entries.length === 0) return;
     cursor = Buffer.concat([asBuffer(page.entries[page.entries.length - 1][0]), Buffer.from([0])]);

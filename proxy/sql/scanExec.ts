@@ -18,6 +18,7 @@ import { asBuffer } from '../../common/codec';
 import type { ExecContext } from './context';
 import { encodeKeyPart, pkColumns, prefixEnd } from './keys';
 import type { ScanNode } from './plan';
+import { staleBackoff } from '../shardRouter';
 
 let PAGE_ROWS = 20_000;
 
@@ -189,6 +190,7 @@ async function fetchKeys(ctx: ExecContext, keys: Buffer[], wire: Record<string, 
         note(r, await ctx.router.sendTo<FragmentResult>(r, 'sql.fragment', { fragment: { ...wire, keys: ks } }));
       } catch (err) {
         if (!isStale(err) || attempt >= MAX_STALE) throw err;
+        await staleBackoff(attempt);
         await ctx.ranges.refresh();
         await fetchKeys(ctx, ks, wire, note, attempt + 1);
       }

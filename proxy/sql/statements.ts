@@ -57,7 +57,12 @@ function relationNames(node: unknown, out: Array<{ schema?: string; name: string
     const rv = o.relation as { schemaname?: string; relname: string };
     out.push({ schema: rv.schemaname, name: rv.relname });
   }
-  for (const v of Object.values(o)) relationNames(v, out);
+  for (const [k, v] of Object.entries(o)) {
+    // VALUES rows hold only expressions; walking a 2000-row INSERT costs more than planning it.
+    // A table named in a subquery there still resolves through the catalog cache.
+    if (k === 'valuesLists' || k === 'A_Const') continue;
+    relationNames(v, out);
+  }
 }
 
 async function lookupFor(ctx: ExecContext, node: AstNode): Promise<TableLookup> {

@@ -8,6 +8,7 @@
 import { RpcError, RpcErrorCode, SqlError, SqlState } from '../../common/errors';
 import type { RangeDescriptor } from '../../common/catalog/schema';
 import type { ExecContext } from './context';
+import { staleBackoff } from '../shardRouter';
 
 interface Op {
   readonly key: Buffer;
@@ -70,6 +71,7 @@ export class WriteBuffer {
           res = await ctx.router.sendTo<{ conflict?: number }>(r, 'kv.write', { puts, dels, mustNotExist: check });
         } catch (err) {
           if (!(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) || attempt >= MAX_STALE) throw err;
+          await staleBackoff(attempt);
           await ctx.ranges.refresh();
           return this.send(ctx, list, check, applied, attempt + 1);
         }
