@@ -129,10 +129,23 @@ export function buildFragment(node: ScanNode, ev: EvalCtx, paramTypes: readonly 
   };
 }
 
+/** The wire form of a scan's expressions is computed once per plan; parameters change per call. */
+const wireCache = new WeakMap<ScanNode, Record<string, unknown>>();
+
+function wireFragment(node: ScanNode, f: Fragment, ev: EvalCtx): Record<string, unknown> {
+  let base = wireCache.get(node);
+  if (base === undefined || node.withKeys !== f.withKeys) {
+    base = fragmentToWire(f, ev.params);
+    if (!node.withKeys) wireCache.set(node, base);
+  }
+  const params = ev.params.length === 0 ? [] : (fragmentToWire({ ...f, filter: undefined, proj: undefined, agg: undefined }, ev.params).params as unknown[]);
+  return { ...base, params, limit: f.limit, nowUs: f.nowUs };
+}
+
 export async function runScan(ctx: ExecContext, node: ScanNode, ev: EvalCtx, paramTypes: readonly number[], stats?: ScanStats, overrideKeys?: Buffer[]): Promise<ScanOutput> {
   const started = process.hrtime.bigint();
   const fragment = buildFragment(node, ev, paramTypes);
-  const wire = fragmentToWire(fragment, ev.params);
+  const wire = wireFragment(node, fragment, ev);
   const access = overrideKeys ? { keys: overrideKeys } : resolveAccess(node, ev);
   const results: FragmentResult[] = [];
   const note = (r: RangeDescriptor, res: FragmentResult): void => {
