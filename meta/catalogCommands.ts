@@ -17,7 +17,19 @@ export interface RangeOps {
   leastLoadedShard(): number;
 }
 
-type CatalogCommand = Extract<MetaCommand, { type: 'alterTable' | 'splitRanges' | 'mergeRange' | 'createSequence' | 'dropSequence' | 'nextSequence' | 'createSchema' }>;
+type CatalogCommand = Extract<
+  MetaCommand,
+  {
+    type:
+      | 'alterTable'
+      | 'splitRanges'
+      | 'mergeRange'
+      | 'createSequence'
+      | 'dropSequence'
+      | 'nextSequence'
+      | 'createSchema';
+  }
+>;
 
 export function applyCatalogCommand(s: State, c: CatalogCommand, ops: RangeOps): unknown {
   switch (c.type) {
@@ -25,9 +37,15 @@ export function applyCatalogCommand(s: State, c: CatalogCommand, ops: RangeOps):
       const t = ops.findTable(c.schema, c.name);
       if (!t) throw new SqlError(SqlState.undefinedTable, `relation "${c.name}" does not exist`);
       if (t.version !== c.expectVersion) {
-        throw new SqlError(SqlState.serializationFailure, `table "${c.name}" was changed concurrently (version ${t.version}, expected ${c.expectVersion})`);
+        throw new SqlError(
+          SqlState.serializationFailure,
+          `table "${c.name}" was changed concurrently (version ${t.version}, expected ${c.expectVersion})`,
+        );
       }
-      if ((c.table.name !== c.name || c.table.schema !== c.schema) && ops.findTable(c.table.schema, c.table.name)) {
+      if (
+        (c.table.name !== c.name || c.table.schema !== c.schema) &&
+        ops.findTable(c.table.schema, c.table.name)
+      ) {
         throw new SqlError(SqlState.duplicateTable, `relation "${c.table.name}" already exists`);
       }
       const next: TableDef = { ...c.table, id: t.id, version: t.version + 1 };
@@ -58,11 +76,22 @@ export function applyCatalogCommand(s: State, c: CatalogCommand, ops: RangeOps):
       if (i < 0) throw new SqlError(SqlState.undefinedObject, `range ${c.rangeId} does not exist`);
       const left = s.ranges[i];
       const right = s.ranges[i + 1];
-      if (!right) throw new SqlError(SqlState.objectNotInPrerequisiteState, `range ${c.rangeId} has no right neighbour`);
+      if (!right)
+        throw new SqlError(
+          SqlState.objectNotInPrerequisiteState,
+          `range ${c.rangeId} has no right neighbour`,
+        );
       if (right.shardId !== left.shardId && !c.rightCopied) {
-        throw new SqlError(SqlState.objectNotInPrerequisiteState, `range ${c.rangeId} (shard ${left.shardId}) and range ${right.id} (shard ${right.shardId}) are on different shards; MOVE RANGE first`);
+        throw new SqlError(
+          SqlState.objectNotInPrerequisiteState,
+          `range ${c.rangeId} (shard ${left.shardId}) and range ${right.id} (shard ${right.shardId}) are on different shards; MOVE RANGE first`,
+        );
       }
-      const merged: RangeDescriptor = { ...left, endKey: right.endKey, epoch: Math.max(left.epoch, right.epoch) + 1 };
+      const merged: RangeDescriptor = {
+        ...left,
+        endKey: right.endKey,
+        epoch: Math.max(left.epoch, right.epoch) + 1,
+      };
       s.ranges.splice(i, 2, merged);
       s.rangeVersion++;
       return merged;
@@ -73,7 +102,13 @@ export function applyCatalogCommand(s: State, c: CatalogCommand, ops: RangeOps):
         if (c.ifNotExists) return null;
         throw new SqlError(SqlState.duplicateTable, `relation "${c.name}" already exists`);
       }
-      const seq: SequenceDef = { schema: c.schema, name: c.name, start: BigInt(c.start), increment: BigInt(c.increment), next: BigInt(c.start) };
+      const seq: SequenceDef = {
+        schema: c.schema,
+        name: c.name,
+        start: BigInt(c.start),
+        increment: BigInt(c.increment),
+        next: BigInt(c.start),
+      };
       seqs.push(seq);
       s.catalogVersion++;
       return seq;

@@ -4,7 +4,13 @@
  * the proxy needs crosses the network (DESIGN.md "Planner").
  */
 import type { Datum } from '../common/types/datum';
-import { accumulate, accumulateArray, initState, stateToWire, type AggState } from '../common/expr/aggregates';
+import {
+  accumulate,
+  accumulateArray,
+  initState,
+  stateToWire,
+  type AggState,
+} from '../common/expr/aggregates';
 import { evalExpr } from '../common/expr/eval';
 import { newEvalCtx, type EvalCtx } from '../common/expr/expr';
 import type { Fragment, FragmentResult } from '../common/expr/fragment';
@@ -16,9 +22,14 @@ import { groupKey } from '../common/expr/groupKey';
 export { groupKey };
 
 /** Compares two output rows by the fragment's ORDER BY. */
-export function compareRows(order: Fragment['order'], a: readonly Datum[], b: readonly Datum[]): number {
+export function compareRows(
+  order: Fragment['order'],
+  a: readonly Datum[],
+  b: readonly Datum[],
+): number {
   for (const o of order ?? []) {
-    const x = a[o.i], y = b[o.i];
+    const x = a[o.i],
+      y = b[o.i];
     let c: number;
     if (x === null || y === null) {
       if (x === y) continue;
@@ -38,7 +49,12 @@ interface Group {
   readonly states: AggState[];
 }
 
-export function executeFragment(reader: KvReader, rangeStart: Buffer, rangeEnd: Buffer | null, f: Fragment): FragmentResult {
+export function executeFragment(
+  reader: KvReader,
+  rangeStart: Buffer,
+  rangeEnd: Buffer | null,
+  f: Fragment,
+): FragmentResult {
   const ctx: EvalCtx = newEvalCtx(f.params as Datum[], f.nowUs);
   const rows: Datum[][] = [];
   const keys: Buffer[] | undefined = f.withKeys ? [] : undefined;
@@ -46,7 +62,13 @@ export function executeFragment(reader: KvReader, rangeStart: Buffer, rangeEnd: 
   let scanned = 0;
   let resume: Buffer | undefined;
   const agg = f.agg;
-  const countOnly = agg !== undefined && agg.groups.length === 0 && agg.aggs.length === 1 && agg.aggs[0].fn === 'count_star' && agg.aggs[0].filter === null && f.filter === undefined;
+  const countOnly =
+    agg !== undefined &&
+    agg.groups.length === 0 &&
+    agg.aggs.length === 1 &&
+    agg.aggs[0].fn === 'count_star' &&
+    agg.aggs[0].filter === null &&
+    f.filter === undefined;
   let plainCount = 0;
   const topN = f.limit !== undefined && f.order !== undefined && f.order.length > 0;
 
@@ -71,7 +93,10 @@ export function executeFragment(reader: KvReader, rangeStart: Buffer, rangeEnd: 
         const a = agg.aggs[i];
         if (a.filter !== null && evalExpr(a.filter, row, ctx) !== true) continue;
         const v = a.arg === null ? null : evalExpr(a.arg, row, ctx);
-        g.states[i] = a.fn === 'array_agg' ? accumulateArray(g.states[i], v) : accumulate(a.fn, a.argType, g.states[i], v);
+        g.states[i] =
+          a.fn === 'array_agg'
+            ? accumulateArray(g.states[i], v)
+            : accumulate(a.fn, a.argType, g.states[i], v);
       }
       return;
     }
@@ -103,7 +128,8 @@ export function executeFragment(reader: KvReader, rangeStart: Buffer, rangeEnd: 
             resume = Buffer.concat([entry[0], Buffer.from([0])]);
             break outer;
           }
-          if (f.limit !== undefined && !topN && agg === undefined && rows.length >= f.limit) break outer;
+          if (f.limit !== undefined && !topN && agg === undefined && rows.length >= f.limit)
+            break outer;
         }
       } finally {
         it.close();
@@ -115,7 +141,13 @@ export function executeFragment(reader: KvReader, rangeStart: Buffer, rangeEnd: 
     if (countOnly) return { rows: [[plainCount]], scanned };
     const out: unknown[][] = [];
     for (const g of groups.values()) {
-      out.push([...rowToWire(agg.groups.map((x) => x.t), g.keyValues), ...g.states.map((s, i) => stateToWire(agg.aggs[i].fn, agg.aggs[i].argType, s))]);
+      out.push([
+        ...rowToWire(
+          agg.groups.map((x) => x.t),
+          g.keyValues,
+        ),
+        ...g.states.map((s, i) => stateToWire(agg.aggs[i].fn, agg.aggs[i].argType, s)),
+      ]);
     }
     return { rows: out, scanned };
   }
@@ -127,4 +159,3 @@ function trimTopN(rows: Datum[][], f: Fragment): void {
   rows.sort((a, b) => compareRows(f.order, a, b));
   if (rows.length > (f.limit as number)) rows.length = f.limit as number;
 }
-

@@ -14,10 +14,31 @@ import { compareValues, formatValue, fromWire, isIntType, toWire, typeName } fro
 
 const T = TypeOid;
 
-export type AggFn = 'count' | 'count_star' | 'sum' | 'avg' | 'min' | 'max' | 'bool_and' | 'bool_or' | 'string_agg' | 'array_agg' | 'every';
+export type AggFn =
+  | 'count'
+  | 'count_star'
+  | 'sum'
+  | 'avg'
+  | 'min'
+  | 'max'
+  | 'bool_and'
+  | 'bool_or'
+  | 'string_agg'
+  | 'array_agg'
+  | 'every';
 
 /** Aggregates whose partial states merge (pushable to shards). */
-export const MERGEABLE = new Set<AggFn>(['count', 'count_star', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every']);
+export const MERGEABLE = new Set<AggFn>([
+  'count',
+  'count_star',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'bool_and',
+  'bool_or',
+  'every',
+]);
 
 export function aggResultType(fn: AggFn, argType: number): number {
   switch (fn) {
@@ -44,11 +65,23 @@ export function aggResultType(fn: AggFn, argType: number): number {
     case 'string_agg':
       return T.text;
     case 'array_agg': {
-      const arr: Record<number, number> = { [T.int4]: T._int4, [T.int8]: T._int8, [T.text]: T._text, [T.int2]: T._int2, [T.bool]: T._bool, [T.float8]: T._float8, [T.numeric]: T._numeric, [T.varchar]: T._varchar };
+      const arr: Record<number, number> = {
+        [T.int4]: T._int4,
+        [T.int8]: T._int8,
+        [T.text]: T._text,
+        [T.int2]: T._int2,
+        [T.bool]: T._bool,
+        [T.float8]: T._float8,
+        [T.numeric]: T._numeric,
+        [T.varchar]: T._varchar,
+      };
       return arr[argType] ?? T._text;
     }
   }
-  throw new SqlError(SqlState.undefinedFunction, `function ${fn}(${typeName(argType)}) does not exist`);
+  throw new SqlError(
+    SqlState.undefinedFunction,
+    `function ${fn}(${typeName(argType)}) does not exist`,
+  );
 }
 
 /** A partial state. Plain values so they travel in msgpack (see stateToWire). */
@@ -71,7 +104,8 @@ export function initState(fn: AggFn): AggState {
 
 function addSum(argType: number, s: Datum, v: Datum): Datum {
   if (s === null) {
-    if (argType === T.int2 || argType === T.int4 || argType === T.int8) return BigInt(v as number | bigint);
+    if (argType === T.int2 || argType === T.int4 || argType === T.int8)
+      return BigInt(v as number | bigint);
     return v;
   }
   if (typeof s === 'bigint') return s + BigInt(v as number | bigint);
@@ -80,7 +114,13 @@ function addSum(argType: number, s: Datum, v: Datum): Datum {
 }
 
 /** Folds one non-null (or, for count_star, any) input into the state. */
-export function accumulate(fn: AggFn, argType: number, state: AggState, v: Datum, extra?: Datum): AggState {
+export function accumulate(
+  fn: AggFn,
+  argType: number,
+  state: AggState,
+  v: Datum,
+  extra?: Datum,
+): AggState {
   switch (fn) {
     case 'count_star':
       return (state as number) + 1;
@@ -131,15 +171,39 @@ export function mergeState(fn: AggFn, argType: number, a: AggState, b: AggState)
     case 'count_star':
       return (a as number) + (b as number);
     case 'sum':
-      return b === null ? a : a === null ? b : addSum(argType === T.int8 || argType === T.int4 || argType === T.int2 ? T.int8 : argType, a as Datum, b as Datum);
+      return b === null
+        ? a
+        : a === null
+          ? b
+          : addSum(
+              argType === T.int8 || argType === T.int4 || argType === T.int2 ? T.int8 : argType,
+              a as Datum,
+              b as Datum,
+            );
     case 'avg': {
-      const x = a as [Datum, number], y = b as [Datum, number];
-      return [y[0] === null ? x[0] : x[0] === null ? y[0] : addSum(T.int8, x[0], y[0]), x[1] + y[1]];
+      const x = a as [Datum, number],
+        y = b as [Datum, number];
+      return [
+        y[0] === null ? x[0] : x[0] === null ? y[0] : addSum(T.int8, x[0], y[0]),
+        x[1] + y[1],
+      ];
     }
     case 'min':
-      return b === null ? a : a === null ? b : compareValues(argType, b as Datum, a as Datum) < 0 ? b : a;
+      return b === null
+        ? a
+        : a === null
+          ? b
+          : compareValues(argType, b as Datum, a as Datum) < 0
+            ? b
+            : a;
     case 'max':
-      return b === null ? a : a === null ? b : compareValues(argType, b as Datum, a as Datum) > 0 ? b : a;
+      return b === null
+        ? a
+        : a === null
+          ? b
+          : compareValues(argType, b as Datum, a as Datum) > 0
+            ? b
+            : a;
     case 'bool_and':
     case 'every':
       return b === null ? a : a === null ? b : (a as boolean) && (b as boolean);
@@ -205,7 +269,14 @@ export function stateToWire(fn: AggFn, argType: number, s: AggState): unknown {
 export function stateFromWire(fn: AggFn, argType: number, w: unknown): AggState {
   if (fn === 'avg') {
     const [sum, n] = w as [unknown, number];
-    return [argType === T.numeric && sum !== null ? Numeric.fromString(sum as string) : typeof sum === 'number' && argType !== T.float4 && argType !== T.float8 ? BigInt(sum) : (sum as Datum), n];
+    return [
+      argType === T.numeric && sum !== null
+        ? Numeric.fromString(sum as string)
+        : typeof sum === 'number' && argType !== T.float4 && argType !== T.float8
+          ? BigInt(sum)
+          : (sum as Datum),
+      n,
+    ];
   }
   if (fn === 'sum') {
     if (w === null) return null;

@@ -22,7 +22,8 @@ export function divisionByZero(): SqlError {
 }
 
 function checkInt(t: number, n: number): number {
-  if (t === T.int2 ? n < -32768 || n > 32767 : n < -2147483648 || n > 2147483647) throw outOfRange(t);
+  if (t === T.int2 ? n < -32768 || n > 32767 : n < -2147483648 || n > 2147483647)
+    throw outOfRange(t);
   return n;
 }
 
@@ -44,10 +45,13 @@ export function arith(op: ArithOp, t: number, a: Datum, b: Datum, rt: number): D
   switch (t) {
     case T.int2:
     case T.int4: {
-      const x = a as number, y = b as number;
+      const x = a as number,
+        y = b as number;
       switch (op) {
-        case 'add': return checkInt(t, x + y);
-        case 'sub': return checkInt(t, x - y);
+        case 'add':
+          return checkInt(t, x + y);
+        case 'sub':
+          return checkInt(t, x - y);
         case 'mul': {
           const r = x * y;
           if (!Number.isSafeInteger(r)) throw outOfRange(t);
@@ -59,59 +63,87 @@ export function arith(op: ArithOp, t: number, a: Datum, b: Datum, rt: number): D
         case 'mod':
           if (y === 0) throw divisionByZero();
           return x % y === 0 ? 0 : x % y;
-        case 'band': return x & y;
-        case 'bor': return x | y;
-        case 'shl': return checkInt(t, x << y);
-        case 'shr': return x >> y;
-        default: break;
+        case 'band':
+          return x & y;
+        case 'bor':
+          return x | y;
+        case 'shl':
+          return checkInt(t, x << y);
+        case 'shr':
+          return x >> y;
+        default:
+          break;
       }
       break;
     }
     case T.int8: {
-      const x = a as bigint, y = b as bigint;
+      const x = a as bigint,
+        y = b as bigint;
       switch (op) {
-        case 'add': return checkInt8(x + y);
-        case 'sub': return checkInt8(x - y);
-        case 'mul': return checkInt8(x * y);
+        case 'add':
+          return checkInt8(x + y);
+        case 'sub':
+          return checkInt8(x - y);
+        case 'mul':
+          return checkInt8(x * y);
         case 'div':
           if (y === 0n) throw divisionByZero();
           return checkInt8(x / y);
         case 'mod':
           if (y === 0n) throw divisionByZero();
           return x % y;
-        case 'band': return x & y;
-        case 'bor': return x | y;
-        default: break;
+        case 'band':
+          return x & y;
+        case 'bor':
+          return x | y;
+        default:
+          break;
       }
       break;
     }
     case T.float4:
     case T.float8: {
-      const x = a as number, y = b as number;
+      const x = a as number,
+        y = b as number;
       switch (op) {
-        case 'add': return checkFloat(t, x + y, x, y);
-        case 'sub': return checkFloat(t, x - y, x, y);
-        case 'mul': return checkFloat(t, x * y, x, y);
+        case 'add':
+          return checkFloat(t, x + y, x, y);
+        case 'sub':
+          return checkFloat(t, x - y, x, y);
+        case 'mul':
+          return checkFloat(t, x * y, x, y);
         case 'div':
           if (y === 0) throw divisionByZero();
           return checkFloat(t, x / y, x, y);
         case 'pow': {
-          if (x === 0 && y < 0) throw new SqlError('2201F', 'zero raised to a negative power is undefined');
-          if (x < 0 && !Number.isInteger(y)) throw new SqlError('2201F', 'a negative number raised to a non-integer power yields a complex result');
+          if (x === 0 && y < 0)
+            throw new SqlError('2201F', 'zero raised to a negative power is undefined');
+          if (x < 0 && !Number.isInteger(y))
+            throw new SqlError(
+              '2201F',
+              'a negative number raised to a non-integer power yields a complex result',
+            );
           return checkFloat(t, Math.pow(x, y), x, y);
         }
-        default: break;
+        default:
+          break;
       }
       break;
     }
     case T.numeric: {
-      const x = a as Numeric, y = b as Numeric;
+      const x = a as Numeric,
+        y = b as Numeric;
       switch (op) {
-        case 'add': return x.add(y);
-        case 'sub': return x.sub(y);
-        case 'mul': return x.mul(y);
-        case 'div': return x.div(y);
-        case 'mod': return x.mod(y);
+        case 'add':
+          return x.add(y);
+        case 'sub':
+          return x.sub(y);
+        case 'mul':
+          return x.mul(y);
+        case 'div':
+          return x.div(y);
+        case 'mod':
+          return x.mod(y);
         case 'pow': {
           if (y.scale === 0 || y.v % 10n ** BigInt(y.scale) === 0n) {
             const e = Number(y.trunc(0).v);
@@ -122,7 +154,8 @@ export function arith(op: ArithOp, t: number, a: Datum, b: Datum, rt: number): D
           }
           return Numeric.fromFloat(Math.pow(x.toNumber(), y.toNumber()));
         }
-        default: break;
+        default:
+          break;
       }
       break;
     }

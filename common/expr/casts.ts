@@ -23,7 +23,11 @@ function toIntRange(t: number, n: number | bigint): Datum {
   if (t === T.int8) return checkInt8(BigInt(n));
   const x = Number(n);
   const [lo, hi] = t === T.int2 ? [-32768, 32767] : [-2147483648, 2147483647];
-  if (x < lo || x > hi) throw new SqlError(SqlState.numericValueOutOfRange, `${t === T.int2 ? 'smallint' : 'integer'} out of range`);
+  if (x < lo || x > hi)
+    throw new SqlError(
+      SqlState.numericValueOutOfRange,
+      `${t === T.int2 ? 'smallint' : 'integer'} out of range`,
+    );
   return x;
 }
 
@@ -38,7 +42,10 @@ export function applyTypmod(t: number, tm: number, v: Datum, explicit: boolean):
       const cut = [...s].slice(0, n).join('');
       // Assignment errors unless only spaces would be cut (PostgreSQL varchar/bpchar).
       if (!explicit && /\S/.test([...s].slice(n).join(''))) {
-        throw new SqlError(SqlState.stringDataRightTruncation, `value too long for type ${t === T.varchar ? 'character varying' : 'character'}(${n})`);
+        throw new SqlError(
+          SqlState.stringDataRightTruncation,
+          `value too long for type ${t === T.varchar ? 'character varying' : 'character'}(${n})`,
+        );
       }
       s = cut;
     }
@@ -73,7 +80,8 @@ export function castValue(from: number, to: number, v: Datum, tm = -1, explicit 
     else if (from === T.numeric) out = toIntRange(to, (v as Numeric).withScale(0).v);
     else if (from === T.float4 || from === T.float8) {
       const f = v as number;
-      if (!Number.isFinite(f)) throw new SqlError(SqlState.numericValueOutOfRange, `${typeName(to)} out of range`);
+      if (!Number.isFinite(f))
+        throw new SqlError(SqlState.numericValueOutOfRange, `${typeName(to)} out of range`);
       out = toIntRange(to, to === T.int8 ? BigInt(rint(f)) : rint(f));
     } else if (from === T.bool && to === T.int4) out = v ? 1 : 0;
     else throw cannotCast(from, to);
@@ -96,7 +104,10 @@ export function castValue(from: number, to: number, v: Datum, tm = -1, explicit 
     out = Number(us >= 0n ? us / day : -((-us + day - 1n) / day));
   } else if ((to === T.timestamp || to === T.timestamptz) && from === T.date) {
     out = BigInt(v as number) * 86_400_000_000n;
-  } else if ((to === T.timestamp && from === T.timestamptz) || (to === T.timestamptz && from === T.timestamp)) {
+  } else if (
+    (to === T.timestamp && from === T.timestamptz) ||
+    (to === T.timestamptz && from === T.timestamp)
+  ) {
     out = v; // The session time zone is UTC.
   } else if ((to === T.json || to === T.jsonb) && (from === T.json || from === T.jsonb)) {
     out = v;

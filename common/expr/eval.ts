@@ -13,12 +13,18 @@ import { compareValues } from './typesAdapter';
 
 function cmpResult(op: CmpOp, c: number): boolean {
   switch (op) {
-    case 'eq': return c === 0;
-    case 'ne': return c !== 0;
-    case 'lt': return c < 0;
-    case 'le': return c <= 0;
-    case 'gt': return c > 0;
-    case 'ge': return c >= 0;
+    case 'eq':
+      return c === 0;
+    case 'ne':
+      return c !== 0;
+    case 'lt':
+      return c < 0;
+    case 'le':
+      return c <= 0;
+    case 'gt':
+      return c > 0;
+    case 'ge':
+      return c >= 0;
   }
 }
 
@@ -39,7 +45,8 @@ export function likeRegExp(pattern: string, ci: boolean): RegExp {
       const c = pattern[i];
       if (c === '\\') {
         i++;
-        if (i >= pattern.length) throw new SqlError('22025', 'LIKE pattern must not end with escape character');
+        if (i >= pattern.length)
+          throw new SqlError('22025', 'LIKE pattern must not end with escape character');
         src += pattern[i].replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
       } else if (c === '%') src += '[\\s\\S]*';
       else if (c === '_') src += '[\\s\\S]';
@@ -52,7 +59,13 @@ export function likeRegExp(pattern: string, ci: boolean): RegExp {
   return re;
 }
 
-function inList(values: readonly Datum[], hasNull: boolean, ct: number, x: Datum, neg: boolean): Datum {
+function inList(
+  values: readonly Datum[],
+  hasNull: boolean,
+  ct: number,
+  x: Datum,
+  neg: boolean,
+): Datum {
   let sawNull = hasNull;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -122,7 +135,8 @@ export function evalExpr(e: Expr, row: readonly Datum[], ctx: EvalCtx): Datum {
     case 'isnull': {
       const v = evalExpr(e.a, row, ctx);
       // A row value IS NULL when every field is null.
-      const isNull = v === null || (Array.isArray(v) && e.a.k === 'array' && v.every((x) => x === null));
+      const isNull =
+        v === null || (Array.isArray(v) && e.a.k === 'array' && v.every((x) => x === null));
       return e.neg ? !isNull : isNull;
     }
     case 'istest': {
@@ -225,7 +239,9 @@ export function evalExpr(e: Expr, row: readonly Datum[], ctx: EvalCtx): Datum {
       const x = evalExpr(e.a, row, ctx);
       const arr = evalExpr(e.b, row, ctx);
       if (arr === null) return null;
-      const list = Array.isArray(arr) ? arr : ((arr as unknown as { values: Datum[] }).values ?? []);
+      const list = Array.isArray(arr)
+        ? arr
+        : ((arr as unknown as { values: Datum[] }).values ?? []);
       if (list.length === 0) return e.all;
       if (x === null) return null;
       let sawNull = false;

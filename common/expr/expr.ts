@@ -8,7 +8,8 @@
  */
 import type { Datum } from '../types/datum';
 
-export type ArithOp = 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'pow' | 'concat' | 'band' | 'bor' | 'shl' | 'shr';
+export type ArithOp =
+  'add' | 'sub' | 'mul' | 'div' | 'mod' | 'pow' | 'concat' | 'band' | 'bor' | 'shl' | 'shr';
 export type CmpOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 
 export type Expr =
@@ -17,36 +18,115 @@ export type Expr =
   | { readonly k: 'col'; readonly t: number; readonly i: number }
   | { readonly k: 'outer'; readonly t: number; readonly d: number; readonly i: number }
   /** Binary arithmetic; both operands already have the operator's input types. */
-  | { readonly k: 'arith'; readonly t: number; readonly op: ArithOp; readonly a: Expr; readonly b: Expr }
+  | {
+      readonly k: 'arith';
+      readonly t: number;
+      readonly op: ArithOp;
+      readonly a: Expr;
+      readonly b: Expr;
+    }
   | { readonly k: 'neg'; readonly t: number; readonly a: Expr }
   /** Comparison of two values of type ct (operands cast to ct at plan time). */
-  | { readonly k: 'cmp'; readonly t: number; readonly op: CmpOp; readonly ct: number; readonly a: Expr; readonly b: Expr }
+  | {
+      readonly k: 'cmp';
+      readonly t: number;
+      readonly op: CmpOp;
+      readonly ct: number;
+      readonly a: Expr;
+      readonly b: Expr;
+    }
   | { readonly k: 'and'; readonly t: number; readonly a: readonly Expr[] }
   | { readonly k: 'or'; readonly t: number; readonly a: readonly Expr[] }
   | { readonly k: 'not'; readonly t: number; readonly a: Expr }
   | { readonly k: 'isnull'; readonly t: number; readonly a: Expr; readonly neg: boolean }
   /** IS [NOT] TRUE / FALSE / UNKNOWN */
-  | { readonly k: 'istest'; readonly t: number; readonly a: Expr; readonly test: 'true' | 'false' | 'unknown'; readonly neg: boolean }
-  | { readonly k: 'distinct'; readonly t: number; readonly ct: number; readonly a: Expr; readonly b: Expr; readonly neg: boolean }
-  | { readonly k: 'in'; readonly t: number; readonly ct: number; readonly a: Expr; readonly list: readonly Expr[]; readonly neg: boolean }
-  | { readonly k: 'like'; readonly t: number; readonly a: Expr; readonly p: Expr; readonly ci: boolean; readonly neg: boolean }
-  | { readonly k: 'case'; readonly t: number; readonly whens: readonly Expr[]; readonly thens: readonly Expr[]; readonly els: Expr | null }
+  | {
+      readonly k: 'istest';
+      readonly t: number;
+      readonly a: Expr;
+      readonly test: 'true' | 'false' | 'unknown';
+      readonly neg: boolean;
+    }
+  | {
+      readonly k: 'distinct';
+      readonly t: number;
+      readonly ct: number;
+      readonly a: Expr;
+      readonly b: Expr;
+      readonly neg: boolean;
+    }
+  | {
+      readonly k: 'in';
+      readonly t: number;
+      readonly ct: number;
+      readonly a: Expr;
+      readonly list: readonly Expr[];
+      readonly neg: boolean;
+    }
+  | {
+      readonly k: 'like';
+      readonly t: number;
+      readonly a: Expr;
+      readonly p: Expr;
+      readonly ci: boolean;
+      readonly neg: boolean;
+    }
+  | {
+      readonly k: 'case';
+      readonly t: number;
+      readonly whens: readonly Expr[];
+      readonly thens: readonly Expr[];
+      readonly els: Expr | null;
+    }
   | { readonly k: 'coalesce'; readonly t: number; readonly a: readonly Expr[] }
-  | { readonly k: 'nullif'; readonly t: number; readonly ct: number; readonly a: Expr; readonly b: Expr }
+  | {
+      readonly k: 'nullif';
+      readonly t: number;
+      readonly ct: number;
+      readonly a: Expr;
+      readonly b: Expr;
+    }
   | { readonly k: 'minmax'; readonly t: number; readonly max: boolean; readonly a: readonly Expr[] }
-  | { readonly k: 'cast'; readonly t: number; readonly from: number; readonly tm: number; readonly a: Expr }
+  | {
+      readonly k: 'cast';
+      readonly t: number;
+      readonly from: number;
+      readonly tm: number;
+      readonly a: Expr;
+    }
   | { readonly k: 'fn'; readonly t: number; readonly f: string; readonly a: readonly Expr[] }
   | { readonly k: 'array'; readonly t: number; readonly a: readonly Expr[] }
   /** x op ANY/ALL (array) */
-  | { readonly k: 'anyall'; readonly t: number; readonly all: boolean; readonly op: CmpOp; readonly ct: number; readonly a: Expr; readonly b: Expr }
+  | {
+      readonly k: 'anyall';
+      readonly t: number;
+      readonly all: boolean;
+      readonly op: CmpOp;
+      readonly ct: number;
+      readonly a: Expr;
+      readonly b: Expr;
+    }
   /** A subquery's result for the current row, computed by the proxy into EvalCtx.subq[id]. */
-  | { readonly k: 'subq'; readonly t: number; readonly id: number; readonly mode: 'scalar' | 'exists' }
-  | { readonly k: 'insubq'; readonly t: number; readonly id: number; readonly ct: number; readonly a: Expr; readonly neg: boolean }
+  | {
+      readonly k: 'subq';
+      readonly t: number;
+      readonly id: number;
+      readonly mode: 'scalar' | 'exists';
+    }
+  | {
+      readonly k: 'insubq';
+      readonly t: number;
+      readonly id: number;
+      readonly ct: number;
+      readonly a: Expr;
+      readonly neg: boolean;
+    }
   /** A window function's or aggregate's computed value, stored beside the row (proxy only). */
   | { readonly k: 'slot'; readonly t: number; readonly i: number };
 
 /** What a subquery slot holds during evaluation. */
-export type SubqueryValue = Datum | { readonly values: readonly Datum[]; readonly hasNull: boolean };
+export type SubqueryValue =
+  Datum | { readonly values: readonly Datum[]; readonly hasNull: boolean };
 
 export interface EvalCtx {
   params: readonly Datum[];
@@ -118,7 +198,8 @@ export function isPushable(e: Expr): boolean {
   let ok = true;
   walkExpr(e, (x) => {
     if (x.k === 'outer' || x.k === 'subq' || x.k === 'insubq' || x.k === 'slot') ok = false;
-    if (x.k === 'fn' && (x.f === 'nextval' || x.f === 'gen_random_uuid' || x.f === 'random')) ok = false;
+    if (x.k === 'fn' && (x.f === 'nextval' || x.f === 'gen_random_uuid' || x.f === 'random'))
+      ok = false;
   });
   return ok;
 }

@@ -85,24 +85,40 @@ function mapAny(node: unknown, f: (t: number, v: Datum) => Datum): unknown {
 }
 
 export function fragmentToWire(f: Fragment, params: readonly Datum[]): Record<string, unknown> {
-  const ex = (e: Expr | undefined): Expr | undefined => (e === undefined ? undefined : exprToWire(e));
+  const ex = (e: Expr | undefined): Expr | undefined =>
+    e === undefined ? undefined : exprToWire(e);
   return {
     ...f,
     filter: ex(f.filter),
     proj: f.proj?.map(exprToWire),
-    agg: f.agg && { groups: f.agg.groups.map(exprToWire), aggs: f.agg.aggs.map((a) => ({ ...a, arg: a.arg && exprToWire(a.arg), filter: a.filter && exprToWire(a.filter) })) },
+    agg: f.agg && {
+      groups: f.agg.groups.map(exprToWire),
+      aggs: f.agg.aggs.map((a) => ({
+        ...a,
+        arg: a.arg && exprToWire(a.arg),
+        filter: a.filter && exprToWire(a.filter),
+      })),
+    },
     params: params.map((p, i) => toWire(f.paramTypes[i] ?? 0, p)),
   };
 }
 
 export function fragmentFromWire(w: Record<string, unknown>): Fragment {
   const f = w as unknown as Fragment;
-  const ex = (e: Expr | undefined): Expr | undefined => (e === undefined || e === null ? undefined : exprFromWire(e));
+  const ex = (e: Expr | undefined): Expr | undefined =>
+    e === undefined || e === null ? undefined : exprFromWire(e);
   return {
     ...f,
     filter: ex(f.filter),
     proj: f.proj?.map(exprFromWire),
-    agg: f.agg && { groups: f.agg.groups.map(exprFromWire), aggs: f.agg.aggs.map((a) => ({ ...a, arg: a.arg && exprFromWire(a.arg), filter: a.filter && exprFromWire(a.filter) })) },
+    agg: f.agg && {
+      groups: f.agg.groups.map(exprFromWire),
+      aggs: f.agg.aggs.map((a) => ({
+        ...a,
+        arg: a.arg && exprFromWire(a.arg),
+        filter: a.filter && exprFromWire(a.filter),
+      })),
+    },
     params: f.params.map((p, i) => fromWire(f.paramTypes[i] ?? 0, p)),
   };
 }

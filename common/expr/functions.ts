@@ -15,7 +15,18 @@ import { formatValue } from './typesAdapter';
 const T = TypeOid;
 
 /** Functions that are called even with NULL arguments. */
-export const NON_STRICT = new Set(['concat', 'concat_ws', 'now', 'current_timestamp', 'random', 'gen_random_uuid', 'pi', 'current_date', 'num_nulls', 'num_nonnulls']);
+export const NON_STRICT = new Set([
+  'concat',
+  'concat_ws',
+  'now',
+  'current_timestamp',
+  'random',
+  'gen_random_uuid',
+  'pi',
+  'current_date',
+  'num_nulls',
+  'num_nonnulls',
+]);
 
 function intResult(t: number, n: number): Datum {
   return t === T.int8 ? BigInt(n) : n;
@@ -27,7 +38,17 @@ function text(v: Datum, t: number): string {
 
 const DAY_US = 86_400_000_000n;
 
-function dateParts(us: bigint): { y: number; mo: number; d: number; h: number; mi: number; s: number; frac: number; dow: number; doy: number } {
+function dateParts(us: bigint): {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+  frac: number;
+  dow: number;
+  doy: number;
+} {
   const ms = Number(us / 1000n) + Date.UTC(2000, 0, 1);
   const date = new Date(ms);
   const start = Date.UTC(date.getUTCFullYear(), 0, 1);
@@ -57,16 +78,27 @@ function fromUtc(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): bigint
 function dateTrunc(field: string, us: bigint): bigint {
   const p = dateParts(us);
   switch (field.toLowerCase()) {
-    case 'year': return fromUtc(p.y, 1, 1);
-    case 'quarter': return fromUtc(p.y, Math.floor((p.mo - 1) / 3) * 3 + 1, 1);
-    case 'month': return fromUtc(p.y, p.mo, 1);
-    case 'week': return fromUtc(p.y, p.mo, p.d) - BigInt((p.dow + 6) % 7) * DAY_US;
-    case 'day': return fromUtc(p.y, p.mo, p.d);
-    case 'hour': return fromUtc(p.y, p.mo, p.d, p.h);
-    case 'minute': return fromUtc(p.y, p.mo, p.d, p.h, p.mi);
-    case 'second': return fromUtc(p.y, p.mo, p.d, p.h, p.mi, Math.floor(p.s));
+    case 'year':
+      return fromUtc(p.y, 1, 1);
+    case 'quarter':
+      return fromUtc(p.y, Math.floor((p.mo - 1) / 3) * 3 + 1, 1);
+    case 'month':
+      return fromUtc(p.y, p.mo, 1);
+    case 'week':
+      return fromUtc(p.y, p.mo, p.d) - BigInt((p.dow + 6) % 7) * DAY_US;
+    case 'day':
+      return fromUtc(p.y, p.mo, p.d);
+    case 'hour':
+      return fromUtc(p.y, p.mo, p.d, p.h);
+    case 'minute':
+      return fromUtc(p.y, p.mo, p.d, p.h, p.mi);
+    case 'second':
+      return fromUtc(p.y, p.mo, p.d, p.h, p.mi, Math.floor(p.s));
     default:
-      throw new SqlError(SqlState.featureNotSupported, `unit "${field}" not supported for type timestamp`);
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        `unit "${field}" not supported for type timestamp`,
+      );
   }
 }
 
@@ -75,16 +107,26 @@ function extract(field: string, t: number, v: Datum): Numeric {
   const f = field.toLowerCase();
   const int = (n: number): Numeric => Numeric.fromInt(n);
   switch (f) {
-    case 'year': return int(p.y);
-    case 'month': return int(p.mo);
-    case 'day': return int(p.d);
-    case 'hour': return int(p.h);
-    case 'minute': return int(p.mi);
-    case 'second': return new Numeric(BigInt(p.frac), 6);
-    case 'dow': return int(p.dow);
-    case 'isodow': return int(p.dow === 0 ? 7 : p.dow);
-    case 'doy': return int(p.doy);
-    case 'quarter': return int(Math.floor((p.mo - 1) / 3) + 1);
+    case 'year':
+      return int(p.y);
+    case 'month':
+      return int(p.mo);
+    case 'day':
+      return int(p.d);
+    case 'hour':
+      return int(p.h);
+    case 'minute':
+      return int(p.mi);
+    case 'second':
+      return new Numeric(BigInt(p.frac), 6);
+    case 'dow':
+      return int(p.dow);
+    case 'isodow':
+      return int(p.dow === 0 ? 7 : p.dow);
+    case 'doy':
+      return int(p.doy);
+    case 'quarter':
+      return int(Math.floor((p.mo - 1) / 3) + 1);
     case 'epoch': {
       const us = toMicros(t, v) + 946_684_800_000_000n;
       return new Numeric(us, 6);
@@ -118,7 +160,13 @@ function roundFloat(x: number, places = 0): number {
  * Calls function f. `types` are the argument types, `rt` the result type, `nowUs` the
  * statement's start time.
  */
-export function callFunction(f: string, args: Datum[], types: readonly number[], rt: number, nowUs: bigint): Datum {
+export function callFunction(
+  f: string,
+  args: Datum[],
+  types: readonly number[],
+  rt: number,
+  nowUs: bigint,
+): Datum {
   switch (f) {
     // --- strings
     case 'length':
@@ -133,14 +181,17 @@ export function callFunction(f: string, args: Datum[], types: readonly number[],
     case 'lower':
       return (args[0] as string).toLowerCase();
     case 'initcap':
-      return (args[0] as string).toLowerCase().replace(/(^|[^a-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase());
+      return (args[0] as string)
+        .toLowerCase()
+        .replace(/(^|[^a-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase());
     case 'substr':
     case 'substring': {
       const chars = [...(args[0] as string)];
       const start = Number(args[1]);
       if (args.length < 3) return chars.slice(Math.max(0, start - 1)).join('');
       const len = Number(args[2]);
-      if (len < 0) throw new SqlError(SqlState.invalidParameterValue, 'negative substring length not allowed');
+      if (len < 0)
+        throw new SqlError(SqlState.invalidParameterValue, 'negative substring length not allowed');
       const from = Math.max(1, start);
       const to = start + len;
       return to <= from ? '' : chars.slice(from - 1, to - 1).join('');
@@ -169,9 +220,16 @@ export function callFunction(f: string, args: Datum[], types: readonly number[],
     }
     case 'lpad':
     case 'rpad':
-      return pad(args[0] as string, Number(args[1]), args.length > 2 ? (args[2] as string) : ' ', f === 'lpad');
+      return pad(
+        args[0] as string,
+        Number(args[1]),
+        args.length > 2 ? (args[2] as string) : ' ',
+        f === 'lpad',
+      );
     case 'replace':
-      return (args[1] as string) === '' ? args[0] : (args[0] as string).split(args[1] as string).join(args[2] as string);
+      return (args[1] as string) === ''
+        ? args[0]
+        : (args[0] as string).split(args[1] as string).join(args[2] as string);
     case 'reverse':
       return [...(args[0] as string)].reverse().join('');
     case 'repeat':
@@ -185,17 +243,24 @@ export function callFunction(f: string, args: Datum[], types: readonly number[],
       return args.map((a, i) => (a === null ? '' : text(a, types[i]))).join('');
     case 'concat_ws': {
       if (args[0] === null) return null;
-      return args.slice(1).filter((a) => a !== null).map((a) => text(a, types[args.indexOf(a)] ?? T.text)).join(args[0] as string);
+      return args
+        .slice(1)
+        .filter((a) => a !== null)
+        .map((a) => text(a, types[args.indexOf(a)] ?? T.text))
+        .join(args[0] as string);
     }
     case 'split_part': {
       const parts = (args[0] as string).split(args[1] as string);
       const n = Number(args[2]);
-      if (n === 0) throw new SqlError(SqlState.invalidParameterValue, 'field position must not be zero');
+      if (n === 0)
+        throw new SqlError(SqlState.invalidParameterValue, 'field position must not be zero');
       const i = n > 0 ? n - 1 : parts.length + n;
       return parts[i] ?? '';
     }
     case 'md5':
-      return createHash('md5').update(args[0] as string).digest('hex');
+      return createHash('md5')
+        .update(args[0] as string)
+        .digest('hex');
     case 'ascii':
       return (args[0] as string).codePointAt(0) ?? 0;
     case 'chr':
@@ -208,13 +273,15 @@ export function callFunction(f: string, args: Datum[], types: readonly number[],
     case 'abs':
       if (args[0] instanceof Numeric) return args[0].abs();
       if (typeof args[0] === 'bigint') return args[0] < 0n ? -args[0] : args[0];
-      if (rt === T.int4 && args[0] === -2147483648) throw new SqlError(SqlState.numericValueOutOfRange, 'integer out of range');
+      if (rt === T.int4 && args[0] === -2147483648)
+        throw new SqlError(SqlState.numericValueOutOfRange, 'integer out of range');
       return Math.abs(args[0] as number);
     case 'sign':
       if (args[0] instanceof Numeric) return Numeric.fromInt(args[0].sign());
       return Math.sign(args[0] as number);
     case 'round':
-      if (args[0] instanceof Numeric) return args[0].withScale(args.length > 1 ? Number(args[1]) : 0);
+      if (args[0] instanceof Numeric)
+        return args[0].withScale(args.length > 1 ? Number(args[1]) : 0);
       return roundHalfEven(args[0] as number);
     case 'trunc':
       if (args[0] instanceof Numeric) return args[0].trunc(args.length > 1 ? Number(args[1]) : 0);
@@ -269,11 +336,16 @@ export function callFunction(f: string, args: Datum[], types: readonly number[],
       return ((args[0] as number) * 180) / Math.PI;
     case 'radians':
       return ((args[0] as number) * Math.PI) / 180;
-    case 'sin': return Math.sin(args[0] as number);
-    case 'cos': return Math.cos(args[0] as number);
-    case 'tan': return Math.tan(args[0] as number);
-    case 'atan': return Math.atan(args[0] as number);
-    case 'atan2': return Math.atan2(args[0] as number, args[1] as number);
+    case 'sin':
+      return Math.sin(args[0] as number);
+    case 'cos':
+      return Math.cos(args[0] as number);
+    case 'tan':
+      return Math.tan(args[0] as number);
+    case 'atan':
+      return Math.atan(args[0] as number);
+    case 'atan2':
+      return Math.atan2(args[0] as number, args[1] as number);
     case 'width_bucket': {
       const [x, lo, hi, n] = args.map(Number);
       if (x < lo) return 0;
@@ -281,7 +353,8 @@ export function callFunction(f: string, args: Datum[], types: readonly number[],
       return Math.floor(((x - lo) / (hi - lo)) * n) + 1;
     }
     case 'gcd': {
-      let a = BigInt(args[0] as number | bigint), b = BigInt(args[1] as number | bigint);
+      let a = BigInt(args[0] as number | bigint),
+        b = BigInt(args[1] as number | bigint);
       if (a < 0n) a = -a;
       if (b < 0n) b = -b;
       while (b !== 0n) [a, b] = [b, a % b];
@@ -308,7 +381,10 @@ export function callFunction(f: string, args: Datum[], types: readonly number[],
     case 'age':
       return (args[0] as bigint) - (args[1] as bigint);
     case 'make_date':
-      return Math.round((Date.UTC(Number(args[0]), Number(args[1]) - 1, Number(args[2])) - Date.UTC(2000, 0, 1)) / 86_400_000);
+      return Math.round(
+        (Date.UTC(Number(args[0]), Number(args[1]) - 1, Number(args[2])) - Date.UTC(2000, 0, 1)) /
+          86_400_000,
+      );
     case 'to_char':
       return formatValue(types[0], args[0]);
     // --- misc

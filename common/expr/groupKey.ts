@@ -9,8 +9,10 @@ export function groupKey(values: readonly Datum[]): string {
     if (v === null) k += '\u0000N|';
     else if (typeof v === 'string') k += 's' + v.length + ':' + v + '|';
     else if (Buffer.isBuffer(v)) k += 'b' + v.toString('hex') + '|';
-    else if (typeof v === 'object' && !Array.isArray(v)) k += 'o' + normalizeNumeric(String(v)) + '|';
-    else if (typeof v === 'bigint' || typeof v === 'number') k += 'n' + (Object.is(v, -0) ? '0' : String(v)) + '|';
+    else if (typeof v === 'object' && !Array.isArray(v))
+      k += 'o' + normalizeNumeric(String(v)) + '|';
+    else if (typeof v === 'bigint' || typeof v === 'number')
+      k += 'n' + (Object.is(v, -0) ? '0' : String(v)) + '|';
     else k += typeof v + String(v) + '|';
   }
   return k;

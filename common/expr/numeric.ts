@@ -24,7 +24,10 @@ export class Numeric {
     const s = text.trim();
     const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
     if (!m || (m[2] === '' && (m[3] === undefined || m[3] === ''))) {
-      throw new SqlError(SqlState.invalidTextRepresentation, `invalid input syntax for type numeric: "${text}"`);
+      throw new SqlError(
+        SqlState.invalidTextRepresentation,
+        `invalid input syntax for type numeric: "${text}"`,
+      );
     }
     const frac = m[3] ?? '';
     let v = BigInt((m[2] || '0') + frac);
@@ -46,7 +49,8 @@ export class Numeric {
 
   /** A float8 as numeric (PostgreSQL: float8_numeric uses 15 significant digits). */
   static fromFloat(f: number): Numeric {
-    if (!Number.isFinite(f)) throw new SqlError(SqlState.featureNotSupported, 'cannot convert infinity or NaN to numeric');
+    if (!Number.isFinite(f))
+      throw new SqlError(SqlState.featureNotSupported, 'cannot convert infinity or NaN to numeric');
     return Numeric.fromString(Number(f.toPrecision(15)).toString());
   }
 
@@ -136,9 +140,10 @@ export class Numeric {
     const digits = abs.toString();
     const intDigits = digits.length - this.scale; // may be <= 0
     // The integer part's base-10000 groups count from the decimal point.
-    const weight = intDigits > 0 ? Math.floor((intDigits - 1) / 4) : -Math.floor(-intDigits / 4) - 1;
+    const weight =
+      intDigits > 0 ? Math.floor((intDigits - 1) / 4) : -Math.floor(-intDigits / 4) - 1;
     // First group: the digits of the most significant base-10000 digit.
-    const padFront = (((intDigits % 4) + 4) % 4 === 0 ? 0 : 4 - (((intDigits % 4) + 4) % 4));
+    const padFront = ((intDigits % 4) + 4) % 4 === 0 ? 0 : 4 - (((intDigits % 4) + 4) % 4);
     const padded = '0'.repeat(padFront) + digits;
     return { weight, first: Number(padded.slice(0, 4)) };
   }

@@ -17,7 +17,11 @@ export interface StoredColumn {
   readonly missing?: unknown;
 }
 
-export function encodeStoredRow(version: number, cols: readonly StoredColumn[], values: readonly Datum[]): Buffer {
+export function encodeStoredRow(
+  version: number,
+  cols: readonly StoredColumn[],
+  values: readonly Datum[],
+): Buffer {
   let maxId = 0;
   for (const c of cols) if (c.id > maxId) maxId = c.id;
   const out = new Array<unknown>(maxId + 1).fill(null);
@@ -41,7 +45,8 @@ export function decodeStoredRow(cols: readonly StoredColumn[], data: Uint8Array)
 /** Row values to their wire form (results crossing RPC). */
 export function rowToWire(types: readonly number[], row: readonly Datum[]): unknown[] {
   const out = new Array<unknown>(row.length);
-  for (let i = 0; i < row.length; i++) out[i] = needsWireConversion(types[i]) ? toWire(types[i], row[i]) : row[i];
+  for (let i = 0; i < row.length; i++)
+    out[i] = needsWireConversion(types[i]) ? toWire(types[i], row[i]) : row[i];
   return out;
 }
 

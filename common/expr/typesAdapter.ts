@@ -34,34 +34,60 @@ export function isTimeType(t: number): boolean {
 /** Type names as PostgreSQL prints them in messages (format_type). */
 export function typeName(t: number): string {
   switch (t) {
-    case T.int2: return 'smallint';
-    case T.int4: return 'integer';
-    case T.int8: return 'bigint';
-    case T.float4: return 'real';
-    case T.float8: return 'double precision';
-    case T.numeric: return 'numeric';
-    case T.text: return 'text';
-    case T.varchar: return 'character varying';
-    case T.bpchar: return 'character';
-    case T.bool: return 'boolean';
-    case T.bytea: return 'bytea';
-    case T.date: return 'date';
-    case T.time: return 'time without time zone';
-    case T.timestamp: return 'timestamp without time zone';
-    case T.timestamptz: return 'timestamp with time zone';
-    case T.interval: return 'interval';
-    case T.uuid: return 'uuid';
-    case T.json: return 'json';
-    case T.jsonb: return 'jsonb';
-    case T.unknown: return 'unknown';
-    case T.name: return 'name';
-    case T.oid: return 'oid';
-    default: return `type ${t}`;
+    case T.int2:
+      return 'smallint';
+    case T.int4:
+      return 'integer';
+    case T.int8:
+      return 'bigint';
+    case T.float4:
+      return 'real';
+    case T.float8:
+      return 'double precision';
+    case T.numeric:
+      return 'numeric';
+    case T.text:
+      return 'text';
+    case T.varchar:
+      return 'character varying';
+    case T.bpchar:
+      return 'character';
+    case T.bool:
+      return 'boolean';
+    case T.bytea:
+      return 'bytea';
+    case T.date:
+      return 'date';
+    case T.time:
+      return 'time without time zone';
+    case T.timestamp:
+      return 'timestamp without time zone';
+    case T.timestamptz:
+      return 'timestamp with time zone';
+    case T.interval:
+      return 'interval';
+    case T.uuid:
+      return 'uuid';
+    case T.json:
+      return 'json';
+    case T.jsonb:
+      return 'jsonb';
+    case T.unknown:
+      return 'unknown';
+    case T.name:
+      return 'name';
+    case T.oid:
+      return 'oid';
+    default:
+      return `type ${t}`;
   }
 }
 
 function invalid(t: number, text: string): SqlError {
-  return new SqlError(SqlState.invalidTextRepresentation, `invalid input syntax for type ${typeName(t)}: "${text}"`);
+  return new SqlError(
+    SqlState.invalidTextRepresentation,
+    `invalid input syntax for type ${typeName(t)}: "${text}"`,
+  );
 }
 
 // --- dates and timestamps (PostgreSQL epoch 2000-01-01) ------------------------------
@@ -81,11 +107,16 @@ function parseDate(text: string): number {
     if (t === '-infinity') return -Infinity;
     throw invalid(T.date, text);
   }
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+  const y = Number(m[1]),
+    mo = Number(m[2]),
+    d = Number(m[3]);
   const ms = Date.UTC(y, mo - 1, d);
   const back = new Date(ms);
   if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) {
-    throw new SqlError(SqlState.datetimeFieldOverflow, `date/time field value out of range: "${text}"`);
+    throw new SqlError(
+      SqlState.datetimeFieldOverflow,
+      `date/time field value out of range: "${text}"`,
+    );
   }
   return Math.round((ms - EPOCH_MS) / 86_400_000);
 }
@@ -98,10 +129,15 @@ function formatDate(days: number): string {
 }
 
 function parseTimestamp(text: string, withZone: boolean): bigint {
-  const m = /^\s*(\d{4,})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?\s*(Z|[+-]\d{1,2}(?::?\d{2})?)?\s*$/i.exec(text);
+  const m =
+    /^\s*(\d{4,})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?\s*(Z|[+-]\d{1,2}(?::?\d{2})?)?\s*$/i.exec(
+      text,
+    );
   if (!m) throw invalid(withZone ? T.timestamptz : T.timestamp, text);
   const days = BigInt(parseDate(`${m[1]}-${m[2]}-${m[3]}`));
-  const h = Number(m[4] ?? 0), mi = Number(m[5] ?? 0), s = Number(m[6] ?? 0);
+  const h = Number(m[4] ?? 0),
+    mi = Number(m[5] ?? 0),
+    s = Number(m[6] ?? 0);
   const frac = BigInt((m[7] ?? '').padEnd(6, '0') || '0');
   let us = days * DAY_US + BigInt((h * 3600 + mi * 60 + s) * 1_000_000) + frac;
   if (withZone && m[8] && m[8].toUpperCase() !== 'Z') {
@@ -145,7 +181,8 @@ export function parseValue(t: number, text: string): Datum {
     case T.bool: {
       const s = text.trim().toLowerCase();
       if (['t', 'true', 'yes', 'on', '1', 'y', 'tr', 'tru', 'ye'].includes(s)) return true;
-      if (['f', 'false', 'no', 'off', '0', 'n', 'fa', 'fal', 'fals', 'of'].includes(s)) return false;
+      if (['f', 'false', 'no', 'off', '0', 'n', 'fa', 'fal', 'fals', 'of'].includes(s))
+        return false;
       throw invalid(t, text);
     }
     case T.int2:
@@ -154,13 +191,21 @@ export function parseValue(t: number, text: string): Datum {
       if (!/^\s*[+-]?\d+\s*$/.test(text)) throw invalid(t, text);
       const n = Number(text);
       const [lo, hi] = t === T.int2 ? [-32768, 32767] : [INT4_MIN, INT4_MAX];
-      if (n < lo || n > hi) throw new SqlError(SqlState.numericValueOutOfRange, `value "${text.trim()}" is out of range for type ${typeName(t)}`);
+      if (n < lo || n > hi)
+        throw new SqlError(
+          SqlState.numericValueOutOfRange,
+          `value "${text.trim()}" is out of range for type ${typeName(t)}`,
+        );
       return n;
     }
     case T.int8: {
       if (!/^\s*[+-]?\d+\s*$/.test(text)) throw invalid(t, text);
       const n = BigInt(text.trim());
-      if (n < -(1n << 63n) || n >= 1n << 63n) throw new SqlError(SqlState.numericValueOutOfRange, `value "${text.trim()}" is out of range for type bigint`);
+      if (n < -(1n << 63n) || n >= 1n << 63n)
+        throw new SqlError(
+          SqlState.numericValueOutOfRange,
+          `value "${text.trim()}" is out of range for type bigint`,
+        );
       return n;
     }
     case T.float4:
@@ -188,7 +233,10 @@ export function parseValue(t: number, text: string): Datum {
     case T.time: {
       const m = /^\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*$/.exec(text);
       if (!m) throw invalid(t, text);
-      return (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0)) * 1_000_000 + Number((m[4] ?? '').padEnd(6, '0') || '0');
+      return (
+        (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0)) * 1_000_000 +
+        Number((m[4] ?? '').padEnd(6, '0') || '0')
+      );
     }
     case T.uuid: {
       const hex = text.trim().replace(/[{}-]/g, '').toLowerCase();
@@ -217,7 +265,8 @@ function formatFloat(f: number, t: number): string {
   if (f === -Infinity) return '-Infinity';
   if (Object.is(f, -0)) return '-0';
   // PostgreSQL 12+ prints the shortest exact representation (extra_float_digits = 1).
-  const s = t === T.float4 ? String(Number(f.toPrecision(9))).replace(/^(-?)(\d+)$/, '$1$2') : String(f);
+  const s =
+    t === T.float4 ? String(Number(f.toPrecision(9))).replace(/^(-?)(\d+)$/, '$1$2') : String(f);
   const shortest = t === T.float4 ? shortestFloat4(f) : s;
   return shortest.replace(/e\+?/, (m) => (m === 'e' ? 'e' : 'e+'));
 }
@@ -249,7 +298,8 @@ export function formatValue(t: number, v: Datum): string {
     case T.bytea:
       return '\\x' + (v as Buffer).toString('hex');
     default:
-      if (Array.isArray(v)) return '{' + v.map((x) => (x === null ? 'NULL' : String(x))).join(',') + '}';
+      if (Array.isArray(v))
+        return '{' + v.map((x) => (x === null ? 'NULL' : String(x))).join(',') + '}';
       return String(v);
   }
 }
@@ -265,7 +315,8 @@ export function compareValues(t: number, a: Datum, b: Datum): number {
       if (a > y) return 1;
       if (a === y) return 0;
       // NaN sorts above every other float (PostgreSQL float8_cmp_internal).
-      const an = Number.isNaN(a), bn = Number.isNaN(y);
+      const an = Number.isNaN(a),
+        bn = Number.isNaN(y);
       return an && bn ? 0 : an ? 1 : -1;
     }
     case 'bigint':
@@ -283,7 +334,8 @@ export function compareValues(t: number, a: Datum, b: Datum): number {
       if (Array.isArray(a)) {
         const y = b as Datum[];
         for (let i = 0; i < Math.min(a.length, y.length); i++) {
-          const x = a[i], z = y[i];
+          const x = a[i],
+            z = y[i];
           if (x === null || z === null) {
             if (x !== z) return x === null ? 1 : -1;
             continue;
@@ -309,10 +361,12 @@ export function toWire(t: number, v: Datum): unknown {
 
 export function fromWire(t: number, v: unknown): Datum {
   if (v === null || v === undefined) return null;
-  if (t === T.numeric) return typeof v === 'string' ? Numeric.fromString(v) : Numeric.fromInt(v as number);
+  if (t === T.numeric)
+    return typeof v === 'string' ? Numeric.fromString(v) : Numeric.fromInt(v as number);
   if ((t === T.date || isFloatType(t)) && typeof v === 'string') return Number(v);
   if (t === T.int8 && typeof v === 'number') return BigInt(v);
-  if (v instanceof Uint8Array && !Buffer.isBuffer(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (v instanceof Uint8Array && !Buffer.isBuffer(v))
+    return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   return v as Datum;
 }
 

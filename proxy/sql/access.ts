@@ -33,7 +33,9 @@ export function chooseAccess(table: TableDef, conjuncts: readonly Expr[]): Acces
   const facts: ColumnFacts[] = pkPositions.map(() => ({ eq: [], lower: null, upper: null }));
   for (const c of conjuncts) {
     if (c.k === 'cmp') {
-      let col: Expr = c.a, val: Expr = c.b, op = c.op as keyof typeof FLIP;
+      let col: Expr = c.a,
+        val: Expr = c.b,
+        op = c.op as keyof typeof FLIP;
       if (col.k !== 'col') {
         [col, val] = [c.b, c.a];
         op = FLIP[op];

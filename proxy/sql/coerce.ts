@@ -16,7 +16,14 @@ const T = TypeOid;
 /** Parameter types shared by a statement's compilation (0 = not yet known). */
 export type ParamTypes = number[];
 
-const numericRank: Record<number, number> = { [T.int2]: 1, [T.int4]: 2, [T.int8]: 3, [T.numeric]: 4, [T.float4]: 5, [T.float8]: 6 };
+const numericRank: Record<number, number> = {
+  [T.int2]: 1,
+  [T.int4]: 2,
+  [T.int8]: 3,
+  [T.numeric]: 4,
+  [T.float4]: 5,
+  [T.float8]: 6,
+};
 
 export function canImplicitCast(from: number, to: number): boolean {
   if (from === to) return true;
@@ -54,7 +61,18 @@ export function promoteNumeric(a: number, b: number): number {
  * Coerces e to type `to`: unknown literals are parsed (22P02 at their position), params
  * learn the type, others get an implicit (or, with `assign`, an assignment) cast node.
  */
-export function coerce(e: Expr, to: number, params: ParamTypes, opts: { assign?: boolean; explicit?: boolean; tm?: number; position?: number; what?: string } = {}): Expr {
+export function coerce(
+  e: Expr,
+  to: number,
+  params: ParamTypes,
+  opts: {
+    assign?: boolean;
+    explicit?: boolean;
+    tm?: number;
+    position?: number;
+    what?: string;
+  } = {},
+): Expr {
   const tm = opts.tm ?? -1;
   if (e.t === to && tm < 0) return e;
   if (e.k === 'const' && (e.t === T.unknown || opts.explicit || e.v === null)) {
@@ -70,9 +88,13 @@ export function coerce(e: Expr, to: number, params: ParamTypes, opts: { assign?:
     }
   }
   if (e.k === 'param' && (e.t === T.unknown || e.t === 0)) {
-    if (params[e.i] === 0 || params[e.i] === T.unknown || params[e.i] === undefined) params[e.i] = to;
+    if (params[e.i] === 0 || params[e.i] === T.unknown || params[e.i] === undefined)
+      params[e.i] = to;
     const declared = params[e.i];
-    if (declared === to) return tm >= 0 ? { k: 'cast', t: to, from: to, tm, a: { k: 'param', t: to, i: e.i } } : { k: 'param', t: to, i: e.i };
+    if (declared === to)
+      return tm >= 0
+        ? { k: 'cast', t: to, from: to, tm, a: { k: 'param', t: to, i: e.i } }
+        : { k: 'param', t: to, i: e.i };
     return { k: 'cast', t: to, from: declared, tm, a: { k: 'param', t: declared, i: e.i } };
   }
   if (e.t === T.unknown) {
@@ -82,12 +104,20 @@ export function coerce(e: Expr, to: number, params: ParamTypes, opts: { assign?:
   const ok = opts.explicit ? true : opts.assign ? canAssignCast(e.t, to) : canImplicitCast(e.t, to);
   if (!ok) {
     if (opts.assign) {
-      throw new SqlError(SqlState.datatypeMismatch, `${opts.what ?? 'column'} is of type ${typeName(to)} but expression is of type ${typeName(e.t)}`, {
-        position: opts.position,
-        hint: 'You will need to rewrite or cast the expression.',
-      });
+      throw new SqlError(
+        SqlState.datatypeMismatch,
+        `${opts.what ?? 'column'} is of type ${typeName(to)} but expression is of type ${typeName(e.t)}`,
+        {
+          position: opts.position,
+          hint: 'You will need to rewrite or cast the expression.',
+        },
+      );
     }
-    throw new SqlError(SqlState.datatypeMismatch, `argument of ${opts.what ?? 'expression'} must be type ${typeName(to)}, not type ${typeName(e.t)}`, { position: opts.position });
+    throw new SqlError(
+      SqlState.datatypeMismatch,
+      `argument of ${opts.what ?? 'expression'} must be type ${typeName(to)}, not type ${typeName(e.t)}`,
+      { position: opts.position },
+    );
   }
   return { k: 'cast', t: to, from: e.t, tm, a: e };
 }
@@ -107,7 +137,11 @@ export function commonType(types: readonly number[], context: string, position?:
     else if (canImplicitCast(result, t)) result = t;
     else if (canImplicitCast(t, result)) continue;
     else {
-      throw new SqlError(SqlState.datatypeMismatch, `${context} types ${typeName(result)} and ${typeName(t)} cannot be matched`, { position });
+      throw new SqlError(
+        SqlState.datatypeMismatch,
+        `${context} types ${typeName(result)} and ${typeName(t)} cannot be matched`,
+        { position },
+      );
     }
   }
   return result === T.unknown ? T.text : result;

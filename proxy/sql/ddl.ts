@@ -6,7 +6,14 @@
  */
 import { Deparser } from 'pgsql-deparser';
 import { SqlError, SqlState } from '../../common/errors';
-import type { CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef, TableExtras } from '../../common/catalog/schema';
+import type {
+  CheckDef,
+  ColumnDef,
+  ForeignKeyDef,
+  IndexDef,
+  TableDef,
+  TableExtras,
+} from '../../common/catalog/schema';
 import { tableEnd, tableStart } from '../../common/catalog/keyspace';
 import type { Datum } from '../../common/types/datum';
 import { TypeOid } from '../../common/types/datum';
@@ -36,7 +43,14 @@ function deparse(node: AstNode): string {
   return Deparser.deparse(node as never, {});
 }
 
-const SERIALS: Record<string, number> = { serial: T.int4, serial4: T.int4, bigserial: T.int8, serial8: T.int8, smallserial: T.int2, serial2: T.int2 };
+const SERIALS: Record<string, number> = {
+  serial: T.int4,
+  serial4: T.int4,
+  bigserial: T.int8,
+  serial8: T.int8,
+  smallserial: T.int2,
+  serial2: T.int2,
+};
 
 function firstColumnRef(node: unknown): string | undefined {
   if (Array.isArray(node)) {
@@ -75,11 +89,25 @@ async function deleteSpan(ctx: ExecContext, start: Buffer, end: Buffer): Promise
 }
 
 function scanAll(table: TableDef): ScanNode {
-  return { kind: 'scan', table, alias: table.name, cols: storedColumns(table), access: { kind: 'scatter' }, types: table.columns.map((c) => c.typeOid), correlated: false };
+  return {
+    kind: 'scan',
+    table,
+    alias: table.name,
+    cols: storedColumns(table),
+    access: { kind: 'scatter' },
+    types: table.columns.map((c) => c.typeOid),
+    correlated: false,
+  };
 }
 
 async function alterTable(ctx: ExecContext, before: TableDef, after: TableDef): Promise<TableDef> {
-  const { result } = await ctx.meta.sqlCommand<TableDef>({ type: 'alterTable', schema: before.schema, name: before.name, expectVersion: before.version, table: after });
+  const { result } = await ctx.meta.sqlCommand<TableDef>({
+    type: 'alterTable',
+    schema: before.schema,
+    name: before.name,
+    expectVersion: before.version,
+    table: after,
+  });
   await afterCatalogChange(ctx);
   return result;
 }
@@ -96,7 +124,12 @@ interface TableBuild {
   sequences: Array<{ name: string; start: string }>;
 }
 
-function columnFrom(def: AstNode, tableName: string, schema: string, build: TableBuild): Omit<ColumnDef, 'id'> {
+function columnFrom(
+  def: AstNode,
+  tableName: string,
+  schema: string,
+  build: TableBuild,
+): Omit<ColumnDef, 'id'> {
   const tn = def.typeName as AstNode;
   const tnames = names(tn.names);
   const last = tnames[tnames.length - 1].toLowerCase();
@@ -112,7 +145,10 @@ function columnFrom(def: AstNode, tableName: string, schema: string, build: Tabl
     defaultExpr = `nextval('${schema === 'public' ? '' : `${schema}.`}${seq}')`;
     notNull = true;
   } else {
-    typeOid = typeOidOf(tnames, (tn.location as number | undefined) !== undefined ? (tn.location as number) + 1 : undefined);
+    typeOid = typeOidOf(
+      tnames,
+      (tn.location as number | undefined) !== undefined ? (tn.location as number) + 1 : undefined,
+    );
     if (Array.isArray(tn.arrayBounds) && tn.arrayBounds.length > 0) typeOid = arrayTypeOf(typeOid);
   }
   const typeMod = typmodOf(typeOid, tn.typmods as AstNode[] | undefined);
@@ -120,7 +156,11 @@ function columnFrom(def: AstNode, tableName: string, schema: string, build: Tabl
     const con = c.Constraint as AstNode;
     switch (con.contype) {
       case 'CONSTR_PRIMARY':
-        if (build.primaryKey.length > 0) throw new SqlError(SqlState.invalidTableDefinition, `multiple primary keys for table "${tableName}" are not allowed`);
+        if (build.primaryKey.length > 0)
+          throw new SqlError(
+            SqlState.invalidTableDefinition,
+            `multiple primary keys for table "${tableName}" are not allowed`,
+          );
         build.primaryKey.push(colname);
         if (con.conname) build.pkName = con.conname as string;
         notNull = true;
@@ -134,14 +174,26 @@ function columnFrom(def: AstNode, tableName: string, schema: string, build: Tabl
         defaultExpr = deparse(con.raw_expr as AstNode);
         break;
       case 'CONSTR_UNIQUE':
-        build.uniques.push({ name: (con.conname as string | undefined) ?? `${tableName}_${colname}_key`, cols: [colname] });
+        build.uniques.push({
+          name: (con.conname as string | undefined) ?? `${tableName}_${colname}_key`,
+          cols: [colname],
+        });
         break;
       case 'CONSTR_CHECK':
-        build.checks.push({ name: (con.conname as string | undefined) ?? `${tableName}_${colname}_check`, expr: deparse(con.raw_expr as AstNode) });
+        build.checks.push({
+          name: (con.conname as string | undefined) ?? `${tableName}_${colname}_check`,
+          expr: deparse(con.raw_expr as AstNode),
+        });
         break;
       case 'CONSTR_FOREIGN': {
         const pk = con.pktable as AstNode;
-        build.fks.push({ name: (con.conname as string | undefined) ?? `${tableName}_${colname}_fkey`, cols: [colname], refSchema: (pk.schemaname as string | undefined) ?? 'public', refTable: pk.relname as string, refColumns: names(con.pk_attrs) });
+        build.fks.push({
+          name: (con.conname as string | undefined) ?? `${tableName}_${colname}_fkey`,
+          cols: [colname],
+          refSchema: (pk.schemaname as string | undefined) ?? 'public',
+          refTable: pk.relname as string,
+          refColumns: names(con.pk_attrs),
+        });
         break;
       }
       case 'CONSTR_IDENTITY': {
@@ -153,7 +205,10 @@ function columnFrom(def: AstNode, tableName: string, schema: string, build: Tabl
         break;
       }
       default:
-        throw new SqlError(SqlState.featureNotSupported, `column constraint ${String(con.contype)} is not supported yet`);
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          `column constraint ${String(con.contype)} is not supported yet`,
+        );
     }
   }
   return { name: colname, typeOid, typeMod, notNull, defaultExpr, identity };
@@ -163,26 +218,45 @@ function tableConstraint(con: AstNode, tableName: string, build: TableBuild): vo
   const keys = names(con.keys);
   switch (con.contype) {
     case 'CONSTR_PRIMARY':
-      if (build.primaryKey.length > 0) throw new SqlError(SqlState.invalidTableDefinition, `multiple primary keys for table "${tableName}" are not allowed`);
+      if (build.primaryKey.length > 0)
+        throw new SqlError(
+          SqlState.invalidTableDefinition,
+          `multiple primary keys for table "${tableName}" are not allowed`,
+        );
       build.primaryKey.push(...keys);
       if (con.conname) build.pkName = con.conname as string;
       return;
     case 'CONSTR_UNIQUE':
-      build.uniques.push({ name: (con.conname as string | undefined) ?? `${tableName}_${keys.join('_')}_key`, cols: keys });
+      build.uniques.push({
+        name: (con.conname as string | undefined) ?? `${tableName}_${keys.join('_')}_key`,
+        cols: keys,
+      });
       return;
     case 'CONSTR_CHECK': {
       const col = firstColumnRef(con.raw_expr);
-      build.checks.push({ name: (con.conname as string | undefined) ?? `${tableName}_${col ? `${col}_` : ''}check`, expr: deparse(con.raw_expr as AstNode) });
+      build.checks.push({
+        name: (con.conname as string | undefined) ?? `${tableName}_${col ? `${col}_` : ''}check`,
+        expr: deparse(con.raw_expr as AstNode),
+      });
       return;
     }
     case 'CONSTR_FOREIGN': {
       const pk = con.pktable as AstNode;
       const fkCols = names(con.fk_attrs);
-      build.fks.push({ name: (con.conname as string | undefined) ?? `${tableName}_${fkCols.join('_')}_fkey`, cols: fkCols, refSchema: (pk.schemaname as string | undefined) ?? 'public', refTable: pk.relname as string, refColumns: names(con.pk_attrs) });
+      build.fks.push({
+        name: (con.conname as string | undefined) ?? `${tableName}_${fkCols.join('_')}_fkey`,
+        cols: fkCols,
+        refSchema: (pk.schemaname as string | undefined) ?? 'public',
+        refTable: pk.relname as string,
+        refColumns: names(con.pk_attrs),
+      });
       return;
     }
     default:
-      throw new SqlError(SqlState.featureNotSupported, `table constraint ${String(con.contype)} is not supported yet`);
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        `table constraint ${String(con.contype)} is not supported yet`,
+      );
   }
 }
 
@@ -192,37 +266,79 @@ export function compileCreateTable(stmt: AstNode): DdlStatement {
   const rel = stmt.relation as AstNode;
   const schema = (rel.schemaname as string | undefined) ?? 'public';
   const name = rel.relname as string;
-  const build: TableBuild = { columns: [], primaryKey: [], uniques: [], checks: [], fks: [], sequences: [] };
+  const build: TableBuild = {
+    columns: [],
+    primaryKey: [],
+    uniques: [],
+    checks: [],
+    fks: [],
+    sequences: [],
+  };
   for (const elt of (stmt.tableElts as AstNode[] | undefined) ?? []) {
     if (elt.ColumnDef) {
       const col = columnFrom(elt.ColumnDef as AstNode, name, schema, build);
-      if (build.columns.some((c) => c.name === col.name)) throw new SqlError(SqlState.duplicateColumn, `column "${col.name}" specified more than once`);
+      if (build.columns.some((c) => c.name === col.name))
+        throw new SqlError(
+          SqlState.duplicateColumn,
+          `column "${col.name}" specified more than once`,
+        );
       build.columns.push(col);
     } else if (elt.Constraint) tableConstraint(elt.Constraint as AstNode, name, build);
-    else throw new SqlError(SqlState.featureNotSupported, `${Object.keys(elt)[0]} in CREATE TABLE is not supported yet`);
+    else
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        `${Object.keys(elt)[0]} in CREATE TABLE is not supported yet`,
+      );
   }
   for (const k of build.primaryKey) {
     const c = build.columns.find((x) => x.name === k);
-    if (!c) throw new SqlError(SqlState.undefinedColumn, `column "${k}" named in key does not exist`);
-    if (!keyableType(c.typeOid)) throw new SqlError(SqlState.featureNotSupported, `primary keys of this column type are not supported yet (column "${k}")`);
+    if (!c)
+      throw new SqlError(SqlState.undefinedColumn, `column "${k}" named in key does not exist`);
+    if (!keyableType(c.typeOid))
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        `primary keys of this column type are not supported yet (column "${k}")`,
+      );
   }
   if (build.primaryKey.length === 0) {
     // No primary key: a hidden unique rowid from a sequence keys the rows (as CockroachDB does).
     build.sequences.push({ name: `${name}_rowid_seq`, start: '1' });
-    build.columns.push({ name: 'rowid', typeOid: T.int8, typeMod: -1, notNull: true, hidden: true, defaultExpr: `nextval('${schema === 'public' ? '' : `${schema}.`}${name}_rowid_seq')` });
+    build.columns.push({
+      name: 'rowid',
+      typeOid: T.int8,
+      typeMod: -1,
+      notNull: true,
+      hidden: true,
+      defaultExpr: `nextval('${schema === 'public' ? '' : `${schema}.`}${name}_rowid_seq')`,
+    });
     build.primaryKey.push('rowid');
   }
-  const columns = build.columns.map((c) => (build.primaryKey.includes(c.name) ? { ...c, notNull: true } : c));
+  const columns = build.columns.map((c) =>
+    build.primaryKey.includes(c.name) ? { ...c, notNull: true } : c,
+  );
   const idOf = (n: string): number => {
     const i = columns.findIndex((c) => c.name === n);
-    if (i < 0) throw new SqlError(SqlState.undefinedColumn, `column "${n}" named in key does not exist`);
+    if (i < 0)
+      throw new SqlError(SqlState.undefinedColumn, `column "${n}" named in key does not exist`);
     return i + 1;
   };
-  const indexes: IndexDef[] = build.uniques.map((u, i) => ({ id: i + 1, name: u.name, columns: u.cols.map(idOf), unique: true, constraint: true }));
+  const indexes: IndexDef[] = build.uniques.map((u, i) => ({
+    id: i + 1,
+    name: u.name,
+    columns: u.cols.map(idOf),
+    unique: true,
+    constraint: true,
+  }));
   const extras: TableExtras = {
     indexes,
     checks: build.checks,
-    foreignKeys: build.fks.map((f) => ({ name: f.name, columns: f.cols.map(idOf), refSchema: f.refSchema, refTable: f.refTable, refColumns: f.refColumns })),
+    foreignKeys: build.fks.map((f) => ({
+      name: f.name,
+      columns: f.cols.map(idOf),
+      refSchema: f.refSchema,
+      refTable: f.refTable,
+      refColumns: f.refColumns,
+    })),
     nextColumnId: columns.length + 1,
     nextIndexId: indexes.length + 1,
     pkName: build.pkName ?? `${name}_pkey`,
@@ -231,15 +347,29 @@ export function compileCreateTable(stmt: AstNode): DdlStatement {
   return {
     async execute(ctx) {
       for (const fk of extras.foreignKeys ?? []) {
-        const ref = fk.refTable === name && fk.refSchema === schema ? { name, columns } : await ctx.catalog.find(fk.refSchema, fk.refTable);
-        if (!ref) throw new SqlError(SqlState.undefinedTable, `relation "${fk.refTable}" does not exist`);
+        const ref =
+          fk.refTable === name && fk.refSchema === schema
+            ? { name, columns }
+            : await ctx.catalog.find(fk.refSchema, fk.refTable);
+        if (!ref)
+          throw new SqlError(SqlState.undefinedTable, `relation "${fk.refTable}" does not exist`);
       }
       if (ifNotExists && (await ctx.catalog.find(schema, name))) return { tag: 'CREATE TABLE' };
       for (const s of build.sequences) {
-        await ctx.meta.sqlCommand({ type: 'createSequence', schema, name: s.name, start: s.start, increment: '1', ifNotExists: true });
+        await ctx.meta.sqlCommand({
+          type: 'createSequence',
+          schema,
+          name: s.name,
+          start: s.start,
+          increment: '1',
+          ifNotExists: true,
+        });
         ctx.sequences?.forget(`${schema}.${s.name}`);
       }
-      await ctx.meta.createTable({ schema, name, columns, primaryKey: build.primaryKey, extras }, ifNotExists);
+      await ctx.meta.createTable(
+        { schema, name, columns, primaryKey: build.primaryKey, extras },
+        ifNotExists,
+      );
       await afterCatalogChange(ctx);
       return { tag: 'CREATE TABLE' };
     },
@@ -250,7 +380,9 @@ export function compileCreateTable(stmt: AstNode): DdlStatement {
 
 export function compileDrop(stmt: AstNode): DdlStatement {
   const type = String(stmt.removeType);
-  const objects = (stmt.objects as AstNode[]).map((o) => (o.List ? names((o.List as AstNode).items) : names([o])));
+  const objects = (stmt.objects as AstNode[]).map((o) =>
+    o.List ? names((o.List as AstNode).items) : names([o]),
+  );
   const ifExists = stmt.missing_ok === true;
   return {
     async execute(ctx) {
@@ -260,12 +392,23 @@ export function compileDrop(stmt: AstNode): DdlStatement {
         if (type === 'OBJECT_TABLE') {
           const table = await ctx.catalog.find(schema, name);
           if (table) {
-            const refs = ctx.catalog.all.filter((t) => t !== table && (t.foreignKeys ?? []).some((f) => f.refTable === name && f.refSchema === schema));
+            const refs = ctx.catalog.all.filter(
+              (t) =>
+                t !== table &&
+                (t.foreignKeys ?? []).some((f) => f.refTable === name && f.refSchema === schema),
+            );
             if (refs.length > 0 && stmt.behavior !== 'DROP_CASCADE') {
-              throw new SqlError('2BP01', `cannot drop table ${name} because other objects depend on it`, { hint: 'Use DROP ... CASCADE to drop the dependent objects too.' });
+              throw new SqlError(
+                '2BP01',
+                `cannot drop table ${name} because other objects depend on it`,
+                { hint: 'Use DROP ... CASCADE to drop the dependent objects too.' },
+              );
             }
             for (const r of refs) {
-              await alterTable(ctx, r, { ...r, foreignKeys: (r.foreignKeys ?? []).filter((f) => f.refTable !== name) });
+              await alterTable(ctx, r, {
+                ...r,
+                foreignKeys: (r.foreignKeys ?? []).filter((f) => f.refTable !== name),
+              });
             }
           }
           await ctx.meta.dropTable(schema, name, ifExists);
@@ -274,26 +417,43 @@ export function compileDrop(stmt: AstNode): DdlStatement {
             await deleteSpan(ctx, tableStart(table.id), tableEnd(table.id));
             for (const c of table.columns) {
               const m = /^nextval\('(?:[^.']+\.)?([^']+)'\)$/.exec(c.defaultExpr ?? '');
-              if (m && m[1].startsWith(`${name}_`)) await ctx.meta.sqlCommand({ type: 'dropSequence', schema, name: m[1], ifExists: true });
+              if (m && m[1].startsWith(`${name}_`))
+                await ctx.meta.sqlCommand({
+                  type: 'dropSequence',
+                  schema,
+                  name: m[1],
+                  ifExists: true,
+                });
             }
           }
         } else if (type === 'OBJECT_INDEX') {
-          const table = ctx.catalog.all.find((t) => t.schema === schema && (t.indexes ?? []).some((i) => i.name === name));
+          const table = ctx.catalog.all.find(
+            (t) => t.schema === schema && (t.indexes ?? []).some((i) => i.name === name),
+          );
           if (!table) {
             if (ifExists) continue;
             throw new SqlError(SqlState.undefinedObject, `index "${name}" does not exist`);
           }
           const ix = (table.indexes ?? []).find((i) => i.name === name) as IndexDef;
-          await alterTable(ctx, table, { ...table, indexes: (table.indexes ?? []).filter((i) => i !== ix) });
+          await alterTable(ctx, table, {
+            ...table,
+            indexes: (table.indexes ?? []).filter((i) => i !== ix),
+          });
           const p = indexPrefix(table.id, ix.id);
           await deleteSpan(ctx, p, prefixEnd(p));
         } else if (type === 'OBJECT_SEQUENCE') {
           await ctx.meta.sqlCommand({ type: 'dropSequence', schema, name, ifExists });
           ctx.sequences?.forget(`${schema}.${name}`);
         } else if (type === 'OBJECT_SCHEMA' || type === 'OBJECT_VIEW') {
-          throw new SqlError(SqlState.featureNotSupported, `DROP ${type.replace('OBJECT_', '')} is not supported yet`);
+          throw new SqlError(
+            SqlState.featureNotSupported,
+            `DROP ${type.replace('OBJECT_', '')} is not supported yet`,
+          );
         } else {
-          throw new SqlError(SqlState.featureNotSupported, `DROP ${type.replace('OBJECT_', '')} is not supported yet`);
+          throw new SqlError(
+            SqlState.featureNotSupported,
+            `DROP ${type.replace('OBJECT_', '')} is not supported yet`,
+          );
         }
       }
       await afterCatalogChange(ctx);
@@ -318,7 +478,9 @@ async function buildIndex(ctx: ExecContext, table: TableDef, ix: IndexDef): Prom
     if (ix.unique && vals.every((v) => v !== null)) {
       const k = JSON.stringify(vals.map((v) => String(v)));
       if (seen.has(k)) {
-        throw new SqlError(SqlState.uniqueViolation, `could not create unique index "${ix.name}"`, { detail: `Key (${cols.map((p) => (after ?? table).columns[p].name).join(', ')})=(${vals.map(String).join(', ')}) is duplicated.` });
+        throw new SqlError(SqlState.uniqueViolation, `could not create unique index "${ix.name}"`, {
+          detail: `Key (${cols.map((p) => (after ?? table).columns[p].name).join(', ')})=(${vals.map(String).join(', ')}) is duplicated.`,
+        });
       }
       seen.add(k);
     }
@@ -339,32 +501,60 @@ export function compileCreateIndex(stmt: AstNode): DdlStatement {
   const schema = (rel.schemaname as string | undefined) ?? 'public';
   const colNames = (stmt.indexParams as AstNode[]).map((p) => {
     const e = p.IndexElem as AstNode;
-    if (!e.name) throw new SqlError(SqlState.featureNotSupported, 'expression indexes are not supported yet');
+    if (!e.name)
+      throw new SqlError(SqlState.featureNotSupported, 'expression indexes are not supported yet');
     return e.name as string;
   });
   return {
     async execute(ctx) {
       const table = await ctx.catalog.find(schema, rel.relname as string);
-      if (!table) throw new SqlError(SqlState.undefinedTable, `relation "${rel.relname as string}" does not exist`);
-      const name = (stmt.idxname as string | undefined) ?? `${table.name}_${colNames.join('_')}_idx`;
-      if (ctx.catalog.all.some((t) => t.schema === schema && ((t.indexes ?? []).some((i) => i.name === name) || t.name === name))) {
+      if (!table)
+        throw new SqlError(
+          SqlState.undefinedTable,
+          `relation "${rel.relname as string}" does not exist`,
+        );
+      const name =
+        (stmt.idxname as string | undefined) ?? `${table.name}_${colNames.join('_')}_idx`;
+      if (
+        ctx.catalog.all.some(
+          (t) =>
+            t.schema === schema &&
+            ((t.indexes ?? []).some((i) => i.name === name) || t.name === name),
+        )
+      ) {
         if (stmt.if_not_exists) return { tag: 'CREATE INDEX' };
         throw new SqlError(SqlState.duplicateTable, `relation "${name}" already exists`);
       }
       const columns = colNames.map((n) => {
         const c = table.columns.find((x) => x.name === n);
         if (!c) throw new SqlError(SqlState.undefinedColumn, `column "${n}" does not exist`);
-        if (!keyableType(c.typeOid)) throw new SqlError(SqlState.featureNotSupported, `indexes on column "${n}" of this type are not supported yet`);
+        if (!keyableType(c.typeOid))
+          throw new SqlError(
+            SqlState.featureNotSupported,
+            `indexes on column "${n}" of this type are not supported yet`,
+          );
         return c.id;
       });
-      const ix: IndexDef = { id: table.nextIndexId ?? (table.indexes?.length ?? 0) + 1, name, columns, unique: stmt.unique === true };
+      const ix: IndexDef = {
+        id: table.nextIndexId ?? (table.indexes?.length ?? 0) + 1,
+        name,
+        columns,
+        unique: stmt.unique === true,
+      };
       // Catalog first so concurrent writers maintain the index, then backfill existing rows.
-      const after = await alterTable(ctx, table, { ...table, indexes: [...(table.indexes ?? []), ix], nextIndexId: ix.id + 1 });
+      const after = await alterTable(ctx, table, {
+        ...table,
+        indexes: [...(table.indexes ?? []), ix],
+        nextIndexId: ix.id + 1,
+      });
       try {
         await buildIndex(ctx, after, ix);
       } catch (err) {
         const now = (await ctx.catalog.find(schema, table.name)) as TableDef;
-        await alterTable(ctx, now, { ...now, indexes: (now.indexes ?? []).filter((i) => i.id !== ix.id) });
+        await alterTable(ctx, now, {
+          ...now,
+          indexes: (now.indexes ?? []).filter((i) => i.id !== ix.id),
+        });
         const p = indexPrefix(table.id, ix.id);
         await deleteSpan(ctx, p, prefixEnd(p));
         throw err;
@@ -376,7 +566,12 @@ export function compileCreateIndex(stmt: AstNode): DdlStatement {
 
 // --- ALTER TABLE ----------------------------------------------------------------------------
 
-async function rewriteRows(ctx: ExecContext, before: TableDef, after: TableDef, f: (r: Datum[]) => Datum[]): Promise<void> {
+async function rewriteRows(
+  ctx: ExecContext,
+  before: TableDef,
+  after: TableDef,
+  f: (r: Datum[]) => Datum[],
+): Promise<void> {
   const planner = new Planner(() => after, []);
   const oldWriter = new TableWriter(before, planner);
   const newWriter = new TableWriter(after, planner);
@@ -407,7 +602,10 @@ export function compileAlterTable(stmt: AstNode): DdlStatement {
         const table = await ctx.catalog.find(schema, rel.relname as string);
         if (!table) {
           if (stmt.missing_ok) return { tag: 'ALTER TABLE' };
-          throw new SqlError(SqlState.undefinedTable, `relation "${rel.relname as string}" does not exist`);
+          throw new SqlError(
+            SqlState.undefinedTable,
+            `relation "${rel.relname as string}" does not exist`,
+          );
         }
         await alterOne(ctx, table, cmd);
       }
@@ -419,50 +617,110 @@ export function compileAlterTable(stmt: AstNode): DdlStatement {
 async function alterOne(ctx: ExecContext, table: TableDef, cmd: AstNode): Promise<void> {
   const colIndex = (n: string): number => {
     const i = table.columns.findIndex((c) => c.name === n && !c.hidden);
-    if (i < 0) throw new SqlError(SqlState.undefinedColumn, `column "${n}" of relation "${table.name}" does not exist`);
+    if (i < 0)
+      throw new SqlError(
+        SqlState.undefinedColumn,
+        `column "${n}" of relation "${table.name}" does not exist`,
+      );
     return i;
   };
-  const replaceCol = (i: number, c: ColumnDef): ColumnDef[] => table.columns.map((x, j) => (j === i ? c : x));
+  const replaceCol = (i: number, c: ColumnDef): ColumnDef[] =>
+    table.columns.map((x, j) => (j === i ? c : x));
   switch (cmd.subtype) {
     case 'AT_AddColumn': {
-      const build: TableBuild = { columns: [], primaryKey: [], uniques: [], checks: [], fks: [], sequences: [] };
-      const spec = columnFrom(((cmd.def as AstNode).ColumnDef ?? cmd.def) as AstNode, table.name, table.schema, build);
+      const build: TableBuild = {
+        columns: [],
+        primaryKey: [],
+        uniques: [],
+        checks: [],
+        fks: [],
+        sequences: [],
+      };
+      const spec = columnFrom(
+        ((cmd.def as AstNode).ColumnDef ?? cmd.def) as AstNode,
+        table.name,
+        table.schema,
+        build,
+      );
       if (table.columns.some((c) => c.name === spec.name)) {
         if (cmd.missing_ok) return;
-        throw new SqlError(SqlState.duplicateColumn, `column "${spec.name}" of relation "${table.name}" already exists`);
+        throw new SqlError(
+          SqlState.duplicateColumn,
+          `column "${spec.name}" of relation "${table.name}" already exists`,
+        );
       }
-      if (build.primaryKey.length > 0 || build.fks.length > 0 || build.uniques.length > 0) throw new SqlError(SqlState.featureNotSupported, 'constraints in ADD COLUMN are not supported yet; add them with ADD CONSTRAINT');
-      for (const s of build.sequences) await ctx.meta.sqlCommand({ type: 'createSequence', schema: table.schema, name: s.name, start: '1', increment: '1', ifNotExists: true });
+      if (build.primaryKey.length > 0 || build.fks.length > 0 || build.uniques.length > 0)
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          'constraints in ADD COLUMN are not supported yet; add them with ADD CONSTRAINT',
+        );
+      for (const s of build.sequences)
+        await ctx.meta.sqlCommand({
+          type: 'createSequence',
+          schema: table.schema,
+          name: s.name,
+          start: '1',
+          increment: '1',
+          ifNotExists: true,
+        });
       const id = table.nextColumnId ?? Math.max(...table.columns.map((c) => c.id)) + 1;
       let missing: unknown = null;
       if (spec.defaultExpr) {
         const planner = new Planner(() => table, []);
         const e = planner.compiler(new Scope([]), 'DEFAULT').compile(parseExpr(spec.defaultExpr));
-        if (e.k === 'const' || e.k === 'cast' || e.k === 'neg') missing = toWire(spec.typeOid, evalExpr(e, [], newEvalCtx()));
-        else if (build.sequences.length > 0 || e.k === 'fn') throw new SqlError(SqlState.featureNotSupported, 'ADD COLUMN with a volatile default is not supported yet');
+        if (e.k === 'const' || e.k === 'cast' || e.k === 'neg')
+          missing = toWire(spec.typeOid, evalExpr(e, [], newEvalCtx()));
+        else if (build.sequences.length > 0 || e.k === 'fn')
+          throw new SqlError(
+            SqlState.featureNotSupported,
+            'ADD COLUMN with a volatile default is not supported yet',
+          );
       }
       if (spec.notNull && missing === null) {
-        const rows = await runScan(ctx, { ...scanAll(table), limit: { k: 'const', t: T.int8, v: 1n } }, newEvalCtx(), []);
-        if (rows.rows.length > 0) throw new SqlError(SqlState.notNullViolation, `column "${spec.name}" of relation "${table.name}" contains null values`);
+        const rows = await runScan(
+          ctx,
+          { ...scanAll(table), limit: { k: 'const', t: T.int8, v: 1n } },
+          newEvalCtx(),
+          [],
+        );
+        if (rows.rows.length > 0)
+          throw new SqlError(
+            SqlState.notNullViolation,
+            `column "${spec.name}" of relation "${table.name}" contains null values`,
+          );
       }
-      await alterTable(ctx, table, { ...table, columns: [...table.columns, { ...spec, id, missing }], nextColumnId: id + 1, checks: [...(table.checks ?? []), ...build.checks] });
+      await alterTable(ctx, table, {
+        ...table,
+        columns: [...table.columns, { ...spec, id, missing }],
+        nextColumnId: id + 1,
+        checks: [...(table.checks ?? []), ...build.checks],
+      });
       return;
     }
     case 'AT_DropColumn': {
       const i = table.columns.findIndex((c) => c.name === cmd.name && !c.hidden);
       if (i < 0) {
         if (cmd.missing_ok) return;
-        throw new SqlError(SqlState.undefinedColumn, `column "${cmd.name as string}" of relation "${table.name}" does not exist`);
+        throw new SqlError(
+          SqlState.undefinedColumn,
+          `column "${cmd.name as string}" of relation "${table.name}" does not exist`,
+        );
       }
       const id = table.columns[i].id;
-      if (table.primaryKey.includes(id)) throw new SqlError('2BP01', `cannot drop column ${cmd.name as string} of table ${table.name} because other objects depend on it`);
+      if (table.primaryKey.includes(id))
+        throw new SqlError(
+          '2BP01',
+          `cannot drop column ${cmd.name as string} of table ${table.name} because other objects depend on it`,
+        );
       const dropped = (table.indexes ?? []).filter((x) => x.columns.includes(id));
       await alterTable(ctx, table, {
         ...table,
         columns: table.columns.filter((_, j) => j !== i),
         indexes: (table.indexes ?? []).filter((x) => !x.columns.includes(id)),
         foreignKeys: (table.foreignKeys ?? []).filter((f) => !f.columns.includes(id)),
-        checks: (table.checks ?? []).filter((c) => !new RegExp(`\\b${cmd.name as string}\\b`).test(c.expr)),
+        checks: (table.checks ?? []).filter(
+          (c) => !new RegExp(`\\b${cmd.name as string}\\b`).test(c.expr),
+        ),
       });
       for (const ix of dropped) {
         const p = indexPrefix(table.id, ix.id);
@@ -473,20 +731,37 @@ async function alterOne(ctx: ExecContext, table: TableDef, cmd: AstNode): Promis
     case 'AT_ColumnDefault': {
       const i = colIndex(cmd.name as string);
       const def = cmd.def ? deparse(cmd.def as AstNode) : undefined;
-      await alterTable(ctx, table, { ...table, columns: replaceCol(i, { ...table.columns[i], defaultExpr: def }) });
+      await alterTable(ctx, table, {
+        ...table,
+        columns: replaceCol(i, { ...table.columns[i], defaultExpr: def }),
+      });
       return;
     }
     case 'AT_SetNotNull': {
       const i = colIndex(cmd.name as string);
       const rows = await runScan(ctx, scanAll(table), newEvalCtx(), []);
-      if (rows.rows.some((r) => r[i] === null)) throw new SqlError(SqlState.notNullViolation, `column "${cmd.name as string}" of relation "${table.name}" contains null values`);
-      await alterTable(ctx, table, { ...table, columns: replaceCol(i, { ...table.columns[i], notNull: true }) });
+      if (rows.rows.some((r) => r[i] === null))
+        throw new SqlError(
+          SqlState.notNullViolation,
+          `column "${cmd.name as string}" of relation "${table.name}" contains null values`,
+        );
+      await alterTable(ctx, table, {
+        ...table,
+        columns: replaceCol(i, { ...table.columns[i], notNull: true }),
+      });
       return;
     }
     case 'AT_DropNotNull': {
       const i = colIndex(cmd.name as string);
-      if (table.primaryKey.includes(table.columns[i].id)) throw new SqlError(SqlState.invalidTableDefinition, `column "${cmd.name as string}" is in a primary key`);
-      await alterTable(ctx, table, { ...table, columns: replaceCol(i, { ...table.columns[i], notNull: false }) });
+      if (table.primaryKey.includes(table.columns[i].id))
+        throw new SqlError(
+          SqlState.invalidTableDefinition,
+          `column "${cmd.name as string}" is in a primary key`,
+        );
+      await alterTable(ctx, table, {
+        ...table,
+        columns: replaceCol(i, { ...table.columns[i], notNull: false }),
+      });
       return;
     }
     case 'AT_AddConstraint':
@@ -495,12 +770,23 @@ async function alterOne(ctx: ExecContext, table: TableDef, cmd: AstNode): Promis
     case 'AT_DropConstraint': {
       const name = cmd.name as string;
       const ix = (table.indexes ?? []).find((i) => i.name === name && i.constraint);
-      const has = ix || (table.checks ?? []).some((c) => c.name === name) || (table.foreignKeys ?? []).some((f) => f.name === name);
+      const has =
+        ix ||
+        (table.checks ?? []).some((c) => c.name === name) ||
+        (table.foreignKeys ?? []).some((f) => f.name === name);
       if (!has) {
         if (cmd.missing_ok) return;
-        throw new SqlError(SqlState.undefinedObject, `constraint "${name}" of relation "${table.name}" does not exist`);
+        throw new SqlError(
+          SqlState.undefinedObject,
+          `constraint "${name}" of relation "${table.name}" does not exist`,
+        );
       }
-      await alterTable(ctx, table, { ...table, indexes: (table.indexes ?? []).filter((i) => i !== ix), checks: (table.checks ?? []).filter((c) => c.name !== name), foreignKeys: (table.foreignKeys ?? []).filter((f) => f.name !== name) });
+      await alterTable(ctx, table, {
+        ...table,
+        indexes: (table.indexes ?? []).filter((i) => i !== ix),
+        checks: (table.checks ?? []).filter((c) => c.name !== name),
+        foreignKeys: (table.foreignKeys ?? []).filter((f) => f.name !== name),
+      });
       if (ix) {
         const p = indexPrefix(table.id, ix.id);
         await deleteSpan(ctx, p, prefixEnd(p));
@@ -514,8 +800,15 @@ async function alterOne(ctx: ExecContext, table: TableDef, cmd: AstNode): Promis
       const to = typeOidOf(names(tn.names));
       const tm = typmodOf(to, tn.typmods as AstNode[] | undefined);
       const col = table.columns[i];
-      const after: TableDef = { ...table, columns: replaceCol(i, { ...col, typeOid: to, typeMod: tm }) };
-      if (table.primaryKey.includes(col.id)) throw new SqlError(SqlState.featureNotSupported, 'changing the type of a primary-key column is not supported yet');
+      const after: TableDef = {
+        ...table,
+        columns: replaceCol(i, { ...col, typeOid: to, typeMod: tm }),
+      };
+      if (table.primaryKey.includes(col.id))
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          'changing the type of a primary-key column is not supported yet',
+        );
       await rewriteRows(ctx, table, after, (r) => {
         const n = [...r];
         n[i] = castValue(col.typeOid, to, r[i], tm, false);
@@ -525,26 +818,47 @@ async function alterOne(ctx: ExecContext, table: TableDef, cmd: AstNode): Promis
       return;
     }
     default:
-      throw new SqlError(SqlState.featureNotSupported, `ALTER TABLE ${String(cmd.subtype).replace('AT_', '')} is not supported yet`);
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        `ALTER TABLE ${String(cmd.subtype).replace('AT_', '')} is not supported yet`,
+      );
   }
 }
 
 async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): Promise<void> {
-  const build: TableBuild = { columns: [], primaryKey: [], uniques: [], checks: [], fks: [], sequences: [] };
+  const build: TableBuild = {
+    columns: [],
+    primaryKey: [],
+    uniques: [],
+    checks: [],
+    fks: [],
+    sequences: [],
+  };
   tableConstraint(con, table.name, build);
   const idOf = (n: string): number => {
     const c = table.columns.find((x) => x.name === n && !x.hidden);
-    if (!c) throw new SqlError(SqlState.undefinedColumn, `column "${n}" named in key does not exist`);
+    if (!c)
+      throw new SqlError(SqlState.undefinedColumn, `column "${n}" named in key does not exist`);
     return c.id;
   };
   if (build.primaryKey.length > 0) {
-    const hiddenKey = table.primaryKey.length === 1 && table.columns.find((c) => c.id === table.primaryKey[0])?.hidden;
-    if (!hiddenKey) throw new SqlError(SqlState.invalidTableDefinition, `multiple primary keys for table "${table.name}" are not allowed`);
+    const hiddenKey =
+      table.primaryKey.length === 1 &&
+      table.columns.find((c) => c.id === table.primaryKey[0])?.hidden;
+    if (!hiddenKey)
+      throw new SqlError(
+        SqlState.invalidTableDefinition,
+        `multiple primary keys for table "${table.name}" are not allowed`,
+      );
     // PRIMARY KEY after load (pgbench -i does this): re-key every row under the new key.
     const ids = build.primaryKey.map(idOf);
     for (const id of ids) {
       const c = table.columns.find((x) => x.id === id) as ColumnDef;
-      if (!keyableType(c.typeOid)) throw new SqlError(SqlState.featureNotSupported, `primary keys of this column type are not supported yet (column "${c.name}")`);
+      if (!keyableType(c.typeOid))
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          `primary keys of this column type are not supported yet (column "${c.name}")`,
+        );
     }
     const after: TableDef = {
       ...table,
@@ -555,7 +869,11 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
     const pos = ids.map((id) => table.columns.findIndex((c) => c.id === id));
     await rewriteRows(ctx, table, after, (r) => {
       for (const p of pos) {
-        if (r[p] === null) throw new SqlError(SqlState.notNullViolation, `column "${table.columns[p].name}" of relation "${table.name}" contains null values`);
+        if (r[p] === null)
+          throw new SqlError(
+            SqlState.notNullViolation,
+            `column "${table.columns[p].name}" of relation "${table.name}" contains null values`,
+          );
       }
       return r;
     });
@@ -564,13 +882,26 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
   }
   if (build.uniques.length > 0) {
     const u = build.uniques[0];
-    const ix: IndexDef = { id: table.nextIndexId ?? (table.indexes?.length ?? 0) + 1, name: u.name, columns: u.cols.map(idOf), unique: true, constraint: true };
-    const after = await alterTable(ctx, table, { ...table, indexes: [...(table.indexes ?? []), ix], nextIndexId: ix.id + 1 });
+    const ix: IndexDef = {
+      id: table.nextIndexId ?? (table.indexes?.length ?? 0) + 1,
+      name: u.name,
+      columns: u.cols.map(idOf),
+      unique: true,
+      constraint: true,
+    };
+    const after = await alterTable(ctx, table, {
+      ...table,
+      indexes: [...(table.indexes ?? []), ix],
+      nextIndexId: ix.id + 1,
+    });
     try {
       await buildIndex(ctx, after, ix);
     } catch (err) {
       const now = (await ctx.catalog.find(table.schema, table.name)) as TableDef;
-      await alterTable(ctx, now, { ...now, indexes: (now.indexes ?? []).filter((i) => i.id !== ix.id) });
+      await alterTable(ctx, now, {
+        ...now,
+        indexes: (now.indexes ?? []).filter((i) => i.id !== ix.id),
+      });
       throw err;
     }
     return;
@@ -585,7 +916,10 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
         writer.validate(r, newEvalCtx());
       } catch (err) {
         if (err instanceof SqlError && err.code === SqlState.checkViolation) {
-          throw new SqlError(SqlState.checkViolation, `check constraint "${ch.name}" of relation "${table.name}" is violated by some row`);
+          throw new SqlError(
+            SqlState.checkViolation,
+            `check constraint "${ch.name}" of relation "${table.name}" is violated by some row`,
+          );
         }
         throw err;
       }
@@ -595,9 +929,16 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
   }
   if (build.fks.length > 0) {
     const f = build.fks[0];
-    const fk: ForeignKeyDef = { name: f.name, columns: f.cols.map(idOf), refSchema: f.refSchema, refTable: f.refTable, refColumns: f.refColumns };
+    const fk: ForeignKeyDef = {
+      name: f.name,
+      columns: f.cols.map(idOf),
+      refSchema: f.refSchema,
+      refTable: f.refTable,
+      refColumns: f.refColumns,
+    };
     const ref = await ctx.catalog.find(f.refSchema, f.refTable);
-    if (!ref) throw new SqlError(SqlState.undefinedTable, `relation "${f.refTable}" does not exist`);
+    if (!ref)
+      throw new SqlError(SqlState.undefinedTable, `relation "${f.refTable}" does not exist`);
     const rows = await runScan(ctx, scanAll(table), newEvalCtx(), []);
     await checkForeignKeys(ctx, { ...table, foreignKeys: [fk] }, rows.rows, newEvalCtx());
     await alterTable(ctx, table, { ...table, foreignKeys: [...(table.foreignKeys ?? []), fk] });
@@ -612,7 +953,11 @@ export function compileRename(stmt: AstNode): DdlStatement {
   return {
     async execute(ctx) {
       const table = await ctx.catalog.find(schema, rel.relname as string);
-      if (!table) throw new SqlError(SqlState.undefinedTable, `relation "${rel.relname as string}" does not exist`);
+      if (!table)
+        throw new SqlError(
+          SqlState.undefinedTable,
+          `relation "${rel.relname as string}" does not exist`,
+        );
       if (stmt.renameType === 'OBJECT_TABLE') {
         await alterTable(ctx, table, { ...table, name: stmt.newname as string });
         ctx.catalog.forget(schema, table.name);
@@ -621,17 +966,33 @@ export function compileRename(stmt: AstNode): DdlStatement {
       }
       if (stmt.renameType === 'OBJECT_COLUMN') {
         const i = table.columns.findIndex((c) => c.name === stmt.subname && !c.hidden);
-        if (i < 0) throw new SqlError(SqlState.undefinedColumn, `column "${stmt.subname as string}" does not exist`);
-        if (table.columns.some((c) => c.name === stmt.newname)) throw new SqlError(SqlState.duplicateColumn, `column "${stmt.newname as string}" of relation "${table.name}" already exists`);
+        if (i < 0)
+          throw new SqlError(
+            SqlState.undefinedColumn,
+            `column "${stmt.subname as string}" does not exist`,
+          );
+        if (table.columns.some((c) => c.name === stmt.newname))
+          throw new SqlError(
+            SqlState.duplicateColumn,
+            `column "${stmt.newname as string}" of relation "${table.name}" already exists`,
+          );
         const re = new RegExp(`\\b${stmt.subname as string}\\b`, 'g');
         await alterTable(ctx, table, {
           ...table,
-          columns: table.columns.map((c, j) => (j === i ? { ...c, name: stmt.newname as string } : c)),
-          checks: (table.checks ?? []).map((c) => ({ ...c, expr: c.expr.replace(re, stmt.newname as string) })),
+          columns: table.columns.map((c, j) =>
+            j === i ? { ...c, name: stmt.newname as string } : c,
+          ),
+          checks: (table.checks ?? []).map((c) => ({
+            ...c,
+            expr: c.expr.replace(re, stmt.newname as string),
+          })),
         });
         return { tag: 'ALTER TABLE' };
       }
-      throw new SqlError(SqlState.featureNotSupported, `ALTER … RENAME of ${String(stmt.renameType)} is not supported yet`);
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        `ALTER … RENAME of ${String(stmt.renameType)} is not supported yet`,
+      );
     },
   };
 }
@@ -641,8 +1002,15 @@ export function compileTruncate(stmt: AstNode): DdlStatement {
   return {
     async execute(ctx) {
       for (const rel of rels) {
-        const table = await ctx.catalog.find((rel.schemaname as string | undefined) ?? 'public', rel.relname as string);
-        if (!table) throw new SqlError(SqlState.undefinedTable, `relation "${rel.relname as string}" does not exist`);
+        const table = await ctx.catalog.find(
+          (rel.schemaname as string | undefined) ?? 'public',
+          rel.relname as string,
+        );
+        if (!table)
+          throw new SqlError(
+            SqlState.undefinedTable,
+            `relation "${rel.relname as string}" does not exist`,
+          );
         await deleteSpan(ctx, tableStart(table.id), tableEnd(table.id));
       }
       return { tag: 'TRUNCATE TABLE' };
@@ -653,7 +1021,11 @@ export function compileTruncate(stmt: AstNode): DdlStatement {
 export function compileCreateSchema(stmt: AstNode): DdlStatement {
   return {
     async execute(ctx) {
-      await ctx.meta.sqlCommand({ type: 'createSchema', name: stmt.schemaname as string, ifNotExists: stmt.if_not_exists === true });
+      await ctx.meta.sqlCommand({
+        type: 'createSchema',
+        name: stmt.schemaname as string,
+        ifNotExists: stmt.if_not_exists === true,
+      });
       await afterCatalogChange(ctx);
       return { tag: 'CREATE SCHEMA' };
     },
@@ -667,13 +1039,24 @@ export function compileCreateSequence(stmt: AstNode): DdlStatement {
   for (const o of (stmt.options as AstNode[] | undefined) ?? []) {
     const d = o.DefElem as AstNode;
     const arg = d.arg as AstNode | undefined;
-    const v = String((arg?.Integer as { ival?: number } | undefined)?.ival ?? (arg?.Float as { fval?: string } | undefined)?.fval ?? 0);
+    const v = String(
+      (arg?.Integer as { ival?: number } | undefined)?.ival ??
+        (arg?.Float as { fval?: string } | undefined)?.fval ??
+        0,
+    );
     if (d.defname === 'start') start = v;
     else if (d.defname === 'increment') increment = v;
   }
   return {
     async execute(ctx) {
-      await ctx.meta.sqlCommand({ type: 'createSequence', schema: (rel.schemaname as string | undefined) ?? 'public', name: rel.relname as string, start, increment, ifNotExists: stmt.if_not_exists === true });
+      await ctx.meta.sqlCommand({
+        type: 'createSequence',
+        schema: (rel.schemaname as string | undefined) ?? 'public',
+        name: rel.relname as string,
+        start,
+        increment,
+        ifNotExists: stmt.if_not_exists === true,
+      });
       await afterCatalogChange(ctx);
       return { tag: 'CREATE SEQUENCE' };
     },

@@ -20,14 +20,24 @@ import type { OutputColumn, PlanNode, SubqueryPlan } from './plan';
 import type { Planner, TableLookup } from './planner';
 import { Scope } from './scope';
 import { runScan } from './scanExec';
-import { checkForeignKeys, checkReferenced, storedColumns, tableScopeColumns, TableWriter } from './tableWriter';
+import {
+  checkForeignKeys,
+  checkReferenced,
+  storedColumns,
+  tableScopeColumns,
+  TableWriter,
+} from './tableWriter';
 import { WriteBuffer } from './writeBuffer';
 
 const T = TypeOid;
 
 export interface DmlStatement {
   readonly columns: OutputColumn[] | null;
-  execute(ctx: ExecContext, params: readonly Datum[], ev: EvalCtx): Promise<{ rows: Datum[][]; tag: string }>;
+  execute(
+    ctx: ExecContext,
+    params: readonly Datum[],
+    ev: EvalCtx,
+  ): Promise<{ rows: Datum[][]; tag: string }>;
 }
 
 interface Returning {
@@ -36,7 +46,11 @@ interface Returning {
   readonly subqs: SubqueryPlan[];
 }
 
-function compileReturning(list: AstNode[] | undefined, compiler: ExprCompiler, scope: Scope): Returning | null {
+function compileReturning(
+  list: AstNode[] | undefined,
+  compiler: ExprCompiler,
+  scope: Scope,
+): Returning | null {
   if (!list || list.length === 0) return null;
   const exprs: Expr[] = [];
   const columns: OutputColumn[] = [];
@@ -58,7 +72,13 @@ function compileReturning(list: AstNode[] | undefined, compiler: ExprCompiler, s
     const fixed = e.t === T.unknown ? coerce(e, T.text, compiler.params) : e;
     exprs.push(fixed);
     const src = e.k === 'col' ? scope.cols[e.i] : undefined;
-    columns.push({ name: (rt.name as string | undefined) ?? figureColname(val), t: fixed.t, tm: src?.tm ?? -1, tableOid: src?.tableOid ?? 0, attnum: src?.attnum ?? 0 });
+    columns.push({
+      name: (rt.name as string | undefined) ?? figureColname(val),
+      t: fixed.t,
+      tm: src?.tm ?? -1,
+      tableOid: src?.tableOid ?? 0,
+      attnum: src?.attnum ?? 0,
+    });
   }
   return { exprs, columns, subqs: compiler.hooks.subqs };
 }
@@ -69,7 +89,11 @@ function project(ret: Returning | null, rows: Datum[][], ev: EvalCtx): Datum[][]
 }
 
 function tableOf(lookup: TableLookup, rel: AstNode): { table: TableDef; alias: string } {
-  const table = lookup(rel.schemaname as string | undefined, rel.relname as string, (rel.location as number | undefined) !== undefined ? (rel.location as number) + 1 : undefined);
+  const table = lookup(
+    rel.schemaname as string | undefined,
+    rel.relname as string,
+    (rel.location as number | undefined) !== undefined ? (rel.location as number) + 1 : undefined,
+  );
   const alias = ((rel.alias as AstNode | undefined)?.aliasname as string | undefined) ?? table.name;
   return { table, alias };
 }
@@ -78,7 +102,12 @@ function tableOf(lookup: TableLookup, rel: AstNode): { table: TableDef; alias: s
 
 const DEFAULT_MARK: Expr = { k: 'const', t: T.unknown, v: null };
 
-export function compileInsert(stmt: AstNode, planner: Planner, lookup: TableLookup, params: ParamTypes): DmlStatement {
+export function compileInsert(
+  stmt: AstNode,
+  planner: Planner,
+  lookup: TableLookup,
+  params: ParamTypes,
+): DmlStatement {
   const rel = stmt.relation as AstNode;
   const { table, alias } = tableOf(lookup, rel);
   const writer = new TableWriter(table, planner);
@@ -86,7 +115,12 @@ export function compileInsert(stmt: AstNode, planner: Planner, lookup: TableLook
     ? (stmt.cols as AstNode[]).map((c) => {
         const rt = c.ResTarget as AstNode;
         const i = table.columns.findIndex((col) => col.name === rt.name && !col.hidden);
-        if (i < 0) throw new SqlError(SqlState.undefinedColumn, `column "${rt.name as string}" of relation "${table.name}" does not exist`, { position: loc(c) });
+        if (i < 0)
+          throw new SqlError(
+            SqlState.undefinedColumn,
+            `column "${rt.name as string}" of relation "${table.name}" does not exist`,
+            { position: loc(c) },
+          );
         return i;
       })
     : table.columns.map((c, i) => (c.hidden ? -1 : i)).filter((i) => i >= 0);
@@ -100,45 +134,98 @@ export function compileInsert(stmt: AstNode, planner: Planner, lookup: TableLook
     const c = planner.compiler(new Scope([]), 'VALUES', valueSubqs);
     valueRows = (select.valuesLists as AstNode[]).map((l) => {
       const items = (l.List as AstNode).items as AstNode[];
-      if (items.length > targets.length) throw new SqlError(SqlState.syntaxError, 'INSERT has more expressions than target columns', { position: loc(items[targets.length]) });
+      if (items.length > targets.length)
+        throw new SqlError(
+          SqlState.syntaxError,
+          'INSERT has more expressions than target columns',
+          { position: loc(items[targets.length]) },
+        );
       return items.map((item, j) => {
         if (item.SetToDefault) return DEFAULT_MARK;
         const col = table.columns[targets[j]];
-        return coerce(c.compile(item), col.typeOid, params, { assign: true, tm: col.typeMod, what: `column "${col.name}"`, position: loc(item) });
+        return coerce(c.compile(item), col.typeOid, params, {
+          assign: true,
+          tm: col.typeMod,
+          what: `column "${col.name}"`,
+          position: loc(item),
+        });
       });
     });
   } else {
     const q = planner.planSelect({ SelectStmt: select });
-    if (q.columns.length > targets.length) throw new SqlError(SqlState.syntaxError, 'INSERT has more expressions than target columns');
+    if (q.columns.length > targets.length)
+      throw new SqlError(SqlState.syntaxError, 'INSERT has more expressions than target columns');
     source = { plan: q.plan, types: q.columns.map((col) => col.t) };
   }
 
   const scope = new Scope(tableScopeColumns(table, alias));
-  const ret = compileReturning(stmt.returningList as AstNode[] | undefined, planner.compiler(scope, 'RETURNING'), scope);
+  const ret = compileReturning(
+    stmt.returningList as AstNode[] | undefined,
+    planner.compiler(scope, 'RETURNING'),
+    scope,
+  );
 
   // ON CONFLICT
   const oc = stmt.onConflictClause as AstNode | undefined;
-  let onConflict: { action: 'nothing' } | { action: 'update'; sets: Array<{ i: number; e: Expr }>; where: Expr | null; subqs: SubqueryPlan[] } | null = null;
+  let onConflict:
+    | { action: 'nothing' }
+    | {
+        action: 'update';
+        sets: Array<{ i: number; e: Expr }>;
+        where: Expr | null;
+        subqs: SubqueryPlan[];
+      }
+    | null = null;
   if (oc) {
     const infer = oc.infer as AstNode | undefined;
-    const inferCols = ((infer?.indexElems as AstNode[] | undefined) ?? []).map((e) => (e.IndexElem as AstNode).name as string);
+    const inferCols = ((infer?.indexElems as AstNode[] | undefined) ?? []).map(
+      (e) => (e.IndexElem as AstNode).name as string,
+    );
     const pkNames = table.primaryKey.map((id) => table.columns.find((c) => c.id === id)!.name);
-    if (inferCols.length > 0 && (inferCols.length !== pkNames.length || !inferCols.every((n) => pkNames.includes(n)))) {
-      throw new SqlError(SqlState.featureNotSupported, 'ON CONFLICT supports the primary key as conflict target only yet');
+    if (
+      inferCols.length > 0 &&
+      (inferCols.length !== pkNames.length || !inferCols.every((n) => pkNames.includes(n)))
+    ) {
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        'ON CONFLICT supports the primary key as conflict target only yet',
+      );
     }
     if (oc.action === 'ONCONFLICT_NOTHING') onConflict = { action: 'nothing' };
     else {
-      if (inferCols.length === 0) throw new SqlError(SqlState.syntaxError, 'ON CONFLICT DO UPDATE requires inference specification or constraint name', { hint: 'For example, ON CONFLICT (column_name).' });
-      const both = new Scope([...tableScopeColumns(table, alias), ...tableScopeColumns(table, 'excluded')]);
+      if (inferCols.length === 0)
+        throw new SqlError(
+          SqlState.syntaxError,
+          'ON CONFLICT DO UPDATE requires inference specification or constraint name',
+          { hint: 'For example, ON CONFLICT (column_name).' },
+        );
+      const both = new Scope([
+        ...tableScopeColumns(table, alias),
+        ...tableScopeColumns(table, 'excluded'),
+      ]);
       const subqs: SubqueryPlan[] = [];
       const c = planner.compiler(both, 'ON CONFLICT', subqs);
       const sets = ((oc.targetList as AstNode[] | undefined) ?? []).map((t) => {
         const rt = t.ResTarget as AstNode;
         const i = table.columns.findIndex((col) => col.name === rt.name);
-        if (i < 0) throw new SqlError(SqlState.undefinedColumn, `column "${rt.name as string}" of relation "${table.name}" does not exist`, { position: loc(t) });
+        if (i < 0)
+          throw new SqlError(
+            SqlState.undefinedColumn,
+            `column "${rt.name as string}" of relation "${table.name}" does not exist`,
+            { position: loc(t) },
+          );
         const col = table.columns[i];
         const v = rt.val as AstNode;
-        return { i, e: v.SetToDefault ? DEFAULT_MARK : coerce(c.compile(v), col.typeOid, params, { assign: true, tm: col.typeMod, what: `column "${col.name}"` }) };
+        return {
+          i,
+          e: v.SetToDefault
+            ? DEFAULT_MARK
+            : coerce(c.compile(v), col.typeOid, params, {
+                assign: true,
+                tm: col.typeMod,
+                what: `column "${col.name}"`,
+              }),
+        };
       });
       const where = oc.whereClause ? c.condition(oc.whereClause as AstNode, 'WHERE') : null;
       onConflict = { action: 'update', sets, where, subqs };
@@ -153,15 +240,37 @@ export function compileInsert(stmt: AstNode, planner: Planner, lookup: TableLook
       if (valueRows) {
         for (const sq of valueSubqs) {
           const rows = await run(sq.plan, env);
-          ev.subq[sq.id] = sq.mode === 'exists' ? rows.length > 0 : sq.mode === 'scalar' ? (rows[0]?.[0] ?? null) : ({ values: rows.map((r) => r[0]), hasNull: rows.some((r) => r[0] === null) } as unknown as Datum);
+          ev.subq[sq.id] =
+            sq.mode === 'exists'
+              ? rows.length > 0
+              : sq.mode === 'scalar'
+                ? (rows[0]?.[0] ?? null)
+                : ({
+                    values: rows.map((r) => r[0]),
+                    hasNull: rows.some((r) => r[0] === null),
+                  } as unknown as Datum);
         }
         await writer.reserve(ctx, valueRows.length);
-        inputs = valueRows.map((r) => r.map((e) => (e === DEFAULT_MARK ? (DEFAULT_MARK as unknown as Datum) : evalExpr(e, [], ev))));
+        inputs = valueRows.map((r) =>
+          r.map((e) =>
+            e === DEFAULT_MARK ? (DEFAULT_MARK as unknown as Datum) : evalExpr(e, [], ev),
+          ),
+        );
       } else {
         const rows = await run((source as { plan: PlanNode }).plan, env);
         await writer.reserve(ctx, rows.length);
         const types = (source as { types: number[] }).types;
-        inputs = rows.map((r) => r.map((v, j) => castValue(types[j] === T.unknown ? T.text : types[j], table.columns[targets[j]].typeOid, v, table.columns[targets[j]].typeMod, false)));
+        inputs = rows.map((r) =>
+          r.map((v, j) =>
+            castValue(
+              types[j] === T.unknown ? T.text : types[j],
+              table.columns[targets[j]].typeOid,
+              v,
+              table.columns[targets[j]].typeMod,
+              false,
+            ),
+          ),
+        );
       }
       const full: Datum[][] = inputs.map((input) => {
         const values = new Array<Datum>(table.columns.length);
@@ -172,7 +281,8 @@ export function compileInsert(stmt: AstNode, planner: Planner, lookup: TableLook
             given[targets[j]] = true;
           }
         });
-        for (let i = 0; i < values.length; i++) if (!given[i]) values[i] = writer.defaultValue(i, ev);
+        for (let i = 0; i < values.length; i++)
+          if (!given[i]) values[i] = writer.defaultValue(i, ev);
         return values;
       });
       for (const v of full) writer.validate(v, ev);
@@ -181,7 +291,15 @@ export function compileInsert(stmt: AstNode, planner: Planner, lookup: TableLook
       if (onConflict) {
         const keys = full.map((v) => writer.key(v));
         const existing = new Map<string, Datum[]>();
-        const scanNode = { kind: 'scan' as const, table, alias, cols: storedColumns(table), access: { kind: 'scatter' as const }, types: table.columns.map((c) => c.typeOid), correlated: false };
+        const scanNode = {
+          kind: 'scan' as const,
+          table,
+          alias,
+          cols: storedColumns(table),
+          access: { kind: 'scatter' as const },
+          types: table.columns.map((c) => c.typeOid),
+          correlated: false,
+        };
         const found = await runScan(ctx, scanNode, ev, env.paramTypes, undefined, keys);
         for (const r of found.rows) existing.set(writer.key(r).toString('hex'), r);
         const seen = new Set<string>();
@@ -196,12 +314,20 @@ export function compileInsert(stmt: AstNode, planner: Planner, lookup: TableLook
           }
           if (onConflict.action === 'nothing') continue;
           if (seen.has(k) && !old) {
-            throw new SqlError('21000', 'ON CONFLICT DO UPDATE command cannot affect row a second time', { hint: 'Ensure that no rows proposed for insertion within the same command have duplicate constrained values.' });
+            throw new SqlError(
+              '21000',
+              'ON CONFLICT DO UPDATE command cannot affect row a second time',
+              {
+                hint: 'Ensure that no rows proposed for insertion within the same command have duplicate constrained values.',
+              },
+            );
           }
           const row = [...(old as Datum[]), ...full[i]];
           if (onConflict.where && evalExpr(onConflict.where, row, ev) !== true) continue;
           const next = [...(old as Datum[])];
-          for (const s of onConflict.sets) next[s.i] = s.e === DEFAULT_MARK ? writer.defaultValue(s.i, ev) : evalExpr(s.e, row, ev);
+          for (const s of onConflict.sets)
+            next[s.i] =
+              s.e === DEFAULT_MARK ? writer.defaultValue(s.i, ev) : evalExpr(s.e, row, ev);
           writer.validate(next, ev);
           writer.update(wb, old as Datum[], next);
           existing.set(k, next);
@@ -227,26 +353,73 @@ function paramsTypes(_params: readonly Datum[], planner: Planner): number[] {
 
 // --- UPDATE / DELETE -----------------------------------------------------------------------
 
-export function compileUpdate(stmt: AstNode, planner: Planner, lookup: TableLookup, params: ParamTypes): DmlStatement {
+export function compileUpdate(
+  stmt: AstNode,
+  planner: Planner,
+  lookup: TableLookup,
+  params: ParamTypes,
+): DmlStatement {
   const rel = stmt.relation as AstNode;
   const { table } = tableOf(lookup, rel);
   const writer = new TableWriter(table, planner);
-  const src = planner.planDmlSource({ RangeVar: rel }, (stmt.fromClause as AstNode[] | undefined) ?? [], stmt.whereClause as AstNode | undefined);
+  const src = planner.planDmlSource(
+    { RangeVar: rel },
+    (stmt.fromClause as AstNode[] | undefined) ?? [],
+    stmt.whereClause as AstNode | undefined,
+  );
   const subqs: SubqueryPlan[] = [];
   const c = planner.compiler(src.scope, 'UPDATE', subqs);
   const sets: Array<{ i: number; e: Expr }> = [];
   for (const t of stmt.targetList as AstNode[]) {
     const rt = t.ResTarget as AstNode;
-    if (rt.indirection) throw new SqlError(SqlState.featureNotSupported, 'UPDATE of array elements or fields is not supported yet', { position: loc(t) });
-    if ((rt.val as AstNode).MultiAssignRef) throw new SqlError(SqlState.featureNotSupported, 'UPDATE SET (a, b) = … is not supported yet', { position: loc(t) });
+    if (rt.indirection)
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        'UPDATE of array elements or fields is not supported yet',
+        { position: loc(t) },
+      );
+    if ((rt.val as AstNode).MultiAssignRef)
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        'UPDATE SET (a, b) = … is not supported yet',
+        { position: loc(t) },
+      );
     const i = table.columns.findIndex((col) => col.name === rt.name && !col.hidden);
-    if (i < 0) throw new SqlError(SqlState.undefinedColumn, `column "${rt.name as string}" of relation "${table.name}" does not exist`, { position: loc(t) });
+    if (i < 0)
+      throw new SqlError(
+        SqlState.undefinedColumn,
+        `column "${rt.name as string}" of relation "${table.name}" does not exist`,
+        { position: loc(t) },
+      );
     const col = table.columns[i];
     const v = rt.val as AstNode;
-    sets.push({ i, e: v.SetToDefault ? DEFAULT_MARK : coerce(c.compile(v), col.typeOid, params, { assign: true, tm: col.typeMod, what: `column "${col.name}"`, position: loc(v) }) });
+    sets.push({
+      i,
+      e: v.SetToDefault
+        ? DEFAULT_MARK
+        : coerce(c.compile(v), col.typeOid, params, {
+            assign: true,
+            tm: col.typeMod,
+            what: `column "${col.name}"`,
+            position: loc(v),
+          }),
+    });
   }
-  const ret = compileReturning(stmt.returningList as AstNode[] | undefined, planner.compiler(src.scope, 'RETURNING'), src.scope);
-  const plan: PlanNode = subqs.length > 0 ? { kind: 'project', input: src.plan, exprs: src.scope.cols.map((col, i) => ({ k: 'col', t: col.t, i }) as Expr), types: src.plan.types, subqs: [] } : src.plan;
+  const ret = compileReturning(
+    stmt.returningList as AstNode[] | undefined,
+    planner.compiler(src.scope, 'RETURNING'),
+    src.scope,
+  );
+  const plan: PlanNode =
+    subqs.length > 0
+      ? {
+          kind: 'project',
+          input: src.plan,
+          exprs: src.scope.cols.map((col, i) => ({ k: 'col', t: col.t, i }) as Expr),
+          types: src.plan.types,
+          subqs: [],
+        }
+      : src.plan;
   return {
     columns: ret?.columns ?? null,
     async execute(ctx, _params, ev) {
@@ -257,10 +430,22 @@ export function compileUpdate(stmt: AstNode, planner: Planner, lookup: TableLook
         if (sq.correlated) corr.push(sq);
         else {
           const r = await run(sq.plan, env);
-          ev.subq[sq.id] = sq.mode === 'exists' ? r.length > 0 : sq.mode === 'scalar' ? (r[0]?.[0] ?? null) : ({ values: r.map((x) => x[0]), hasNull: r.some((x) => x[0] === null) } as unknown as Datum);
+          ev.subq[sq.id] =
+            sq.mode === 'exists'
+              ? r.length > 0
+              : sq.mode === 'scalar'
+                ? (r[0]?.[0] ?? null)
+                : ({
+                    values: r.map((x) => x[0]),
+                    hasNull: r.some((x) => x[0] === null),
+                  } as unknown as Datum);
         }
       }
-      if (corr.length > 0) throw new SqlError(SqlState.featureNotSupported, 'correlated subqueries in UPDATE SET are not supported yet');
+      if (corr.length > 0)
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          'correlated subqueries in UPDATE SET are not supported yet',
+        );
       await writer.reserve(ctx, rows.length);
       const seen = new Set<string>();
       const wb = new WriteBuffer();
@@ -273,7 +458,8 @@ export function compileUpdate(stmt: AstNode, planner: Planner, lookup: TableLook
         if (seen.has(k)) continue;
         seen.add(k);
         const next = [...old];
-        for (const s of sets) next[s.i] = s.e === DEFAULT_MARK ? writer.defaultValue(s.i, ev) : evalExpr(s.e, r, ev);
+        for (const s of sets)
+          next[s.i] = s.e === DEFAULT_MARK ? writer.defaultValue(s.i, ev) : evalExpr(s.e, r, ev);
         writer.validate(next, ev);
         olds.push(old);
         news.push(next);
@@ -293,8 +479,16 @@ export function compileDelete(stmt: AstNode, planner: Planner, lookup: TableLook
   const rel = stmt.relation as AstNode;
   const { table } = tableOf(lookup, rel);
   const writer = new TableWriter(table, planner);
-  const src = planner.planDmlSource({ RangeVar: rel }, (stmt.usingClause as AstNode[] | undefined) ?? [], stmt.whereClause as AstNode | undefined);
-  const ret = compileReturning(stmt.returningList as AstNode[] | undefined, planner.compiler(src.scope, 'RETURNING'), src.scope);
+  const src = planner.planDmlSource(
+    { RangeVar: rel },
+    (stmt.usingClause as AstNode[] | undefined) ?? [],
+    stmt.whereClause as AstNode | undefined,
+  );
+  const ret = compileReturning(
+    stmt.returningList as AstNode[] | undefined,
+    planner.compiler(src.scope, 'RETURNING'),
+    src.scope,
+  );
   return {
     columns: ret?.columns ?? null,
     async execute(ctx, _params, ev) {

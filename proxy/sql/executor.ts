@@ -6,7 +6,14 @@
  */
 import { SqlError } from '../../common/errors';
 import type { Datum } from '../../common/types/datum';
-import { accumulate, accumulateArray, finishState, initState, mergeState, type AggState } from '../../common/expr/aggregates';
+import {
+  accumulate,
+  accumulateArray,
+  finishState,
+  initState,
+  mergeState,
+  type AggState,
+} from '../../common/expr/aggregates';
 import { evalExpr } from '../../common/expr/eval';
 import type { EvalCtx, Expr } from '../../common/expr/expr';
 import { compareValues } from '../../common/expr/typesAdapter';
@@ -29,8 +36,22 @@ export interface RunEnv {
   readonly nodeRows?: Map<PlanNode, number>;
 }
 
-export function newRunEnv(ctx: ExecContext, ev: EvalCtx, paramTypes: readonly number[], analyze = false): RunEnv {
-  return { ctx, ev, paramTypes, cte: new Map(), scanCache: new Map(), done: new Set(), stats: analyze ? new Map() : undefined, nodeRows: analyze ? new Map() : undefined };
+export function newRunEnv(
+  ctx: ExecContext,
+  ev: EvalCtx,
+  paramTypes: readonly number[],
+  analyze = false,
+): RunEnv {
+  return {
+    ctx,
+    ev,
+    paramTypes,
+    cte: new Map(),
+    scanCache: new Map(),
+    done: new Set(),
+    stats: analyze ? new Map() : undefined,
+    nodeRows: analyze ? new Map() : undefined,
+  };
 }
 
 // --- subqueries ------------------------------------------------------------------------------
@@ -41,7 +62,11 @@ async function subqueryValue(sq: SubqueryPlan, env: RunEnv): Promise<unknown> {
     case 'exists':
       return rows.length > 0;
     case 'scalar':
-      if (rows.length > 1) throw new SqlError('21000', 'more than one row returned by a subquery used as an expression');
+      if (rows.length > 1)
+        throw new SqlError(
+          '21000',
+          'more than one row returned by a subquery used as an expression',
+        );
       return rows.length === 0 ? null : rows[0][0];
     case 'in': {
       let hasNull = false;
@@ -55,7 +80,10 @@ async function subqueryValue(sq: SubqueryPlan, env: RunEnv): Promise<unknown> {
 }
 
 /** Uncorrelated subqueries of a node: computed once per statement. */
-async function prepareSubqueries(subqs: readonly SubqueryPlan[] | undefined, env: RunEnv): Promise<SubqueryPlan[]> {
+async function prepareSubqueries(
+  subqs: readonly SubqueryPlan[] | undefined,
+  env: RunEnv,
+): Promise<SubqueryPlan[]> {
   const correlated: SubqueryPlan[] = [];
   for (const sq of subqs ?? []) {
     if (sq.correlated) correlated.push(sq);
@@ -68,7 +96,11 @@ async function prepareSubqueries(subqs: readonly SubqueryPlan[] | undefined, env
 }
 
 /** Correlated subqueries for one outer row. */
-async function bindCorrelated(correlated: readonly SubqueryPlan[], row: Datum[], env: RunEnv): Promise<void> {
+async function bindCorrelated(
+  correlated: readonly SubqueryPlan[],
+  row: Datum[],
+  env: RunEnv,
+): Promise<void> {
   env.ev.outer.push(row);
   try {
     for (const sq of correlated) env.ev.subq[sq.id] = (await subqueryValue(sq, env)) as Datum;
@@ -89,7 +121,11 @@ function compareKey(a: Datum, b: Datum, t: number, desc: boolean, nullsFirst: bo
 }
 
 export function sortRows(rows: Datum[][], keys: readonly SortKey[], env: RunEnv): Datum[][] {
-  const decorated = rows.map((r, idx) => ({ r, idx, k: keys.map((k) => evalExpr(k.e, r, env.ev)) }));
+  const decorated = rows.map((r, idx) => ({
+    r,
+    idx,
+    k: keys.map((k) => evalExpr(k.e, r, env.ev)),
+  }));
   decorated.sort((x, y) => {
     for (let i = 0; i < keys.length; i++) {
       const c = compareKey(x.k[i], y.k[i], keys[i].e.t, keys[i].desc, keys[i].nullsFirst);
@@ -156,8 +192,10 @@ async function runNode(node: PlanNode, env: RunEnv): Promise<Datum[][]> {
       const input = await run(node.input, env);
       const off = node.offset ? evalExpr(node.offset, [], ev) : null;
       const lim = node.limit ? evalExpr(node.limit, [], ev) : null;
-      if (lim !== null && Number(lim) < 0) throw new SqlError('2201W', 'LIMIT must not be negative');
-      if (off !== null && Number(off) < 0) throw new SqlError('2201X', 'OFFSET must not be negative');
+      if (lim !== null && Number(lim) < 0)
+        throw new SqlError('2201W', 'LIMIT must not be negative');
+      if (off !== null && Number(off) < 0)
+        throw new SqlError('2201X', 'OFFSET must not be negative');
       const start = off === null ? 0 : Number(off);
       return input.slice(start, lim === null ? undefined : start + Number(lim));
     }
@@ -189,7 +227,11 @@ async function runNode(node: PlanNode, env: RunEnv): Promise<Datum[][]> {
   }
 }
 
-async function runScanNode(node: ScanNode, env: RunEnv, overrideKeys?: Buffer[]): Promise<Datum[][]> {
+async function runScanNode(
+  node: ScanNode,
+  env: RunEnv,
+  overrideKeys?: Buffer[],
+): Promise<Datum[][]> {
   // A scan with no outer references returns the same rows for every outer row: fetch once.
   const cacheable = !node.correlated && overrideKeys === undefined && !node.withKeys;
   if (cacheable) {
@@ -198,7 +240,14 @@ async function runScanNode(node: ScanNode, env: RunEnv, overrideKeys?: Buffer[])
   }
   let stats: ScanStats | undefined;
   if (env.stats) {
-    stats = env.stats.get(node) ?? { ranges: new Set(), shards: new Set(), rows: 0, scanned: 0, ms: 0, calls: 0 };
+    stats = env.stats.get(node) ?? {
+      ranges: new Set(),
+      shards: new Set(),
+      rows: 0,
+      scanned: 0,
+      ms: 0,
+      calls: 0,
+    };
     env.stats.set(node, stats);
   }
   const out = await runScan(env.ctx, node, env.ev, env.paramTypes, stats, overrideKeys);
@@ -217,7 +266,10 @@ async function runScanNode(node: ScanNode, env: RunEnv, overrideKeys?: Buffer[])
 }
 
 /** Like runScanNode but also returns row keys (UPDATE/DELETE). */
-export async function runScanWithKeys(node: ScanNode, env: RunEnv): Promise<{ rows: Datum[][]; keys: Buffer[] }> {
+export async function runScanWithKeys(
+  node: ScanNode,
+  env: RunEnv,
+): Promise<{ rows: Datum[][]; keys: Buffer[] }> {
   const out = await runScan(env.ctx, { ...node, withKeys: true }, env.ev, env.paramTypes);
   const rows: Datum[][] = [];
   const keys: Buffer[] = [];
@@ -242,7 +294,9 @@ async function runJoin(node: Extract<PlanNode, { kind: 'join' }>, env: RunEnv): 
     // Lookup join: fetch exactly the right rows whose primary key the left rows name.
     const scan = node.right;
     const pk = pkColumns(scan.table);
-    const pkPos = scan.table.primaryKey.map((id) => scan.table.columns.findIndex((c) => c.id === id));
+    const pkPos = scan.table.primaryKey.map((id) =>
+      scan.table.columns.findIndex((c) => c.id === id),
+    );
     const keyIdx = pkPos.map((p) => node.rightKeys.findIndex((k) => k.k === 'col' && k.i === p));
     const seen = new Set<string>();
     const keys: Buffer[] = [];
@@ -271,8 +325,10 @@ async function runJoin(node: Extract<PlanNode, { kind: 'join' }>, env: RunEnv): 
     right = await run(node.right, env);
   }
   const corr = await prepareSubqueries(node.subqs, env);
-  const lw = node.left.types.length, rw = node.right.types.length;
-  const nullsL = new Array<Datum>(lw).fill(null), nullsR = new Array<Datum>(rw).fill(null);
+  const lw = node.left.types.length,
+    rw = node.right.types.length;
+  const nullsL = new Array<Datum>(lw).fill(null),
+    nullsR = new Array<Datum>(rw).fill(null);
   const out: Datum[][] = [];
   const rightMatched = new Uint8Array(right.length);
   const matches = async (row: Datum[]): Promise<boolean> => {
@@ -294,7 +350,8 @@ async function runJoin(node: Extract<PlanNode, { kind: 'join' }>, env: RunEnv): 
       const kv = node.leftKeys.map((k) => evalExpr(k, l, ev));
       let matched = false;
       if (!kv.some((v) => v === null)) {
-        for (const j of table.get(groupKey(kv.map((v, i) => normalizeKey(v, node.keyTypes[i])))) ?? []) {
+        for (const j of table.get(groupKey(kv.map((v, i) => normalizeKey(v, node.keyTypes[i])))) ??
+          []) {
           const row = [...l, ...right[j]];
           if (await matches(row)) {
             out.push(row);
@@ -343,7 +400,11 @@ interface GroupState {
   ordered: Array<Array<{ k: Datum[]; v: Datum; x: Datum }> | null>;
 }
 
-function runAgg(node: Extract<PlanNode, { kind: 'agg' }>, input: Datum[][], env: RunEnv): Datum[][] {
+function runAgg(
+  node: Extract<PlanNode, { kind: 'agg' }>,
+  input: Datum[][],
+  env: RunEnv,
+): Datum[][] {
   const ev = env.ev;
   const groups = new Map<string, GroupState>();
   const aggs = node.aggs;
@@ -364,7 +425,10 @@ function runAgg(node: Extract<PlanNode, { kind: 'agg' }>, input: Datum[][], env:
         groups.set(k, st);
       }
       for (let i = 0; i < aggs.length; i++) {
-        const partial = g === 0 && aggs.length === 1 && aggs[0].fn === 'count_star' && typeof r[0] === 'number' ? r[0] : r[g + i];
+        const partial =
+          g === 0 && aggs.length === 1 && aggs[0].fn === 'count_star' && typeof r[0] === 'number'
+            ? r[0]
+            : r[g + i];
         st.states[i] = mergeState(aggs[i].fn, aggs[i].argType, st.states[i], partial as AggState);
       }
     }
@@ -399,7 +463,11 @@ function runAgg(node: Extract<PlanNode, { kind: 'agg' }>, input: Datum[][], env:
             return x.idx - y.idx;
           });
         s = initState(aggs[i].fn);
-        for (const o of sorted) s = aggs[i].fn === 'array_agg' ? accumulateArray(s, o.v) : accumulate(aggs[i].fn, aggs[i].argType, s, o.v, o.x);
+        for (const o of sorted)
+          s =
+            aggs[i].fn === 'array_agg'
+              ? accumulateArray(s, o.v)
+              : accumulate(aggs[i].fn, aggs[i].argType, s, o.v, o.x);
       }
       row.push(finishState(aggs[i].fn, aggs[i].argType, s));
     }
@@ -425,7 +493,10 @@ function accumulateOne(a: AggCall, st: GroupState, i: number, r: Datum[], ev: Ev
     ordered.push({ k: a.orderBy.map((o) => evalExpr(o.e, r, ev)), v, x });
     return;
   }
-  st.states[i] = a.fn === 'array_agg' ? accumulateArray(st.states[i], v) : accumulate(a.fn, a.argType, st.states[i], v, x);
+  st.states[i] =
+    a.fn === 'array_agg'
+      ? accumulateArray(st.states[i], v)
+      : accumulate(a.fn, a.argType, st.states[i], v, x);
 }
 
 // --- windows ------------------------------------------------------------------------------
@@ -446,19 +517,28 @@ function runWindow(funcs: readonly WindowCall[], input: Datum[][], env: RunEnv):
       const keyOf = (i: number): Datum[] => w.order.map((o) => evalExpr(o.e, input[i], ev));
       const keys = new Map<number, Datum[]>(idxs.map((i) => [i, keyOf(i)]));
       const sorted = [...idxs].sort((a, b) => {
-        const ka = keys.get(a) as Datum[], kb = keys.get(b) as Datum[];
+        const ka = keys.get(a) as Datum[],
+          kb = keys.get(b) as Datum[];
         for (let j = 0; j < w.order.length; j++) {
-          const c = compareKey(ka[j], kb[j], w.order[j].e.t, w.order[j].desc, w.order[j].nullsFirst);
+          const c = compareKey(
+            ka[j],
+            kb[j],
+            w.order[j].e.t,
+            w.order[j].desc,
+            w.order[j].nullsFirst,
+          );
           if (c !== 0) return c;
         }
         return a - b;
       });
       const peer = (a: number, b: number): boolean => {
-        const ka = keys.get(a) as Datum[], kb = keys.get(b) as Datum[];
+        const ka = keys.get(a) as Datum[],
+          kb = keys.get(b) as Datum[];
         return w.order.every((o, j) => compareKey(ka[j], kb[j], o.e.t, false, false) === 0);
       };
       const args = (i: number): Datum[] => w.args.map((e) => evalExpr(e, input[i], ev));
-      let rank = 0, dense = 0;
+      let rank = 0,
+        dense = 0;
       for (let p = 0; p < sorted.length; p++) {
         const i = sorted[p];
         const newPeer = p === 0 || !peer(sorted[p - 1], i);
@@ -518,7 +598,8 @@ function runWindow(funcs: readonly WindowCall[], input: Datum[][], env: RunEnv):
             }
             const fn = w.fn as AggCall['fn'];
             let s = initState(fn);
-            for (let q = 0; q <= last; q++) s = accumulate(fn, w.argType, s, fn === 'count_star' ? null : args(sorted[q])[0]);
+            for (let q = 0; q <= last; q++)
+              s = accumulate(fn, w.argType, s, fn === 'count_star' ? null : args(sorted[q])[0]);
             v = finishState(fn, w.argType, s);
           }
         }
@@ -531,7 +612,12 @@ function runWindow(funcs: readonly WindowCall[], input: Datum[][], env: RunEnv):
 
 // --- set operations -----------------------------------------------------------------------
 
-function runSetOp(op: 'union' | 'intersect' | 'except', all: boolean, left: Datum[][], right: Datum[][]): Datum[][] {
+function runSetOp(
+  op: 'union' | 'intersect' | 'except',
+  all: boolean,
+  left: Datum[][],
+  right: Datum[][],
+): Datum[][] {
   if (op === 'union') {
     if (all) return [...left, ...right];
     const seen = new Set<string>();

@@ -44,23 +44,48 @@ function exprText(e: Expr, cols: readonly string[]): string {
   }
 }
 
-function scanLines(ctx: ExecContext, s: ScanNode, ev: EvalCtx, env: RunEnv | null, pad: string): string[] {
+function scanLines(
+  ctx: ExecContext,
+  s: ScanNode,
+  ev: EvalCtx,
+  env: RunEnv | null,
+  pad: string,
+): string[] {
   const cols = s.table.columns.map((c) => c.name);
   const lines: string[] = [];
   const stats = env?.stats?.get(s);
-  lines.push(`${pad}-> ${s.access.kind} scan on ${s.table.name}${s.alias !== s.table.name ? ` ${s.alias}` : ''}${stats ? ` (actual rows=${stats.rows} time=${stats.ms.toFixed(3)} ms)` : ''}`);
+  lines.push(
+    `${pad}-> ${s.access.kind} scan on ${s.table.name}${s.alias !== s.table.name ? ` ${s.alias}` : ''}${stats ? ` (actual rows=${stats.rows} time=${stats.ms.toFixed(3)} ms)` : ''}`,
+  );
   const fragment: string[] = [];
-  if (s.access.kind === 'point') fragment.push(`keys: ${s.access.alternatives.map((alts) => alts.map((e) => exprText(e, cols)).join(' | ')).join(', ')}`);
+  if (s.access.kind === 'point')
+    fragment.push(
+      `keys: ${s.access.alternatives.map((alts) => alts.map((e) => exprText(e, cols)).join(' | ')).join(', ')}`,
+    );
   if (s.access.kind === 'range') {
-    const pk = s.table.primaryKey.map((id) => s.table.columns.find((c) => c.id === id)?.name ?? '?');
+    const pk = s.table.primaryKey.map(
+      (id) => s.table.columns.find((c) => c.id === id)?.name ?? '?',
+    );
     const parts = s.access.prefix.map((e, i) => `${pk[i]} = ${exprText(e, cols)}`);
-    if (s.access.lower) parts.push(`${pk[s.access.prefix.length]} ${s.access.lower.incl ? '>=' : '>'} ${exprText(s.access.lower.e, cols)}`);
-    if (s.access.upper) parts.push(`${pk[s.access.prefix.length]} ${s.access.upper.incl ? '<=' : '<'} ${exprText(s.access.upper.e, cols)}`);
+    if (s.access.lower)
+      parts.push(
+        `${pk[s.access.prefix.length]} ${s.access.lower.incl ? '>=' : '>'} ${exprText(s.access.lower.e, cols)}`,
+      );
+    if (s.access.upper)
+      parts.push(
+        `${pk[s.access.prefix.length]} ${s.access.upper.incl ? '<=' : '<'} ${exprText(s.access.upper.e, cols)}`,
+      );
     fragment.push(`span: ${parts.join(' AND ')}`);
   }
   if (s.filter) fragment.push(`filter: ${exprText(s.filter, cols)}`);
-  if (s.partialAgg) fragment.push(`partial aggregate: ${s.partialAgg.aggs.map((a) => `${a.fn === 'count_star' ? 'count(*)' : `${a.fn}(${a.arg ? exprText(a.arg, cols) : ''})`}`).join(', ')}${s.partialAgg.groups.length > 0 ? ` group by ${s.partialAgg.groups.map((g) => exprText(g, cols)).join(', ')}` : ''}`);
-  if (s.order) fragment.push(`top-n: order by ${s.order.map((o) => `${cols[o.i]}${o.desc ? ' desc' : ''}`).join(', ')}`);
+  if (s.partialAgg)
+    fragment.push(
+      `partial aggregate: ${s.partialAgg.aggs.map((a) => `${a.fn === 'count_star' ? 'count(*)' : `${a.fn}(${a.arg ? exprText(a.arg, cols) : ''})`}`).join(', ')}${s.partialAgg.groups.length > 0 ? ` group by ${s.partialAgg.groups.map((g) => exprText(g, cols)).join(', ')}` : ''}`,
+    );
+  if (s.order)
+    fragment.push(
+      `top-n: order by ${s.order.map((o) => `${cols[o.i]}${o.desc ? ' desc' : ''}`).join(', ')}`,
+    );
   if (s.limit) fragment.push(`limit: ${exprText(s.limit, cols)}`);
   for (const f of fragment) lines.push(`${pad}     fragment ${f}`);
   if (s.residual) lines.push(`${pad}     proxy filter: ${exprText(s.residual, cols)}`);
@@ -70,7 +95,9 @@ function scanLines(ctx: ExecContext, s: ScanNode, ev: EvalCtx, env: RunEnv | nul
   if (stats) {
     ranges = [...stats.ranges].sort((a, b) => a - b);
     shards = [...stats.shards].sort((a, b) => a - b);
-    lines.push(`${pad}     fragments sent: ${stats.calls}, rows examined on shards: ${stats.scanned}`);
+    lines.push(
+      `${pad}     fragments sent: ${stats.calls}, rows examined on shards: ${stats.scanned}`,
+    );
   } else {
     let acc: ReturnType<typeof resolveAccess>;
     try {
@@ -78,15 +105,24 @@ function scanLines(ctx: ExecContext, s: ScanNode, ev: EvalCtx, env: RunEnv | nul
     } catch {
       acc = { spans: [] };
     }
-    const rs = acc.keys ? acc.keys.map((k) => ctx.ranges.lookup(k)).filter((r) => r !== undefined) : (acc.spans ?? []).flatMap(([a, b]) => ctx.ranges.overlapping(a, b));
+    const rs = acc.keys
+      ? acc.keys.map((k) => ctx.ranges.lookup(k)).filter((r) => r !== undefined)
+      : (acc.spans ?? []).flatMap(([a, b]) => ctx.ranges.overlapping(a, b));
     ranges = [...new Set(rs.map((r) => r!.id))].sort((a, b) => a - b);
     shards = [...new Set(rs.map((r) => r!.shardId))].sort((a, b) => a - b);
   }
-  lines.push(`${pad}     ranges: ${ranges.length} [${ranges.join(', ')}] shards: ${shards.length} [${shards.join(', ')}]`);
+  lines.push(
+    `${pad}     ranges: ${ranges.length} [${ranges.join(', ')}] shards: ${shards.length} [${shards.join(', ')}]`,
+  );
   return lines;
 }
 
-export function explainPlan(ctx: ExecContext, plan: PlanNode, ev: EvalCtx, env: RunEnv | null): string[] {
+export function explainPlan(
+  ctx: ExecContext,
+  plan: PlanNode,
+  ev: EvalCtx,
+  env: RunEnv | null,
+): string[] {
   const out: string[] = [];
   const visit = (n: PlanNode, depth: number): void => {
     const pad = '  '.repeat(depth);
@@ -97,12 +133,16 @@ export function explainPlan(ctx: ExecContext, plan: PlanNode, ev: EvalCtx, env: 
         out.push(...scanLines(ctx, n, ev, env, pad));
         break;
       case 'join':
-        out.push(`${pad}-> ${n.lookup ? 'lookup join' : n.leftKeys.length > 0 ? 'hash join' : 'nested loop join'} (${n.type})${actual}`);
+        out.push(
+          `${pad}-> ${n.lookup ? 'lookup join' : n.leftKeys.length > 0 ? 'hash join' : 'nested loop join'} (${n.type})${actual}`,
+        );
         visit(n.left, depth + 1);
         visit(n.right, depth + 1);
         break;
       case 'agg':
-        out.push(`${pad}-> aggregate${n.mergePartials ? ' (final, merging shard partials)' : ''}${n.groups.length > 0 ? ` group by ${n.groups.length} key(s)` : ''}${actual}`);
+        out.push(
+          `${pad}-> aggregate${n.mergePartials ? ' (final, merging shard partials)' : ''}${n.groups.length > 0 ? ` group by ${n.groups.length} key(s)` : ''}${actual}`,
+        );
         visit(n.input, depth + 1);
         break;
       case 'setop':

@@ -8,7 +8,12 @@ import type { Datum } from '../../common/types/datum';
 import { TypeOid } from '../../common/types/datum';
 import type { ArithOp, CmpOp, Expr } from '../../common/expr/expr';
 import { Numeric } from '../../common/expr/numeric';
-import { isNumericCategory, isStringType, isTimeType, typeName } from '../../common/expr/typesAdapter';
+import {
+  isNumericCategory,
+  isStringType,
+  isTimeType,
+  typeName,
+} from '../../common/expr/typesAdapter';
 import { coerce, commonType, promoteNumeric, type ParamTypes } from './coerce';
 import { resolveFunction } from './functionTypes';
 import type { AstNode } from './parser';
@@ -18,10 +23,24 @@ import { typeOidOf } from './typeNames';
 
 const T = TypeOid;
 
-export const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg']);
+export const AGGREGATES = new Set([
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'bool_and',
+  'bool_or',
+  'every',
+  'string_agg',
+  'array_agg',
+]);
 
 export interface ExprHooks {
-  subquery(select: AstNode, outer: Scope): { plan: PlanNode; types: readonly number[]; correlated: boolean };
+  subquery(
+    select: AstNode,
+    outer: Scope,
+  ): { plan: PlanNode; types: readonly number[]; correlated: boolean };
   /** Aggregates allowed here: registers the call, returns the expression reading its result. */
   aggregate?(call: AstNode, compiler: ExprCompiler): Expr;
   window?(call: AstNode, compiler: ExprCompiler): Expr;
@@ -34,7 +53,9 @@ export interface ExprHooks {
 }
 
 export function names(list: unknown): string[] {
-  return ((list as Array<{ String?: { sval: string } }> | undefined) ?? []).map((n) => n.String?.sval ?? '*');
+  return ((list as Array<{ String?: { sval: string } }> | undefined) ?? []).map(
+    (n) => n.String?.sval ?? '*',
+  );
 }
 
 export function loc(node: AstNode): number | undefined {
@@ -55,13 +76,33 @@ export function literal(c: AstNode): { t: number; v: Datum } {
     return { t: T.numeric, v: Numeric.fromString(s) };
   }
   if (c.sval !== undefined) return { t: T.unknown, v: (c.sval as { sval?: string }).sval ?? '' };
-  if (c.boolval !== undefined) return { t: T.bool, v: (c.boolval as { boolval?: boolean }).boolval === true };
+  if (c.boolval !== undefined)
+    return { t: T.bool, v: (c.boolval as { boolval?: boolean }).boolval === true };
   if (c.bsval !== undefined) return { t: T.unknown, v: (c.bsval as { bsval: string }).bsval };
   return { t: T.unknown, v: null };
 }
 
-const CMP: Record<string, CmpOp> = { '=': 'eq', '<>': 'ne', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
-const ARITH: Record<string, ArithOp> = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '^': 'pow', '&': 'band', '|': 'bor', '<<': 'shl', '>>': 'shr' };
+const CMP: Record<string, CmpOp> = {
+  '=': 'eq',
+  '<>': 'ne',
+  '!=': 'ne',
+  '<': 'lt',
+  '<=': 'le',
+  '>': 'gt',
+  '>=': 'ge',
+};
+const ARITH: Record<string, ArithOp> = {
+  '+': 'add',
+  '-': 'sub',
+  '*': 'mul',
+  '/': 'div',
+  '%': 'mod',
+  '^': 'pow',
+  '&': 'band',
+  '|': 'bor',
+  '<<': 'shl',
+  '>>': 'shr',
+};
 
 function noOperator(op: string, a: number, b: number | null, position?: number): SqlError {
   const sig = b === null ? `${op} ${typeName(a)}` : `${typeName(a)} ${op} ${typeName(b)}`;
@@ -73,14 +114,16 @@ function noOperator(op: string, a: number, b: number | null, position?: number):
 
 /** The type two operands are compared as. */
 export function comparisonType(a: number, b: number, op: string, position?: number): number {
-  const ua = a === T.unknown || a === 0, ub = b === T.unknown || b === 0;
+  const ua = a === T.unknown || a === 0,
+    ub = b === T.unknown || b === 0;
   if (ua && ub) return T.text;
   if (ua) return b;
   if (ub) return a;
   if (a === b) return a;
   if (isNumericCategory(a) && isNumericCategory(b)) return promoteNumeric(a, b);
   if (isStringType(a) && isStringType(b)) return T.text;
-  if (isTimeType(a) && isTimeType(b) && a !== T.time && b !== T.time) return a === T.timestamptz || b === T.timestamptz ? T.timestamptz : T.timestamp;
+  if (isTimeType(a) && isTimeType(b) && a !== T.time && b !== T.time)
+    return a === T.timestamptz || b === T.timestamptz ? T.timestamptz : T.timestamp;
   if ((a === T.json || a === T.jsonb) && (b === T.json || b === T.jsonb)) return T.jsonb;
   throw noOperator(op, a, b, position);
 }
@@ -101,8 +144,13 @@ export class ExprCompiler {
   condition(node: AstNode, what: string): Expr {
     const e = this.compile(node);
     if (e.t === T.bool) return e;
-    if (e.t === T.unknown || e.k === 'param') return coerce(e, T.bool, this.params, { position: loc(node) });
-    throw new SqlError(SqlState.datatypeMismatch, `argument of ${what} must be type boolean, not type ${typeName(e.t)}`, { position: loc(node) });
+    if (e.t === T.unknown || e.k === 'param')
+      return coerce(e, T.bool, this.params, { position: loc(node) });
+    throw new SqlError(
+      SqlState.datatypeMismatch,
+      `argument of ${what} must be type boolean, not type ${typeName(e.t)}`,
+      { position: loc(node) },
+    );
   }
 
   compile(node: AstNode): Expr {
@@ -130,7 +178,9 @@ export class ExprCompiler {
       case 'A_Expr':
         return this.aExpr(n, loc(node));
       case 'BoolExpr': {
-        const args = (n.args as AstNode[]).map((a) => this.condition(a, String(n.boolop).replace('_EXPR', '')));
+        const args = (n.args as AstNode[]).map((a) =>
+          this.condition(a, String(n.boolop).replace('_EXPR', '')),
+        );
         if (n.boolop === 'NOT_EXPR') return { k: 'not', t: T.bool, a: args[0] };
         const k = n.boolop === 'AND_EXPR' ? 'and' : 'or';
         // Flatten nested AND/OR so evaluation is one loop.
@@ -155,13 +205,26 @@ export class ExprCompiler {
         return this.caseExpr(n);
       case 'CoalesceExpr': {
         const args = (n.args as AstNode[]).map((a) => this.compile(a));
-        const t = commonType(args.map((a) => a.t), 'COALESCE', loc(node));
+        const t = commonType(
+          args.map((a) => a.t),
+          'COALESCE',
+          loc(node),
+        );
         return { k: 'coalesce', t, a: args.map((a) => coerce(a, t, this.params)) };
       }
       case 'MinMaxExpr': {
         const args = (n.args as AstNode[]).map((a) => this.compile(a));
-        const t = commonType(args.map((a) => a.t), n.op === 'IS_GREATEST' ? 'GREATEST' : 'LEAST', loc(node));
-        return { k: 'minmax', t, max: n.op === 'IS_GREATEST', a: args.map((a) => coerce(a, t, this.params)) };
+        const t = commonType(
+          args.map((a) => a.t),
+          n.op === 'IS_GREATEST' ? 'GREATEST' : 'LEAST',
+          loc(node),
+        );
+        return {
+          k: 'minmax',
+          t,
+          max: n.op === 'IS_GREATEST',
+          a: args.map((a) => coerce(a, t, this.params)),
+        };
       }
       case 'FuncCall':
         return this.funcCall(n, loc(node));
@@ -171,7 +234,11 @@ export class ExprCompiler {
         return this.subLink(n, loc(node));
       case 'A_ArrayExpr': {
         const els = ((n.elements as AstNode[] | undefined) ?? []).map((a) => this.compile(a));
-        const et = commonType(els.map((a) => a.t), 'ARRAY', loc(node));
+        const et = commonType(
+          els.map((a) => a.t),
+          'ARRAY',
+          loc(node),
+        );
         return { k: 'array', t: arrayTypeOf(et), a: els.map((a) => coerce(a, et, this.params)) };
       }
       case 'NamedArgExpr':
@@ -179,13 +246,18 @@ export class ExprCompiler {
       case 'CollateClause':
         return this.compile(n.arg as AstNode);
       default:
-        throw new SqlError(SqlState.featureNotSupported, `expression ${kind} is not supported yet`, { position: loc(node) });
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          `expression ${kind} is not supported yet`,
+          { position: loc(node) },
+        );
     }
   }
 
   private columnRef(n: AstNode): Expr {
     const fields = n.fields as AstNode[];
-    const position = (n.location as number | undefined) !== undefined ? (n.location as number) + 1 : undefined;
+    const position =
+      (n.location as number | undefined) !== undefined ? (n.location as number) + 1 : undefined;
     if (fields.some((f) => f.A_Star)) {
       throw new SqlError(SqlState.featureNotSupported, '* is not allowed here', { position });
     }
@@ -195,9 +267,17 @@ export class ExprCompiler {
     const r = this.scope.resolve(rel, name, position);
     if (r === null) {
       if (rel !== null && !scopeHasRel(this.scope, rel)) {
-        throw new SqlError(SqlState.undefinedTable, `missing FROM-clause entry for table "${rel}"`, { position });
+        throw new SqlError(
+          SqlState.undefinedTable,
+          `missing FROM-clause entry for table "${rel}"`,
+          { position },
+        );
       }
-      throw new SqlError(SqlState.undefinedColumn, rel ? `column ${rel}.${name} does not exist` : `column "${name}" does not exist`, { position });
+      throw new SqlError(
+        SqlState.undefinedColumn,
+        rel ? `column ${rel}.${name} does not exist` : `column "${name}" does not exist`,
+        { position },
+      );
     }
     if (r.depth === 0) return { k: 'col', t: r.col.t, i: r.index };
     return { k: 'outer', t: r.col.t, d: r.depth, i: r.index };
@@ -212,7 +292,8 @@ export class ExprCompiler {
     const tm = typmodOf(to, tn.typmods as AstNode[] | undefined);
     const arg = this.compile(n.arg as AstNode);
     const position = loc({ TypeCast: n });
-    if (arg.k === 'const' && arg.t === T.unknown) return coerce(arg, to, this.params, { tm, explicit: true, position: loc(n.arg as AstNode) });
+    if (arg.k === 'const' && arg.t === T.unknown)
+      return coerce(arg, to, this.params, { tm, explicit: true, position: loc(n.arg as AstNode) });
     if (arg.k === 'param' && arg.t === T.unknown) return coerce(arg, to, this.params, { tm });
     if (arg.t === to && tm < 0) return arg;
     return coerce(arg, to, this.params, { explicit: true, tm, position });
@@ -220,39 +301,69 @@ export class ExprCompiler {
 
   private binaryCmp(op: string, a: Expr, b: Expr, position?: number): Expr {
     const ct = comparisonType(a.t, b.t, op, position);
-    return { k: 'cmp', t: T.bool, op: CMP[op], ct, a: coerce(a, ct, this.params, { position }), b: coerce(b, ct, this.params, { position }) };
+    return {
+      k: 'cmp',
+      t: T.bool,
+      op: CMP[op],
+      ct,
+      a: coerce(a, ct, this.params, { position }),
+      b: coerce(b, ct, this.params, { position }),
+    };
   }
 
   private arith(op: string, a: Expr, b: Expr, position?: number): Expr {
     const aop = ARITH[op];
-    const ua = a.t === T.unknown, ub = b.t === T.unknown;
+    const ua = a.t === T.unknown,
+      ub = b.t === T.unknown;
     // date ± integer, date - date, timestamp - timestamp.
-    if (a.t === T.date && (op === '+' || op === '-') && (isIntTypeOrUnknown(b.t))) {
+    if (a.t === T.date && (op === '+' || op === '-') && isIntTypeOrUnknown(b.t)) {
       return { k: 'arith', t: T.date, op: aop, a, b: coerce(b, T.int4, this.params, { position }) };
     }
     if (b.t === T.date && op === '+' && isIntTypeOrUnknown(a.t)) {
-      return { k: 'arith', t: T.date, op: aop, a: b, b: coerce(a, T.int4, this.params, { position }) };
+      return {
+        k: 'arith',
+        t: T.date,
+        op: aop,
+        a: b,
+        b: coerce(a, T.int4, this.params, { position }),
+      };
     }
-    if (a.t === T.date && b.t === T.date && op === '-') return { k: 'arith', t: T.int4, op: 'sub', a, b };
-    const na = ua ? b.t : a.t, nb = ub ? a.t : b.t;
+    if (a.t === T.date && b.t === T.date && op === '-')
+      return { k: 'arith', t: T.int4, op: 'sub', a, b };
+    const na = ua ? b.t : a.t,
+      nb = ub ? a.t : b.t;
     if (!isNumericCategory(na) || !isNumericCategory(nb)) {
       if (ua && ub) {
         const t = T.numeric;
-        return { k: 'arith', t, op: aop, a: coerce(a, t, this.params, { position }), b: coerce(b, t, this.params, { position }) };
+        return {
+          k: 'arith',
+          t,
+          op: aop,
+          a: coerce(a, t, this.params, { position }),
+          b: coerce(b, t, this.params, { position }),
+        };
       }
       throw noOperator(op, a.t, b.t, position);
     }
     let t = promoteNumeric(na, nb);
     if (op === '^' && t !== T.numeric) t = T.float8;
     if (op === '%' && (t === T.float4 || t === T.float8)) throw noOperator(op, a.t, b.t, position);
-    if ((op === '&' || op === '|' || op === '<<' || op === '>>') && !isIntTypeOrUnknown(t)) throw noOperator(op, a.t, b.t, position);
-    return { k: 'arith', t, op: aop, a: coerce(a, t, this.params, { position }), b: coerce(b, t, this.params, { position }) };
+    if ((op === '&' || op === '|' || op === '<<' || op === '>>') && !isIntTypeOrUnknown(t))
+      throw noOperator(op, a.t, b.t, position);
+    return {
+      k: 'arith',
+      t,
+      op: aop,
+      a: coerce(a, t, this.params, { position }),
+      b: coerce(b, t, this.params, { position }),
+    };
   }
 
   private aExpr(n: AstNode, position?: number): Expr {
     const kind = String(n.kind);
     const opName = names(n.name).pop() as string;
-    const opPos = (n.location as number | undefined) !== undefined ? (n.location as number) + 1 : position;
+    const opPos =
+      (n.location as number | undefined) !== undefined ? (n.location as number) + 1 : position;
     switch (kind) {
       case 'AEXPR_OP': {
         if (n.lexpr === undefined) {
@@ -260,7 +371,16 @@ export class ExprCompiler {
           if (opName === '+') return a;
           if (opName === '-') {
             if (a.k === 'const' && a.v !== null && a.t !== T.unknown) {
-              return { k: 'const', t: a.t, v: typeof a.v === 'bigint' ? -a.v : a.v instanceof Numeric ? a.v.neg() : -(a.v as number) };
+              return {
+                k: 'const',
+                t: a.t,
+                v:
+                  typeof a.v === 'bigint'
+                    ? -a.v
+                    : a.v instanceof Numeric
+                      ? a.v.neg()
+                      : -(a.v as number),
+              };
             }
             const t = a.t === T.unknown ? T.numeric : a.t;
             if (!isNumericCategory(t)) throw noOperator('-', a.t, null, opPos);
@@ -277,12 +397,32 @@ export class ExprCompiler {
         if (CMP[opName]) return this.binaryCmp(opName, a, b, opPos);
         if (ARITH[opName]) return this.arith(opName, a, b, opPos);
         if (opName === '||') {
-          if (a.t === T.unknown && b.t === T.unknown) return { k: 'arith', t: T.text, op: 'concat', a: coerce(a, T.text, this.params), b: coerce(b, T.text, this.params) };
+          if (a.t === T.unknown && b.t === T.unknown)
+            return {
+              k: 'arith',
+              t: T.text,
+              op: 'concat',
+              a: coerce(a, T.text, this.params),
+              b: coerce(b, T.text, this.params),
+            };
           if (!isStringType(a.t) && !isStringType(b.t)) throw noOperator('||', a.t, b.t, opPos);
-          return { k: 'arith', t: T.text, op: 'concat', a: toText(a, this.params), b: toText(b, this.params) };
+          return {
+            k: 'arith',
+            t: T.text,
+            op: 'concat',
+            a: toText(a, this.params),
+            b: toText(b, this.params),
+          };
         }
         if (opName === '~~' || opName === '!~~' || opName === '~~*' || opName === '!~~*') {
-          return { k: 'like', t: T.bool, a: toText(a, this.params), p: toText(b, this.params), ci: opName.includes('*'), neg: opName.startsWith('!') };
+          return {
+            k: 'like',
+            t: T.bool,
+            a: toText(a, this.params),
+            p: toText(b, this.params),
+            ci: opName.includes('*'),
+            neg: opName.startsWith('!'),
+          };
         }
         throw noOperator(opName, a.t, b.t, opPos);
       }
@@ -290,27 +430,54 @@ export class ExprCompiler {
       case 'AEXPR_ILIKE': {
         const a = this.compile(n.lexpr as AstNode);
         const b = this.compile(n.rexpr as AstNode);
-        return { k: 'like', t: T.bool, a: toText(a, this.params), p: toText(b, this.params), ci: kind === 'AEXPR_ILIKE', neg: opName.startsWith('!') };
+        return {
+          k: 'like',
+          t: T.bool,
+          a: toText(a, this.params),
+          p: toText(b, this.params),
+          ci: kind === 'AEXPR_ILIKE',
+          neg: opName.startsWith('!'),
+        };
       }
       case 'AEXPR_DISTINCT':
       case 'AEXPR_NOT_DISTINCT': {
         const a = this.compile(n.lexpr as AstNode);
         const b = this.compile(n.rexpr as AstNode);
         const ct = comparisonType(a.t, b.t, '=', opPos);
-        return { k: 'distinct', t: T.bool, ct, a: coerce(a, ct, this.params), b: coerce(b, ct, this.params), neg: kind === 'AEXPR_NOT_DISTINCT' };
+        return {
+          k: 'distinct',
+          t: T.bool,
+          ct,
+          a: coerce(a, ct, this.params),
+          b: coerce(b, ct, this.params),
+          neg: kind === 'AEXPR_NOT_DISTINCT',
+        };
       }
       case 'AEXPR_NULLIF': {
         const a = this.compile(n.lexpr as AstNode);
         const b = this.compile(n.rexpr as AstNode);
         const ct = comparisonType(a.t, b.t, '=', opPos);
         const t = a.t === T.unknown ? T.text : a.t;
-        return { k: 'nullif', t, ct, a: coerce(a, ct === t ? t : t, this.params), b: coerce(b, ct, this.params) } as Expr;
+        return {
+          k: 'nullif',
+          t,
+          ct,
+          a: coerce(a, ct === t ? t : t, this.params),
+          b: coerce(b, ct, this.params),
+        } as Expr;
       }
       case 'AEXPR_IN': {
         const a = this.compile(n.lexpr as AstNode);
         const list = listItems(n.rexpr).map((x) => this.compile(x));
         const ct = commonType([a.t, ...list.map((x) => x.t)], 'IN', opPos);
-        return { k: 'in', t: T.bool, ct, a: coerce(a, ct, this.params), list: list.map((x) => coerce(x, ct, this.params)), neg: opName === '<>' };
+        return {
+          k: 'in',
+          t: T.bool,
+          ct,
+          a: coerce(a, ct, this.params),
+          list: list.map((x) => coerce(x, ct, this.params)),
+          neg: opName === '<>',
+        };
       }
       case 'AEXPR_BETWEEN':
       case 'AEXPR_NOT_BETWEEN':
@@ -318,7 +485,11 @@ export class ExprCompiler {
       case 'AEXPR_NOT_BETWEEN_SYM': {
         const a = this.compile(n.lexpr as AstNode);
         const [lo, hi] = listItems(n.rexpr).map((x) => this.compile(x));
-        const both = (x: Expr, y: Expr): Expr => ({ k: 'and', t: T.bool, a: [this.binaryCmp('>=', a, x, opPos), this.binaryCmp('<=', a, y, opPos)] });
+        const both = (x: Expr, y: Expr): Expr => ({
+          k: 'and',
+          t: T.bool,
+          a: [this.binaryCmp('>=', a, x, opPos), this.binaryCmp('<=', a, y, opPos)],
+        });
         let e: Expr = both(lo, hi);
         if (kind.endsWith('_SYM')) e = { k: 'or', t: T.bool, a: [e, both(hi, lo)] };
         return kind.includes('NOT') ? { k: 'not', t: T.bool, a: e } : e;
@@ -329,12 +500,29 @@ export class ExprCompiler {
         const b = this.compile(n.rexpr as AstNode);
         const et = b.t === T.unknown ? a.t : elementTypeOf(b.t);
         const ct = comparisonType(a.t, et, opName, opPos);
-        const bb = b.k === 'array' ? { ...b, t: arrayTypeOf(ct), a: b.a.map((x) => coerce(x, ct, this.params)) } : b.t === T.unknown ? coerce(b, arrayTypeOf(ct), this.params) : b;
+        const bb =
+          b.k === 'array'
+            ? { ...b, t: arrayTypeOf(ct), a: b.a.map((x) => coerce(x, ct, this.params)) }
+            : b.t === T.unknown
+              ? coerce(b, arrayTypeOf(ct), this.params)
+              : b;
         if (!CMP[opName]) throw noOperator(opName, a.t, b.t, opPos);
-        return { k: 'anyall', t: T.bool, all: kind === 'AEXPR_OP_ALL', op: CMP[opName], ct, a: coerce(a, ct, this.params), b: bb as Expr };
+        return {
+          k: 'anyall',
+          t: T.bool,
+          all: kind === 'AEXPR_OP_ALL',
+          op: CMP[opName],
+          ct,
+          a: coerce(a, ct, this.params),
+          b: bb as Expr,
+        };
       }
       default:
-        throw new SqlError(SqlState.featureNotSupported, `operator form ${kind} is not supported yet`, { position: opPos });
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          `operator form ${kind} is not supported yet`,
+          { position: opPos },
+        );
     }
   }
 
@@ -353,8 +541,18 @@ export class ExprCompiler {
       results.push(this.compile(cw.result as AstNode));
     }
     const els = n.defresult ? this.compile(n.defresult as AstNode) : null;
-    const t = commonType([...results, ...(els ? [els] : [])].map((r) => r.t), 'CASE', loc({ CaseExpr: n }));
-    return { k: 'case', t, whens, thens: results.map((r) => coerce(r, t, this.params)), els: els ? coerce(els, t, this.params) : null };
+    const t = commonType(
+      [...results, ...(els ? [els] : [])].map((r) => r.t),
+      'CASE',
+      loc({ CaseExpr: n }),
+    );
+    return {
+      k: 'case',
+      t,
+      whens,
+      thens: results.map((r) => coerce(r, t, this.params)),
+      els: els ? coerce(els, t, this.params) : null,
+    };
   }
 
   private sqlValueFunction(op: string): Expr {
@@ -385,23 +583,52 @@ export class ExprCompiler {
     const fname = names(n.funcname);
     const name = fname[fname.length - 1].toLowerCase();
     if (n.over) {
-      if (!this.hooks.window) throw new SqlError(SqlState.groupingError, `window functions are not allowed in ${this.hooks.clause}`, { position });
+      if (!this.hooks.window)
+        throw new SqlError(
+          SqlState.groupingError,
+          `window functions are not allowed in ${this.hooks.clause}`,
+          { position },
+        );
       return this.hooks.window({ FuncCall: n }, this);
     }
     if (AGGREGATES.has(name) && fname.length <= 2) {
-      if (!this.hooks.aggregate) throw new SqlError(SqlState.groupingError, `aggregate functions are not allowed in ${this.hooks.clause}`, { position });
+      if (!this.hooks.aggregate)
+        throw new SqlError(
+          SqlState.groupingError,
+          `aggregate functions are not allowed in ${this.hooks.clause}`,
+          { position },
+        );
       return this.hooks.aggregate({ FuncCall: n }, this);
     }
     const args = ((n.args as AstNode[] | undefined) ?? []).map((a) => this.compile(a));
     if (name === 'coalesce' || name === 'greatest' || name === 'least') {
-      const t = commonType(args.map((a) => a.t), name.toUpperCase(), position);
+      const t = commonType(
+        args.map((a) => a.t),
+        name.toUpperCase(),
+        position,
+      );
       const a = args.map((x) => coerce(x, t, this.params));
-      return name === 'coalesce' ? { k: 'coalesce', t, a } : { k: 'minmax', t, max: name === 'greatest', a };
+      return name === 'coalesce'
+        ? { k: 'coalesce', t, a }
+        : { k: 'minmax', t, max: name === 'greatest', a };
     }
     if (name === 'nullif') {
-      return this.aExpr({ kind: 'AEXPR_NULLIF', name: [{ String: { sval: '=' } }], lexpr: (n.args as AstNode[])[0], rexpr: (n.args as AstNode[])[1] }, position);
+      return this.aExpr(
+        {
+          kind: 'AEXPR_NULLIF',
+          name: [{ String: { sval: '=' } }],
+          lexpr: (n.args as AstNode[])[0],
+          rexpr: (n.args as AstNode[])[1],
+        },
+        position,
+      );
     }
-    if (['int4', 'int8', 'int2', 'float8', 'float4', 'numeric', 'text', 'bool', 'date'].includes(name) && args.length === 1) {
+    if (
+      ['int4', 'int8', 'int2', 'float8', 'float4', 'numeric', 'text', 'bool', 'date'].includes(
+        name,
+      ) &&
+      args.length === 1
+    ) {
       const to = typeOidOf([name]);
       return coerce(args[0], to, this.params, { explicit: true, position });
     }
@@ -418,24 +645,45 @@ export class ExprCompiler {
       return { k: 'subq', t: T.bool, id, mode: 'exists' };
     }
     if (type === 'EXPR_SUBLINK') {
-      if (sub.types.length !== 1) throw new SqlError(SqlState.syntaxError, 'subquery must return only one column', { position });
+      if (sub.types.length !== 1)
+        throw new SqlError(SqlState.syntaxError, 'subquery must return only one column', {
+          position,
+        });
       this.hooks.subqs.push({ id, plan: sub.plan, mode: 'scalar', correlated: sub.correlated });
       return { k: 'subq', t: sub.types[0], id, mode: 'scalar' };
     }
     if (type === 'ANY_SUBLINK' || type === 'ALL_SUBLINK') {
       const op = names(n.operName).pop() ?? '=';
-      if (sub.types.length !== 1) throw new SqlError(SqlState.syntaxError, 'subquery has too many columns', { position });
+      if (sub.types.length !== 1)
+        throw new SqlError(SqlState.syntaxError, 'subquery has too many columns', { position });
       const a = this.compile(n.testexpr as AstNode);
       const ct = comparisonType(a.t, sub.types[0], op, position);
       if (type === 'ANY_SUBLINK' && (op === '=' || op === '<>')) {
         this.hooks.subqs.push({ id, plan: sub.plan, mode: 'in', correlated: sub.correlated });
-        return { k: 'insubq', t: T.bool, id, ct, a: coerce(a, ct, this.params), neg: op === '<>' && false };
+        return {
+          k: 'insubq',
+          t: T.bool,
+          id,
+          ct,
+          a: coerce(a, ct, this.params),
+          neg: op === '<>' && false,
+        };
       }
       // x op ANY/ALL (subquery): the subquery's values as an array.
       this.hooks.subqs.push({ id, plan: sub.plan, mode: 'in', correlated: sub.correlated });
-      return { k: 'anyall', t: T.bool, all: type === 'ALL_SUBLINK', op: CMP[op], ct, a: coerce(a, ct, this.params), b: { k: 'subq', t: arrayTypeOf(ct), id, mode: 'scalar' } };
+      return {
+        k: 'anyall',
+        t: T.bool,
+        all: type === 'ALL_SUBLINK',
+        op: CMP[op],
+        ct,
+        a: coerce(a, ct, this.params),
+        b: { k: 'subq', t: arrayTypeOf(ct), id, mode: 'scalar' },
+      };
     }
-    throw new SqlError(SqlState.featureNotSupported, `subquery form ${type} is not supported yet`, { position });
+    throw new SqlError(SqlState.featureNotSupported, `subquery form ${type} is not supported yet`, {
+      position,
+    });
   }
 }
 
@@ -463,9 +711,22 @@ function toText(e: Expr, params: ParamTypes): Expr {
 }
 
 const ARRAY_OF: Record<number, number> = {
-  [T.bool]: T._bool, [T.int2]: T._int2, [T.int4]: T._int4, [T.int8]: T._int8, [T.text]: T._text, [T.varchar]: T._varchar,
-  [T.float4]: T._float4, [T.float8]: T._float8, [T.numeric]: T._numeric, [T.date]: T._date, [T.timestamp]: T._timestamp,
-  [T.timestamptz]: T._timestamptz, [T.uuid]: T._uuid, [T.bpchar]: T._bpchar, [T.bytea]: T._bytea, [T.unknown]: T._text,
+  [T.bool]: T._bool,
+  [T.int2]: T._int2,
+  [T.int4]: T._int4,
+  [T.int8]: T._int8,
+  [T.text]: T._text,
+  [T.varchar]: T._varchar,
+  [T.float4]: T._float4,
+  [T.float8]: T._float8,
+  [T.numeric]: T._numeric,
+  [T.date]: T._date,
+  [T.timestamp]: T._timestamp,
+  [T.timestamptz]: T._timestamptz,
+  [T.uuid]: T._uuid,
+  [T.bpchar]: T._bpchar,
+  [T.bytea]: T._bytea,
+  [T.unknown]: T._text,
 };
 
 export function arrayTypeOf(t: number): number {
@@ -479,7 +740,8 @@ export function elementTypeOf(t: number): number {
 
 export function typmodOf(typeOid: number, mods: AstNode[] | undefined): number {
   if (!mods || mods.length === 0) return -1;
-  const ival = (m: AstNode): number => ((m.A_Const as { ival?: { ival?: number } } | undefined)?.ival?.ival) ?? 0;
+  const ival = (m: AstNode): number =>
+    (m.A_Const as { ival?: { ival?: number } } | undefined)?.ival?.ival ?? 0;
   if (typeOid === T.varchar || typeOid === T.bpchar) return ival(mods[0]) + 4;
   if (typeOid === T.numeric) return ((ival(mods[0]) << 16) | (mods[1] ? ival(mods[1]) : 0)) + 4;
   return -1;
@@ -514,7 +776,9 @@ function figure(node: AstNode): { name: string; strength: number } {
     case 'MinMaxExpr':
       return { name: n.op === 'IS_GREATEST' ? 'greatest' : 'least', strength: 2 };
     case 'A_Expr':
-      return n.kind === 'AEXPR_NULLIF' ? { name: 'nullif', strength: 2 } : { name: '?column?', strength: 0 };
+      return n.kind === 'AEXPR_NULLIF'
+        ? { name: 'nullif', strength: 2 }
+        : { name: '?column?', strength: 0 };
     case 'SubLink': {
       if (n.subLinkType === 'EXISTS_SUBLINK') return { name: 'exists', strength: 2 };
       if (n.subLinkType === 'EXPR_SUBLINK') {
@@ -527,7 +791,10 @@ function figure(node: AstNode): { name: string; strength: number } {
     case 'A_ArrayExpr':
       return { name: 'array', strength: 2 };
     case 'SQLValueFunction':
-      return { name: String(n.op).replace('SVFOP_', '').replace(/_N$/, '').toLowerCase(), strength: 2 };
+      return {
+        name: String(n.op).replace('SVFOP_', '').replace(/_N$/, '').toLowerCase(),
+        strength: 2,
+      };
     default:
       return { name: '?column?', strength: 0 };
   }

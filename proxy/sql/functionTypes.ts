@@ -18,14 +18,24 @@ export interface ResolvedFunction {
 }
 
 function noFunction(name: string, args: readonly Expr[], position?: number): SqlError {
-  return new SqlError(SqlState.undefinedFunction, `function ${name}(${args.map((a) => typeName(a.t)).join(', ')}) does not exist`, {
-    position,
-    hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
-  });
+  return new SqlError(
+    SqlState.undefinedFunction,
+    `function ${name}(${args.map((a) => typeName(a.t)).join(', ')}) does not exist`,
+    {
+      position,
+      hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+    },
+  );
 }
 
-export function resolveFunction(name: string, args: Expr[], params: ParamTypes, position?: number): ResolvedFunction {
-  const c = (e: Expr, t: number): Expr => coerce(e, t, params, { position, what: `function ${name}` });
+export function resolveFunction(
+  name: string,
+  args: Expr[],
+  params: ParamTypes,
+  position?: number,
+): ResolvedFunction {
+  const c = (e: Expr, t: number): Expr =>
+    coerce(e, t, params, { position, what: `function ${name}` });
   const all = (t: number): Expr[] => args.map((a) => c(a, t));
   const need = (lo: number, hi = lo): void => {
     if (args.length < lo || args.length > hi) throw noFunction(name, args, position);
@@ -54,7 +64,11 @@ export function resolveFunction(name: string, args: Expr[], params: ParamTypes, 
     case 'substr':
     case 'substring':
       need(2, 3);
-      return { f: name, args: [c(args[0], T.text), ...args.slice(1).map((a) => c(a, T.int4))], t: T.text };
+      return {
+        f: name,
+        args: [c(args[0], T.text), ...args.slice(1).map((a) => c(a, T.int4))],
+        t: T.text,
+      };
     case 'left':
     case 'right':
     case 'repeat':
@@ -63,7 +77,11 @@ export function resolveFunction(name: string, args: Expr[], params: ParamTypes, 
     case 'lpad':
     case 'rpad':
       need(2, 3);
-      return { f: name, args: [c(args[0], T.text), c(args[1], T.int4), ...args.slice(2).map((a) => c(a, T.text))], t: T.text };
+      return {
+        f: name,
+        args: [c(args[0], T.text), c(args[1], T.int4), ...args.slice(2).map((a) => c(a, T.text))],
+        t: T.text,
+      };
     case 'trim':
     case 'btrim':
     case 'ltrim':
@@ -75,7 +93,11 @@ export function resolveFunction(name: string, args: Expr[], params: ParamTypes, 
       return { f: name, args: all(T.text), t: T.text };
     case 'split_part':
       need(3);
-      return { f: name, args: [c(args[0], T.text), c(args[1], T.text), c(args[2], T.int4)], t: T.text };
+      return {
+        f: name,
+        args: [c(args[0], T.text), c(args[1], T.text), c(args[2], T.int4)],
+        t: T.text,
+      };
     case 'position':
     case 'strpos':
       need(2);
@@ -87,7 +109,14 @@ export function resolveFunction(name: string, args: Expr[], params: ParamTypes, 
       return { f: name, args: args.map((a) => (a.t === T.unknown ? c(a, T.text) : a)), t: T.text };
     case 'concat_ws':
       if (args.length < 1) throw noFunction(name, args, position);
-      return { f: name, args: [c(args[0], T.text), ...args.slice(1).map((a) => (a.t === T.unknown ? c(a, T.text) : a))], t: T.text };
+      return {
+        f: name,
+        args: [
+          c(args[0], T.text),
+          ...args.slice(1).map((a) => (a.t === T.unknown ? c(a, T.text) : a)),
+        ],
+        t: T.text,
+      };
     case 'to_hex':
       need(1);
       return { f: name, args: [args[0].t === T.int8 ? args[0] : c(args[0], T.int4)], t: T.text };
@@ -117,7 +146,8 @@ export function resolveFunction(name: string, args: Expr[], params: ParamTypes, 
     case 'round':
     case 'trunc': {
       need(1, 2);
-      if (args.length === 2) return { f: name, args: [c(args[0], T.numeric), c(args[1], T.int4)], t: T.numeric };
+      if (args.length === 2)
+        return { f: name, args: [c(args[0], T.numeric), c(args[1], T.int4)], t: T.numeric };
       const t = numArg(args[0]) === T.numeric ? T.numeric : T.float8;
       if (!isNumericCategory(numArg(args[0]))) throw noFunction(name, args, position);
       return { f: name, args: [c(args[0], t)], t };
@@ -125,10 +155,16 @@ export function resolveFunction(name: string, args: Expr[], params: ParamTypes, 
     case 'mod':
     case 'gcd': {
       need(2);
-      const a = numArg(args[0]), b = numArg(args[1]);
-      let t = a === T.float8 && args[0].t === T.unknown ? b : b === T.float8 && args[1].t === T.unknown ? a : Math.max(a, b) === a ? a : b;
-      if (isIntType(a) && isIntType(b)) t = a === T.int8 || b === T.int8 ? T.int8 : a === T.int2 && b === T.int2 ? T.int2 : T.int4;
-      else t = T.numeric;
+      const a = args[0].t === T.unknown ? T.int4 : args[0].t,
+        b = args[1].t === T.unknown ? T.int4 : args[1].t;
+      const t =
+        isIntType(a) && isIntType(b)
+          ? a === T.int8 || b === T.int8
+            ? T.int8
+            : a === T.int2 && b === T.int2
+              ? T.int2
+              : T.int4
+          : T.numeric;
       return { f: name, args: [c(args[0], t), c(args[1], t)], t };
     }
     case 'power':
@@ -155,7 +191,16 @@ export function resolveFunction(name: string, args: Expr[], params: ParamTypes, 
       return { f: name, args: all(T.float8), t: T.float8 };
     case 'width_bucket':
       need(4);
-      return { f: name, args: [c(args[0], T.float8), c(args[1], T.float8), c(args[2], T.float8), c(args[3], T.int4)], t: T.int4 };
+      return {
+        f: name,
+        args: [
+          c(args[0], T.float8),
+          c(args[1], T.float8),
+          c(args[2], T.float8),
+          c(args[3], T.int4),
+        ],
+        t: T.int4,
+      };
     case 'now':
     case 'current_timestamp':
     case 'transaction_timestamp':
@@ -174,10 +219,18 @@ export function resolveFunction(name: string, args: Expr[], params: ParamTypes, 
     }
     case 'date_part':
       need(2);
-      return { f: name, args: [c(args[0], T.text), args[1].t === T.unknown ? c(args[1], T.timestamptz) : args[1]], t: T.float8 };
+      return {
+        f: name,
+        args: [c(args[0], T.text), args[1].t === T.unknown ? c(args[1], T.timestamptz) : args[1]],
+        t: T.float8,
+      };
     case 'extract':
       need(2);
-      return { f: name, args: [c(args[0], T.text), args[1].t === T.unknown ? c(args[1], T.timestamptz) : args[1]], t: T.numeric };
+      return {
+        f: name,
+        args: [c(args[0], T.text), args[1].t === T.unknown ? c(args[1], T.timestamptz) : args[1]],
+        t: T.numeric,
+      };
     case 'make_date':
       need(3);
       return { f: name, args: all(T.int4), t: T.date };

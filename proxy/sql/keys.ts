@@ -37,7 +37,23 @@ function escaped(raw: Buffer): Buffer {
 
 /** Can values of this type be key columns? */
 export function keyableType(t: number): boolean {
-  return [T.int2, T.int4, T.int8, T.text, T.varchar, T.bpchar, T.bool, T.date, T.timestamp, T.timestamptz, T.uuid, T.bytea, T.float8, T.float4, T.name].includes(t as 21);
+  return [
+    T.int2,
+    T.int4,
+    T.int8,
+    T.text,
+    T.varchar,
+    T.bpchar,
+    T.bool,
+    T.date,
+    T.timestamp,
+    T.timestamptz,
+    T.uuid,
+    T.bytea,
+    T.float8,
+    T.float4,
+    T.name,
+  ].includes(t as 21);
 }
 
 /** Appends the encoding of one non-null value. A 0x01 marker precedes values so NULL (0x00) sorts first. */
@@ -88,7 +104,10 @@ export function encodeKeyPart(t: number, v: Datum, out: Buffer[], withNullMarker
       out.push(Buffer.from((v as string).replace(/-/g, ''), 'hex'));
       return;
     default:
-      throw new SqlError(SqlState.featureNotSupported, `key columns of type ${typeName(t)} are not supported yet`);
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        `key columns of type ${typeName(t)} are not supported yet`,
+      );
   }
 }
 
@@ -103,7 +122,10 @@ export function rowKey(table: TableDef, pkValues: readonly Datum[]): Buffer {
   for (let i = 0; i < pkValues.length; i++) {
     const v = pkValues[i];
     if (v === null) {
-      throw new SqlError(SqlState.notNullViolation, `null value in column "${cols[i].name}" of relation "${table.name}" violates not-null constraint`);
+      throw new SqlError(
+        SqlState.notNullViolation,
+        `null value in column "${cols[i].name}" of relation "${table.name}" violates not-null constraint`,
+      );
     }
     encodeKeyPart(cols[i].typeOid, v, parts);
   }
@@ -120,7 +142,13 @@ export function indexPrefix(tableId: number, indexId: number): Buffer {
   return b;
 }
 
-export function indexKey(tableId: number, indexId: number, types: readonly number[], values: readonly Datum[], pkSuffix: Buffer | null): Buffer {
+export function indexKey(
+  tableId: number,
+  indexId: number,
+  types: readonly number[],
+  values: readonly Datum[],
+  pkSuffix: Buffer | null,
+): Buffer {
   const parts: Buffer[] = [indexPrefix(tableId, indexId)];
   for (let i = 0; i < values.length; i++) encodeKeyPart(types[i], values[i], parts, true);
   if (pkSuffix) parts.push(pkSuffix);
@@ -160,7 +188,11 @@ export function describeKey(table: TableDef, key: Buffer): string {
       case T.timestamptz: {
         if (o + 8 > key.length) return parts.join('/') + '/…';
         const n = BigInt.asIntN(64, key.readBigUInt64BE(o) ^ SIGN);
-        parts.push(c.typeOid === T.int8 || c.typeOid === T.int4 || c.typeOid === T.int2 ? String(n) : formatValue(c.typeOid, c.typeOid === T.date ? Number(n) : n));
+        parts.push(
+          c.typeOid === T.int8 || c.typeOid === T.int4 || c.typeOid === T.int2
+            ? String(n)
+            : formatValue(c.typeOid, c.typeOid === T.date ? Number(n) : n),
+        );
         o += 8;
         break;
       }

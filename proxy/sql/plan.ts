@@ -13,7 +13,12 @@ import type { StoredColumn } from '../../common/expr/rowFormat';
 /** How a scan finds its rows. Key values are expressions (constants or $n), evaluated at run time. */
 export type Access =
   | { readonly kind: 'point'; readonly alternatives: ReadonlyArray<readonly Expr[]> }
-  | { readonly kind: 'range'; readonly prefix: readonly Expr[]; readonly lower: { e: Expr; incl: boolean } | null; readonly upper: { e: Expr; incl: boolean } | null }
+  | {
+      readonly kind: 'range';
+      readonly prefix: readonly Expr[];
+      readonly lower: { e: Expr; incl: boolean } | null;
+      readonly upper: { e: Expr; incl: boolean } | null;
+    }
   | { readonly kind: 'scatter' };
 
 export interface SortKey {
@@ -109,12 +114,36 @@ export type PlanNode =
       readonly mergePartials: boolean;
     })
   | (Base & { readonly kind: 'sort'; readonly input: PlanNode; readonly keys: readonly SortKey[] })
-  | (Base & { readonly kind: 'limit'; readonly input: PlanNode; readonly limit: Expr | null; readonly offset: Expr | null })
-  | (Base & { readonly kind: 'distinct'; readonly input: PlanNode; readonly on: readonly Expr[] | null })
-  | (Base & { readonly kind: 'window'; readonly input: PlanNode; readonly funcs: readonly WindowCall[] })
-  | (Base & { readonly kind: 'setop'; readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: PlanNode; readonly right: PlanNode })
+  | (Base & {
+      readonly kind: 'limit';
+      readonly input: PlanNode;
+      readonly limit: Expr | null;
+      readonly offset: Expr | null;
+    })
+  | (Base & {
+      readonly kind: 'distinct';
+      readonly input: PlanNode;
+      readonly on: readonly Expr[] | null;
+    })
+  | (Base & {
+      readonly kind: 'window';
+      readonly input: PlanNode;
+      readonly funcs: readonly WindowCall[];
+    })
+  | (Base & {
+      readonly kind: 'setop';
+      readonly op: 'union' | 'intersect' | 'except';
+      readonly all: boolean;
+      readonly left: PlanNode;
+      readonly right: PlanNode;
+    })
   /** A WITH query, materialized once per execution and shared by its references. */
-  | (Base & { readonly kind: 'cte'; readonly name: string; readonly plan: PlanNode; readonly id: number });
+  | (Base & {
+      readonly kind: 'cte';
+      readonly name: string;
+      readonly plan: PlanNode;
+      readonly id: number;
+    });
 
 export interface OutputColumn {
   readonly name: string;

@@ -47,7 +47,10 @@ function isStale(err: unknown): boolean {
 }
 
 /** Keys (point access) or spans (range/scatter) for a scan, with this execution's parameters. */
-export function resolveAccess(node: ScanNode, ev: EvalCtx): { keys?: Buffer[]; spans?: Array<[Buffer, Buffer]> } {
+export function resolveAccess(
+  node: ScanNode,
+  ev: EvalCtx,
+): { keys?: Buffer[]; spans?: Array<[Buffer, Buffer]> } {
   const prefix = rowPrefix(node.table.id);
   const tableEnd = prefixEnd(prefix);
   const a = node.access;
@@ -109,7 +112,11 @@ export function resolveAccess(node: ScanNode, ev: EvalCtx): { keys?: Buffer[]; s
   return { spans: [[prefix, tableEnd]] };
 }
 
-export function buildFragment(node: ScanNode, ev: EvalCtx, paramTypes: readonly number[]): Fragment {
+export function buildFragment(
+  node: ScanNode,
+  ev: EvalCtx,
+  paramTypes: readonly number[],
+): Fragment {
   let limit: number | undefined;
   if (node.limit !== undefined) {
     const v = evalExpr(node.limit, [], ev);
@@ -138,11 +145,22 @@ function wireFragment(node: ScanNode, f: Fragment, ev: EvalCtx): Record<string, 
     base = fragmentToWire(f, ev.params);
     if (!node.withKeys) wireCache.set(node, base);
   }
-  const params = ev.params.length === 0 ? [] : (fragmentToWire({ ...f, filter: undefined, proj: undefined, agg: undefined }, ev.params).params as unknown[]);
+  const params =
+    ev.params.length === 0
+      ? []
+      : (fragmentToWire({ ...f, filter: undefined, proj: undefined, agg: undefined }, ev.params)
+          .params as unknown[]);
   return { ...base, params, limit: f.limit, nowUs: f.nowUs };
 }
 
-export async function runScan(ctx: ExecContext, node: ScanNode, ev: EvalCtx, paramTypes: readonly number[], stats?: ScanStats, overrideKeys?: Buffer[]): Promise<ScanOutput> {
+export async function runScan(
+  ctx: ExecContext,
+  node: ScanNode,
+  ev: EvalCtx,
+  paramTypes: readonly number[],
+  stats?: ScanStats,
+  overrideKeys?: Buffer[],
+): Promise<ScanOutput> {
   const started = process.hrtime.bigint();
   const fragment = buildFragment(node, ev, paramTypes);
   const wire = wireFragment(node, fragment, ev);
@@ -166,7 +184,16 @@ export async function runScan(ctx: ExecContext, node: ScanNode, ev: EvalCtx, par
       for (const r of ctx.ranges.overlapping(start, end)) {
         const s = Buffer.compare(r.startKey, start) > 0 ? r.startKey : start;
         const e = r.endKey !== null && Buffer.compare(r.endKey, end) < 0 ? r.endKey : end;
-        jobs.push(scanPiece(ctx, s, e, wire, note, fragment.agg === undefined && fragment.limit === undefined));
+        jobs.push(
+          scanPiece(
+            ctx,
+            s,
+            e,
+            wire,
+            note,
+            fragment.agg === undefined && fragment.limit === undefined,
+          ),
+        );
       }
     }
     await Promise.all(jobs);
@@ -179,7 +206,13 @@ export async function runScan(ctx: ExecContext, node: ScanNode, ev: EvalCtx, par
   return out;
 }
 
-async function fetchKeys(ctx: ExecContext, keys: Buffer[], wire: Record<string, unknown>, note: (r: RangeDescriptor, res: FragmentResult) => void, attempt: number): Promise<void> {
+async function fetchKeys(
+  ctx: ExecContext,
+  keys: Buffer[],
+  wire: Record<string, unknown>,
+  note: (r: RangeDescriptor, res: FragmentResult) => void,
+  attempt: number,
+): Promise<void> {
   const groups = new Map<RangeDescriptor, Buffer[]>();
   const missing: Buffer[] = [];
   for (const k of keys) {
@@ -200,7 +233,12 @@ async function fetchKeys(ctx: ExecContext, keys: Buffer[], wire: Record<string, 
   await Promise.all(
     [...groups].map(async ([r, ks]) => {
       try {
-        note(r, await ctx.router.sendTo<FragmentResult>(r, 'sql.fragment', { fragment: { ...wire, keys: ks } }));
+        note(
+          r,
+          await ctx.router.sendTo<FragmentResult>(r, 'sql.fragment', {
+            fragment: { ...wire, keys: ks },
+          }),
+        );
       } catch (err) {
         if (!isStale(err) || attempt >= MAX_STALE) throw err;
         await staleBackoff(attempt);
@@ -212,10 +250,20 @@ async function fetchKeys(ctx: ExecContext, keys: Buffer[], wire: Record<string, 
 }
 
 /** Scans [start, end) with paging; the router re-resolves splits and moves from the cursor. */
-async function scanPiece(ctx: ExecContext, start: Buffer, end: Buffer, wire: Record<string, unknown>, note: (r: RangeDescriptor, res: FragmentResult) => void, page: boolean): Promise<void> {
+async function scanPiece(
+  ctx: ExecContext,
+  start: Buffer,
+  end: Buffer,
+  wire: Record<string, unknown>,
+  note: (r: RangeDescriptor, res: FragmentResult) => void,
+  page: boolean,
+): Promise<void> {
   await ctx.router.walk(start, end, async (send, cursor, range) => {
-    const pieceEnd = range.endKey !== null && Buffer.compare(range.endKey, end) < 0 ? range.endKey : end;
-    const res = await send<FragmentResult>('sql.fragment', { fragment: { ...wire, spans: [[cursor, pieceEnd]], pageRows: page ? PAGE_ROWS : undefined } });
+    const pieceEnd =
+      range.endKey !== null && Buffer.compare(range.endKey, end) < 0 ? range.endKey : end;
+    const res = await send<FragmentResult>('sql.fragment', {
+      fragment: { ...wire, spans: [[cursor, pieceEnd]], pageRows: page ? PAGE_ROWS : undefined },
+    });
     note(range, res);
     return res.resume ? asBuffer(res.resume as unknown as Uint8Array) : null;
   });
@@ -226,7 +274,12 @@ function mergeResults(node: ScanNode, f: Fragment, results: FragmentResult[]): S
   if (f.agg) {
     const g = f.agg.groups.length;
     const gtypes = f.agg.groups.map((x) => x.t);
-    const countOnly = g === 0 && f.agg.aggs.length === 1 && f.agg.aggs[0].fn === 'count_star' && f.agg.aggs[0].filter === null && f.filter === undefined;
+    const countOnly =
+      g === 0 &&
+      f.agg.aggs.length === 1 &&
+      f.agg.aggs[0].fn === 'count_star' &&
+      f.agg.aggs[0].filter === null &&
+      f.filter === undefined;
     for (const res of results) {
       for (const raw of res.rows) {
         if (countOnly) {

@@ -37,9 +37,12 @@ export class Scope {
     let found = -1;
     for (let i = 0; i < this.cols.length; i++) {
       const c = this.cols[i];
-      if (c.name !== name || (rel !== null && c.rel !== rel) || (rel === null && c.qualifiedOnly)) continue;
+      if (c.name !== name || (rel !== null && c.rel !== rel) || (rel === null && c.qualifiedOnly))
+        continue;
       if (found >= 0) {
-        throw new SqlError(SqlState.ambiguousColumn, `column reference "${name}" is ambiguous`, { position });
+        throw new SqlError(SqlState.ambiguousColumn, `column reference "${name}" is ambiguous`, {
+          position,
+        });
       }
       found = i;
     }
@@ -50,9 +53,17 @@ export class Scope {
     return this.cols.some((c) => c.rel === rel);
   }
 
+  private self(): Scope {
+    return this;
+  }
+
   /** Resolves through enclosing scopes: depth 0 is this scope. Marks correlation on the way. */
-  resolve(rel: string | null, name: string, position?: number): { depth: number; index: number; col: ScopeColumn } | null {
-    let scope: Scope | null = this;
+  resolve(
+    rel: string | null,
+    name: string,
+    position?: number,
+  ): { depth: number; index: number; col: ScopeColumn } | null {
+    let scope: Scope | null = this.self();
     const passed: Scope[] = [];
     for (let depth = 0; scope !== null; depth++) {
       const i = scope.find(rel, name, position);

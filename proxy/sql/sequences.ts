@@ -36,7 +36,12 @@ export class SequenceCache {
     const have = this.available(name);
     if (have >= n) return;
     const count = Math.max(BLOCK, n - have);
-    const { result } = await this.meta.sqlCommand<{ first: bigint; increment: bigint }>({ type: 'nextSequence', schema: k.schema, name: k.name, count });
+    const { result } = await this.meta.sqlCommand<{ first: bigint; increment: bigint }>({
+      type: 'nextSequence',
+      schema: k.schema,
+      name: k.name,
+      count,
+    });
     const list = this.blocks.get(k.key) ?? [];
     list.push({ next: BigInt(result.first), left: count, increment: BigInt(result.increment) });
     this.blocks.set(k.key, list);

@@ -11,7 +11,16 @@ import { TypeOid } from '../../common/types/datum';
 import { newEvalCtx, type EvalCtx } from '../../common/expr/expr';
 import type { ColumnDescription } from '../engine';
 import type { ExecContext } from './context';
-import { compileAlterTable, compileCreateIndex, compileCreateSchema, compileCreateSequence, compileCreateTable, compileDrop, compileRename, compileTruncate } from './ddl';
+import {
+  compileAlterTable,
+  compileCreateIndex,
+  compileCreateSchema,
+  compileCreateSequence,
+  compileCreateTable,
+  compileDrop,
+  compileRename,
+  compileTruncate,
+} from './ddl';
 import { compileDelete, compileInsert, compileUpdate } from './dml';
 import { newRunEnv, run } from './executor';
 import { explainPlan } from './explain';
@@ -38,7 +47,14 @@ export function statementTime(): bigint {
 }
 
 export function describe(cols: readonly OutputColumn[]): ColumnDescription[] {
-  return cols.map((c) => ({ name: c.name, tableOid: c.tableOid, columnAttr: c.attnum, typeOid: c.t, typeSize: typeSizeOf(c.t), typeModifier: c.tm }));
+  return cols.map((c) => ({
+    name: c.name,
+    tableOid: c.tableOid,
+    columnAttr: c.attnum,
+    typeOid: c.t,
+    typeSize: typeSizeOf(c.t),
+    typeModifier: c.tm,
+  }));
 }
 
 /** Every table name the statement mentions (RangeVar nodes), to fetch before planning. */
@@ -53,7 +69,11 @@ function relationNames(node: unknown, out: Array<{ schema?: string; name: string
     const rv = o.RangeVar as { schemaname?: string; relname: string };
     out.push({ schema: rv.schemaname, name: rv.relname });
   }
-  if (o.relation && typeof o.relation === 'object' && (o.relation as { relname?: string }).relname) {
+  if (
+    o.relation &&
+    typeof o.relation === 'object' &&
+    (o.relation as { relname?: string }).relname
+  ) {
     const rv = o.relation as { schemaname?: string; relname: string };
     out.push({ schema: rv.schemaname, name: rv.relname });
   }
@@ -74,8 +94,14 @@ async function lookupFor(ctx: ExecContext, node: AstNode): Promise<TableLookup> 
     if (t) found.set(`${w.schema ?? 'public'}.${w.name}`, t);
   }
   return (schema, name, position) => {
-    const t = found.get(`${schema ?? 'public'}.${name}`) ?? ctx.catalog.peek(schema ?? 'public', name);
-    if (!t) throw new SqlError(SqlState.undefinedTable, `relation "${schema ? `${schema}.` : ''}${name}" does not exist`, { position });
+    const t =
+      found.get(`${schema ?? 'public'}.${name}`) ?? ctx.catalog.peek(schema ?? 'public', name);
+    if (!t)
+      throw new SqlError(
+        SqlState.undefinedTable,
+        `relation "${schema ? `${schema}.` : ''}${name}" does not exist`,
+        { position },
+      );
     return t;
   };
 }
@@ -91,7 +117,10 @@ function finalTypes(paramTypes: number[]): number[] {
   return paramTypes.map((t) => (t === 0 || t === TypeOid.unknown ? TypeOid.text : t));
 }
 
-function ddl(stmt: { execute(ctx: ExecContext): Promise<{ tag: string }> }, paramTypes: number[]): CompiledStatement {
+function ddl(
+  stmt: { execute(ctx: ExecContext): Promise<{ tag: string }> },
+  paramTypes: number[],
+): CompiledStatement {
   return {
     paramTypes,
     columns: null,
@@ -102,7 +131,11 @@ function ddl(stmt: { execute(ctx: ExecContext): Promise<{ tag: string }> }, para
 }
 
 /** Compiles one parsed statement; paramTypes holds the client's declared types and is completed by inference. */
-export async function compileStatement(node: AstNode, ctx: ExecContext, paramTypes: number[]): Promise<CompiledStatement> {
+export async function compileStatement(
+  node: AstNode,
+  ctx: ExecContext,
+  paramTypes: number[],
+): Promise<CompiledStatement> {
   const [kind] = Object.keys(node);
   const stmt = node[kind] as AstNode;
   switch (kind) {
@@ -130,7 +163,11 @@ export async function compileStatement(node: AstNode, ctx: ExecContext, paramTyp
   switch (kind) {
     case 'SelectStmt': {
       const q = planner.planSelect(node);
-      const sequencesUsed = [...JSON.stringify(q.plan, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).matchAll(/"f":"nextval","a":\[\{"k":"const","t":\d+,"v":"([^"]+)"/g)].map((m) => m[1]);
+      const sequencesUsed = [
+        ...JSON.stringify(q.plan, (_k, v: unknown) =>
+          typeof v === 'bigint' ? String(v) : v,
+        ).matchAll(/"f":"nextval","a":\[\{"k":"const","t":\d+,"v":"([^"]+)"/g),
+      ].map((m) => m[1]);
       return {
         paramTypes: finalTypes(paramTypes),
         columns: describe(q.columns),
@@ -145,8 +182,17 @@ export async function compileStatement(node: AstNode, ctx: ExecContext, paramTyp
     case 'InsertStmt':
     case 'UpdateStmt':
     case 'DeleteStmt': {
-      if (stmt.withClause) throw new SqlError(SqlState.featureNotSupported, `WITH in ${kind.replace('Stmt', '').toUpperCase()} is not supported yet`);
-      const d = kind === 'InsertStmt' ? compileInsert(stmt, planner, lookup, paramTypes) : kind === 'UpdateStmt' ? compileUpdate(stmt, planner, lookup, paramTypes) : compileDelete(stmt, planner, lookup);
+      if (stmt.withClause)
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          `WITH in ${kind.replace('Stmt', '').toUpperCase()} is not supported yet`,
+        );
+      const d =
+        kind === 'InsertStmt'
+          ? compileInsert(stmt, planner, lookup, paramTypes)
+          : kind === 'UpdateStmt'
+            ? compileUpdate(stmt, planner, lookup, paramTypes)
+            : compileDelete(stmt, planner, lookup);
       return {
         paramTypes: finalTypes(paramTypes),
         columns: d.columns ? describe(d.columns) : null,
@@ -154,13 +200,29 @@ export async function compileStatement(node: AstNode, ctx: ExecContext, paramTyp
       };
     }
     case 'ExplainStmt': {
-      const analyze = ((stmt.options as AstNode[] | undefined) ?? []).some((o) => (o.DefElem as AstNode).defname === 'analyze' && ((o.DefElem as AstNode).arg === undefined || JSON.stringify((o.DefElem as AstNode).arg).includes('true') || JSON.stringify((o.DefElem as AstNode).arg).includes('on')));
+      const analyze = ((stmt.options as AstNode[] | undefined) ?? []).some(
+        (o) =>
+          (o.DefElem as AstNode).defname === 'analyze' &&
+          ((o.DefElem as AstNode).arg === undefined ||
+            JSON.stringify((o.DefElem as AstNode).arg).includes('true') ||
+            JSON.stringify((o.DefElem as AstNode).arg).includes('on')),
+      );
       const query = stmt.query as AstNode;
-      if (!query.SelectStmt) throw new SqlError(SqlState.featureNotSupported, 'EXPLAIN supports SELECT only yet');
+      if (!query.SelectStmt)
+        throw new SqlError(SqlState.featureNotSupported, 'EXPLAIN supports SELECT only yet');
       const q = planner.planSelect(query);
       return {
         paramTypes: finalTypes(paramTypes),
-        columns: [{ name: 'QUERY PLAN', tableOid: 0, columnAttr: 0, typeOid: TypeOid.text, typeSize: -1, typeModifier: -1 }],
+        columns: [
+          {
+            name: 'QUERY PLAN',
+            tableOid: 0,
+            columnAttr: 0,
+            typeOid: TypeOid.text,
+            typeSize: -1,
+            typeModifier: -1,
+          },
+        ],
         async execute(ctx2, params) {
           const ev = evalCtxFor(ctx2, params);
           if (ctx2.ranges.all.length === 0) await ctx2.ranges.refresh();
@@ -170,7 +232,10 @@ export async function compileStatement(node: AstNode, ctx: ExecContext, paramTyp
             const started = process.hrtime.bigint();
             const rows = await run(q.plan, env);
             lines = explainPlan(ctx2, q.plan, ev, env);
-            lines.push(`rows: ${rows.length}`, `execution time: ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(3)} ms`);
+            lines.push(
+              `rows: ${rows.length}`,
+              `execution time: ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(3)} ms`,
+            );
           } else {
             lines = explainPlan(ctx2, q.plan, ev, null);
           }
@@ -179,6 +244,9 @@ export async function compileStatement(node: AstNode, ctx: ExecContext, paramTyp
       };
     }
     default:
-      throw new SqlError(SqlState.featureNotSupported, `${kind.replace(/Stmt$/, '')} statements are not supported yet`);
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        `${kind.replace(/Stmt$/, '')} statements are not supported yet`,
+      );
   }
 }

@@ -45,19 +45,33 @@ export class WriteBuffer {
       await this.send(ctx, checked, true, applied, 0);
     } catch (err) {
       // Compensate: remove the checked puts that did land (best effort without transactions).
-      if (applied.length > 0) await this.send(ctx, applied.map((o) => ({ key: o.key, value: null, mustNotExist: false })), false, [], 0).catch(() => undefined);
+      if (applied.length > 0)
+        await this.send(
+          ctx,
+          applied.map((o) => ({ key: o.key, value: null, mustNotExist: false })),
+          false,
+          [],
+          0,
+        ).catch(() => undefined);
       throw err;
     }
     await this.send(ctx, rest, false, [], 0);
   }
 
-  private async send(ctx: ExecContext, ops: Op[], check: boolean, applied: Op[], attempt: number): Promise<void> {
+  private async send(
+    ctx: ExecContext,
+    ops: Op[],
+    check: boolean,
+    applied: Op[],
+    attempt: number,
+  ): Promise<void> {
     if (ops.length === 0) return;
     if (ctx.ranges.all.length === 0) await ctx.ranges.refresh();
     const groups = new Map<RangeDescriptor, Op[]>();
     for (const o of ops) {
       const r = ctx.ranges.lookup(o.key);
-      if (!r) throw new SqlError(SqlState.internalError, `no range covers key ${o.key.toString('hex')}`);
+      if (!r)
+        throw new SqlError(SqlState.internalError, `no range covers key ${o.key.toString('hex')}`);
       const g = groups.get(r);
       if (g) g.push(o);
       else groups.set(r, [o]);
@@ -68,9 +82,17 @@ export class WriteBuffer {
         const dels = list.filter((o) => o.value === null).map((o) => o.key);
         let res: { conflict?: number };
         try {
-          res = await ctx.router.sendTo<{ conflict?: number }>(r, 'kv.write', { puts, dels, mustNotExist: check });
+          res = await ctx.router.sendTo<{ conflict?: number }>(r, 'kv.write', {
+            puts,
+            dels,
+            mustNotExist: check,
+          });
         } catch (err) {
-          if (!(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) || attempt >= MAX_STALE) throw err;
+          if (
+            !(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) ||
+            attempt >= MAX_STALE
+          )
+            throw err;
           await staleBackoff(attempt);
           await ctx.ranges.refresh();
           return this.send(ctx, list, check, applied, attempt + 1);
@@ -78,7 +100,12 @@ export class WriteBuffer {
         if (res.conflict !== undefined) {
           const putOps = list.filter((o) => o.value !== null);
           const bad = putOps[res.conflict];
-          throw bad.conflict ? bad.conflict() : new SqlError(SqlState.uniqueViolation, 'duplicate key value violates unique constraint');
+          throw bad.conflict
+            ? bad.conflict()
+            : new SqlError(
+                SqlState.uniqueViolation,
+                'duplicate key value violates unique constraint',
+              );
         }
         applied.push(...list);
       }),

@@ -26,7 +26,26 @@ const BATCH = 2000;
 function pgbenchTps(port: number, dir: string): Promise<number> {
   const file = join(dir, 'point.sql');
   writeFileSync(file, `\\set id random(1, ${rows})\nSELECT v FROM bench_t WHERE id = :id;\n`);
-  const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', '2', '-T', String(seconds), '-f', file, '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'postgres'];
+  const args = [
+    '-n',
+    '-M',
+    'prepared',
+    '-c',
+    String(clients),
+    '-j',
+    '2',
+    '-T',
+    String(seconds),
+    '-f',
+    file,
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-U',
+    'postgres',
+    'postgres',
+  ];
   return new Promise((resolve, reject) => {
     execFile('pgbench', args, { maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`pgbench failed: ${err.message}\n${stderr}`));
@@ -44,7 +63,9 @@ async function load(url: string, sharddb: boolean): Promise<void> {
     await c.query('DROP TABLE IF EXISTS bench_t');
     await c.query('CREATE TABLE bench_t (id int PRIMARY KEY, k int NOT NULL, v int NOT NULL)');
     if (!sharddb) {
-      await c.query(`INSERT INTO bench_t SELECT i, i % 100, i % 997 FROM generate_series(1, ${rows}) i`);
+      await c.query(
+        `INSERT INTO bench_t SELECT i, i % 100, i % 997 FROM generate_series(1, ${rows}) i`,
+      );
       await c.query('VACUUM ANALYZE bench_t');
       return;
     }
@@ -54,26 +75,34 @@ async function load(url: string, sharddb: boolean): Promise<void> {
     await c.end();
   }
   // Parallel multi-row INSERTs (4 connections).
-  const conns = await Promise.all(Array.from({ length: 4 }, async () => {
-    const x = new Client({ connectionString: url });
-    await x.connect();
-    return x;
-  }));
+  const conns = await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      const x = new Client({ connectionString: url });
+      await x.connect();
+      return x;
+    }),
+  );
   let next = 1;
-  await Promise.all(conns.map(async (x) => {
-    while (next <= rows) {
-      const start = next;
-      next += BATCH;
-      const end = Math.min(rows, start + BATCH - 1);
-      const values: string[] = [];
-      for (let i = start; i <= end; i++) values.push(`(${i},${i % 100},${i % 997})`);
-      await x.query(`INSERT INTO bench_t VALUES ${values.join(',')}`);
-    }
-    await x.end();
-  }));
+  await Promise.all(
+    conns.map(async (x) => {
+      while (next <= rows) {
+        const start = next;
+        next += BATCH;
+        const end = Math.min(rows, start + BATCH - 1);
+        const values: string[] = [];
+        for (let i = start; i <= end; i++) values.push(`(${i},${i % 100},${i % 997})`);
+        await x.query(`INSERT INTO bench_t VALUES ${values.join(',')}`);
+      }
+      await x.end();
+    }),
+  );
 }
 
-async function medianMs(url: string, sql: string, runs = 5): Promise<{ ms: number; result: string }> {
+async function medianMs(
+  url: string,
+  sql: string,
+  runs = 5,
+): Promise<{ ms: number; result: string }> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
@@ -94,7 +123,9 @@ async function medianMs(url: string, sql: string, runs = 5): Promise<{ ms: numbe
 }
 
 function line(name: string, ours: number, pg: number): void {
-  console.log(`bench sql_${name} sharddb=${ours.toFixed(2)} postgres=${pg.toFixed(2)} ratio=${(ours / pg).toFixed(3)}`);
+  console.log(
+    `bench sql_${name} sharddb=${ours.toFixed(2)} postgres=${pg.toFixed(2)} ratio=${(ours / pg).toFixed(3)}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -114,13 +145,15 @@ async function main(): Promise<void> {
     const count = 'SELECT count(*) FROM bench_t';
     const oc = await medianMs(cluster.url, count);
     const pc = await medianMs(pg.connectionString, count);
-    if (oc.result !== pc.result) console.log(`# count differs: sharddb ${oc.result} postgres ${pc.result}`);
+    if (oc.result !== pc.result)
+      console.log(`# count differs: sharddb ${oc.result} postgres ${pc.result}`);
     line('scatter_count_ms', oc.ms, pc.ms);
 
     const group = 'SELECT k, count(*), sum(v) FROM bench_t GROUP BY k ORDER BY k';
     const og = await medianMs(cluster.url, group, 3);
     const pgg = await medianMs(pg.connectionString, group, 3);
-    if (og.result !== pgg.result) console.log(`# group by differs: sharddb ${og.result} postgres ${pgg.result}`);
+    if (og.result !== pgg.result)
+      console.log(`# group by differs: sharddb ${og.result} postgres ${pgg.result}`);
     line('group_by_ms', og.ms, pgg.ms);
   } finally {
     await cluster?.stop();

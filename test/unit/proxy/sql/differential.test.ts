@@ -7,9 +7,20 @@
 import { expect } from 'chai';
 import { Client } from 'pg';
 import { loadModule, parseSync } from 'libpg-query';
-import { findPostgresBinDir, startPostgres, type PostgresServer } from '../../../../scripts/lib/postgresServer';
+import {
+  findPostgresBinDir,
+  startPostgres,
+  type PostgresServer,
+} from '../../../../scripts/lib/postgresServer';
 import { startInProcessCluster, type InProcessCluster } from '../../../support/inProcessCluster';
-import { DML, HAND_WRITTEN, SCHEMA, SPLITS, dataStatements, generatedQueries } from './differentialData';
+import {
+  DML,
+  HAND_WRITTEN,
+  SCHEMA,
+  SPLITS,
+  dataStatements,
+  generatedQueries,
+} from './differentialData';
 
 interface Outcome {
   readonly error?: string;
@@ -30,14 +41,19 @@ async function runOn(client: Client, sql: string): Promise<Outcome> {
       rows: (r.rows as unknown[][]).map((row) => JSON.stringify(row)),
     };
   } catch (err) {
-    return { error: (err as { code?: string }).code ?? String(err), message: (err as Error).message };
+    return {
+      error: (err as { code?: string }).code ?? String(err),
+      message: (err as Error).message,
+    };
   }
 }
 
 /** Does the top-level statement's ORDER BY fix the row order? */
 function isOrdered(sql: string): boolean {
   try {
-    const stmt = (parseSync(sql) as { stmts: Array<{ stmt: Record<string, Record<string, unknown>> }> }).stmts[0].stmt;
+    const stmt = (
+      parseSync(sql) as { stmts: Array<{ stmt: Record<string, Record<string, unknown>> }> }
+    ).stmts[0].stmt;
     const sel = stmt.SelectStmt;
     return Boolean(sel && Array.isArray(sel.sortClause) && sel.sortClause.length > 0);
   } catch {
@@ -54,7 +70,10 @@ function compare(sql: string, pg: Outcome, ours: Outcome): void {
   expect(ours.rowCount, 'row count').to.equal(pg.rowCount);
   expect(ours.fields, 'columns (name:type)').to.deep.equal(pg.fields);
   if (isOrdered(sql)) expect(ours.rows, 'rows in order').to.deep.equal(pg.rows);
-  else expect([...(ours.rows ?? [])].sort(), 'rows as a multiset').to.deep.equal([...(pg.rows ?? [])].sort());
+  else
+    expect([...(ours.rows ?? [])].sort(), 'rows as a multiset').to.deep.equal(
+      [...(pg.rows ?? [])].sort(),
+    );
 }
 
 describe('SQL differential suite against PostgreSQL 15', function () {
@@ -67,7 +86,10 @@ describe('SQL differential suite against PostgreSQL 15', function () {
   before(async function () {
     if (findPostgresBinDir() === null) this.skip(); // PostgreSQL 15 not installed
     await loadModule();
-    [pgServer, cluster] = await Promise.all([startPostgres(), startInProcessCluster({ shards: 3 })]);
+    [pgServer, cluster] = await Promise.all([
+      startPostgres(),
+      startInProcessCluster({ shards: 3 }),
+    ]);
     pg = new Client({ connectionString: pgServer.connectionString });
     ours = new Client({ connectionString: cluster.url });
     await Promise.all([pg.connect(), ours.connect()]);
@@ -99,7 +121,9 @@ describe('SQL differential suite against PostgreSQL 15', function () {
       s.add(row.shard_id);
       byTable.set(row.table_name, s);
     }
-    expect(r.rows.filter((x: { table_name: string }) => x.table_name === 'items').length).to.equal(4);
+    expect(r.rows.filter((x: { table_name: string }) => x.table_name === 'items').length).to.equal(
+      4,
+    );
     expect(byTable.get('items')?.size).to.equal(3);
     expect(byTable.get('orders')?.size).to.be.greaterThan(1);
   });

@@ -28,8 +28,55 @@ export const SPLITS = [
   'ALTER TABLE events SPLIT AT VALUES (2, 0), (4, 20)',
 ];
 
-const WORDS = ['apple', 'banana', 'cherry', 'date', 'elder', 'fig', 'grape', 'honeydew', 'kiwi', 'lemon', 'mango', 'nectar', 'olive', 'peach', 'quince', 'rasp', 'Straw', 'Tomato', 'ugli', 'vanilla', 'water', 'xigua', 'yam', 'zucchini'];
-const CUSTOMERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'niaj', 'olivia', 'peggy', 'quentin', 'rupert', 'sybil', 'trent', 'uma', 'victor', 'walter'];
+const WORDS = [
+  'apple',
+  'banana',
+  'cherry',
+  'date',
+  'elder',
+  'fig',
+  'grape',
+  'honeydew',
+  'kiwi',
+  'lemon',
+  'mango',
+  'nectar',
+  'olive',
+  'peach',
+  'quince',
+  'rasp',
+  'Straw',
+  'Tomato',
+  'ugli',
+  'vanilla',
+  'water',
+  'xigua',
+  'yam',
+  'zucchini',
+];
+const CUSTOMERS = [
+  'alice',
+  'bob',
+  'carol',
+  'dave',
+  'erin',
+  'frank',
+  'grace',
+  'heidi',
+  'ivan',
+  'judy',
+  'mallory',
+  'niaj',
+  'olivia',
+  'peggy',
+  'quentin',
+  'rupert',
+  'sybil',
+  'trent',
+  'uma',
+  'victor',
+  'walter',
+];
 const CITIES = ['Paris', 'Berlin', 'Oslo', 'Rome', null];
 
 function lit(v: unknown): string {
@@ -51,7 +98,9 @@ export function dataStatements(seed = 42): string[] {
     const qty = r() < 0.1 ? null : Math.floor(r() * 100);
     const active = r() < 0.05 ? null : r() < 0.6;
     const weight = r() < 0.05 ? null : Math.floor(r() * 1000) / 4;
-    items.push(`(${id}, ${lit(name)}, ${lit(category)}, ${price ?? 'NULL'}, ${qty ?? 'NULL'}, ${active ?? 'NULL'}, ${weight ?? 'NULL'})`);
+    items.push(
+      `(${id}, ${lit(name)}, ${lit(category)}, ${price ?? 'NULL'}, ${qty ?? 'NULL'}, ${active ?? 'NULL'}, ${weight ?? 'NULL'})`,
+    );
   }
   out.push(`INSERT INTO items VALUES ${items.join(', ')}`);
   const orders: string[] = [];
@@ -63,15 +112,23 @@ export function dataStatements(seed = 42): string[] {
     orders.push(`(${id}, ${item}, ${lit(cust)}, ${amount}, ${lit(note)})`);
   }
   out.push(`INSERT INTO orders VALUES ${orders.join(', ')}`);
-  out.push(`INSERT INTO customers VALUES ${CUSTOMERS.slice(0, 18).map((c, i) => `(${lit(c)}, ${lit(CITIES[i % CITIES.length])}, ${i % 4})`).join(', ')}`);
+  out.push(
+    `INSERT INTO customers VALUES ${CUSTOMERS.slice(0, 18)
+      .map((c, i) => `(${lit(c)}, ${lit(CITIES[i % CITIES.length])}, ${i % 4})`)
+      .join(', ')}`,
+  );
   const events: string[] = [];
   for (let t = 1; t <= 5; t++) {
     for (let s = 1; s <= 40; s++) {
-      events.push(`(${t}, ${s}, ${lit(pick(['click', 'view', 'buy']))}, ${Math.floor(r() * 2000) / 8}, ${BigInt(Math.floor(r() * 1e6)) * 1000003n})`);
+      events.push(
+        `(${t}, ${s}, ${lit(pick(['click', 'view', 'buy']))}, ${Math.floor(r() * 2000) / 8}, ${BigInt(Math.floor(r() * 1e6)) * 1000003n})`,
+      );
     }
   }
   out.push(`INSERT INTO events VALUES ${events.join(', ')}`);
-  out.push(`INSERT INTO logs VALUES ('boot', 1), ('warn disk', 2), ('boot', 1), (NULL, 3), ('err', NULL)`);
+  out.push(
+    `INSERT INTO logs VALUES ('boot', 1), ('warn disk', 2), ('boot', 1), (NULL, 3), ('err', NULL)`,
+  );
   return out;
 }
 
@@ -96,10 +153,10 @@ export const HAND_WRITTEN: string[] = [
   'SELECT 3.5::float8::int, 2.5::float8::int',
   'SELECT 10::numeric(5,2), 1.005::numeric(5,2), 123.456::numeric(6,1)',
   'SELECT 12345.6::numeric(4,1)',
-  'SELECT CAST(12 AS text), CAST(\'12\' AS bigint), 12::float8 / 5',
+  "SELECT CAST(12 AS text), CAST('12' AS bigint), 12::float8 / 5",
   'SELECT 0.1::float8 + 0.2::float8',
   'SELECT 1e3::float8, 1.5e-3::float8, 100::real / 3',
-  'SELECT NULL::int + 1, NULL || \'a\', 1 + NULL',
+  "SELECT NULL::int + 1, NULL || 'a', 1 + NULL",
   // --- boolean logic
   'SELECT true AND NULL, false AND NULL, true OR NULL, false OR NULL, NOT NULL::boolean',
   'SELECT NULL = NULL, NULL IS NULL, 1 IS NOT NULL, NULL IS DISTINCT FROM NULL, 1 IS DISTINCT FROM NULL, 1 IS NOT DISTINCT FROM 1',
@@ -120,8 +177,8 @@ export const HAND_WRITTEN: string[] = [
   'SELECT round(2.5), round(-2.5), round(2.567, 2), round(2.5::float8), round(3.5::float8), trunc(2.567, 1), trunc(-2.7)',
   'SELECT floor(2.7), ceil(2.1), floor(-2.5), ceiling(-2.5), floor(2.7::float8)',
   'SELECT mod(7, 3), mod(-7, 3), mod(7.5, 2), power(2, 8), sqrt(16::float8), pi()',
-  'SELECT greatest(1, 5, 3), least(1, 5, 3), greatest(NULL, 2), least(\'b\', \'a\'), greatest(1, 2.5)',
-  'SELECT coalesce(NULL, NULL, 3), coalesce(NULL::text, \'x\'), nullif(1, 1), nullif(1, 2), nullif(\'a\', \'b\')',
+  "SELECT greatest(1, 5, 3), least(1, 5, 3), greatest(NULL, 2), least('b', 'a'), greatest(1, 2.5)",
+  "SELECT coalesce(NULL, NULL, 3), coalesce(NULL::text, 'x'), nullif(1, 1), nullif(1, 2), nullif('a', 'b')",
   "SELECT CASE WHEN 1 > 2 THEN 'a' WHEN 2 > 1 THEN 'b' END, CASE 3 WHEN 1 THEN 'one' WHEN 3 THEN 'three' ELSE 'other' END, CASE WHEN false THEN 1 END",
   'SELECT CASE WHEN NULL THEN 1 ELSE 2 END, CASE NULL WHEN NULL THEN 1 ELSE 2 END',
   // --- simple table queries
@@ -133,7 +190,7 @@ export const HAND_WRITTEN: string[] = [
   'SELECT id FROM items WHERE id BETWEEN 98 AND 102 ORDER BY id DESC',
   'SELECT id, price FROM items WHERE price > 900 ORDER BY price DESC, id',
   'SELECT id, qty FROM items WHERE qty IS NULL ORDER BY id',
-  'SELECT id, category FROM items WHERE category IS NOT NULL AND category <> \'a\' ORDER BY id LIMIT 10',
+  "SELECT id, category FROM items WHERE category IS NOT NULL AND category <> 'a' ORDER BY id LIMIT 10",
   "SELECT id, name FROM items WHERE name LIKE 'a%' ORDER BY id",
   "SELECT id, name FROM items WHERE name ILIKE '%STRAW%' ORDER BY id",
   'SELECT id FROM items WHERE NOT active ORDER BY id',
@@ -188,7 +245,7 @@ export const HAND_WRITTEN: string[] = [
   'SELECT tenant, seq FROM events WHERE tenant > 4 ORDER BY tenant, seq LIMIT 3',
   // --- tables without a primary key
   'SELECT msg, level FROM logs ORDER BY level NULLS LAST, msg',
-  'SELECT * FROM logs WHERE msg = \'boot\'',
+  "SELECT * FROM logs WHERE msg = 'boot'",
   'SELECT msg, count(*) FROM logs GROUP BY msg ORDER BY msg NULLS FIRST',
   // --- joins
   'SELECT o.id, i.name FROM orders o JOIN items i ON i.id = o.item_id WHERE o.id < 20 ORDER BY o.id',
@@ -196,14 +253,14 @@ export const HAND_WRITTEN: string[] = [
   'SELECT o.id, i.id FROM items i RIGHT JOIN orders o ON i.id = o.item_id WHERE o.id BETWEEN 40 AND 80 ORDER BY o.id',
   'SELECT i.id, o.id FROM items i FULL JOIN orders o ON i.id = o.item_id WHERE (i.id IS NULL OR i.id > 195) ORDER BY i.id NULLS FIRST, o.id NULLS FIRST',
   'SELECT count(*) FROM orders o JOIN items i ON i.id = o.item_id',
-  'SELECT count(*) FROM orders o, items i WHERE i.id = o.item_id AND i.category = \'a\'',
+  "SELECT count(*) FROM orders o, items i WHERE i.id = o.item_id AND i.category = 'a'",
   'SELECT i.category, sum(o.amount) FROM orders o JOIN items i ON i.id = o.item_id GROUP BY i.category ORDER BY 1 NULLS LAST',
   'SELECT c.name, c.city, count(o.id) FROM customers c LEFT JOIN orders o ON o.customer = c.name GROUP BY c.name, c.city ORDER BY c.name',
   'SELECT a.id, b.id FROM items a JOIN items b ON a.id + 1 = b.id WHERE a.id < 5 ORDER BY a.id',
   'SELECT a.id, b.id FROM items a CROSS JOIN items b WHERE a.id < 3 AND b.id < 3 ORDER BY 1, 2',
   'SELECT a.id, b.id FROM items a JOIN items b ON a.id < b.id AND b.id < 4 WHERE a.id < 4 ORDER BY 1, 2',
   'SELECT * FROM customers JOIN orders ON orders.customer = customers.name WHERE orders.id < 10 ORDER BY orders.id',
-  'SELECT o.id, c.city FROM orders o JOIN customers c ON c.name = o.customer WHERE c.city = \'Oslo\' ORDER BY o.id LIMIT 10',
+  "SELECT o.id, c.city FROM orders o JOIN customers c ON c.name = o.customer WHERE c.city = 'Oslo' ORDER BY o.id LIMIT 10",
   'SELECT o.id, i.name, c.tier FROM orders o JOIN items i ON i.id = o.item_id JOIN customers c ON c.name = o.customer WHERE o.id < 30 ORDER BY o.id',
   'SELECT id, item_id FROM orders JOIN items USING (id) WHERE id < 5 ORDER BY id',
   'SELECT count(*) FROM items NATURAL JOIN orders',
@@ -229,12 +286,12 @@ export const HAND_WRITTEN: string[] = [
   // --- CTEs
   'WITH big AS (SELECT * FROM orders WHERE amount > 300) SELECT customer, count(*) FROM big GROUP BY customer ORDER BY customer NULLS FIRST',
   'WITH a AS (SELECT id FROM items WHERE id < 10), b AS (SELECT id FROM a WHERE id > 5) SELECT * FROM b ORDER BY id',
-  'WITH t(x, y) AS (VALUES (1, \'a\'), (2, \'b\')) SELECT y, x FROM t ORDER BY x',
+  "WITH t(x, y) AS (VALUES (1, 'a'), (2, 'b')) SELECT y, x FROM t ORDER BY x",
   'WITH c AS (SELECT category, avg(price) AS ap FROM items GROUP BY category) SELECT i.id FROM items i JOIN c ON c.category = i.category WHERE i.price > c.ap * 1.9 ORDER BY i.id',
   // --- set operations
   'SELECT id FROM items WHERE id < 5 UNION SELECT item_id FROM orders WHERE id < 5 ORDER BY 1',
   'SELECT category FROM items UNION ALL SELECT category FROM items WHERE id < 3 ORDER BY 1 NULLS FIRST',
-  'SELECT category FROM items INTERSECT SELECT \'a\' UNION SELECT \'z\' ORDER BY 1',
+  "SELECT category FROM items INTERSECT SELECT 'a' UNION SELECT 'z' ORDER BY 1",
   'SELECT id FROM items WHERE id < 10 EXCEPT SELECT item_id FROM orders ORDER BY 1',
   'SELECT customer FROM orders EXCEPT ALL SELECT name FROM customers ORDER BY 1 NULLS FIRST',
   'SELECT customer FROM orders INTERSECT ALL SELECT name FROM customers ORDER BY 1',
@@ -269,9 +326,9 @@ export const HAND_WRITTEN: string[] = [
 
 /** DML and DDL run in order on both sides (command tags, RETURNING rows and errors compared). */
 export const DML: string[] = [
-  'CREATE TABLE kv (k int PRIMARY KEY, v text DEFAULT \'none\', n int NOT NULL DEFAULT 0, CHECK (n >= 0))',
+  "CREATE TABLE kv (k int PRIMARY KEY, v text DEFAULT 'none', n int NOT NULL DEFAULT 0, CHECK (n >= 0))",
   "INSERT INTO kv VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 3)",
-  "INSERT INTO kv (k) VALUES (4) RETURNING *",
+  'INSERT INTO kv (k) VALUES (4) RETURNING *',
   "INSERT INTO kv (k, v) VALUES (5, DEFAULT), (6, 'f') RETURNING k, v, n",
   "INSERT INTO kv VALUES (1, 'dup', 0)",
   'INSERT INTO kv (k, n) VALUES (7, NULL)',
@@ -282,26 +339,26 @@ export const DML: string[] = [
   "INSERT INTO kv VALUES (2, 'upd', 5) ON CONFLICT (k) DO UPDATE SET v = excluded.v, n = kv.n + excluded.n RETURNING *",
   "INSERT INTO kv VALUES (3, 'skip', 5) ON CONFLICT (k) DO UPDATE SET v = excluded.v WHERE kv.n > 100 RETURNING *",
   'SELECT * FROM kv ORDER BY k',
-  "UPDATE kv SET v = upper(v) WHERE k < 3 RETURNING k, v",
+  'UPDATE kv SET v = upper(v) WHERE k < 3 RETURNING k, v',
   'UPDATE kv SET n = n + 10 WHERE k = 4',
   'UPDATE kv SET n = -5 WHERE k = 4',
   'UPDATE kv SET n = NULL WHERE k = 5',
   'UPDATE kv SET k = k + 100 WHERE k = 9 RETURNING k',
-  'UPDATE kv SET v = \'none2\' WHERE k > 1000',
+  "UPDATE kv SET v = 'none2' WHERE k > 1000",
   'DELETE FROM kv WHERE k = 3 RETURNING *',
   'DELETE FROM kv WHERE n > 100',
   'SELECT * FROM kv ORDER BY k',
   'CREATE TABLE kv2 (k int PRIMARY KEY, label text)',
   "INSERT INTO kv2 SELECT k, 'from ' || v FROM kv WHERE k < 10",
   'SELECT * FROM kv2 ORDER BY k',
-  "UPDATE kv2 SET label = kv.v FROM kv WHERE kv.k = kv2.k AND kv.n < 5 RETURNING kv2.k, kv2.label",
-  'DELETE FROM kv2 USING kv WHERE kv.k = kv2.k AND kv.v = \'A\' RETURNING kv2.k',
+  'UPDATE kv2 SET label = kv.v FROM kv WHERE kv.k = kv2.k AND kv.n < 5 RETURNING kv2.k, kv2.label',
+  "DELETE FROM kv2 USING kv WHERE kv.k = kv2.k AND kv.v = 'A' RETURNING kv2.k",
   'SELECT * FROM kv2 ORDER BY k',
   'CREATE TABLE ser (id serial PRIMARY KEY, name text UNIQUE, made timestamptz DEFAULT now())',
   "INSERT INTO ser (name) VALUES ('one'), ('two') RETURNING id, name",
   "INSERT INTO ser (name) VALUES ('three') RETURNING id",
   "INSERT INTO ser (name) VALUES ('one')",
-  "INSERT INTO ser (name) VALUES (NULL), (NULL) RETURNING id, name",
+  'INSERT INTO ser (name) VALUES (NULL), (NULL) RETURNING id, name',
   'SELECT id, name, made IS NOT NULL FROM ser ORDER BY id',
   'CREATE TABLE parent (id int PRIMARY KEY)',
   'CREATE TABLE child (id int PRIMARY KEY, pid int REFERENCES parent (id))',
@@ -314,7 +371,7 @@ export const DML: string[] = [
   'CREATE TABLE nopk (a int, b text)',
   "INSERT INTO nopk VALUES (1, 'x'), (1, 'x'), (2, NULL)",
   'SELECT a, b, count(*) FROM nopk GROUP BY a, b ORDER BY a',
-  'UPDATE nopk SET b = \'y\' WHERE a = 1',
+  "UPDATE nopk SET b = 'y' WHERE a = 1",
   'SELECT * FROM nopk ORDER BY a, b',
   'DELETE FROM nopk WHERE b IS NULL',
   'SELECT count(*) FROM nopk',
@@ -328,7 +385,7 @@ export const DML: string[] = [
   'SELECT k, remark FROM kv WHERE remark IS NOT NULL',
   'ALTER TABLE kv DROP COLUMN remark',
   'SELECT * FROM kv ORDER BY k',
-  'ALTER TABLE kv ALTER COLUMN v SET DEFAULT \'dflt\'',
+  "ALTER TABLE kv ALTER COLUMN v SET DEFAULT 'dflt'",
   'INSERT INTO kv (k) VALUES (50) RETURNING v',
   'ALTER TABLE kv ALTER COLUMN v SET NOT NULL',
   'INSERT INTO kv (k, v) VALUES (51, NULL)',
@@ -373,42 +430,67 @@ export function generatedQueries(seed = 7, count = 320): string[] {
   };
   const pred = (depth: number): string => {
     const k = r();
-    if (depth > 0 && k < 0.25) return `(${pred(depth - 1)} ${pick(['AND', 'OR'])} ${pred(depth - 1)})`;
+    if (depth > 0 && k < 0.25)
+      return `(${pred(depth - 1)} ${pick(['AND', 'OR'])} ${pred(depth - 1)})`;
     if (depth > 0 && k < 0.3) return `NOT (${pred(depth - 1)})`;
     const col = pick(NUM_COLS);
     const j = r();
     if (j < 0.5) return `${col} ${pick(CMP)} ${num(col)}`;
     if (j < 0.6) return `${col} IS ${pick(['', 'NOT '])}NULL`;
     if (j < 0.7) {
-      const a = num(col), b = num(col);
+      const a = num(col),
+        b = num(col);
       return `${col} ${pick(['', 'NOT '])}BETWEEN ${a} AND ${b}`;
     }
     if (j < 0.8) return `${col} IN (${[num(col), num(col), num(col)].join(', ')})`;
     if (j < 0.87) return `category ${pick(['=', '<>', '<'])} '${pick(['a', 'b', 'c', 'd'])}'`;
     if (j < 0.93) return `name LIKE '${pick(['a', 'b', 'c', 'm', 'p', 's', '%an', '%e%'])}%'`;
-    return `active ${pick(['', 'IS NOT TRUE AND true', 'IS NULL OR false'])}`.trim() === 'active' ? 'active' : `(active ${pick(['IS NOT TRUE', 'IS FALSE', 'IS NULL'])})`;
+    return `active ${pick(['', 'IS NOT TRUE AND true', 'IS NULL OR false'])}`.trim() === 'active'
+      ? 'active'
+      : `(active ${pick(['IS NOT TRUE', 'IS FALSE', 'IS NULL'])})`;
   };
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     const kind = r();
     if (kind < 0.45) {
-      const cols = ['id', ...['name', 'category', 'price', 'qty', 'active', 'weight'].filter(() => r() < 0.5)];
+      const cols = [
+        'id',
+        ...['name', 'category', 'price', 'qty', 'active', 'weight'].filter(() => r() < 0.5),
+      ];
       const lim = r() < 0.3 ? ` LIMIT ${1 + Math.floor(r() * 20)}` : '';
       const dir = r() < 0.3 ? ' DESC' : '';
       out.push(`SELECT ${cols.join(', ')} FROM items WHERE ${pred(2)} ORDER BY id${dir}${lim}`);
     } else if (kind < 0.7) {
       const g = pick(['category', 'active', 'qty % 4', 'id / 50']);
-      const aggs = [pick(['count(*)', 'count(qty)', 'sum(qty)', 'min(price)', 'max(name)', 'avg(qty)', 'sum(price)', 'max(weight)', 'avg(price)'])];
+      const aggs = [
+        pick([
+          'count(*)',
+          'count(qty)',
+          'sum(qty)',
+          'min(price)',
+          'max(name)',
+          'avg(qty)',
+          'sum(price)',
+          'max(weight)',
+          'avg(price)',
+        ]),
+      ];
       if (r() < 0.5) aggs.push(pick(['count(*)', 'min(id)', 'max(id)', 'sum(id)']));
       const having = r() < 0.3 ? ` HAVING count(*) > ${Math.floor(r() * 20)}` : '';
-      out.push(`SELECT ${g} AS g, ${aggs.join(', ')} FROM items WHERE ${pred(1)} GROUP BY ${g}${having} ORDER BY 1 NULLS FIRST`);
+      out.push(
+        `SELECT ${g} AS g, ${aggs.join(', ')} FROM items WHERE ${pred(1)} GROUP BY ${g}${having} ORDER BY 1 NULLS FIRST`,
+      );
     } else if (kind < 0.85) {
       const lim = r() < 0.5 ? ` LIMIT ${1 + Math.floor(r() * 30)}` : '';
-      out.push(`SELECT o.id, o.amount, i.name, i.qty FROM orders o ${pick(['JOIN', 'LEFT JOIN'])} items i ON i.id = o.item_id WHERE o.amount ${pick(CMP)} ${Math.floor(r() * 500) - 50} AND (i.qty IS NULL OR i.qty ${pick(CMP)} ${Math.floor(r() * 100)}) ORDER BY o.id${lim}`);
+      out.push(
+        `SELECT o.id, o.amount, i.name, i.qty FROM orders o ${pick(['JOIN', 'LEFT JOIN'])} items i ON i.id = o.item_id WHERE o.amount ${pick(CMP)} ${Math.floor(r() * 500) - 50} AND (i.qty IS NULL OR i.qty ${pick(CMP)} ${Math.floor(r() * 100)}) ORDER BY o.id${lim}`,
+      );
     } else {
       const c = pick(NUM_COLS);
       const lim = 1 + Math.floor(r() * 15);
-      out.push(`SELECT id, ${c} FROM items WHERE ${pred(1)} ORDER BY ${c} ${pick(['ASC', 'DESC'])} NULLS ${pick(['FIRST', 'LAST'])}, id LIMIT ${lim} OFFSET ${Math.floor(r() * 5)}`);
+      out.push(
+        `SELECT id, ${c} FROM items WHERE ${pred(1)} ORDER BY ${c} ${pick(['ASC', 'DESC'])} NULLS ${pick(['FIRST', 'LAST'])}, id LIMIT ${lim} OFFSET ${Math.floor(r() * 5)}`,
+      );
     }
   }
   return out;

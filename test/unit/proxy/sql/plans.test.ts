@@ -30,7 +30,10 @@ describe('proxy/sql plans (point / range / scatter) and online splits', function
     await c.connect();
     await c.query('CREATE TABLE t (id int PRIMARY KEY, v int, s text)');
     await c.query('SPLIT RANGE ON t AT (100), (200), (300), (400)');
-    const values = Array.from({ length: 500 }, (_, i) => `(${i + 1}, ${(i * 7) % 13}, 's${i % 10}')`).join(', ');
+    const values = Array.from(
+      { length: 500 },
+      (_, i) => `(${i + 1}, ${(i * 7) % 13}, 's${i % 10}')`,
+    ).join(', ');
     await c.query(`INSERT INTO t VALUES ${values}`);
     await c.query('CREATE TABLE u (tid int PRIMARY KEY, w text)');
     await c.query("INSERT INTO u VALUES (5, 'five'), (150, 'one-fifty'), (450, 'four-fifty')");
@@ -46,7 +49,13 @@ describe('proxy/sql plans (point / range / scatter) and online splits', function
     const r = await c.query('SHOW RANGES ON t');
     expect(r.rows).to.have.length(5);
     expect(new Set(r.rows.map((x: { shard_id: number }) => x.shard_id)).size).to.equal(3);
-    expect(r.rows.map((x: { start_key: string }) => x.start_key)).to.deep.equal(['/Table/t', '/Table/t/100', '/Table/t/200', '/Table/t/300', '/Table/t/400']);
+    expect(r.rows.map((x: { start_key: string }) => x.start_key)).to.deep.equal([
+      '/Table/t',
+      '/Table/t/100',
+      '/Table/t/200',
+      '/Table/t/300',
+      '/Table/t/400',
+    ]);
   });
 
   it('a point query touches one range on one shard, also with $1 and IN', async () => {
@@ -88,11 +97,15 @@ describe('proxy/sql plans (point / range / scatter) and online splits', function
     expect(text).to.match(/rows: 5/);
   });
 
-  it('a join on the other table\'s primary key is a lookup join', async () => {
+  it("a join on the other table's primary key is a lookup join", async () => {
     const p = await explain(c, 'SELECT t.id, u.w FROM u JOIN t ON t.id = u.tid');
     expect(p).to.contain('lookup join');
     const r = await c.query('SELECT t.id, u.w FROM u JOIN t ON t.id = u.tid ORDER BY t.id');
-    expect(r.rows).to.deep.equal([{ id: 5, w: 'five' }, { id: 150, w: 'one-fifty' }, { id: 450, w: 'four-fifty' }]);
+    expect(r.rows).to.deep.equal([
+      { id: 5, w: 'five' },
+      { id: 150, w: 'one-fifty' },
+      { id: 450, w: 'four-fifty' },
+    ]);
   });
 
   it('scans running while ranges split and move return the same rows', async () => {
@@ -113,9 +126,13 @@ describe('proxy/sql plans (point / range / scatter) and online splits', function
         const all = await c.query('SELECT id FROM t');
         const cnt = await c.query('SELECT count(*)::int AS n FROM t');
         const sum = await c.query('SELECT sum(v)::int AS s FROM t WHERE id > 90');
-        expect(all.rows.map((r: { id: number }) => r.id).sort((a: number, b: number) => a - b)).to.deep.equal(expectedIds);
+        expect(
+          all.rows.map((r: { id: number }) => r.id).sort((a: number, b: number) => a - b),
+        ).to.deep.equal(expectedIds);
         expect(cnt.rows[0].n).to.equal(500);
-        expect(sum.rows[0].s).to.equal(expectedIds.filter((i) => i > 90).reduce((a, i) => a + (((i - 1) * 7) % 13), 0));
+        expect(sum.rows[0].s).to.equal(
+          expectedIds.filter((i) => i > 90).reduce((a, i) => a + (((i - 1) * 7) % 13), 0),
+        );
         scans++;
       }
       await splits;
