@@ -124,7 +124,12 @@ export function executeFragment(
       try {
         for (let entry = it.next(); entry !== undefined; entry = it.next()) {
           visit(entry[0], entry[1]);
-          if (f.pageRows !== undefined && !topN && rows.length >= f.pageRows) {
+          // Pages bound each call's work: plain scans by rows returned, aggregates and
+          // top-n by rows examined (their partial results merge at the proxy).
+          if (
+            f.pageRows !== undefined &&
+            (agg !== undefined || topN ? scanned >= f.pageRows * 4 : rows.length >= f.pageRows)
+          ) {
             resume = Buffer.concat([entry[0], Buffer.from([0])]);
             break outer;
           }
@@ -138,7 +143,7 @@ export function executeFragment(
   }
 
   if (agg !== undefined) {
-    if (countOnly) return { rows: [[plainCount]], scanned };
+    if (countOnly) return { rows: [[plainCount]], resume, scanned };
     const out: unknown[][] = [];
     for (const g of groups.values()) {
       out.push([
@@ -149,7 +154,7 @@ export function executeFragment(
         ...g.states.map((s, i) => stateToWire(agg.aggs[i].fn, agg.aggs[i].argType, s)),
       ]);
     }
-    return { rows: out, scanned };
+    return { rows: out, resume, scanned };
   }
   if (topN) trimTopN(rows, f);
   return { rows: rows.map((r) => rowToWire(f.outTypes, r)), keys, resume, scanned };

@@ -184,16 +184,7 @@ export async function runScan(
       for (const r of ctx.ranges.overlapping(start, end)) {
         const s = Buffer.compare(r.startKey, start) > 0 ? r.startKey : start;
         const e = r.endKey !== null && Buffer.compare(r.endKey, end) < 0 ? r.endKey : end;
-        jobs.push(
-          scanPiece(
-            ctx,
-            s,
-            e,
-            wire,
-            note,
-            fragment.agg === undefined && fragment.limit === undefined,
-          ),
-        );
+        jobs.push(scanPiece(ctx, s, e, wire, note, true));
       }
     }
     await Promise.all(jobs);
