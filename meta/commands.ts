@@ -3,11 +3,22 @@
  * MetaStateMachine. Commands carry every input they need (no clock, no randomness read
  * while applying), so every replica that applies the same log reaches the same state.
  */
-import type { TableSpec } from '../common/catalog/schema';
+import type { TableDef, TableSpec } from '../common/catalog/schema';
 
 export type MetaCommand =
   | { readonly type: 'registerShard'; readonly address: string; readonly name: string; readonly shardId?: number }
   | { readonly type: 'createTable'; readonly spec: TableSpec; readonly ifNotExists: boolean }
   | { readonly type: 'dropTable'; readonly schema: string; readonly name: string; readonly ifExists: boolean }
+  /** Replace a table's definition (ALTER TABLE, CREATE INDEX …); fails if its version moved. */
+  | { readonly type: 'alterTable'; readonly schema: string; readonly name: string; readonly expectVersion: number; readonly table: TableDef }
+  /** Split ranges so that one starts at each key; the new right range goes to shardIds[i] (after the caller copied its data there) or stays. */
+  | { readonly type: 'splitRanges'; readonly keys: readonly Buffer[]; readonly shardIds?: readonly number[] }
+  /** Merge a range with its right neighbour; on different shards only once the caller copied the right one's data to the left's shard. */
+  | { readonly type: 'mergeRange'; readonly rangeId: number; readonly rightCopied?: boolean }
+  | { readonly type: 'createSequence'; readonly schema: string; readonly name: string; readonly start: string; readonly increment: string; readonly ifNotExists: boolean }
+  | { readonly type: 'dropSequence'; readonly schema: string; readonly name: string; readonly ifExists: boolean }
+  /** Hand out `count` values of a sequence (a cached block for one proxy). */
+  | { readonly type: 'nextSequence'; readonly schema: string; readonly name: string; readonly count: number }
+  | { readonly type: 'createSchema'; readonly name: string; readonly ifNotExists: boolean }
   /** Persist a TSO high-water mark (physical ms) the leader may hand out timestamps below. */
   | { readonly type: 'tsoHighWater'; readonly physicalMs: number };

@@ -12,6 +12,7 @@ import { SingleNodeLog } from './singleNodeLog';
 import { TimestampOracle } from './tso';
 import type { MetaConfig } from './config';
 import type { MetaCommand } from './commands';
+import { sqlMethods } from './sqlMethods';
 
 export interface MetaNode {
   readonly address: string;
@@ -83,6 +84,7 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
       metas: [{ name: config.nodeName, address: config.advertise, role: 'leader', term: 1, commitIndex: log.appliedIndex, appliedIndex: log.appliedIndex, uptimeMs: Date.now() - started }],
       shards: machine.shards.map((s) => ({ ...s, live: isLive(s.id), lastHeartbeatMsAgo: lastHeartbeat.has(s.id) ? Date.now() - (lastHeartbeat.get(s.id) as number) : null })),
     })],
+    ...sqlMethods(machine, propose, logger),
   ]);
 
   function isLive(shardId: number): boolean {

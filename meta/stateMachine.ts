@@ -4,11 +4,12 @@
  */
 import { SqlError, SqlState } from '../common/errors';
 import { encodeValue, decodeValue, asBuffer } from '../common/codec';
-import type { ColumnDef, RangeDescriptor, ShardInfo, TableDef } from '../common/catalog/schema';
+import type { ColumnDef, RangeDescriptor, SequenceDef, ShardInfo, TableDef } from '../common/catalog/schema';
+import { applyCatalogCommand } from './catalogCommands';
 import { compareEnd, tableEnd, tableIdOfKey, tableStart } from '../common/catalog/keyspace';
 import type { MetaCommand } from './commands';
 
-interface State {
+export interface State {
   nextTableId: number;
   nextRangeId: number;
   nextShardId: number;
@@ -19,6 +20,8 @@ interface State {
   /** Sorted by startKey; tile the whole key space once any shard exists. */
   ranges: RangeDescriptor[];
   shards: ShardInfo[];
+  sequences?: SequenceDef[];
+  schemas?: string[];
 }
 
 /** First user table id; lower ids are reserved for system tables. */
@@ -49,6 +52,19 @@ export class MetaStateMachine {
         return this.createTable(command);
       case 'dropTable':
         return this.dropTable(command.schema, command.name, command.ifExists);
+      case 'alterTable':
+      case 'splitRanges':
+      case 'mergeRange':
+      case 'createSequence':
+      case 'dropSequence':
+      case 'nextSequence':
+      case 'createSchema':
+        return applyCatalogCommand(this.state, command, {
+          findTable: (schema, name) => this.findTable(schema, name),
+          splitAt: (key) => this.splitAt(key),
+          reassign: (rangeId, shardId) => this.reassign(rangeId, shardId),
+          leastLoadedShard: () => this.leastLoadedShard(-1),
+        });
       case 'tsoHighWater':
         this.state.tsoHighWaterMs = Math.max(this.state.tsoHighWaterMs, command.physicalMs);
         return this.state.tsoHighWaterMs;
@@ -74,6 +90,12 @@ export class MetaStateMachine {
   }
   get shards(): readonly ShardInfo[] {
     return this.state.shards;
+  }
+  get sequences(): readonly SequenceDef[] {
+    return this.state.sequences ?? [];
+  }
+  get schemas(): readonly string[] {
+    return ['public', ...(this.state.schemas ?? [])];
   }
 
   // --- snapshots ---------------------------------------------------------------------
@@ -128,7 +150,10 @@ export class MetaStateMachine {
       if (!col) throw new SqlError(SqlState.undefinedColumn, `column "${name}" named in key does not exist`);
       return col.id;
     });
-    const table: TableDef = { id: s.nextTableId++, schema: spec.schema, name: spec.name, columns, primaryKey, version: 1 };
+    if (spec.schema !== 'public' && !(s.schemas ?? []).includes(spec.schema)) {
+      throw new SqlError(SqlState.invalidSchemaName, `schema "${spec.schema}" does not exist`);
+    }
+    const table: TableDef = { ...(spec.extras ?? {}), id: s.nextTableId++, schema: spec.schema, name: spec.name, columns, primaryKey, version: 1 };
     s.tables.push(table);
     s.catalogVersion++;
     // Every table starts in its own range (DESIGN.md "Range map"), on the least loaded shard.
@@ -180,6 +205,7 @@ export class MetaStateMachine {
    * The shard holding the fewest ranges of table data (the empty ranges between tables do
    * not count: they hold nothing). Ties go to the lowest shard id, so replicas agree.
    */
+  /** excludeRangeId: the range being placed (-1: none). */
   private leastLoadedShard(excludeRangeId: number): number {
     const counts = new Map<number, number>(this.state.shards.map((x) => [x.id, 0]));
     const tableIds = new Set(this.state.tables.map((t) => t.id));

@@ -60,6 +60,10 @@ export class RangeCache {
     return this.shards.get(shardId)?.address;
   }
 
+  get shardIds(): number[] {
+    return [...this.shards.keys()].sort((a, b) => a - b);
+  }
+
   get all(): readonly RangeDescriptor[] {
     return this.ranges;
   }

@@ -11,6 +11,14 @@ import type { RangeCache } from './rangeCache';
 
 const MAX_STALE_RETRIES = 8;
 
+/**
+ * Pause before retrying after RANGE_STALE: a shard refreshes its own range map at most
+ * every 20 ms, so a retry that arrives sooner can meet the same stale view.
+ */
+export function staleBackoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(100, 5 * (attempt + 1) * (attempt + 1))));
+}
+
 export class ShardRouter {
   constructor(
     private readonly ranges: RangeCache,
@@ -27,6 +35,18 @@ export class ShardRouter {
     return r;
   }
 
+  /** Calls a shard directly (admin: range moves, sizes). */
+  callShard<T>(shardId: number, method: string, body: Record<string, unknown>): Promise<T> {
+    const address = this.ranges.shardAddress(shardId);
+    if (address === undefined) throw new SqlError(SqlState.internalError, `shard ${shardId} has no known address`);
+    return this.clients.get(address).call<T>(method, body);
+  }
+
+  /** Calls method on one range as cached (the caller handles RANGE_STALE). */
+  sendTo<T>(r: RangeDescriptor, method: string, body: Record<string, unknown>): Promise<T> {
+    return this.send<T>(r, method, body);
+  }
+
   private send<T>(r: RangeDescriptor, method: string, body: Record<string, unknown>): Promise<T> {
     const address = this.ranges.shardAddress(r.shardId);
     if (address === undefined) throw new SqlError(SqlState.internalError, `shard ${r.shardId} has no known address`);
@@ -41,6 +61,7 @@ export class ShardRouter {
         return await this.send<T>(r, method, body);
       } catch (err) {
         if (!(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) || attempt >= MAX_STALE_RETRIES) throw err;
+        await staleBackoff(attempt);
         await this.ranges.refresh();
       }
     }
@@ -65,6 +86,7 @@ export class ShardRouter {
         next = await step((method, body) => this.send(r, method, body), cursor, r);
       } catch (err) {
         if (!(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) || ++stale > MAX_STALE_RETRIES) throw err;
+        await staleBackoff(stale);
         await this.ranges.refresh();
         continue;
       }

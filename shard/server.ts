@@ -21,6 +21,7 @@ import { RangeTable } from './rangeTable';
 import { MvccStore } from './mvcc';
 import { txnHandlers, RangeResolver } from './txnHandlers';
 import type { ShardConfig } from './config';
+import { sqlHandlers } from './sqlHandlers';
 
 export interface ShardNode {
   readonly address: string;
@@ -179,6 +180,7 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
       });
     }],
     ['shard.status', () => ({ shardId, ranges: ranges.ranges.length, rangeVersion: ranges.knownVersion })],
+    ...sqlHandlers({ engine, rangeOf: async (b) => rangeOf(b), owned: () => ranges.ranges, refresh: refreshRanges }),
   ]);
 
   const { host, port } = parseAddress(config.listen);

@@ -12,9 +12,51 @@ export interface ColumnDef {
   readonly defaultExpr?: string;
   /** A column the user did not declare (the rowid of a table without a primary key). */
   readonly hidden?: boolean;
+  /** Wire form of the value rows stored before ADD COLUMN read as (its constant default). */
+  readonly missing?: unknown;
+  /** GENERATED ALWAYS / BY DEFAULT AS IDENTITY. */
+  readonly identity?: 'always' | 'by default';
 }
 
-export interface TableDef {
+/** A global secondary index (DESIGN.md "Keys and rows"). */
+export interface IndexDef {
+  readonly id: number;
+  readonly name: string;
+  /** Column ids, in key order. */
+  readonly columns: readonly number[];
+  readonly unique: boolean;
+  /** Backs a UNIQUE constraint (dropped with the constraint). */
+  readonly constraint?: boolean;
+}
+
+export interface CheckDef {
+  readonly name: string;
+  /** The condition as SQL text, compiled against the table's columns. */
+  readonly expr: string;
+}
+
+export interface ForeignKeyDef {
+  readonly name: string;
+  readonly columns: readonly number[];
+  readonly refSchema: string;
+  readonly refTable: string;
+  readonly refColumns: readonly string[];
+  readonly onDelete?: 'restrict' | 'cascade' | 'set null' | 'no action';
+}
+
+/** Constraints and indexes of a table (optional so older catalog entries still read). */
+export interface TableExtras {
+  readonly indexes?: readonly IndexDef[];
+  readonly checks?: readonly CheckDef[];
+  readonly foreignKeys?: readonly ForeignKeyDef[];
+  /** Next column id for ADD COLUMN (ids are never reused). */
+  readonly nextColumnId?: number;
+  readonly nextIndexId?: number;
+  /** Name of the primary-key constraint. */
+  readonly pkName?: string;
+}
+
+export interface TableDef extends TableExtras {
   readonly id: number;
   readonly schema: string;
   readonly name: string;
@@ -32,6 +74,17 @@ export interface TableSpec {
   readonly columns: ReadonlyArray<Omit<ColumnDef, 'id'>>;
   /** Column names of the primary key. */
   readonly primaryKey: readonly string[];
+  /** Indexes and constraints; column ids are the 1-based positions in `columns`. */
+  readonly extras?: TableExtras;
+}
+
+export interface SequenceDef {
+  readonly schema: string;
+  readonly name: string;
+  readonly start: bigint;
+  readonly increment: bigint;
+  /** Next value meta hands out. */
+  readonly next: bigint;
 }
 
 export interface RangeDescriptor {

@@ -6,7 +6,7 @@
 import { RpcClient } from '../rpc';
 import { RpcError, RpcErrorCode } from '../errors';
 import type { Logger } from '../logger';
-import type { RangeDescriptor, ShardInfo, TableDef, TableSpec } from '../catalog/schema';
+import type { RangeDescriptor, SequenceDef, ShardInfo, TableDef, TableSpec } from '../catalog/schema';
 import { asBuffer } from '../codec';
 
 export interface MetaClientOptions {
@@ -129,6 +129,15 @@ export class MetaClient {
 
   dropTable(schema: string, name: string, ifExists: boolean): Promise<{ table: TableDef | null; catalogVersion: number }> {
     return this.call('meta.dropTable', { schema, name, ifExists });
+  }
+
+  /** Proposes one of the SQL catalog commands (meta/catalogCommands.ts). */
+  sqlCommand<T>(command: { readonly type: string } & Record<string, unknown>): Promise<{ result: T; catalogVersion: number; rangeVersion: number }> {
+    return this.call('meta.sqlCommand', { command });
+  }
+
+  sqlCatalog(): Promise<{ version: number; sequences: SequenceDef[]; schemas: string[] }> {
+    return this.call('meta.sqlCatalog');
   }
 
   cluster(): Promise<ClusterStatus> {

@@ -3,10 +3,13 @@ import type { MetaClient } from '../../common/clients/metaClient';
 import type { CatalogCache } from '../catalogCache';
 import type { RangeCache } from '../rangeCache';
 import type { ShardRouter } from '../shardRouter';
+import type { SequenceCache } from './sequences';
 
 export interface ExecContext {
   readonly meta: MetaClient;
   readonly catalog: CatalogCache;
   readonly ranges: RangeCache;
   readonly router: ShardRouter;
+  /** Filled in by the engine when absent. */
+  readonly sequences?: SequenceCache;
 }

@@ -4,6 +4,7 @@ import type { ExecContext } from './context';
 import { loadParser } from './parser';
 import { PlanCache } from './planCache';
 import { SqlSession } from './session';
+import { SequenceCache } from './sequences';
 
 export class ShardSqlEngine implements SqlEngine {
   private readonly plans: PlanCache;
@@ -14,7 +15,7 @@ export class ShardSqlEngine implements SqlEngine {
 
   static async create(ctx: ExecContext): Promise<ShardSqlEngine> {
     await loadParser();
-    return new ShardSqlEngine(ctx);
+    return new ShardSqlEngine({ ...ctx, sequences: ctx.sequences ?? new SequenceCache(ctx.meta) });
   }
 
   async openSession(info: SessionStartInfo, events: SessionEvents): Promise<EngineSession> {

@@ -41,7 +41,8 @@ export function parseSql(sql: string): ParsedStatement[] {
   try {
     result = parseSync(sql) as ParseResult;
   } catch (err) {
-    const details = (err as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
+    const details = (err as { sqlDetails?: { message?: string; cursorPosition?: number } })
+      .sqlDetails;
     const message = details?.message ?? (err as Error).message;
     throw new SqlError(SqlState.syntaxError, message, {
       position: details?.cursorPosition !== undefined ? details.cursorPosition + 1 : undefined,

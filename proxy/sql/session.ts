@@ -9,11 +9,21 @@
 import { SqlError, SqlState } from '../../common/errors';
 import type { Datum } from '../../common/types/datum';
 import { TypeOid } from '../../common/types/datum';
-import type { ColumnDescription, EngineSession, Portal, PreparedStatement, RowsPortal, SessionEvents, SessionStartInfo, TransactionStatus } from '../engine';
+import type {
+  ColumnDescription,
+  EngineSession,
+  Portal,
+  PreparedStatement,
+  RowsPortal,
+  SessionEvents,
+  SessionStartInfo,
+  TransactionStatus,
+} from '../engine';
 import type { ExecContext } from './context';
 import { AstNode, parseSql } from './parser';
 import { compileStatement, CompiledStatement } from './statements';
 import type { PlanCache } from './planCache';
+import { parseAdmin } from './admin';
 
 export const SERVER_VERSION = '15.0 (ShardDB 0.1.0)';
 
@@ -63,11 +73,21 @@ export class SqlSession implements EngineSession {
     info: SessionStartInfo,
     private readonly events: SessionEvents,
   ) {
-    for (const [k, v] of [...defaultSettings, ...extraSettings]) this.settings.set(k.toLowerCase(), { name: k, value: v });
+    for (const [k, v] of [...defaultSettings, ...extraSettings])
+      this.settings.set(k.toLowerCase(), { name: k, value: v });
     this.settings.set('session_authorization', { name: 'session_authorization', value: info.user });
     for (const [k, v] of info.parameters) {
       const known = this.settings.get(k.toLowerCase());
-      if (known && !['server_version', 'server_encoding', 'integer_datetimes', 'is_superuser', 'session_authorization'].includes(known.name)) {
+      if (
+        known &&
+        ![
+          'server_version',
+          'server_encoding',
+          'integer_datetimes',
+          'is_superuser',
+          'session_authorization',
+        ].includes(known.name)
+      ) {
         known.value = v;
       }
     }
@@ -79,11 +99,18 @@ export class SqlSession implements EngineSession {
     return this.prepareAll(sql, [], true);
   }
 
-  prepare(sql: string, paramTypeOids: readonly number[]): Promise<PreparedStatement> | PreparedStatement {
+  prepare(
+    sql: string,
+    paramTypeOids: readonly number[],
+  ): Promise<PreparedStatement> | PreparedStatement {
     const hit = this.plans.get(sql, paramTypeOids);
     if (hit) return hit;
     return this.prepareAll(sql, paramTypeOids, false).then((list) => {
-      if (list.length > 1) throw new SqlError(SqlState.syntaxError, 'cannot insert multiple commands into a prepared statement');
+      if (list.length > 1)
+        throw new SqlError(
+          SqlState.syntaxError,
+          'cannot insert multiple commands into a prepared statement',
+        );
       return list[0] ?? this.emptyStatement(sql);
     });
   }
@@ -92,7 +119,13 @@ export class SqlSession implements EngineSession {
     return new Prepared(sql, [], null, async () => ({ rows: [], tag: '' }));
   }
 
-  private async prepareAll(sql: string, declaredTypes: readonly number[], simple: boolean): Promise<PreparedStatement[]> {
+  private async prepareAll(
+    sql: string,
+    declaredTypes: readonly number[],
+    simple: boolean,
+  ): Promise<PreparedStatement[]> {
+    const admin = parseAdmin(sql);
+    if (admin) return [new Prepared(sql, [], admin.columns, () => admin.execute(this.ctx))];
     const parsed = parseSql(sql);
     const out: PreparedStatement[] = [];
     for (const p of parsed) {
@@ -112,7 +145,9 @@ export class SqlSession implements EngineSession {
         throw err;
       }
       const resolvedTypes = compiled.paramTypes.map((t) => (t === 0 ? TypeOid.text : t));
-      const stmt = new Prepared(p.sql, resolvedTypes, compiled.columns, (params) => compiled.execute(this.ctx, params));
+      const stmt = new Prepared(p.sql, resolvedTypes, compiled.columns, (params) =>
+        compiled.execute(this.ctx, params),
+      );
       out.push(stmt);
       if (parsed.length === 1) this.plans.put(sql, simple ? [] : declaredTypes, stmt);
     }
@@ -139,11 +174,20 @@ export class SqlSession implements EngineSession {
         .join(', ');
       return new Prepared('SET', [], null, async () => {
         const entry = this.settings.get(name) ?? { name, value: '' };
-        if (['server_version', 'server_encoding', 'integer_datetimes', 'is_superuser'].includes(entry.name)) {
+        if (
+          ['server_version', 'server_encoding', 'integer_datetimes', 'is_superuser'].includes(
+            entry.name,
+          )
+        ) {
           throw new SqlError('55P02', `parameter "${name}" cannot be changed`);
         }
-        const defaults = new Map([...defaultSettings, ...extraSettings].map(([k, v]) => [k.toLowerCase(), v]));
-        entry.value = kindOf === 'VAR_SET_DEFAULT' || kindOf === 'VAR_RESET' ? (defaults.get(name) ?? '') : value;
+        const defaults = new Map(
+          [...defaultSettings, ...extraSettings].map(([k, v]) => [k.toLowerCase(), v]),
+        );
+        entry.value =
+          kindOf === 'VAR_SET_DEFAULT' || kindOf === 'VAR_RESET'
+            ? (defaults.get(name) ?? '')
+            : value;
         this.settings.set(name, entry);
         if (reported.has(name)) this.events.parameterStatus(entry.name, entry.value);
         return { rows: [], tag: kindOf === 'VAR_RESET' ? 'RESET' : 'SET' };
@@ -152,15 +196,24 @@ export class SqlSession implements EngineSession {
     if (kind === 'VariableShowStmt') {
       const name = String(stmt.name ?? '').toLowerCase();
       const entry = this.settings.get(name);
-      const columns: ColumnDescription[] = [{ name, tableOid: 0, columnAttr: 0, typeOid: TypeOid.text, typeSize: -1, typeModifier: -1 }];
+      const columns: ColumnDescription[] = [
+        { name, tableOid: 0, columnAttr: 0, typeOid: TypeOid.text, typeSize: -1, typeModifier: -1 },
+      ];
       return new Prepared('SHOW', [], columns, async () => {
-        if (!entry) throw new SqlError(SqlState.undefinedObject, `unrecognized configuration parameter "${name}"`);
+        if (!entry)
+          throw new SqlError(
+            SqlState.undefinedObject,
+            `unrecognized configuration parameter "${name}"`,
+          );
         return { rows: [[entry.value]], tag: 'SHOW' };
       });
     }
     if (kind === 'TransactionStmt') {
       return new Prepared('TRANSACTION', [], null, async () => {
-        throw new SqlError(SqlState.featureNotSupported, 'transaction blocks are not supported yet: every statement commits on its own');
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          'transaction blocks are not supported yet: every statement commits on its own',
+        );
       });
     }
     return null;
@@ -177,9 +230,11 @@ export class SqlSession implements EngineSession {
       fetch: async (maxRows: number) => {
         if (result === null) {
           result = await stmt.run(params);
-          if (this.cancelled) throw new SqlError(SqlState.queryCanceled, 'canceling statement due to user request');
+          if (this.cancelled)
+            throw new SqlError(SqlState.queryCanceled, 'canceling statement due to user request');
         }
-        const end = maxRows > 0 ? Math.min(result.rows.length, offset + maxRows) : result.rows.length;
+        const end =
+          maxRows > 0 ? Math.min(result.rows.length, offset + maxRows) : result.rows.length;
         const rows = result.rows.slice(offset, end);
         offset = end;
         const done = offset >= result.rows.length;
@@ -201,7 +256,10 @@ export class SqlSession implements EngineSession {
   }
 
   reportedParameters(): ReadonlyArray<[string, string]> {
-    return defaultSettings.map(([k]) => [k, (this.settings.get(k.toLowerCase()) as { value: string }).value]);
+    return defaultSettings.map(([k]) => [
+      k,
+      (this.settings.get(k.toLowerCase()) as { value: string }).value,
+    ]);
   }
 
   setting(name: string): string | undefined {

@@ -1,21 +1,33 @@
 /**
- * The first SQL path: CREATE/DROP TABLE, INSERT … VALUES, and SELECT from one table by
- * primary key, by scan with equality filters, or count(*) — each statement compiled once
- * into a plan that runs against the shards through the router. The distributed planner
- * (point/range/scatter with pushed-down fragments) grows from here.
+ * One parsed statement → a CompiledStatement: planned once (cached per text and declared
+ * parameter types by the session's plan cache), executed per Bind with its parameters.
+ * The catalog entries a statement names are fetched before planning, so the planner
+ * itself is synchronous.
  */
 import { SqlError, SqlState } from '../../common/errors';
-import { asBuffer } from '../../common/codec';
-import type { ColumnDef, TableDef } from '../../common/catalog/schema';
-import { rowPrefix, tableEnd } from '../../common/catalog/keyspace';
+import type { TableDef } from '../../common/catalog/schema';
 import type { Datum } from '../../common/types/datum';
 import { TypeOid } from '../../common/types/datum';
+import { newEvalCtx, type EvalCtx } from '../../common/expr/expr';
 import type { ColumnDescription } from '../engine';
-import type { AstNode } from './parser';
 import type { ExecContext } from './context';
-import { typeOidOf, typeSizeOf } from './typeNames';
-import { resolve, valueSource, ValueSource } from './values';
-import { decodeRow, encodeRow, rowKey } from './rowCodec';
+import {
+  compileAlterTable,
+  compileCreateIndex,
+  compileCreateSchema,
+  compileCreateSequence,
+  compileCreateTable,
+  compileDrop,
+  compileRename,
+  compileTruncate,
+} from './ddl';
+import { compileDelete, compileInsert, compileUpdate } from './dml';
+import { newRunEnv, run } from './executor';
+import { explainPlan } from './explain';
+import type { AstNode } from './parser';
+import type { OutputColumn } from './plan';
+import { Planner, type TableLookup } from './planner';
+import { typeSizeOf } from './typeNames';
 
 export interface StatementResult {
   readonly rows: Datum[][];
@@ -28,331 +40,213 @@ export interface CompiledStatement {
   execute(ctx: ExecContext, params: readonly Datum[]): Promise<StatementResult>;
 }
 
-type Names = Array<{ String: { sval: string } }>;
-interface RangeVarNode {
-  schemaname?: string;
-  relname: string;
-  location?: number;
+const EPOCH_2000_MS = Date.UTC(2000, 0, 1);
+
+export function statementTime(): bigint {
+  return BigInt(Date.now() - EPOCH_2000_MS) * 1000n;
 }
 
-const DEFAULT_SCHEMA = 'public';
-
-function names(list: Names | undefined): string[] {
-  return (list ?? []).map((n) => n.String.sval);
+export function describe(cols: readonly OutputColumn[]): ColumnDescription[] {
+  return cols.map((c) => ({
+    name: c.name,
+    tableOid: c.tableOid,
+    columnAttr: c.attnum,
+    typeOid: c.t,
+    typeSize: typeSizeOf(c.t),
+    typeModifier: c.tm,
+  }));
 }
 
-function describeColumn(table: TableDef, col: ColumnDef, name = col.name): ColumnDescription {
-  return { name, tableOid: table.id, columnAttr: col.id, typeOid: col.typeOid, typeSize: typeSizeOf(col.typeOid), typeModifier: col.typeMod };
-}
-
-async function tableOf(ctx: ExecContext, rel: RangeVarNode): Promise<TableDef> {
-  const table = await ctx.catalog.find(rel.schemaname ?? DEFAULT_SCHEMA, rel.relname);
-  if (!table) {
-    throw new SqlError(SqlState.undefinedTable, `relation "${rel.relname}" does not exist`, {
-      position: rel.location !== undefined ? rel.location + 1 : undefined,
-    });
+/** Every table name the statement mentions (RangeVar nodes), to fetch before planning. */
+function relationNames(node: unknown, out: Array<{ schema?: string; name: string }>): void {
+  if (Array.isArray(node)) {
+    for (const x of node) relationNames(x, out);
+    return;
   }
-  return table;
+  if (node === null || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  if (o.RangeVar) {
+    const rv = o.RangeVar as { schemaname?: string; relname: string };
+    out.push({ schema: rv.schemaname, name: rv.relname });
+  }
+  if (
+    o.relation &&
+    typeof o.relation === 'object' &&
+    (o.relation as { relname?: string }).relname
+  ) {
+    const rv = o.relation as { schemaname?: string; relname: string };
+    out.push({ schema: rv.schemaname, name: rv.relname });
+  }
+  for (const [k, v] of Object.entries(o)) {
+    // VALUES rows hold only expressions; walking a 2000-row INSERT costs more than planning it.
+    // A table named in a subquery there still resolves through the catalog cache.
+    if (k === 'valuesLists' || k === 'A_Const') continue;
+    relationNames(v, out);
+  }
 }
 
-function columnOf(table: TableDef, name: string, location?: number): ColumnDef {
-  const col = table.columns.find((c) => c.name === name);
-  if (!col) {
-    throw new SqlError(SqlState.undefinedColumn, `column "${name}" of relation "${table.name}" does not exist`, {
-      position: location !== undefined ? location + 1 : undefined,
-    });
+async function lookupFor(ctx: ExecContext, node: AstNode): Promise<TableLookup> {
+  const wanted: Array<{ schema?: string; name: string }> = [];
+  relationNames(node, wanted);
+  const found = new Map<string, TableDef>();
+  for (const w of wanted) {
+    const t = await ctx.catalog.find(w.schema ?? 'public', w.name);
+    if (t) found.set(`${w.schema ?? 'public'}.${w.name}`, t);
   }
-  return col;
-}
-
-function typmodOf(typeOid: number, mods: AstNode[] | undefined): number {
-  if (!mods || mods.length === 0) return -1;
-  const n = ((mods[0].A_Const as { ival?: { ival?: number } }).ival?.ival) ?? 0;
-  if (typeOid === TypeOid.varchar || typeOid === TypeOid.bpchar) return n + 4;
-  if (typeOid === TypeOid.numeric) {
-    const scale = mods[1] ? (((mods[1].A_Const as { ival?: { ival?: number } }).ival?.ival) ?? 0) : 0;
-    return ((n << 16) | scale) + 4;
-  }
-  return -1;
-}
-
-// --- CREATE TABLE / DROP TABLE ---------------------------------------------------------
-
-function compileCreateTable(stmt: AstNode): CompiledStatement {
-  const rel = stmt.relation as RangeVarNode;
-  const columns: Array<Omit<ColumnDef, 'id'>> = [];
-  const primaryKey: string[] = [];
-  for (const elt of (stmt.tableElts as AstNode[]) ?? []) {
-    if (elt.ColumnDef) {
-      const def = elt.ColumnDef as { colname: string; typeName: { names: Names; typmods?: AstNode[]; location?: number }; constraints?: Array<{ Constraint: { contype: string; raw_expr?: unknown } }> };
-      const typeOid = typeOidOf(names(def.typeName.names), def.typeName.location);
-      let notNull = false;
-      for (const c of def.constraints ?? []) {
-        if (c.Constraint.contype === 'CONSTR_PRIMARY') {
-          primaryKey.push(def.colname);
-          notNull = true;
-        } else if (c.Constraint.contype === 'CONSTR_NOTNULL') {
-          notNull = true;
-        }
-      }
-      columns.push({ name: def.colname, typeOid, typeMod: typmodOf(typeOid, def.typeName.typmods), notNull });
-    } else if (elt.Constraint) {
-      const c = elt.Constraint as { contype: string; keys?: Names };
-      if (c.contype === 'CONSTR_PRIMARY') {
-        if (primaryKey.length > 0) throw new SqlError(SqlState.invalidTableDefinition, `multiple primary keys for table "${rel.relname}" are not allowed`);
-        primaryKey.push(...names(c.keys));
-      }
-    }
-  }
-  if (primaryKey.length === 0) {
-    throw new SqlError(SqlState.featureNotSupported, 'tables without a primary key are not supported yet');
-  }
-  const pkCols = primaryKey.map((n) => columns.find((c) => c.name === n));
-  pkCols.forEach((c, i) => {
-    if (!c) throw new SqlError(SqlState.undefinedColumn, `column "${primaryKey[i]}" named in key does not exist`);
-  });
-  const spec = {
-    schema: rel.schemaname ?? DEFAULT_SCHEMA,
-    name: rel.relname,
-    columns: columns.map((c) => (primaryKey.includes(c.name) ? { ...c, notNull: true } : c)),
-    primaryKey,
+  return (schema, name, position) => {
+    const t =
+      found.get(`${schema ?? 'public'}.${name}`) ?? ctx.catalog.peek(schema ?? 'public', name);
+    if (!t)
+      throw new SqlError(
+        SqlState.undefinedTable,
+        `relation "${schema ? `${schema}.` : ''}${name}" does not exist`,
+        { position },
+      );
+    return t;
   };
-  const ifNotExists = stmt.if_not_exists === true;
+}
+
+function evalCtxFor(ctx: ExecContext, params: readonly Datum[]): EvalCtx {
+  const ev = newEvalCtx(params, statementTime());
+  const seqs = ctx.sequences;
+  if (seqs) ev.nextval = (name) => seqs.take(name);
+  return ev;
+}
+
+function finalTypes(paramTypes: number[]): number[] {
+  return paramTypes.map((t) => (t === 0 || t === TypeOid.unknown ? TypeOid.text : t));
+}
+
+function ddl(
+  stmt: { execute(ctx: ExecContext): Promise<{ tag: string }> },
+  paramTypes: number[],
+): CompiledStatement {
   return {
-    paramTypes: [],
+    paramTypes,
     columns: null,
     async execute(ctx) {
-      const { table, catalogVersion } = await ctx.meta.createTable(spec, ifNotExists);
-      if (table) ctx.catalog.learned(table, catalogVersion);
-      await ctx.ranges.refresh();
-      return { rows: [], tag: 'CREATE TABLE' };
-    },
-  };
-}
-
-function compileDrop(stmt: AstNode): CompiledStatement {
-  if (stmt.removeType !== 'OBJECT_TABLE') throw new SqlError(SqlState.featureNotSupported, `DROP ${String(stmt.removeType).replace('OBJECT_', '')} is not supported yet`);
-  const objects = (stmt.objects as Array<{ List: { items: Names } }>).map((o) => names(o.List.items));
-  const ifExists = stmt.missing_ok === true;
-  return {
-    paramTypes: [],
-    columns: null,
-    async execute(ctx) {
-      for (const parts of objects) {
-        const name = parts[parts.length - 1];
-        const schema = parts.length > 1 ? parts[parts.length - 2] : DEFAULT_SCHEMA;
-        await ctx.meta.dropTable(schema, name, ifExists);
-        ctx.catalog.forget(schema, name);
-      }
-      return { rows: [], tag: 'DROP TABLE' };
-    },
-  };
-}
-
-// --- INSERT ----------------------------------------------------------------------------
-
-async function compileInsert(stmt: AstNode, ctx: ExecContext, paramTypes: number[]): Promise<CompiledStatement> {
-  const table = await tableOf(ctx, stmt.relation as RangeVarNode);
-  const target = stmt.cols
-    ? (stmt.cols as Array<{ ResTarget: { name: string; location?: number } }>).map((c) => columnOf(table, c.ResTarget.name, c.ResTarget.location))
-    : table.columns.filter((c) => !c.hidden);
-  const select = (stmt.selectStmt as { SelectStmt?: AstNode } | undefined)?.SelectStmt;
-  const lists = select?.valuesLists as Array<{ List: { items: AstNode[] } }> | undefined;
-  if (!lists) throw new SqlError(SqlState.featureNotSupported, 'INSERT supports VALUES lists only yet');
-  if (stmt.returningList) throw new SqlError(SqlState.featureNotSupported, 'INSERT … RETURNING is not supported yet');
-  if (stmt.onConflictClause) throw new SqlError(SqlState.featureNotSupported, 'INSERT … ON CONFLICT is not supported yet');
-  const rows: ValueSource[][] = lists.map((l) => {
-    if (l.List.items.length > target.length) throw new SqlError(SqlState.syntaxError, 'INSERT has more expressions than target columns');
-    return l.List.items.map((item, i) => valueSource(item, target[i].typeOid, paramTypes));
-  });
-  const positions = target.map((c) => table.columns.indexOf(c));
-  const pkIndexes = table.primaryKey.map((id) => table.columns.findIndex((c) => c.id === id));
-  return {
-    paramTypes,
-    columns: null,
-    async execute(ctx2, params) {
-      // Group rows by the range that owns their key: one write per range.
-      const byRange = new Map<number, { key: Buffer; puts: Array<[Buffer, Buffer]>; rows: Datum[][] }>();
-      for (const row of rows) {
-        const values = new Array<Datum>(table.columns.length).fill(null);
-        row.forEach((src, i) => (values[positions[i]] = resolve(src, params)));
-        table.columns.forEach((c, i) => {
-          if (c.notNull && values[i] === null) {
-            throw new SqlError(SqlState.notNullViolation, `null value in column "${c.name}" of relation "${table.name}" violates not-null constraint`, { table: table.name, column: c.name });
-          }
-        });
-        const key = rowKey(table, pkIndexes.map((i) => values[i]));
-        const r = ctx2.ranges.lookup(key);
-        const group = byRange.get(r?.id ?? -1) ?? { key, puts: [], rows: [] };
-        group.puts.push([key, encodeRow(table, values)]);
-        group.rows.push(values);
-        byRange.set(r?.id ?? -1, group);
-      }
-      for (const group of byRange.values()) {
-        const result = await ctx2.router.onKey<{ conflict?: number }>(group.key, 'kv.write', { puts: group.puts, mustNotExist: true });
-        if (result.conflict !== undefined) {
-          const values = group.rows[result.conflict];
-          const pkNames = pkIndexes.map((i) => table.columns[i].name).join(', ');
-          const pkValues = pkIndexes.map((i) => String(values[i])).join(', ');
-          throw new SqlError(SqlState.uniqueViolation, `duplicate key value violates unique constraint "${table.name}_pkey"`, {
-            detail: `Key (${pkNames})=(${pkValues}) already exists.`,
-            table: table.name,
-            constraint: `${table.name}_pkey`,
-          });
-        }
-      }
-      return { rows: [], tag: `INSERT 0 ${rows.length}` };
-    },
-  };
-}
-
-// --- SELECT ----------------------------------------------------------------------------
-
-interface Filter {
-  readonly column: number;
-  readonly value: ValueSource;
-}
-
-function compileWhere(where: AstNode | undefined, table: TableDef, paramTypes: number[]): Filter[] {
-  if (!where) return [];
-  if (where.BoolExpr && (where.BoolExpr as { boolop: string }).boolop === 'AND_EXPR') {
-    return ((where.BoolExpr as { args: AstNode[] }).args).flatMap((a) => compileWhere(a, table, paramTypes));
-  }
-  const e = where.A_Expr as { kind: string; name: Names; lexpr: AstNode; rexpr: AstNode } | undefined;
-  if (e && e.kind === 'AEXPR_OP' && names(e.name)[0] === '=') {
-    let colNode = e.lexpr;
-    let valNode = e.rexpr;
-    if (!colNode.ColumnRef) [colNode, valNode] = [valNode, colNode];
-    if (colNode.ColumnRef) {
-      const ref = colNode.ColumnRef as { fields: Names; location?: number };
-      const colName = names(ref.fields).pop() as string;
-      const col = columnOf(table, colName, ref.location);
-      return [{ column: table.columns.indexOf(col), value: valueSource(valNode, col.typeOid, paramTypes) }];
-    }
-  }
-  throw new SqlError(SqlState.featureNotSupported, 'WHERE supports equality on columns (combined with AND) only yet');
-}
-
-function sameDatum(a: Datum, b: Datum): boolean {
-  if (a === null || b === null) return false;
-  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
-  return a === b || (typeof a === 'bigint' || typeof b === 'bigint' ? BigInt(a as number) === BigInt(b as number) : false);
-}
-
-function compileConstantSelect(stmt: AstNode, paramTypes: number[]): CompiledStatement {
-  const targets = stmt.targetList as Array<{ ResTarget: { name?: string; val: AstNode } }>;
-  const items = targets.map((t) => {
-    const v = t.ResTarget.val;
-    const typeOid = v.A_Const && (v.A_Const as AstNode).ival !== undefined ? TypeOid.int4 : v.TypeCast ? typeOidOf(names((v.TypeCast as { typeName: { names: Names } }).typeName.names)) : TypeOid.text;
-    const src = valueSource(v, typeOid, paramTypes);
-    return { src, typeOid, name: t.ResTarget.name ?? (v.TypeCast ? names((v.TypeCast as { typeName: { names: Names } }).typeName.names).pop() as string : '?column?') };
-  });
-  return {
-    paramTypes,
-    columns: items.map((i) => ({ name: i.name, tableOid: 0, columnAttr: 0, typeOid: i.typeOid, typeSize: typeSizeOf(i.typeOid), typeModifier: -1 })),
-    async execute(_ctx, params) {
-      return { rows: [items.map((i) => resolve(i.src, params))], tag: 'SELECT 1' };
-    },
-  };
-}
-
-async function compileSelect(stmt: AstNode, ctx: ExecContext, paramTypes: number[]): Promise<CompiledStatement> {
-  const from = stmt.fromClause as Array<{ RangeVar?: RangeVarNode }> | undefined;
-  if (!from) return compileConstantSelect(stmt, paramTypes);
-  if (from.length !== 1 || !from[0].RangeVar) throw new SqlError(SqlState.featureNotSupported, 'SELECT from one table only yet');
-  for (const clause of ['groupClause', 'sortClause', 'limitCount', 'limitOffset', 'distinctClause', 'havingClause', 'withClause']) {
-    if (stmt[clause]) throw new SqlError(SqlState.featureNotSupported, `${clause.replace('Clause', '').toUpperCase()} is not supported yet`);
-  }
-  const table = await tableOf(ctx, from[0].RangeVar);
-  const targets = stmt.targetList as Array<{ ResTarget: { name?: string; val: AstNode; location?: number } }>;
-  const isCount = targets.length === 1 && (targets[0].ResTarget.val.FuncCall as { agg_star?: boolean; funcname?: Names } | undefined)?.agg_star === true && names((targets[0].ResTarget.val.FuncCall as { funcname: Names }).funcname).pop() === 'count';
-  const output: Array<{ index: number; desc: ColumnDescription }> = [];
-  if (!isCount) {
-    for (const t of targets) {
-      const ref = t.ResTarget.val.ColumnRef as { fields: Array<{ String?: { sval: string }; A_Star?: unknown }>; location?: number } | undefined;
-      if (!ref) throw new SqlError(SqlState.featureNotSupported, 'SELECT lists support columns, * and count(*) only yet');
-      const last = ref.fields[ref.fields.length - 1];
-      if (last.A_Star) {
-        table.columns.forEach((c, i) => !c.hidden && output.push({ index: i, desc: describeColumn(table, c) }));
-      } else {
-        const col = columnOf(table, (last.String as { sval: string }).sval, ref.location);
-        output.push({ index: table.columns.indexOf(col), desc: describeColumn(table, col, t.ResTarget.name ?? col.name) });
-      }
-    }
-  }
-  const filters = compileWhere(stmt.whereClause as AstNode | undefined, table, paramTypes);
-  const pkIndexes = table.primaryKey.map((id) => table.columns.findIndex((c) => c.id === id));
-  const pointFilters = pkIndexes.map((i) => filters.find((f) => f.column === i));
-  const isPoint = pointFilters.every((f) => f !== undefined);
-  const columns: ColumnDescription[] = isCount
-    ? [{ name: targets[0].ResTarget.name ?? 'count', tableOid: 0, columnAttr: 0, typeOid: TypeOid.int8, typeSize: 8, typeModifier: -1 }]
-    : output.map((o) => o.desc);
-
-  const matches = (row: Datum[], params: readonly Datum[]): boolean => filters.every((f) => sameDatum(row[f.column], resolve(f.value, params)));
-  const project = (row: Datum[]): Datum[] => output.map((o) => row[o.index]);
-
-  return {
-    paramTypes,
-    columns,
-    async execute(ctx2, params) {
-      let rows: Datum[][] = [];
-      if (isPoint) {
-        const pkValues = pointFilters.map((f) => resolve((f as Filter).value, params));
-        if (pkValues.some((v) => v === null)) return finish([]);
-        const key = rowKey(table, pkValues);
-        const value = await ctx2.router.onKey<Uint8Array | null>(key, 'kv.get', { key });
-        if (value !== null) {
-          const row = decodeRow(table, value);
-          if (matches(row, params)) rows.push(row);
-        }
-        return finish(rows);
-      }
-      const start = rowPrefix(table.id);
-      const end = tableEnd(table.id);
-      if (isCount && filters.length === 0) {
-        // count(*) is pushed down: each range counts its own rows.
-        let n = 0;
-        await ctx2.router.walk(start, end, async (send, cursor) => {
-          n += await send<number>('kv.count', { start: cursor, end });
-          return null;
-        });
-        return { rows: [[BigInt(n)]], tag: 'SELECT 1' };
-      }
-      await ctx2.router.walk(start, end, async (send, cursor) => {
-        const page = await send<{ entries: Array<[Uint8Array, Uint8Array]>; more: boolean }>('kv.scan', { start: cursor, end });
-        for (const [, v] of page.entries) {
-          const row = decodeRow(table, v);
-          if (matches(row, params)) rows.push(row);
-        }
-        if (!page.more || page.entries.length === 0) return null;
-        const last = asBuffer(page.entries[page.entries.length - 1][0]);
-        return Buffer.concat([last, Buffer.from([0])]);
-      });
-      if (isCount) return { rows: [[BigInt(rows.length)]], tag: 'SELECT 1' };
-      return finish(rows);
-
-      function finish(found: Datum[][]): StatementResult {
-        rows = found.map(project);
-        return { rows, tag: `SELECT ${rows.length}` };
-      }
+      return { rows: [], tag: (await stmt.execute(ctx)).tag };
     },
   };
 }
 
 /** Compiles one parsed statement; paramTypes holds the client's declared types and is completed by inference. */
-export async function compileStatement(node: AstNode, ctx: ExecContext, paramTypes: number[]): Promise<CompiledStatement> {
+export async function compileStatement(
+  node: AstNode,
+  ctx: ExecContext,
+  paramTypes: number[],
+): Promise<CompiledStatement> {
   const [kind] = Object.keys(node);
   const stmt = node[kind] as AstNode;
   switch (kind) {
     case 'CreateStmt':
-      return compileCreateTable(stmt);
+      return ddl(compileCreateTable(stmt), paramTypes);
     case 'DropStmt':
-      return compileDrop(stmt);
-    case 'InsertStmt':
-      return compileInsert(stmt, ctx, paramTypes);
-    case 'SelectStmt':
-      return compileSelect(stmt, ctx, paramTypes);
+      return ddl(compileDrop(stmt), paramTypes);
+    case 'IndexStmt':
+      return ddl(compileCreateIndex(stmt), paramTypes);
+    case 'AlterTableStmt':
+      return ddl(compileAlterTable(stmt), paramTypes);
+    case 'RenameStmt':
+      return ddl(compileRename(stmt), paramTypes);
+    case 'TruncateStmt':
+      return ddl(compileTruncate(stmt), paramTypes);
+    case 'CreateSchemaStmt':
+      return ddl(compileCreateSchema(stmt), paramTypes);
+    case 'CreateSeqStmt':
+      return ddl(compileCreateSequence(stmt), paramTypes);
     default:
-      throw new SqlError(SqlState.featureNotSupported, `${kind.replace(/Stmt$/, '')} statements are not supported yet`);
+      break;
+  }
+  const lookup = await lookupFor(ctx, node);
+  const planner = new Planner(lookup, paramTypes);
+  switch (kind) {
+    case 'SelectStmt': {
+      const q = planner.planSelect(node);
+      const sequencesUsed = [
+        ...JSON.stringify(q.plan, (_k, v: unknown) =>
+          typeof v === 'bigint' ? String(v) : v,
+        ).matchAll(/"f":"nextval","a":\[\{"k":"const","t":\d+,"v":"([^"]+)"/g),
+      ].map((m) => m[1]);
+      return {
+        paramTypes: finalTypes(paramTypes),
+        columns: describe(q.columns),
+        async execute(ctx2, params) {
+          const ev = evalCtxFor(ctx2, params);
+          for (const s of sequencesUsed) await ctx2.sequences?.reserve(s, 1);
+          const rows = await run(q.plan, newRunEnv(ctx2, ev, paramTypes));
+          return { rows, tag: `SELECT ${rows.length}` };
+        },
+      };
+    }
+    case 'InsertStmt':
+    case 'UpdateStmt':
+    case 'DeleteStmt': {
+      if (stmt.withClause)
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          `WITH in ${kind.replace('Stmt', '').toUpperCase()} is not supported yet`,
+        );
+      const d =
+        kind === 'InsertStmt'
+          ? compileInsert(stmt, planner, lookup, paramTypes)
+          : kind === 'UpdateStmt'
+            ? compileUpdate(stmt, planner, lookup, paramTypes)
+            : compileDelete(stmt, planner, lookup);
+      return {
+        paramTypes: finalTypes(paramTypes),
+        columns: d.columns ? describe(d.columns) : null,
+        execute: (ctx2, params) => d.execute(ctx2, params, evalCtxFor(ctx2, params)),
+      };
+    }
+    case 'ExplainStmt': {
+      const analyze = ((stmt.options as AstNode[] | undefined) ?? []).some(
+        (o) =>
+          (o.DefElem as AstNode).defname === 'analyze' &&
+          ((o.DefElem as AstNode).arg === undefined ||
+            JSON.stringify((o.DefElem as AstNode).arg).includes('true') ||
+            JSON.stringify((o.DefElem as AstNode).arg).includes('on')),
+      );
+      const query = stmt.query as AstNode;
+      if (!query.SelectStmt)
+        throw new SqlError(SqlState.featureNotSupported, 'EXPLAIN supports SELECT only yet');
+      const q = planner.planSelect(query);
+      return {
+        paramTypes: finalTypes(paramTypes),
+        columns: [
+          {
+            name: 'QUERY PLAN',
+            tableOid: 0,
+            columnAttr: 0,
+            typeOid: TypeOid.text,
+            typeSize: -1,
+            typeModifier: -1,
+          },
+        ],
+        async execute(ctx2, params) {
+          const ev = evalCtxFor(ctx2, params);
+          if (ctx2.ranges.all.length === 0) await ctx2.ranges.refresh();
+          let lines: string[];
+          if (analyze) {
+            const env = newRunEnv(ctx2, ev, paramTypes, true);
+            const started = process.hrtime.bigint();
+            const rows = await run(q.plan, env);
+            lines = explainPlan(ctx2, q.plan, ev, env);
+            lines.push(
+              `rows: ${rows.length}`,
+              `execution time: ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(3)} ms`,
+            );
+          } else {
+            lines = explainPlan(ctx2, q.plan, ev, null);
+          }
+          return { rows: lines.map((l) => [l]), tag: 'EXPLAIN' };
+        },
+      };
+    }
+    default:
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        `${kind.replace(/Stmt$/, '')} statements are not supported yet`,
+      );
   }
 }

@@ -1,0 +1,122 @@
+/**
+ * Casts between the supported types, with PostgreSQL's rules: numeric → integer rounds
+ * half away from zero, float → integer rounds half to even (rint), out-of-range → 22003,
+ * text input through the type's input function (22P02), varchar(n)/char(n) length checks
+ * (22001 on assignment, silent truncation on explicit cast), numeric(p,s) rounding.
+ */
+import { SqlError, SqlState } from '../errors';
+import type { Datum } from '../types/datum';
+import { TypeOid } from '../types/datum';
+import { checkInt8 } from './arith';
+import { Numeric } from './numeric';
+import { formatValue, isIntType, isStringType, parseValue, typeName } from './typesAdapter';
+
+const T = TypeOid;
+
+function rint(f: number): number {
+  // Round half to even, as C rint() in the default rounding mode.
+  const r = Math.round(f);
+  return Math.abs(f % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+function toIntRange(t: number, n: number | bigint): Datum {
+  if (t === T.int8) return checkInt8(BigInt(n));
+  const x = Number(n);
+  const [lo, hi] = t === T.int2 ? [-32768, 32767] : [-2147483648, 2147483647];
+  if (x < lo || x > hi)
+    throw new SqlError(
+      SqlState.numericValueOutOfRange,
+      `${t === T.int2 ? 'smallint' : 'integer'} out of range`,
+    );
+  return x;
+}
+
+/** Applies a type modifier (varchar(n), char(n), numeric(p,s)). explicit: a CAST, not an assignment. */
+export function applyTypmod(t: number, tm: number, v: Datum, explicit: boolean): Datum {
+  if (v === null || tm < 0) return v;
+  if (t === T.varchar || t === T.bpchar) {
+    const n = tm - 4;
+    let s = v as string;
+    const len = [...s].length;
+    if (len > n) {
+      const cut = [...s].slice(0, n).join('');
+      // Assignment errors unless only spaces would be cut (PostgreSQL varchar/bpchar).
+      if (!explicit && /\S/.test([...s].slice(n).join(''))) {
+        throw new SqlError(
+          SqlState.stringDataRightTruncation,
+          `value too long for type ${t === T.varchar ? 'character varying' : 'character'}(${n})`,
+        );
+      }
+      s = cut;
+    }
+    if (t === T.bpchar && [...s].length < n) s = s + ' '.repeat(n - [...s].length);
+    return s;
+  }
+  if (t === T.numeric) {
+    const precision = ((tm - 4) >> 16) & 0xffff;
+    const scale = (tm - 4) & 0xffff;
+    const r = (v as Numeric).withScale(scale);
+    if (r.integerDigits() > precision - scale) {
+      throw new SqlError(SqlState.numericValueOutOfRange, 'numeric field overflow', {
+        detail: `A field with precision ${precision}, scale ${scale} must round to an absolute value less than ${precision - scale === 0 ? '1' : `10^${precision - scale}`}.`,
+      });
+    }
+    return r;
+  }
+  return v;
+}
+
+/** Casts a non-null value from type `from` to type `to`. */
+export function castValue(from: number, to: number, v: Datum, tm = -1, explicit = true): Datum {
+  if (v === null) return null;
+  if (from === to) return tm >= 0 ? applyTypmod(to, tm, v, explicit) : v;
+  let out: Datum;
+  if (isStringType(from) && !isStringType(to)) {
+    out = parseValue(to, from === T.bpchar ? (v as string).replace(/ +$/, '') : (v as string));
+  } else if (isStringType(to)) {
+    out = from === T.bpchar ? (v as string).replace(/ +$/, '') : formatValue(from, v);
+  } else if (isIntType(to)) {
+    if (isIntType(from)) out = toIntRange(to, v as number | bigint);
+    else if (from === T.numeric) out = toIntRange(to, (v as Numeric).withScale(0).v);
+    else if (from === T.float4 || from === T.float8) {
+      const f = v as number;
+      if (!Number.isFinite(f))
+        throw new SqlError(SqlState.numericValueOutOfRange, `${typeName(to)} out of range`);
+      out = toIntRange(to, to === T.int8 ? BigInt(rint(f)) : rint(f));
+    } else if (from === T.bool && to === T.int4) out = v ? 1 : 0;
+    else throw cannotCast(from, to);
+  } else if (to === T.numeric) {
+    if (isIntType(from)) out = Numeric.fromInt(v as number | bigint);
+    else if (from === T.float4 || from === T.float8) out = Numeric.fromFloat(v as number);
+    else throw cannotCast(from, to);
+  } else if (to === T.float4 || to === T.float8) {
+    let f: number;
+    if (typeof v === 'number') f = v;
+    else if (typeof v === 'bigint') f = Number(v);
+    else if (v instanceof Numeric) f = v.toNumber();
+    else throw cannotCast(from, to);
+    out = to === T.float4 ? Math.fround(f) : f;
+  } else if (to === T.bool && from === T.int4) {
+    out = v !== 0;
+  } else if (to === T.date && (from === T.timestamp || from === T.timestamptz)) {
+    const us = v as bigint;
+    const day = 86_400_000_000n;
+    out = Number(us >= 0n ? us / day : -((-us + day - 1n) / day));
+  } else if ((to === T.timestamp || to === T.timestamptz) && from === T.date) {
+    out = BigInt(v as number) * 86_400_000_000n;
+  } else if (
+    (to === T.timestamp && from === T.timestamptz) ||
+    (to === T.timestamptz && from === T.timestamp)
+  ) {
+    out = v; // The session time zone is UTC.
+  } else if ((to === T.json || to === T.jsonb) && (from === T.json || from === T.jsonb)) {
+    out = v;
+  } else {
+    throw cannotCast(from, to);
+  }
+  return tm >= 0 ? applyTypmod(to, tm, out, explicit) : out;
+}
+
+export function cannotCast(from: number, to: number): SqlError {
+  return new SqlError('42846', `cannot cast type ${typeName(from)} to ${typeName(to)}`);
+}

@@ -1,0 +1,53 @@
+/**
+ * Meta RPC methods the SQL engine uses beyond createTable/dropTable: one method,
+ * `meta.sqlCommand`, proposes the catalog commands of catalogCommands.ts (ALTER TABLE,
+ * splits and merges, sequences, schemas); `meta.sqlCatalog` reads sequences and schemas.
+ */
+import type { RpcHandler } from '../common/rpc';
+import { SqlError, SqlState } from '../common/errors';
+import type { Logger } from '../common/logger';
+import type { MetaCommand } from './commands';
+import type { MetaStateMachine } from './stateMachine';
+
+const ALLOWED = new Set([
+  'alterTable',
+  'splitRanges',
+  'mergeRange',
+  'createSequence',
+  'dropSequence',
+  'nextSequence',
+  'createSchema',
+]);
+
+export function sqlMethods(
+  machine: MetaStateMachine,
+  propose: (c: MetaCommand) => unknown,
+  logger: Logger,
+): Array<[string, RpcHandler]> {
+  return [
+    [
+      'meta.sqlCommand',
+      (body) => {
+        const command = (body as { command?: MetaCommand }).command;
+        if (!command || !ALLOWED.has(command.type))
+          throw new SqlError(SqlState.internalError, 'bad meta request: unknown sql command');
+        const result = propose(command);
+        if (command.type !== 'nextSequence')
+          logger.info({ command: command.type }, 'catalog changed');
+        return {
+          result,
+          catalogVersion: machine.catalogVersion,
+          rangeVersion: machine.rangeVersion,
+        };
+      },
+    ],
+    [
+      'meta.sqlCatalog',
+      () => ({
+        version: machine.catalogVersion,
+        sequences: machine.sequences,
+        schemas: machine.schemas,
+      }),
+    ],
+  ];
+}

@@ -1,0 +1,70 @@
+/**
+ * Access path choice (DESIGN.md "Planner"): point when the WHERE fixes every primary-key
+ * column with = or IN (constants or $n), range when it fixes a prefix and/or bounds the
+ * next column, scatter otherwise. The filter itself still runs on the shard, so a range
+ * that is wider than the predicate never returns extra rows.
+ */
+import type { TableDef } from '../../common/catalog/schema';
+import type { Expr } from '../../common/expr/expr';
+import { isPushable, usesColumns } from '../../common/expr/expr';
+import type { Access } from './plan';
+
+export function splitConjuncts(e: Expr | null): Expr[] {
+  if (e === null) return [];
+  if (e.k === 'and') return e.a.flatMap((x) => splitConjuncts(x));
+  return [e];
+}
+
+function isValue(e: Expr): boolean {
+  return !usesColumns(e) && isPushable(e);
+}
+
+interface ColumnFacts {
+  eq: Expr[][];
+  lower: { e: Expr; incl: boolean } | null;
+  upper: { e: Expr; incl: boolean } | null;
+}
+
+const FLIP = { lt: 'gt', le: 'ge', gt: 'lt', ge: 'le', eq: 'eq', ne: 'ne' } as const;
+
+export function chooseAccess(table: TableDef, conjuncts: readonly Expr[]): Access {
+  if (table.primaryKey.length === 0) return { kind: 'scatter' };
+  const pkPositions = table.primaryKey.map((id) => table.columns.findIndex((c) => c.id === id));
+  const facts: ColumnFacts[] = pkPositions.map(() => ({ eq: [], lower: null, upper: null }));
+  for (const c of conjuncts) {
+    if (c.k === 'cmp') {
+      let col: Expr = c.a,
+        val: Expr = c.b,
+        op = c.op as keyof typeof FLIP;
+      if (col.k !== 'col') {
+        [col, val] = [c.b, c.a];
+        op = FLIP[op];
+      }
+      if (col.k !== 'col' || !isValue(val)) continue;
+      const k = pkPositions.indexOf(col.i);
+      if (k < 0 || table.columns[col.i].typeOid !== c.ct) continue;
+      const f = facts[k];
+      if (op === 'eq') f.eq.push([val]);
+      else if (op === 'gt' || op === 'ge') f.lower = { e: val, incl: op === 'ge' };
+      else if (op === 'lt' || op === 'le') f.upper = { e: val, incl: op === 'le' };
+    } else if (c.k === 'in' && !c.neg && c.a.k === 'col' && c.list.every(isValue)) {
+      const k = pkPositions.indexOf(c.a.i);
+      if (k < 0 || table.columns[c.a.i].typeOid !== c.ct) continue;
+      facts[k].eq.push([...c.list]);
+    }
+  }
+  if (facts.every((f) => f.eq.length > 0)) {
+    // One alternative list per column (the first = or IN found); the filter re-checks the rest.
+    return { kind: 'point', alternatives: facts.map((f) => f.eq[0]) };
+  }
+  const prefix: Expr[] = [];
+  for (const f of facts) {
+    if (f.eq.length > 0 && f.eq[0].length === 1) prefix.push(f.eq[0][0]);
+    else break;
+  }
+  const next = facts[prefix.length];
+  const lower = next?.lower ?? null;
+  const upper = next?.upper ?? null;
+  if (prefix.length > 0 || lower || upper) return { kind: 'range', prefix, lower, upper };
+  return { kind: 'scatter' };
+}

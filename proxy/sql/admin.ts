@@ -1,0 +1,392 @@
+/**
+ * Admin SQL (DESIGN.md "Admin SQL"), recognized by this small parser before libpg-query
+ * sees the text: SPLIT RANGE ON t AT (v)[, (v2) …], SPLIT RANGE ON t BETWEEN (lo) AND (hi)
+ * INTO n, ALTER TABLE t SPLIT AT VALUES (v)[, …], MERGE RANGE id, SHOW RANGES [ON t],
+ * SHOW SHARDS / SHOW CLUSTER. Results are ordinary result sets.
+ *
+ * A split spreads the new right-hand range to the shard with the fewest ranges: the
+ * proxy copies the rows there, meta moves ownership (epoch bump), the source drops its
+ * copy. Reads running across the split meet RANGE_STALE and continue from their cursor
+ * on the new owner, so they return the same rows. Writes to the moving half during the
+ * copy are not carried over (the transaction layer's locks will close that window).
+ */
+import { RpcError, RpcErrorCode, SqlError, SqlState } from '../../common/errors';
+import { staleBackoff } from '../shardRouter';
+import type { RangeDescriptor, TableDef } from '../../common/catalog/schema';
+import { tableIdOfKey, tableStart } from '../../common/catalog/keyspace';
+import { asBuffer } from '../../common/codec';
+import type { Datum } from '../../common/types/datum';
+import { TypeOid } from '../../common/types/datum';
+import { evalExpr } from '../../common/expr/eval';
+import { newEvalCtx } from '../../common/expr/expr';
+import type { ColumnDescription } from '../engine';
+import { coerce } from './coerce';
+import type { ExecContext } from './context';
+import { describeKey, pkColumns, rowKey } from './keys';
+import { parseSql, type AstNode } from './parser';
+import { Planner } from './planner';
+import { Scope } from './scope';
+import { typeSizeOf } from './typeNames';
+
+export interface AdminStatement {
+  readonly columns: ColumnDescription[] | null;
+  execute(ctx: ExecContext): Promise<{ rows: Datum[][]; tag: string }>;
+}
+
+function col(name: string, typeOid: number): ColumnDescription {
+  return {
+    name,
+    tableOid: 0,
+    columnAttr: 0,
+    typeOid,
+    typeSize: typeSizeOf(typeOid),
+    typeModifier: -1,
+  };
+}
+
+const IDENT = String.raw`("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?)`;
+
+function ident(s: string): { schema: string; name: string } {
+  if (s.startsWith('"')) return { schema: 'public', name: s.slice(1, -1).replace(/""/g, '"') };
+  const parts = s.toLowerCase().split('.');
+  return parts.length > 1
+    ? { schema: parts[0], name: parts[1] }
+    : { schema: 'public', name: parts[0] };
+}
+
+/** "(1, 'a'), (2, 'b')" → ['1, \'a\'', '2, \'b\''] (top-level parenthesized tuples). */
+function tuples(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0,
+    start = -1,
+    quote = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === "'") quote = text[i + 1] === "'" ? (i++, true) : false;
+      continue;
+    }
+    if (c === "'") quote = true;
+    else if (c === '(') {
+      if (depth++ === 0) start = i + 1;
+    } else if (c === ')') {
+      if (--depth === 0) out.push(text.slice(start, i));
+    } else if (depth === 0 && !/[\s,]/.test(c))
+      throw new SqlError(SqlState.syntaxError, `syntax error at or near "${c}"`);
+  }
+  if (depth !== 0) throw new SqlError(SqlState.syntaxError, 'unbalanced parentheses');
+  return out;
+}
+
+/** Primary-key values from a tuple's text, coerced to the key columns' types. */
+function keyValues(table: TableDef, tuple: string): Datum[] {
+  const [stmt] = parseSql(`SELECT ${tuple}`);
+  const targets = ((stmt.node.SelectStmt as AstNode).targetList as AstNode[]).map(
+    (t) => (t.ResTarget as AstNode).val as AstNode,
+  );
+  const pk = pkColumns(table);
+  if (targets.length > pk.length)
+    throw new SqlError(
+      SqlState.syntaxError,
+      `too many values for the primary key of "${table.name}" (${pk.length} column(s))`,
+    );
+  const planner = new Planner(() => table, []);
+  const c = planner.compiler(new Scope([]), 'SPLIT');
+  return targets.map((t, i) =>
+    evalExpr(coerce(c.compile(t), pk[i].typeOid, [], { assign: true }), [], newEvalCtx()),
+  );
+}
+
+async function tableOf(ctx: ExecContext, name: string): Promise<TableDef> {
+  const id = ident(name);
+  const t = await ctx.catalog.find(id.schema, id.name);
+  if (!t) throw new SqlError(SqlState.undefinedTable, `relation "${id.name}" does not exist`);
+  return t;
+}
+
+function leastLoaded(ctx: ExecContext): number {
+  const counts = new Map<number, number>(ctx.ranges.shardIds.map((id) => [id, 0]));
+  for (const r of ctx.ranges.all) counts.set(r.shardId, (counts.get(r.shardId) ?? 0) + 1);
+  let best = -1;
+  for (const [id, n] of counts) if (best < 0 || n < (counts.get(best) as number)) best = id;
+  return best;
+}
+
+/** Calls a range, waiting out RANGE_STALE while its shard catches up with a change just made. */
+async function onRange<T>(
+  ctx: ExecContext,
+  r: RangeDescriptor,
+  method: string,
+  body: Record<string, unknown>,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ctx.router.sendTo<T>(r, method, body);
+    } catch (err) {
+      if (!(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) || attempt >= 8)
+        throw err;
+      await staleBackoff(attempt);
+    }
+  }
+}
+
+/** Copies [start, end) of range r from its shard to shard `to` (rows ingested unowned). */
+async function copySpan(
+  ctx: ExecContext,
+  r: RangeDescriptor,
+  start: Buffer,
+  end: Buffer | null,
+  to: number,
+): Promise<void> {
+  let cursor = start;
+  for (;;) {
+    const page = await onRange<{ entries: Array<[Uint8Array, Uint8Array]>; more: boolean }>(
+      ctx,
+      r,
+      'kv.scan',
+      { start: cursor, end: end ?? undefined, limit: 5000 },
+    );
+    if (page.entries.length > 0)
+      await ctx.router.callShard(to, 'sql.ingest', { puts: page.entries });
+    if (!page.more || page.entries.length === 0) return;
+    cursor = Buffer.concat([asBuffer(page.entries[page.entries.length - 1][0]), Buffer.from([0])]);
+  }
+}
+
+/** Splits so that a range starts at key, moving the right half to the least loaded shard. */
+export async function splitAt(ctx: ExecContext, key: Buffer): Promise<boolean> {
+  await ctx.ranges.refresh();
+  const r = ctx.ranges.lookup(key);
+  if (!r || r.startKey.equals(key)) return false;
+  const target = leastLoaded(ctx);
+  if (target >= 0 && target !== r.shardId) {
+    await copySpan(ctx, r, key, r.endKey, target);
+    await ctx.meta.sqlCommand({ type: 'splitRanges', keys: [key], shardIds: [target] });
+    await ctx.router.callShard(r.shardId, 'sql.dropSpan', {
+      start: key,
+      end: r.endKey ?? Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff]),
+    });
+  } else {
+    await ctx.meta.sqlCommand({ type: 'splitRanges', keys: [key] });
+  }
+  await ctx.ranges.refresh();
+  return true;
+}
+
+async function splitTable(
+  ctx: ExecContext,
+  table: TableDef,
+  keys: Datum[][],
+): Promise<{ rows: Datum[][]; tag: string }> {
+  const encoded = keys.map((k) => rowKey(table, k)).sort(Buffer.compare);
+  let n = 0;
+  for (const k of encoded) if (await splitAt(ctx, k)) n++;
+  return { rows: [[BigInt(n)]], tag: 'SPLIT' };
+}
+
+async function mergeRange(ctx: ExecContext, id: number): Promise<{ rows: Datum[][]; tag: string }> {
+  await ctx.ranges.refresh();
+  const all = ctx.ranges.all;
+  const i = all.findIndex((r) => r.id === id);
+  if (i < 0) throw new SqlError(SqlState.undefinedObject, `range ${id} does not exist`);
+  const left = all[i];
+  const right = all[i + 1];
+  if (!right)
+    throw new SqlError(SqlState.objectNotInPrerequisiteState, `range ${id} has no right neighbour`);
+  const lt = tableIdOfKey(left.startKey),
+    rt = tableIdOfKey(right.startKey);
+  if (lt !== rt)
+    throw new SqlError(
+      SqlState.objectNotInPrerequisiteState,
+      `range ${id} and range ${right.id} belong to different tables`,
+    );
+  if (right.shardId !== left.shardId)
+    await copySpan(ctx, right, right.startKey, right.endKey, left.shardId);
+  await ctx.meta.sqlCommand({
+    type: 'mergeRange',
+    rangeId: id,
+    rightCopied: right.shardId !== left.shardId,
+  });
+  if (right.shardId !== left.shardId)
+    await ctx.router.callShard(right.shardId, 'sql.dropSpan', {
+      start: right.startKey,
+      end: right.endKey ?? Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff]),
+    });
+  await ctx.ranges.refresh();
+  return { rows: [[BigInt(id)]], tag: 'MERGE' };
+}
+
+async function showRanges(
+  ctx: ExecContext,
+  tableName: string | null,
+): Promise<{ rows: Datum[][]; tag: string }> {
+  await Promise.all([ctx.ranges.refresh(), ctx.catalog.refresh()]);
+  const table = tableName ? await tableOf(ctx, tableName) : null;
+  const byId = new Map(ctx.catalog.all.map((t) => [t.id, t]));
+  const sizes = new Map<number, number>();
+  await Promise.all(
+    ctx.ranges.shardIds.map(async (s) => {
+      try {
+        for (const [id, n] of await ctx.router.callShard<Array<[number, number]>>(
+          s,
+          'sql.rangeSizes',
+          {},
+        ))
+          sizes.set(id, n);
+      } catch {
+        // A shard that does not answer shows no size; the rest of the map still prints.
+      }
+    }),
+  );
+  const rows: Datum[][] = [];
+  for (const r of ctx.ranges.all) {
+    const tid = tableIdOfKey(r.startKey);
+    const t = tid !== undefined ? byId.get(tid) : undefined;
+    if (table && t?.id !== table.id) continue;
+    if (!table && !t) continue;
+    const show = (k: Buffer | null): string => {
+      if (k === null) return '/Max';
+      const owner = byId.get(tableIdOfKey(k) ?? -1);
+      if (!owner)
+        return k.length === 0
+          ? '/Min'
+          : k.length === 5
+            ? `/Table/${tableIdOfKey(k) ?? '?'}`
+            : `/${k.toString('hex')}`;
+      if (k.equals(tableStart(owner.id))) return `/Table/${owner.name}`;
+      return `/Table/${owner.name}/${describeKey(owner, k)}`;
+    };
+    rows.push([
+      BigInt(r.id),
+      t?.name ?? null,
+      show(r.startKey),
+      show(r.endKey),
+      r.shardId,
+      BigInt(r.epoch),
+      BigInt(sizes.get(r.id) ?? 0),
+    ]);
+  }
+  return { rows, tag: `SELECT ${rows.length}` };
+}
+
+const RANGES_COLUMNS = [
+  col('range_id', TypeOid.int8),
+  col('table_name', TypeOid.text),
+  col('start_key', TypeOid.text),
+  col('end_key', TypeOid.text),
+  col('shard_id', TypeOid.int4),
+  col('epoch', TypeOid.int8),
+  col('approximate_size', TypeOid.int8),
+];
+
+/** The admin statement in sql, or null when it is ordinary SQL. */
+export function parseAdmin(sql: string): AdminStatement | null {
+  const text = sql.trim().replace(/;\s*$/, '');
+  let m: RegExpExecArray | null;
+  if (
+    (m = new RegExp(String.raw`^SPLIT\s+RANGE\s+ON\s+${IDENT}\s+AT\s+([\s\S]+)$`, 'i').exec(text))
+  ) {
+    const [, name, rest] = m;
+    return {
+      columns: [col('ranges_created', TypeOid.int8)],
+      execute: async (ctx) => {
+        const t = await tableOf(ctx, name);
+        return splitTable(
+          ctx,
+          t,
+          tuples(rest).map((x) => keyValues(t, x)),
+        );
+      },
+    };
+  }
+  if (
+    (m = new RegExp(
+      String.raw`^ALTER\s+TABLE\s+${IDENT}\s+SPLIT\s+AT\s+VALUES\s+([\s\S]+)$`,
+      'i',
+    ).exec(text))
+  ) {
+    const [, name, rest] = m;
+    return {
+      columns: [col('ranges_created', TypeOid.int8)],
+      execute: async (ctx) => {
+        const t = await tableOf(ctx, name);
+        return splitTable(
+          ctx,
+          t,
+          tuples(rest).map((x) => keyValues(t, x)),
+        );
+      },
+    };
+  }
+  if (
+    (m = new RegExp(
+      String.raw`^SPLIT\s+RANGE\s+ON\s+${IDENT}\s+BETWEEN\s+(\([\s\S]*?\))\s+AND\s+(\([\s\S]*?\))\s+INTO\s+(\d+)$`,
+      'i',
+    ).exec(text))
+  ) {
+    const [, name, lo, hi, n] = m;
+    return {
+      columns: [col('ranges_created', TypeOid.int8)],
+      execute: async (ctx) => {
+        const t = await tableOf(ctx, name);
+        const [a] = keyValues(t, tuples(lo)[0]);
+        const [b] = keyValues(t, tuples(hi)[0]);
+        if (typeof a !== 'number' && typeof a !== 'bigint')
+          throw new SqlError(
+            SqlState.featureNotSupported,
+            'SPLIT … BETWEEN … INTO needs an integer first key column',
+          );
+        const count = Number(n);
+        if (count < 2)
+          throw new SqlError(SqlState.invalidParameterValue, 'INTO needs at least 2 ranges');
+        const x = BigInt(a),
+          y = BigInt(b as number | bigint);
+        const keys: Datum[][] = [];
+        for (let i = 1; i < count; i++) {
+          const v = x + ((y - x) * BigInt(i)) / BigInt(count);
+          keys.push([typeof a === 'bigint' ? v : Number(v)]);
+        }
+        return splitTable(ctx, t, keys);
+      },
+    };
+  }
+  if ((m = /^MERGE\s+RANGE\s+(\d+)$/i.exec(text))) {
+    const id = Number(m[1]);
+    return { columns: [col('range_id', TypeOid.int8)], execute: (ctx) => mergeRange(ctx, id) };
+  }
+  if (
+    (m = new RegExp(String.raw`^SHOW\s+RANGES(?:\s+(?:ON|FROM\s+TABLE)\s+${IDENT})?$`, 'i').exec(
+      text,
+    ))
+  ) {
+    const name = m[1] ?? null;
+    return { columns: RANGES_COLUMNS, execute: (ctx) => showRanges(ctx, name) };
+  }
+  if (/^SHOW\s+(SHARDS|CLUSTER)$/i.test(text)) {
+    return {
+      columns: [
+        col('shard_id', TypeOid.int4),
+        col('name', TypeOid.text),
+        col('address', TypeOid.text),
+        col('live', TypeOid.bool),
+        col('ranges', TypeOid.int8),
+      ],
+      execute: async (ctx) => {
+        const c = await ctx.meta.cluster();
+        await ctx.ranges.refresh();
+        const rows = c.shards.map(
+          (s) =>
+            [
+              s.id,
+              s.name,
+              s.address,
+              s.live,
+              BigInt(ctx.ranges.all.filter((r) => r.shardId === s.id).length),
+            ] as Datum[],
+        );
+        return { rows, tag: `SELECT ${rows.length}` };
+      },
+    };
+  }
+  return null;
+}

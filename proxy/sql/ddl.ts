@@ -1,0 +1,1064 @@
+/**
+ * DDL: CREATE/DROP TABLE, CREATE/DROP INDEX (global secondary indexes, backfilled from
+ * existing rows), ALTER TABLE (columns, defaults, NOT NULL, constraints, PRIMARY KEY
+ * after load — which re-keys the table), TRUNCATE, CREATE SCHEMA, CREATE/DROP SEQUENCE.
+ * Catalog changes are meta commands; data rewrites go through the WriteBuffer.
+ */
+import { Deparser } from 'pgsql-deparser';
+import { SqlError, SqlState } from '../../common/errors';
+import type {
+  CheckDef,
+  ColumnDef,
+  ForeignKeyDef,
+  IndexDef,
+  TableDef,
+  TableExtras,
+} from '../../common/catalog/schema';
+import { tableEnd, tableStart } from '../../common/catalog/keyspace';
+import type { Datum } from '../../common/types/datum';
+import { TypeOid } from '../../common/types/datum';
+import { evalExpr } from '../../common/expr/eval';
+import { newEvalCtx } from '../../common/expr/expr';
+import { toWire } from '../../common/expr/typesAdapter';
+import type { ExecContext } from './context';
+import { arrayTypeOf, names, typmodOf } from './exprCompiler';
+import { indexPrefix, keyableType, prefixEnd } from './keys';
+import type { AstNode } from './parser';
+import { Planner } from './planner';
+import type { ScanNode } from './plan';
+import { runScan } from './scanExec';
+import { Scope } from './scope';
+import { checkForeignKeys, parseExpr, storedColumns, TableWriter } from './tableWriter';
+import { castValue } from '../../common/expr/casts';
+import { typeOidOf } from './typeNames';
+import { WriteBuffer } from './writeBuffer';
+
+const T = TypeOid;
+
+export interface DdlStatement {
+  execute(ctx: ExecContext): Promise<{ tag: string }>;
+}
+
+function deparse(node: AstNode): string {
+  return Deparser.deparse(node as never, {});
+}
+
+const SERIALS: Record<string, number> = {
+  serial: T.int4,
+  serial4: T.int4,
+  bigserial: T.int8,
+  serial8: T.int8,
+  smallserial: T.int2,
+  serial2: T.int2,
+};
+
+function firstColumnRef(node: unknown): string | undefined {
+  if (Array.isArray(node)) {
+    for (const x of node) {
+      const r = firstColumnRef(x);
+      if (r) return r;
+    }
+    return undefined;
+  }
+  if (node === null || typeof node !== 'object') return undefined;
+  const o = node as Record<string, unknown>;
+  if (o.ColumnRef) return names((o.ColumnRef as AstNode).fields).pop();
+  for (const v of Object.values(o)) {
+    const r = firstColumnRef(v);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+async function afterCatalogChange(ctx: ExecContext): Promise<void> {
+  await Promise.all([ctx.catalog.refresh(), ctx.ranges.refresh()]);
+}
+
+async function deleteSpan(ctx: ExecContext, start: Buffer, end: Buffer): Promise<void> {
+  if (ctx.ranges.all.length === 0) await ctx.ranges.refresh();
+  await Promise.all(
+    ctx.ranges.overlapping(start, end).map((r) => {
+      const s = Buffer.compare(r.startKey, start) > 0 ? r.startKey : start;
+      const e = r.endKey !== null && Buffer.compare(r.endKey, end) < 0 ? r.endKey : end;
+      return ctx.router.walk(s, e, async (send, cursor) => {
+        await send('sql.deleteSpan', { start: cursor, end: e });
+        return null;
+      });
+    }),
+  );
+}
+
+function scanAll(table: TableDef): ScanNode {
+  return {
+    kind: 'scan',
+    table,
+    alias: table.name,
+    cols: storedColumns(table),
+    access: { kind: 'scatter' },
+    types: table.columns.map((c) => c.typeOid),
+    correlated: false,
+  };
+}
+
+async function alterTable(ctx: ExecContext, before: TableDef, after: TableDef): Promise<TableDef> {
+  const { result } = await ctx.meta.sqlCommand<TableDef>({
+    type: 'alterTable',
+    schema: before.schema,
+    name: before.name,
+    expectVersion: before.version,
+    table: after,
+  });
+  await afterCatalogChange(ctx);
+  return result;
+}
+
+// --- column and constraint definitions ----------------------------------------------------
+
+interface TableBuild {
+  columns: Array<Omit<ColumnDef, 'id'>>;
+  primaryKey: string[];
+  pkName?: string;
+  uniques: Array<{ name: string; cols: string[] }>;
+  checks: CheckDef[];
+  fks: Array<Omit<ForeignKeyDef, 'columns'> & { cols: string[] }>;
+  sequences: Array<{ name: string; start: string }>;
+}
+
+function columnFrom(
+  def: AstNode,
+  tableName: string,
+  schema: string,
+  build: TableBuild,
+): Omit<ColumnDef, 'id'> {
+  const tn = def.typeName as AstNode;
+  const tnames = names(tn.names);
+  const last = tnames[tnames.length - 1].toLowerCase();
+  const colname = def.colname as string;
+  let typeOid: number;
+  let defaultExpr: string | undefined;
+  let notNull = false;
+  let identity: ColumnDef['identity'];
+  if (SERIALS[last] !== undefined && tnames.length === 1) {
+    typeOid = SERIALS[last];
+    const seq = `${tableName}_${colname}_seq`;
+    build.sequences.push({ name: seq, start: '1' });
+    defaultExpr = `nextval('${schema === 'public' ? '' : `${schema}.`}${seq}')`;
+    notNull = true;
+  } else {
+    typeOid = typeOidOf(
+      tnames,
+      (tn.location as number | undefined) !== undefined ? (tn.location as number) + 1 : undefined,
+    );
+    if (Array.isArray(tn.arrayBounds) && tn.arrayBounds.length > 0) typeOid = arrayTypeOf(typeOid);
+  }
+  const typeMod = typmodOf(typeOid, tn.typmods as AstNode[] | undefined);
+  for (const c of (def.constraints as AstNode[] | undefined) ?? []) {
+    const con = c.Constraint as AstNode;
+    switch (con.contype) {
+      case 'CONSTR_PRIMARY':
+        if (build.primaryKey.length > 0)
+          throw new SqlError(
+            SqlState.invalidTableDefinition,
+            `multiple primary keys for table "${tableName}" are not allowed`,
+          );
+        build.primaryKey.push(colname);
+        if (con.conname) build.pkName = con.conname as string;
+        notNull = true;
+        break;
+      case 'CONSTR_NOTNULL':
+        notNull = true;
+        break;
+      case 'CONSTR_NULL':
+        break;
+      case 'CONSTR_DEFAULT':
+        defaultExpr = deparse(con.raw_expr as AstNode);
+        break;
+      case 'CONSTR_UNIQUE':
+        build.uniques.push({
+          name: (con.conname as string | undefined) ?? `${tableName}_${colname}_key`,
+          cols: [colname],
+        });
+        break;
+      case 'CONSTR_CHECK':
+        build.checks.push({
+          name: (con.conname as string | undefined) ?? `${tableName}_${colname}_check`,
+          expr: deparse(con.raw_expr as AstNode),
+        });
+        break;
+      case 'CONSTR_FOREIGN': {
+        const pk = con.pktable as AstNode;
+        build.fks.push({
+          name: (con.conname as string | undefined) ?? `${tableName}_${colname}_fkey`,
+          cols: [colname],
+          refSchema: (pk.schemaname as string | undefined) ?? 'public',
+          refTable: pk.relname as string,
+          refColumns: names(con.pk_attrs),
+        });
+        break;
+      }
+      case 'CONSTR_IDENTITY': {
+        identity = con.generated_when === 'a' ? 'always' : 'by default';
+        const seq = `${tableName}_${colname}_seq`;
+        build.sequences.push({ name: seq, start: '1' });
+        defaultExpr = `nextval('${seq}')`;
+        notNull = true;
+        break;
+      }
+      default:
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          `column constraint ${String(con.contype)} is not supported yet`,
+        );
+    }
+  }
+  return { name: colname, typeOid, typeMod, notNull, defaultExpr, identity };
+}
+
+function tableConstraint(con: AstNode, tableName: string, build: TableBuild): void {
+  const keys = names(con.keys);
+  switch (con.contype) {
+    case 'CONSTR_PRIMARY':
+      if (build.primaryKey.length > 0)
+        throw new SqlError(
+          SqlState.invalidTableDefinition,
+          `multiple primary keys for table "${tableName}" are not allowed`,
+        );
+      build.primaryKey.push(...keys);
+      if (con.conname) build.pkName = con.conname as string;
+      return;
+    case 'CONSTR_UNIQUE':
+      build.uniques.push({
+        name: (con.conname as string | undefined) ?? `${tableName}_${keys.join('_')}_key`,
+        cols: keys,
+      });
+      return;
+    case 'CONSTR_CHECK': {
+      const col = firstColumnRef(con.raw_expr);
+      build.checks.push({
+        name: (con.conname as string | undefined) ?? `${tableName}_${col ? `${col}_` : ''}check`,
+        expr: deparse(con.raw_expr as AstNode),
+      });
+      return;
+    }
+    case 'CONSTR_FOREIGN': {
+      const pk = con.pktable as AstNode;
+      const fkCols = names(con.fk_attrs);
+      build.fks.push({
+        name: (con.conname as string | undefined) ?? `${tableName}_${fkCols.join('_')}_fkey`,
+        cols: fkCols,
+        refSchema: (pk.schemaname as string | undefined) ?? 'public',
+        refTable: pk.relname as string,
+        refColumns: names(con.pk_attrs),
+      });
+      return;
+    }
+    default:
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        `table constraint ${String(con.contype)} is not supported yet`,
+      );
+  }
+}
+
+// --- CREATE TABLE ---------------------------------------------------------------------------
+
+export function compileCreateTable(stmt: AstNode): DdlStatement {
+  const rel = stmt.relation as AstNode;
+  const schema = (rel.schemaname as string | undefined) ?? 'public';
+  const name = rel.relname as string;
+  const build: TableBuild = {
+    columns: [],
+    primaryKey: [],
+    uniques: [],
+    checks: [],
+    fks: [],
+    sequences: [],
+  };
+  for (const elt of (stmt.tableElts as AstNode[] | undefined) ?? []) {
+    if (elt.ColumnDef) {
+      const col = columnFrom(elt.ColumnDef as AstNode, name, schema, build);
+      if (build.columns.some((c) => c.name === col.name))
+        throw new SqlError(
+          SqlState.duplicateColumn,
+          `column "${col.name}" specified more than once`,
+        );
+      build.columns.push(col);
+    } else if (elt.Constraint) tableConstraint(elt.Constraint as AstNode, name, build);
+    else
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        `${Object.keys(elt)[0]} in CREATE TABLE is not supported yet`,
+      );
+  }
+  for (const k of build.primaryKey) {
+    const c = build.columns.find((x) => x.name === k);
+    if (!c)
+      throw new SqlError(SqlState.undefinedColumn, `column "${k}" named in key does not exist`);
+    if (!keyableType(c.typeOid))
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        `primary keys of this column type are not supported yet (column "${k}")`,
+      );
+  }
+  if (build.primaryKey.length === 0) {
+    // No primary key: a hidden unique rowid from a sequence keys the rows (as CockroachDB does).
+    build.sequences.push({ name: `${name}_rowid_seq`, start: '1' });
+    build.columns.push({
+      name: 'rowid',
+      typeOid: T.int8,
+      typeMod: -1,
+      notNull: true,
+      hidden: true,
+      defaultExpr: `nextval('${schema === 'public' ? '' : `${schema}.`}${name}_rowid_seq')`,
+    });
+    build.primaryKey.push('rowid');
+  }
+  const columns = build.columns.map((c) =>
+    build.primaryKey.includes(c.name) ? { ...c, notNull: true } : c,
+  );
+  const idOf = (n: string): number => {
+    const i = columns.findIndex((c) => c.name === n);
+    if (i < 0)
+      throw new SqlError(SqlState.undefinedColumn, `column "${n}" named in key does not exist`);
+    return i + 1;
+  };
+  const indexes: IndexDef[] = build.uniques.map((u, i) => ({
+    id: i + 1,
+    name: u.name,
+    columns: u.cols.map(idOf),
+    unique: true,
+    constraint: true,
+  }));
+  const extras: TableExtras = {
+    indexes,
+    checks: build.checks,
+    foreignKeys: build.fks.map((f) => ({
+      name: f.name,
+      columns: f.cols.map(idOf),
+      refSchema: f.refSchema,
+      refTable: f.refTable,
+      refColumns: f.refColumns,
+    })),
+    nextColumnId: columns.length + 1,
+    nextIndexId: indexes.length + 1,
+    pkName: build.pkName ?? `${name}_pkey`,
+  };
+  const ifNotExists = stmt.if_not_exists === true;
+  return {
+    async execute(ctx) {
+      for (const fk of extras.foreignKeys ?? []) {
+        const ref =
+          fk.refTable === name && fk.refSchema === schema
+            ? { name, columns }
+            : await ctx.catalog.find(fk.refSchema, fk.refTable);
+        if (!ref)
+          throw new SqlError(SqlState.undefinedTable, `relation "${fk.refTable}" does not exist`);
+      }
+      if (ifNotExists && (await ctx.catalog.find(schema, name))) return { tag: 'CREATE TABLE' };
+      for (const s of build.sequences) {
+        await ctx.meta.sqlCommand({
+          type: 'createSequence',
+          schema,
+          name: s.name,
+          start: s.start,
+          increment: '1',
+          ifNotExists: true,
+        });
+        ctx.sequences?.forget(`${schema}.${s.name}`);
+      }
+      await ctx.meta.createTable(
+        { schema, name, columns, primaryKey: build.primaryKey, extras },
+        ifNotExists,
+      );
+      await afterCatalogChange(ctx);
+      return { tag: 'CREATE TABLE' };
+    },
+  };
+}
+
+// --- DROP -------------------------------------------------------------------------------------
+
+export function compileDrop(stmt: AstNode): DdlStatement {
+  const type = String(stmt.removeType);
+  const objects = (stmt.objects as AstNode[]).map((o) =>
+    o.List ? names((o.List as AstNode).items) : names([o]),
+  );
+  const ifExists = stmt.missing_ok === true;
+  return {
+    async execute(ctx) {
+      for (const parts of objects) {
+        const name = parts[parts.length - 1];
+        const schema = parts.length > 1 ? parts[parts.length - 2] : 'public';
+        if (type === 'OBJECT_TABLE') {
+          const table = await ctx.catalog.find(schema, name);
+          if (table) {
+            const refs = ctx.catalog.all.filter(
+              (t) =>
+                t !== table &&
+                (t.foreignKeys ?? []).some((f) => f.refTable === name && f.refSchema === schema),
+            );
+            if (refs.length > 0 && stmt.behavior !== 'DROP_CASCADE') {
+              throw new SqlError(
+                '2BP01',
+                `cannot drop table ${name} because other objects depend on it`,
+                { hint: 'Use DROP ... CASCADE to drop the dependent objects too.' },
+              );
+            }
+            for (const r of refs) {
+              await alterTable(ctx, r, {
+                ...r,
+                foreignKeys: (r.foreignKeys ?? []).filter((f) => f.refTable !== name),
+              });
+            }
+          }
+          await ctx.meta.dropTable(schema, name, ifExists);
+          ctx.catalog.forget(schema, name);
+          if (table) {
+            await deleteSpan(ctx, tableStart(table.id), tableEnd(table.id));
+            for (const c of table.columns) {
+              const m = /^nextval\('(?:[^.']+\.)?([^']+)'\)$/.exec(c.defaultExpr ?? '');
+              if (m && m[1].startsWith(`${name}_`))
+                await ctx.meta.sqlCommand({
+                  type: 'dropSequence',
+                  schema,
+                  name: m[1],
+                  ifExists: true,
+                });
+            }
+          }
+        } else if (type === 'OBJECT_INDEX') {
+          const table = ctx.catalog.all.find(
+            (t) => t.schema === schema && (t.indexes ?? []).some((i) => i.name === name),
+          );
+          if (!table) {
+            if (ifExists) continue;
+            throw new SqlError(SqlState.undefinedObject, `index "${name}" does not exist`);
+          }
+          const ix = (table.indexes ?? []).find((i) => i.name === name) as IndexDef;
+          await alterTable(ctx, table, {
+            ...table,
+            indexes: (table.indexes ?? []).filter((i) => i !== ix),
+          });
+          const p = indexPrefix(table.id, ix.id);
+          await deleteSpan(ctx, p, prefixEnd(p));
+        } else if (type === 'OBJECT_SEQUENCE') {
+          await ctx.meta.sqlCommand({ type: 'dropSequence', schema, name, ifExists });
+          ctx.sequences?.forget(`${schema}.${name}`);
+        } else if (type === 'OBJECT_SCHEMA' || type === 'OBJECT_VIEW') {
+          throw new SqlError(
+            SqlState.featureNotSupported,
+            `DROP ${type.replace('OBJECT_', '')} is not supported yet`,
+          );
+        } else {
+          throw new SqlError(
+            SqlState.featureNotSupported,
+            `DROP ${type.replace('OBJECT_', '')} is not supported yet`,
+          );
+        }
+      }
+      await afterCatalogChange(ctx);
+      const what = type.replace('OBJECT_', '');
+      return { tag: `DROP ${what}` };
+    },
+  };
+}
+
+// --- indexes --------------------------------------------------------------------------------
+
+async function buildIndex(ctx: ExecContext, table: TableDef, ix: IndexDef): Promise<void> {
+  const after = await ctx.catalog.find(table.schema, table.name);
+  const planner = new Planner(() => table, []);
+  const out = await runScan(ctx, scanAll(after ?? table), newEvalCtx(), []);
+  const wb = new WriteBuffer();
+  const seen = new Set<string>();
+  // Entries for this index only; uniqueness checked here over the existing rows.
+  const cols = ix.columns.map((id) => (after ?? table).columns.findIndex((c) => c.id === id));
+  for (const r of out.rows) {
+    const vals = cols.map((p) => r[p]);
+    if (ix.unique && vals.every((v) => v !== null)) {
+      const k = JSON.stringify(vals.map((v) => String(v)));
+      if (seen.has(k)) {
+        throw new SqlError(SqlState.uniqueViolation, `could not create unique index "${ix.name}"`, {
+          detail: `Key (${cols.map((p) => (after ?? table).columns[p].name).join(', ')})=(${vals.map(String).join(', ')}) is duplicated.`,
+        });
+      }
+      seen.add(k);
+    }
+  }
+  const single = new TableWriter({ ...(after ?? table), indexes: [ix] }, planner);
+  for (const r of out.rows) {
+    const fake = new WriteBuffer();
+    single.insert(fake, r);
+    // The first op is the row itself; the rest are this index's entry.
+    const ops = (fake as unknown as { ops: Array<{ key: Buffer; value: Buffer | null }> }).ops;
+    for (const op of ops.slice(1)) wb.put(op.key, op.value as Buffer);
+  }
+  await wb.flush(ctx);
+}
+
+export function compileCreateIndex(stmt: AstNode): DdlStatement {
+  const rel = stmt.relation as AstNode;
+  const schema = (rel.schemaname as string | undefined) ?? 'public';
+  const colNames = (stmt.indexParams as AstNode[]).map((p) => {
+    const e = p.IndexElem as AstNode;
+    if (!e.name)
+      throw new SqlError(SqlState.featureNotSupported, 'expression indexes are not supported yet');
+    return e.name as string;
+  });
+  return {
+    async execute(ctx) {
+      const table = await ctx.catalog.find(schema, rel.relname as string);
+      if (!table)
+        throw new SqlError(
+          SqlState.undefinedTable,
+          `relation "${rel.relname as string}" does not exist`,
+        );
+      const name =
+        (stmt.idxname as string | undefined) ?? `${table.name}_${colNames.join('_')}_idx`;
+      if (
+        ctx.catalog.all.some(
+          (t) =>
+            t.schema === schema &&
+            ((t.indexes ?? []).some((i) => i.name === name) || t.name === name),
+        )
+      ) {
+        if (stmt.if_not_exists) return { tag: 'CREATE INDEX' };
+        throw new SqlError(SqlState.duplicateTable, `relation "${name}" already exists`);
+      }
+      const columns = colNames.map((n) => {
+        const c = table.columns.find((x) => x.name === n);
+        if (!c) throw new SqlError(SqlState.undefinedColumn, `column "${n}" does not exist`);
+        if (!keyableType(c.typeOid))
+          throw new SqlError(
+            SqlState.featureNotSupported,
+            `indexes on column "${n}" of this type are not supported yet`,
+          );
+        return c.id;
+      });
+      const ix: IndexDef = {
+        id: table.nextIndexId ?? (table.indexes?.length ?? 0) + 1,
+        name,
+        columns,
+        unique: stmt.unique === true,
+      };
+      // Catalog first so concurrent writers maintain the index, then backfill existing rows.
+      const after = await alterTable(ctx, table, {
+        ...table,
+        indexes: [...(table.indexes ?? []), ix],
+        nextIndexId: ix.id + 1,
+      });
+      try {
+        await buildIndex(ctx, after, ix);
+      } catch (err) {
+        const now = (await ctx.catalog.find(schema, table.name)) as TableDef;
+        await alterTable(ctx, now, {
+          ...now,
+          indexes: (now.indexes ?? []).filter((i) => i.id !== ix.id),
+        });
+        const p = indexPrefix(table.id, ix.id);
+        await deleteSpan(ctx, p, prefixEnd(p));
+        throw err;
+      }
+      return { tag: 'CREATE INDEX' };
+    },
+  };
+}
+
+// --- ALTER TABLE ----------------------------------------------------------------------------
+
+async function rewriteRows(
+  ctx: ExecContext,
+  before: TableDef,
+  after: TableDef,
+  f: (r: Datum[]) => Datum[],
+): Promise<void> {
+  const planner = new Planner(() => after, []);
+  const oldWriter = new TableWriter(before, planner);
+  const newWriter = new TableWriter(after, planner);
+  const out = await runScan(ctx, scanAll(before), newEvalCtx(), []);
+  const ev = newEvalCtx();
+  const wb = new WriteBuffer();
+  const seen = new Set<string>();
+  const rows = out.rows.map(f);
+  for (const r of rows) {
+    newWriter.validate(r, ev);
+    const k = newWriter.key(r).toString('hex');
+    if (seen.has(k)) throw newWriter.pkConflict(r)();
+    seen.add(k);
+  }
+  for (let i = 0; i < rows.length; i++) oldWriter.remove(wb, out.rows[i]);
+  await wb.flush(ctx);
+  for (const r of rows) newWriter.insert(wb, r);
+  await wb.flush(ctx);
+}
+
+export function compileAlterTable(stmt: AstNode): DdlStatement {
+  const rel = stmt.relation as AstNode;
+  const schema = (rel.schemaname as string | undefined) ?? 'public';
+  const cmds = ((stmt.cmds as AstNode[] | undefined) ?? []).map((c) => c.AlterTableCmd as AstNode);
+  return {
+    async execute(ctx) {
+      for (const cmd of cmds) {
+        const table = await ctx.catalog.find(schema, rel.relname as string);
+        if (!table) {
+          if (stmt.missing_ok) return { tag: 'ALTER TABLE' };
+          throw new SqlError(
+            SqlState.undefinedTable,
+            `relation "${rel.relname as string}" does not exist`,
+          );
+        }
+        await alterOne(ctx, table, cmd);
+      }
+      return { tag: 'ALTER TABLE' };
+    },
+  };
+}
+
+async function alterOne(ctx: ExecContext, table: TableDef, cmd: AstNode): Promise<void> {
+  const colIndex = (n: string): number => {
+    const i = table.columns.findIndex((c) => c.name === n && !c.hidden);
+    if (i < 0)
+      throw new SqlError(
+        SqlState.undefinedColumn,
+        `column "${n}" of relation "${table.name}" does not exist`,
+      );
+    return i;
+  };
+  const replaceCol = (i: number, c: ColumnDef): ColumnDef[] =>
+    table.columns.map((x, j) => (j === i ? c : x));
+  switch (cmd.subtype) {
+    case 'AT_AddColumn': {
+      const build: TableBuild = {
+        columns: [],
+        primaryKey: [],
+        uniques: [],
+        checks: [],
+        fks: [],
+        sequences: [],
+      };
+      const spec = columnFrom(
+        ((cmd.def as AstNode).ColumnDef ?? cmd.def) as AstNode,
+        table.name,
+        table.schema,
+        build,
+      );
+      if (table.columns.some((c) => c.name === spec.name)) {
+        if (cmd.missing_ok) return;
+        throw new SqlError(
+          SqlState.duplicateColumn,
+          `column "${spec.name}" of relation "${table.name}" already exists`,
+        );
+      }
+      if (build.primaryKey.length > 0 || build.fks.length > 0 || build.uniques.length > 0)
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          'constraints in ADD COLUMN are not supported yet; add them with ADD CONSTRAINT',
+        );
+      for (const s of build.sequences)
+        await ctx.meta.sqlCommand({
+          type: 'createSequence',
+          schema: table.schema,
+          name: s.name,
+          start: '1',
+          increment: '1',
+          ifNotExists: true,
+        });
+      const id = table.nextColumnId ?? Math.max(...table.columns.map((c) => c.id)) + 1;
+      let missing: unknown = null;
+      if (spec.defaultExpr) {
+        const planner = new Planner(() => table, []);
+        const e = planner.compiler(new Scope([]), 'DEFAULT').compile(parseExpr(spec.defaultExpr));
+        if (e.k === 'const' || e.k === 'cast' || e.k === 'neg')
+          missing = toWire(spec.typeOid, evalExpr(e, [], newEvalCtx()));
+        else if (build.sequences.length > 0 || e.k === 'fn')
+          throw new SqlError(
+            SqlState.featureNotSupported,
+            'ADD COLUMN with a volatile default is not supported yet',
+          );
+      }
+      if (spec.notNull && missing === null) {
+        const rows = await runScan(
+          ctx,
+          { ...scanAll(table), limit: { k: 'const', t: T.int8, v: 1n } },
+          newEvalCtx(),
+          [],
+        );
+        if (rows.rows.length > 0)
+          throw new SqlError(
+            SqlState.notNullViolation,
+            `column "${spec.name}" of relation "${table.name}" contains null values`,
+          );
+      }
+      await alterTable(ctx, table, {
+        ...table,
+        columns: [...table.columns, { ...spec, id, missing }],
+        nextColumnId: id + 1,
+        checks: [...(table.checks ?? []), ...build.checks],
+      });
+      return;
+    }
+    case 'AT_DropColumn': {
+      const i = table.columns.findIndex((c) => c.name === cmd.name && !c.hidden);
+      if (i < 0) {
+        if (cmd.missing_ok) return;
+        throw new SqlError(
+          SqlState.undefinedColumn,
+          `column "${cmd.name as string}" of relation "${table.name}" does not exist`,
+        );
+      }
+      const id = table.columns[i].id;
+      if (table.primaryKey.includes(id))
+        throw new SqlError(
+          '2BP01',
+          `cannot drop column ${cmd.name as string} of table ${table.name} because other objects depend on it`,
+        );
+      const dropped = (table.indexes ?? []).filter((x) => x.columns.includes(id));
+      await alterTable(ctx, table, {
+        ...table,
+        columns: table.columns.filter((_, j) => j !== i),
+        indexes: (table.indexes ?? []).filter((x) => !x.columns.includes(id)),
+        foreignKeys: (table.foreignKeys ?? []).filter((f) => !f.columns.includes(id)),
+        checks: (table.checks ?? []).filter(
+          (c) => !new RegExp(`\\b${cmd.name as string}\\b`).test(c.expr),
+        ),
+      });
+      for (const ix of dropped) {
+        const p = indexPrefix(table.id, ix.id);
+        await deleteSpan(ctx, p, prefixEnd(p));
+      }
+      return;
+    }
+    case 'AT_ColumnDefault': {
+      const i = colIndex(cmd.name as string);
+      const def = cmd.def ? deparse(cmd.def as AstNode) : undefined;
+      await alterTable(ctx, table, {
+        ...table,
+        columns: replaceCol(i, { ...table.columns[i], defaultExpr: def }),
+      });
+      return;
+    }
+    case 'AT_SetNotNull': {
+      const i = colIndex(cmd.name as string);
+      const rows = await runScan(ctx, scanAll(table), newEvalCtx(), []);
+      if (rows.rows.some((r) => r[i] === null))
+        throw new SqlError(
+          SqlState.notNullViolation,
+          `column "${cmd.name as string}" of relation "${table.name}" contains null values`,
+        );
+      await alterTable(ctx, table, {
+        ...table,
+        columns: replaceCol(i, { ...table.columns[i], notNull: true }),
+      });
+      return;
+    }
+    case 'AT_DropNotNull': {
+      const i = colIndex(cmd.name as string);
+      if (table.primaryKey.includes(table.columns[i].id))
+        throw new SqlError(
+          SqlState.invalidTableDefinition,
+          `column "${cmd.name as string}" is in a primary key`,
+        );
+      await alterTable(ctx, table, {
+        ...table,
+        columns: replaceCol(i, { ...table.columns[i], notNull: false }),
+      });
+      return;
+    }
+    case 'AT_AddConstraint':
+      await addConstraint(ctx, table, (cmd.def as AstNode).Constraint as AstNode);
+      return;
+    case 'AT_DropConstraint': {
+      const name = cmd.name as string;
+      const ix = (table.indexes ?? []).find((i) => i.name === name && i.constraint);
+      const has =
+        ix ||
+        (table.checks ?? []).some((c) => c.name === name) ||
+        (table.foreignKeys ?? []).some((f) => f.name === name);
+      if (!has) {
+        if (cmd.missing_ok) return;
+        throw new SqlError(
+          SqlState.undefinedObject,
+          `constraint "${name}" of relation "${table.name}" does not exist`,
+        );
+      }
+      await alterTable(ctx, table, {
+        ...table,
+        indexes: (table.indexes ?? []).filter((i) => i !== ix),
+        checks: (table.checks ?? []).filter((c) => c.name !== name),
+        foreignKeys: (table.foreignKeys ?? []).filter((f) => f.name !== name),
+      });
+      if (ix) {
+        const p = indexPrefix(table.id, ix.id);
+        await deleteSpan(ctx, p, prefixEnd(p));
+      }
+      return;
+    }
+    case 'AT_AlterColumnType': {
+      const i = colIndex(cmd.name as string);
+      const def = cmd.def as AstNode;
+      const tn = def.typeName as AstNode;
+      const to = typeOidOf(names(tn.names));
+      const tm = typmodOf(to, tn.typmods as AstNode[] | undefined);
+      const col = table.columns[i];
+      const after: TableDef = {
+        ...table,
+        columns: replaceCol(i, { ...col, typeOid: to, typeMod: tm }),
+      };
+      if (table.primaryKey.includes(col.id))
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          'changing the type of a primary-key column is not supported yet',
+        );
+      await rewriteRows(ctx, table, after, (r) => {
+        const n = [...r];
+        n[i] = castValue(col.typeOid, to, r[i], tm, false);
+        return n;
+      });
+      await alterTable(ctx, table, after);
+      return;
+    }
+    default:
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        `ALTER TABLE ${String(cmd.subtype).replace('AT_', '')} is not supported yet`,
+      );
+  }
+}
+
+async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): Promise<void> {
+  const build: TableBuild = {
+    columns: [],
+    primaryKey: [],
+    uniques: [],
+    checks: [],
+    fks: [],
+    sequences: [],
+  };
+  tableConstraint(con, table.name, build);
+  const idOf = (n: string): number => {
+    const c = table.columns.find((x) => x.name === n && !x.hidden);
+    if (!c)
+      throw new SqlError(SqlState.undefinedColumn, `column "${n}" named in key does not exist`);
+    return c.id;
+  };
+  if (build.primaryKey.length > 0) {
+    const hiddenKey =
+      table.primaryKey.length === 1 &&
+      table.columns.find((c) => c.id === table.primaryKey[0])?.hidden;
+    if (!hiddenKey)
+      throw new SqlError(
+        SqlState.invalidTableDefinition,
+        `multiple primary keys for table "${table.name}" are not allowed`,
+      );
+    // PRIMARY KEY after load (pgbench -i does this): re-key every row under the new key.
+    const ids = build.primaryKey.map(idOf);
+    for (const id of ids) {
+      const c = table.columns.find((x) => x.id === id) as ColumnDef;
+      if (!keyableType(c.typeOid))
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          `primary keys of this column type are not supported yet (column "${c.name}")`,
+        );
+    }
+    const after: TableDef = {
+      ...table,
+      primaryKey: ids,
+      pkName: build.pkName ?? `${table.name}_pkey`,
+      columns: table.columns.map((c) => (ids.includes(c.id) ? { ...c, notNull: true } : c)),
+    };
+    const pos = ids.map((id) => table.columns.findIndex((c) => c.id === id));
+    await rewriteRows(ctx, table, after, (r) => {
+      for (const p of pos) {
+        if (r[p] === null)
+          throw new SqlError(
+            SqlState.notNullViolation,
+            `column "${table.columns[p].name}" of relation "${table.name}" contains null values`,
+          );
+      }
+      return r;
+    });
+    await alterTable(ctx, table, after);
+    return;
+  }
+  if (build.uniques.length > 0) {
+    const u = build.uniques[0];
+    const ix: IndexDef = {
+      id: table.nextIndexId ?? (table.indexes?.length ?? 0) + 1,
+      name: u.name,
+      columns: u.cols.map(idOf),
+      unique: true,
+      constraint: true,
+    };
+    const after = await alterTable(ctx, table, {
+      ...table,
+      indexes: [...(table.indexes ?? []), ix],
+      nextIndexId: ix.id + 1,
+    });
+    try {
+      await buildIndex(ctx, after, ix);
+    } catch (err) {
+      const now = (await ctx.catalog.find(table.schema, table.name)) as TableDef;
+      await alterTable(ctx, now, {
+        ...now,
+        indexes: (now.indexes ?? []).filter((i) => i.id !== ix.id),
+      });
+      throw err;
+    }
+    return;
+  }
+  if (build.checks.length > 0) {
+    const ch = build.checks[0];
+    const planner = new Planner(() => table, []);
+    const writer = new TableWriter({ ...table, checks: [ch] }, planner);
+    const rows = await runScan(ctx, scanAll(table), newEvalCtx(), []);
+    for (const r of rows.rows) {
+      try {
+        writer.validate(r, newEvalCtx());
+      } catch (err) {
+        if (err instanceof SqlError && err.code === SqlState.checkViolation) {
+          throw new SqlError(
+            SqlState.checkViolation,
+            `check constraint "${ch.name}" of relation "${table.name}" is violated by some row`,
+          );
+        }
+        throw err;
+      }
+    }
+    await alterTable(ctx, table, { ...table, checks: [...(table.checks ?? []), ch] });
+    return;
+  }
+  if (build.fks.length > 0) {
+    const f = build.fks[0];
+    const fk: ForeignKeyDef = {
+      name: f.name,
+      columns: f.cols.map(idOf),
+      refSchema: f.refSchema,
+      refTable: f.refTable,
+      refColumns: f.refColumns,
+    };
+    const ref = await ctx.catalog.find(f.refSchema, f.refTable);
+    if (!ref)
+      throw new SqlError(SqlState.undefinedTable, `relation "${f.refTable}" does not exist`);
+    const rows = await runScan(ctx, scanAll(table), newEvalCtx(), []);
+    await checkForeignKeys(ctx, { ...table, foreignKeys: [fk] }, rows.rows, newEvalCtx());
+    await alterTable(ctx, table, { ...table, foreignKeys: [...(table.foreignKeys ?? []), fk] });
+  }
+}
+
+// --- RENAME, TRUNCATE, SCHEMA, SEQUENCE ----------------------------------------------------
+
+export function compileRename(stmt: AstNode): DdlStatement {
+  const rel = stmt.relation as AstNode;
+  const schema = (rel.schemaname as string | undefined) ?? 'public';
+  return {
+    async execute(ctx) {
+      const table = await ctx.catalog.find(schema, rel.relname as string);
+      if (!table)
+        throw new SqlError(
+          SqlState.undefinedTable,
+          `relation "${rel.relname as string}" does not exist`,
+        );
+      if (stmt.renameType === 'OBJECT_TABLE') {
+        await alterTable(ctx, table, { ...table, name: stmt.newname as string });
+        ctx.catalog.forget(schema, table.name);
+        await ctx.catalog.refresh();
+        return { tag: 'ALTER TABLE' };
+      }
+      if (stmt.renameType === 'OBJECT_COLUMN') {
+        const i = table.columns.findIndex((c) => c.name === stmt.subname && !c.hidden);
+        if (i < 0)
+          throw new SqlError(
+            SqlState.undefinedColumn,
+            `column "${stmt.subname as string}" does not exist`,
+          );
+        if (table.columns.some((c) => c.name === stmt.newname))
+          throw new SqlError(
+            SqlState.duplicateColumn,
+            `column "${stmt.newname as string}" of relation "${table.name}" already exists`,
+          );
+        const re = new RegExp(`\\b${stmt.subname as string}\\b`, 'g');
+        await alterTable(ctx, table, {
+          ...table,
+          columns: table.columns.map((c, j) =>
+            j === i ? { ...c, name: stmt.newname as string } : c,
+          ),
+          checks: (table.checks ?? []).map((c) => ({
+            ...c,
+            expr: c.expr.replace(re, stmt.newname as string),
+          })),
+        });
+        return { tag: 'ALTER TABLE' };
+      }
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        `ALTER … RENAME of ${String(stmt.renameType)} is not supported yet`,
+      );
+    },
+  };
+}
+
+export function compileTruncate(stmt: AstNode): DdlStatement {
+  const rels = (stmt.relations as AstNode[]).map((r) => r.RangeVar as AstNode);
+  return {
+    async execute(ctx) {
+      for (const rel of rels) {
+        const table = await ctx.catalog.find(
+          (rel.schemaname as string | undefined) ?? 'public',
+          rel.relname as string,
+        );
+        if (!table)
+          throw new SqlError(
+            SqlState.undefinedTable,
+            `relation "${rel.relname as string}" does not exist`,
+          );
+        await deleteSpan(ctx, tableStart(table.id), tableEnd(table.id));
+      }
+      return { tag: 'TRUNCATE TABLE' };
+    },
+  };
+}
+
+export function compileCreateSchema(stmt: AstNode): DdlStatement {
+  return {
+    async execute(ctx) {
+      await ctx.meta.sqlCommand({
+        type: 'createSchema',
+        name: stmt.schemaname as string,
+        ifNotExists: stmt.if_not_exists === true,
+      });
+      await afterCatalogChange(ctx);
+      return { tag: 'CREATE SCHEMA' };
+    },
+  };
+}
+
+export function compileCreateSequence(stmt: AstNode): DdlStatement {
+  const rel = stmt.sequence as AstNode;
+  let start = '1';
+  let increment = '1';
+  for (const o of (stmt.options as AstNode[] | undefined) ?? []) {
+    const d = o.DefElem as AstNode;
+    const arg = d.arg as AstNode | undefined;
+    const v = String(
+      (arg?.Integer as { ival?: number } | undefined)?.ival ??
+        (arg?.Float as { fval?: string } | undefined)?.fval ??
+        0,
+    );
+    if (d.defname === 'start') start = v;
+    else if (d.defname === 'increment') increment = v;
+  }
+  return {
+    async execute(ctx) {
+      await ctx.meta.sqlCommand({
+        type: 'createSequence',
+        schema: (rel.schemaname as string | undefined) ?? 'public',
+        name: rel.relname as string,
+        start,
+        increment,
+        ifNotExists: stmt.if_not_exists === true,
+      });
+      await afterCatalogChange(ctx);
+      return { tag: 'CREATE SEQUENCE' };
+    },
+  };
+}

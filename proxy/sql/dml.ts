@@ -1,0 +1,515 @@
+/**
+ * INSERT (VALUES with DEFAULT, INSERT … SELECT, ON CONFLICT DO NOTHING / DO UPDATE with
+ * EXCLUDED, RETURNING), UPDATE (… FROM, RETURNING) and DELETE (… USING, RETURNING).
+ * Reads go through the planner like any SELECT; every write of the statement is
+ * collected in one WriteBuffer and flushed at the end.
+ */
+import { SqlError, SqlState } from '../../common/errors';
+import type { TableDef } from '../../common/catalog/schema';
+import type { Datum } from '../../common/types/datum';
+import { TypeOid } from '../../common/types/datum';
+import { castValue } from '../../common/expr/casts';
+import { evalExpr } from '../../common/expr/eval';
+import type { EvalCtx, Expr } from '../../common/expr/expr';
+import { coerce, type ParamTypes } from './coerce';
+import type { ExecContext } from './context';
+import { newRunEnv, run } from './executor';
+import { figureColname, loc, names, type ExprCompiler } from './exprCompiler';
+import type { AstNode } from './parser';
+import type { OutputColumn, PlanNode, SubqueryPlan } from './plan';
+import type { Planner, TableLookup } from './planner';
+import { Scope } from './scope';
+import { runScan } from './scanExec';
+import {
+  checkForeignKeys,
+  checkReferenced,
+  storedColumns,
+  tableScopeColumns,
+  TableWriter,
+} from './tableWriter';
+import { WriteBuffer } from './writeBuffer';
+
+const T = TypeOid;
+
+export interface DmlStatement {
+  readonly columns: OutputColumn[] | null;
+  execute(
+    ctx: ExecContext,
+    params: readonly Datum[],
+    ev: EvalCtx,
+  ): Promise<{ rows: Datum[][]; tag: string }>;
+}
+
+interface Returning {
+  readonly exprs: Expr[];
+  readonly columns: OutputColumn[];
+  readonly subqs: SubqueryPlan[];
+}
+
+function compileReturning(
+  list: AstNode[] | undefined,
+  compiler: ExprCompiler,
+  scope: Scope,
+): Returning | null {
+  if (!list || list.length === 0) return null;
+  const exprs: Expr[] = [];
+  const columns: OutputColumn[] = [];
+  for (const t of list) {
+    const rt = t.ResTarget as AstNode;
+    const val = rt.val as AstNode;
+    const cr = val.ColumnRef as AstNode | undefined;
+    if (cr && (cr.fields as AstNode[]).some((f) => f.A_Star)) {
+      const parts = names(cr.fields);
+      const rel = parts.length > 1 ? parts[parts.length - 2] : null;
+      scope.cols.forEach((c, i) => {
+        if (c.hidden || (rel !== null && c.rel !== rel)) return;
+        exprs.push({ k: 'col', t: c.t, i });
+        columns.push({ name: c.name, t: c.t, tm: c.tm, tableOid: c.tableOid, attnum: c.attnum });
+      });
+      continue;
+    }
+    const e = compiler.compile(val);
+    const fixed = e.t === T.unknown ? coerce(e, T.text, compiler.params) : e;
+    exprs.push(fixed);
+    const src = e.k === 'col' ? scope.cols[e.i] : undefined;
+    columns.push({
+      name: (rt.name as string | undefined) ?? figureColname(val),
+      t: fixed.t,
+      tm: src?.tm ?? -1,
+      tableOid: src?.tableOid ?? 0,
+      attnum: src?.attnum ?? 0,
+    });
+  }
+  return { exprs, columns, subqs: compiler.hooks.subqs };
+}
+
+function project(ret: Returning | null, rows: Datum[][], ev: EvalCtx): Datum[][] {
+  if (!ret) return [];
+  return rows.map((r) => ret.exprs.map((e) => evalExpr(e, r, ev)));
+}
+
+function tableOf(lookup: TableLookup, rel: AstNode): { table: TableDef; alias: string } {
+  const table = lookup(
+    rel.schemaname as string | undefined,
+    rel.relname as string,
+    (rel.location as number | undefined) !== undefined ? (rel.location as number) + 1 : undefined,
+  );
+  const alias = ((rel.alias as AstNode | undefined)?.aliasname as string | undefined) ?? table.name;
+  return { table, alias };
+}
+
+// --- INSERT ---------------------------------------------------------------------------------
+
+const DEFAULT_MARK: Expr = { k: 'const', t: T.unknown, v: null };
+
+export function compileInsert(
+  stmt: AstNode,
+  planner: Planner,
+  lookup: TableLookup,
+  params: ParamTypes,
+): DmlStatement {
+  const rel = stmt.relation as AstNode;
+  const { table, alias } = tableOf(lookup, rel);
+  const writer = new TableWriter(table, planner);
+  const targets = stmt.cols
+    ? (stmt.cols as AstNode[]).map((c) => {
+        const rt = c.ResTarget as AstNode;
+        const i = table.columns.findIndex((col) => col.name === rt.name && !col.hidden);
+        if (i < 0)
+          throw new SqlError(
+            SqlState.undefinedColumn,
+            `column "${rt.name as string}" of relation "${table.name}" does not exist`,
+            { position: loc(c) },
+          );
+        return i;
+      })
+    : table.columns.map((c, i) => (c.hidden ? -1 : i)).filter((i) => i >= 0);
+  const select = (stmt.selectStmt as AstNode | undefined)?.SelectStmt as AstNode | undefined;
+  let valueRows: Expr[][] | null = null;
+  let source: { plan: PlanNode; types: number[] } | null = null;
+  const valueSubqs: SubqueryPlan[] = [];
+  if (!select) {
+    valueRows = [[]]; // INSERT … DEFAULT VALUES
+  } else if (select.valuesLists && !select.sortClause && !select.limitCount) {
+    const c = planner.compiler(new Scope([]), 'VALUES', valueSubqs);
+    valueRows = (select.valuesLists as AstNode[]).map((l) => {
+      const items = (l.List as AstNode).items as AstNode[];
+      if (items.length > targets.length)
+        throw new SqlError(
+          SqlState.syntaxError,
+          'INSERT has more expressions than target columns',
+          { position: loc(items[targets.length]) },
+        );
+      return items.map((item, j) => {
+        if (item.SetToDefault) return DEFAULT_MARK;
+        const col = table.columns[targets[j]];
+        return coerce(c.compile(item), col.typeOid, params, {
+          assign: true,
+          tm: col.typeMod,
+          what: `column "${col.name}"`,
+          position: loc(item),
+        });
+      });
+    });
+  } else {
+    const q = planner.planSelect({ SelectStmt: select });
+    if (q.columns.length > targets.length)
+      throw new SqlError(SqlState.syntaxError, 'INSERT has more expressions than target columns');
+    source = { plan: q.plan, types: q.columns.map((col) => col.t) };
+  }
+
+  const scope = new Scope(tableScopeColumns(table, alias));
+  const ret = compileReturning(
+    stmt.returningList as AstNode[] | undefined,
+    planner.compiler(scope, 'RETURNING'),
+    scope,
+  );
+
+  // ON CONFLICT
+  const oc = stmt.onConflictClause as AstNode | undefined;
+  let onConflict:
+    | { action: 'nothing' }
+    | {
+        action: 'update';
+        sets: Array<{ i: number; e: Expr }>;
+        where: Expr | null;
+        subqs: SubqueryPlan[];
+      }
+    | null = null;
+  if (oc) {
+    const infer = oc.infer as AstNode | undefined;
+    const inferCols = ((infer?.indexElems as AstNode[] | undefined) ?? []).map(
+      (e) => (e.IndexElem as AstNode).name as string,
+    );
+    const pkNames = table.primaryKey.map((id) => table.columns.find((c) => c.id === id)!.name);
+    if (
+      inferCols.length > 0 &&
+      (inferCols.length !== pkNames.length || !inferCols.every((n) => pkNames.includes(n)))
+    ) {
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        'ON CONFLICT supports the primary key as conflict target only yet',
+      );
+    }
+    if (oc.action === 'ONCONFLICT_NOTHING') onConflict = { action: 'nothing' };
+    else {
+      if (inferCols.length === 0)
+        throw new SqlError(
+          SqlState.syntaxError,
+          'ON CONFLICT DO UPDATE requires inference specification or constraint name',
+          { hint: 'For example, ON CONFLICT (column_name).' },
+        );
+      const both = new Scope([
+        ...tableScopeColumns(table, alias),
+        ...tableScopeColumns(table, 'excluded'),
+      ]);
+      const subqs: SubqueryPlan[] = [];
+      const c = planner.compiler(both, 'ON CONFLICT', subqs);
+      const sets = ((oc.targetList as AstNode[] | undefined) ?? []).map((t) => {
+        const rt = t.ResTarget as AstNode;
+        const i = table.columns.findIndex((col) => col.name === rt.name);
+        if (i < 0)
+          throw new SqlError(
+            SqlState.undefinedColumn,
+            `column "${rt.name as string}" of relation "${table.name}" does not exist`,
+            { position: loc(t) },
+          );
+        const col = table.columns[i];
+        const v = rt.val as AstNode;
+        return {
+          i,
+          e: v.SetToDefault
+            ? DEFAULT_MARK
+            : coerce(c.compile(v), col.typeOid, params, {
+                assign: true,
+                tm: col.typeMod,
+                what: `column "${col.name}"`,
+              }),
+        };
+      });
+      const where = oc.whereClause ? c.condition(oc.whereClause as AstNode, 'WHERE') : null;
+      onConflict = { action: 'update', sets, where, subqs };
+    }
+  }
+
+  return {
+    columns: ret?.columns ?? null,
+    async execute(ctx, params, ev) {
+      const env = newRunEnv(ctx, ev, paramsTypes(params, planner));
+      let inputs: Datum[][];
+      if (valueRows) {
+        for (const sq of valueSubqs) {
+          const rows = await run(sq.plan, env);
+          ev.subq[sq.id] =
+            sq.mode === 'exists'
+              ? rows.length > 0
+              : sq.mode === 'scalar'
+                ? (rows[0]?.[0] ?? null)
+                : ({
+                    values: rows.map((r) => r[0]),
+                    hasNull: rows.some((r) => r[0] === null),
+                  } as unknown as Datum);
+        }
+        await writer.reserve(ctx, valueRows.length);
+        inputs = valueRows.map((r) =>
+          r.map((e) =>
+            e === DEFAULT_MARK ? (DEFAULT_MARK as unknown as Datum) : evalExpr(e, [], ev),
+          ),
+        );
+      } else {
+        const rows = await run((source as { plan: PlanNode }).plan, env);
+        await writer.reserve(ctx, rows.length);
+        const types = (source as { types: number[] }).types;
+        inputs = rows.map((r) =>
+          r.map((v, j) =>
+            castValue(
+              types[j] === T.unknown ? T.text : types[j],
+              table.columns[targets[j]].typeOid,
+              v,
+              table.columns[targets[j]].typeMod,
+              false,
+            ),
+          ),
+        );
+      }
+      const full: Datum[][] = inputs.map((input) => {
+        const values = new Array<Datum>(table.columns.length);
+        const given = new Array<boolean>(table.columns.length).fill(false);
+        input.forEach((v, j) => {
+          if (v !== (DEFAULT_MARK as unknown as Datum)) {
+            values[targets[j]] = v;
+            given[targets[j]] = true;
+          }
+        });
+        for (let i = 0; i < values.length; i++)
+          if (!given[i]) values[i] = writer.defaultValue(i, ev);
+        return values;
+      });
+      for (const v of full) writer.validate(v, ev);
+      const wb = new WriteBuffer();
+      const written: Datum[][] = [];
+      if (onConflict) {
+        const keys = full.map((v) => writer.key(v));
+        const existing = new Map<string, Datum[]>();
+        const scanNode = {
+          kind: 'scan' as const,
+          table,
+          alias,
+          cols: storedColumns(table),
+          access: { kind: 'scatter' as const },
+          types: table.columns.map((c) => c.typeOid),
+          correlated: false,
+        };
+        const found = await runScan(ctx, scanNode, ev, env.paramTypes, undefined, keys);
+        for (const r of found.rows) existing.set(writer.key(r).toString('hex'), r);
+        const seen = new Set<string>();
+        const toInsert: Datum[][] = [];
+        for (let i = 0; i < full.length; i++) {
+          const k = keys[i].toString('hex');
+          const old = existing.get(k);
+          if (!old && !seen.has(k)) {
+            seen.add(k);
+            toInsert.push(full[i]);
+            continue;
+          }
+          if (onConflict.action === 'nothing') continue;
+          if (seen.has(k) && !old) {
+            throw new SqlError(
+              '21000',
+              'ON CONFLICT DO UPDATE command cannot affect row a second time',
+              {
+                hint: 'Ensure that no rows proposed for insertion within the same command have duplicate constrained values.',
+              },
+            );
+          }
+          const row = [...(old as Datum[]), ...full[i]];
+          if (onConflict.where && evalExpr(onConflict.where, row, ev) !== true) continue;
+          const next = [...(old as Datum[])];
+          for (const s of onConflict.sets)
+            next[s.i] =
+              s.e === DEFAULT_MARK ? writer.defaultValue(s.i, ev) : evalExpr(s.e, row, ev);
+          writer.validate(next, ev);
+          writer.update(wb, old as Datum[], next);
+          existing.set(k, next);
+          written.push(next);
+        }
+        await checkForeignKeys(ctx, table, [...toInsert, ...written], ev);
+        for (const v of toInsert) writer.insert(wb, v);
+        written.push(...toInsert);
+      } else {
+        await checkForeignKeys(ctx, table, full, ev);
+        for (const v of full) writer.insert(wb, v);
+        written.push(...full);
+      }
+      await wb.flush(ctx);
+      return { rows: project(ret, written, ev), tag: `INSERT 0 ${written.length}` };
+    },
+  };
+}
+
+function paramsTypes(_params: readonly Datum[], planner: Planner): number[] {
+  return planner.params;
+}
+
+// --- UPDATE / DELETE -----------------------------------------------------------------------
+
+export function compileUpdate(
+  stmt: AstNode,
+  planner: Planner,
+  lookup: TableLookup,
+  params: ParamTypes,
+): DmlStatement {
+  const rel = stmt.relation as AstNode;
+  const { table } = tableOf(lookup, rel);
+  const writer = new TableWriter(table, planner);
+  const src = planner.planDmlSource(
+    { RangeVar: rel },
+    (stmt.fromClause as AstNode[] | undefined) ?? [],
+    stmt.whereClause as AstNode | undefined,
+  );
+  const subqs: SubqueryPlan[] = [];
+  const c = planner.compiler(src.scope, 'UPDATE', subqs);
+  const sets: Array<{ i: number; e: Expr }> = [];
+  for (const t of stmt.targetList as AstNode[]) {
+    const rt = t.ResTarget as AstNode;
+    if (rt.indirection)
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        'UPDATE of array elements or fields is not supported yet',
+        { position: loc(t) },
+      );
+    if ((rt.val as AstNode).MultiAssignRef)
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        'UPDATE SET (a, b) = … is not supported yet',
+        { position: loc(t) },
+      );
+    const i = table.columns.findIndex((col) => col.name === rt.name && !col.hidden);
+    if (i < 0)
+      throw new SqlError(
+        SqlState.undefinedColumn,
+        `column "${rt.name as string}" of relation "${table.name}" does not exist`,
+        { position: loc(t) },
+      );
+    const col = table.columns[i];
+    const v = rt.val as AstNode;
+    sets.push({
+      i,
+      e: v.SetToDefault
+        ? DEFAULT_MARK
+        : coerce(c.compile(v), col.typeOid, params, {
+            assign: true,
+            tm: col.typeMod,
+            what: `column "${col.name}"`,
+            position: loc(v),
+          }),
+    });
+  }
+  const ret = compileReturning(
+    stmt.returningList as AstNode[] | undefined,
+    planner.compiler(src.scope, 'RETURNING'),
+    src.scope,
+  );
+  const plan: PlanNode =
+    subqs.length > 0
+      ? {
+          kind: 'project',
+          input: src.plan,
+          exprs: src.scope.cols.map((col, i) => ({ k: 'col', t: col.t, i }) as Expr),
+          types: src.plan.types,
+          subqs: [],
+        }
+      : src.plan;
+  return {
+    columns: ret?.columns ?? null,
+    async execute(ctx, _params, ev) {
+      const env = newRunEnv(ctx, ev, planner.params);
+      const rows = await run(plan, env);
+      const corr = [] as SubqueryPlan[];
+      for (const sq of subqs) {
+        if (sq.correlated) corr.push(sq);
+        else {
+          const r = await run(sq.plan, env);
+          ev.subq[sq.id] =
+            sq.mode === 'exists'
+              ? r.length > 0
+              : sq.mode === 'scalar'
+                ? (r[0]?.[0] ?? null)
+                : ({
+                    values: r.map((x) => x[0]),
+                    hasNull: r.some((x) => x[0] === null),
+                  } as unknown as Datum);
+        }
+      }
+      if (corr.length > 0)
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          'correlated subqueries in UPDATE SET are not supported yet',
+        );
+      await writer.reserve(ctx, rows.length);
+      const seen = new Set<string>();
+      const wb = new WriteBuffer();
+      const olds: Datum[][] = [];
+      const news: Datum[][] = [];
+      const outRows: Datum[][] = [];
+      for (const r of rows) {
+        const old = r.slice(0, src.targetWidth);
+        const k = writer.key(old).toString('hex');
+        if (seen.has(k)) continue;
+        seen.add(k);
+        const next = [...old];
+        for (const s of sets)
+          next[s.i] = s.e === DEFAULT_MARK ? writer.defaultValue(s.i, ev) : evalExpr(s.e, r, ev);
+        writer.validate(next, ev);
+        olds.push(old);
+        news.push(next);
+        outRows.push([...next, ...r.slice(src.targetWidth)]);
+      }
+      await checkForeignKeys(ctx, table, news, ev);
+      const rekeyed = olds.filter((o, i) => !writer.key(o).equals(writer.key(news[i])));
+      await checkReferenced(ctx, table, rekeyed, ev);
+      for (let i = 0; i < olds.length; i++) writer.update(wb, olds[i], news[i]);
+      await wb.flush(ctx);
+      return { rows: project(ret, outRows, ev), tag: `UPDATE ${olds.length}` };
+    },
+  };
+}
+
+export function compileDelete(stmt: AstNode, planner: Planner, lookup: TableLookup): DmlStatement {
+  const rel = stmt.relation as AstNode;
+  const { table } = tableOf(lookup, rel);
+  const writer = new TableWriter(table, planner);
+  const src = planner.planDmlSource(
+    { RangeVar: rel },
+    (stmt.usingClause as AstNode[] | undefined) ?? [],
+    stmt.whereClause as AstNode | undefined,
+  );
+  const ret = compileReturning(
+    stmt.returningList as AstNode[] | undefined,
+    planner.compiler(src.scope, 'RETURNING'),
+    src.scope,
+  );
+  return {
+    columns: ret?.columns ?? null,
+    async execute(ctx, _params, ev) {
+      const env = newRunEnv(ctx, ev, planner.params);
+      const rows = await run(src.plan, env);
+      const seen = new Set<string>();
+      const olds: Datum[][] = [];
+      const outRows: Datum[][] = [];
+      for (const r of rows) {
+        const old = r.slice(0, src.targetWidth);
+        const k = writer.key(old).toString('hex');
+        if (seen.has(k)) continue;
+        seen.add(k);
+        olds.push(old);
+        outRows.push(r);
+      }
+      await checkReferenced(ctx, table, olds, ev);
+      const wb = new WriteBuffer();
+      for (const o of olds) writer.remove(wb, o);
+      await wb.flush(ctx);
+      return { rows: project(ret, outRows, ev), tag: `DELETE ${olds.length}` };
+    },
+  };
+}

@@ -1,0 +1,297 @@
+/**
+ * Runs a scan node: builds its fragment, resolves the access path to keys or spans,
+ * sends the fragment to every range involved in parallel, and merges what comes back.
+ * RANGE_STALE (a split or move since the range cache was filled) refreshes the cache
+ * and re-resolves the affected keys or the rest of the span, invisibly to the client.
+ */
+import { RpcError, RpcErrorCode, SqlError, SqlState } from '../../common/errors';
+import type { RangeDescriptor } from '../../common/catalog/schema';
+import { rowPrefix } from '../../common/catalog/keyspace';
+import type { Datum } from '../../common/types/datum';
+import { TypeOid } from '../../common/types/datum';
+import { stateFromWire } from '../../common/expr/aggregates';
+import { evalExpr } from '../../common/expr/eval';
+import type { EvalCtx } from '../../common/expr/expr';
+import { fragmentToWire, type Fragment, type FragmentResult } from '../../common/expr/fragment';
+import { rowFromWire } from '../../common/expr/rowFormat';
+import { asBuffer } from '../../common/codec';
+import type { ExecContext } from './context';
+import { encodeKeyPart, pkColumns, prefixEnd } from './keys';
+import type { ScanNode } from './plan';
+import { staleBackoff } from '../shardRouter';
+
+let PAGE_ROWS = 20_000;
+
+/** Rows per scan page (tests shrink it so a scan takes many round trips). */
+export function setScanPageRows(n: number): void {
+  PAGE_ROWS = n;
+}
+const MAX_STALE = 8;
+
+export interface ScanStats {
+  ranges: Set<number>;
+  shards: Set<number>;
+  rows: number;
+  scanned: number;
+  ms: number;
+  calls: number;
+}
+
+export interface ScanOutput {
+  rows: Datum[][];
+  keys?: Buffer[];
+}
+
+function isStale(err: unknown): boolean {
+  return err instanceof RpcError && err.code === RpcErrorCode.rangeStale;
+}
+
+/** Keys (point access) or spans (range/scatter) for a scan, with this execution's parameters. */
+export function resolveAccess(
+  node: ScanNode,
+  ev: EvalCtx,
+): { keys?: Buffer[]; spans?: Array<[Buffer, Buffer]> } {
+  const prefix = rowPrefix(node.table.id);
+  const tableEnd = prefixEnd(prefix);
+  const a = node.access;
+  const cols = pkColumns(node.table);
+  if (a.kind === 'point') {
+    let keys: Buffer[][] = [[prefix]];
+    for (let i = 0; i < a.alternatives.length; i++) {
+      const next: Buffer[][] = [];
+      for (const e of a.alternatives[i]) {
+        const v = evalExpr(e, [], ev);
+        if (v === null) continue; // pk = NULL matches nothing
+        const part: Buffer[] = [];
+        encodeKeyPart(cols[i].typeOid, v, part);
+        for (const k of keys) next.push([...k, ...part]);
+      }
+      keys = next;
+    }
+    const seen = new Set<string>();
+    const out: Buffer[] = [];
+    for (const parts of keys) {
+      const k = Buffer.concat(parts);
+      const hex = k.toString('hex');
+      if (!seen.has(hex)) {
+        seen.add(hex);
+        out.push(k);
+      }
+    }
+    return { keys: out };
+  }
+  if (a.kind === 'range') {
+    const parts: Buffer[] = [prefix];
+    for (let i = 0; i < a.prefix.length; i++) {
+      const v = evalExpr(a.prefix[i], [], ev);
+      if (v === null) return { spans: [] };
+      encodeKeyPart(cols[i].typeOid, v, parts);
+    }
+    const base = Buffer.concat(parts);
+    let start: Buffer = base;
+    let end: Buffer = a.prefix.length > 0 ? prefixEnd(base) : tableEnd;
+    const t = cols[a.prefix.length]?.typeOid;
+    if (a.lower) {
+      const v = evalExpr(a.lower.e, [], ev);
+      if (v === null) return { spans: [] };
+      const p: Buffer[] = [base];
+      encodeKeyPart(t, v, p);
+      const k = Buffer.concat(p);
+      start = a.lower.incl ? k : prefixEnd(k);
+    }
+    if (a.upper) {
+      const v = evalExpr(a.upper.e, [], ev);
+      if (v === null) return { spans: [] };
+      const p: Buffer[] = [base];
+      encodeKeyPart(t, v, p);
+      const k = Buffer.concat(p);
+      end = a.upper.incl ? prefixEnd(k) : k;
+    }
+    return { spans: Buffer.compare(start, end) < 0 ? [[start, end]] : [] };
+  }
+  return { spans: [[prefix, tableEnd]] };
+}
+
+export function buildFragment(
+  node: ScanNode,
+  ev: EvalCtx,
+  paramTypes: readonly number[],
+): Fragment {
+  let limit: number | undefined;
+  if (node.limit !== undefined) {
+    const v = evalExpr(node.limit, [], ev);
+    if (v !== null) limit = Math.max(0, Number(v));
+  }
+  return {
+    cols: node.cols,
+    filter: node.filter,
+    agg: node.partialAgg,
+    order: node.order,
+    limit,
+    outTypes: node.partialAgg ? [] : node.cols.map((c) => c.t),
+    params: ev.params,
+    paramTypes,
+    nowUs: ev.nowUs,
+    withKeys: node.withKeys,
+  };
+}
+
+/** The wire form of a scan's expressions is computed once per plan; parameters change per call. */
+const wireCache = new WeakMap<ScanNode, Record<string, unknown>>();
+
+function wireFragment(node: ScanNode, f: Fragment, ev: EvalCtx): Record<string, unknown> {
+  let base = wireCache.get(node);
+  if (base === undefined || node.withKeys !== f.withKeys) {
+    base = fragmentToWire(f, ev.params);
+    if (!node.withKeys) wireCache.set(node, base);
+  }
+  const params =
+    ev.params.length === 0
+      ? []
+      : (fragmentToWire({ ...f, filter: undefined, proj: undefined, agg: undefined }, ev.params)
+          .params as unknown[]);
+  return { ...base, params, limit: f.limit, nowUs: f.nowUs };
+}
+
+export async function runScan(
+  ctx: ExecContext,
+  node: ScanNode,
+  ev: EvalCtx,
+  paramTypes: readonly number[],
+  stats?: ScanStats,
+  overrideKeys?: Buffer[],
+): Promise<ScanOutput> {
+  const started = process.hrtime.bigint();
+  const fragment = buildFragment(node, ev, paramTypes);
+  const wire = wireFragment(node, fragment, ev);
+  const access = overrideKeys ? { keys: overrideKeys } : resolveAccess(node, ev);
+  const results: FragmentResult[] = [];
+  const note = (r: RangeDescriptor, res: FragmentResult): void => {
+    results.push(res);
+    if (stats) {
+      stats.ranges.add(r.id);
+      stats.shards.add(r.shardId);
+      stats.calls++;
+      stats.scanned += res.scanned;
+    }
+  };
+  if (ctx.ranges.all.length === 0) await ctx.ranges.refresh();
+  if (access.keys) {
+    await fetchKeys(ctx, access.keys, wire, note, 0);
+  } else {
+    const jobs: Array<Promise<void>> = [];
+    for (const [start, end] of access.spans ?? []) {
+      for (const r of ctx.ranges.overlapping(start, end)) {
+        const s = Buffer.compare(r.startKey, start) > 0 ? r.startKey : start;
+        const e = r.endKey !== null && Buffer.compare(r.endKey, end) < 0 ? r.endKey : end;
+        jobs.push(scanPiece(ctx, s, e, wire, note, true));
+      }
+    }
+    await Promise.all(jobs);
+  }
+  const out = mergeResults(node, fragment, results);
+  if (stats) {
+    stats.rows += out.rows.length;
+    stats.ms += Number(process.hrtime.bigint() - started) / 1e6;
+  }
+  return out;
+}
+
+async function fetchKeys(
+  ctx: ExecContext,
+  keys: Buffer[],
+  wire: Record<string, unknown>,
+  note: (r: RangeDescriptor, res: FragmentResult) => void,
+  attempt: number,
+): Promise<void> {
+  const groups = new Map<RangeDescriptor, Buffer[]>();
+  const missing: Buffer[] = [];
+  for (const k of keys) {
+    const r = ctx.ranges.lookup(k);
+    if (!r) {
+      missing.push(k);
+      continue;
+    }
+    const g = groups.get(r);
+    if (g) g.push(k);
+    else groups.set(r, [k]);
+  }
+  if (missing.length > 0) {
+    if (attempt >= MAX_STALE) throw new SqlError(SqlState.internalError, 'no range covers a key');
+    await ctx.ranges.refresh();
+    await fetchKeys(ctx, missing, wire, note, attempt + 1);
+  }
+  await Promise.all(
+    [...groups].map(async ([r, ks]) => {
+      try {
+        note(
+          r,
+          await ctx.router.sendTo<FragmentResult>(r, 'sql.fragment', {
+            fragment: { ...wire, keys: ks },
+          }),
+        );
+      } catch (err) {
+        if (!isStale(err) || attempt >= MAX_STALE) throw err;
+        await staleBackoff(attempt);
+        await ctx.ranges.refresh();
+        await fetchKeys(ctx, ks, wire, note, attempt + 1);
+      }
+    }),
+  );
+}
+
+/** Scans [start, end) with paging; the router re-resolves splits and moves from the cursor. */
+async function scanPiece(
+  ctx: ExecContext,
+  start: Buffer,
+  end: Buffer,
+  wire: Record<string, unknown>,
+  note: (r: RangeDescriptor, res: FragmentResult) => void,
+  page: boolean,
+): Promise<void> {
+  await ctx.router.walk(start, end, async (send, cursor, range) => {
+    const pieceEnd =
+      range.endKey !== null && Buffer.compare(range.endKey, end) < 0 ? range.endKey : end;
+    const res = await send<FragmentResult>('sql.fragment', {
+      fragment: { ...wire, spans: [[cursor, pieceEnd]], pageRows: page ? PAGE_ROWS : undefined },
+    });
+    note(range, res);
+    return res.resume ? asBuffer(res.resume as unknown as Uint8Array) : null;
+  });
+}
+
+function mergeResults(node: ScanNode, f: Fragment, results: FragmentResult[]): ScanOutput {
+  const rows: Datum[][] = [];
+  if (f.agg) {
+    const g = f.agg.groups.length;
+    const gtypes = f.agg.groups.map((x) => x.t);
+    const countOnly =
+      g === 0 &&
+      f.agg.aggs.length === 1 &&
+      f.agg.aggs[0].fn === 'count_star' &&
+      f.agg.aggs[0].filter === null &&
+      f.filter === undefined;
+    for (const res of results) {
+      for (const raw of res.rows) {
+        if (countOnly) {
+          rows.push([raw[0] as number]);
+          continue;
+        }
+        const row = rowFromWire(gtypes, raw.slice(0, g)) as Datum[];
+        for (let i = 0; i < f.agg.aggs.length; i++) {
+          const a = f.agg.aggs[i];
+          row.push(stateFromWire(a.fn, a.argType, raw[g + i]) as Datum);
+        }
+        rows.push(row);
+      }
+    }
+    return { rows };
+  }
+  const keys: Buffer[] | undefined = node.withKeys ? [] : undefined;
+  for (const res of results) {
+    for (const raw of res.rows) rows.push(rowFromWire(f.outTypes, raw));
+    if (keys && res.keys) for (const k of res.keys) keys.push(asBuffer(k as unknown as Uint8Array));
+  }
+  void TypeOid;
+  return { rows, keys };
+}

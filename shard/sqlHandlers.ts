@@ -1,0 +1,128 @@
+/**
+ * The shard's SQL RPC methods (registered by shard/server.ts): plan fragments over a
+ * range's rows, and range sizes for SHOW RANGES.
+ */
+import type { RpcHandler } from '../common/rpc';
+import { asBuffer } from '../common/codec';
+import { RpcError, RpcErrorCode } from '../common/errors';
+import { keyInRange } from '../common/catalog/keyspace';
+import type { RangeDescriptor } from '../common/catalog/schema';
+import { fragmentFromWire } from '../common/expr/fragment';
+import { WriteBatch, type KvEngine } from './storage/kvEngine';
+import { executeFragment } from './fragmentExec';
+
+export interface SqlHandlerDeps {
+  readonly engine: KvEngine;
+  /** The range a request names, or RANGE_STALE. */
+  rangeOf(body: { rangeId?: unknown; epoch?: unknown }): Promise<RangeDescriptor>;
+  readonly owned: () => readonly RangeDescriptor[];
+  /** Re-reads the range map from meta. */
+  refresh(): Promise<void>;
+}
+
+function toBuffers(list: unknown): Buffer[] | undefined {
+  return Array.isArray(list) ? list.map((k) => asBuffer(k as Uint8Array)) : undefined;
+}
+
+export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
+  return [
+    [
+      'sql.fragment',
+      async (body) => {
+        const r = await deps.rangeOf(body as object);
+        const w = (body as { fragment: Record<string, unknown> }).fragment;
+        const f = fragmentFromWire(w);
+        const keys = toBuffers(w.keys);
+        for (const k of keys ?? []) {
+          if (!keyInRange(k, r.startKey, r.endKey)) {
+            throw new RpcError(RpcErrorCode.rangeStale, `key outside range ${r.id}`, {
+              rangeId: r.id,
+              knownEpoch: r.epoch,
+            });
+          }
+        }
+        const spans = Array.isArray(w.spans)
+          ? (w.spans as unknown[][]).map(
+              (s) => [asBuffer(s[0] as Uint8Array), asBuffer(s[1] as Uint8Array)] as const,
+            )
+          : undefined;
+        return executeFragment(deps.engine, r.startKey, r.endKey, { ...f, keys, spans });
+      },
+    ],
+    [
+      'sql.deleteSpan',
+      async (body) => {
+        // TRUNCATE / DROP: every key of [start, end) inside the range.
+        const r = await deps.rangeOf(body as object);
+        const b = body as { start: Uint8Array; end: Uint8Array };
+        const start = asBuffer(b.start),
+          end = asBuffer(b.end);
+        const gte = Buffer.compare(start, r.startKey) > 0 ? start : r.startKey;
+        const lt = r.endKey === null || Buffer.compare(end, r.endKey) < 0 ? end : r.endKey;
+        return deleteSpan(deps.engine, gte, lt);
+      },
+    ],
+    [
+      'sql.ingest',
+      async (body) => {
+        // Range move: the copy lands before meta hands the range to this shard.
+        const puts = (body as { puts: Array<[Uint8Array, Uint8Array]> }).puts;
+        const batch = new WriteBatch();
+        for (const [k, v] of puts) batch.put(asBuffer(k), asBuffer(v));
+        await deps.engine.write(batch, { sync: true });
+        return batch.length;
+      },
+    ],
+    [
+      'sql.dropSpan',
+      async (body) => {
+        // Range move: the source drops its copy once meta moved ownership.
+        const b = body as { start: Uint8Array; end: Uint8Array };
+        const start = asBuffer(b.start),
+          end = asBuffer(b.end);
+        await deps.refresh();
+        if (
+          deps
+            .owned()
+            .some(
+              (r) =>
+                Buffer.compare(r.startKey, end) < 0 &&
+                (r.endKey === null || Buffer.compare(start, r.endKey) < 0),
+            )
+        ) {
+          return 0; // Still (or again) ours: keep it.
+        }
+        return deleteSpan(deps.engine, start, end);
+      },
+    ],
+    [
+      'sql.rangeSizes',
+      () => {
+        const out: Array<[number, number]> = [];
+        for (const r of deps.owned()) {
+          out.push([
+            r.id,
+            deps.engine.approximateSize(
+              r.startKey,
+              r.endKey ?? Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+            ),
+          ]);
+        }
+        return out;
+      },
+    ],
+  ];
+}
+
+async function deleteSpan(engine: KvEngine, gte: Buffer, lt: Buffer): Promise<number> {
+  if (Buffer.compare(gte, lt) >= 0) return 0;
+  const batch = new WriteBatch();
+  const it = engine.iterator({ gte, lt });
+  try {
+    for (let e = it.next(); e !== undefined; e = it.next()) batch.del(e[0]);
+  } finally {
+    it.close();
+  }
+  if (batch.length > 0) await engine.write(batch, { sync: true });
+  return batch.length;
+}
