@@ -19,6 +19,8 @@ interface State {
   /** Sorted by startKey; tile the whole key space once any shard exists. */
   ranges: RangeDescriptor[];
   shards: ShardInfo[];
+  /** The test/diagnostic register (commands.ts, kvPut/kvCas); not database state. */
+  kv: Record<string, string>;
 }
 
 /** First user table id; lower ids are reserved for system tables. */
@@ -35,6 +37,7 @@ function emptyState(): State {
     tables: [],
     ranges: [],
     shards: [],
+    kv: {},
   };
 }
 
@@ -52,6 +55,14 @@ export class MetaStateMachine {
       case 'tsoHighWater':
         this.state.tsoHighWaterMs = Math.max(this.state.tsoHighWaterMs, command.physicalMs);
         return this.state.tsoHighWaterMs;
+      case 'kvPut':
+        this.state.kv[command.key] = command.value;
+        return null;
+      case 'kvCas': {
+        if (this.kvGet(command.key) !== command.from) return false;
+        this.state.kv[command.key] = command.to;
+        return true;
+      }
     }
   }
 
@@ -75,6 +86,10 @@ export class MetaStateMachine {
   get shards(): readonly ShardInfo[] {
     return this.state.shards;
   }
+  /** The test/diagnostic register: the value at key, or null. */
+  kvGet(key: string): string | null {
+    return Object.prototype.hasOwnProperty.call(this.state.kv, key) ? this.state.kv[key] : null;
+  }
 
   // --- snapshots ---------------------------------------------------------------------
 
@@ -84,6 +99,7 @@ export class MetaStateMachine {
 
   restore(data: Uint8Array): void {
     const s = decodeValue(data) as State;
+    s.kv = s.kv ?? {};
     s.ranges = s.ranges.map((r) => ({
       ...r,
       startKey: asBuffer(r.startKey as unknown as Uint8Array),

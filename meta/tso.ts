@@ -20,6 +20,11 @@ export interface TsoDeps {
   highWater(): number;
   /** Persists a new mark durably (through the log) and resolves once it is. */
   persistHighWater(physicalMs: number): Promise<void>;
+  /**
+   * Throws unless this oracle may hand out a timestamp right now (e.g. it still holds a
+   * leader lease). Called synchronously just before each allocation, after the last await.
+   */
+  assertServing?(): void;
 }
 
 export class TimestampOracle {
@@ -55,6 +60,7 @@ export class TimestampOracle {
       if (this.physical < this.deps.highWater()) break;
       await this.renew();
     }
+    this.deps.assertServing?.();
     if (this.physical + HIGH_WATER_RENEW_MS >= this.deps.highWater()) void this.renew().catch(() => undefined);
     const ts = (BigInt(this.physical) << LOGICAL_BITS) | BigInt(this.logical);
     this.logical += count;
