@@ -26,7 +26,7 @@ describe('local cluster of real processes (npm start)', function () {
 
   it('keeps 1000 inserted rows across a stop and a start on the same data dir', async () => {
     cluster = await startProcessCluster(dataDir);
-    expect(cluster.nodes().map((n) => n.role).sort()).to.deep.equal(['meta', 'proxy', 'shard', 'shard', 'shard']);
+    expect(cluster.nodes().map((n) => n.role).sort()).to.deep.equal(['meta', 'meta', 'meta', 'proxy', 'shard', 'shard', 'shard']);
     let client = new Client(cluster.url);
     await client.connect();
     await client.query('CREATE TABLE kv (k int primary key, v text)');
