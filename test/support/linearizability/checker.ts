@@ -139,7 +139,7 @@ function checkPartition<S, I, O>(
       if (stack.length > deepest) {
         deepest = stack.length;
         stuckAt = [e.op];
-        for (let c: Entry<I, O> | null = head.next; c !== null && c !== e; c = c.next) if (c.isCall) stuckAt.push(c.op);
+        for (let c: Entry<I, O> | null = head.next; c !== null && c !== e; c = c.next) if (c.isCall && c.op !== e.op) stuckAt.push(c.op);
       }
       const top = stack.pop();
       if (!top) return { ok: false, stuckAt };
