@@ -38,7 +38,8 @@ export function parsePeers(raw: string): MetaPeer[] {
       const m = /^(\d+)=(.+)$/.exec(item);
       if (!m) throw new Error(`"${item}" is not id=host:port`);
       const id = Number(m[1]);
-      if (!Number.isSafeInteger(id) || id < 1) throw new Error(`peer id ${m[1]} must be a positive integer`);
+      if (!Number.isSafeInteger(id) || id < 1)
+        throw new Error(`peer id ${m[1]} must be a positive integer`);
       parseAddress(m[2]);
       return { id, address: m[2] };
     });
@@ -51,27 +52,99 @@ export function formatPeers(peers: readonly MetaPeer[]): string {
   return peers.map((p) => `${p.id}=${p.address}`).join(',');
 }
 
-export const metaConfigSpec: ConfigSpec<Omit<MetaConfig, 'advertise' | 'secret'> & { advertise: string; secret: string; secretFile: string }> = {
-  nodeName: { flag: 'node-name', env: 'SHARDDB_NODE_NAME', description: 'name of this meta node', parse: parsers.nonEmpty, default: 'meta1' },
-  nodeId: { flag: 'node-id', env: 'SHARDDB_META_NODE_ID', description: 'Raft id of this node (must appear in --peers)', parse: parsers.int(1, 1_000_000), default: 1 },
-  listen: { flag: 'listen', env: 'SHARDDB_LISTEN', description: 'host:port for internal RPC', parse: parsers.address, default: '127.0.0.1:7001' },
-  advertise: { flag: 'advertise', env: 'SHARDDB_ADVERTISE', description: 'host:port others reach this node at (default: listen)', parse: parsers.string, default: '' },
-  dataDir: { flag: 'data-dir', env: 'SHARDDB_DATA_DIR', description: 'directory for the Raft log and snapshots', parse: parsers.nonEmpty, default: './data/meta1' },
-  secret: { flag: 'secret', env: 'SHARDDB_CLUSTER_SECRET', description: 'cluster secret', parse: parsers.string, default: '', secret: true },
-  secretFile: { flag: 'secret-file', env: 'SHARDDB_CLUSTER_SECRET_FILE', description: 'file holding the cluster secret', parse: parsers.string, default: '' },
-  peers: { flag: 'peers', env: 'SHARDDB_META_PEERS', description: 'every meta node, this one included: id=host:port,… (empty: a one-node group)', parse: parsePeers, default: [] },
-  shardLivenessMs: { flag: 'shard-liveness-ms', env: 'SHARDDB_SHARD_LIVENESS_MS', description: 'heartbeat silence after which a shard is down', parse: parsers.int(100, 600_000), default: 3000 },
-  raftTickMs: { flag: 'raft-tick-ms', env: 'SHARDDB_RAFT_TICK_MS', description: 'Raft tick (election timeout 10–20 ticks)', parse: parsers.int(10, 1000), default: 50 },
+export const metaConfigSpec: ConfigSpec<
+  Omit<MetaConfig, 'advertise' | 'secret'> & {
+    advertise: string;
+    secret: string;
+    secretFile: string;
+  }
+> = {
+  nodeName: {
+    flag: 'node-name',
+    env: 'SHARDDB_NODE_NAME',
+    description: 'name of this meta node',
+    parse: parsers.nonEmpty,
+    default: 'meta1',
+  },
+  nodeId: {
+    flag: 'node-id',
+    env: 'SHARDDB_META_NODE_ID',
+    description: 'Raft id of this node (must appear in --peers)',
+    parse: parsers.int(1, 1_000_000),
+    default: 1,
+  },
+  listen: {
+    flag: 'listen',
+    env: 'SHARDDB_LISTEN',
+    description: 'host:port for internal RPC',
+    parse: parsers.address,
+    default: '127.0.0.1:7001',
+  },
+  advertise: {
+    flag: 'advertise',
+    env: 'SHARDDB_ADVERTISE',
+    description: 'host:port others reach this node at (default: listen)',
+    parse: parsers.string,
+    default: '',
+  },
+  dataDir: {
+    flag: 'data-dir',
+    env: 'SHARDDB_DATA_DIR',
+    description: 'directory for the Raft log and snapshots',
+    parse: parsers.nonEmpty,
+    default: './data/meta1',
+  },
+  secret: {
+    flag: 'secret',
+    env: 'SHARDDB_CLUSTER_SECRET',
+    description: 'cluster secret',
+    parse: parsers.string,
+    default: '',
+    secret: true,
+  },
+  secretFile: {
+    flag: 'secret-file',
+    env: 'SHARDDB_CLUSTER_SECRET_FILE',
+    description: 'file holding the cluster secret',
+    parse: parsers.string,
+    default: '',
+  },
+  peers: {
+    flag: 'peers',
+    env: 'SHARDDB_META_PEERS',
+    description: 'every meta node, this one included: id=host:port,… (empty: a one-node group)',
+    parse: parsePeers,
+    default: [],
+  },
+  shardLivenessMs: {
+    flag: 'shard-liveness-ms',
+    env: 'SHARDDB_SHARD_LIVENESS_MS',
+    description: 'heartbeat silence after which a shard is down',
+    parse: parsers.int(100, 600_000),
+    default: 3000,
+  },
+  raftTickMs: {
+    flag: 'raft-tick-ms',
+    env: 'SHARDDB_RAFT_TICK_MS',
+    description: 'Raft tick (election timeout 10–20 ticks)',
+    parse: parsers.int(10, 1000),
+    default: 50,
+  },
 };
 
 /** Checks what a single flag cannot: this node is in the group, under the address it serves at. */
-export function validatePeers(config: Pick<MetaConfig, 'nodeId' | 'peers' | 'advertise' | 'listen'>): string[] {
+export function validatePeers(
+  config: Pick<MetaConfig, 'nodeId' | 'peers' | 'advertise' | 'listen'>,
+): string[] {
   if (config.peers.length === 0) return [];
   const self = config.peers.find((p) => p.id === config.nodeId);
-  if (!self) return [`--node-id ${config.nodeId} is not one of --peers (${formatPeers(config.peers)})`];
+  if (!self)
+    return [`--node-id ${config.nodeId} is not one of --peers (${formatPeers(config.peers)})`];
   const own = config.advertise !== '' ? config.advertise : config.listen;
   if (parseAddress(own).port !== 0 && self.address !== own) {
-    return [`--peers gives node ${config.nodeId} the address ${self.address}, but it serves at ${own}`];
+    return [
+      `--peers gives node ${config.nodeId} the address ${self.address}, but it serves at ${own}`,
+    ];
   }
   return [];
 }

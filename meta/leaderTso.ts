@@ -98,7 +98,8 @@ export class LeaderTso {
       this.ledSince = Date.now();
       void this.takeOffice(st.term);
     }
-    if (!this.renewing && performance.now() - this.lastRenewStart >= RENEW_EVERY_MS) void this.renewLease(st.term);
+    if (!this.renewing && performance.now() - this.lastRenewStart >= RENEW_EVERY_MS)
+      void this.renewLease(st.term);
   }
 
   private async takeOffice(term: number): Promise<void> {
@@ -122,10 +123,16 @@ export class LeaderTso {
       if (this.term !== term) return;
       this.tso = tso;
       this.servingFrom = tookOffice + LEASE_WAIT_MS;
-      this.logger.info({ term, highWaterMs: this.machine.tsoHighWaterMs }, 'timestamp oracle started on the new leader');
+      this.logger.info(
+        { term, highWaterMs: this.machine.tsoHighWaterMs },
+        'timestamp oracle started on the new leader',
+      );
     } catch (err) {
       if (this.term !== term) return;
-      this.logger.warn({ term, err: (err as Error).message }, 'timestamp oracle failed to start; will retry');
+      this.logger.warn(
+        { term, err: (err as Error).message },
+        'timestamp oracle failed to start; will retry',
+      );
       this.term = 0; // the next poll tries again if we still lead
     }
   }
@@ -153,7 +160,8 @@ export class LeaderTso {
   }
 
   private stepDown(): void {
-    if (this.term !== 0 && this.tso !== null) this.logger.info({ term: this.term }, 'timestamp oracle stopped: no longer the leader');
+    if (this.term !== 0 && this.tso !== null)
+      this.logger.info({ term: this.term }, 'timestamp oracle stopped: no longer the leader');
     this.term = 0;
     this.ledSince = null;
     this.tso = null;
@@ -163,8 +171,12 @@ export class LeaderTso {
 
   private refusal(): RpcError {
     if (!this.log.isLeader()) return this.log.notLeader();
-    return new RpcError(RpcErrorCode.unavailable, 'the timestamp oracle is not serving yet (new leader, or leader lease not confirmed)', {
-      leader: this.selfAddress,
-    });
+    return new RpcError(
+      RpcErrorCode.unavailable,
+      'the timestamp oracle is not serving yet (new leader, or leader lease not confirmed)',
+      {
+        leader: this.selfAddress,
+      },
+    );
   }
 }

@@ -37,7 +37,14 @@ export class RpcRaftTransport implements RaftTransport {
       if (p.id === selfId) continue;
       this.clients.set(
         p.id,
-        new RpcClient({ address: p.address, secret, name: `meta-${selfId}`, logger, defaultTimeoutMs: SEND_TIMEOUT_MS, backoffMaxMs: 500 }),
+        new RpcClient({
+          address: p.address,
+          secret,
+          name: `meta-${selfId}`,
+          logger,
+          defaultTimeoutMs: SEND_TIMEOUT_MS,
+          backoffMaxMs: 500,
+        }),
       );
       this.queues.set(p.id, []);
     }

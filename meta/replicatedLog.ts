@@ -31,14 +31,16 @@ export class ReplicatedLog {
   readonly transport: RpcRaftTransport;
   private readonly addresses = new Map<NodeId, string>();
 
-  constructor(
-    machine: MetaStateMachine,
-    options: ReplicatedLogOptions,
-  ) {
+  constructor(machine: MetaStateMachine, options: ReplicatedLogOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
     for (const p of options.peers) this.addresses.set(p.id, p.address);
     const voters = options.peers.length > 0 ? options.peers.map((p) => p.id) : [options.nodeId];
-    this.transport = new RpcRaftTransport(options.nodeId, options.peers, options.secret, options.logger.child({ component: 'raftTransport' }));
+    this.transport = new RpcRaftTransport(
+      options.nodeId,
+      options.peers,
+      options.secret,
+      options.logger.child({ component: 'raftTransport' }),
+    );
     this.raft = new RaftNode({
       id: options.nodeId,
       storage: new SqliteStorage(path.join(options.dataDir, 'raft.db')),
@@ -86,10 +88,13 @@ export class ReplicatedLog {
   /** NOT_LEADER naming the known leader by address (for MetaClient's redirect). */
   notLeader(): RpcError {
     const leader = this.raft.status().leader;
-    const address = leader !== 0 && leader !== this.raft.id ? this.addresses.get(leader) : undefined;
+    const address =
+      leader !== 0 && leader !== this.raft.id ? this.addresses.get(leader) : undefined;
     return new RpcError(
       RpcErrorCode.notLeader,
-      address ? `not the meta leader; the leader is ${address}` : 'not the meta leader; no leader known yet',
+      address
+        ? `not the meta leader; the leader is ${address}`
+        : 'not the meta leader; no leader known yet',
       { leader: address },
     );
   }

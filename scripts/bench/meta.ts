@@ -28,11 +28,21 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-meta-'));
   const group = await startMetaProcesses(dir);
-  const client = new MetaClient({ addresses: group.addresses, secret: group.secret, name: 'bench', logger: silentLogger(), deadlineMs: 20_000 });
+  const client = new MetaClient({
+    addresses: group.addresses,
+    secret: group.secret,
+    name: 'bench',
+    logger: silentLogger(),
+    deadlineMs: 20_000,
+  });
   try {
     await group.waitForLeader();
     // Warm up (connections, JIT), then measure.
-    await Promise.all(Array.from({ length: callers }, async () => { for (let i = 0; i < 2000; i++) await client.timestamp(); }));
+    await Promise.all(
+      Array.from({ length: callers }, async () => {
+        for (let i = 0; i < 2000; i++) await client.timestamp();
+      }),
+    );
     let count = 0;
     const started = performance.now();
     const end = started + seconds * 1000;
@@ -57,11 +67,21 @@ async function main(): Promise<void> {
       failovers.push(performance.now() - killedAt);
       await group.restart(leader.id);
       // Next round only with all three members caught up.
-      const target = (await client.cluster()).metas.find((m) => m.role === 'leader')?.commitIndex ?? 0;
-      await waitFor('the restarted node to catch up', async () => (await group.statuses()).some((s) => s.id === leader.id && (s.appliedIndex ?? 0) >= target), 20_000);
+      const target =
+        (await client.cluster()).metas.find((m) => m.role === 'leader')?.commitIndex ?? 0;
+      await waitFor(
+        'the restarted node to catch up',
+        async () =>
+          (await group.statuses()).some(
+            (s) => s.id === leader.id && (s.appliedIndex ?? 0) >= target,
+          ),
+        20_000,
+      );
     }
     const sorted = [...failovers].sort((a, b) => a - b);
-    console.log(`meta failover_ms p50=${Math.round(percentile(sorted, 50))} max=${Math.round(sorted[sorted.length - 1])}`);
+    console.log(
+      `meta failover_ms p50=${Math.round(percentile(sorted, 50))} max=${Math.round(sorted[sorted.length - 1])}`,
+    );
   } finally {
     client.close();
     await group.stop();

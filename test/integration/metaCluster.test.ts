@@ -20,7 +20,12 @@ import { checkHistory, registerModel } from '../support/linearizability';
 import type { HistoryEvent, RegisterInput, RegisterOutput } from '../support/linearizability';
 
 function tableSpec(name: string): TableSpec {
-  return { schema: 'public', name, columns: [{ name: 'k', type: 'int8', nullable: false }], primaryKey: ['k'] } as unknown as TableSpec;
+  return {
+    schema: 'public',
+    name,
+    columns: [{ name: 'k', type: 'int8', nullable: false }],
+    primaryKey: ['k'],
+  } as unknown as TableSpec;
 }
 
 describe('meta Raft group of real processes', function () {
@@ -41,7 +46,13 @@ describe('meta Raft group of real processes', function () {
   });
 
   function metaClient(g: MetaProcessGroup, name: string): MetaClient {
-    const c = new MetaClient({ addresses: g.addresses, secret: g.secret, name, logger: silentLogger(), deadlineMs: 15_000 });
+    const c = new MetaClient({
+      addresses: g.addresses,
+      secret: g.secret,
+      name,
+      logger: silentLogger(),
+      deadlineMs: 15_000,
+    });
     clients.push(c);
     return c;
   }
@@ -89,22 +100,36 @@ describe('meta Raft group of real processes', function () {
       }
     })();
 
-    await waitFor('some timestamps and tables before the kill', () => stamps.flat().length > 500 && acknowledgedTables.length >= 5, 15_000);
+    await waitFor(
+      'some timestamps and tables before the kill',
+      () => stamps.flat().length > 500 && acknowledgedTables.length >= 5,
+      15_000,
+    );
     const leader = await g.waitForLeader();
     killedAt = performance.now();
     await g.kill(leader.id, 'SIGKILL');
     await waitFor('timestamps from a new leader', () => firstAfterKill < Infinity, 10_000);
     const failoverMs = firstAfterKill - killedAt;
     const tablesAtFailover = acknowledgedTables.length;
-    await waitFor('more DDL after the failover', () => acknowledgedTables.length >= tablesAtFailover + 3, 10_000);
+    await waitFor(
+      'more DDL after the failover',
+      () => acknowledgedTables.length >= tablesAtFailover + 3,
+      10_000,
+    );
     stop = true;
     await Promise.all([...takers, ddl]);
 
-    expect(errors, 'no caller saw an error (the client rides through the failover)').to.deep.equal([]);
+    expect(errors, 'no caller saw an error (the client rides through the failover)').to.deep.equal(
+      [],
+    );
     expect(failoverMs, 'a new leader serves timestamps within a few seconds').to.be.lessThan(5000);
     const all = stamps.flat();
     expect(new Set(all.map((s) => s.ts)).size, 'no timestamp repeats').to.equal(all.length);
-    for (const mine of stamps) for (let i = 1; i < mine.length; i++) expect(mine[i].ts > mine[i - 1].ts, 'each caller sees increasing timestamps').to.equal(true);
+    for (const mine of stamps)
+      for (let i = 1; i < mine.length; i++)
+        expect(mine[i].ts > mine[i - 1].ts, 'each caller sees increasing timestamps').to.equal(
+          true,
+        );
     // Real-time order across callers: a timestamp asked for after another was returned is larger.
     const byReturn = [...all].sort((a, b) => a.returned - b.returned);
     const byInvoke = [...all].sort((a, b) => a.invoked - b.invoked);
@@ -120,20 +145,26 @@ describe('meta Raft group of real processes', function () {
 
     const catalog = await admin.catalog();
     const names = new Set(catalog.tables.map((t) => t.name));
-    for (const t of acknowledgedTables) expect(names.has(t), `acknowledged table ${t} survives`).to.equal(true);
+    for (const t of acknowledgedTables)
+      expect(names.has(t), `acknowledged table ${t} survives`).to.equal(true);
 
     // The killed node comes back on its data dir and catches up with the leader.
     await g.restart(leader.id);
     const target = (await admin.cluster()).metas.find((m) => m.role === 'leader')?.commitIndex ?? 0;
     const back = await waitFor(
       'the restarted node to catch up',
-      async () => (await g.statuses()).find((s) => s.id === leader.id && s.role === 'follower' && (s.appliedIndex ?? 0) >= target),
+      async () =>
+        (await g.statuses()).find(
+          (s) => s.id === leader.id && s.role === 'follower' && (s.appliedIndex ?? 0) >= target,
+        ),
       15_000,
     );
     expect(back.term).to.be.greaterThan(leader.term ?? 0);
     const view = await admin.cluster();
     expect(view.metas.map((m) => m.role).sort()).to.deep.equal(['follower', 'follower', 'leader']);
-    console.log(`      failover ${Math.round(failoverMs)} ms, ${all.length} timestamps, ${acknowledgedTables.length} tables`);
+    console.log(
+      `      failover ${Math.round(failoverMs)} ms, ${all.length} timestamps, ${acknowledgedTables.length} tables`,
+    );
   });
 
   it('a key-value register stays linearizable while a nemesis kills and restarts the leader', async () => {
@@ -145,7 +176,17 @@ describe('meta Raft group of real processes', function () {
     let unique = 0;
     let nextProcess = 100;
 
-    const rpc = g.addresses.map((address) => new RpcClient({ address, secret: g.secret, name: 'lin', logger: silentLogger(), defaultTimeoutMs: 2000, backoffMaxMs: 100 }));
+    const rpc = g.addresses.map(
+      (address) =>
+        new RpcClient({
+          address,
+          secret: g.secret,
+          name: 'lin',
+          logger: silentLogger(),
+          defaultTimeoutMs: 2000,
+          backoffMaxMs: 100,
+        }),
+    );
     clients.push(...rpc);
     let leaderGuess = 0;
 
@@ -156,23 +197,37 @@ describe('meta Raft group of real processes', function () {
      */
     async function run(process: number, input: RegisterInput): Promise<'ok' | 'fail' | 'info'> {
       history.push({ type: 'invoke', process, input });
-      const body = input.f === 'read' ? { op: 'get', key: input.key } : input.f === 'write' ? { op: 'put', key: input.key, value: input.value } : { op: 'cas', key: input.key, from: input.from, to: input.to };
+      const body =
+        input.f === 'read'
+          ? { op: 'get', key: input.key }
+          : input.f === 'write'
+            ? { op: 'put', key: input.key, value: input.value }
+            : { op: 'cas', key: input.key, from: input.from, to: input.to };
       const deadline = Date.now() + 4000;
       for (;;) {
         const at = leaderGuess;
         try {
-          const res = await rpc[at].call<{ value?: string | null; ok?: boolean }>('meta.kv', body, { timeoutMs: 2000 });
-          const output: RegisterOutput = input.f === 'read' ? (res.value ?? null) : input.f === 'write' ? null : res.ok === true;
+          const res = await rpc[at].call<{ value?: string | null; ok?: boolean }>('meta.kv', body, {
+            timeoutMs: 2000,
+          });
+          const output: RegisterOutput =
+            input.f === 'read' ? (res.value ?? null) : input.f === 'write' ? null : res.ok === true;
           history.push({ type: 'ok', process, output });
           return 'ok';
         } catch (err) {
-          const neverSent = err instanceof RpcError && (err.code === RpcErrorCode.notLeader || /cannot connect|unreachable|connect to .* timed out/.test(err.message));
+          const neverSent =
+            err instanceof RpcError &&
+            (err.code === RpcErrorCode.notLeader ||
+              /cannot connect|unreachable|connect to .* timed out/.test(err.message));
           if (!neverSent && input.f !== 'read') {
             history.push({ type: 'info', process });
             return 'info';
           }
           // A read has no effect, so a failed one is simply a failure.
-          const hint = err instanceof RpcError ? (err.detail as { leader?: unknown } | undefined)?.leader : undefined;
+          const hint =
+            err instanceof RpcError
+              ? (err.detail as { leader?: unknown } | undefined)?.leader
+              : undefined;
           const i = typeof hint === 'string' ? g.addresses.indexOf(hint) : -1;
           leaderGuess = i >= 0 && i !== at ? i : (at + 1) % rpc.length;
           if (Date.now() > deadline || (!neverSent && input.f === 'read')) {
@@ -187,17 +242,22 @@ describe('meta Raft group of real processes', function () {
     const workers = Array.from({ length: 5 }, async (_, w) => {
       let process = w;
       let seed = w * 7919 + 1;
-      const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
       const lastSeen = new Map<string, string | null>();
       while (!stop) {
         const key = keys[Math.floor(rand() * keys.length)];
         const k = rand();
         const input: RegisterInput =
-          k < 0.5 ? { f: 'read', key } : k < 0.75 ? { f: 'write', key, value: `w${w}-${++unique}` } : { f: 'cas', key, from: lastSeen.get(key) ?? null, to: `c${w}-${++unique}` };
+          k < 0.5
+            ? { f: 'read', key }
+            : k < 0.75
+              ? { f: 'write', key, value: `w${w}-${++unique}` }
+              : { f: 'cas', key, from: lastSeen.get(key) ?? null, to: `c${w}-${++unique}` };
         const outcome = await run(process, input);
         if (outcome === 'info') process = nextProcess++;
         const last = history[history.length - 1];
-        if (input.f === 'read' && last.type === 'ok') lastSeen.set(key, last.output as string | null);
+        if (input.f === 'read' && last.type === 'ok')
+          lastSeen.set(key, last.output as string | null);
       }
     });
 
@@ -225,10 +285,15 @@ describe('meta Raft group of real processes', function () {
     const oks = history.filter((e) => e.type === 'ok').length;
     const infos = history.filter((e) => e.type === 'info').length;
     const res = checkHistory(registerModel, history);
-    console.log(`      ${history.length} events, ${oks} ok, ${infos} info, ${kills} leader kills: ${res.ok ? 'linearizable' : 'NOT linearizable'}`);
+    console.log(
+      `      ${history.length} events, ${oks} ok, ${infos} info, ${kills} leader kills: ${res.ok ? 'linearizable' : 'NOT linearizable'}`,
+    );
     expect(kills).to.equal(3);
     expect(oks, 'the workload made progress').to.be.greaterThan(200);
     expect(res.exhausted ?? false, 'the checker finished its search').to.equal(false);
-    expect(res.ok, `linearizable (partition ${res.partition}, stuck at ${JSON.stringify(res.stuckAt?.slice(0, 5))})`).to.equal(true);
+    expect(
+      res.ok,
+      `linearizable (partition ${res.partition}, stuck at ${JSON.stringify(res.stuckAt?.slice(0, 5))})`,
+    ).to.equal(true);
   });
 });

@@ -47,25 +47,58 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-export async function startMetaProcesses(dataDir: string, options: { count?: number; secret?: string; tickMs?: number } = {}): Promise<MetaProcessGroup> {
+export async function startMetaProcesses(
+  dataDir: string,
+  options: { count?: number; secret?: string; tickMs?: number } = {},
+): Promise<MetaProcessGroup> {
   const count = options.count ?? 3;
   const secret = options.secret ?? 'test-secret-' + process.pid;
   const members: MetaMember[] = [];
-  for (let id = 1; id <= count; id++) members.push({ id, address: `127.0.0.1:${await freePort()}`, proc: null });
+  for (let id = 1; id <= count; id++)
+    members.push({ id, address: `127.0.0.1:${await freePort()}`, proc: null });
   const peers = members.map((m) => `${m.id}=${m.address}`).join(',');
   const logDir = path.join(dataDir, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
-  const clients = new Map(members.map((m) => [m.id, new RpcClient({ address: m.address, secret, name: 'test', logger: silentLogger(), defaultTimeoutMs: 1000, backoffMaxMs: 100 })]));
+  const clients = new Map(
+    members.map((m) => [
+      m.id,
+      new RpcClient({
+        address: m.address,
+        secret,
+        name: 'test',
+        logger: silentLogger(),
+        defaultTimeoutMs: 1000,
+        backoffMaxMs: 100,
+      }),
+    ]),
+  );
 
   function start(m: MetaMember): Promise<void> {
     const log = fs.openSync(path.join(logDir, `meta${m.id}.log`), 'a');
-    const args = ['--node-name', `meta${m.id}`, '--node-id', String(m.id), '--listen', m.address, '--peers', peers, '--data-dir', path.join(dataDir, `meta${m.id}`)];
+    const args = [
+      '--node-name',
+      `meta${m.id}`,
+      '--node-id',
+      String(m.id),
+      '--listen',
+      m.address,
+      '--peers',
+      peers,
+      '--data-dir',
+      path.join(dataDir, `meta${m.id}`),
+    ];
     if (options.tickMs !== undefined) args.push('--raft-tick-ms', String(options.tickMs));
-    const proc = fork(metaMain, args, { stdio: ['ignore', log, log, 'ipc'], env: { ...process.env, SHARDDB_CLUSTER_SECRET: secret } });
+    const proc = fork(metaMain, args, {
+      stdio: ['ignore', log, log, 'ipc'],
+      env: { ...process.env, SHARDDB_CLUSTER_SECRET: secret },
+    });
     fs.closeSync(log);
     m.proc = proc;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`meta${m.id} did not start within 30 s`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`meta${m.id} did not start within 30 s`)),
+        30_000,
+      );
       proc.on('message', (msg: { ready?: boolean }) => {
         if (msg.ready) {
           clearTimeout(timer);
@@ -92,7 +125,13 @@ export async function startMetaProcesses(dataDir: string, options: { count?: num
 
   async function statuses(): Promise<MetaMemberStatus[]> {
     const all = await Promise.all(
-      members.map((m) => (m.proc ? (clients.get(m.id) as RpcClient).call<MetaMemberStatus>('meta.raftStatus', {}, { timeoutMs: 500 }).catch(() => null) : null)),
+      members.map((m) =>
+        m.proc
+          ? (clients.get(m.id) as RpcClient)
+              .call<MetaMemberStatus>('meta.raftStatus', {}, { timeoutMs: 500 })
+              .catch(() => null)
+          : null,
+      ),
     );
     return all.filter((s): s is MetaMemberStatus => s !== null);
   }
@@ -105,7 +144,11 @@ export async function startMetaProcesses(dataDir: string, options: { count?: num
     restart: (id) => start(members[id - 1]),
     statuses,
     waitForLeader: (timeoutMs = 15_000) =>
-      waitFor('a meta leader serving timestamps', async () => (await statuses()).find((s) => s.role === 'leader' && s.tsoServing), timeoutMs),
+      waitFor(
+        'a meta leader serving timestamps',
+        async () => (await statuses()).find((s) => s.role === 'leader' && s.tsoServing),
+        timeoutMs,
+      ),
     async stop() {
       for (const c of clients.values()) c.close();
       await Promise.all(

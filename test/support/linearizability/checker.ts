@@ -48,7 +48,9 @@ export function checkOperations<S, I, O>(
   all: readonly Operation<I, O>[],
   options: { maxSteps?: number } = {},
 ): CheckResult<I, O> {
-  const ops = all.filter((op) => !(op.output === undefined && model.droppableWhenUnknown?.(op.input)));
+  const ops = all.filter(
+    (op) => !(op.output === undefined && model.droppableWhenUnknown?.(op.input)),
+  );
   const groups = new Map<string, Operation<I, O>[]>();
   for (const op of ops) {
     const key = model.partition ? model.partition(op.input) : '';
@@ -58,7 +60,14 @@ export function checkOperations<S, I, O>(
   }
   for (const [key, group] of groups) {
     const r = checkPartition(model, group, options.maxSteps ?? 5_000_000);
-    if (!r.ok) return { ok: false, operations: ops.length, partition: key, stuckAt: r.stuckAt, exhausted: r.exhausted };
+    if (!r.ok)
+      return {
+        ok: false,
+        operations: ops.length,
+        partition: key,
+        stuckAt: r.stuckAt,
+        exhausted: r.exhausted,
+      };
   }
   return { ok: true, operations: ops.length };
 }
@@ -81,7 +90,17 @@ function checkPartition<S, I, O>(
   }
   const pos = (e: Entry<I, O>): number => (e.isCall ? e.op.call : e.op.ret);
   // (Compare, never subtract: Infinity − Infinity is NaN, which breaks the sort.)
-  entries.sort((a, b) => (pos(a) < pos(b) ? -1 : pos(a) > pos(b) ? 1 : a.isCall !== b.isCall ? (a.isCall ? -1 : 1) : a.op.id - b.op.id));
+  entries.sort((a, b) =>
+    pos(a) < pos(b)
+      ? -1
+      : pos(a) > pos(b)
+        ? 1
+        : a.isCall !== b.isCall
+          ? a.isCall
+            ? -1
+            : 1
+          : a.op.id - b.op.id,
+  );
   const head: Entry<I, O> = { op: local[0], isCall: false, match: null, prev: null, next: null };
   let prev = head;
   for (const e of entries) {
@@ -139,7 +158,8 @@ function checkPartition<S, I, O>(
       if (stack.length > deepest) {
         deepest = stack.length;
         stuckAt = [e.op];
-        for (let c: Entry<I, O> | null = head.next; c !== null && c !== e; c = c.next) if (c.isCall && c.op !== e.op) stuckAt.push(c.op);
+        for (let c: Entry<I, O> | null = head.next; c !== null && c !== e; c = c.next)
+          if (c.isCall && c.op !== e.op) stuckAt.push(c.op);
       }
       const top = stack.pop();
       if (!top) return { ok: false, stuckAt };

@@ -36,17 +36,42 @@ export function operationsOf<I, O>(history: readonly HistoryEvent<I, O>[]): Oper
   const done: Array<Omit<Operation<I, O>, 'id'>> = [];
   history.forEach((e, position) => {
     if (e.type === 'invoke') {
-      if (open.has(e.process)) throw new Error(`process ${e.process} invoked twice without a completion (event ${position})`);
+      if (open.has(e.process))
+        throw new Error(
+          `process ${e.process} invoked twice without a completion (event ${position})`,
+        );
       open.set(e.process, { input: e.input as I, call: position });
       return;
     }
     const pending = open.get(e.process);
-    if (!pending) throw new Error(`process ${e.process} completed nothing it invoked (event ${position})`);
+    if (!pending)
+      throw new Error(`process ${e.process} completed nothing it invoked (event ${position})`);
     open.delete(e.process);
     if (e.type === 'fail') return;
-    if (e.type === 'ok') done.push({ process: e.process, input: pending.input, output: e.output, call: pending.call, ret: position });
-    else done.push({ process: e.process, input: pending.input, output: undefined, call: pending.call, ret: Infinity });
+    if (e.type === 'ok')
+      done.push({
+        process: e.process,
+        input: pending.input,
+        output: e.output,
+        call: pending.call,
+        ret: position,
+      });
+    else
+      done.push({
+        process: e.process,
+        input: pending.input,
+        output: undefined,
+        call: pending.call,
+        ret: Infinity,
+      });
   });
-  for (const [process, pending] of open) done.push({ process, input: pending.input, output: undefined, call: pending.call, ret: Infinity });
+  for (const [process, pending] of open)
+    done.push({
+      process,
+      input: pending.input,
+      output: undefined,
+      call: pending.call,
+      ret: Infinity,
+    });
   return done.map((op, id) => ({ ...op, id }));
 }

@@ -22,9 +22,15 @@ describe('meta config: --peers and --node-id', () => {
 
   it('requires this node in the group, at the address it serves at', () => {
     const peers = parsePeers('1=a:7001,2=b:7001');
-    expect(validatePeers({ nodeId: 1, peers, advertise: 'a:7001', listen: '0.0.0.0:7001' })).to.deep.equal([]);
-    expect(validatePeers({ nodeId: 3, peers, advertise: '', listen: 'c:7001' })[0]).to.match(/not one of --peers/);
-    expect(validatePeers({ nodeId: 2, peers, advertise: '', listen: 'b:7002' })[0]).to.match(/serves at b:7002/);
+    expect(
+      validatePeers({ nodeId: 1, peers, advertise: 'a:7001', listen: '0.0.0.0:7001' }),
+    ).to.deep.equal([]);
+    expect(validatePeers({ nodeId: 3, peers, advertise: '', listen: 'c:7001' })[0]).to.match(
+      /not one of --peers/,
+    );
+    expect(validatePeers({ nodeId: 2, peers, advertise: '', listen: 'b:7002' })[0]).to.match(
+      /serves at b:7002/,
+    );
     expect(validatePeers({ nodeId: 1, peers: [], advertise: '', listen: 'x:1' })).to.deep.equal([]);
   });
 });

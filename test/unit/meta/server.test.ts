@@ -32,13 +32,32 @@ describe('meta server on a 3-node Raft group (in process)', function () {
     nodes = await Promise.all(
       addresses.map((address, i) =>
         startMetaNode(
-          { nodeName: `meta${i + 1}`, nodeId: i + 1, listen: address, advertise: '', dataDir: path.join(dir, `meta${i + 1}`), secret, peers, shardLivenessMs: 3000, raftTickMs: 20 },
+          {
+            nodeName: `meta${i + 1}`,
+            nodeId: i + 1,
+            listen: address,
+            advertise: '',
+            dataDir: path.join(dir, `meta${i + 1}`),
+            secret,
+            peers,
+            shardLivenessMs: 3000,
+            raftTickMs: 20,
+          },
           silentLogger(),
         ),
       ),
     );
     rpcs.length = 0;
-    for (const address of addresses) rpcs.push(new RpcClient({ address, secret, name: 'test', logger: silentLogger(), defaultTimeoutMs: 2000 }));
+    for (const address of addresses)
+      rpcs.push(
+        new RpcClient({
+          address,
+          secret,
+          name: 'test',
+          logger: silentLogger(),
+          defaultTimeoutMs: 2000,
+        }),
+      );
   });
   afterEach(async () => {
     for (const r of rpcs) r.close();
@@ -48,7 +67,11 @@ describe('meta server on a 3-node Raft group (in process)', function () {
 
   async function leaderIndex(): Promise<number> {
     return waitFor('a leader serving timestamps', async () => {
-      const st = await Promise.all(rpcs.map((r, i) => (nodes[i] ? r.call<MetaMemberStatus>('meta.raftStatus', {}).catch(() => null) : null)));
+      const st = await Promise.all(
+        rpcs.map((r, i) =>
+          nodes[i] ? r.call<MetaMemberStatus>('meta.raftStatus', {}).catch(() => null) : null,
+        ),
+      );
       const i = st.findIndex((s) => s?.role === 'leader' && s.tsoServing);
       return i >= 0 ? i : undefined;
     });
@@ -63,7 +86,10 @@ describe('meta server on a 3-node Raft group (in process)', function () {
       ['meta.kv', { op: 'put', key: 'a', value: 'b' }],
       ['meta.heartbeat', { shardId: 1 }],
     ] as const) {
-      const err = await rpcs[fi].call(method, body).then(() => null, (e: unknown) => e);
+      const err = await rpcs[fi].call(method, body).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err, method).to.be.instanceOf(RpcError);
       expect((err as RpcError).code, method).to.equal(RpcErrorCode.notLeader);
       expect((err as RpcError).detail, method).to.deep.equal({ leader: addresses[li] });
@@ -73,7 +99,12 @@ describe('meta server on a 3-node Raft group (in process)', function () {
   it('a MetaClient pointed at a follower first still writes, reads back and reports the whole group', async () => {
     const li = await leaderIndex();
     const order = [addresses[(li + 1) % 3], addresses[(li + 2) % 3], addresses[li]];
-    const client = new MetaClient({ addresses: order, secret, name: 'test', logger: silentLogger() });
+    const client = new MetaClient({
+      addresses: order,
+      secret,
+      name: 'test',
+      logger: silentLogger(),
+    });
     try {
       const shard = await client.registerShard('127.0.0.1:9', 'shard1');
       expect(shard.id).to.equal(1);
@@ -81,8 +112,12 @@ describe('meta server on a 3-node Raft group (in process)', function () {
       const t2 = await client.timestamp();
       expect(t2 > t1).to.equal(true);
       const view = await client.cluster();
-      expect(view.metas.map((m) => [m.id, m.address])).to.deep.equal(addresses.map((a, i) => [i + 1, a]));
-      expect(view.metas.filter((m) => m.role === 'leader').map((m) => m.address)).to.deep.equal([addresses[li]]);
+      expect(view.metas.map((m) => [m.id, m.address])).to.deep.equal(
+        addresses.map((a, i) => [i + 1, a]),
+      );
+      expect(view.metas.filter((m) => m.role === 'leader').map((m) => m.address)).to.deep.equal([
+        addresses[li],
+      ]);
       for (const m of view.metas) {
         expect(m.term).to.be.greaterThan(0);
         expect(m.commitIndex).to.be.greaterThan(0);
@@ -104,10 +139,21 @@ describe('meta server on a 3-node Raft group (in process)', function () {
       nodes[i] = null;
     }
     const stoppedAt = Date.now();
-    await waitFor('the isolated leader to refuse timestamps', async () => {
-      const err = await rpcs[li].call('meta.tso', { count: 1 }).then(() => null, (e: unknown) => e);
-      return err instanceof RpcError && (err.code === RpcErrorCode.unavailable || err.code === RpcErrorCode.notLeader);
-    }, 5000, 10);
+    await waitFor(
+      'the isolated leader to refuse timestamps',
+      async () => {
+        const err = await rpcs[li].call('meta.tso', { count: 1 }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        return (
+          err instanceof RpcError &&
+          (err.code === RpcErrorCode.unavailable || err.code === RpcErrorCode.notLeader)
+        );
+      },
+      5000,
+      10,
+    );
     // OWN_LEASE_MS (400) after its last confirmed round, plus a little scheduling slack.
     expect(Date.now() - stoppedAt).to.be.lessThan(1000);
   });
@@ -118,9 +164,24 @@ describe('meta server as a one-node group (no --peers)', function () {
 
   it('serves, and keeps its state and timestamp order across a restart', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meta-single-'));
-    const config = { nodeName: 'meta1', nodeId: 1, listen: '127.0.0.1:0', advertise: '', dataDir: dir, secret, peers: [], shardLivenessMs: 3000, raftTickMs: 20 };
+    const config = {
+      nodeName: 'meta1',
+      nodeId: 1,
+      listen: '127.0.0.1:0',
+      advertise: '',
+      dataDir: dir,
+      secret,
+      peers: [],
+      shardLivenessMs: 3000,
+      raftTickMs: 20,
+    };
     let node = await startMetaNode(config, silentLogger());
-    let client = new MetaClient({ addresses: [node.address], secret, name: 'test', logger: silentLogger() });
+    let client = new MetaClient({
+      addresses: [node.address],
+      secret,
+      name: 'test',
+      logger: silentLogger(),
+    });
     try {
       await client.registerShard('127.0.0.1:9', 'shard1');
       await client.call('meta.kv', { op: 'put', key: 'k', value: 'v1' });
@@ -128,11 +189,19 @@ describe('meta server as a one-node group (no --peers)', function () {
       client.close();
       await node.close();
       node = await startMetaNode(config, silentLogger());
-      client = new MetaClient({ addresses: [node.address], secret, name: 'test', logger: silentLogger() });
+      client = new MetaClient({
+        addresses: [node.address],
+        secret,
+        name: 'test',
+        logger: silentLogger(),
+      });
       expect(await client.call('meta.kv', { op: 'get', key: 'k' })).to.deep.equal({ value: 'v1' });
       expect((await client.ranges()).shards.map((s) => s.name)).to.deep.equal(['shard1']);
       const after = await client.timestamp();
-      expect(after > before, 'timestamps continue above those handed out before the restart').to.equal(true);
+      expect(
+        after > before,
+        'timestamps continue above those handed out before the restart',
+      ).to.equal(true);
     } finally {
       client.close();
       await node.close();

@@ -1,56 +1,146 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { ILLEGAL, checkHistory, checkOperations, operationsOf, registerModel } from '../../support/linearizability';
-import type { HistoryEvent, Operation, RegisterInput, RegisterOutput } from '../../support/linearizability';
+import {
+  ILLEGAL,
+  checkHistory,
+  checkOperations,
+  operationsOf,
+  registerModel,
+} from '../../support/linearizability';
+import type {
+  HistoryEvent,
+  Operation,
+  RegisterInput,
+  RegisterOutput,
+} from '../../support/linearizability';
 
 type Ev = HistoryEvent<RegisterInput, RegisterOutput>;
 const inv = (process: number, input: RegisterInput): Ev => ({ type: 'invoke', process, input });
-const ok = (process: number, output: RegisterOutput = null): Ev => ({ type: 'ok', process, output });
+const ok = (process: number, output: RegisterOutput = null): Ev => ({
+  type: 'ok',
+  process,
+  output,
+});
 const info = (process: number): Ev => ({ type: 'info', process });
 const fail = (process: number): Ev => ({ type: 'fail', process });
 const r = (key = 'x'): RegisterInput => ({ f: 'read', key });
 const w = (value: string, key = 'x'): RegisterInput => ({ f: 'write', key, value });
-const cas = (from: string | null, to: string, key = 'x'): RegisterInput => ({ f: 'cas', key, from, to });
+const cas = (from: string | null, to: string, key = 'x'): RegisterInput => ({
+  f: 'cas',
+  key,
+  from,
+  to,
+});
 const check = (h: Ev[]): boolean => checkHistory(registerModel, h).ok;
 
 describe('linearizability checker (register model)', () => {
   describe('accepts linearizable histories', () => {
     it('sequential writes and reads', () => {
-      expect(check([inv(1, w('a')), ok(1), inv(2, r()), ok(2, 'a'), inv(1, w('b')), ok(1), inv(2, r()), ok(2, 'b')])).to.equal(true);
+      expect(
+        check([
+          inv(1, w('a')),
+          ok(1),
+          inv(2, r()),
+          ok(2, 'a'),
+          inv(1, w('b')),
+          ok(1),
+          inv(2, r()),
+          ok(2, 'b'),
+        ]),
+      ).to.equal(true);
     });
     it('a read concurrent with a write may see either value', () => {
-      expect(check([inv(1, w('a')), ok(1), inv(1, w('b')), inv(2, r()), ok(2, 'a'), ok(1)])).to.equal(true);
-      expect(check([inv(1, w('a')), ok(1), inv(1, w('b')), inv(2, r()), ok(2, 'b'), ok(1)])).to.equal(true);
+      expect(
+        check([inv(1, w('a')), ok(1), inv(1, w('b')), inv(2, r()), ok(2, 'a'), ok(1)]),
+      ).to.equal(true);
+      expect(
+        check([inv(1, w('a')), ok(1), inv(1, w('b')), inv(2, r()), ok(2, 'b'), ok(1)]),
+      ).to.equal(true);
     });
     it('concurrent writes: later reads agree on one order', () => {
-      expect(check([inv(1, w('a')), inv(2, w('b')), ok(1), ok(2), inv(3, r()), ok(3, 'a'), inv(3, r()), ok(3, 'a')])).to.equal(true);
+      expect(
+        check([
+          inv(1, w('a')),
+          inv(2, w('b')),
+          ok(1),
+          ok(2),
+          inv(3, r()),
+          ok(3, 'a'),
+          inv(3, r()),
+          ok(3, 'a'),
+        ]),
+      ).to.equal(true);
     });
     it('a write with unknown outcome may take effect long after its call, or never', () => {
-      const h = [inv(1, w('a')), ok(1), inv(2, w('b')), info(2), inv(3, r()), ok(3, 'a'), inv(3, r()), ok(3, 'b')];
+      const h = [
+        inv(1, w('a')),
+        ok(1),
+        inv(2, w('b')),
+        info(2),
+        inv(3, r()),
+        ok(3, 'a'),
+        inv(3, r()),
+        ok(3, 'b'),
+      ];
       expect(check(h)).to.equal(true);
-      expect(check([inv(1, w('a')), ok(1), inv(2, w('b')), info(2), inv(3, r()), ok(3, 'a')])).to.equal(true);
+      expect(
+        check([inv(1, w('a')), ok(1), inv(2, w('b')), info(2), inv(3, r()), ok(3, 'a')]),
+      ).to.equal(true);
     });
     it('a failed compare-and-set on an absent key (absent is a state, not an error)', () => {
-      expect(check([inv(1, cas('v0', 'v1')), ok(1, false), inv(2, r()), ok(2, null)])).to.equal(true);
+      expect(check([inv(1, cas('v0', 'v1')), ok(1, false), inv(2, r()), ok(2, null)])).to.equal(
+        true,
+      );
     });
     it('compare-and-set that swaps and that does not', () => {
-      expect(check([inv(1, cas(null, 'a')), ok(1, true), inv(2, cas(null, 'b')), ok(2, false), inv(3, r()), ok(3, 'a')])).to.equal(true);
+      expect(
+        check([
+          inv(1, cas(null, 'a')),
+          ok(1, true),
+          inv(2, cas(null, 'b')),
+          ok(2, false),
+          inv(3, r()),
+          ok(3, 'a'),
+        ]),
+      ).to.equal(true);
     });
     it('needs the search to try a later order (a read linearized before a concurrent write)', () => {
       // p2's read overlaps p1's write of b and returns a: it must go before the write.
-      expect(check([inv(1, w('a')), ok(1), inv(2, r()), inv(1, w('b')), ok(1), inv(3, r()), ok(3, 'b'), ok(2, 'a')])).to.equal(true);
+      expect(
+        check([
+          inv(1, w('a')),
+          ok(1),
+          inv(2, r()),
+          inv(1, w('b')),
+          ok(1),
+          inv(3, r()),
+          ok(3, 'b'),
+          ok(2, 'a'),
+        ]),
+      ).to.equal(true);
     });
   });
 
   describe('rejects non-linearizable histories', () => {
     it('a stale read after a write completed', () => {
-      expect(check([inv(1, w('a')), ok(1), inv(1, w('b')), ok(1), inv(2, r()), ok(2, 'a')])).to.equal(false);
+      expect(
+        check([inv(1, w('a')), ok(1), inv(1, w('b')), ok(1), inv(2, r()), ok(2, 'a')]),
+      ).to.equal(false);
     });
     it('a read of a value never written', () => {
       expect(check([inv(1, w('a')), ok(1), inv(2, r()), ok(2, 'z')])).to.equal(false);
     });
     it('two sequential reads that see concurrent writes in both orders', () => {
-      const h = [inv(1, w('a')), inv(2, w('b')), ok(1), ok(2), inv(3, r()), ok(3, 'b'), inv(3, r()), ok(3, 'a')];
+      const h = [
+        inv(1, w('a')),
+        inv(2, w('b')),
+        ok(1),
+        ok(2),
+        inv(3, r()),
+        ok(3, 'b'),
+        inv(3, r()),
+        ok(3, 'a'),
+      ];
       expect(check(h)).to.equal(false);
     });
     it('a cas that claims to swap from a value the register did not hold', () => {
@@ -60,7 +150,14 @@ describe('linearizability checker (register model)', () => {
       expect(check([inv(1, w('a')), fail(1), inv(2, r()), ok(2, 'a')])).to.equal(false);
     });
     it('one bad key among good ones, and names it', () => {
-      const res = checkHistory(registerModel, [inv(1, w('a', 'k1')), ok(1), inv(1, w('a', 'k2')), ok(1), inv(2, r('k2')), ok(2, null)]);
+      const res = checkHistory(registerModel, [
+        inv(1, w('a', 'k1')),
+        ok(1),
+        inv(1, w('a', 'k2')),
+        ok(1),
+        inv(2, r('k2')),
+        ok(2, null),
+      ]);
       expect(res.ok).to.equal(false);
       expect(res.partition).to.equal('k2');
     });
@@ -120,14 +217,25 @@ function rng(seed: number): () => number {
  * between its invoke and its completion. Some completions are lost (info). With `corrupt`,
  * outputs are replaced at random by plausible wrong ones.
  */
-function simulate(seed: number, processes: number, opsWanted: number, infoRate: number, corrupt = false): { history: Ev[] } {
+function simulate(
+  seed: number,
+  processes: number,
+  opsWanted: number,
+  infoRate: number,
+  corrupt = false,
+): { history: Ev[] } {
   const rand = rng(seed);
   const history: Ev[] = [];
   let reg: string | null = null;
   let written = 0;
   let nextProcess = processes;
   const idle = Array.from({ length: processes }, (_, i) => i);
-  const pending: Array<{ process: number; input: RegisterInput; output?: RegisterOutput; done: boolean }> = [];
+  const pending: Array<{
+    process: number;
+    input: RegisterInput;
+    output?: RegisterOutput;
+    done: boolean;
+  }> = [];
   let invoked = 0;
   while (invoked < opsWanted || pending.length > 0) {
     const choice = rand();
@@ -135,7 +243,11 @@ function simulate(seed: number, processes: number, opsWanted: number, infoRate: 
       const process = idle.splice(Math.floor(rand() * idle.length), 1)[0];
       const k = rand();
       const input: RegisterInput =
-        k < 0.4 ? r() : k < 0.7 ? w(`v${++written}`) : cas(rand() < 0.5 ? reg : `v${Math.floor(rand() * (written + 1))}`, `v${++written}`);
+        k < 0.4
+          ? r()
+          : k < 0.7
+            ? w(`v${++written}`)
+            : cas(rand() < 0.5 ? reg : `v${Math.floor(rand() * (written + 1))}`, `v${++written}`);
       history.push(inv(process, input));
       pending.push({ process, input, done: false });
       invoked++;
@@ -162,7 +274,15 @@ function simulate(seed: number, processes: number, opsWanted: number, infoRate: 
         idle.push(nextProcess++); // the crashed process is replaced by a fresh one
       } else {
         let output = p.output as RegisterOutput;
-        if (corrupt && rand() < 0.3) output = p.input.f === 'read' ? (rand() < 0.3 ? null : `v${Math.floor(rand() * (written + 1))}`) : p.input.f === 'cas' ? !output : output;
+        if (corrupt && rand() < 0.3)
+          output =
+            p.input.f === 'read'
+              ? rand() < 0.3
+                ? null
+                : `v${Math.floor(rand() * (written + 1))}`
+              : p.input.f === 'cas'
+                ? !output
+                : output;
         history.push(ok(p.process, output));
         idle.push(p.process);
       }
