@@ -25,6 +25,8 @@ export interface MetaConfig {
   readonly shardLivenessMs: number;
   /** Raft tick; elections time out after 10–20 ticks, the leader heartbeats every tick. */
   readonly raftTickMs: number;
+  /** Snapshot the state machine and compact the Raft log every this many applied entries. */
+  readonly raftSnapshotEvery: number;
 }
 
 /** Parses `1=host:port,2=host:port,…` (ids positive and unique). */
@@ -129,6 +131,13 @@ export const metaConfigSpec: ConfigSpec<
     description: 'Raft tick (election timeout 10–20 ticks)',
     parse: parsers.int(10, 1000),
     default: 50,
+  },
+  raftSnapshotEvery: {
+    flag: 'raft-snapshot-every',
+    env: 'SHARDDB_RAFT_SNAPSHOT_EVERY',
+    description: 'compact the Raft log every this many applied entries',
+    parse: parsers.int(10, 10_000_000),
+    default: 1000,
   },
 };
 

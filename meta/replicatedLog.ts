@@ -23,6 +23,7 @@ export interface ReplicatedLogOptions {
   readonly dataDir: string;
   readonly secret: string;
   readonly tickMs: number;
+  readonly snapshotEvery: number;
   readonly logger: Logger;
 }
 
@@ -51,6 +52,7 @@ export class ReplicatedLog {
       restore: (data) => machine.restore(data),
       initialVoters: voters,
       tickMs: options.tickMs,
+      snapshotEvery: options.snapshotEvery,
       logger: options.logger,
     });
   }

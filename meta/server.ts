@@ -7,6 +7,7 @@
  * NOT_LEADER naming the leader's address). Every read of replicated state first passes a
  * ReadIndex barrier, so it is linearizable: it sees every change acknowledged before it.
  */
+import { createHash } from 'node:crypto';
 import { RpcServer, RpcHandler } from '../common/rpc';
 import { parseAddress } from '../common/config';
 import type { Logger } from '../common/logger';
@@ -38,6 +39,8 @@ export interface MetaMemberStatus {
   readonly appliedIndex: number | null;
   readonly lastIndex: number | null;
   readonly tsoServing: boolean;
+  /** sha256 of the state machine image, when asked for ({digest: true}): replicas at the same applied index agree. */
+  readonly stateDigest?: string;
 }
 
 /** How long meta.cluster waits for each peer's status. */
@@ -57,6 +60,7 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
     dataDir: config.dataDir,
     secret: config.secret,
     tickMs: config.raftTickMs,
+    snapshotEvery: config.raftSnapshotEvery,
     logger,
   });
   logger.info(
@@ -154,7 +158,10 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
       return tso.next(count);
     }],
     /** This node's own Raft state (any member answers; meta.cluster asks each one). */
-    ['meta.raftStatus', () => ownStatus()],
+    ['meta.raftStatus', (body) => {
+      if ((body as { digest?: unknown } | null)?.digest !== true) return ownStatus();
+      return { ...ownStatus(), stateDigest: createHash('sha256').update(machine.snapshot()).digest('hex') };
+    }],
     ['meta.cluster', async () => {
       await readBarrier();
       const metas = await Promise.all(

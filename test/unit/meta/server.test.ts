@@ -12,6 +12,7 @@ import { RpcClient } from '../../../common/rpc';
 import { RpcError, RpcErrorCode } from '../../../common/errors';
 import { silentLogger } from '../../../common/logger';
 import type { MetaMemberStatus } from '../../../meta/server';
+import type { MetaConfig } from '../../../meta';
 import { freePort } from '../../support/metaProcesses';
 import { waitFor } from '../../support/waitFor';
 
@@ -23,30 +24,26 @@ describe('meta server on a 3-node Raft group (in process)', function () {
   let nodes: Array<MetaNode | null> = [];
   let addresses: string[] = [];
   const rpcs: RpcClient[] = [];
+  let configs: MetaConfig[] = [];
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meta-unit-'));
     addresses = [];
     for (let i = 0; i < 3; i++) addresses.push(`127.0.0.1:${await freePort()}`);
     const peers = addresses.map((address, i) => ({ id: i + 1, address }));
-    nodes = await Promise.all(
-      addresses.map((address, i) =>
-        startMetaNode(
-          {
-            nodeName: `meta${i + 1}`,
-            nodeId: i + 1,
-            listen: address,
-            advertise: '',
-            dataDir: path.join(dir, `meta${i + 1}`),
-            secret,
-            peers,
-            shardLivenessMs: 3000,
-            raftTickMs: 20,
-          },
-          silentLogger(),
-        ),
-      ),
-    );
+    configs = addresses.map((address, i) => ({
+      nodeName: `meta${i + 1}`,
+      nodeId: i + 1,
+      listen: address,
+      advertise: '',
+      dataDir: path.join(dir, `meta${i + 1}`),
+      secret,
+      peers,
+      shardLivenessMs: 3000,
+      raftTickMs: 20,
+      raftSnapshotEvery: 20,
+    }));
+    nodes = await Promise.all(configs.map((c) => startMetaNode(c, silentLogger())));
     rpcs.length = 0;
     for (const address of addresses)
       rpcs.push(
@@ -129,6 +126,41 @@ describe('meta server on a 3-node Raft group (in process)', function () {
     }
   });
 
+  it('a follower that missed compacted entries catches up by snapshot and ends in the same state', async () => {
+    const li = await leaderIndex();
+    const fi = (li + 1) % 3;
+    await nodes[fi]?.close();
+    nodes[fi] = null;
+    const client = new MetaClient({ addresses, secret, name: 'test', logger: silentLogger() });
+    try {
+      // Over three snapshot intervals (raftSnapshotEvery 20): the leader's log no longer
+      // holds what the stopped follower lacks, so it must send a snapshot.
+      for (let i = 0; i < 70; i++)
+        await client.call('meta.kv', { op: 'put', key: `k${i % 7}`, value: `v${i}` });
+      await client.registerShard('127.0.0.1:9', 'shard1');
+      nodes[fi] = await startMetaNode(configs[fi], silentLogger());
+      const digests = await waitFor(
+        'every replica at the same index with the same state',
+        async () => {
+          const st = await Promise.all(
+            rpcs.map((r) => r.call<MetaMemberStatus>('meta.raftStatus', { digest: true })),
+          );
+          const same = st.every(
+            (x) => x.appliedIndex === st[0].appliedIndex && x.stateDigest === st[0].stateDigest,
+          );
+          return same ? st : undefined;
+        },
+        10_000,
+      );
+      expect(digests[fi].appliedIndex).to.be.greaterThan(70);
+      expect(await client.call('meta.kv', { op: 'get', key: 'k6' })).to.deep.equal({
+        value: 'v69',
+      });
+    } finally {
+      client.close();
+    }
+  });
+
   it('a leader cut off from its followers stops handing out timestamps within its lease', async () => {
     const li = await leaderIndex();
     expect(typeof (await rpcs[li].call('meta.tso', { count: 1 }))).to.equal('bigint');
@@ -174,6 +206,7 @@ describe('meta server as a one-node group (no --peers)', function () {
       peers: [],
       shardLivenessMs: 3000,
       raftTickMs: 20,
+      raftSnapshotEvery: 20,
     };
     let node = await startMetaNode(config, silentLogger());
     let client = new MetaClient({
