@@ -79,9 +79,10 @@ async function main(): Promise<void> {
       );
     }
     const sorted = [...failovers].sort((a, b) => a - b);
-    console.log(
-      `meta failover_ms p50=${Math.round(percentile(sorted, 50))} max=${Math.round(sorted[sorted.length - 1])}`,
-    );
+    if (sorted.length > 0)
+      console.log(
+        `meta failover_ms p50=${Math.round(percentile(sorted, 50))} max=${Math.round(sorted[sorted.length - 1])}`,
+      );
   } finally {
     client.close();
     await group.stop();
