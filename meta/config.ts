@@ -27,6 +27,8 @@ export interface MetaConfig {
   readonly raftTickMs: number;
   /** Snapshot the state machine and compact the Raft log every this many applied entries. */
   readonly raftSnapshotEvery: number;
+  /** Enables meta.faultInjection (network partitions between members), for tests only. */
+  readonly faultInjection: boolean;
 }
 
 /** Parses `1=host:port,2=host:port,…` (ids positive and unique). */
@@ -138,6 +140,13 @@ export const metaConfigSpec: ConfigSpec<
     description: 'compact the Raft log every this many applied entries',
     parse: parsers.int(10, 10_000_000),
     default: 1000,
+  },
+  faultInjection: {
+    flag: 'fault-injection',
+    env: 'SHARDDB_META_FAULT_INJECTION',
+    description: 'accept meta.faultInjection calls (tests only)',
+    parse: parsers.bool,
+    default: false,
   },
 };
 

@@ -50,6 +50,8 @@ export class LeaderTso {
   private renewing = false;
   private lastRenewStart = -Infinity;
   private readonly timer: NodeJS.Timeout;
+  /** Fault injection (tests): added to the wall clock the TSO reads, to model clock skew. */
+  clockSkewMs = 0;
   /** Wall-clock ms when this node noticed it leads the current term (null: not leading). */
   private ledSince: number | null = null;
 
@@ -109,7 +111,7 @@ export class LeaderTso {
       await this.log.readBarrier();
       if (this.term !== term) return;
       const tso = new TimestampOracle({
-        now: () => Date.now(),
+        now: () => Date.now() + this.clockSkewMs,
         highWater: () => this.machine.tsoHighWaterMs,
         persistHighWater: async (physicalMs) => {
           await this.log.propose({ type: 'tsoHighWater', physicalMs });

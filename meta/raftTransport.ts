@@ -26,6 +26,8 @@ export class RpcRaftTransport implements RaftTransport {
   private handler: ((m: Message) => void) | null = null;
   private flushScheduled = false;
   private closed = false;
+  /** Peers cut off by fault injection: nothing is sent to them or accepted from them. */
+  private readonly blocked = new Set<NodeId>();
 
   constructor(
     private readonly selfId: NodeId,
@@ -52,7 +54,7 @@ export class RpcRaftTransport implements RaftTransport {
 
   send(to: NodeId, message: Message): void {
     const queue = this.queues.get(to);
-    if (!queue || this.closed) return;
+    if (!queue || this.closed || this.blocked.has(to)) return;
     if (queue.length >= MAX_QUEUED_PER_PEER) return;
     queue.push(message);
     if (!this.flushScheduled) {
@@ -70,12 +72,18 @@ export class RpcRaftTransport implements RaftTransport {
     const batch = body as Partial<RaftWireBatch> | null;
     if (!batch || !Array.isArray(batch.messages) || typeof batch.from !== 'number') return null;
     const handler = this.handler;
-    if (!handler || this.closed) return null;
+    if (!handler || this.closed || this.blocked.has(batch.from)) return null;
     for (const m of batch.messages as Message[]) {
       // Only messages for us from the sender that framed them: a misrouted batch is dropped.
       if (m && m.to === this.selfId && m.from === batch.from) handler(m);
     }
     return null;
+  }
+
+  /** Fault injection (tests): drop all traffic with these peers, until called again. */
+  partition(peers: readonly NodeId[]): void {
+    this.blocked.clear();
+    for (const p of peers) this.blocked.add(p);
   }
 
   /** A peer's RpcClient, for status calls (meta.cluster asks every member). */

@@ -179,6 +179,26 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
       };
     }],
     /**
+     * Fault injection, only with --fault-injection (tests): {cutOff: [ids]} drops all Raft
+     * traffic between this member and those peers (both directions, as seen from here);
+     * {clockSkewMs} shifts the wall clock this member's TSO reads.
+     */
+    ['meta.faultInjection', (body) => {
+      if (!config.faultInjection) throw bad('fault injection is disabled (--fault-injection)');
+      const b = body as { cutOff?: unknown; clockSkewMs?: unknown };
+      if (b.cutOff !== undefined) {
+        const cut = b.cutOff;
+        if (!Array.isArray(cut) || !cut.every((x) => typeof x === 'number')) throw bad('cutOff must be a list of node ids');
+        log.transport.partition(cut as number[]);
+        logger.warn({ cutOff: cut }, 'fault injection: raft traffic with these peers is dropped');
+      }
+      if (typeof b.clockSkewMs === 'number') {
+        tso.clockSkewMs = b.clockSkewMs;
+        logger.warn({ clockSkewMs: b.clockSkewMs }, 'fault injection: TSO clock skewed');
+      }
+      return null;
+    }],
+    /**
      * The test/diagnostic register (commands.ts): {op: 'get'|'put'|'cas', key, value?, from?, to?}.
      * get is a linearizable read (ReadIndex), put and cas are Raft entries.
      */

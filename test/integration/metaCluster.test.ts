@@ -19,6 +19,24 @@ import { waitFor } from '../support/waitFor';
 import { checkHistory, registerModel } from '../support/linearizability';
 import type { HistoryEvent, RegisterInput, RegisterOutput } from '../support/linearizability';
 
+type Stamp = { ts: bigint; invoked: number; returned: number };
+
+/** A timestamp asked for after another was returned is larger (the TSO is linearizable). */
+function expectRealTimeOrder(all: readonly Stamp[]): void {
+  const byReturn = [...all].sort((a, b) => a.returned - b.returned);
+  const byInvoke = [...all].sort((a, b) => a.invoked - b.invoked);
+  let maxReturned = -1n;
+  let j = 0;
+  for (const s of byInvoke) {
+    while (j < byReturn.length && byReturn[j].returned < s.invoked) {
+      if (byReturn[j].ts > maxReturned) maxReturned = byReturn[j].ts;
+      j++;
+    }
+    if (s.ts <= maxReturned)
+      expect.fail(`timestamp ${s.ts} asked for after ${maxReturned} was returned`);
+  }
+}
+
 function tableSpec(name: string): TableSpec {
   return {
     schema: 'public',
@@ -57,14 +75,13 @@ describe('meta Raft group of real processes', function () {
     return c;
   }
 
-  it('kill -9 of the leader under load: timestamps stay unique and increasing, DDL survives, a new leader serves, the node catches up', async () => {
+  it('kill -9 of a leader with a fast clock, under load: timestamps stay unique and increasing, DDL survives, a new leader serves, the node catches up', async () => {
     const g = (group = await startMetaProcesses(dir));
     const admin = metaClient(g, 'admin');
     await g.waitForLeader();
     await admin.registerShard('127.0.0.1:1', 'fake-shard');
 
     // Four "proxies" take timestamps; one runs DDL. Each records when it asked and got.
-    type Stamp = { ts: bigint; invoked: number; returned: number };
     const stamps: Stamp[][] = [];
     const acknowledgedTables: string[] = [];
     const errors: unknown[] = [];
@@ -106,6 +123,15 @@ describe('meta Raft group of real processes', function () {
       15_000,
     );
     const leader = await g.waitForLeader();
+    // The leader's clock runs 5 s fast: only the committed high-water mark keeps its
+    // successor (whose clock is right) from handing out smaller timestamps.
+    await g.skewClock(leader.id, 5000);
+    const skewedFrom = stamps.flat().length;
+    await waitFor(
+      'timestamps from the fast clock',
+      () => stamps.flat().length > skewedFrom + 200,
+      10_000,
+    );
     killedAt = performance.now();
     await g.kill(leader.id, 'SIGKILL');
     await waitFor('timestamps from a new leader', () => firstAfterKill < Infinity, 10_000);
@@ -130,18 +156,7 @@ describe('meta Raft group of real processes', function () {
         expect(mine[i].ts > mine[i - 1].ts, 'each caller sees increasing timestamps').to.equal(
           true,
         );
-    // Real-time order across callers: a timestamp asked for after another was returned is larger.
-    const byReturn = [...all].sort((a, b) => a.returned - b.returned);
-    const byInvoke = [...all].sort((a, b) => a.invoked - b.invoked);
-    let maxReturned = -1n;
-    let j = 0;
-    for (const s of byInvoke) {
-      while (j < byReturn.length && byReturn[j].returned < s.invoked) {
-        if (byReturn[j].ts > maxReturned) maxReturned = byReturn[j].ts;
-        j++;
-      }
-      expect(s.ts > maxReturned, 'no timestamp goes backwards in real time').to.equal(true);
-    }
+    expectRealTimeOrder(all);
 
     const catalog = await admin.catalog();
     const names = new Set(catalog.tables.map((t) => t.name));
@@ -164,6 +179,122 @@ describe('meta Raft group of real processes', function () {
     expect(view.metas.map((m) => m.role).sort()).to.deep.equal(['follower', 'follower', 'leader']);
     console.log(
       `      failover ${Math.round(failoverMs)} ms, ${all.length} timestamps, ${acknowledgedTables.length} tables`,
+    );
+  });
+
+  /**
+   * Callers that follow the leader, and one that keeps asking the old leader directly (so
+   * requests reach it while it is cut off or frozen); then `fault` hits the leader until
+   * another one serves, and `heal` ends it. Every timestamp anyone got must be unique and
+   * in real-time order.
+   */
+  async function staleLeaderScenario(
+    g: MetaProcessGroup,
+    fault: (id: number) => Promise<void>,
+    heal: (id: number) => Promise<void>,
+  ): Promise<{ pinnedOk: number; pinnedRefused: number; total: number }> {
+    const leader = await g.waitForLeader();
+    const stamps: Stamp[] = [];
+    let stop = false;
+    const followers = Array.from({ length: 3 }, async (_, p) => {
+      const c = metaClient(g, `proxy${p}`);
+      while (!stop) {
+        const invoked = performance.now();
+        const ts = await c.timestamp();
+        stamps.push({ ts, invoked, returned: performance.now() });
+      }
+    });
+    // One caller pinned to each member: the old leader's, and those that will reach the new
+    // leader as soon as it serves, while the old one may still believe it leads.
+    const pinned = g.members.map(
+      (m) =>
+        new RpcClient({
+          address: m.address,
+          secret: g.secret,
+          name: 'pinned',
+          logger: silentLogger(),
+          defaultTimeoutMs: 8000,
+        }),
+    );
+    clients.push(...pinned);
+    let pinnedOk = 0;
+    let pinnedRefused = 0;
+    const pinnedCalls: Array<Promise<void>> = [];
+    const pinnedLoop = (async () => {
+      while (!stop) {
+        for (const [i, client] of pinned.entries()) {
+          const invoked = performance.now();
+          const old = i === leader.id - 1;
+          pinnedCalls.push(
+            client.call<bigint>('meta.tso', { count: 1 }).then(
+              (ts) => {
+                if (old) pinnedOk++;
+                stamps.push({ ts, invoked, returned: performance.now() });
+              },
+              () => {
+                if (old) pinnedRefused++;
+              },
+            ),
+          );
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+
+    await waitFor('timestamps before the fault', () => stamps.length > 200, 10_000);
+    await fault(leader.id);
+    const faultAt = performance.now();
+    await waitFor(
+      'another leader serving',
+      async () =>
+        (await g.statuses()).find((s) => s.role === 'leader' && s.tsoServing && s.id !== leader.id),
+      15_000,
+    );
+    await waitFor(
+      'timestamps from the new leader for a while',
+      () => stamps.some((s) => s.invoked > faultAt + 1500),
+      10_000,
+    );
+    await heal(leader.id);
+    await waitFor(
+      'the old leader to step down',
+      async () => (await g.statuses()).find((s) => s.id === leader.id && s.role !== 'leader'),
+      10_000,
+    );
+    stop = true;
+    await Promise.all([...followers, pinnedLoop]);
+    await Promise.all(pinnedCalls);
+
+    expect(new Set(stamps.map((s) => s.ts)).size, 'no timestamp repeats').to.equal(stamps.length);
+    expectRealTimeOrder(stamps);
+    return { pinnedOk, pinnedRefused, total: stamps.length };
+  }
+
+  it('a leader cut off by a partition stops handing out timestamps before a new leader starts', async () => {
+    const g = (group = await startMetaProcesses(dir));
+    const r = await staleLeaderScenario(
+      g,
+      (id) => g.isolate(id, true),
+      (id) => g.isolate(id, false),
+    );
+    expect(r.pinnedRefused, 'the cut-off leader refused once its lease ran out').to.be.greaterThan(
+      0,
+    );
+    console.log(
+      `      ${r.total} timestamps (${r.pinnedOk} from the cut-off leader), ${r.pinnedRefused} refused by it`,
+    );
+  });
+
+  it('a frozen leader (SIGSTOP) that wakes up deposed hands out no stale timestamp', async () => {
+    const g = (group = await startMetaProcesses(dir));
+    const r = await staleLeaderScenario(
+      g,
+      async (id) => g.signal(id, 'SIGSTOP'),
+      async (id) => g.signal(id, 'SIGCONT'),
+    );
+    expect(r.pinnedRefused, 'the thawed leader refused what was queued at it').to.be.greaterThan(0);
+    console.log(
+      `      ${r.total} timestamps (${r.pinnedOk} from the pinned caller), ${r.pinnedRefused} refused by the thawed leader`,
     );
   });
 

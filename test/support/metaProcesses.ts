@@ -26,8 +26,14 @@ export interface MetaProcessGroup {
   readonly secret: string;
   /** kill -9 (or another signal) to one member; resolves once it has exited. */
   kill(id: number, signal?: NodeJS.Signals): Promise<void>;
+  /** Sends a signal that does not end the process (SIGSTOP, SIGCONT: freeze and thaw it). */
+  signal(id: number, signal: NodeJS.Signals): void;
   /** Starts a stopped member again on its data dir; resolves once it serves RPC. */
   restart(id: number): Promise<void>;
+  /** Cuts `id` off from every other member (both directions), or heals with isolated = false. */
+  isolate(id: number, isolated: boolean): Promise<void>;
+  /** Shifts the wall clock member `id`'s TSO reads by skewMs (fault injection). */
+  skewClock(id: number, skewMs: number): Promise<void>;
   /** Each running member's own view (meta.raftStatus); unreachable ones left out. */
   statuses(): Promise<MetaMemberStatus[]>;
   /** The member that leads and serves timestamps, once there is one (within timeoutMs). */
@@ -76,6 +82,8 @@ export async function startMetaProcesses(
   function start(m: MetaMember): Promise<void> {
     const log = fs.openSync(path.join(logDir, `meta${m.id}.log`), 'a');
     const args = [
+      '--fault-injection',
+      'true',
       '--node-name',
       `meta${m.id}`,
       '--node-id',
@@ -141,6 +149,22 @@ export async function startMetaProcesses(
     addresses: members.map((m) => m.address),
     secret,
     kill,
+    async isolate(id, isolated) {
+      const others = members.filter((m) => m.id !== id).map((m) => m.id);
+      await Promise.all(
+        members.map((m) =>
+          (clients.get(m.id) as RpcClient).call('meta.faultInjection', {
+            cutOff: !isolated ? [] : m.id === id ? others : [id],
+          }),
+        ),
+      );
+    },
+    async skewClock(id, skewMs) {
+      await (clients.get(id) as RpcClient).call('meta.faultInjection', { clockSkewMs: skewMs });
+    },
+    signal: (id, signal) => {
+      members[id - 1].proc?.kill(signal);
+    },
     restart: (id) => start(members[id - 1]),
     statuses,
     waitForLeader: (timeoutMs = 15_000) =>
@@ -156,6 +180,7 @@ export async function startMetaProcesses(
           const proc = m.proc;
           if (!proc) return;
           const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+          proc.kill('SIGCONT'); // a frozen member must run to exit
           proc.kill('SIGTERM');
           const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
           await exited;

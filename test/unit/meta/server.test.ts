@@ -42,6 +42,7 @@ describe('meta server on a 3-node Raft group (in process)', function () {
       shardLivenessMs: 3000,
       raftTickMs: 20,
       raftSnapshotEvery: 20,
+      faultInjection: false,
     }));
     nodes = await Promise.all(configs.map((c) => startMetaNode(c, silentLogger())));
     rpcs.length = 0;
@@ -207,6 +208,7 @@ describe('meta server as a one-node group (no --peers)', function () {
       shardLivenessMs: 3000,
       raftTickMs: 20,
       raftSnapshotEvery: 20,
+      faultInjection: false,
     };
     let node = await startMetaNode(config, silentLogger());
     let client = new MetaClient({
