@@ -298,7 +298,7 @@ describe('meta Raft group of real processes', function () {
     );
   });
 
-  it('a key-value register stays linearizable while a nemesis kills and restarts the leader', async () => {
+  it('a key-value register stays linearizable while a nemesis kills, restarts and partitions the leader', async () => {
     const g = (group = await startMetaProcesses(dir));
     await g.waitForLeader();
     const history: Array<HistoryEvent<RegisterInput, RegisterOutput>> = [];
@@ -319,14 +319,18 @@ describe('meta Raft group of real processes', function () {
         }),
     );
     clients.push(...rpc);
-    let leaderGuess = 0;
-
     /**
      * One operation, recorded as Jepsen does: NOT_LEADER and "could not connect" mean it was
      * never proposed, so it is retried (within a deadline) or recorded as fail; any other
      * error leaves its outcome unknown (info) and the process is replaced by a fresh one.
+     * Each worker keeps its own guess of the leader and moves on after a timeout, so during a
+     * partition some workers reach the new leader while others still talk to the old one.
      */
-    async function run(process: number, input: RegisterInput): Promise<'ok' | 'fail' | 'info'> {
+    async function run(
+      worker: { leaderGuess: number },
+      process: number,
+      input: RegisterInput,
+    ): Promise<'ok' | 'fail' | 'info'> {
       history.push({ type: 'invoke', process, input });
       const body =
         input.f === 'read'
@@ -336,10 +340,10 @@ describe('meta Raft group of real processes', function () {
             : { op: 'cas', key: input.key, from: input.from, to: input.to };
       const deadline = Date.now() + 4000;
       for (;;) {
-        const at = leaderGuess;
+        const at = worker.leaderGuess;
         try {
           const res = await rpc[at].call<{ value?: string | null; ok?: boolean }>('meta.kv', body, {
-            timeoutMs: 2000,
+            timeoutMs: 1000,
           });
           const output: RegisterOutput =
             input.f === 'read' ? (res.value ?? null) : input.f === 'write' ? null : res.ok === true;
@@ -352,6 +356,7 @@ describe('meta Raft group of real processes', function () {
               /cannot connect|unreachable|connect to .* timed out/.test(err.message));
           if (!neverSent && input.f !== 'read') {
             history.push({ type: 'info', process });
+            worker.leaderGuess = (at + 1) % rpc.length;
             return 'info';
           }
           // A read has no effect, so a failed one is simply a failure.
@@ -360,7 +365,7 @@ describe('meta Raft group of real processes', function () {
               ? (err.detail as { leader?: unknown } | undefined)?.leader
               : undefined;
           const i = typeof hint === 'string' ? g.addresses.indexOf(hint) : -1;
-          leaderGuess = i >= 0 && i !== at ? i : (at + 1) % rpc.length;
+          worker.leaderGuess = i >= 0 && i !== at ? i : (at + 1) % rpc.length;
           if (Date.now() > deadline || (!neverSent && input.f === 'read')) {
             history.push({ type: 'fail', process });
             return 'fail';
@@ -375,6 +380,7 @@ describe('meta Raft group of real processes', function () {
       let seed = w * 7919 + 1;
       const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
       const lastSeen = new Map<string, string | null>();
+      const self = { leaderGuess: w % rpc.length };
       while (!stop) {
         const key = keys[Math.floor(rand() * keys.length)];
         const k = rand();
@@ -384,7 +390,7 @@ describe('meta Raft group of real processes', function () {
             : k < 0.75
               ? { f: 'write', key, value: `w${w}-${++unique}` }
               : { f: 'cas', key, from: lastSeen.get(key) ?? null, to: `c${w}-${++unique}` };
-        const outcome = await run(process, input);
+        const outcome = await run(self, process, input);
         if (outcome === 'info') process = nextProcess++;
         const last = history[history.length - 1];
         if (input.f === 'read' && last.type === 'ok')
@@ -392,17 +398,34 @@ describe('meta Raft group of real processes', function () {
       }
     });
 
-    // The nemesis: three rounds of kill -9 the leader, let the others elect, restart it.
+    // The nemesis, four rounds: kill -9 the leader and restart it once another leads, or cut
+    // the leader off from its peers (clients still reach it) and heal once another leads.
     let kills = 0;
+    let partitions = 0;
     const nemesis = (async () => {
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < 4; round++) {
         await new Promise((r) => setTimeout(r, 800));
         const leader = await g.waitForLeader(15_000);
-        await g.kill(leader.id, 'SIGKILL');
-        kills++;
-        await g.waitForLeader(15_000);
-        await new Promise((r) => setTimeout(r, 300));
-        await g.restart(leader.id);
+        if (round % 2 === 0) {
+          await g.kill(leader.id, 'SIGKILL');
+          kills++;
+          await g.waitForLeader(15_000);
+          await new Promise((r) => setTimeout(r, 300));
+          await g.restart(leader.id);
+        } else {
+          await g.isolate(leader.id, true);
+          partitions++;
+          await waitFor(
+            'a leader on the majority side',
+            async () =>
+              (await g.statuses()).find(
+                (s) => s.role === 'leader' && s.tsoServing && s.id !== leader.id,
+              ),
+            15_000,
+          );
+          await new Promise((r) => setTimeout(r, 500));
+          await g.isolate(leader.id, false);
+        }
       }
       await new Promise((r) => setTimeout(r, 800));
     })();
@@ -417,9 +440,9 @@ describe('meta Raft group of real processes', function () {
     const infos = history.filter((e) => e.type === 'info').length;
     const res = checkHistory(registerModel, history);
     console.log(
-      `      ${history.length} events, ${oks} ok, ${infos} info, ${kills} leader kills: ${res.ok ? 'linearizable' : 'NOT linearizable'}`,
+      `      ${history.length} events, ${oks} ok, ${infos} info, ${kills} leader kills, ${partitions} partitions: ${res.ok ? 'linearizable' : 'NOT linearizable'}`,
     );
-    expect(kills).to.equal(3);
+    expect([kills, partitions]).to.deep.equal([2, 2]);
     expect(oks, 'the workload made progress').to.be.greaterThan(200);
     expect(res.exhausted ?? false, 'the checker finished its search').to.equal(false);
     expect(
