@@ -67,9 +67,9 @@ export class LeaderTso {
   }
 
   /** The first of `count` consecutive timestamps; NOT_LEADER or UNAVAILABLE if not serving. */
-  next(count: number): Promise<bigint> {
+  next(count: number): bigint | Promise<bigint> {
     const tso = this.tso;
-    if (tso === null || !this.log.isLeader()) return Promise.reject(this.refusal());
+    if (tso === null || !this.log.isLeader()) throw this.refusal();
     return tso.next(count);
   }
 
