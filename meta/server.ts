@@ -163,7 +163,12 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
       return { ...ownStatus(), stateDigest: createHash('sha256').update(machine.snapshot()).digest('hex') };
     }],
     ['meta.cluster', async () => {
-      await readBarrier();
+      // From the leader, after a barrier. When no leader is known at all (an election, or a
+      // majority down) any member answers with what it can see, so an operator can still
+      // tell which members are up; shard liveness is then unknown and reported as down.
+      const leaderKnown = log.status().leader !== 0;
+      if (leaderKnown && !log.isLeader()) throw log.notLeader();
+      if (leaderKnown) await readBarrier();
       const metas = await Promise.all(
         config.peers.length === 0
           ? [ownStatus()]
@@ -174,7 +179,7 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
         metas,
         shards: machine.shards.map((s) => {
           const t = lastHeartbeat.get(s.id);
-          return { ...s, live: isLive(s.id), lastHeartbeatMsAgo: t === undefined ? null : now - t };
+          return { ...s, live: leaderKnown && isLive(s.id), lastHeartbeatMsAgo: t === undefined ? null : now - t };
         }),
       };
     }],

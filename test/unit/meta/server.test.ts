@@ -162,6 +162,39 @@ describe('meta server on a 3-node Raft group (in process)', function () {
     }
   });
 
+  it('with a majority down, the survivor still reports who is up', async () => {
+    const li = await leaderIndex();
+    for (let i = 0; i < 3; i++) {
+      if (i === li) continue;
+      await nodes[i]?.close();
+      nodes[i] = null;
+    }
+    const client = new MetaClient({
+      addresses: [addresses[li]],
+      secret,
+      name: 'test',
+      logger: silentLogger(),
+    });
+    try {
+      // Once the survivor has stepped down (check-quorum) it answers on its own.
+      const view = await waitFor(
+        'a view without a leader',
+        async () => {
+          const v = await client
+            .call<Awaited<ReturnType<MetaClient['cluster']>>>('meta.cluster', {}, 1000)
+            .catch(() => null);
+          return v !== null && !v.metas.some((m) => m.role === 'leader') ? v : undefined;
+        },
+        10_000,
+      );
+      expect(view.metas.map((m) => m.role === 'unreachable')).to.deep.equal(
+        addresses.map((_, i) => i !== li),
+      );
+    } finally {
+      client.close();
+    }
+  });
+
   it('a leader cut off from its followers stops handing out timestamps within its lease', async () => {
     const li = await leaderIndex();
     expect(typeof (await rpcs[li].call('meta.tso', { count: 1 }))).to.equal('bigint');
