@@ -21,4 +21,9 @@ export type MetaCommand =
   | { readonly type: 'nextSequence'; readonly schema: string; readonly name: string; readonly count: number }
   | { readonly type: 'createSchema'; readonly name: string; readonly ifNotExists: boolean }
   /** Persist a TSO high-water mark (physical ms) the leader may hand out timestamps below. */
-  | { readonly type: 'tsoHighWater'; readonly physicalMs: number };
+  | { readonly type: 'tsoHighWater'; readonly physicalMs: number }
+  // A test and diagnostic facility, apart from everything the database uses: a register per
+  // string key, for the linearizability checks (meta.kv, test/support/linearizability/).
+  | { readonly type: 'kvPut'; readonly key: string; readonly value: string }
+  /** Sets key to `to` iff it holds `from` (null: absent); the result says whether it did. */
+  | { readonly type: 'kvCas'; readonly key: string; readonly from: string | null; readonly to: string };

@@ -1,26 +1,168 @@
-import { ConfigSpec, parsers } from '../common/config';
+import { ConfigSpec, parseAddress, parsers } from '../common/config';
+
+/** One member of the meta Raft group: a stable numeric Raft id and the address it serves at. */
+export interface MetaPeer {
+  readonly id: number;
+  readonly address: string;
+}
 
 export interface MetaConfig {
   readonly nodeName: string;
+  /** This node's Raft id (a member of `peers`); stable for the life of its data dir. */
+  readonly nodeId: number;
   /** host:port this node listens on for internal RPC. */
   readonly listen: string;
   /** Address other processes use to reach this node (defaults to listen). */
   readonly advertise: string;
   readonly dataDir: string;
   readonly secret: string;
-  /** Other meta nodes (host:port), for the Raft group; empty for a single node. */
-  readonly peers: readonly string[];
+  /**
+   * Every member of the Raft group, this node included, as `id=host:port`; the same list is
+   * given to every member. Empty: a one-node group (id `nodeId`, no peers).
+   */
+  readonly peers: readonly MetaPeer[];
   /** A shard missing heartbeats this long is reported as down. */
   readonly shardLivenessMs: number;
+  /** Raft tick; elections time out after 10–20 ticks, the leader heartbeats every tick. */
+  readonly raftTickMs: number;
+  /** Snapshot the state machine and compact the Raft log every this many applied entries. */
+  readonly raftSnapshotEvery: number;
+  /** Enables meta.faultInjection (network partitions between members), for tests only. */
+  readonly faultInjection: boolean;
 }
 
-export const metaConfigSpec: ConfigSpec<Omit<MetaConfig, 'advertise' | 'secret'> & { advertise: string; secret: string; secretFile: string }> = {
-  nodeName: { flag: 'node-name', env: 'SHARDDB_NODE_NAME', description: 'name of this meta node', parse: parsers.nonEmpty, default: 'meta1' },
-  listen: { flag: 'listen', env: 'SHARDDB_LISTEN', description: 'host:port for internal RPC', parse: parsers.address, default: '127.0.0.1:7001' },
-  advertise: { flag: 'advertise', env: 'SHARDDB_ADVERTISE', description: 'host:port others reach this node at (default: listen)', parse: parsers.string, default: '' },
-  dataDir: { flag: 'data-dir', env: 'SHARDDB_DATA_DIR', description: 'directory for the meta log and snapshots', parse: parsers.nonEmpty, default: './data/meta1' },
-  secret: { flag: 'secret', env: 'SHARDDB_CLUSTER_SECRET', description: 'cluster secret', parse: parsers.string, default: '', secret: true },
-  secretFile: { flag: 'secret-file', env: 'SHARDDB_CLUSTER_SECRET_FILE', description: 'file holding the cluster secret', parse: parsers.string, default: '' },
-  peers: { flag: 'peers', env: 'SHARDDB_META_PEERS', description: 'comma-separated host:port of the other meta nodes', parse: (raw) => (raw.trim() === '' ? [] : parsers.addressList(raw)), default: [] },
-  shardLivenessMs: { flag: 'shard-liveness-ms', env: 'SHARDDB_SHARD_LIVENESS_MS', description: 'heartbeat silence after which a shard is down', parse: parsers.int(100, 600_000), default: 3000 },
+/** Parses `1=host:port,2=host:port,…` (ids positive and unique). */
+export function parsePeers(raw: string): MetaPeer[] {
+  if (raw.trim() === '') return [];
+  const peers = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((item) => {
+      const m = /^(\d+)=(.+)$/.exec(item);
+      if (!m) throw new Error(`"${item}" is not id=host:port`);
+      const id = Number(m[1]);
+      if (!Number.isSafeInteger(id) || id < 1)
+        throw new Error(`peer id ${m[1]} must be a positive integer`);
+      parseAddress(m[2]);
+      return { id, address: m[2] };
+    });
+  const ids = new Set(peers.map((p) => p.id));
+  if (ids.size !== peers.length) throw new Error('peer ids must be unique');
+  return peers;
+}
+
+export function formatPeers(peers: readonly MetaPeer[]): string {
+  return peers.map((p) => `${p.id}=${p.address}`).join(',');
+}
+
+export const metaConfigSpec: ConfigSpec<
+  Omit<MetaConfig, 'advertise' | 'secret'> & {
+    advertise: string;
+    secret: string;
+    secretFile: string;
+  }
+> = {
+  nodeName: {
+    flag: 'node-name',
+    env: 'SHARDDB_NODE_NAME',
+    description: 'name of this meta node',
+    parse: parsers.nonEmpty,
+    default: 'meta1',
+  },
+  nodeId: {
+    flag: 'node-id',
+    env: 'SHARDDB_META_NODE_ID',
+    description: 'Raft id of this node (must appear in --peers)',
+    parse: parsers.int(1, 1_000_000),
+    default: 1,
+  },
+  listen: {
+    flag: 'listen',
+    env: 'SHARDDB_LISTEN',
+    description: 'host:port for internal RPC',
+    parse: parsers.address,
+    default: '127.0.0.1:7001',
+  },
+  advertise: {
+    flag: 'advertise',
+    env: 'SHARDDB_ADVERTISE',
+    description: 'host:port others reach this node at (default: listen)',
+    parse: parsers.string,
+    default: '',
+  },
+  dataDir: {
+    flag: 'data-dir',
+    env: 'SHARDDB_DATA_DIR',
+    description: 'directory for the Raft log and snapshots',
+    parse: parsers.nonEmpty,
+    default: './data/meta1',
+  },
+  secret: {
+    flag: 'secret',
+    env: 'SHARDDB_CLUSTER_SECRET',
+    description: 'cluster secret',
+    parse: parsers.string,
+    default: '',
+    secret: true,
+  },
+  secretFile: {
+    flag: 'secret-file',
+    env: 'SHARDDB_CLUSTER_SECRET_FILE',
+    description: 'file holding the cluster secret',
+    parse: parsers.string,
+    default: '',
+  },
+  peers: {
+    flag: 'peers',
+    env: 'SHARDDB_META_PEERS',
+    description: 'every meta node, this one included: id=host:port,… (empty: a one-node group)',
+    parse: parsePeers,
+    default: [],
+  },
+  shardLivenessMs: {
+    flag: 'shard-liveness-ms',
+    env: 'SHARDDB_SHARD_LIVENESS_MS',
+    description: 'heartbeat silence after which a shard is down',
+    parse: parsers.int(100, 600_000),
+    default: 3000,
+  },
+  raftTickMs: {
+    flag: 'raft-tick-ms',
+    env: 'SHARDDB_RAFT_TICK_MS',
+    description: 'Raft tick (election timeout 10–20 ticks)',
+    parse: parsers.int(10, 1000),
+    default: 50,
+  },
+  raftSnapshotEvery: {
+    flag: 'raft-snapshot-every',
+    env: 'SHARDDB_RAFT_SNAPSHOT_EVERY',
+    description: 'compact the Raft log every this many applied entries',
+    parse: parsers.int(10, 10_000_000),
+    default: 1000,
+  },
+  faultInjection: {
+    flag: 'fault-injection',
+    env: 'SHARDDB_META_FAULT_INJECTION',
+    description: 'accept meta.faultInjection calls (tests only)',
+    parse: parsers.bool,
+    default: false,
+  },
 };
+
+/** Checks what a single flag cannot: this node is in the group, under the address it serves at. */
+export function validatePeers(
+  config: Pick<MetaConfig, 'nodeId' | 'peers' | 'advertise' | 'listen'>,
+): string[] {
+  if (config.peers.length === 0) return [];
+  const self = config.peers.find((p) => p.id === config.nodeId);
+  if (!self)
+    return [`--node-id ${config.nodeId} is not one of --peers (${formatPeers(config.peers)})`];
+  const own = config.advertise !== '' ? config.advertise : config.listen;
+  if (parseAddress(own).port !== 0 && self.address !== own) {
+    return [
+      `--peers gives node ${config.nodeId} the address ${self.address}, but it serves at ${own}`,
+    ];
+  }
+  return [];
+}

@@ -21,17 +21,19 @@ const ALLOWED = new Set([
 
 export function sqlMethods(
   machine: MetaStateMachine,
-  propose: (c: MetaCommand) => unknown,
+  propose: (c: MetaCommand) => Promise<unknown>,
   logger: Logger,
+  /** Resolves once this node may answer reads linearizably (ReadIndex on the leader). */
+  readBarrier: () => Promise<void>,
 ): Array<[string, RpcHandler]> {
   return [
     [
       'meta.sqlCommand',
-      (body) => {
+      async (body) => {
         const command = (body as { command?: MetaCommand }).command;
         if (!command || !ALLOWED.has(command.type))
           throw new SqlError(SqlState.internalError, 'bad meta request: unknown sql command');
-        const result = propose(command);
+        const result = await propose(command);
         if (command.type !== 'nextSequence')
           logger.info({ command: command.type }, 'catalog changed');
         return {
@@ -43,11 +45,10 @@ export function sqlMethods(
     ],
     [
       'meta.sqlCatalog',
-      () => ({
-        version: machine.catalogVersion,
-        sequences: machine.sequences,
-        schemas: machine.schemas,
-      }),
+      async () => {
+        await readBarrier();
+        return { version: machine.catalogVersion, sequences: machine.sequences, schemas: machine.schemas };
+      },
     ],
   ];
 }

@@ -22,6 +22,8 @@ export interface State {
   shards: ShardInfo[];
   sequences?: SequenceDef[];
   schemas?: string[];
+  /** The test/diagnostic register (commands.ts, kvPut/kvCas); not database state. */
+  kv: Record<string, string>;
 }
 
 /** First user table id; lower ids are reserved for system tables. */
@@ -38,6 +40,7 @@ function emptyState(): State {
     tables: [],
     ranges: [],
     shards: [],
+    kv: {},
   };
 }
 
@@ -68,6 +71,14 @@ export class MetaStateMachine {
       case 'tsoHighWater':
         this.state.tsoHighWaterMs = Math.max(this.state.tsoHighWaterMs, command.physicalMs);
         return this.state.tsoHighWaterMs;
+      case 'kvPut':
+        this.state.kv[command.key] = command.value;
+        return null;
+      case 'kvCas': {
+        if (this.kvGet(command.key) !== command.from) return false;
+        this.state.kv[command.key] = command.to;
+        return true;
+      }
     }
   }
 
@@ -97,6 +108,10 @@ export class MetaStateMachine {
   get schemas(): readonly string[] {
     return ['public', ...(this.state.schemas ?? [])];
   }
+  /** The test/diagnostic register: the value at key, or null. */
+  kvGet(key: string): string | null {
+    return Object.prototype.hasOwnProperty.call(this.state.kv, key) ? this.state.kv[key] : null;
+  }
 
   // --- snapshots ---------------------------------------------------------------------
 
@@ -106,6 +121,7 @@ export class MetaStateMachine {
 
   restore(data: Uint8Array): void {
     const s = decodeValue(data) as State;
+    s.kv = s.kv ?? {};
     s.ranges = s.ranges.map((r) => ({
       ...r,
       startKey: asBuffer(r.startKey as unknown as Uint8Array),

@@ -20,6 +20,11 @@ export interface TsoDeps {
   highWater(): number;
   /** Persists a new mark durably (through the log) and resolves once it is. */
   persistHighWater(physicalMs: number): Promise<void>;
+  /**
+   * Throws unless this oracle may hand out a timestamp right now (e.g. it still holds a
+   * leader lease). Called synchronously just before each allocation, after the last await.
+   */
+  assertServing?(): void;
 }
 
 export class TimestampOracle {
@@ -36,28 +41,45 @@ export class TimestampOracle {
     await this.deps.persistHighWater(this.physical + HIGH_WATER_AHEAD_MS);
   }
 
-  /** The first of `count` consecutive timestamps. */
-  async next(count = 1): Promise<bigint> {
+  /**
+   * The first of `count` consecutive timestamps: synchronously when the persisted mark
+   * allows (the hot path: no promise), else once a renewed mark is persisted.
+   */
+  next(count = 1): bigint | Promise<bigint> {
     if (count < 1 || count >= LOGICAL_LIMIT) throw new RangeError(`bad timestamp count ${count}`);
-    // Check and allocate in one synchronous step after the last await, so concurrent
-    // callers resuming from the same renewal never see a stale logical counter.
+    return this.allocate(count) ?? this.nextAfterRenewal(count);
+  }
+
+  private async nextAfterRenewal(count: number): Promise<bigint> {
     for (;;) {
-      const now = this.deps.now();
-      if (now > this.physical) {
-        this.physical = now;
-        this.logical = 0;
-      }
-      if (this.logical + count >= LOGICAL_LIMIT) {
-        // The logical space of this millisecond is used up: borrow the next millisecond.
-        this.physical++;
-        this.logical = 0;
-      }
-      if (this.physical < this.deps.highWater()) break;
       await this.renew();
+      const ts = this.allocate(count);
+      if (ts !== null) return ts;
     }
+  }
+
+  /**
+   * Allocates `count` timestamps if they lie below the persisted mark, else returns null.
+   * Check and allocation are one synchronous step, so callers resuming from the same
+   * renewal never see a stale logical counter.
+   */
+  private allocate(count: number): bigint | null {
+    const now = this.deps.now();
+    if (now > this.physical) {
+      this.physical = now;
+      this.logical = 0;
+    }
+    if (this.logical + count >= LOGICAL_LIMIT) {
+      // The logical space of this millisecond is used up: borrow the next millisecond.
+      this.physical++;
+      this.logical = 0;
+    }
+    const highWater = this.deps.highWater();
+    if (this.physical >= highWater) return null;
+    this.deps.assertServing?.();
     // Renew ahead of need; a failure here is not lost: the next caller that needs the
     // mark awaits renew() itself and sees the error.
-    if (this.physical + HIGH_WATER_RENEW_MS >= this.deps.highWater()) void this.renew().catch(() => undefined);
+    if (this.physical + HIGH_WATER_RENEW_MS >= highWater) void this.renew().catch(() => undefined);
     const ts = (BigInt(this.physical) << LOGICAL_BITS) | BigInt(this.logical);
     this.logical += count;
     return ts;

@@ -1,5 +1,5 @@
 /**
- * `npm start`: a local cluster on loopback — meta node(s), shards and a proxy as child
+ * `npm start`: a local cluster on loopback — a meta Raft group (--metas, default 3), shards and a proxy as child
  * processes, data under --data-dir (default ./data), logs under <data-dir>/logs/.
  *
  * Children keep an IPC channel to this launcher and shut down cleanly when it closes, so
@@ -9,6 +9,7 @@
  */
 import { fork, ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { ConfigError, loadConfig, parsers } from '../common/config';
 import { ensureSecretFile } from '../common/secret';
@@ -29,7 +30,7 @@ const options: LauncherOptions = (() => {
       port: { flag: 'port', description: 'proxy port for PostgreSQL clients (0: any free port)', parse: parsers.int(0, 65535), default: 5433 },
       host: { flag: 'host', description: 'loopback address to listen on', parse: parsers.nonEmpty, default: '127.0.0.1' },
       shards: { flag: 'shards', description: 'number of shard nodes', parse: parsers.int(1, 64), default: 3 },
-      metas: { flag: 'metas', description: 'number of meta nodes', parse: parsers.int(1, 7), default: 1 },
+      metas: { flag: 'metas', description: 'number of meta nodes', parse: parsers.int(1, 7), default: 3 },
       engine: { flag: 'engine', description: 'shard storage engine (sqlite | lsm)', parse: parsers.nonEmpty, default: 'sqlite' },
     });
   } catch (err) {
@@ -38,11 +39,6 @@ const options: LauncherOptions = (() => {
     process.exit(2);
   }
 })();
-
-if (options.metas !== 1) {
-  console.error('only one meta node is supported until the Raft-based meta cluster lands (--metas 1)');
-  process.exit(2);
-}
 
 const dataDir = path.resolve(options.dataDir);
 const logDir = path.join(dataDir, 'logs');
@@ -130,20 +126,44 @@ async function stopAll(): Promise<void> {
   console.log('cluster stopped');
 }
 
+/** A port free right now (the OS picks it); meta ports must be known before any meta starts. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll().then(() => process.exit(0)));
   process.on('SIGTERM', () => void stopAll().then(() => process.exit(0)));
-  const meta = await startChild('meta', 'meta1', ['--listen', `${options.host}:0`, '--data-dir', path.join(dataDir, 'meta1')]);
+  // The meta Raft group: node ids 1..N are stable (they name each data dir's Raft state);
+  // ports are picked afresh at every start and passed to every member in --peers.
+  const metaAddresses: string[] = [];
+  for (let i = 0; i < options.metas; i++) metaAddresses.push(`${options.host}:${await freePort(options.host)}`);
+  const peers = metaAddresses.map((a, i) => `${i + 1}=${a}`).join(',');
   await Promise.all(
-    Array.from({ length: options.shards }, (_, i) =>
-      startChild('shard', `shard${i + 1}`, [
-        '--listen', `${options.host}:0`, '--data-dir', path.join(dataDir, `shard${i + 1}`), '--meta', meta.address, '--engine', options.engine,
+    metaAddresses.map((address, i) =>
+      startChild('meta', `meta${i + 1}`, [
+        '--node-id', String(i + 1), '--listen', address, '--peers', peers, '--data-dir', path.join(dataDir, `meta${i + 1}`),
       ]),
     ),
   );
-  const proxy = await startChild('proxy', 'proxy1', ['--listen', `${options.host}:${options.port}`, '--meta', meta.address]);
+  const meta = metaAddresses.join(',');
+  await Promise.all(
+    Array.from({ length: options.shards }, (_, i) =>
+      startChild('shard', `shard${i + 1}`, [
+        '--listen', `${options.host}:0`, '--data-dir', path.join(dataDir, `shard${i + 1}`), '--meta', meta, '--engine', options.engine,
+      ]),
+    ),
+  );
+  const proxy = await startChild('proxy', 'proxy1', ['--listen', `${options.host}:${options.port}`, '--meta', meta]);
   const port = proxy.address.slice(proxy.address.lastIndexOf(':') + 1);
-  console.log(`ShardDB is running: 1 meta, ${options.shards} shards, 1 proxy (data in ${dataDir}, logs in ${logDir})`);
+  console.log(`ShardDB is running: ${options.metas} meta, ${options.shards} shards, 1 proxy (data in ${dataDir}, logs in ${logDir})`);
   console.log(`connect with: psql -h ${options.host} -p ${port} -U postgres`);
   console.log('press Ctrl-C to stop');
   // A machine-readable line for tests and scripts.

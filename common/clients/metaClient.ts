@@ -19,9 +19,24 @@ export interface MetaClientOptions {
 }
 
 export interface ClusterStatus {
-  readonly metas: ReadonlyArray<{ name: string; address: string; role: string; term: number; commitIndex: number; appliedIndex: number }>;
+  /** Every meta node; a node that did not answer has role 'unreachable' and null figures. */
+  readonly metas: ReadonlyArray<{
+    id: number;
+    name: string | null;
+    address: string;
+    role: string;
+    term: number | null;
+    leaderId: number | null;
+    commitIndex: number | null;
+    appliedIndex: number | null;
+    lastIndex: number | null;
+    tsoServing: boolean;
+  }>;
   readonly shards: ReadonlyArray<ShardInfo & { live: boolean; lastHeartbeatMsAgo: number | null }>;
 }
+
+/** Timestamps per TSO call; the logical part of one millisecond holds 2^18 (meta/tso.ts). */
+const MAX_TSO_BATCH = 100_000;
 
 /** Errors after which trying another meta node (or again) can help. */
 function retryable(err: unknown): err is RpcError {
@@ -36,6 +51,7 @@ export class MetaClient {
   private leader = 0;
   private tsoQueue: Array<{ resolve: (ts: bigint) => void; reject: (err: unknown) => void }> = [];
   private tsoInFlight = false;
+  private tsoScheduled = false;
 
   constructor(private readonly options: MetaClientOptions) {
     if (options.addresses.length === 0) throw new Error('MetaClient needs at least one meta address');
@@ -46,40 +62,59 @@ export class MetaClient {
 
   async call<T>(method: string, body: unknown = {}, timeoutMs?: number): Promise<T> {
     const deadline = Date.now() + (timeoutMs ?? this.options.deadlineMs ?? 10_000);
-    let backoff = 20;
-    for (let attempt = 0; ; attempt++) {
-      const client = this.clients[this.leader];
+    let backoff = 10;
+    let hops = 0;
+    for (;;) {
+      const current = this.leader;
+      const client = this.clients[current];
       try {
         return await client.call<T>(method, body, { timeoutMs: Math.max(50, Math.min(3000, deadline - Date.now())) });
       } catch (err) {
         if (!retryable(err) || Date.now() + backoff > deadline) throw err;
-        if (err.code === RpcErrorCode.notLeader) {
-          const hint = (err.detail as { leader?: string } | undefined)?.leader;
-          const i = hint ? this.options.addresses.indexOf(hint) : -1;
-          this.leader = i >= 0 ? i : (this.leader + 1) % this.clients.length;
-        } else {
-          this.leader = (this.leader + 1) % this.clients.length;
+        // A meta node names the leader by address in detail.leader (NOT_LEADER, or
+        // UNAVAILABLE from a leader that is not ready yet): follow it at once when it points
+        // elsewhere; otherwise try the next node, and back off once per round of nodes.
+        const hint = (err.detail as { leader?: unknown } | undefined)?.leader;
+        const hinted = typeof hint === 'string' ? this.options.addresses.indexOf(hint) : -1;
+        if (hinted >= 0 && hinted !== current && hops < this.clients.length) {
+          this.leader = hinted;
+          hops++;
+          continue;
         }
-        // After a full round of nodes, wait before the next: an election may be running.
-        if ((attempt + 1) % this.clients.length === 0) {
-          await new Promise((r) => setTimeout(r, backoff));
-          backoff = Math.min(backoff * 2, 500);
-        }
+        hops = 0;
+        if (hinted < 0) this.leader = (current + 1) % this.clients.length;
+        // An election may be running, or the leader is waiting out its predecessor's lease.
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 200);
       }
     }
   }
 
-  /** One timestamp; all requests made while a TSO call is in flight share the next one. */
+  /**
+   * One timestamp. Every request made while a TSO call is in flight (or during the same
+   * event-loop turn) shares the next call: one RPC hands out a block of consecutive
+   * timestamps, one per waiter.
+   */
   timestamp(): Promise<bigint> {
     return new Promise((resolve, reject) => {
       this.tsoQueue.push({ resolve, reject });
-      if (!this.tsoInFlight) this.flushTso();
+      this.scheduleTso();
+    });
+  }
+
+  private scheduleTso(): void {
+    if (this.tsoInFlight || this.tsoScheduled) return;
+    // Wait for the rest of this turn: callers woken by the previous answer queue up first.
+    this.tsoScheduled = true;
+    setImmediate(() => {
+      this.tsoScheduled = false;
+      if (!this.tsoInFlight && this.tsoQueue.length > 0) this.flushTso();
     });
   }
 
   private flushTso(): void {
-    const batch = this.tsoQueue;
-    this.tsoQueue = [];
+    const batch = this.tsoQueue.length > MAX_TSO_BATCH ? this.tsoQueue.splice(0, MAX_TSO_BATCH) : this.tsoQueue;
+    if (batch === this.tsoQueue) this.tsoQueue = [];
     this.tsoInFlight = true;
     this.call<bigint>('meta.tso', { count: batch.length }).then(
       (first) => {
@@ -96,6 +131,7 @@ export class MetaClient {
   private afterTso(): void {
     this.tsoInFlight = false;
     if (this.tsoQueue.length > 0) this.flushTso();
+    else this.scheduleTso();
   }
 
   registerShard(address: string, name: string, shardId?: number): Promise<ShardInfo> {

@@ -30,7 +30,7 @@ describe('local cluster of real processes (npm start)', function () {
 
   it('keeps 1000 inserted rows across a stop and a start on the same data dir', async () => {
     cluster = await startProcessCluster(dataDir);
-    expect(cluster.nodes().map((n) => n.role).sort()).to.deep.equal(['meta', 'proxy', 'shard', 'shard', 'shard']);
+    expect(cluster.nodes().map((n) => n.role).sort()).to.deep.equal(['meta', 'meta', 'meta', 'proxy', 'shard', 'shard', 'shard']);
     let client = new Client(cluster.url);
     await client.connect();
     await client.query('CREATE TABLE kv (k int primary key, v text)');
@@ -70,8 +70,8 @@ describe('local cluster of real processes (npm start)', function () {
       await client.end();
     }
     // Each table's range lives on a different shard: ask meta's range map directly.
-    const metaNode = cluster.nodes().find((n) => n.role === 'meta') as { address: string };
-    const meta = new MetaClient({ addresses: [metaNode.address], secret: readSecretFile(path.join(dataDir, 'cluster.secret')), name: 'test', logger: silentLogger() });
+    const metaAddresses = cluster.nodes().filter((n) => n.role === 'meta').map((n) => n.address);
+    const meta = new MetaClient({ addresses: metaAddresses, secret: readSecretFile(path.join(dataDir, 'cluster.secret')), name: 'test', logger: silentLogger() });
     try {
       const { tables } = await meta.catalog();
       const { ranges } = await meta.ranges();

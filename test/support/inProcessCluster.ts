@@ -27,7 +27,7 @@ export async function startInProcessCluster(options: { shards?: number } = {}): 
   const secret = randomBytes(16).toString('hex');
   const logger = silentLogger();
   const meta = await startMetaNode(
-    { nodeName: 'meta1', listen: '127.0.0.1:0', advertise: '', dataDir: path.join(dataDir, 'meta1'), secret, peers: [], shardLivenessMs: 3000 },
+    { nodeName: 'meta1', nodeId: 1, raftTickMs: 20, raftSnapshotEvery: 1000, faultInjection: false, listen: '127.0.0.1:0', advertise: '', dataDir: path.join(dataDir, 'meta1'), secret, peers: [], shardLivenessMs: 3000 },
     logger,
   );
   const shards: ShardNode[] = [];

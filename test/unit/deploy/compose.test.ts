@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig, parseAddress, ConfigSpec } from '../../../common/config';
-import { metaConfigSpec } from '../../../meta/config';
+import { formatPeers, metaConfigSpec, validatePeers } from '../../../meta/config';
+import type { MetaConfig } from '../../../meta/config';
 import { shardConfigSpec } from '../../../shard/config';
 import { proxyConfigSpec } from '../../../proxy/config';
 
@@ -46,9 +47,9 @@ function configOf(service: Service): Record<string, unknown> {
 describe('compose.yaml', () => {
   const services = Object.entries(compose.services);
 
-  it('runs 1 meta, 3 shards and 1 proxy, each a real entry point with flags its role accepts', () => {
+  it('runs 3 meta, 3 shards and 1 proxy, each a real entry point with flags its role accepts', () => {
     const roles = services.map(([, s]) => roleOf(s)).sort();
-    expect(roles).to.deep.equal(['meta', 'proxy', 'shard', 'shard', 'shard']);
+    expect(roles).to.deep.equal(['meta', 'meta', 'meta', 'proxy', 'shard', 'shard', 'shard']);
     for (const [name, s] of services) {
       expect(fs.existsSync(path.join(distRoot, roleOf(s), 'main.js')), `${name}: ${s.command[1]}`).to.equal(true);
       const config = configOf(s);
@@ -70,8 +71,24 @@ describe('compose.yaml', () => {
       if (roleOf(s) === 'meta') continue;
       const c = configOf(s) as { meta: string[] };
       for (const a of c.meta) expect(metaAddresses.has(a), `${name} --meta ${a}`).to.equal(true);
-      for (const dep of ['meta1']) expect(s.depends_on ?? [], `${name} depends on meta`).to.include(dep);
+      expect([...c.meta].sort(), `${name} knows every meta node`).to.deep.equal([...metaAddresses].sort());
+      for (const dep of ['meta1', 'meta2', 'meta3']) expect(s.depends_on ?? [], `${name} depends on meta`).to.include(dep);
     }
+  });
+
+  it('the meta nodes form one Raft group: the same --peers everywhere, each its own id at its own address', () => {
+    const metas = services.filter(([, s]) => roleOf(s) === 'meta').map(([name, s]) => [name, configOf(s) as unknown as MetaConfig] as const);
+    const first = formatPeers(metas[0][1].peers);
+    const ids = new Set<number>();
+    for (const [name, c] of metas) {
+      expect(formatPeers(c.peers), `${name} --peers`).to.equal(first);
+      expect(validatePeers(c), `${name}`).to.deep.equal([]);
+      const self = c.peers.find((p) => p.id === c.nodeId);
+      expect(self?.address, `${name} is in --peers under its advertised address`).to.equal(c.advertise);
+      ids.add(c.nodeId);
+    }
+    expect(ids.size, 'distinct node ids').to.equal(metas.length);
+    expect(metas[0][1].peers.map((p) => p.id).sort(), 'peers are exactly the meta services').to.deep.equal([...ids].sort());
   });
 
   it('every stateful node keeps its data dir on a named volume of its own', () => {

@@ -1,88 +1,39 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { MetaStateMachine } from '../../../meta/stateMachine';
-import { SingleNodeLog } from '../../../meta/singleNodeLog';
 import type { MetaCommand } from '../../../meta/commands';
-import { tableEnd, tableStart } from '../../../common/catalog/keyspace';
-import { SqlError } from '../../../common/errors';
 
-const spec = (name: string): MetaCommand => ({
-  type: 'createTable',
-  ifNotExists: false,
-  spec: { schema: 'public', name, columns: [{ name: 'k', typeOid: 23, typeMod: -1, notNull: true }], primaryKey: ['k'] },
-});
-
-function assertTiles(m: MetaStateMachine): void {
-  const rs = m.ranges;
-  expect(rs[0].startKey.length).to.equal(0);
-  expect(rs[rs.length - 1].endKey).to.equal(null);
-  for (let i = 1; i < rs.length; i++) expect(rs[i].startKey.equals(rs[i - 1].endKey as Buffer)).to.equal(true);
-}
-
-describe('meta state machine', () => {
-  it('gives each table its own range and spreads tables over shards', () => {
+describe('MetaStateMachine', () => {
+  it('the diagnostic register: put, compare-and-set, absent keys read null', () => {
     const m = new MetaStateMachine();
-    for (const n of ['s1', 's2', 's3']) m.apply({ type: 'registerShard', address: `${n}:1`, name: n });
-    const tables = ['a', 'b', 'c'].map((n) => m.apply(spec(n)) as { id: number });
-    assertTiles(m);
-    const owners = tables.map((t) => {
-      const r = m.ranges.find((x) => x.startKey.equals(tableStart(t.id)));
-      expect(r, 'a range starts at the table').to.not.equal(undefined);
-      expect((r as { endKey: Buffer }).endKey.equals(tableEnd(t.id))).to.equal(true);
-      return (r as { shardId: number }).shardId;
-    });
-    expect(new Set(owners).size).to.equal(3);
+    expect(m.kvGet('x')).to.equal(null);
+    expect(m.apply({ type: 'kvCas', key: 'x', from: 'a', to: 'b' })).to.equal(false);
+    expect(m.apply({ type: 'kvCas', key: 'x', from: null, to: 'a' })).to.equal(true);
+    expect(m.kvGet('x')).to.equal('a');
+    m.apply({ type: 'kvPut', key: 'x', value: 'z' });
+    expect(m.kvGet('x')).to.equal('z');
+    expect(m.kvGet('toString'), 'no prototype keys').to.equal(null);
   });
 
-  it('refuses a duplicate table with 42P07, and IF NOT EXISTS makes it a no-op', () => {
-    const m = new MetaStateMachine();
-    m.apply({ type: 'registerShard', address: 'a:1', name: 's1' });
-    m.apply(spec('t'));
-    expect(() => m.apply(spec('t'))).to.throw(SqlError).with.property('code', '42P07');
-    expect(m.apply({ ...(spec('t') as Extract<MetaCommand, { type: 'createTable' }>), ifNotExists: true })).to.equal(null);
-    expect(m.tables).to.have.length(1);
-  });
-
-  it('re-registering a shard keeps its id and updates its address', () => {
-    const m = new MetaStateMachine();
-    const a = m.apply({ type: 'registerShard', address: 'h:1', name: 's1' }) as { id: number };
-    const b = m.apply({ type: 'registerShard', address: 'h:2', name: 's1', shardId: a.id }) as { id: number; address: string };
-    expect(b.id).to.equal(a.id);
-    expect(b.address).to.equal('h:2');
-    expect(m.shards).to.have.length(1);
-  });
-
-  it('snapshot and restore give back the same state', () => {
-    const m = new MetaStateMachine();
-    m.apply({ type: 'registerShard', address: 'h:1', name: 's1' });
-    m.apply(spec('t'));
-    m.apply({ type: 'tsoHighWater', physicalMs: 12345 });
-    const copy = new MetaStateMachine();
-    copy.restore(m.snapshot());
-    expect(copy.snapshot().equals(m.snapshot())).to.equal(true);
-    expect(copy.ranges[1].startKey).to.be.instanceOf(Buffer);
-    expect(copy.tsoHighWaterMs).to.equal(12345);
-  });
-
-  it('the durable log recovers every acknowledged command, across snapshots', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meta-log-'));
-    try {
-      const m1 = new MetaStateMachine();
-      const log1 = new SingleNodeLog(dir, m1);
-      log1.propose({ type: 'registerShard', address: 'h:1', name: 's1' });
-      for (let i = 0; i < 1200; i++) log1.propose({ type: 'tsoHighWater', physicalMs: i });
-      log1.propose(spec('after_snapshot'));
-      expect(() => log1.propose(spec('after_snapshot'))).to.throw(SqlError);
-      log1.close();
-      const m2 = new MetaStateMachine();
-      const log2 = new SingleNodeLog(dir, m2);
-      expect(m2.snapshot().equals(m1.snapshot())).to.equal(true);
-      expect(m2.findTable('public', 'after_snapshot')).to.not.equal(undefined);
-      log2.close();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+  it('replicas that apply the same commands agree, and a snapshot restores the same state', () => {
+    const commands: MetaCommand[] = [
+      { type: 'registerShard', address: 'h:1', name: 's1' },
+      { type: 'kvPut', key: 'k', value: 'v' },
+      { type: 'tsoHighWater', physicalMs: 1234 },
+      { type: 'tsoHighWater', physicalMs: 1000 },
+    ];
+    const a = new MetaStateMachine();
+    const b = new MetaStateMachine();
+    for (const c of commands) {
+      a.apply(c);
+      b.apply(c);
     }
+    expect(Buffer.compare(a.snapshot(), b.snapshot())).to.equal(0);
+    expect(a.tsoHighWaterMs, 'the high-water mark never goes back').to.equal(1234);
+    const c = new MetaStateMachine();
+    c.restore(a.snapshot());
+    expect(c.kvGet('k')).to.equal('v');
+    expect(c.shards.map((s) => s.name)).to.deep.equal(['s1']);
+    expect(c.tsoHighWaterMs).to.equal(1234);
+    expect(Buffer.compare(c.snapshot(), a.snapshot())).to.equal(0);
   });
 });

@@ -1,77 +1,88 @@
 import { expect } from 'chai';
 import { TimestampOracle, physicalOf } from '../../../meta/tso';
 
-/** A TSO over a fake clock and a fake durable high-water mark. */
-function oracle(clock: { now: number }, store: { hwm: number; persists: number }): TimestampOracle {
-  return new TimestampOracle({
-    now: () => clock.now,
-    highWater: () => store.hwm,
-    persistHighWater: async (ms) => {
-      store.persists++;
-      store.hwm = Math.max(store.hwm, ms);
+/** A TSO over a fake clock and a fake persisted mark whose persistence the test controls. */
+function harness(startMs: number, persistedMs = 0) {
+  const env = {
+    now: startMs,
+    mark: persistedMs,
+    persists: [] as number[],
+    serving: true,
+    pending: [] as Array<() => void>,
+  };
+  const tso = new TimestampOracle({
+    now: () => env.now,
+    highWater: () => env.mark,
+    persistHighWater: (ms) => {
+      env.persists.push(ms);
+      return new Promise<void>((resolve) =>
+        env.pending.push(() => {
+          env.mark = Math.max(env.mark, ms);
+          resolve();
+        }),
+      );
+    },
+    assertServing: () => {
+      if (!env.serving) throw new Error('not serving');
     },
   });
+  const commit = (): void => {
+    for (const f of env.pending.splice(0)) f();
+  };
+  return { env, tso, commit };
 }
 
-describe('timestamp oracle', () => {
-  it('hands out strictly increasing timestamps, also within one millisecond', async () => {
-    const clock = { now: 1_000_000 };
-    const store = { hwm: 0, persists: 0 };
-    const tso = oracle(clock, store);
-    await tso.start();
+describe('TimestampOracle', () => {
+  it('starts above the persisted mark even when the clock is behind it, and stays below its own mark', async () => {
+    const { env, tso, commit } = harness(1000, 50_000);
+    const started = tso.start();
+    commit();
+    await started;
+    const ts = await tso.next(1);
+    expect(physicalOf(ts)).to.equal(50_000);
+    expect(env.mark).to.be.greaterThan(50_000);
+  });
+
+  it('hands out strictly increasing, non-overlapping blocks, synchronously while the mark allows', async () => {
+    const { env, tso, commit } = harness(10_000);
+    const started = tso.start();
+    commit();
+    await started;
     let last = -1n;
-    for (let i = 0; i < 5000; i++) {
-      const ts = await tso.next();
-      expect(ts > last).to.equal(true);
-      last = ts;
+    for (let i = 0; i < 2000; i++) {
+      if (i % 100 === 0) env.now += 1; // the clock moves sometimes; many calls per millisecond
+      const count = 1 + (i % 300);
+      const ts = tso.next(count);
+      expect(typeof ts, 'hot path answers without a promise').to.equal('bigint');
+      expect((ts as bigint) > last).to.equal(true);
+      last = (ts as bigint) + BigInt(count - 1);
+      commit();
     }
   });
 
-  it('never repeats a timestamp after a restart, even when the clock went backwards', async () => {
-    const clock = { now: 5_000_000 };
-    const store = { hwm: 0, persists: 0 };
-    const first = oracle(clock, store);
-    await first.start();
-    let last = 0n;
-    for (let i = 0; i < 100; i++) last = await first.next();
-    clock.now -= 60_000; // a new leader whose clock is a minute behind
-    const second = oracle(clock, store);
-    await second.start();
-    const next = await second.next();
-    expect(next > last).to.equal(true);
-    expect(physicalOf(next)).to.be.at.least(physicalOf(last));
+  it('waits for a renewed mark rather than pass the persisted one', async () => {
+    const { env, tso, commit } = harness(10_000);
+    const started = tso.start();
+    commit();
+    await started;
+    env.now = env.mark + 500; // the clock ran past the mark
+    const pending = tso.next(1);
+    expect(pending).to.be.instanceOf(Promise);
+    let done = false;
+    void (pending as Promise<bigint>).then(() => (done = true));
+    await Promise.resolve();
+    expect(done, 'not before the new mark is persisted').to.equal(false);
+    commit();
+    const ts = await pending;
+    expect(physicalOf(ts)).to.be.lessThan(env.mark);
   });
 
-  it('gives concurrent callers distinct timestamps while the high-water mark renews', async () => {
-    const clock = { now: 1_000 };
-    const store = { hwm: 0, persists: 0 };
-    const tso = oracle(clock, store);
-    await tso.start();
-    clock.now = store.hwm + 10; // past the mark: every caller must wait for a renewal
-    const all = await Promise.all(Array.from({ length: 200 }, (_, i) => tso.next(1 + (i % 3))));
-    expect(new Set(all.map(String)).size).to.equal(all.length);
-    // Batches of count n own [ts, ts + n): no two batches overlap.
-    const spans = all.map((ts, i) => [ts, ts + BigInt(1 + (i % 3))] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
-    for (let i = 1; i < spans.length; i++) expect(spans[i][0] >= spans[i - 1][1]).to.equal(true);
-  });
-
-  it('moves to the next millisecond when the logical counter is used up', async () => {
-    const clock = { now: 2_000_000 };
-    const store = { hwm: 0, persists: 0 };
-    const tso = oracle(clock, store);
-    await tso.start();
-    const a = await tso.next(200_000);
-    const b = await tso.next(200_000);
-    expect(physicalOf(b)).to.equal(physicalOf(a) + 1);
-    expect(b >= a + 200_000n).to.equal(true);
-  });
-
-  it('rejects nonsense counts', async () => {
-    const tso = oracle({ now: 1 }, { hwm: 0, persists: 0 });
-    await tso.start();
-    await tso.next(0).then(
-      () => expect.fail('accepted count 0'),
-      (err: Error) => expect(err).to.be.instanceOf(RangeError),
-    );
+  it('refuses once it may no longer serve (assertServing)', async () => {
+    const { env, tso, commit } = harness(10_000);
+    const started = tso.start();
+    commit();
+    await started;
+    env.serving = false;
+    expect(() => tso.next(1)).to.throw('not serving');
   });
 });
