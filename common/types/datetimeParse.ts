@@ -607,15 +607,24 @@ export function decodeDateTime(str: string, ctx: Ctx, timeOnly: boolean): Decode
           if (isDigit(f[0]) || ptype !== null) {
             if ((st.fmask & TIME_M) === TIME_M && !timeOnly) throw new DtError(DtErr.BadFormat);
             if (timeOnly && !isDigit(f[0])) throw new DtError(DtErr.BadFormat);
-            if (timeOnly && (st.fmask & DATE_M) !== DATE_M && ptype === null) {
-              // DecodeTimeOnly: a date field is decoded and then ignored.
+            // DecodeTimeOnly accepts a date only first, before a time or with a date last.
+            if (
+              timeOnly &&
+              i === 0 &&
+              nf >= 2 &&
+              (ftypes[nf - 1] === Ft.Date || ftypes[1] === Ft.Time) &&
+              ptype === null
+            ) {
               tmask = decodeDate(f, st, ctx.order);
               break;
             }
             const dash = f.indexOf('-');
             if (dash < 0) throw new DtError(DtErr.BadFormat);
             tz = decodeTimezone(f.slice(dash));
-            tmask = decodeNumberField(f.slice(0, dash), st.fmask, st) | M.tz;
+            // A run-together time with a zone (hhmmss-zz); DecodeTimeOnly reads it as a time.
+            tmask =
+              decodeNumberField(f.slice(0, dash), timeOnly ? st.fmask | DATE_M : st.fmask, st) |
+              M.tz;
             ptype = null;
           } else {
             namedTz = zoneByName(f);

@@ -182,6 +182,25 @@ function parseFloatText(text: string, typeName: string): number {
     }
     return v;
   }
+  const hex = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/i.exec(s);
+  if (hex && (hex[2] || hex[3])) {
+    // strtod reads C99 hexadecimal floats.
+    const frac = hex[3] ?? '';
+    const m = BigInt('0x' + (hex[2] + frac || '0'));
+    const e2 = Number(hex[4] ?? 0) - 4 * frac.length;
+    const v =
+      e2 >= 0
+        ? Number(m) * 2 ** Math.min(e2, 2000)
+        : Number(m) / 2 ** Math.min(-e2, 1074) / 2 ** Math.max(0, -e2 - 1074);
+    if (!Number.isFinite(v) || (v === 0 && m !== 0n)) {
+      throw new SqlError(
+        SqlState.numericValueOutOfRange,
+        `"${s}" is out of range for type ${typeName}`,
+      );
+    }
+    return hex[1] === '-' ? -v : v;
+  }
+  if (/^[+-]?nan\([0-9a-z_]*\)$/i.test(s)) return NaN;
   switch (s.toLowerCase()) {
     case 'nan':
     case '+nan':
@@ -241,7 +260,8 @@ export function decimalToFloat4(s: string): number {
 export function parseFloat4(text: string): number {
   const v = parseFloatText(text, 'real');
   if (!Number.isFinite(v) || v === 0) return Math.fround(v);
-  const f = decimalToFloat4(text.replace(WS, ''));
+  const t = text.replace(WS, '');
+  const f = /^[+-]?0x/i.test(t) ? Math.fround(v) : decimalToFloat4(t);
   if (!Number.isFinite(f) || f === 0) {
     throw new SqlError(
       SqlState.numericValueOutOfRange,

@@ -17,9 +17,10 @@ export const NUMERIC_DSCALE_MAX = 0x3fff;
 const NUMERIC_MIN_SIG_DIGITS = 16;
 
 const POW10: bigint[] = [1n];
+for (let i = 1; i <= 64; i++) POW10.push(POW10[i - 1] * 10n);
 export function pow10(n: number): bigint {
-  while (POW10.length <= n) POW10.push(POW10[POW10.length - 1] * 10n);
-  return POW10[n];
+  // Small powers from a table; large ones (up to 10^131072) by exponentiation, not cached.
+  return n <= 64 ? POW10[n] : 10n ** BigInt(n);
 }
 
 function absBig(v: bigint): bigint {
@@ -108,7 +109,8 @@ export class Numeric {
       case '-inf':
         return Numeric.NegativeInfinity;
     }
-    const nm = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
+    // The exponent is read with strtol, which skips leading whitespace ('1e 5').
+    const nm = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE][ \t\n\r\v\f]*([+-]?\d+))?$/.exec(s);
     if (!nm || (nm[2] === '' && (nm[3] === undefined || nm[3] === ''))) {
       throw new SqlError(
         SqlState.invalidTextRepresentation,
@@ -300,8 +302,11 @@ export class Numeric {
     dscale: number,
     digits: readonly number[],
   ): Numeric {
-    let n = 0n;
-    for (const d of digits) n = n * 10000n + BigInt(d);
+    // One BigInt parse of the decimal digits (a loop of n * 10000n + d is quadratic).
+    let text = '';
+    for (const d of digits)
+      text += d < 10 ? '000' + d : d < 100 ? '00' + d : d < 1000 ? '0' + d : String(d);
+    const n = text === '' ? 0n : BigInt(text);
     // n * 10000^(weight - ndigits + 1)
     const e10 = 4 * (weight - digits.length + 1);
     let coeff: bigint;

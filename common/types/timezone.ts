@@ -211,6 +211,7 @@ export const TZ_ABBREVS: ReadonlyMap<string, { offset: number; dst: boolean }> =
       ['eet', 2, false],
       ['eest', 3, true],
       ['ist', 2, false],
+      ['msk', 3, false],
       ['jst', 9, false],
       ['kst', 9, false],
       ['hkt', 8, false],
