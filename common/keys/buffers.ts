@@ -51,6 +51,11 @@ export class ByteWriter {
     for (let i = from; i < this.len; i++) this.buf[i] = ~this.buf[i] & 0xff;
   }
 
+  /** Forget what was written (the buffer is kept for reuse). */
+  reset(): void {
+    this.len = 0;
+  }
+
   /** A copy of the written bytes. */
   toBuffer(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.len));

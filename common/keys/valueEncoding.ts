@@ -34,8 +34,11 @@ const ARR_VALUE = 0x01;
 const ARR_NULL = 0x02;
 
 /** A signed 64-bit integer, sign bit flipped, big-endian. */
+const I64 = Buffer.allocUnsafe(8);
 function writeInt64(w: ByteWriter, v: bigint): void {
-  w.u64((BigInt.asUintN(64, v) ^ SIGN64) & MASK64);
+  I64.writeBigInt64BE(v, 0);
+  I64[0] ^= 0x80;
+  w.bytes(I64);
 }
 
 function writeSmallInt(w: ByteWriter, v: number): void {
@@ -47,7 +50,9 @@ function writeSmallInt(w: ByteWriter, v: number): void {
 }
 
 function readInt64(r: ByteReader): bigint {
-  return BigInt.asIntN(64, r.u64() ^ SIGN64);
+  const b = r.take(8);
+  b[0] ^= 0x80;
+  return b.readBigInt64BE(0);
 }
 
 /** IEEE-754 bits made order-preserving: negatives inverted, positives sign-flipped. */

@@ -32,6 +32,7 @@ import {
   parseIntText,
   parseName,
   parseOid,
+  parseSmallInt,
   parseUuid,
 } from './scalarText';
 import { elementType } from './typeTable';
@@ -116,9 +117,9 @@ export function parseText(typeOid: number, text: string, settings: FormatSetting
     case TypeOid.bool:
       return parseBool(text);
     case TypeOid.int2:
-      return Number(parseIntText(text, 16));
+      return parseSmallInt(text, 16);
     case TypeOid.int4:
-      return Number(parseIntText(text, 32));
+      return parseSmallInt(text, 32);
     case TypeOid.int8:
       return parseIntText(text, 64);
     case TypeOid.oid:
