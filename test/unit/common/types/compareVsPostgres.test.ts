@@ -18,6 +18,7 @@ import { arrayArb, KEY_TYPES, scalarArb } from '../../../support/datumArbitrarie
 
 const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);
 
+/** Pairs worth checking on purpose: PostgreSQL's notable equalities, and jsonb's order. */
 const NOTABLE_EQUALS: [number, string, string][] = [
   [TypeOid.numeric, '1.50', '1.5'],
   [TypeOid.numeric, 'NaN', 'NaN'],
@@ -30,6 +31,17 @@ const NOTABLE_EQUALS: [number, string, string][] = [
   [TypeOid.float8, 'NaN', 'NaN'],
   [TypeOid.float8, 'NaN', 'Infinity'],
   [TypeOid.float4, 'NaN', 'Infinity'],
+  // Not equal: jsonb's container order (checked by PostgreSQL like the rest).
+  [TypeOid.jsonb, '[]', 'true'],
+  [TypeOid.jsonb, '[]', 'null'],
+  [TypeOid.jsonb, '[1]', '1'],
+  [TypeOid.jsonb, '[[]]', '1'],
+  [TypeOid.jsonb, '{}', '[]'],
+  [TypeOid.jsonb, '["a"]', '[1]'],
+  [TypeOid.jsonb, '[2]', '[1,2]'],
+  [TypeOid.jsonb, '{"aa":1}', '{"b":1}'],
+  [TypeOid.jsonb, '{"a":1,"b":2}', '{"c":0}'],
+  [TypeOid.jsonb, '{"a":[1]}', '{"a":{}}'],
 ];
 
 describe('common/types/compare: ordering against PostgreSQL 15', function () {
@@ -53,6 +65,7 @@ describe('common/types/compare: ordering against PostgreSQL 15', function () {
     ...KEY_TYPES.map((t): [number, fc.Arbitrary<Datum>] => [t, scalarArb(t)]),
     [TypeOid._int4, arrayArb(TypeOid.int4)],
     [TypeOid._text, arrayArb(TypeOid.text)],
+    [TypeOid.jsonb, scalarArb(TypeOid.jsonb)],
   ];
 
   for (const [t, arb] of cases) {
