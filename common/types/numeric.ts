@@ -270,6 +270,57 @@ export class Numeric {
     return Numeric.of(divRoundHalfAway(num, den), rscale);
   }
 
+  /** numeric_mod: a - trunc(a / b) * b, display scale max(dscale a, dscale b). */
+  mod(o: Numeric): Numeric {
+    if (!this.isFinite() || !o.isFinite()) {
+      if (this.isNaN() || o.isNaN()) return Numeric.NaN;
+      if (!this.isFinite()) {
+        if (o.sign() === 0) throw divisionByZero();
+        return Numeric.NaN; // ±Infinity % anything non-zero
+      }
+      return this; // x % ±Infinity = x
+    }
+    if (o.coeff === 0n) throw divisionByZero();
+    const sc = Math.max(this.scale, o.scale);
+    const a = this.coeff * pow10(sc - this.scale);
+    const b = o.coeff * pow10(sc - o.scale);
+    return Numeric.of(a % b, sc); // BigInt % truncates toward zero, as mod_var does
+  }
+
+  /** round(numeric, s): half away from zero; display scale max(s, 0). */
+  round(scale = 0): Numeric {
+    if (!this.isFinite()) return this;
+    return this.withScale(clampResultScale(scale));
+  }
+
+  /** trunc(numeric, s): toward zero; display scale max(s, 0). */
+  trunc(scale = 0): Numeric {
+    if (!this.isFinite()) return this;
+    const s = clampResultScale(scale);
+    if (s >= this.scale) return this.withScale(s);
+    if (s >= 0) return this.truncateScale(s);
+    const p = pow10(this.scale - s);
+    return Numeric.of((this.coeff / p) * pow10(-s), 0);
+  }
+
+  /** ceil(numeric): the least integer >= x, scale 0. */
+  ceil(): Numeric {
+    if (!this.isFinite()) return this;
+    const p = pow10(this.scale);
+    let q = this.coeff / p;
+    if (this.coeff > 0n && this.coeff % p !== 0n) q += 1n;
+    return Numeric.of(q, 0);
+  }
+
+  /** floor(numeric): the greatest integer <= x, scale 0. */
+  floor(): Numeric {
+    if (!this.isFinite()) return this;
+    const p = pow10(this.scale);
+    let q = this.coeff / p;
+    if (this.coeff < 0n && this.coeff % p !== 0n) q -= 1n;
+    return Numeric.of(q, 0);
+  }
+
   /** Base-10000 digits as numeric_send writes them (leading/trailing zero groups stripped). */
   toNbase(): { weight: number; digits: number[] } {
     if (!this.isFinite() || this.coeff === 0n) return { weight: 0, digits: [] };
@@ -327,6 +378,11 @@ export class Numeric {
     }
     return Number(this.toString());
   }
+}
+
+/** NUMERIC_MAX_RESULT_SCALE: round/trunc clamp their scale argument to ±2000. */
+function clampResultScale(s: number): number {
+  return Math.max(-2000, Math.min(2000, s));
 }
 
 function divisionByZero(): SqlError {

@@ -87,6 +87,47 @@ describe('common/types/numeric: arithmetic against PostgreSQL 15', function () {
     expect(failures, failures.slice(0, 10).join('\n')).to.deep.equal([]);
   });
 
+  it('%, round, trunc, ceil and floor give PostgreSQL values and scales', async () => {
+    const gen = fc.sample(fc.tuple(decimal, decimal, fc.integer({ min: -4, max: 6 })), {
+      numRuns: 300,
+      seed: 43,
+    });
+    const rows: [string, string, number][] = [...gen];
+    for (const a of SPECIALS) for (const b of SPECIALS) rows.push([a, b, 1]);
+    rows.push(
+      ['2.5', '1', 0],
+      ['-2.5', '1', 0],
+      ['1234.5', '7', -2],
+      ['1.50', '1', 5],
+      ['-0.5', '1', 0],
+      ['1999', '3', -2],
+    );
+    const r = await client.query(
+      `SELECT CASE WHEN b = 0 THEN 'div0' ELSE (a % b)::text END AS mod, round(a, s)::text AS round, trunc(a, s)::text AS trunc,
+              ceil(a)::text AS ceil, floor(a)::text AS floor
+         FROM unnest($1::numeric[], $2::numeric[], $3::int[]) WITH ORDINALITY AS u(a, b, s, n) ORDER BY n`,
+      [rows.map((x) => x[0]), rows.map((x) => x[1]), rows.map((x) => x[2])],
+    );
+    const failures: string[] = [];
+    rows.forEach(([sa, sb, sc], k) => {
+      const a = Numeric.parse(sa);
+      const b = Numeric.parse(sb);
+      const want = r.rows[k];
+      const got = {
+        mod: b.sign() === 0 && !b.isNaN() ? 'div0' : a.mod(b).toString(),
+        round: a.round(sc).toString(),
+        trunc: a.trunc(sc).toString(),
+        ceil: a.ceil().toString(),
+        floor: a.floor().toString(),
+      };
+      for (const key of ['mod', 'round', 'trunc', 'ceil', 'floor'] as const) {
+        if (got[key] !== want[key])
+          failures.push(`${key}(${sa}, ${sb}, ${sc}): ${got[key]}, PostgreSQL ${want[key]}`);
+      }
+    });
+    expect(failures, failures.slice(0, 10).join('\n')).to.deep.equal([]);
+  });
+
   it('division by zero raises 22012', () => {
     expect(() => Numeric.parse('1').div(Numeric.parse('0.00')))
       .to.throw(SqlError)
