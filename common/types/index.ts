@@ -31,3 +31,16 @@ export {
   type CastInfo,
 } from './cast';
 export { findZone, sessionZone, type Zone } from './timezone';
+export {
+  dateMinus,
+  datePlusDays,
+  intervalMinus,
+  intervalPlus,
+  justifyHours,
+  negateInterval,
+  timestampMinus,
+  timestampMinusInterval,
+  timestampPlusInterval,
+  timestamptzMinusInterval,
+  timestamptzPlusInterval,
+} from './datetimeArith';
