@@ -22,6 +22,7 @@ import {
   decodeDateTime,
   dateOrderOf,
   DtErr,
+  outputStyleOf,
   DtError,
   ZoneNotRecognized,
   type Decoded,
@@ -95,11 +96,41 @@ function secondsText(sec: number, fsec: number): string {
   return s;
 }
 
-export function formatDate(days: number): string {
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function yearText(year: number): string {
+  return pad(year > 0 ? year : -(year - 1), 4);
+}
+
+/** EncodeDateOnly for a DateStyle. */
+function dateText(year: number, month: number, day: number, dateStyle: string): string {
+  const dmy = dateOrderOf(dateStyle) === 'DMY';
+  switch (outputStyleOf(dateStyle)) {
+    case 'SQL':
+      return (
+        (dmy ? `${pad(day, 2)}/${pad(month, 2)}` : `${pad(month, 2)}/${pad(day, 2)}`) +
+        '/' +
+        yearText(year)
+      );
+    case 'GERMAN':
+      return `${pad(day, 2)}.${pad(month, 2)}.${yearText(year)}`;
+    case 'POSTGRES':
+      return (
+        (dmy ? `${pad(day, 2)}-${pad(month, 2)}` : `${pad(month, 2)}-${pad(day, 2)}`) +
+        '-' +
+        yearText(year)
+      );
+    default:
+      return ymd(year, month, day);
+  }
+}
+
+export function formatDate(days: number, dateStyle = 'ISO, MDY'): string {
   if (days === Infinity) return 'infinity';
   if (days === -Infinity) return '-infinity';
   const d = j2date(days + POSTGRES_EPOCH_JDATE);
-  return ymd(d.year, d.month, d.day) + (d.year <= 0 ? ' BC' : '');
+  return dateText(d.year, d.month, d.day, dateStyle) + (d.year <= 0 ? ' BC' : '');
 }
 
 export function formatTime(us: number): string {
@@ -119,12 +150,38 @@ function splitTimestamp(us: bigint): { days: number; time: number } {
   return { days: Number(days), time: Number(time) };
 }
 
-export function formatTimestamp(us: bigint): string {
+/**
+ * EncodeDateTime: the local date and time `local` (µs since 2000) in a DateStyle, with the
+ * zone (numeric offset for ISO, abbreviation otherwise) when `tz` is given.
+ */
+function dateTimeText(
+  local: bigint,
+  dateStyle: string,
+  tz?: { offset: number; abbrev: () => string },
+): string {
+  const { days, time } = splitTimestamp(local);
+  const jd = days + POSTGRES_EPOCH_JDATE;
+  const d = j2date(jd);
+  const bc = d.year <= 0 ? ' BC' : '';
+  const style = outputStyleOf(dateStyle);
+  if (style === 'ISO') {
+    return `${ymd(d.year, d.month, d.day)} ${formatTime(time)}${tz ? formatOffset(tz.offset) : ''}${bc}`;
+  }
+  if (style === 'POSTGRES') {
+    const dmy = dateOrderOf(dateStyle) === 'DMY';
+    const dow = DAYS[(((jd + 1) % 7) + 7) % 7];
+    const md = dmy
+      ? `${pad(d.day, 2)} ${MONTHS[d.month - 1]}`
+      : `${MONTHS[d.month - 1]} ${pad(d.day, 2)}`;
+    return `${dow} ${md} ${formatTime(time)} ${yearText(d.year)}${tz ? ' ' + tz.abbrev() : ''}${bc}`;
+  }
+  return `${dateText(d.year, d.month, d.day, dateStyle)} ${formatTime(time)}${tz ? ' ' + tz.abbrev() : ''}${bc}`;
+}
+
+export function formatTimestamp(us: bigint, dateStyle = 'ISO, MDY'): string {
   if (us === TIMESTAMP_NOEND) return 'infinity';
   if (us === TIMESTAMP_NOBEGIN) return '-infinity';
-  const { days, time } = splitTimestamp(us);
-  const d = j2date(days + POSTGRES_EPOCH_JDATE);
-  return `${ymd(d.year, d.month, d.day)} ${formatTime(time)}${d.year <= 0 ? ' BC' : ''}`;
+  return dateTimeText(us, dateStyle);
 }
 
 /** EncodeTimezone: +hh, +hh:mm or +hh:mm:ss (offset in seconds east). */
@@ -139,19 +196,25 @@ export function formatOffset(east: number): string {
   return `${sign}${pad(h, 2)}`;
 }
 
-/** The zone's offset (seconds east) at a timestamp (µs since 2000). */
-export function offsetAtTimestamp(us: bigint, zone: Zone): number {
+function utcSecondsOf(us: bigint): number {
   const secs = Number(us / 1_000_000n) + UNIX_TO_PG_SECONDS;
-  return zone.offsetAt(us < 0n && us % 1_000_000n !== 0n ? secs - 1 : secs);
+  return us < 0n && us % 1_000_000n !== 0n ? secs - 1 : secs;
 }
 
-export function formatTimestamptz(us: bigint, timeZone: string): string {
+/** The zone's offset (seconds east) at a timestamp (µs since 2000). */
+export function offsetAtTimestamp(us: bigint, zone: Zone): number {
+  return zone.offsetAt(utcSecondsOf(us));
+}
+
+export function formatTimestamptz(us: bigint, timeZone: string, dateStyle = 'ISO, MDY'): string {
   if (us === TIMESTAMP_NOEND) return 'infinity';
   if (us === TIMESTAMP_NOBEGIN) return '-infinity';
-  const off = offsetAtTimestamp(us, sessionZone(timeZone));
-  const { days, time } = splitTimestamp(us + BigInt(off) * 1_000_000n);
-  const d = j2date(days + POSTGRES_EPOCH_JDATE);
-  return `${ymd(d.year, d.month, d.day)} ${formatTime(time)}${formatOffset(off)}${d.year <= 0 ? ' BC' : ''}`;
+  const zone = sessionZone(timeZone);
+  const off = offsetAtTimestamp(us, zone);
+  return dateTimeText(us + BigInt(off) * 1_000_000n, dateStyle, {
+    offset: off,
+    abbrev: () => zone.abbrevAt(utcSecondsOf(us)),
+  });
 }
 
 // ---- input --------------------------------------------------------------------------

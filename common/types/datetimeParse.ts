@@ -244,7 +244,20 @@ export function dateOrderOf(dateStyle: string): DateOrder {
   const s = dateStyle.toUpperCase();
   if (s.includes('YMD')) return 'YMD';
   if (s.includes('DMY') || s.includes('EURO')) return 'DMY';
-  return 'MDY';
+  if (s.includes('MDY') || s.includes('US') || s.includes('NONEURO')) return 'MDY';
+  // check_datestyle: German implies DMY unless an order is given.
+  return s.includes('GERMAN') ? 'DMY' : 'MDY';
+}
+
+export type OutputStyle = 'ISO' | 'SQL' | 'POSTGRES' | 'GERMAN';
+
+/** The output part of DateStyle ('ISO, MDY' → ISO). */
+export function outputStyleOf(dateStyle: string): OutputStyle {
+  const s = dateStyle.toUpperCase();
+  if (s.includes('SQL')) return 'SQL';
+  if (s.includes('POSTGRES')) return 'POSTGRES';
+  if (s.includes('GERMAN')) return 'GERMAN';
+  return 'ISO';
 }
 
 /** The broken-down result of decoding (struct pg_tm + fsec + tz). */

@@ -90,13 +90,13 @@ export function formatText(typeOid: number, value: Datum, settings: FormatSettin
     case TypeOid.bytea:
       return formatBytea(value as Buffer, settings.byteaOutput);
     case TypeOid.date:
-      return formatDate(value as number);
+      return formatDate(value as number, settings.dateStyle);
     case TypeOid.time:
       return formatTime(value as number);
     case TypeOid.timestamp:
-      return formatTimestamp(value as bigint);
+      return formatTimestamp(value as bigint, settings.dateStyle);
     case TypeOid.timestamptz:
-      return formatTimestamptz(value as bigint, settings.timeZone);
+      return formatTimestamptz(value as bigint, settings.timeZone, settings.dateStyle);
     case TypeOid.interval:
       return formatInterval(value as Interval, settings.intervalStyle);
     case TypeOid.jsonb:

@@ -162,6 +162,42 @@ const CASES: Case[] = [
     inputs: gen.intervalInputs(),
     settings: { intervalStyle: 'postgres_verbose' },
   },
+  ...['SQL, MDY', 'SQL, DMY', 'Postgres, MDY', 'Postgres, DMY', 'German, DMY'].flatMap(
+    (dateStyle): Case[] => [
+      {
+        title: `date ${dateStyle}`,
+        oid: TypeOid.date,
+        inputs: gen.dateInputs().slice(0, 100),
+        settings: { dateStyle },
+      },
+      {
+        title: `timestamp ${dateStyle}`,
+        oid: TypeOid.timestamp,
+        inputs: gen.timestampInputs().slice(0, 100),
+        settings: { dateStyle },
+      },
+      ...['UTC', '+03', 'UTC+3', 'GMT'].map((timeZone): Case => ({
+        title: `timestamptz ${dateStyle} ${timeZone}`,
+        oid: TypeOid.timestamptz,
+        inputs: gen.timestampInputs().slice(0, 60),
+        settings: { dateStyle, timeZone },
+      })),
+      ...[
+        'Europe/Paris',
+        'America/New_York',
+        'Europe/London',
+        'Asia/Kolkata',
+        'Australia/Sydney',
+        'Asia/Tokyo',
+        'Asia/Kathmandu',
+      ].map((timeZone): Case => ({
+        title: `timestamptz ${dateStyle} ${timeZone} (since 1973)`,
+        oid: TypeOid.timestamptz,
+        inputs: gen.modernTimestampInputs().slice(0, 40),
+        settings: { dateStyle, timeZone },
+      })),
+    ],
+  ),
   { title: 'int4[]', oid: TypeOid._int4, inputs: gen.arrayInputs(gen.intInputs(32)) },
   { title: 'int8[]', oid: TypeOid._int8, inputs: gen.arrayInputs(gen.intInputs(64)) },
   {

@@ -1008,3 +1008,24 @@ const MORE_FLOATS: string[] = [
   '+1e+1',
   '1d5',
 ];
+
+/** Instants from 1973 on: the zone abbreviations of the SQL/Postgres/German DateStyles come from Intl, which knows modern ones only (London was "BST" all year 1968-71; Intl says GMT+1). */
+export function modernTimestampInputs(): string[] {
+  return sample(
+    fc.tuple(
+      fc.integer({ min: 100_000_000, max: 2_100_000_000 }),
+      fc.integer({ min: 0, max: 999_999 }),
+    ),
+    150,
+    23,
+  ).map(
+    ([secs, us]) =>
+      new Date(secs * 1000)
+        .toISOString()
+        .replace('Z', '')
+        .replace(/\.\d+$/, '') +
+      '.' +
+      String(us).padStart(6, '0') +
+      'Z',
+  );
+}
