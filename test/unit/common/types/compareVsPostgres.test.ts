@@ -4,12 +4,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Client } from 'pg';
-import {
-  findPostgresBinDir,
-  startPostgres,
-  type PostgresServer,
-} from '../../../../scripts/lib/postgresServer';
+import { useTestPostgres } from '../../../support/testPostgres';
 import { compareValues } from '../../../../common/types/compare';
 import { TypeOid, type Datum } from '../../../../common/types/datum';
 import { defaultFormatSettings, formatText, parseText } from '../../../../common/types/io';
@@ -46,20 +41,7 @@ const NOTABLE_EQUALS: [number, string, string][] = [
 
 describe('common/types/compare: ordering against PostgreSQL 15', function () {
   this.timeout(60_000);
-  let server: PostgresServer | undefined;
-  let client: Client;
-
-  before(async function () {
-    if (findPostgresBinDir() === null) this.skip(); // PostgreSQL 15 not installed (apt-get install -y postgresql-15)
-    server = await startPostgres();
-    client = new Client({ connectionString: server.connectionString });
-    await client.connect();
-  });
-
-  after(async () => {
-    await client?.end().catch(() => undefined);
-    await server?.stop();
-  });
+  const pg = useTestPostgres();
 
   const cases: [number, fc.Arbitrary<Datum>][] = [
     ...KEY_TYPES.map((t): [number, fc.Arbitrary<Datum>] => [t, scalarArb(t)]),
@@ -94,7 +76,7 @@ describe('common/types/compare: ordering against PostgreSQL 15', function () {
             parseText(t, y, defaultFormatSettings),
           ]);
       }
-      const r = await client.query(
+      const r = await pg.client.query(
         `SELECT CASE WHEN a < b THEN -1 WHEN a = b THEN 0 WHEN a > b THEN 1 END AS c
            FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(x, y, n),
                 LATERAL (SELECT x::${sqlType} AS a, y::${sqlType} AS b) v ORDER BY n`,

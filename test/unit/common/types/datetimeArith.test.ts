@@ -4,12 +4,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Client } from 'pg';
-import {
-  findPostgresBinDir,
-  startPostgres,
-  type PostgresServer,
-} from '../../../../scripts/lib/postgresServer';
+import { useTestPostgres } from '../../../support/testPostgres';
 import { SqlError } from '../../../../common/errors';
 import { TypeOid } from '../../../../common/types/datum';
 import {
@@ -57,20 +52,7 @@ const intervalArb = fc
 
 describe('common/types/datetimeArith: against PostgreSQL 15', function () {
   this.timeout(60_000);
-  let server: PostgresServer | undefined;
-  let client: Client;
-
-  before(async function () {
-    if (findPostgresBinDir() === null) this.skip(); // PostgreSQL 15 not installed (apt-get install -y postgresql-15)
-    server = await startPostgres();
-    client = new Client({ connectionString: server.connectionString });
-    await client.connect();
-  });
-
-  after(async () => {
-    await client?.end().catch(() => undefined);
-    await server?.stop();
-  });
+  const pg = useTestPostgres();
 
   async function compare(
     settings: FormatSettings,
@@ -78,8 +60,8 @@ describe('common/types/datetimeArith: against PostgreSQL 15', function () {
     args: unknown[][],
     ours: (k: number) => string,
   ): Promise<void> {
-    await applySettings(client, { timeZone: settings.timeZone });
-    const r = await client.query(sql, args);
+    await applySettings(pg.client, { timeZone: settings.timeZone });
+    const r = await pg.client.query(sql, args);
     const failures: string[] = [];
     r.rows.forEach((row: { r: string }, k: number) => {
       let got: string;
