@@ -181,6 +181,53 @@ export function intervalMinus(a: Interval, b: Interval): Interval {
   return intervalPlus(a, negateInterval(b));
 }
 
+/** TSROUND: round to 6 decimal places (rint of x * 1e6). */
+function tsRound(x: number): number {
+  const y = x * 1e6;
+  const r = Math.round(y);
+  // rint: ties to even
+  return (Math.abs(y - Math.trunc(y)) === 0.5 && r % 2 !== 0 ? r - 1 : r) / 1e6;
+}
+
+function rintNumber(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * interval_mul / interval_div: months and days multiplied and truncated, their fractions
+ * cascaded down (a month is 30 days, a day 86400 s), the time multiplied and rounded.
+ */
+function scaleInterval(iv: Interval, months: number, days: number, time: number): Interval {
+  if (Number.isNaN(months) || months > INT32_MAX || months < INT32_MIN) throw intervalOutOfRange();
+  if (Number.isNaN(days) || days > INT32_MAX || days < INT32_MIN) throw intervalOutOfRange();
+  const rMonth = Math.trunc(months);
+  let rDay = Math.trunc(days);
+  const monthRemainderDays = tsRound((months - rMonth) * 30);
+  let secRemainder = tsRound(
+    (days - rDay + monthRemainderDays - Math.trunc(monthRemainderDays)) * 86400,
+  );
+  if (Math.abs(secRemainder) >= 86400) {
+    const whole = Math.trunc(secRemainder / 86400);
+    rDay += whole;
+    secRemainder -= whole * 86400;
+  }
+  rDay += Math.trunc(monthRemainderDays);
+  const t = rintNumber(time + secRemainder * 1e6);
+  if (Number.isNaN(t) || t >= 9223372036854775808 || t < -9223372036854775808)
+    throw intervalOutOfRange();
+  return new Interval(rMonth, rDay, BigInt(t));
+}
+
+export function intervalMul(iv: Interval, factor: number): Interval {
+  return scaleInterval(iv, iv.months * factor, iv.days * factor, Number(iv.micros) * factor);
+}
+
+export function intervalDiv(iv: Interval, divisor: number): Interval {
+  if (divisor === 0) throw new SqlError(SqlState.divisionByZero, 'division by zero');
+  return scaleInterval(iv, iv.months / divisor, iv.days / divisor, Number(iv.micros) / divisor);
+}
+
 /** date + integer (date_pli); ±infinity stays. */
 export function datePlusDays(d: number, days: number): number {
   if (!Number.isFinite(d)) return d;

@@ -34,7 +34,9 @@ export { findZone, sessionZone, type Zone } from './timezone';
 export {
   dateMinus,
   datePlusDays,
+  intervalDiv,
   intervalMinus,
+  intervalMul,
   intervalPlus,
   justifyHours,
   negateInterval,

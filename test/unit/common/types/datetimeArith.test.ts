@@ -10,6 +10,8 @@ import { TypeOid } from '../../../../common/types/datum';
 import {
   dateMinus,
   datePlusDays,
+  intervalDiv,
+  intervalMul,
   intervalPlus,
   timestampMinus,
   timestampMinusInterval,
@@ -165,6 +167,27 @@ describe('common/types/datetimeArith: against PostgreSQL 15', function () {
           formatText(TypeOid.date, datePlusDays(ad, d), s),
           String(dateMinus(ad, bd)),
         ].join(' | ');
+      },
+    );
+  });
+
+  it('interval * float8 and interval / float8', async () => {
+    const s = defaultFormatSettings;
+    // |factor| >= 0.01 keeps every result in range (one failing row would fail the whole query).
+    const factors = fc.oneof(
+      fc.double({ min: 0.01, max: 100, noNaN: true }),
+      fc.double({ min: -100, max: -0.01, noNaN: true }),
+      fc.constantFrom(0, 0.5, 1.5, 2, -1, 0.1, 1 / 3, 1e-2, 7),
+    );
+    const cases = fc.sample(fc.tuple(intervalArb, factors), { numRuns: 300, seed: 4 });
+    await compare(
+      s,
+      `SELECT (i * f)::text || ' | ' || CASE WHEN f = 0 THEN 'div0' ELSE (i / f)::text END AS r
+         FROM unnest($1::interval[], $2::float8[]) WITH ORDINALITY AS u(i, f, n) ORDER BY n`,
+      [cases.map((c) => ivText(c[0])), cases.map((c) => c[1])],
+      (k) => {
+        const [iv, f] = cases[k];
+        return `${ivText(intervalMul(iv, f))} | ${f === 0 ? 'div0' : ivText(intervalDiv(iv, f))}`;
       },
     );
   });
