@@ -74,15 +74,7 @@ function readFloat(r: ByteReader): number {
 
 /** Bytes with 0x00 escaped as 0x00 0xFF, terminated by 0x00 0x01. */
 function writeBytes(w: ByteWriter, b: Uint8Array): void {
-  let start = 0;
-  for (let i = 0; i < b.length; i++) {
-    if (b[i] === 0) {
-      w.bytes(b.subarray(start, i + 1));
-      w.byte(0xff);
-      start = i + 1;
-    }
-  }
-  w.bytes(b.subarray(start));
+  w.escapedBytes(b);
   w.byte(0x00);
   w.byte(0x01);
 }
@@ -222,11 +214,11 @@ export function writeValue(w: ByteWriter, typeOid: number, v: Datum): void {
     case TypeOid.name:
     case TypeOid.char:
     case TypeOid.unknown:
-      writeBytes(w, Buffer.from(v as string, 'utf8'));
+      w.escapedString(v as string);
       return;
     case TypeOid.bpchar:
       // bpchar equality ignores trailing spaces (bpcharcmp): so does the key.
-      writeBytes(w, Buffer.from(trimBpchar(v as string), 'utf8'));
+      w.escapedString(trimBpchar(v as string));
       return;
     case TypeOid.bytea:
       writeBytes(w, v as Buffer);

@@ -140,7 +140,15 @@ export function formatTime(us: number): string {
   return `${pad(h, 2)}:${pad(m, 2)}:${secondsText(s, us % 1e6)}`;
 }
 
+const SAFE_US = 9_007_199_254_740_991n;
+
 function splitTimestamp(us: bigint): { days: number; time: number } {
+  // Within ±285 years of 2000 the µs fit a double exactly: no bigint arithmetic.
+  if (us <= SAFE_US && us >= -SAFE_US) {
+    const n = Number(us);
+    const days = Math.floor(n / 86_400_000_000);
+    return { days, time: n - days * 86_400_000_000 };
+  }
   let days = us / 86_400_000_000n;
   let time = us % 86_400_000_000n;
   if (time < 0n) {
@@ -197,6 +205,7 @@ export function formatOffset(east: number): string {
 }
 
 function utcSecondsOf(us: bigint): number {
+  if (us <= SAFE_US && us >= -SAFE_US) return Math.floor(Number(us) / 1e6) + UNIX_TO_PG_SECONDS;
   const secs = Number(us / 1_000_000n) + UNIX_TO_PG_SECONDS;
   return us < 0n && us % 1_000_000n !== 0n ? secs - 1 : secs;
 }

@@ -240,7 +240,20 @@ KEYWORDS.set('on', { kind: 'ignore' });
 
 export type DateOrder = 'MDY' | 'DMY' | 'YMD';
 
+const orderCache = new Map<string, DateOrder>();
+const styleCache = new Map<string, OutputStyle>();
+
 export function dateOrderOf(dateStyle: string): DateOrder {
+  let o = orderCache.get(dateStyle);
+  if (o === undefined) {
+    o = computeDateOrder(dateStyle);
+    if (orderCache.size > 64) orderCache.clear();
+    orderCache.set(dateStyle, o);
+  }
+  return o;
+}
+
+function computeDateOrder(dateStyle: string): DateOrder {
   const s = dateStyle.toUpperCase();
   if (s.includes('YMD')) return 'YMD';
   if (s.includes('DMY') || s.includes('EURO')) return 'DMY';
@@ -253,6 +266,16 @@ export type OutputStyle = 'ISO' | 'SQL' | 'POSTGRES' | 'GERMAN';
 
 /** The output part of DateStyle ('ISO, MDY' → ISO). */
 export function outputStyleOf(dateStyle: string): OutputStyle {
+  let o = styleCache.get(dateStyle);
+  if (o === undefined) {
+    o = computeOutputStyle(dateStyle);
+    if (styleCache.size > 64) styleCache.clear();
+    styleCache.set(dateStyle, o);
+  }
+  return o;
+}
+
+function computeOutputStyle(dateStyle: string): OutputStyle {
   const s = dateStyle.toUpperCase();
   if (s.includes('SQL')) return 'SQL';
   if (s.includes('POSTGRES')) return 'POSTGRES';
