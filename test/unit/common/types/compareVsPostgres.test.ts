@@ -47,7 +47,6 @@ describe('common/types/compare: ordering against PostgreSQL 15', function () {
     ...KEY_TYPES.map((t): [number, fc.Arbitrary<Datum>] => [t, scalarArb(t)]),
     [TypeOid._int4, arrayArb(TypeOid.int4)],
     [TypeOid._text, arrayArb(TypeOid.text)],
-    [TypeOid.jsonb, scalarArb(TypeOid.jsonb)],
   ];
 
   for (const [t, arb] of cases) {
