@@ -9,6 +9,7 @@
 import { SqlError, SqlState } from '../errors';
 import {
   date2j,
+  daysInMonth,
   isValidDate,
   isValidJulian,
   isValidTimestamp,
@@ -24,7 +25,9 @@ import {
   DtErr,
   outputStyleOf,
   DtError,
+  localOffset,
   ZoneNotRecognized,
+  type Tm,
   type Decoded,
 } from './datetimeParse';
 import { sessionZone, type Zone } from './timezone';
@@ -228,6 +231,52 @@ export function formatTimestamptz(us: bigint, timeZone: string, dateStyle = 'ISO
 
 // ---- input --------------------------------------------------------------------------
 
+/**
+ * The ISO form clients send (YYYY-MM-DD[ |T]HH:MM:SS[.ffffff][Z|±HH[[:]MM]]) read without the
+ * general decoder. Anything unusual (other forms, out-of-range fields, 24:00, leap seconds,
+ * more than 6 fraction digits, year 0) returns null and takes the general path, which
+ * also produces the errors.
+ */
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:(Z)|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+
+function fastIso(str: string): { tm: Tm; tz: number | null } | null {
+  const m = ISO_RE.exec(str);
+  if (!m) return null;
+  const year = +m[1];
+  const mon = +m[2];
+  const mday = +m[3];
+  if (year < 1 || mon < 1 || mon > 12 || mday < 1 || mday > daysInMonth(year, mon)) return null;
+  let hour = 0;
+  let min = 0;
+  let sec = 0;
+  let fsec = 0;
+  if (m[4] !== undefined) {
+    hour = +m[4];
+    min = +m[5];
+    sec = +m[6];
+    if (hour > 23 || min > 59 || sec > 59) return null;
+    if (m[7] !== undefined) fsec = +(m[7] + '000000'.slice(m[7].length));
+  }
+  let tz: number | null = null;
+  if (m[8] !== undefined) tz = 0;
+  else if (m[9] !== undefined) {
+    const h = +m[10];
+    const mi = m[11] === undefined ? 0 : +m[11];
+    if (h > 15 || mi > 59) return null;
+    tz = (m[9] === '-' ? -1 : 1) * (h * 3600 + mi * 60);
+  }
+  return { tm: { year, mon, mday, hour, min, sec, fsec, yday: 0 }, tz };
+}
+
+function tmMicros(tm: Tm): bigint {
+  const days = date2j(tm.year, tm.mon, tm.mday) - POSTGRES_EPOCH_JDATE;
+  const time = ((tm.hour * 60 + tm.min) * 60 + tm.sec) * 1e6 + tm.fsec;
+  // Exact in a double within ±285 years of 2000; beyond, in bigint.
+  if (days > -104_000 && days < 104_000) return BigInt(days * 86_400_000_000 + time);
+  return BigInt(days) * 86_400_000_000n + BigInt(time);
+}
+
 function tmToTimestamp(d: Decoded): bigint | null {
   const tm = d.tm;
   if (!isValidJulian(tm.year, tm.mon)) return null;
@@ -237,6 +286,10 @@ function tmToTimestamp(d: Decoded): bigint | null {
 }
 
 export function parseDate(str: string, s: DateTimeSettings): number {
+  if (str.length === 10) {
+    const f = fastIso(str);
+    if (f !== null) return date2j(f.tm.year, f.tm.mon, f.tm.mday) - POSTGRES_EPOCH_JDATE;
+  }
   const d = decode(str, s, 'date', false);
   switch (d.dtype) {
     case 'epoch':
@@ -274,6 +327,8 @@ function special(d: Decoded): bigint | null {
 }
 
 export function parseTimestamp(str: string, s: DateTimeSettings): bigint {
+  const f = fastIso(str);
+  if (f !== null) return tmMicros(f.tm); // a zone in a timestamp literal is ignored
   const d = decode(str, s, 'timestamp', false);
   const sp = special(d);
   if (sp !== null) return sp;
@@ -285,6 +340,11 @@ export function parseTimestamp(str: string, s: DateTimeSettings): bigint {
 }
 
 export function parseTimestamptz(str: string, s: DateTimeSettings): bigint {
+  const f = fastIso(str);
+  if (f !== null) {
+    const off = f.tz ?? localOffset(f.tm, sessionZone(s.timeZone));
+    return tmMicros(f.tm) - BigInt(off) * 1_000_000n;
+  }
   const d = decode(str, s, 'timestamp with time zone', false);
   const sp = special(d);
   if (sp !== null) return sp;
