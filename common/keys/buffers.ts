@@ -46,9 +46,43 @@ export class ByteWriter {
     this.len += 8;
   }
 
+  /**
+   * A string's UTF-8 bytes with 0x00 escaped as 0x00 0xFF, then the terminator 0x00 0x01
+   * (the key encoding of text), without an intermediate Buffer for ASCII strings.
+   */
+  escapedString(s: string): void {
+    const n = s.length;
+    this.ensure(n + 2);
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0 || c >= 0x80) break;
+      this.buf[this.len++] = c;
+    }
+    if (i < n) this.escapedBytes(Buffer.from(s.slice(i), 'utf8'));
+    this.ensure(2);
+    this.buf[this.len++] = 0x00;
+    this.buf[this.len++] = 0x01;
+  }
+
+  /** Bytes with 0x00 escaped as 0x00 0xFF (no terminator). */
+  escapedBytes(b: Uint8Array): void {
+    this.ensure(b.length * 2);
+    for (let i = 0; i < b.length; i++) {
+      const c = b[i];
+      this.buf[this.len++] = c;
+      if (c === 0) this.buf[this.len++] = 0xff;
+    }
+  }
+
   /** Inverts bytes [from, length) (descending columns). */
   invertFrom(from: number): void {
     for (let i = from; i < this.len; i++) this.buf[i] = ~this.buf[i] & 0xff;
+  }
+
+  /** Forget what was written (the buffer is kept for reuse). */
+  reset(): void {
+    this.len = 0;
   }
 
   /** A copy of the written bytes. */

@@ -20,10 +20,14 @@ const NULL_LOW = 0x00;
 const VALUE = 0x01;
 const NULL_HIGH = 0xff;
 
-function resolve(d: Direction | undefined): { desc: boolean; nullsFirst: boolean } {
-  if (d === undefined || d === 'asc') return { desc: false, nullsFirst: false };
-  if (d === 'desc') return { desc: true, nullsFirst: true };
-  return d;
+function isDesc(d: Direction | undefined): boolean {
+  return d === 'desc' || (typeof d === 'object' && d.desc);
+}
+
+function nullsFirst(d: Direction | undefined): boolean {
+  if (d === undefined || d === 'asc') return false;
+  if (d === 'desc') return true;
+  return d.nullsFirst;
 }
 
 /** Appends the memcomparable encoding of `values` (types[i], directions[i]) to w. */
@@ -34,12 +38,13 @@ export function writeKeyColumns(
   directions?: readonly Direction[],
 ): void {
   for (let i = 0; i < values.length; i++) {
-    const { desc, nullsFirst } = resolve(directions?.[i]);
+    const d = directions?.[i];
+    const desc = isDesc(d);
     const start = w.length;
     const v = values[i];
     if (v === null || v === undefined) {
       // In ascending bytes, a NULL that must end up first (after any inversion) is 0x00.
-      w.byte(nullsFirst !== desc ? NULL_LOW : NULL_HIGH);
+      w.byte(nullsFirst(d) !== desc ? NULL_LOW : NULL_HIGH);
     } else {
       w.byte(VALUE);
       writeValue(w, types[i], v);
@@ -47,6 +52,9 @@ export function writeKeyColumns(
     if (desc) w.invertFrom(start);
   }
 }
+
+/** One writer reused by the key builders below (keys are copied out of it). */
+const scratch = new ByteWriter(256);
 
 /** The memcomparable encoding of a tuple of values (no table prefix). */
 export function encodeKey(
@@ -74,8 +82,7 @@ export function decodeKey(
   const r = new ByteReader(key, offset);
   const values: Datum[] = [];
   for (let i = 0; i < types.length; i++) {
-    const { desc } = resolve(directions?.[i]);
-    r.mask = desc ? 0xff : 0;
+    r.mask = isDesc(directions?.[i]) ? 0xff : 0;
     const m = r.byte();
     if (m === NULL_LOW || m === NULL_HIGH) values.push(null);
     else if (m === VALUE) values.push(readValue(r, types[i]));
@@ -117,10 +124,12 @@ export function rowKey(
   types: readonly number[],
   directions?: readonly Direction[],
 ): Buffer {
-  const w = new ByteWriter(32);
-  w.bytes(rowPrefix(tableId));
-  writeKeyColumns(w, pk, types, directions);
-  return w.toBuffer();
+  scratch.reset();
+  scratch.byte(KEY_TABLE);
+  scratch.u32(tableId);
+  scratch.byte(KEY_ROW);
+  writeKeyColumns(scratch, pk, types, directions);
+  return scratch.toBuffer();
 }
 
 /**
@@ -137,11 +146,14 @@ export function indexKey(
   pkTypes: readonly number[] = [],
   pkDirections?: readonly Direction[],
 ): Buffer {
-  const w = new ByteWriter(48);
-  w.bytes(indexPrefix(tableId, indexId));
-  writeKeyColumns(w, cols, colTypes, colDirections);
-  if (pk.length > 0) writeKeyColumns(w, pk, pkTypes, pkDirections);
-  return w.toBuffer();
+  scratch.reset();
+  scratch.byte(KEY_TABLE);
+  scratch.u32(tableId);
+  scratch.byte(KEY_INDEX);
+  scratch.u32(indexId);
+  writeKeyColumns(scratch, cols, colTypes, colDirections);
+  if (pk.length > 0) writeKeyColumns(scratch, pk, pkTypes, pkDirections);
+  return scratch.toBuffer();
 }
 
 export type ParsedKeyPrefix =

@@ -8,6 +8,7 @@ import { SqlError, SqlState } from '../errors';
 import { TypeOid, type Datum } from '../types/datum';
 import { intervalSpan, trimBpchar } from '../types/compare';
 import { Interval } from '../types/interval';
+import { JsonObject, Jsonb, makeJsonObject, type JsonValue } from '../types/jsonb';
 import { Numeric } from '../types/numeric';
 import { elementType, typeInfo } from '../types/typeTable';
 import { ByteReader, ByteWriter, KeyDecodeError } from './buffers';
@@ -34,8 +35,11 @@ const ARR_VALUE = 0x01;
 const ARR_NULL = 0x02;
 
 /** A signed 64-bit integer, sign bit flipped, big-endian. */
+const I64 = Buffer.allocUnsafe(8);
 function writeInt64(w: ByteWriter, v: bigint): void {
-  w.u64((BigInt.asUintN(64, v) ^ SIGN64) & MASK64);
+  I64.writeBigInt64BE(v, 0);
+  I64[0] ^= 0x80;
+  w.bytes(I64);
 }
 
 function writeSmallInt(w: ByteWriter, v: number): void {
@@ -47,7 +51,9 @@ function writeSmallInt(w: ByteWriter, v: number): void {
 }
 
 function readInt64(r: ByteReader): bigint {
-  return BigInt.asIntN(64, r.u64() ^ SIGN64);
+  const b = r.take(8);
+  b[0] ^= 0x80;
+  return b.readBigInt64BE(0);
 }
 
 /** IEEE-754 bits made order-preserving: negatives inverted, positives sign-flipped. */
@@ -69,15 +75,7 @@ function readFloat(r: ByteReader): number {
 
 /** Bytes with 0x00 escaped as 0x00 0xFF, terminated by 0x00 0x01. */
 function writeBytes(w: ByteWriter, b: Uint8Array): void {
-  let start = 0;
-  for (let i = 0; i < b.length; i++) {
-    if (b[i] === 0) {
-      w.bytes(b.subarray(start, i + 1));
-      w.byte(0xff);
-      start = i + 1;
-    }
-  }
-  w.bytes(b.subarray(start));
+  w.escapedBytes(b);
   w.byte(0x00);
   w.byte(0x01);
 }
@@ -173,11 +171,113 @@ function writeUuid(w: ByteWriter, s: string): void {
   w.bytes(Buffer.from(s.replace(/-/g, ''), 'hex'));
 }
 
+// jsonb: container and value tags, in jsonb's btree order (compare.ts compareJsonValues).
+const JC_ARRAY = 0x01;
+const JC_OBJECT = 0x02;
+const JV_NULL = 0x00;
+const JV_STRING = 0x01;
+const JV_NUMBER = 0x02;
+const JV_BOOL = 0x03;
+const JV_ARRAY = 0x04;
+const JV_OBJECT = 0x05;
+
+function writeJsonContainer(w: ByteWriter, v: JsonValue[] | JsonObject, raw: boolean | null): void {
+  if (Array.isArray(v)) {
+    w.u32(v.length);
+    if (raw !== null) w.byte(raw ? 0 : 1); // a top-level scalar sorts below a real array of one
+    for (const e of v) writeJsonValue(w, e);
+    return;
+  }
+  w.u32(v.entries.length);
+  for (const [k, e] of v.entries) {
+    w.escapedString(k);
+    writeJsonValue(w, e);
+  }
+}
+
+function writeJsonValue(w: ByteWriter, v: JsonValue): void {
+  if (v === null) w.byte(JV_NULL);
+  else if (typeof v === 'string') {
+    w.byte(JV_STRING);
+    w.escapedString(v);
+  } else if (v instanceof Numeric) {
+    w.byte(JV_NUMBER);
+    writeNumeric(w, v);
+  } else if (typeof v === 'boolean') {
+    w.byte(JV_BOOL);
+    w.byte(v ? 1 : 0);
+  } else if (Array.isArray(v)) {
+    w.byte(JV_ARRAY);
+    writeJsonContainer(w, v, null);
+  } else {
+    w.byte(JV_OBJECT);
+    writeJsonContainer(w, v, null);
+  }
+}
+
+/** jsonb: arrays (a top-level scalar is a raw one-element array) then objects, sizes first. */
+function writeJsonb(w: ByteWriter, j: Jsonb): void {
+  const v = j.value;
+  if (v instanceof JsonObject) {
+    w.byte(JC_OBJECT);
+    writeJsonContainer(w, v, null);
+  } else {
+    w.byte(JC_ARRAY);
+    if (Array.isArray(v)) writeJsonContainer(w, v, false);
+    else writeJsonContainer(w, [v], true);
+  }
+}
+
+function readJsonValue(r: ByteReader): JsonValue {
+  const tag = r.byte();
+  switch (tag) {
+    case JV_NULL:
+      return null;
+    case JV_STRING:
+      return readBytes(r).toString('utf8');
+    case JV_NUMBER:
+      return readNumeric(r);
+    case JV_BOOL:
+      return r.byte() === 1;
+    case JV_ARRAY:
+      return readJsonArray(r, false).values;
+    case JV_OBJECT:
+      return readJsonObject(r);
+    default:
+      throw new KeyDecodeError(`bad jsonb value tag ${tag}`);
+  }
+}
+
+function readJsonArray(r: ByteReader, top: boolean): { values: JsonValue[]; raw: boolean } {
+  const n = r.u32();
+  const raw = top ? r.byte() === 0 : false;
+  const values: JsonValue[] = [];
+  for (let i = 0; i < n; i++) values.push(readJsonValue(r));
+  return { values, raw };
+}
+
+function readJsonObject(r: ByteReader): JsonObject {
+  const n = r.u32();
+  const pairs: [string, JsonValue][] = [];
+  for (let i = 0; i < n; i++) {
+    const k = readBytes(r).toString('utf8');
+    pairs.push([k, readJsonValue(r)]);
+  }
+  return makeJsonObject(pairs);
+}
+
+function readJsonb(r: ByteReader): Jsonb {
+  const c = r.byte();
+  if (c === JC_OBJECT) return new Jsonb(readJsonObject(r));
+  if (c !== JC_ARRAY) throw new KeyDecodeError(`bad jsonb container tag ${c}`);
+  const { values, raw } = readJsonArray(r, true);
+  return new Jsonb(raw ? values[0] : values);
+}
+
 /** Whether values of this type can be key columns. */
 export function isKeyEncodable(typeOid: number): boolean {
   switch (typeOid) {
     case TypeOid.json:
-    case TypeOid.jsonb:
     case TypeOid.record:
     case TypeOid.void:
       return false;
@@ -217,11 +317,11 @@ export function writeValue(w: ByteWriter, typeOid: number, v: Datum): void {
     case TypeOid.name:
     case TypeOid.char:
     case TypeOid.unknown:
-      writeBytes(w, Buffer.from(v as string, 'utf8'));
+      w.escapedString(v as string);
       return;
     case TypeOid.bpchar:
       // bpchar equality ignores trailing spaces (bpcharcmp): so does the key.
-      writeBytes(w, Buffer.from(trimBpchar(v as string), 'utf8'));
+      w.escapedString(trimBpchar(v as string));
       return;
     case TypeOid.bytea:
       writeBytes(w, v as Buffer);
@@ -244,6 +344,9 @@ export function writeValue(w: ByteWriter, typeOid: number, v: Datum): void {
     }
     case TypeOid.uuid:
       writeUuid(w, v as string);
+      return;
+    case TypeOid.jsonb:
+      writeJsonb(w, v as Jsonb);
       return;
     default: {
       const elem = elementType(typeOid);
@@ -321,6 +424,8 @@ export function readValue(r: ByteReader, typeOid: number): Datum {
       const months = days / 30n;
       return new Interval(Number(months), Number(days - months * 30n), micros);
     }
+    case TypeOid.jsonb:
+      return readJsonb(r);
     case TypeOid.uuid: {
       const h = r.take(16).toString('hex');
       return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;

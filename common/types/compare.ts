@@ -10,13 +10,13 @@
  *   so '1 mon' = '30 days'.
  * - arrays: element by element, a NULL element above any value, then the shorter first.
  * - jsonb: PostgreSQL's jsonb btree order (compareJsonbContainers): null < string <
- *   number < boolean < array < object for scalars of different kinds, arrays and objects
- *   by size first, then element by element / key by key.
+ *   number < boolean < array < object, arrays and objects by size first, then element by
+ *   element / key by key; a top-level scalar is a one-element array below real arrays.
  */
 import { SqlError, SqlState } from '../errors';
 import { TypeOid, type Datum } from './datum';
 import { Interval } from './interval';
-import { JsonObject, Jsonb, compareJsonbKeys, type JsonValue } from './jsonb';
+import { JsonObject, Jsonb, type JsonValue } from './jsonb';
 import { Numeric } from './numeric';
 import { elementType } from './typeTable';
 
@@ -71,13 +71,10 @@ function jsonRank(v: JsonValue): number {
   return 5;
 }
 
-/** compareJsonbContainers for our in-memory jsonb values. */
-export function compareJsonValues(a: JsonValue, b: JsonValue): number {
-  // Not modelled: PostgreSQL stores a top-level scalar as a one-element "raw scalar" array
-  // and sorts it below real arrays; here a scalar compares by its kind.
+/** Two jsonb values inside containers: by kind (jsonb docs: Object > Array > Boolean > Number > String > Null), then by content. */
+function compareJsonInner(a: JsonValue, b: JsonValue): number {
   const ra = jsonRank(a);
   const rb = jsonRank(b);
-  // jsonb docs: Object > Array > Boolean > Number > String > Null.
   if (ra !== rb) return ra < rb ? -1 : 1;
   switch (ra) {
     case 0:
@@ -88,29 +85,62 @@ export function compareJsonValues(a: JsonValue, b: JsonValue): number {
       return (a as Numeric).compare(b as Numeric);
     case 3:
       return cmpNum(Number(a), Number(b));
-    case 4: {
-      const x = a as JsonValue[];
-      const y = b as JsonValue[];
-      if (x.length !== y.length) return x.length < y.length ? -1 : 1;
-      for (let i = 0; i < x.length; i++) {
-        const c = compareJsonValues(x[i], y[i]);
-        if (c !== 0) return c;
-      }
-      return 0;
-    }
-    default: {
-      const x = (a as JsonObject).entries;
-      const y = (b as JsonObject).entries;
-      if (x.length !== y.length) return x.length < y.length ? -1 : 1;
-      for (let i = 0; i < x.length; i++) {
-        const k = compareJsonbKeys(x[i][0], y[i][0]);
-        if (k !== 0) return k;
-        const c = compareJsonValues(x[i][1], y[i][1]);
-        if (c !== 0) return c;
-      }
-      return 0;
-    }
+    default:
+      return compareContainers(
+        a as JsonValue[] | JsonObject,
+        false,
+        b as JsonValue[] | JsonObject,
+        false,
+      );
   }
+}
+
+/**
+ * compareJsonbContainers: arrays below objects; objects by pair count, then key, value,
+ * key, … in storage order (keys compared as text); arrays by element count, then element
+ * by element, a top-level scalar being a one-element "raw scalar" array that sorts below a
+ * real array of the same length.
+ */
+function compareContainers(
+  a: JsonValue[] | JsonObject,
+  rawA: boolean,
+  b: JsonValue[] | JsonObject,
+  rawB: boolean,
+): number {
+  const aIsArr = Array.isArray(a);
+  const bIsArr = Array.isArray(b);
+  if (aIsArr !== bIsArr) return aIsArr ? -1 : 1;
+  if (aIsArr && bIsArr) {
+    if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+    if (rawA !== rawB) return rawA ? -1 : 1;
+    for (let i = 0; i < a.length; i++) {
+      const c = compareJsonInner(a[i], b[i]);
+      if (c !== 0) return c;
+    }
+    return 0;
+  }
+  const x = (a as JsonObject).entries;
+  const y = (b as JsonObject).entries;
+  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
+  for (let i = 0; i < x.length; i++) {
+    const k = compareText(x[i][0], y[i][0]);
+    if (k !== 0) return k;
+    const c = compareJsonInner(x[i][1], y[i][1]);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+/** jsonb's btree order (jsonb_cmp). */
+export function compareJsonValues(a: JsonValue, b: JsonValue): number {
+  const ca = Array.isArray(a) || a instanceof JsonObject;
+  const cb = Array.isArray(b) || b instanceof JsonObject;
+  return compareContainers(
+    ca ? (a as JsonValue[] | JsonObject) : [a],
+    !ca,
+    cb ? (b as JsonValue[] | JsonObject) : [b],
+    !cb,
+  );
 }
 
 /**

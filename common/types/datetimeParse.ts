@@ -240,11 +240,47 @@ KEYWORDS.set('on', { kind: 'ignore' });
 
 export type DateOrder = 'MDY' | 'DMY' | 'YMD';
 
+const orderCache = new Map<string, DateOrder>();
+const styleCache = new Map<string, OutputStyle>();
+
 export function dateOrderOf(dateStyle: string): DateOrder {
+  let o = orderCache.get(dateStyle);
+  if (o === undefined) {
+    o = computeDateOrder(dateStyle);
+    if (orderCache.size > 64) orderCache.clear();
+    orderCache.set(dateStyle, o);
+  }
+  return o;
+}
+
+function computeDateOrder(dateStyle: string): DateOrder {
   const s = dateStyle.toUpperCase();
   if (s.includes('YMD')) return 'YMD';
   if (s.includes('DMY') || s.includes('EURO')) return 'DMY';
-  return 'MDY';
+  if (s.includes('MDY') || s.includes('US') || s.includes('NONEURO')) return 'MDY';
+  // check_datestyle: German implies DMY unless an order is given.
+  return s.includes('GERMAN') ? 'DMY' : 'MDY';
+}
+
+export type OutputStyle = 'ISO' | 'SQL' | 'POSTGRES' | 'GERMAN';
+
+/** The output part of DateStyle ('ISO, MDY' → ISO). */
+export function outputStyleOf(dateStyle: string): OutputStyle {
+  let o = styleCache.get(dateStyle);
+  if (o === undefined) {
+    o = computeOutputStyle(dateStyle);
+    if (styleCache.size > 64) styleCache.clear();
+    styleCache.set(dateStyle, o);
+  }
+  return o;
+}
+
+function computeOutputStyle(dateStyle: string): OutputStyle {
+  const s = dateStyle.toUpperCase();
+  if (s.includes('SQL')) return 'SQL';
+  if (s.includes('POSTGRES')) return 'POSTGRES';
+  if (s.includes('GERMAN')) return 'GERMAN';
+  return 'ISO';
 }
 
 /** The broken-down result of decoding (struct pg_tm + fsec + tz). */
@@ -607,15 +643,24 @@ export function decodeDateTime(str: string, ctx: Ctx, timeOnly: boolean): Decode
           if (isDigit(f[0]) || ptype !== null) {
             if ((st.fmask & TIME_M) === TIME_M && !timeOnly) throw new DtError(DtErr.BadFormat);
             if (timeOnly && !isDigit(f[0])) throw new DtError(DtErr.BadFormat);
-            if (timeOnly && (st.fmask & DATE_M) !== DATE_M && ptype === null) {
-              // DecodeTimeOnly: a date field is decoded and then ignored.
+            // DecodeTimeOnly accepts a date only first, before a time or with a date last.
+            if (
+              timeOnly &&
+              i === 0 &&
+              nf >= 2 &&
+              (ftypes[nf - 1] === Ft.Date || ftypes[1] === Ft.Time) &&
+              ptype === null
+            ) {
               tmask = decodeDate(f, st, ctx.order);
               break;
             }
             const dash = f.indexOf('-');
             if (dash < 0) throw new DtError(DtErr.BadFormat);
             tz = decodeTimezone(f.slice(dash));
-            tmask = decodeNumberField(f.slice(0, dash), st.fmask, st) | M.tz;
+            // A run-together time with a zone (hhmmss-zz); DecodeTimeOnly reads it as a time.
+            tmask =
+              decodeNumberField(f.slice(0, dash), timeOnly ? st.fmask | DATE_M : st.fmask, st) |
+              M.tz;
             ptype = null;
           } else {
             namedTz = zoneByName(f);

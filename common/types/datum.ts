@@ -11,14 +11,15 @@
  * | float4, float8                   | number                                                      |
  * | numeric                          | Numeric (common/types/numeric.ts: exact, bigint-scaled)     |
  * | text, varchar, bpchar, name      | string                                                      |
+ * | "char"                           | string of at most one character (one byte; '' for the zero byte) |
  * | bytea                            | Buffer                                                      |
  * | date                             | number: days since 2000-01-01; ±Infinity for ±infinity      |
  * | time                             | number: microseconds since midnight                         |
  * | timestamp, timestamptz           | bigint: microseconds since 2000-01-01 00:00 UTC, PostgreSQL's own epoch; ±infinity as the int64 extremes, as PostgreSQL does |
- * | interval                         | Interval { months, days, micros: bigint }                   |
+ * | interval                         | Interval { months, days, micros: bigint } (interval.ts)     |
  * | uuid                             | string, lower-case canonical 8-4-4-4-12                     |
  * | json                             | string (the text as given)                                  |
- * | jsonb                            | Jsonb (parsed, normalized)                                  |
+ * | jsonb                            | Jsonb (common/types/jsonb.ts: parsed, normalized)           |
  * | one-dimensional arrays           | Datum[] (elements may be null)                              |
  *
  * A value never carries its type: the type travels beside it (column descriptions, plan

@@ -32,8 +32,11 @@ function layout(neg: boolean, digits: string, x: number, fixedBelow: number): st
 /** Splits toExponential()/toPrecision-style output into digits and exponent. */
 function splitExp(s: string): { digits: string; x: number } {
   const e = s.indexOf('e');
-  const mant = s.slice(0, e).replace('.', '');
-  return { digits: mant.replace(/0+$/, '') || '0', x: Number(s.slice(e + 1)) };
+  let digits = s.charCodeAt(1) === 46 ? s[0] + s.slice(2, e) : s.slice(0, e);
+  let end = digits.length;
+  while (end > 1 && digits.charCodeAt(end - 1) === 48) end--;
+  if (end !== digits.length) digits = digits.slice(0, end);
+  return { digits, x: Number(s.slice(e + 1)) };
 }
 
 /**
@@ -42,6 +45,9 @@ function splitExp(s: string): { digits: string; x: number } {
  */
 function roundDigits(a: number, p: number): { digits: string; x: number } {
   const up = splitExp(a.toExponential(p - 1));
+  // A tie needs a to be exactly a (p+1)-digit decimal ending in 5: check that cheaply first.
+  const next = a.toExponential(p);
+  if (next.charCodeAt(next.indexOf('e') - 1) !== 53 || Number(next) !== a) return up;
   const full = a.toExponential(Math.min(100, p + 30));
   const e = full.indexOf('e');
   const d = full.slice(0, e).replace('.', '');
@@ -128,21 +134,36 @@ function shortest(a: number, isFloat4: boolean): { digits: string; x: number } {
     const n = Number(`${s.digits}e${s.x - s.digits.length + 1}`);
     return isFloat4 ? Math.fround(n) === a : n === a;
   };
+  // Below 2^53 (float8) or 2^24 (float4) a midpoint between neighbours has more decimal
+  // digits than the value itself, so the shortest output can never be one.
+  const mayTie = a >= (isFloat4 ? 16777216 : 9007199254740992);
   const boundary = (s: { digits: string; x: number }) =>
+    mayTie &&
     maybeDyadic(s.digits, s.x) &&
     onBoundary(s.digits, s.x, a, isFloat4 ? neighbours32(a) : neighbours64(a));
-  let p = 1;
   if (!isFloat4) {
     // toExponential() without an argument yields the shortest round-trip digits (ECMA-262 Number::toString).
     const s = splitExp(a.toExponential());
     if (!boundary(s)) return s;
-    p = s.digits.length + 1;
+    for (let p = s.digits.length + 1; p <= 17; p++) {
+      const t = roundDigits(a, p);
+      if (reads(t) && !boundary(t)) return t;
+    }
+    return roundDigits(a, 17);
   }
-  for (; p <= 17; p++) {
-    const s = roundDigits(a, p);
-    if (reads(s) && !boundary(s)) return s;
+  // float4: the least p whose p-digit rounding reads back (binary search; 9 digits always do).
+  let lo = 1;
+  let hi = 9;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (reads(splitExp(a.toExponential(mid - 1)))) hi = mid;
+    else lo = mid + 1;
   }
-  return roundDigits(a, 17);
+  for (let p = lo; p <= 9; p++) {
+    const t = roundDigits(a, p);
+    if (reads(t) && !boundary(t)) return t;
+  }
+  return roundDigits(a, 9);
 }
 
 export function formatFloat8(v: number, extraFloatDigits: number): string {
@@ -150,7 +171,11 @@ export function formatFloat8(v: number, extraFloatDigits: number): string {
   if (sp !== null) return sp;
   if (extraFloatDigits > 0) {
     if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-    const { digits, x } = shortest(Math.abs(v), false);
+    // For 1e-4 <= |v| < 1e15 both ECMAScript and PostgreSQL print the shortest digits in
+    // fixed notation, and no tie case exists below 2^53.
+    const av = Math.abs(v);
+    if (av >= 1e-4 && av < 1e15) return String(v);
+    const { digits, x } = shortest(av, false);
     return layout(v < 0, digits, x, 15);
   }
   return formatG(v, 15 + extraFloatDigits);
@@ -162,6 +187,8 @@ export function formatFloat4(v: number, extraFloatDigits: number): string {
   const f = Math.fround(v);
   if (extraFloatDigits > 0) {
     if (f === 0) return Object.is(f, -0) ? '-0' : '0';
+    // Integers below 10^6 are exact in float4 and print as themselves.
+    if (Number.isInteger(f) && Math.abs(f) < 1e6) return String(f);
     const { digits, x } = shortest(Math.abs(f), true);
     return layout(f < 0, digits, x, 6);
   }
@@ -182,6 +209,25 @@ function parseFloatText(text: string, typeName: string): number {
     }
     return v;
   }
+  const hex = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/i.exec(s);
+  if (hex && (hex[2] || hex[3])) {
+    // strtod reads C99 hexadecimal floats.
+    const frac = hex[3] ?? '';
+    const m = BigInt('0x' + (hex[2] + frac || '0'));
+    const e2 = Number(hex[4] ?? 0) - 4 * frac.length;
+    const v =
+      e2 >= 0
+        ? Number(m) * 2 ** Math.min(e2, 2000)
+        : Number(m) / 2 ** Math.min(-e2, 1074) / 2 ** Math.max(0, -e2 - 1074);
+    if (!Number.isFinite(v) || (v === 0 && m !== 0n)) {
+      throw new SqlError(
+        SqlState.numericValueOutOfRange,
+        `"${s}" is out of range for type ${typeName}`,
+      );
+    }
+    return hex[1] === '-' ? -v : v;
+  }
+  if (/^[+-]?nan\([0-9a-z_]*\)$/i.test(s)) return NaN;
   switch (s.toLowerCase()) {
     case 'nan':
     case '+nan':
@@ -241,7 +287,8 @@ export function decimalToFloat4(s: string): number {
 export function parseFloat4(text: string): number {
   const v = parseFloatText(text, 'real');
   if (!Number.isFinite(v) || v === 0) return Math.fround(v);
-  const f = decimalToFloat4(text.replace(WS, ''));
+  const t = text.replace(WS, '');
+  const f = /^[+-]?0x/i.test(t) ? Math.fround(v) : decimalToFloat4(t);
   if (!Number.isFinite(f) || f === 0) {
     throw new SqlError(
       SqlState.numericValueOutOfRange,

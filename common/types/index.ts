@@ -31,3 +31,18 @@ export {
   type CastInfo,
 } from './cast';
 export { findZone, sessionZone, type Zone } from './timezone';
+export {
+  dateMinus,
+  datePlusDays,
+  intervalDiv,
+  intervalMinus,
+  intervalMul,
+  intervalPlus,
+  justifyHours,
+  negateInterval,
+  timestampMinus,
+  timestampMinusInterval,
+  timestampPlusInterval,
+  timestamptzMinusInterval,
+  timestamptzPlusInterval,
+} from './datetimeArith';

@@ -32,6 +32,7 @@ import {
   parseIntText,
   parseName,
   parseOid,
+  parseSmallInt,
   parseUuid,
 } from './scalarText';
 import { elementType } from './typeTable';
@@ -89,13 +90,13 @@ export function formatText(typeOid: number, value: Datum, settings: FormatSettin
     case TypeOid.bytea:
       return formatBytea(value as Buffer, settings.byteaOutput);
     case TypeOid.date:
-      return formatDate(value as number);
+      return formatDate(value as number, settings.dateStyle);
     case TypeOid.time:
       return formatTime(value as number);
     case TypeOid.timestamp:
-      return formatTimestamp(value as bigint);
+      return formatTimestamp(value as bigint, settings.dateStyle);
     case TypeOid.timestamptz:
-      return formatTimestamptz(value as bigint, settings.timeZone);
+      return formatTimestamptz(value as bigint, settings.timeZone, settings.dateStyle);
     case TypeOid.interval:
       return formatInterval(value as Interval, settings.intervalStyle);
     case TypeOid.jsonb:
@@ -116,9 +117,9 @@ export function parseText(typeOid: number, text: string, settings: FormatSetting
     case TypeOid.bool:
       return parseBool(text);
     case TypeOid.int2:
-      return Number(parseIntText(text, 16));
+      return parseSmallInt(text, 16);
     case TypeOid.int4:
-      return Number(parseIntText(text, 32));
+      return parseSmallInt(text, 32);
     case TypeOid.int8:
       return parseIntText(text, 64);
     case TypeOid.oid:

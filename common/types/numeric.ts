@@ -17,9 +17,10 @@ export const NUMERIC_DSCALE_MAX = 0x3fff;
 const NUMERIC_MIN_SIG_DIGITS = 16;
 
 const POW10: bigint[] = [1n];
+for (let i = 1; i <= 64; i++) POW10.push(POW10[i - 1] * 10n);
 export function pow10(n: number): bigint {
-  while (POW10.length <= n) POW10.push(POW10[POW10.length - 1] * 10n);
-  return POW10[n];
+  // Small powers from a table; large ones (up to 10^131072) by exponentiation, not cached.
+  return n <= 64 ? POW10[n] : 10n ** BigInt(n);
 }
 
 function absBig(v: bigint): bigint {
@@ -108,7 +109,8 @@ export class Numeric {
       case '-inf':
         return Numeric.NegativeInfinity;
     }
-    const nm = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
+    // The exponent is read with strtol, which skips leading whitespace ('1e 5').
+    const nm = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE][ \t\n\r\v\f]*([+-]?\d+))?$/.exec(s);
     if (!nm || (nm[2] === '' && (nm[3] === undefined || nm[3] === ''))) {
       throw new SqlError(
         SqlState.invalidTextRepresentation,
@@ -268,6 +270,57 @@ export class Numeric {
     return Numeric.of(divRoundHalfAway(num, den), rscale);
   }
 
+  /** numeric_mod: a - trunc(a / b) * b, display scale max(dscale a, dscale b). */
+  mod(o: Numeric): Numeric {
+    if (!this.isFinite() || !o.isFinite()) {
+      if (this.isNaN() || o.isNaN()) return Numeric.NaN;
+      if (!this.isFinite()) {
+        if (o.sign() === 0) throw divisionByZero();
+        return Numeric.NaN; // ±Infinity % anything non-zero
+      }
+      return this; // x % ±Infinity = x
+    }
+    if (o.coeff === 0n) throw divisionByZero();
+    const sc = Math.max(this.scale, o.scale);
+    const a = this.coeff * pow10(sc - this.scale);
+    const b = o.coeff * pow10(sc - o.scale);
+    return Numeric.of(a % b, sc); // BigInt % truncates toward zero, as mod_var does
+  }
+
+  /** round(numeric, s): half away from zero; display scale max(s, 0). */
+  round(scale = 0): Numeric {
+    if (!this.isFinite()) return this;
+    return this.withScale(clampResultScale(scale));
+  }
+
+  /** trunc(numeric, s): toward zero; display scale max(s, 0). */
+  trunc(scale = 0): Numeric {
+    if (!this.isFinite()) return this;
+    const s = clampResultScale(scale);
+    if (s >= this.scale) return this.withScale(s);
+    if (s >= 0) return this.truncateScale(s);
+    const p = pow10(this.scale - s);
+    return Numeric.of((this.coeff / p) * pow10(-s), 0);
+  }
+
+  /** ceil(numeric): the least integer >= x, scale 0. */
+  ceil(): Numeric {
+    if (!this.isFinite()) return this;
+    const p = pow10(this.scale);
+    let q = this.coeff / p;
+    if (this.coeff > 0n && this.coeff % p !== 0n) q += 1n;
+    return Numeric.of(q, 0);
+  }
+
+  /** floor(numeric): the greatest integer <= x, scale 0. */
+  floor(): Numeric {
+    if (!this.isFinite()) return this;
+    const p = pow10(this.scale);
+    let q = this.coeff / p;
+    if (this.coeff < 0n && this.coeff % p !== 0n) q -= 1n;
+    return Numeric.of(q, 0);
+  }
+
   /** Base-10000 digits as numeric_send writes them (leading/trailing zero groups stripped). */
   toNbase(): { weight: number; digits: number[] } {
     if (!this.isFinite() || this.coeff === 0n) return { weight: 0, digits: [] };
@@ -300,8 +353,11 @@ export class Numeric {
     dscale: number,
     digits: readonly number[],
   ): Numeric {
-    let n = 0n;
-    for (const d of digits) n = n * 10000n + BigInt(d);
+    // One BigInt parse of the decimal digits (a loop of n * 10000n + d is quadratic).
+    let text = '';
+    for (const d of digits)
+      text += d < 10 ? '000' + d : d < 100 ? '00' + d : d < 1000 ? '0' + d : String(d);
+    const n = text === '' ? 0n : BigInt(text);
     // n * 10000^(weight - ndigits + 1)
     const e10 = 4 * (weight - digits.length + 1);
     let coeff: bigint;
@@ -322,6 +378,11 @@ export class Numeric {
     }
     return Number(this.toString());
   }
+}
+
+/** NUMERIC_MAX_RESULT_SCALE: round/trunc clamp their scale argument to ±2000. */
+function clampResultScale(s: number): number {
+  return Math.max(-2000, Math.min(2000, s));
 }
 
 function divisionByZero(): SqlError {

@@ -61,6 +61,28 @@ export function parseBool(text: string): boolean {
 const INT_RE = /^[ \t\n\r\v\f]*([+-]?)0*(\d+)[ \t\n\r\v\f]*$/;
 
 /** pg_strtoint64 and friends: digits only, surrounding whitespace allowed. */
+/** int2/int4 input without a bigint on the common path (plain digits, optional '-'). */
+export function parseSmallInt(text: string, bits: 16 | 32): number {
+  const n = text.length;
+  if (n > 0 && n <= 10) {
+    let i = text.charCodeAt(0) === 45 ? 1 : 0;
+    if (i < n) {
+      let v = 0;
+      for (; i < n; i++) {
+        const c = text.charCodeAt(i) - 48;
+        if (c < 0 || c > 9) break;
+        v = v * 10 + c;
+      }
+      if (i === n) {
+        if (text.charCodeAt(0) === 45) v = -v;
+        const max = bits === 16 ? 32767 : 2147483647;
+        if (v <= max && v >= -max - 1) return v === 0 ? 0 : v;
+      }
+    }
+  }
+  return Number(parseIntText(text, bits));
+}
+
 export function parseIntText(text: string, bits: 16 | 32 | 64): bigint {
   const typeName = bits === 16 ? 'smallint' : bits === 32 ? 'integer' : 'bigint';
   const m = INT_RE.exec(text);

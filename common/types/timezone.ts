@@ -12,13 +12,29 @@ export interface Zone {
   readonly fixedOffset: number | null;
   /** UTC offset in seconds east of Greenwich at the instant `utcSeconds` since 1970. */
   offsetAt(utcSeconds: number): number;
+  /** The zone abbreviation in effect then, as PostgreSQL prints it in the SQL/Postgres/German DateStyles. */
+  abbrevAt(utcSeconds: number): string;
+}
+
+/** tzdb's numeric abbreviation for an offset: +03, -0230. */
+export function numericAbbrev(east: number): string {
+  const a = Math.abs(east);
+  const h = Math.floor(a / 3600);
+  const m = Math.floor((a % 3600) / 60);
+  return (
+    (east < 0 ? '-' : '+') + String(h).padStart(2, '0') + (m ? String(m).padStart(2, '0') : '')
+  );
 }
 
 class FixedZone implements Zone {
   constructor(
     readonly name: string,
     private readonly offset: number,
+    private readonly abbrev: string = numericAbbrev(offset),
   ) {}
+  abbrevAt(): string {
+    return this.abbrev;
+  }
   get fixedOffset(): number {
     return this.offset;
   }
@@ -68,6 +84,29 @@ class IanaZone implements Zone {
     return off;
   }
 
+  private readonly abbrevs = new Map<string, string>();
+
+  abbrevAt(utcSeconds: number): string {
+    const off = this.offsetAt(utcSeconds);
+    // Local mean time offsets are not whole minutes; tzdb calls them LMT.
+    if (off % 60 !== 0) return 'LMT';
+    const year = new Date(
+      Math.max(MIN_SAFE, Math.min(MAX_SAFE, utcSeconds)) * 1000,
+    ).getUTCFullYear();
+    const std = Math.min(
+      this.offsetAt(Date.UTC(year, 0, 1) / 1000),
+      this.offsetAt(Date.UTC(year, 6, 1) / 1000),
+    );
+    const dst = off > std;
+    const key = `${off}:${dst}`;
+    let a = this.abbrevs.get(key);
+    if (a === undefined) {
+      a = abbrevFor(this.name, off, dst, utcSeconds);
+      this.abbrevs.set(key, a);
+    }
+    return a;
+  }
+
   private compute(t: number): number {
     const parts = this.fmt.formatToParts(new Date(t * 1000));
     let y = 0;
@@ -110,6 +149,48 @@ class IanaZone implements Zone {
   }
 }
 
+/** tzdb abbreviations (standard, daylight) that Intl's English locales do not give. */
+const KNOWN_ABBREVS: Record<string, [string, string]> = {
+  'Asia/Shanghai': ['CST', 'CDT'],
+  'Asia/Chongqing': ['CST', 'CDT'],
+  'Asia/Taipei': ['CST', 'CDT'],
+  PRC: ['CST', 'CDT'],
+  'Asia/Tokyo': ['JST', 'JDT'],
+  Japan: ['JST', 'JDT'],
+  'Asia/Seoul': ['KST', 'KDT'],
+  'Asia/Hong_Kong': ['HKT', 'HKST'],
+  'Asia/Jerusalem': ['IST', 'IDT'],
+  Israel: ['IST', 'IDT'],
+  'Europe/Moscow': ['MSK', 'MSD'],
+  'Asia/Karachi': ['PKT', 'PKST'],
+  'Asia/Jakarta': ['WIB', 'WIB'],
+  'Pacific/Auckland': ['NZST', 'NZDT'],
+  NZ: ['NZST', 'NZDT'],
+  'Europe/Dublin': ['GMT', 'IST'],
+  'Europe/Lisbon': ['WET', 'WEST'],
+  Portugal: ['WET', 'WEST'],
+  'Africa/Cairo': ['EET', 'EEST'],
+  'Africa/Lagos': ['WAT', 'WAT'],
+  'Africa/Nairobi': ['EAT', 'EAT'],
+  'Asia/Manila': ['PST', 'PDT'],
+};
+
+const ABBREV_LOCALES = ['en-US', 'en-GB', 'en-AU', 'en-IN', 'en-ZA'];
+
+function abbrevFor(zone: string, off: number, dst: boolean, utcSeconds: number): string {
+  const known = KNOWN_ABBREVS[zone];
+  if (known) return known[dst ? 1 : 0];
+  const when = new Date(Math.max(MIN_SAFE, Math.min(MAX_SAFE, utcSeconds)) * 1000);
+  for (const locale of ABBREV_LOCALES) {
+    const name = new Intl.DateTimeFormat(locale, { timeZone: zone, timeZoneName: 'short' })
+      .formatToParts(when)
+      .find((p) => p.type === 'timeZoneName')?.value;
+    // Intl falls back to "GMT+1"-style names where CLDR has no abbreviation.
+    if (name && /^[A-Z]{2,5}$/.test(name) && (name !== 'GMT' || off === 0)) return name;
+  }
+  return numericAbbrev(off);
+}
+
 const zoneCache = new Map<string, Zone | null>();
 
 function tryIana(name: string): Zone | null {
@@ -142,7 +223,7 @@ export function findZone(name: string): Zone | null {
     lower === 'uct' ||
     lower === 'universal'
   ) {
-    z = new FixedZone('UTC', 0);
+    z = new FixedZone('UTC', 0, lower === 'gmt' ? 'GMT' : 'UTC');
   } else {
     const iso = /^([+-])(\d{1,2})(?::?(\d{2}))?(?::(\d{2}))?$/.exec(name);
     const posix = /^([a-z]{3,}|<[^>]+>)([+-]?)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?$/i.exec(name);
@@ -152,7 +233,11 @@ export function findZone(name: string): Zone | null {
     } else if (posix && !/^(etc)$/i.test(posix[1])) {
       const secs = Number(posix[3]) * 3600 + Number(posix[4] ?? 0) * 60 + Number(posix[5] ?? 0);
       // POSIX: positive means west of Greenwich.
-      z = new FixedZone(name, posix[2] === '-' ? secs : -secs);
+      z = new FixedZone(
+        name,
+        posix[2] === '-' ? secs : -secs,
+        posix[1].replace(/[<>]/g, '').toUpperCase(),
+      );
     } else {
       z = tryIana(name);
     }
@@ -211,6 +296,7 @@ export const TZ_ABBREVS: ReadonlyMap<string, { offset: number; dst: boolean }> =
       ['eet', 2, false],
       ['eest', 3, true],
       ['ist', 2, false],
+      ['msk', 3, false],
       ['jst', 9, false],
       ['kst', 9, false],
       ['hkt', 8, false],

@@ -141,6 +141,7 @@ export const KEY_TYPES: readonly number[] = [
   TypeOid.timestamptz,
   TypeOid.interval,
   TypeOid.uuid,
+  TypeOid.jsonb,
 ];
 
 /** Arrays of the given array type (elements may be null). */

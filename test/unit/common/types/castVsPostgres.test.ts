@@ -5,12 +5,7 @@
  * fail as PostgreSQL's explicit casts do.
  */
 import { expect } from 'chai';
-import { Client } from 'pg';
-import {
-  findPostgresBinDir,
-  startPostgres,
-  type PostgresServer,
-} from '../../../../scripts/lib/postgresServer';
+import { useTestPostgres } from '../../../support/testPostgres';
 import { SqlError } from '../../../../common/errors';
 import { castValue, findCast, makeNumericTypmod } from '../../../../common/types/cast';
 import { TypeOid } from '../../../../common/types/datum';
@@ -176,20 +171,7 @@ function settingsOf(s: OracleSettings = {}): FormatSettings {
 
 describe('common/types/cast: casts against PostgreSQL 15', function () {
   this.timeout(60_000);
-  let server: PostgresServer | undefined;
-  let client: Client;
-
-  before(async function () {
-    if (findPostgresBinDir() === null) this.skip(); // PostgreSQL 15 not installed (apt-get install -y postgresql-15)
-    server = await startPostgres();
-    client = new Client({ connectionString: server.connectionString });
-    await client.connect();
-  });
-
-  after(async () => {
-    await client?.end().catch(() => undefined);
-    await server?.stop();
-  });
+  const pg = useTestPostgres();
 
   async function check(
     from: number,
@@ -199,9 +181,9 @@ describe('common/types/cast: casts against PostgreSQL 15', function () {
     settings: OracleSettings = {},
     inputs = INPUTS[from](),
   ): Promise<void> {
-    await applySettings(client, settings);
+    await applySettings(pg.client, settings);
     const s = settingsOf(settings);
-    const want = await oracleCast(client, sqlName(from), dst, inputs);
+    const want = await oracleCast(pg.client, sqlName(from), dst, inputs);
     const failures: string[] = [];
     inputs.forEach((input, k) => {
       const w = want[k];
@@ -284,7 +266,7 @@ describe('common/types/cast: casts against PostgreSQL 15', function () {
       O.uuid,
       O.jsonb,
     ];
-    const r = await client.query(
+    const r = await pg.client.query(
       `SELECT castsource::int AS s, casttarget::int AS t, castcontext AS c, castmethod AS m FROM pg_cast
         WHERE castsource = ANY($1::oid[]) AND casttarget = ANY($1::oid[]) AND castsource <> casttarget`,
       [oids],

@@ -4,12 +4,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Client } from 'pg';
-import {
-  findPostgresBinDir,
-  startPostgres,
-  type PostgresServer,
-} from '../../../../scripts/lib/postgresServer';
+import { useTestPostgres } from '../../../support/testPostgres';
 import { compareValues } from '../../../../common/types/compare';
 import { TypeOid, type Datum } from '../../../../common/types/datum';
 import { defaultFormatSettings, formatText, parseText } from '../../../../common/types/io';
@@ -18,6 +13,7 @@ import { arrayArb, KEY_TYPES, scalarArb } from '../../../support/datumArbitrarie
 
 const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);
 
+/** Pairs worth checking on purpose: PostgreSQL's notable equalities, and jsonb's order. */
 const NOTABLE_EQUALS: [number, string, string][] = [
   [TypeOid.numeric, '1.50', '1.5'],
   [TypeOid.numeric, 'NaN', 'NaN'],
@@ -30,24 +26,22 @@ const NOTABLE_EQUALS: [number, string, string][] = [
   [TypeOid.float8, 'NaN', 'NaN'],
   [TypeOid.float8, 'NaN', 'Infinity'],
   [TypeOid.float4, 'NaN', 'Infinity'],
+  // Not equal: jsonb's container order (checked by PostgreSQL like the rest).
+  [TypeOid.jsonb, '[]', 'true'],
+  [TypeOid.jsonb, '[]', 'null'],
+  [TypeOid.jsonb, '[1]', '1'],
+  [TypeOid.jsonb, '[[]]', '1'],
+  [TypeOid.jsonb, '{}', '[]'],
+  [TypeOid.jsonb, '["a"]', '[1]'],
+  [TypeOid.jsonb, '[2]', '[1,2]'],
+  [TypeOid.jsonb, '{"aa":1}', '{"b":1}'],
+  [TypeOid.jsonb, '{"a":1,"b":2}', '{"c":0}'],
+  [TypeOid.jsonb, '{"a":[1]}', '{"a":{}}'],
 ];
 
 describe('common/types/compare: ordering against PostgreSQL 15', function () {
   this.timeout(60_000);
-  let server: PostgresServer | undefined;
-  let client: Client;
-
-  before(async function () {
-    if (findPostgresBinDir() === null) this.skip(); // PostgreSQL 15 not installed (apt-get install -y postgresql-15)
-    server = await startPostgres();
-    client = new Client({ connectionString: server.connectionString });
-    await client.connect();
-  });
-
-  after(async () => {
-    await client?.end().catch(() => undefined);
-    await server?.stop();
-  });
+  const pg = useTestPostgres();
 
   const cases: [number, fc.Arbitrary<Datum>][] = [
     ...KEY_TYPES.map((t): [number, fc.Arbitrary<Datum>] => [t, scalarArb(t)]),
@@ -81,7 +75,7 @@ describe('common/types/compare: ordering against PostgreSQL 15', function () {
             parseText(t, y, defaultFormatSettings),
           ]);
       }
-      const r = await client.query(
+      const r = await pg.client.query(
         `SELECT CASE WHEN a < b THEN -1 WHEN a = b THEN 0 WHEN a > b THEN 1 END AS c
            FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(x, y, n),
                 LATERAL (SELECT x::${sqlType} AS a, y::${sqlType} AS b) v ORDER BY n`,

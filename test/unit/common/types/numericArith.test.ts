@@ -4,12 +4,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Client } from 'pg';
-import {
-  findPostgresBinDir,
-  startPostgres,
-  type PostgresServer,
-} from '../../../../scripts/lib/postgresServer';
+import { useTestPostgres } from '../../../support/testPostgres';
 import { SqlError } from '../../../../common/errors';
 import { Numeric } from '../../../../common/types/numeric';
 import { oracle } from '../../../support/pgTypeOracle';
@@ -41,26 +36,13 @@ const SPECIALS = [
 
 describe('common/types/numeric: arithmetic against PostgreSQL 15', function () {
   this.timeout(60_000);
-  let server: PostgresServer | undefined;
-  let client: Client;
-
-  before(async function () {
-    if (findPostgresBinDir() === null) this.skip(); // PostgreSQL 15 not installed (apt-get install -y postgresql-15)
-    server = await startPostgres();
-    client = new Client({ connectionString: server.connectionString });
-    await client.connect();
-  });
-
-  after(async () => {
-    await client?.end().catch(() => undefined);
-    await server?.stop();
-  });
+  const pg = useTestPostgres();
 
   it('+, -, *, / and comparison give PostgreSQL values and display scales', async () => {
     const gen = fc.sample(fc.tuple(decimal, decimal), { numRuns: 400, seed: 42 });
     const pairs: [string, string][] = [...gen];
     for (const a of SPECIALS) for (const b of SPECIALS) pairs.push([a, b]);
-    const r = await client.query(
+    const r = await pg.client.query(
       `SELECT (a + b)::text AS add, (a - b)::text AS sub, (a * b)::text AS mul,
               CASE WHEN b = 0 THEN 'div0' ELSE (a / b)::text END AS div,
               CASE WHEN a < b THEN -1 WHEN a > b THEN 1 ELSE 0 END AS cmp
@@ -82,6 +64,47 @@ describe('common/types/numeric: arithmetic against PostgreSQL 15', function () {
       for (const key of ['add', 'sub', 'mul', 'div', 'cmp'] as const) {
         if (String(got[key]) !== String(want[key]))
           failures.push(`${sa} ${key} ${sb}: ${got[key]}, PostgreSQL ${want[key]}`);
+      }
+    });
+    expect(failures, failures.slice(0, 10).join('\n')).to.deep.equal([]);
+  });
+
+  it('%, round, trunc, ceil and floor give PostgreSQL values and scales', async () => {
+    const gen = fc.sample(fc.tuple(decimal, decimal, fc.integer({ min: -4, max: 6 })), {
+      numRuns: 300,
+      seed: 43,
+    });
+    const rows: [string, string, number][] = [...gen];
+    for (const a of SPECIALS) for (const b of SPECIALS) rows.push([a, b, 1]);
+    rows.push(
+      ['2.5', '1', 0],
+      ['-2.5', '1', 0],
+      ['1234.5', '7', -2],
+      ['1.50', '1', 5],
+      ['-0.5', '1', 0],
+      ['1999', '3', -2],
+    );
+    const r = await pg.client.query(
+      `SELECT CASE WHEN b = 0 THEN 'div0' ELSE (a % b)::text END AS mod, round(a, s)::text AS round, trunc(a, s)::text AS trunc,
+              ceil(a)::text AS ceil, floor(a)::text AS floor
+         FROM unnest($1::numeric[], $2::numeric[], $3::int[]) WITH ORDINALITY AS u(a, b, s, n) ORDER BY n`,
+      [rows.map((x) => x[0]), rows.map((x) => x[1]), rows.map((x) => x[2])],
+    );
+    const failures: string[] = [];
+    rows.forEach(([sa, sb, sc], k) => {
+      const a = Numeric.parse(sa);
+      const b = Numeric.parse(sb);
+      const want = r.rows[k];
+      const got = {
+        mod: b.sign() === 0 && !b.isNaN() ? 'div0' : a.mod(b).toString(),
+        round: a.round(sc).toString(),
+        trunc: a.trunc(sc).toString(),
+        ceil: a.ceil().toString(),
+        floor: a.floor().toString(),
+      };
+      for (const key of ['mod', 'round', 'trunc', 'ceil', 'floor'] as const) {
+        if (got[key] !== want[key])
+          failures.push(`${key}(${sa}, ${sb}, ${sc}): ${got[key]}, PostgreSQL ${want[key]}`);
       }
     });
     expect(failures, failures.slice(0, 10).join('\n')).to.deep.equal([]);
@@ -117,7 +140,7 @@ describe('common/types/numeric: arithmetic against PostgreSQL 15', function () {
         '-149',
         ...fc.sample(decimal, { numRuns: 150, seed: p * 10 + s }),
       ];
-      const expected = await oracle(client, `numeric(${p},${s})`, inputs);
+      const expected = await oracle(pg.client, `numeric(${p},${s})`, inputs);
       const failures: string[] = [];
       inputs.forEach((input, k) => {
         const want = expected[k];

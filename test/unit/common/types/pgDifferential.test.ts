@@ -8,12 +8,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Client } from 'pg';
-import {
-  findPostgresBinDir,
-  startPostgres,
-  type PostgresServer,
-} from '../../../../scripts/lib/postgresServer';
+import { useTestPostgres } from '../../../support/testPostgres';
 import { SqlError } from '../../../../common/errors';
 import { TypeOid } from '../../../../common/types/datum';
 import {
@@ -162,6 +157,42 @@ const CASES: Case[] = [
     inputs: gen.intervalInputs(),
     settings: { intervalStyle: 'postgres_verbose' },
   },
+  ...['SQL, MDY', 'SQL, DMY', 'Postgres, MDY', 'Postgres, DMY', 'German, DMY'].flatMap(
+    (dateStyle): Case[] => [
+      {
+        title: `date ${dateStyle}`,
+        oid: TypeOid.date,
+        inputs: gen.dateInputs().slice(0, 100),
+        settings: { dateStyle },
+      },
+      {
+        title: `timestamp ${dateStyle}`,
+        oid: TypeOid.timestamp,
+        inputs: gen.timestampInputs().slice(0, 100),
+        settings: { dateStyle },
+      },
+      ...['UTC', '+03', 'UTC+3', 'GMT'].map((timeZone): Case => ({
+        title: `timestamptz ${dateStyle} ${timeZone}`,
+        oid: TypeOid.timestamptz,
+        inputs: gen.timestampInputs().slice(0, 60),
+        settings: { dateStyle, timeZone },
+      })),
+      ...[
+        'Europe/Paris',
+        'America/New_York',
+        'Europe/London',
+        'Asia/Kolkata',
+        'Australia/Sydney',
+        'Asia/Tokyo',
+        'Asia/Kathmandu',
+      ].map((timeZone): Case => ({
+        title: `timestamptz ${dateStyle} ${timeZone} (since 1973)`,
+        oid: TypeOid.timestamptz,
+        inputs: gen.modernTimestampInputs().slice(0, 40),
+        settings: { dateStyle, timeZone },
+      })),
+    ],
+  ),
   { title: 'int4[]', oid: TypeOid._int4, inputs: gen.arrayInputs(gen.intInputs(32)) },
   { title: 'int8[]', oid: TypeOid._int8, inputs: gen.arrayInputs(gen.intInputs(64)) },
   {
@@ -195,29 +226,14 @@ function sqlTypeName(oid: number): string {
 
 describe('common/types: text and binary I/O against PostgreSQL 15', function () {
   this.timeout(120_000);
-  let server: PostgresServer | undefined;
-  let client: Client;
-
-  before(async function () {
-    if (findPostgresBinDir() === null) {
-      this.skip(); // PostgreSQL 15 is not installed: apt-get install -y postgresql-15 to run this test
-    }
-    server = await startPostgres();
-    client = new Client({ connectionString: server.connectionString });
-    await client.connect();
-  });
-
-  after(async () => {
-    await client?.end().catch(() => undefined);
-    await server?.stop();
-  });
+  const pg = useTestPostgres();
 
   for (const c of CASES) {
     it(`${c.title}: ${c.inputs.length} inputs`, async () => {
       const settings = toFormatSettings(c.settings);
-      await applySettings(client, c.settings ?? {});
+      await applySettings(pg.client, c.settings ?? {});
       const typ = sqlTypeName(c.oid);
-      const expected = await oracle(client, typ, c.inputs);
+      const expected = await oracle(pg.client, typ, c.inputs);
       const failures: string[] = [];
       const okValues: ReturnType<typeof parseText>[] = [];
       c.inputs.forEach((input, k) => {
@@ -275,7 +291,7 @@ describe('common/types: text and binary I/O against PostgreSQL 15', function () 
         const arrOid = (typeInfo(c.oid) as { typarray: number }).typarray;
         const sample = okValues.slice(0, 200);
         const param = formatBinary(arrOid, sample);
-        const r = await client.query({
+        const r = await pg.client.query({
           text: `SELECT format('%s', x) AS t FROM unnest($1::${typ}[]) WITH ORDINALITY AS u(x, n) ORDER BY n`,
           values: [param],
         });
@@ -286,10 +302,10 @@ describe('common/types: text and binary I/O against PostgreSQL 15', function () 
   }
 
   it('accepts what fast-check makes of numbers and strings, as PostgreSQL does', async () => {
-    await applySettings(client, {});
+    await applySettings(pg.client, {});
     const doubles = fc.sample(fc.double({ noNaN: false }), { numRuns: 300, seed: 7 });
     const expected = await oracle(
-      client,
+      pg.client,
       'float8',
       doubles.map((d) => (Object.is(d, -0) ? '-0' : String(d))),
     );

@@ -155,7 +155,7 @@ export function float8Inputs(): string[] {
     60,
     6,
   ).map(([m, e]) => `${m}e${e}`);
-  return [...edges, ...gen, ...decimals];
+  return [...edges, ...gen, ...decimals, ...MORE_FLOATS];
 }
 
 export function float4Inputs(): string[] {
@@ -187,7 +187,7 @@ export function float4Inputs(): string[] {
   const gen = sample(fc.float({ noNaN: true, noDefaultInfinity: true }), 150, 7).map((d) =>
     Object.is(d, -0) ? '-0' : String(d),
   );
-  return [...edges, ...gen];
+  return [...edges, ...gen, ...MORE_FLOATS];
 }
 
 export function numericInputs(): string[] {
@@ -245,7 +245,7 @@ export function numericInputs(): string[] {
   ).map(
     ([neg, i, f, e, useExp]) => `${neg ? '-' : ''}${i}${f ? '.' + f : ''}${useExp ? 'e' + e : ''}`,
   );
-  return [...edges, ...gen];
+  return [...edges, ...gen, ...MORE_NUMERICS];
 }
 
 export function textInputs(): string[] {
@@ -486,7 +486,7 @@ export function dateInputs(): string[] {
         return `${d}-${MONTHS[m - 1]}-${y}`;
     }
   });
-  return [...edges, ...forms];
+  return [...edges, ...forms, ...MORE_DATES];
 }
 
 export function timeInputs(): string[] {
@@ -534,7 +534,7 @@ export function timeInputs(): string[] {
     const f = us % 1e6;
     return `${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}${f ? '.' + pad(f, 6) : ''}`;
   });
-  return [...edges, ...gen];
+  return [...edges, ...gen, ...MORE_TIMES];
 }
 
 export function timestampInputs(): string[] {
@@ -623,7 +623,7 @@ export function timestampInputs(): string[] {
     const bc = y > 0 ? '' : ' BC';
     return `${date}${k % 3 === 0 ? 'T' : ' '}${time}${tz}${bc}`;
   });
-  return [...edges, ...gen];
+  return [...edges, ...gen, ...MORE_TIMESTAMPS];
 }
 
 export function intervalInputs(): string[] {
@@ -721,7 +721,7 @@ export function intervalInputs(): string[] {
     40,
     19,
   ).map(([y, m, d, us]) => `P${y}Y${m}M${d}DT${Math.floor(us / 1000)}.${pad(us % 1000, 3)}S`);
-  return [...edges, ...gen, ...iso];
+  return [...edges, ...gen, ...iso, ...MORE_INTERVALS];
 }
 
 /** Array literals built from element inputs (quoted with PostgreSQL's rules), plus NULLs. */
@@ -770,4 +770,262 @@ export function arrayEdgeInputs(): string[] {
     '{"a"b}',
     '{a"b"}',
   ];
+}
+
+/** More input forms, each checked against PostgreSQL once by hand and kept here. */
+const MORE_TIMESTAMPS: string[] = [
+  '2000-01-01 04:05:06.789-8',
+  '2000-01-01 04:05:06 PST8PDT',
+  'January 8 04:05:06 1999 PST',
+  '1999-01-08 04:05:06 -8:00',
+  '1999-01-08 04:05:06 +05:45',
+  '19990108 040506',
+  '990108 040506',
+  '1999.008 04:05',
+  'J2451187 04:05-08:00',
+  'January 8, 99 BC',
+  'Jan-08-1999 04:05 am',
+  '08-Jan-99',
+  'Jan-08-99',
+  '08-01-99',
+  '1/8/1999 12:00 PM',
+  '1999-01-08 12:00:00.5 PM',
+  '1999-01-08 00:00 pm',
+  '2001-02-03 04:05:06 zulu',
+  '2001-02-03 04:05:06 z',
+  '2001-02-03 04:05:06Z',
+  '2001-02-03 04:05:06 UTC+3',
+  '2001-02-03 04:05:06 GMT-3',
+  '2001-02-03 04:05:06 Etc/GMT+3',
+  '2001-02-03 04:05:06 America/Argentina/Buenos_Aires',
+  '2001-02-03 04:05:06.123456789',
+  '2001-02-03T04:05:06.123+0130',
+  '2001-02-03 040506',
+  '2001-02-03 04',
+  '2001-02-03 4:5:6',
+  'Sat 2001-02-03 04:05:06',
+  '2001-02-03 04:05:06 Saturday',
+  '2001-02-03 allballs',
+  '2001-02-03 24:00',
+  '2001-02-03 24:00:00.1',
+  '2001-02-03 23:59:60.5',
+  '2001-02-03 12:00:00 bc',
+  '2001 02 03',
+  '2001-02-03 04:05 +00:30:15',
+  '10000-01-01',
+  '10000-01-01 00:00',
+  '20001-01-01',
+  '200000101',
+  '02/03/2001 04:05:06.7',
+  '2001-02-03 04:05:06 MSK',
+  '2001-02-03 04:05:06 IST',
+  '2001-02-03 04:05:06 CEST',
+  '2001-06-03 04:05:06 CET',
+  '2001-02-03 04:05:06 EDT',
+  'epoch 2000',
+  ' ',
+  '2001-02-03 04:05:06 America/New_York',
+  '2001-02-03 04:05:06 +14',
+  '2001-02-03 04:05:06 -12:30',
+  '2001-02-03 04:05:06 +1530',
+  '2001-02-03 04:05:06 +16',
+  '1970-01-01 00:00:00+00',
+  '0099-01-01',
+  '99-01-01',
+  '1-01-01',
+  '01-01-01',
+  '001-01-01',
+];
+
+/** More input forms, each checked against PostgreSQL once by hand and kept here. */
+const MORE_INTERVALS: string[] = [
+  '1 year 2 months 3 days 4 hours 5 minutes 6 seconds',
+  '1y 2mon 3d 4h 5m 6s',
+  '1 yr 2 mons',
+  '@ 1 year 2 mons ago',
+  '+1 year -2 mons',
+  '1 day -00:00:01',
+  '-1 day +00:00:01',
+  '1:2',
+  '1:2:3.456',
+  '-1:2:3',
+  '100 hours',
+  '1.5 hours',
+  '0.5 mins',
+  '1.000001 s',
+  '1 week 2 days',
+  '2 weeks ago',
+  '3 centuries',
+  '1.25 decades',
+  'P1.5M',
+  'P2W',
+  'PT36H',
+  'PT1H30M',
+  'P1Y2M3W4DT5H6M7.8S',
+  'P-1DT-1H',
+  'PT-0.5S',
+  '1 year 1 year',
+  '1 2',
+  '1 2 3',
+  '10:00 1 day',
+  '1 day 10:00',
+  '1 day 10:00 ago',
+  '-1 -1:00',
+  '1-2 3 4:05:06',
+  '1-2 -3 +4:05:06',
+  '12345678 hours',
+  '-2147483648 days',
+  '2147483647 months',
+  '-2147483648 months',
+  '2147483648 months',
+  '1 mon 1 day 1 hour 1 sec 1 msec 1 usec',
+  '1.5 msec',
+  '1.5 usec',
+  '.5',
+  '-.5 days',
+  '1e3 seconds',
+  '1 m',
+  '1 M',
+  '5 days 23:59:59.9999999',
+  '00:00:00.0000005',
+  '1 day 24:00:00',
+  '1 day 25:00',
+  '1:60',
+  '1:59:60',
+  '1:59:61',
+];
+
+/** More input forms, each checked against PostgreSQL once by hand and kept here. */
+const MORE_DATES: string[] = [
+  '1/8/1999',
+  '1/18/1999',
+  '18/1/1999',
+  '01/02/03',
+  '1999-01-08',
+  '1999/01/08',
+  '99-01-08',
+  '08-01-99',
+  '08.01.1999',
+  '1999.01.08',
+  '19990108',
+  '990108',
+  'January 8, 1999',
+  '8 January 1999',
+  '1999 January 8',
+  'Jan 8 99',
+  '99 Jan 8',
+  '1999-Jan-08',
+  'Jan-08-1999',
+  '08-Jan-1999',
+  '99-Jan-08',
+  '08-Jan-99',
+  'Jan-08-99',
+  '1999.008',
+  'J2451187',
+  'January 8, 99 BC',
+  '0099-01-08 BC',
+  'Feb 30 2000',
+  '2000 Feb 29',
+  '1 2 3',
+  '1 2',
+  '2000-1',
+  '12/31/1999 23:59',
+  'Thursday January 8 1999',
+  '8th January 1999',
+];
+
+/** More input forms, each checked against PostgreSQL once by hand and kept here. */
+const MORE_TIMES: string[] = [
+  '04:05:06.789',
+  '04:05:06',
+  '04:05',
+  '040506',
+  '04:05 AM',
+  '04:05 PM',
+  '04:05:06.789-8',
+  '04:05:06-08:00',
+  '04:05-08:00',
+  '040506-08',
+  '04:05:06 PST',
+  '2003-04-12 04:05:06 America/New_York',
+  '2003-04-12 04:05:06 Asia/Kolkata',
+  '04:05:06 Asia/Kolkata',
+  '04:05:06 UTC',
+  '12:00:00.5 am',
+  '00:00:00 pm',
+  '24:00',
+  '24:00:00.000001',
+  '23:59:59.9999995',
+  '1:2',
+  '1.5',
+];
+
+/** More input forms, each checked against PostgreSQL once by hand and kept here. */
+const MORE_NUMERICS: string[] = [
+  ' NaN ',
+  'nan ',
+  ' -inf',
+  'InFiNiTy',
+  '+Infinity',
+  '-Infinityx',
+  '1e+5',
+  '1E-5',
+  '1.e5',
+  '.e5',
+  '1e 5',
+  '1e+',
+  '--1',
+  '+.5',
+  '-.5',
+  '0.0000000000000000000000000000000000000001',
+  '1e-16383',
+  '1e-16384',
+  '1e131071',
+  '1e131072',
+  '00000',
+  '-00000.00000',
+  '123.',
+];
+
+/** More input forms, each checked against PostgreSQL once by hand and kept here. */
+const MORE_FLOATS: string[] = [
+  '0x10',
+  '0x1p3',
+  '1e-320',
+  '1e-324',
+  '2.4703282292062328e-324',
+  '2.4703282292062327e-324',
+  ' infinity ',
+  '+nan',
+  'inf',
+  'INFINITY',
+  '1.7976931348623158e308',
+  '1.7976931348623157e308',
+  '1e',
+  '1.',
+  '.',
+  '-.',
+  '+1e+1',
+  '1d5',
+];
+
+/** Instants from 1973 on: the zone abbreviations of the SQL/Postgres/German DateStyles come from Intl, which knows modern ones only (London was "BST" all year 1968-71; Intl says GMT+1). */
+export function modernTimestampInputs(): string[] {
+  return sample(
+    fc.tuple(
+      fc.integer({ min: 100_000_000, max: 2_100_000_000 }),
+      fc.integer({ min: 0, max: 999_999 }),
+    ),
+    150,
+    23,
+  ).map(
+    ([secs, us]) =>
+      new Date(secs * 1000)
+        .toISOString()
+        .replace('Z', '')
+        .replace(/\.\d+$/, '') +
+      '.' +
+      String(us).padStart(6, '0') +
+      'Z',
+  );
 }
