@@ -1,0 +1,189 @@
+/**
+ * Reads one SSTable synchronously (reads are synchronous by the KvEngine contract): the
+ * footer, filter and index are loaded and verified at open; data blocks are read with
+ * pread on demand, checksum-verified, and kept in the block cache.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { bloomMayContain } from './bloom';
+import { BlockCache } from './blockCache';
+import { BlockIter } from './blockIter';
+import { compareRange, cursor, getVarint } from './coding';
+import { crc32c } from './crc32c';
+import { TRAILER, TYPE_DELETION, compareInternalRange } from './dbformat';
+import { LsmCorruptionError } from './errors';
+import { tableFileName } from './fileNames';
+import { BLOCK_TRAILER, FOOTER_SIZE, TABLE_FORMAT_VERSION, TABLE_MAGIC } from './tableFormat';
+
+export interface GetResult {
+  state: 'value' | 'deleted' | undefined;
+  value: Buffer | undefined;
+}
+
+export class TableReader {
+  readonly fileName: string;
+  /** Last internal key of each data block, in order. */
+  readonly indexKeys: Buffer[] = [];
+  readonly blockOffsets: number[] = [];
+  readonly blockSizes: number[] = [];
+  private filter: Buffer = Buffer.alloc(0);
+  private readonly scratchIter = new BlockIter();
+  /** Iterators and cache slots holding this reader; the fd closes when it reaches 0 after eviction. */
+  refs = 0;
+  evicted = false;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly number: number,
+    readonly size: number,
+    private readonly fd: number,
+    private readonly cache: BlockCache | null,
+  ) {
+    this.fileName = tableFileName(number);
+  }
+
+  static open(dir: string, number: number, size: number, cache: BlockCache | null): TableReader {
+    const file = path.join(dir, tableFileName(number));
+    const fd = fs.openSync(file, 'r');
+    const t = new TableReader(dir, number, size, fd, cache);
+    try {
+      t.load();
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+    return t;
+  }
+
+  private corrupt(off: number, what: string): never {
+    throw new LsmCorruptionError(this.fileName, off, what);
+  }
+
+  private load(): void {
+    const actual = fs.fstatSync(this.fd).size;
+    if (actual !== this.size) this.corrupt(0, `file size ${actual}, manifest says ${this.size}`);
+    if (this.size < FOOTER_SIZE) this.corrupt(0, 'file shorter than a footer');
+    const footerOff = this.size - FOOTER_SIZE;
+    const footer = this.readRaw(footerOff, FOOTER_SIZE);
+    if (!footer.subarray(32, 40).equals(TABLE_MAGIC)) this.corrupt(footerOff + 32, 'bad table magic');
+    if (footer.readUInt32LE(28) !== crc32c(footer, 0, 28)) this.corrupt(footerOff, 'footer checksum mismatch');
+    if (footer.readUInt32LE(24) !== TABLE_FORMAT_VERSION) this.corrupt(footerOff + 24, 'unknown table format version');
+    const indexOff = footer.readUIntLE(0, 6);
+    const indexSize = footer.readUInt32LE(8);
+    const filterOff = footer.readUIntLE(12, 6);
+    const filterSize = footer.readUInt32LE(20);
+    if (indexOff + indexSize + BLOCK_TRAILER > footerOff || filterOff + filterSize + BLOCK_TRAILER > footerOff) {
+      this.corrupt(footerOff, 'footer points past the end of the file');
+    }
+    this.filter = this.readVerified(filterOff, filterSize);
+    const index = this.readVerified(indexOff, indexSize);
+    const it = new BlockIter();
+    it.reset(index, this.fileName, indexOff);
+    for (it.seekToFirst(); it.valid(); it.next()) {
+      this.indexKeys.push(Buffer.from(it.key.subarray(0, it.keyLen)));
+      const v = it.value();
+      const off = getVarint(v, 0, v.length);
+      const sz = off < 0 ? -1 : getVarint(v, cursor.next, v.length);
+      if (sz < 0 || off + sz + BLOCK_TRAILER > footerOff) this.corrupt(indexOff + it.cur, 'bad block handle in index');
+      this.blockOffsets.push(off);
+      this.blockSizes.push(sz);
+    }
+  }
+
+  private readRaw(offset: number, length: number): Buffer {
+    const buf = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(this.fd, buf, done, length - done, offset + done);
+      if (n === 0) this.corrupt(offset + done, 'unexpected end of file');
+      done += n;
+    }
+    return buf;
+  }
+
+  /** Reads a block and checks its trailer; returns the block bytes without the trailer. */
+  private readVerified(offset: number, size: number): Buffer {
+    const raw = this.readRaw(offset, size + BLOCK_TRAILER);
+    if (raw[size] !== 0) this.corrupt(offset + size, 'unknown block type');
+    const want = raw.readUInt32LE(size + 1);
+    if (crc32c(raw, 0, size + 1) !== want) this.corrupt(offset, 'block checksum mismatch');
+    return raw.subarray(0, size);
+  }
+
+  /** Data block i, from the cache or the file. */
+  block(i: number): Buffer {
+    const off = this.blockOffsets[i];
+    if (this.cache === null) return this.readVerified(off, this.blockSizes[i]);
+    const key = BlockCache.key(this.number, off);
+    let b = this.cache.get(key);
+    if (b === undefined) {
+      b = this.readVerified(off, this.blockSizes[i]);
+      this.cache.set(key, b);
+    }
+    return b;
+  }
+
+  /** Index of the first block whose last key is ≥ target, or blockCount when none. */
+  findBlock(target: Buffer, tStart: number, tEnd: number): number {
+    const keys = this.indexKeys;
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = keys[mid];
+      if (compareInternalRange(k, 0, k.length, target, tStart, tEnd) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  get blockCount(): number {
+    return this.indexKeys.length;
+  }
+
+  mayContain(userKey: Buffer): boolean {
+    return bloomMayContain(this.filter, userKey, 0, userKey.length);
+  }
+
+  /**
+   * Looks up lookupKey (= userKey + trailer(snapshotSeq, VALUE)): the first entry at or
+   * after it, if it has the same user key, is the newest version visible to the snapshot.
+   */
+  get(userKey: Buffer, lookupKey: Buffer, out: GetResult): boolean {
+    if (!bloomMayContain(this.filter, userKey, 0, userKey.length)) return false;
+    let bi = this.findBlock(lookupKey, 0, lookupKey.length);
+    const it = this.scratchIter;
+    while (bi < this.indexKeys.length) {
+      it.reset(this.block(bi), this.fileName, this.blockOffsets[bi]);
+      it.seek(lookupKey, 0, lookupKey.length);
+      if (it.valid()) {
+        const klen = it.keyLen;
+        if (compareRange(it.key, 0, klen - TRAILER, userKey, 0, userKey.length) !== 0) return false;
+        if (it.key[klen - 1] === TYPE_DELETION) {
+          out.state = 'deleted';
+          out.value = undefined;
+        } else {
+          out.state = 'value';
+          out.value = it.value();
+        }
+        return true;
+      }
+      bi++;
+    }
+    return false;
+  }
+
+  /** Approximate byte offset in the file where ikey would be. */
+  approximateOffsetOf(ikey: Buffer): number {
+    const bi = this.findBlock(ikey, 0, ikey.length);
+    if (bi >= this.blockOffsets.length) return this.size;
+    return this.blockOffsets[bi];
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.fd);
+  }
+}
