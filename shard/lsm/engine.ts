@@ -567,7 +567,8 @@ export class LsmEngine implements KvEngine {
       for (let level = 0; level < Math.max(1, maxLevel); level++) {
         const inputs = this.version.overlapping(level, start, end);
         if (inputs.length === 0) continue;
-        const plan = planFor(this.version, level, level === 0 ? this.version.overlapping(0, start, end) : inputs);
+        // A manual compaction rewrites even a lone file, so the compaction filter sees every key.
+        const plan = planFor(this.version, level, inputs, false);
         const p = this.runCompactionPlan(plan);
         this.compacting = p;
         try {

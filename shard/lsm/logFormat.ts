@@ -46,10 +46,24 @@ function validRecordAt(data: Buffer, off: number): boolean {
 }
 
 /**
+ * What an interrupted append leaves: a header or payload cut short by the end of the file,
+ * or a tail of zero bytes (pages the file system allocated but never wrote). A complete
+ * record whose checksum fails is damage, not a torn write, even at the end of the log.
+ */
+function looksTorn(data: Buffer, off: number): boolean {
+  if (off + LOG_HEADER > data.length) return true;
+  const len = data.readUInt32LE(off);
+  if (off + LOG_HEADER + len > data.length) return true;
+  let z = data.length;
+  while (z > off && data[z - 1] === 0) z--;
+  return data.length - z >= 8;
+}
+
+/**
  * Parses every record of a log file's bytes. A bad record (short header, length past the
  * end, checksum mismatch) is a torn tail — the remains of an append a crash interrupted —
- * only if no valid record follows it anywhere in the file; then the valid prefix is
- * returned. A bad record with a valid record after it is corruption in the middle of the
+ * only if no valid record follows it anywhere in the file and it looks torn (looksTorn);
+ * then the valid prefix is returned. A bad record with a valid record after it is corruption in the middle of the
  * log and is reported with the file and offset, never skipped (issue 4, Recovery).
  */
 export function readLog(file: string, data: Buffer, allowTornTail: boolean): LogReadResult {
@@ -72,6 +86,7 @@ export function readLog(file: string, data: Buffer, allowTornTail: boolean): Log
       }
     }
     if (!allowTornTail) throw new LsmCorruptionError(file, off, 'bad log record at the end of a sealed log');
+    if (!looksTorn(data, off)) throw new LsmCorruptionError(file, off, 'log record checksum mismatch');
     return { records, validEnd: off, tornTail: true };
   }
   return { records, validEnd: off, tornTail: false };

@@ -38,6 +38,8 @@ export function recoverManifest(dir: string): RecoveredState | undefined {
   }
   // A torn last record is an edit whose fsync never finished: nothing acted on it yet.
   const log = readLog(name, data, true);
+  // The first record is the snapshot written and fsynced before CURRENT named the file.
+  if (log.records.length === 0) throw new LsmCorruptionError(name, 0, 'manifest has no valid snapshot record');
   const st: RecoveredState = {
     version: Version.empty(),
     logNumber: 0,
