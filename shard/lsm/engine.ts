@@ -247,7 +247,13 @@ export class LsmEngine implements KvEngine {
     mem.pendingWrites++;
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ rec, mem, sync, lastSeq: this.lastSeq, resolve, reject });
-      if (!this.roundInFlight) this.startRound();
+      if (!this.roundInFlight) {
+        // Start the round after this turn's microtasks: writers whose previous write just
+        // resolved issue their next one in those microtasks, and all of them share the
+        // round's fsync instead of the first one paying a round of its own.
+        this.roundInFlight = true;
+        setImmediate(() => this.startRound());
+      }
     });
   }
 
