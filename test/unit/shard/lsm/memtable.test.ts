@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { TYPE_DELETION, TYPE_VALUE } from '../../../../shard/lsm/dbformat';
 import { MemIterator } from '../../../../shard/lsm/memIterator';
 import { Memtable, type MemGetResult } from '../../../../shard/lsm/memtable';
@@ -46,5 +47,26 @@ describe('lsm memtable', () => {
     expect(back).to.deep.equal(expected.slice().reverse());
     it.seekForPrev(b('k250'), 0);
     expect(it.ukey.toString() <= 'k250').to.equal(true);
+  });
+
+  it('orders keys with zero bytes and shared prefixes exactly as Buffer.compare', () => {
+    const keyArb = fc.array(fc.constantFrom(0, 1, 0xff), { maxLength: 24 }).map((a) => Buffer.from(a));
+    fc.assert(
+      fc.property(fc.array(keyArb, { minLength: 1, maxLength: 60 }), (keys) => {
+        const m = new Memtable(1);
+        keys.forEach((k, i) => m.add(k, i + 1, TYPE_VALUE, b('')));
+        const want = keys
+          .map((k, i) => ({ k, seq: i + 1 }))
+          .sort((x, y) => Buffer.compare(x.k, y.k) || y.seq - x.seq)
+          .map((x) => `${x.k.toString('hex')}@${x.seq}`);
+        const got: string[] = [];
+        const it = new MemIterator(m);
+        for (it.seekToFirst(); it.valid(); it.next()) got.push(`${it.ukey.toString('hex')}@${it.seq}`);
+        expect(got).to.deep.equal(want);
+        const out: MemGetResult = { state: undefined, value: undefined };
+        for (const k of keys) expect(m.get(k, 1000, out)).to.equal(true);
+        expect(m.get(Buffer.from([2]), 1000, out)).to.equal(false);
+      }),
+    );
   });
 });
