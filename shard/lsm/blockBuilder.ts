@@ -5,7 +5,7 @@
  * then the restart offsets (u32 LE each) and their count (u32 LE). Keys must be added in
  * increasing internal-key order.
  */
-import { putVarint } from './coding';
+import { copyBytes, putVarint } from './coding';
 
 export class BlockBuilder {
   private buf: Buffer;
@@ -48,13 +48,13 @@ export class BlockBuilder {
     let off = putVarint(this.buf, this.len, shared);
     off = putVarint(this.buf, off, unshared);
     off = putVarint(this.buf, off, vlen);
-    this.buf.set(key.subarray(kStart + shared, kEnd), off);
+    copyBytes(key, kStart + shared, kEnd, this.buf, off);
     off += unshared;
-    this.buf.set(value.subarray(vStart, vEnd), off);
+    copyBytes(value, vStart, vEnd, this.buf, off);
     off += vlen;
     this.len = off;
     if (this.lastKey.length < klen) this.lastKey = Buffer.allocUnsafe(klen * 2);
-    this.lastKey.set(key.subarray(kStart + shared, kEnd), shared);
+    copyBytes(key, kStart + shared, kEnd, this.lastKey, shared);
     this.lastKeyLen = klen;
     this.counter++;
     this.entries++;

@@ -3,7 +3,7 @@
  * current key is rebuilt in a scratch buffer (`key[0, keyLen)`); the value is a range of
  * the block (`data[valOff, valOff + valLen)`). Malformed bytes throw LsmCorruptionError.
  */
-import { cursor, getVarint } from './coding';
+import { copyBytes, cursor, getVarint } from './coding';
 import { compareInternalRange } from './dbformat';
 import { LsmCorruptionError } from './errors';
 
@@ -61,7 +61,7 @@ export class BlockIter {
       this.key.copy(k, 0, 0, shared);
       this.key = k;
     }
-    d.copy(this.key, shared, p, p + unshared);
+    copyBytes(d, p, p + unshared, this.key, shared);
     this.keyLen = klen;
     this.valOff = p + unshared;
     this.valLen = vlen;

@@ -89,3 +89,13 @@ export function compareRange(
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return compareRange(a, 0, a.length, b, 0, b.length);
 }
+
+/** Copies src[sStart,sEnd) to dst at dOff; a plain loop for short ranges (no view allocation). */
+export function copyBytes(src: Uint8Array, sStart: number, sEnd: number, dst: Uint8Array, dOff: number): void {
+  const n = sEnd - sStart;
+  if (n <= 48) {
+    for (let i = 0; i < n; i++) dst[dOff + i] = src[sStart + i];
+  } else {
+    dst.set(src.subarray(sStart, sEnd), dOff);
+  }
+}

@@ -4,7 +4,7 @@
  * tables into output tables. Both write through TableBuilder (temp name, fsync, rename).
  */
 import * as path from 'node:path';
-import { cursor, getVarint, compareRange } from './coding';
+import { compareRange, copyBytes, cursor, getVarint } from './coding';
 import type { CompactionFilter, CompactionFilterFactory, CompactionFilterSpec } from './compactionFilter';
 import { TRAILER, TYPE_DELETION, TYPE_VALUE, writeTrailer } from './dbformat';
 import { LsmCorruptionError } from './errors';
@@ -15,6 +15,8 @@ import { TableBuilder, type TableOptions } from './tableBuilder';
 import { TableIterator } from './tableIterator';
 import { TableReader } from './tableReader';
 import type { FileMeta } from './versionEdit';
+
+const EMPTY = Buffer.alloc(0);
 
 export interface FlushJob {
   readonly kind: 'flush';
@@ -119,7 +121,7 @@ export function runCompaction(job: CompactJob): JobResult {
       const newKey = curKeyLen < 0 || compareRange(c.ukey, 0, c.ukeyLen, curKey, 0, curKeyLen) !== 0;
       if (newKey) {
         if (curKey.length < c.ukeyLen) curKey = Buffer.allocUnsafe(c.ukeyLen * 2);
-        c.ukey.copy(curKey, 0, 0, c.ukeyLen);
+        copyBytes(c.ukey, 0, c.ukeyLen, curKey, 0);
         curKeyLen = c.ukeyLen;
         lastSeqForKey = Number.MAX_SAFE_INTEGER;
         // Split outputs only between user keys so a key's versions stay in one file.
@@ -127,15 +129,19 @@ export function runCompaction(job: CompactJob): JobResult {
       }
       let drop = false;
       let type = c.type;
-      let value = c.value();
+      const tc = c as TableIterator;
+      let value = tc.valueBuf();
+      let vStart = tc.valueStart;
+      let vEnd = tc.valueEnd;
       if (lastSeqForKey <= job.smallestSnapshot) {
         // A newer version of this key is visible to every snapshot: this one never is.
         drop = true;
       } else {
         if (newKey && filter !== null && type === TYPE_VALUE && c.seq <= job.smallestSnapshot) {
-          if (filter.filter(Buffer.from(curKey.subarray(0, curKeyLen)), value)) {
+          if (filter.filter(Buffer.from(curKey.subarray(0, curKeyLen)), value.subarray(vStart, vEnd))) {
             type = TYPE_DELETION;
-            value = Buffer.alloc(0);
+            value = EMPTY;
+            vStart = vEnd = 0;
           }
         }
         if (type === TYPE_DELETION && c.seq <= job.smallestSnapshot && job.bottommost) drop = true;
@@ -144,13 +150,13 @@ export function runCompaction(job: CompactJob): JobResult {
       if (drop) continue;
       const klen = c.ukeyLen + TRAILER;
       if (ikey.length < klen) ikey = Buffer.allocUnsafe(klen * 2);
-      c.ukey.copy(ikey, 0, 0, c.ukeyLen);
+      copyBytes(c.ukey, 0, c.ukeyLen, ikey, 0);
       writeTrailer(ikey, c.ukeyLen, c.seq, type);
       if (builder === null) {
         if (nextNumber >= job.fileNumbers.length) throw new Error('compaction ran out of reserved file numbers');
         builder = new TableBuilder(path.join(job.dir, tableFileName(job.fileNumbers[nextNumber++])), job.table);
       }
-      (builder as TableBuilder).add(ikey, 0, klen, value, 0, value.length);
+      (builder as TableBuilder).add(ikey, 0, klen, value, vStart, vEnd);
     }
     finishOutput();
     merged.close();

@@ -1,9 +1,9 @@
 /**
  * Record framing shared by the WAL and the manifest (FORMAT.md "Log records"):
- *   [length u32 LE][crc32c u32 LE][type u8][payload: length bytes]
+ *   [length u32 LE][crc32 u32 LE][type u8][payload: length bytes]
  * The checksum covers the type byte and the payload.
  */
-import { crc32c } from './crc32c';
+import { crc32 } from './checksum';
 import { LsmCorruptionError } from './errors';
 
 export const LOG_HEADER = 9;
@@ -14,7 +14,7 @@ export const MAX_RECORD = 256 * 1024 * 1024;
 export function sealRecord(rec: Buffer, type: number): Buffer {
   rec.writeUInt32LE(rec.length - LOG_HEADER, 0);
   rec[8] = type;
-  rec.writeUInt32LE(crc32c(rec, 8, rec.length), 4);
+  rec.writeUInt32LE(crc32(rec, 8, rec.length), 4);
   return rec;
 }
 
@@ -42,7 +42,7 @@ function validRecordAt(data: Buffer, off: number): boolean {
   if (off + LOG_HEADER > data.length) return false;
   const len = data.readUInt32LE(off);
   if (len > MAX_RECORD || off + LOG_HEADER + len > data.length) return false;
-  return data.readUInt32LE(off + 4) === crc32c(data, off + 8, off + LOG_HEADER + len);
+  return data.readUInt32LE(off + 4) === crc32(data, off + 8, off + LOG_HEADER + len);
 }
 
 /**

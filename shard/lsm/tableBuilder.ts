@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BlockBuilder } from './blockBuilder';
 import { bloomHash, buildBloom } from './bloom';
-import { putVarint } from './coding';
-import { crc32c } from './crc32c';
+import { copyBytes, putVarint } from './coding';
+import { crc32 } from './checksum';
 import { TRAILER } from './dbformat';
 import { TEMP_SUFFIX, fsyncDir } from './fileNames';
 import { BLOCK_TRAILER, FOOTER_SIZE, TABLE_FORMAT_VERSION, TABLE_MAGIC } from './tableFormat';
@@ -37,7 +37,8 @@ export class TableBuilder {
   private outLen = 0;
   private offset = 0;
   private hashes = new Uint32Array(1024);
-  private lastHashedUserKey = Buffer.allocUnsafe(0);
+  private lastUserKey = Buffer.allocUnsafe(64);
+  private lastUserKeyLen = -1;
   private smallest: Buffer | undefined;
   private largest = Buffer.allocUnsafe(0);
   entries = 0;
@@ -63,10 +64,11 @@ export class TableBuilder {
     this.data.add(key, kStart, kEnd, value, vStart, vEnd);
     // One bloom entry per user key, even when several versions of it are stored.
     const uEnd = kEnd - TRAILER;
-    const last = this.lastHashedUserKey;
-    let same = this.entries > 0 && last.length === uEnd - kStart;
+    const ulen = uEnd - kStart;
+    const last = this.lastUserKey;
+    let same = this.lastUserKeyLen === ulen;
     if (same) {
-      for (let i = 0; i < last.length; i++) {
+      for (let i = 0; i < ulen; i++) {
         if (last[i] !== key[kStart + i]) {
           same = false;
           break;
@@ -80,7 +82,9 @@ export class TableBuilder {
         this.hashes = h;
       }
       this.hashes[this.bloomCount++] = bloomHash(key, kStart, uEnd);
-      this.lastHashedUserKey = Buffer.from(key.subarray(kStart, uEnd));
+      if (this.lastUserKey.length < ulen) this.lastUserKey = Buffer.allocUnsafe(ulen * 2);
+      copyBytes(key, kStart, uEnd, this.lastUserKey, 0);
+      this.lastUserKeyLen = ulen;
     }
     this.entries++;
     if (this.data.estimatedSize() >= this.opts.blockSize) this.flushDataBlock();
@@ -102,7 +106,7 @@ export class TableBuilder {
     const offset = this.offset;
     const trailer = Buffer.allocUnsafe(BLOCK_TRAILER);
     trailer[0] = 0;
-    trailer.writeUInt32LE(crc32c(trailer, 0, 1, crc32c(block)), 1);
+    trailer.writeUInt32LE(crc32(trailer, 0, 1, crc32(block)), 1);
     this.emit(block);
     this.emit(trailer);
     return { offset, size: block.length };
@@ -141,7 +145,7 @@ export class TableBuilder {
     footer.writeUIntLE(filterHandle.offset, 12, 6);
     footer.writeUInt32LE(filterHandle.size, 20);
     footer.writeUInt32LE(TABLE_FORMAT_VERSION, 24);
-    footer.writeUInt32LE(crc32c(footer, 0, 28), 28);
+    footer.writeUInt32LE(crc32(footer, 0, 28), 28);
     TABLE_MAGIC.copy(footer, 32);
     this.emit(footer);
     this.flushOut();

@@ -67,6 +67,16 @@ export class TableIterator implements InternalIterator {
   value(): Buffer {
     return this.it.value();
   }
+  /** The current value as a range of the block (no view allocated): for compaction. */
+  valueBuf(): Buffer {
+    return this.it.blockData();
+  }
+  get valueStart(): number {
+    return this.it.valOff;
+  }
+  get valueEnd(): number {
+    return this.it.valOff + this.it.valLen;
+  }
   seekToFirst(): void {
     if (!this.load(0)) return;
     this.it.seekToFirst();

@@ -9,11 +9,13 @@ import { bloomMayContain } from './bloom';
 import { BlockCache } from './blockCache';
 import { BlockIter } from './blockIter';
 import { compareRange, cursor, getVarint } from './coding';
-import { crc32c } from './crc32c';
+import { crc32 } from './checksum';
 import { TRAILER, TYPE_DELETION, compareInternalRange } from './dbformat';
 import { LsmCorruptionError } from './errors';
 import { tableFileName } from './fileNames';
 import { BLOCK_TRAILER, FOOTER_SIZE, TABLE_FORMAT_VERSION, TABLE_MAGIC } from './tableFormat';
+
+const READ_AHEAD = 256 * 1024;
 
 export interface GetResult {
   state: 'value' | 'deleted' | undefined;
@@ -67,7 +69,7 @@ export class TableReader {
     const footerOff = this.size - FOOTER_SIZE;
     const footer = this.readRaw(footerOff, FOOTER_SIZE);
     if (!footer.subarray(32, 40).equals(TABLE_MAGIC)) this.corrupt(footerOff + 32, 'bad table magic');
-    if (footer.readUInt32LE(28) !== crc32c(footer, 0, 28)) this.corrupt(footerOff, 'footer checksum mismatch');
+    if (footer.readUInt32LE(28) !== crc32(footer, 0, 28)) this.corrupt(footerOff, 'footer checksum mismatch');
     if (footer.readUInt32LE(24) !== TABLE_FORMAT_VERSION) this.corrupt(footerOff + 24, 'unknown table format version');
     const indexOff = footer.readUIntLE(0, 6);
     const indexSize = footer.readUInt32LE(8);
@@ -91,7 +93,23 @@ export class TableReader {
     }
   }
 
+  /** Without a block cache (compaction inputs) blocks are read ahead in 256 KiB chunks. */
+  private ra: Buffer | null = null;
+  private raOff = 0;
+
   private readRaw(offset: number, length: number): Buffer {
+    if (this.cache === null && length < READ_AHEAD) {
+      if (this.ra === null || offset < this.raOff || offset + length > this.raOff + this.ra.length) {
+        const n = Math.min(READ_AHEAD, this.size - offset);
+        this.ra = this.readExact(offset, Math.max(n, length));
+        this.raOff = offset;
+      }
+      return this.ra.subarray(offset - this.raOff, offset - this.raOff + length);
+    }
+    return this.readExact(offset, length);
+  }
+
+  private readExact(offset: number, length: number): Buffer {
     const buf = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
@@ -107,7 +125,7 @@ export class TableReader {
     const raw = this.readRaw(offset, size + BLOCK_TRAILER);
     if (raw[size] !== 0) this.corrupt(offset + size, 'unknown block type');
     const want = raw.readUInt32LE(size + 1);
-    if (crc32c(raw, 0, size + 1) !== want) this.corrupt(offset, 'block checksum mismatch');
+    if (crc32(raw, 0, size + 1) !== want) this.corrupt(offset, 'block checksum mismatch');
     return raw.subarray(0, size);
   }
 
