@@ -1,74 +1,68 @@
 /**
- * A byte-bounded cache of verified data blocks, keyed by (file number, block offset).
- * Eviction is CLOCK-like ("second chance"): a hit only sets a flag, so the hot read path
- * does no map reordering; eviction walks from the oldest entry, re-queueing flagged ones.
+ * A byte-bounded cache of verified data blocks. Each table reader keeps its cached blocks
+ * in an array indexed by block number (a hit is one array load, no hashing); the cache
+ * itself only keeps the eviction order. Eviction is CLOCK-like ("second chance"): a hit
+ * sets a flag; eviction takes entries oldest first, giving flagged ones another round.
  */
-interface Entry {
-  block: Buffer;
-  hot: boolean;
+export class CacheEntry {
+  hot = false;
+  dead = false;
+  constructor(
+    readonly block: Buffer,
+    readonly slots: (CacheEntry | undefined)[],
+    readonly index: number,
+  ) {}
 }
 
 export class BlockCache {
-  private readonly map = new Map<number, Entry>();
+  private queue: CacheEntry[] = [];
+  private head = 0;
   private bytes = 0;
   hits = 0;
   misses = 0;
 
   constructor(readonly capacity: number) {}
 
-  static key(fileNumber: number, offset: number): number {
-    return fileNumber * 4294967296 + offset;
-  }
-
-  get(key: number): Buffer | undefined {
-    const e = this.map.get(key);
-    if (e === undefined) {
-      this.misses++;
-      return undefined;
-    }
-    this.hits++;
-    e.hot = true;
-    return e.block;
-  }
-
-  set(key: number, block: Buffer): void {
+  /** Caches block as slots[index] (the owning reader's array). */
+  insert(slots: (CacheEntry | undefined)[], index: number, block: Buffer): void {
     if (block.length > this.capacity) return;
-    const old = this.map.get(key);
-    if (old !== undefined) {
-      this.bytes -= old.block.length;
-      this.map.delete(key);
-    }
-    this.map.set(key, { block, hot: false });
+    const e = new CacheEntry(block, slots, index);
+    slots[index] = e;
+    this.queue.push(e);
     this.bytes += block.length;
     this.evict();
   }
 
   private evict(): void {
-    let budget = this.map.size * 2;
-    while (this.bytes > this.capacity && budget-- > 0) {
-      const first = this.map.entries().next();
-      if (first.done) return;
-      const [k, e] = first.value;
-      this.map.delete(k);
+    let budget = (this.queue.length - this.head) * 2;
+    while (this.bytes > this.capacity && this.head < this.queue.length && budget-- > 0) {
+      const e = this.queue[this.head++];
+      if (e.dead) continue;
       if (e.hot) {
         e.hot = false;
-        this.map.set(k, e);
-      } else {
-        this.bytes -= e.block.length;
+        this.queue.push(e);
+        continue;
       }
+      e.dead = true;
+      this.bytes -= e.block.length;
+      if (e.slots[e.index] === e) e.slots[e.index] = undefined;
+    }
+    // Reclaim the consumed front of the queue now and then (amortized O(1)).
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
     }
   }
 
-  /** Drops every block of a file (called when the file is deleted). */
-  dropFile(fileNumber: number, size: number): void {
-    if (this.map.size === 0) return;
-    const lo = BlockCache.key(fileNumber, 0);
-    const hi = BlockCache.key(fileNumber, size);
-    for (const [k, e] of this.map) {
-      if (k >= lo && k <= hi) {
-        this.map.delete(k);
+  /** Drops the blocks of a reader whose file is gone. */
+  dropAll(slots: (CacheEntry | undefined)[]): void {
+    for (let i = 0; i < slots.length; i++) {
+      const e = slots[i];
+      if (e !== undefined && !e.dead) {
+        e.dead = true;
         this.bytes -= e.block.length;
       }
+      slots[i] = undefined;
     }
   }
 

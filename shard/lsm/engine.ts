@@ -444,10 +444,10 @@ export class LsmEngine implements KvEngine {
     if (this.obsolete.size === 0) return;
     const live = new Set<number>();
     for (const v of this.liveVersions) v.allFileNumbers(live);
-    for (const [n, f] of this.obsolete) {
+    for (const n of this.obsolete.keys()) {
       if (live.has(n)) continue;
       this.obsolete.delete(n);
-      this.tc.forget(n, f.size);
+      this.tc.forget(n);
       fs.rmSync(path.join(this.dir, tableFileName(n)), { force: true });
     }
   }

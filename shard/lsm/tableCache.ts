@@ -41,20 +41,22 @@ export class TableCache {
     for (const [n, r] of this.readers) {
       if (this.readers.size <= this.maxOpenFiles) return;
       this.readers.delete(n);
+      // A reader that leaves the map takes its cached blocks with it.
+      r.dropCached();
       r.evicted = true;
       if (r.refs === 0) r.close();
     }
   }
 
   /** The file is gone from every live version: close it and drop its blocks. */
-  forget(number: number, size: number): void {
+  forget(number: number): void {
     const r = this.readers.get(number);
     if (r !== undefined) {
       this.readers.delete(number);
+      r.dropCached();
       r.evicted = true;
       if (r.refs === 0) r.close();
     }
-    this.blockCache?.dropFile(number, size);
   }
 
   closeAll(): void {

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bloomMayContain } from './bloom';
-import { BlockCache } from './blockCache';
+import { type BlockCache, CacheEntry } from './blockCache';
 import { BlockIter } from './blockIter';
 import { compareRange, cursor, getVarint } from './coding';
 import { crc32 } from './checksum';
@@ -16,6 +16,13 @@ import { tableFileName } from './fileNames';
 import { BLOCK_TRAILER, FOOTER_SIZE, TABLE_FORMAT_VERSION, TABLE_MAGIC } from './tableFormat';
 
 const READ_AHEAD = 256 * 1024;
+
+/** Bytes buf[off, off+6) ∩ [off, end) as a big-endian number, zero-padded (exact in a double). */
+function wordAt(buf: Uint8Array, off: number, end: number): number {
+  let w = 0;
+  for (let i = 0; i < 6; i++) w = w * 256 + (off + i < end ? buf[off + i] : 0);
+  return w;
+}
 
 export interface GetResult {
   state: 'value' | 'deleted' | undefined;
@@ -29,6 +36,10 @@ export class TableReader {
   readonly blockOffsets: number[] = [];
   readonly blockSizes: number[] = [];
   private filter: Buffer = Buffer.alloc(0);
+  /** Bytes every index key's user key starts with, and the 6 bytes after them as numbers. */
+  private commonPrefix = 0;
+  private indexWords = new Float64Array(0);
+  private readonly cached: (CacheEntry | undefined)[] = [];
   private readonly scratchIter = new BlockIter();
   /** Iterators and cache slots holding this reader; the fd closes when it reaches 0 after eviction. */
   refs = 0;
@@ -91,6 +102,21 @@ export class TableReader {
       this.blockOffsets.push(off);
       this.blockSizes.push(sz);
     }
+    const n = this.indexKeys.length;
+    if (n > 0) {
+      const first = this.indexKeys[0];
+      const last = this.indexKeys[n - 1];
+      const max = Math.min(first.length, last.length) - TRAILER;
+      let cp = 0;
+      while (cp < max && first[cp] === last[cp]) cp++;
+      this.commonPrefix = cp;
+      this.indexWords = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const k = this.indexKeys[i];
+        this.indexWords[i] = wordAt(k, cp, k.length - TRAILER);
+      }
+    }
+    this.cached.length = n;
   }
 
   /** Without a block cache (compaction inputs) blocks are read ahead in 256 KiB chunks. */
@@ -131,26 +157,55 @@ export class TableReader {
 
   /** Data block i, from the cache or the file. */
   block(i: number): Buffer {
-    const off = this.blockOffsets[i];
-    if (this.cache === null) return this.readVerified(off, this.blockSizes[i]);
-    const key = BlockCache.key(this.number, off);
-    let b = this.cache.get(key);
-    if (b === undefined) {
-      b = this.readVerified(off, this.blockSizes[i]);
-      this.cache.set(key, b);
+    const cache = this.cache;
+    if (cache === null) return this.readVerified(this.blockOffsets[i], this.blockSizes[i]);
+    const e = this.cached[i];
+    if (e !== undefined) {
+      cache.hits++;
+      e.hot = true;
+      return e.block;
     }
+    cache.misses++;
+    const b = this.readVerified(this.blockOffsets[i], this.blockSizes[i]);
+    cache.insert(this.cached, i, b);
     return b;
   }
 
-  /** Index of the first block whose last key is ≥ target, or blockCount when none. */
+  /** Releases this table's cached blocks (its file is gone). */
+  dropCached(): void {
+    this.cache?.dropAll(this.cached);
+  }
+
+  /**
+   * Index of the first block whose last key is ≥ target, or blockCount when none. Every
+   * index key shares the table's common prefix (they are sorted); the 6 user-key bytes
+   * after it are kept as numbers (indexWords), so most steps of the binary search compare
+   * two numbers. Zero padding keeps number order consistent with byte order: unequal
+   * numbers order the keys the same way; equal ones fall back to the full comparison.
+   */
   findBlock(target: Buffer, tStart: number, tEnd: number): number {
     const keys = this.indexKeys;
+    const n = keys.length;
+    if (n === 0) return 0;
+    const cp = this.commonPrefix;
+    const tUserEnd = tEnd - TRAILER;
+    const pre = compareRange(target, tStart, Math.min(tStart + cp, tUserEnd), keys[0], 0, cp);
+    if (pre < 0) return 0;
+    if (pre > 0) return n;
+    const tw = wordAt(target, tStart + cp, tUserEnd);
+    const words = this.indexWords;
     let lo = 0;
-    let hi = keys.length;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const k = keys[mid];
-      if (compareInternalRange(k, 0, k.length, target, tStart, tEnd) < 0) lo = mid + 1;
+      const w = words[mid];
+      let c: number;
+      if (w !== tw) c = w < tw ? -1 : 1;
+      else {
+        const k = keys[mid];
+        c = compareInternalRange(k, 0, k.length, target, tStart, tEnd);
+      }
+      if (c < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
