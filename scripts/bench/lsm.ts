@@ -80,7 +80,10 @@ async function openOurs(dir: string): Promise<{ e: Engine; db: LsmEngine }> {
 }
 
 async function openLevel(dir: string): Promise<Engine> {
-  const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  const db = new ClassicLevel<Buffer, Buffer>(dir, {
+    keyEncoding: 'buffer',
+    valueEncoding: 'buffer',
+  });
   await db.open({ cacheSize: 32 << 20, writeBufferSize: 4 << 20 } as object);
   return {
     put: (k, v, sync) => db.put(k, v, { sync } as object),
@@ -114,7 +117,8 @@ function parseArgs(argv: string[]): Args {
     if (argv[i] === '--keys') a.keys = Number(argv[++i]);
     else if (argv[i] === '--only') a.only = new Set(argv[++i].split(','));
   }
-  if (!Number.isInteger(a.keys) || a.keys <= 0) throw new Error('--keys must be a positive integer');
+  if (!Number.isInteger(a.keys) || a.keys <= 0)
+    throw new Error('--keys must be a positive integer');
   return a;
 }
 
@@ -138,7 +142,10 @@ export interface LsmBenchResult {
   leveldb: number;
 }
 
-export async function runLsmBench(args: Args, print: (line: string) => void): Promise<LsmBenchResult[]> {
+export async function runLsmBench(
+  args: Args,
+  print: (line: string) => void,
+): Promise<LsmBenchResult[]> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sharddb-bench-lsm-'));
   const n = args.keys;
   const values: Buffer[] = Array.from({ length: 1024 }, () => randomBytes(VALUE_SIZE));
@@ -154,7 +161,9 @@ export async function runLsmBench(args: Args, print: (line: string) => void): Pr
     if (!want(workload)) return;
     const r = { workload, sharddb: await ours(engines.ours), leveldb: await lvl(engines.level) };
     results.push(r);
-    print(`lsm ${workload} sharddb=${Math.round(r.sharddb)} leveldb=${Math.round(r.leveldb)} ratio=${(r.sharddb / r.leveldb).toFixed(2)}`);
+    print(
+      `lsm ${workload} sharddb=${Math.round(r.sharddb)} leveldb=${Math.round(r.leveldb)} ratio=${(r.sharddb / r.leveldb).toFixed(2)}`,
+    );
   };
   const engines = {} as { ours: Engine; level: Engine };
 
@@ -175,8 +184,10 @@ export async function runLsmBench(args: Args, print: (line: string) => void): Pr
     const o = await openOurs(oursDir);
     engines.ours = o.e;
     engines.level = await openLevel(levelDir);
-    const fillRandom = (e: Engine): Promise<number> => runOps(n, IN_FLIGHT, (i) => e.put(keyOf(order[i]), val(i), false));
-    const overwrite = (e: Engine): Promise<number> => runOps(n, IN_FLIGHT, (i) => e.put(keyOf(probe[i]), val(i + 1), false));
+    const fillRandom = (e: Engine): Promise<number> =>
+      runOps(n, IN_FLIGHT, (i) => e.put(keyOf(order[i]), val(i), false));
+    const overwrite = (e: Engine): Promise<number> =>
+      runOps(n, IN_FLIGHT, (i) => e.put(keyOf(probe[i]), val(i + 1), false));
     // Write amplification: bytes passed to write(2) per user byte over fillrandom and
     // overwrite, including the compactions they cause (ours: until idle; LevelDB: until it
     // closes, after the read workloads, which write nothing). Engines run one at a time.
@@ -198,11 +209,14 @@ export async function runLsmBench(args: Args, print: (line: string) => void): Pr
     for (const [workload, r] of fillPhases) {
       if (!want(workload)) continue;
       results.push({ workload, sharddb: r.ours, leveldb: r.level });
-      print(`lsm ${workload} sharddb=${Math.round(r.ours)} leveldb=${Math.round(r.level)} ratio=${(r.ours / r.level).toFixed(2)}`);
+      print(
+        `lsm ${workload} sharddb=${Math.round(r.ours)} leveldb=${Math.round(r.level)} ratio=${(r.ours / r.level).toFixed(2)}`,
+      );
     }
     await engines.ours.settle();
     const reads = Math.min(n, 1_000_000);
-    const readRandom: Phase = (e) => runOps(reads, IN_FLIGHT, (i) => e.get(keyOf(probe[(i * 7) % n])));
+    const readRandom: Phase = (e) =>
+      runOps(reads, IN_FLIGHT, (i) => e.get(keyOf(probe[(i * 7) % n])));
     await both('readrandom', readRandom, readRandom);
     const readSeq: Phase = async (e) => {
       const t0 = performance.now();
@@ -211,7 +225,8 @@ export async function runLsmBench(args: Args, print: (line: string) => void): Pr
     };
     await both('readseq', readSeq, readSeq);
     const seeks = Math.max(1, Math.floor(reads / 10));
-    const seekRandom: Phase = (e) => runOps(seeks, IN_FLIGHT, (i) => e.seek(keyOf(probe[(i * 13) % n])));
+    const seekRandom: Phase = (e) =>
+      runOps(seeks, IN_FLIGHT, (i) => e.seek(keyOf(probe[(i * 13) % n])));
     await both('seekrandom', seekRandom, seekRandom);
     const stats = o.db.stats();
     await engines.ours.close();
@@ -229,7 +244,8 @@ export async function runLsmBench(args: Args, print: (line: string) => void): Pr
       const oo = await openOurs(path.join(root, `ours-${workload}`));
       engines.ours = oo.e;
       engines.level = await openLevel(path.join(root, `level-${workload}`));
-      const fillSync: Phase = (e) => runOps(ops, lanes, (i) => e.put(keyOf(order[i % n]), val(i), true));
+      const fillSync: Phase = (e) =>
+        runOps(ops, lanes, (i) => e.put(keyOf(order[i % n]), val(i), true));
       await both(workload, fillSync, fillSync);
       await engines.ours.close();
       await engines.level.close();
@@ -244,7 +260,9 @@ export async function runLsmBench(args: Args, print: (line: string) => void): Pr
     const f64 = results.find((r) => r.workload === 'fillsync-64');
     const f1 = results.find((r) => r.workload === 'fillsync-1');
     if (f64 !== undefined && f1 !== undefined) {
-      print(`lsm fillsync-64/fillsync-1 sharddb=${(f64.sharddb / f1.sharddb).toFixed(1)}x leveldb=${(f64.leveldb / f1.leveldb).toFixed(1)}x`);
+      print(
+        `lsm fillsync-64/fillsync-1 sharddb=${(f64.sharddb / f1.sharddb).toFixed(1)}x leveldb=${(f64.leveldb / f1.leveldb).toFixed(1)}x`,
+      );
     }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });

@@ -10,7 +10,10 @@ import { LsmCorruptionError } from './errors';
 /** Structured clone turns Buffers into plain Uint8Arrays; make them Buffers again. */
 function reviveResult(r: JobResult): JobResult {
   const buf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-  return { ...r, files: r.files.map((f) => ({ ...f, smallest: buf(f.smallest), largest: buf(f.largest) })) };
+  return {
+    ...r,
+    files: r.files.map((f) => ({ ...f, smallest: buf(f.smallest), largest: buf(f.largest) })),
+  };
 }
 
 interface Pending {
@@ -34,7 +37,11 @@ export class BackgroundWorker {
       this.pending.delete(m.id);
       if (m.error !== undefined) {
         const e = m.error;
-        p.reject(e.file !== undefined ? new LsmCorruptionError(e.file, e.offset ?? 0, e.message) : new Error(e.message));
+        p.reject(
+          e.file !== undefined
+            ? new LsmCorruptionError(e.file, e.offset ?? 0, e.message)
+            : new Error(e.message),
+        );
       } else p.resolve(reviveResult(m.result as JobResult));
     });
     const fail = (e: Error): void => {

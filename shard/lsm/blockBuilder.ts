@@ -32,7 +32,14 @@ export class BlockBuilder {
   }
 
   /** Adds key[kStart,kEnd) with value[vStart,vEnd). */
-  add(key: Uint8Array, kStart: number, kEnd: number, value: Uint8Array, vStart: number, vEnd: number): void {
+  add(
+    key: Uint8Array,
+    kStart: number,
+    kEnd: number,
+    value: Uint8Array,
+    vStart: number,
+    vEnd: number,
+  ): void {
     const klen = kEnd - kStart;
     const vlen = vEnd - vStart;
     let shared = 0;

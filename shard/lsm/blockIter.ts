@@ -29,7 +29,8 @@ export class BlockIter {
     if (data.length < 4) this.corrupt(0, 'block too short');
     this.numRestarts = data.readUInt32LE(data.length - 4);
     this.restartsOff = data.length - 4 - 4 * this.numRestarts;
-    if (this.numRestarts === 0 || this.restartsOff < 0) this.corrupt(data.length - 4, 'bad restart count');
+    if (this.numRestarts === 0 || this.restartsOff < 0)
+      this.corrupt(data.length - 4, 'bad restart count');
     this.cur = this.restartsOff;
     this.nextOff = this.restartsOff;
   }
@@ -54,7 +55,8 @@ export class BlockIter {
     const unshared = shared < 0 ? -1 : getVarint(d, cursor.next, limit);
     const vlen = unshared < 0 ? -1 : getVarint(d, cursor.next, limit);
     const p = cursor.next;
-    if (vlen < 0 || shared > this.keyLen || p + unshared + vlen > limit) this.corrupt(off, 'bad block entry');
+    if (vlen < 0 || shared > this.keyLen || p + unshared + vlen > limit)
+      this.corrupt(off, 'bad block entry');
     const klen = shared + unshared;
     if (this.key.length < klen) {
       const k = Buffer.allocUnsafe(klen * 2);
@@ -129,12 +131,14 @@ export class BlockIter {
       const unshared = getVarint(d, cursor.next, this.restartsOff);
       getVarint(d, cursor.next, this.restartsOff);
       const p = cursor.next;
-      if (shared !== 0 || unshared < 0 || p + unshared > this.restartsOff) this.corrupt(off, 'bad restart entry');
+      if (shared !== 0 || unshared < 0 || p + unshared > this.restartsOff)
+        this.corrupt(off, 'bad restart entry');
       if (compareInternalRange(d, p, p + unshared, target, tStart, tEnd) < 0) left = mid;
       else right = mid - 1;
     }
     this.seekToRestart(left);
-    while (this.valid() && compareInternalRange(this.key, 0, this.keyLen, target, tStart, tEnd) < 0) this.next();
+    while (this.valid() && compareInternalRange(this.key, 0, this.keyLen, target, tStart, tEnd) < 0)
+      this.next();
   }
 
   /** Positions at the last entry ≤ target, or invalid. */

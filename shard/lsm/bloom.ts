@@ -46,7 +46,12 @@ export function buildBloom(hashes: Uint32Array, count: number, bitsPerKey: numbe
 }
 
 /** May buf[start,end) be in the set? False means certainly not. */
-export function bloomMayContain(filter: Buffer, buf: Uint8Array, start: number, end: number): boolean {
+export function bloomMayContain(
+  filter: Buffer,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+): boolean {
   const bytes = filter.length - 1;
   if (bytes <= 0) return true;
   const k = filter[bytes];

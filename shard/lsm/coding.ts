@@ -91,7 +91,13 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** Copies src[sStart,sEnd) to dst at dOff; a plain loop for short ranges (no view allocation). */
-export function copyBytes(src: Uint8Array, sStart: number, sEnd: number, dst: Uint8Array, dOff: number): void {
+export function copyBytes(
+  src: Uint8Array,
+  sStart: number,
+  sEnd: number,
+  dst: Uint8Array,
+  dOff: number,
+): void {
   const n = sEnd - sStart;
   if (n <= 48) {
     for (let i = 0; i < n; i++) dst[dOff + i] = src[sStart + i];

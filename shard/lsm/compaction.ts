@@ -5,7 +5,11 @@
  */
 import * as path from 'node:path';
 import { compareRange, copyBytes, cursor, getVarint } from './coding';
-import type { CompactionFilter, CompactionFilterFactory, CompactionFilterSpec } from './compactionFilter';
+import type {
+  CompactionFilter,
+  CompactionFilterFactory,
+  CompactionFilterSpec,
+} from './compactionFilter';
 import { TRAILER, TYPE_DELETION, TYPE_VALUE, writeTrailer } from './dbformat';
 import { LsmCorruptionError } from './errors';
 import { tableFileName } from './fileNames';
@@ -81,9 +85,14 @@ function loadFilter(job: CompactJob): CompactionFilter | null {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the filter is a module named at run time
   const mod = require(job.filter.module) as { createCompactionFilter?: CompactionFilterFactory };
   if (typeof mod.createCompactionFilter !== 'function') {
-    throw new Error(`compaction filter module ${job.filter.module} has no createCompactionFilter export`);
+    throw new Error(
+      `compaction filter module ${job.filter.module} has no createCompactionFilter export`,
+    );
   }
-  return mod.createCompactionFilter(job.filter.options, { outputLevel: job.outputLevel, bottommost: job.bottommost });
+  return mod.createCompactionFilter(job.filter.options, {
+    outputLevel: job.outputLevel,
+    bottommost: job.bottommost,
+  });
 }
 
 export function runCompaction(job: CompactJob): JobResult {
@@ -111,21 +120,28 @@ export function runCompaction(job: CompactJob): JobResult {
     const finishOutput = (): void => {
       if (builder === null) return;
       const t = builder.finish();
-      outputs.push({ number: job.fileNumbers[nextNumber - 1], size: t.size, smallest: t.smallest, largest: t.largest });
+      outputs.push({
+        number: job.fileNumbers[nextNumber - 1],
+        size: t.size,
+        smallest: t.smallest,
+        largest: t.largest,
+      });
       bytesWritten += t.size;
       builder = null;
     };
 
     for (merged.seekToFirst(); merged.current() !== null; merged.step()) {
       const c = merged.current() as InternalIterator;
-      const newKey = curKeyLen < 0 || compareRange(c.ukey, 0, c.ukeyLen, curKey, 0, curKeyLen) !== 0;
+      const newKey =
+        curKeyLen < 0 || compareRange(c.ukey, 0, c.ukeyLen, curKey, 0, curKeyLen) !== 0;
       if (newKey) {
         if (curKey.length < c.ukeyLen) curKey = Buffer.allocUnsafe(c.ukeyLen * 2);
         copyBytes(c.ukey, 0, c.ukeyLen, curKey, 0);
         curKeyLen = c.ukeyLen;
         lastSeqForKey = Number.MAX_SAFE_INTEGER;
         // Split outputs only between user keys so a key's versions stay in one file.
-        if (builder !== null && (builder as TableBuilder).estimatedSize() >= job.targetFileSize) finishOutput();
+        if (builder !== null && (builder as TableBuilder).estimatedSize() >= job.targetFileSize)
+          finishOutput();
       }
       let drop = false;
       let type = c.type;
@@ -138,7 +154,9 @@ export function runCompaction(job: CompactJob): JobResult {
         drop = true;
       } else {
         if (newKey && filter !== null && type === TYPE_VALUE && c.seq <= job.smallestSnapshot) {
-          if (filter.filter(Buffer.from(curKey.subarray(0, curKeyLen)), value.subarray(vStart, vEnd))) {
+          if (
+            filter.filter(Buffer.from(curKey.subarray(0, curKeyLen)), value.subarray(vStart, vEnd))
+          ) {
             type = TYPE_DELETION;
             value = EMPTY;
             vStart = vEnd = 0;
@@ -153,8 +171,12 @@ export function runCompaction(job: CompactJob): JobResult {
       copyBytes(c.ukey, 0, c.ukeyLen, ikey, 0);
       writeTrailer(ikey, c.ukeyLen, c.seq, type);
       if (builder === null) {
-        if (nextNumber >= job.fileNumbers.length) throw new Error('compaction ran out of reserved file numbers');
-        builder = new TableBuilder(path.join(job.dir, tableFileName(job.fileNumbers[nextNumber++])), job.table);
+        if (nextNumber >= job.fileNumbers.length)
+          throw new Error('compaction ran out of reserved file numbers');
+        builder = new TableBuilder(
+          path.join(job.dir, tableFileName(job.fileNumbers[nextNumber++])),
+          job.table,
+        );
       }
       (builder as TableBuilder).add(ikey, 0, klen, value, vStart, vEnd);
     }
@@ -177,6 +199,7 @@ export interface JobError {
 }
 
 export function toJobError(e: unknown): JobError {
-  if (e instanceof LsmCorruptionError) return { message: e.message, file: e.file, offset: e.offset };
+  if (e instanceof LsmCorruptionError)
+    return { message: e.message, file: e.file, offset: e.offset };
   return { message: e instanceof Error ? e.message : String(e) };
 }

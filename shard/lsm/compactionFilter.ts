@@ -27,4 +27,7 @@ export interface CompactionFilterSpec {
   readonly options?: unknown;
 }
 
-export type CompactionFilterFactory = (options: unknown, context: CompactionFilterContext) => CompactionFilter;
+export type CompactionFilterFactory = (
+  options: unknown,
+  context: CompactionFilterContext,
+) => CompactionFilter;

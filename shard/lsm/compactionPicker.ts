@@ -30,7 +30,12 @@ export function maxBytesForLevel(level: number, o: PickerOptions): number {
 }
 
 /** Builds the plan for compacting `inputs` of `level` into level + 1. */
-export function planFor(v: Version, level: number, inputs: readonly FileMeta[], allowMove = true): CompactionPlan {
+export function planFor(
+  v: Version,
+  level: number,
+  inputs: readonly FileMeta[],
+  allowMove = true,
+): CompactionPlan {
   const { lo, hi } = userRange(inputs);
   const overlaps = v.overlapping(level + 1, lo, hi);
   const all = overlaps.length > 0 ? userRange([...inputs, ...overlaps]) : { lo, hi };
@@ -38,16 +43,26 @@ export function planFor(v: Version, level: number, inputs: readonly FileMeta[], 
   for (let l = level + 2; l < NUM_LEVELS && bottommost; l++) {
     if (v.overlapping(l, all.lo, all.hi).length > 0) bottommost = false;
   }
-  const trivialMove = allowMove && inputs.length === 1 && overlaps.length === 0 && (level > 0 || v.levels[0].length === 1);
+  const trivialMove =
+    allowMove &&
+    inputs.length === 1 &&
+    overlaps.length === 0 &&
+    (level > 0 || v.levels[0].length === 1);
   return { level, outputLevel: level + 1, inputs, overlaps, bottommost, trivialMove };
 }
 
-export function pickCompaction(v: Version, o: PickerOptions, compactPointers: (Buffer | undefined)[]): CompactionPlan | undefined {
+export function pickCompaction(
+  v: Version,
+  o: PickerOptions,
+  compactPointers: (Buffer | undefined)[],
+): CompactionPlan | undefined {
   let bestLevel = -1;
   let bestScore = 1;
   for (let level = 0; level < NUM_LEVELS - 1; level++) {
     const score =
-      level === 0 ? v.levels[0].length / o.l0CompactionTrigger : v.levelBytes(level) / maxBytesForLevel(level, o);
+      level === 0
+        ? v.levels[0].length / o.l0CompactionTrigger
+        : v.levelBytes(level) / maxBytesForLevel(level, o);
     if (score >= bestScore) {
       bestScore = score;
       bestLevel = level;

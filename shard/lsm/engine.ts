@@ -13,11 +13,25 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { IteratorOptions, KvEngine, KvIterator, KvSnapshot, WriteBatch, WriteOptions } from '../storage/kvEngine';
+import type {
+  IteratorOptions,
+  KvEngine,
+  KvIterator,
+  KvSnapshot,
+  WriteBatch,
+  WriteOptions,
+} from '../storage/kvEngine';
 import { BackgroundWorker } from './background';
 import { BlockCache } from './blockCache';
 import { putVarint, varintLength } from './coding';
-import { type CompactJob, type FlushJob, type Job, type JobResult, runCompaction, runFlush } from './compaction';
+import {
+  type CompactJob,
+  type FlushJob,
+  type Job,
+  type JobResult,
+  runCompaction,
+  runFlush,
+} from './compaction';
 import type { CompactionFilterSpec } from './compactionFilter';
 import { type CompactionPlan, pickCompaction, planFor } from './compactionPicker';
 import { DbIterator } from './dbIterator';
@@ -151,7 +165,11 @@ export class LsmEngine implements KvEngine {
     this.mem = new Memtable(st.walNumber);
     this.manifest = st.manifest;
     this.blockCache = new BlockCache(this.o.blockCacheSize);
-    this.tc = new TableCache(dir, this.o.maxOpenFiles, this.o.blockCacheSize > 0 ? this.blockCache : null);
+    this.tc = new TableCache(
+      dir,
+      this.o.maxOpenFiles,
+      this.o.blockCacheSize > 0 ? this.blockCache : null,
+    );
     if (!this.o.inlineBackground) {
       this.flushWorker = new BackgroundWorker('lsm-flush');
       this.compactWorker = new BackgroundWorker('lsm-compact');
@@ -160,7 +178,10 @@ export class LsmEngine implements KvEngine {
 
   static async open(dir: string, options: LsmOptions = {}): Promise<LsmEngine> {
     const e = new LsmEngine(path.resolve(dir), options);
-    e.o.logger?.info({ dir: e.dir, levels: e.version.levels.map((l) => l.length), lastSequence: e.lastSeq }, 'LSM engine open');
+    e.o.logger?.info(
+      { dir: e.dir, levels: e.version.levels.map((l) => l.length), lastSequence: e.lastSeq },
+      'LSM engine open',
+    );
     e.maybeScheduleCompaction();
     return e;
   }
@@ -172,7 +193,11 @@ export class LsmEngine implements KvEngine {
     if (this.bgError !== null) return Promise.reject(this.bgError);
     if (batch.ops.length === 0) return RESOLVED;
     const sync = options?.sync ?? this.o.syncByDefault;
-    if (this.slowWriters === 0 && this.mem.bytes < this.o.memtableSize && this.version.levels[0].length < this.o.l0SlowdownTrigger) {
+    if (
+      this.slowWriters === 0 &&
+      this.mem.bytes < this.o.memtableSize &&
+      this.version.levels[0].length < this.o.l0SlowdownTrigger
+    ) {
       return this.admit(batch, sync);
     }
     return this.writeSlow(batch, sync);
@@ -329,7 +354,10 @@ export class LsmEngine implements KvEngine {
   private setBgError(e: Error): void {
     if (this.bgError === null) {
       this.bgError = e;
-      this.o.logger?.error({ err: e, dir: this.dir }, 'LSM engine stopped accepting writes after a background error');
+      this.o.logger?.error(
+        { err: e, dir: this.dir },
+        'LSM engine stopped accepting writes after a background error',
+      );
     }
     this.wakeRoomWaiters();
   }
@@ -348,8 +376,13 @@ export class LsmEngine implements KvEngine {
 
   // ---- background work -----------------------------------------------------------------
 
-  private runJob(worker: BackgroundWorker | null, job: Job, transfer: ArrayBuffer[] = []): Promise<JobResult> {
-    if (worker === null) return RESOLVED.then(() => (job.kind === 'flush' ? runFlush(job) : runCompaction(job)));
+  private runJob(
+    worker: BackgroundWorker | null,
+    job: Job,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<JobResult> {
+    if (worker === null)
+      return RESOLVED.then(() => (job.kind === 'flush' ? runFlush(job) : runCompaction(job)));
     return worker.run(job, transfer);
   }
 
@@ -424,7 +457,8 @@ export class LsmEngine implements KvEngine {
   private removeWalsBefore(logNumber: number): void {
     for (const name of fs.readdirSync(this.dir)) {
       const m = /^(\d+)\.log$/.exec(name);
-      if (m !== null && Number(m[1]) < logNumber) fs.rmSync(path.join(this.dir, name), { force: true });
+      if (m !== null && Number(m[1]) < logNumber)
+        fs.rmSync(path.join(this.dir, name), { force: true });
     }
   }
 
@@ -459,7 +493,13 @@ export class LsmEngine implements KvEngine {
   }
 
   private maybeScheduleCompaction(): void {
-    if (this.compacting !== null || this.manualCompactions > 0 || this.bgError !== null || this.closing) return;
+    if (
+      this.compacting !== null ||
+      this.manualCompactions > 0 ||
+      this.bgError !== null ||
+      this.closing
+    )
+      return;
     const plan = pickCompaction(this.version, this.o, this.compactPointers);
     if (plan === undefined) return;
     this.compacting = this.runCompactionPlan(plan).then(
@@ -480,7 +520,8 @@ export class LsmEngine implements KvEngine {
       ...plan.overlaps.map((f) => ({ level: plan.outputLevel, number: f.number })),
     ];
     const last = plan.inputs[plan.inputs.length - 1].largest;
-    if (plan.level > 0) this.compactPointers[plan.level] = Buffer.from(last.subarray(0, last.length - TRAILER));
+    if (plan.level > 0)
+      this.compactPointers[plan.level] = Buffer.from(last.subarray(0, last.length - TRAILER));
     if (plan.trivialMove) {
       const f = plan.inputs[0];
       await this.manifest.append(
@@ -507,14 +548,19 @@ export class LsmEngine implements KvEngine {
       smallestSnapshot: this.smallestSnapshot(),
       bottommost: plan.bottommost,
       targetFileSize: this.o.targetFileSize,
-      table: { blockSize: this.o.blockSize, restartInterval: this.o.restartInterval, bloomBitsPerKey: this.o.bloomBitsPerKey },
+      table: {
+        blockSize: this.o.blockSize,
+        restartInterval: this.o.restartInterval,
+        bloomBitsPerKey: this.o.bloomBitsPerKey,
+      },
       filter: this.filterSpec,
     };
     let res: JobResult;
     try {
       res = await this.runJob(this.compactWorker, job);
     } catch (e) {
-      for (const n of fileNumbers) fs.rmSync(path.join(this.dir, tableFileName(n)), { force: true });
+      for (const n of fileNumbers)
+        fs.rmSync(path.join(this.dir, tableFileName(n)), { force: true });
       throw e;
     }
     await this.manifest.append(
@@ -569,7 +615,8 @@ export class LsmEngine implements KvEngine {
       while (this.compacting !== null) await this.compacting;
       if (this.bgError !== null) throw this.bgError;
       let maxLevel = 0;
-      for (let l = 0; l < NUM_LEVELS; l++) if (this.version.overlapping(l, start, end).length > 0) maxLevel = l;
+      for (let l = 0; l < NUM_LEVELS; l++)
+        if (this.version.overlapping(l, start, end).length > 0) maxLevel = l;
       for (let level = 0; level < Math.max(1, maxLevel); level++) {
         const inputs = this.version.overlapping(level, start, end);
         if (inputs.length === 0) continue;
@@ -606,8 +653,10 @@ export class LsmEngine implements KvEngine {
   private getAt(key: Buffer, seq: number): Buffer | undefined {
     const out = this.getScratch;
     if (this.mem.get(key, seq, out)) return out.value;
-    for (let i = this.imms.length - 1; i >= 0; i--) if (this.imms[i].get(key, seq, out)) return out.value;
-    if (this.version.get(key, makeInternalKey(key, seq, TYPE_VALUE), this.tc, out)) return out.value;
+    for (let i = this.imms.length - 1; i >= 0; i--)
+      if (this.imms[i].get(key, seq, out)) return out.value;
+    if (this.version.get(key, makeInternalKey(key, seq, TYPE_VALUE), this.tc, out))
+      return out.value;
     return undefined;
   }
 
@@ -632,8 +681,10 @@ export class LsmEngine implements KvEngine {
     this.pin(seq);
     const children: InternalIterator[] = [new MemIterator(this.mem)];
     for (let i = this.imms.length - 1; i >= 0; i--) children.push(new MemIterator(this.imms[i]));
-    for (const f of v.levels[0]) children.push(new TableIterator(this.tc.acquire(f.number, f.size), this.tc));
-    for (let l = 1; l < NUM_LEVELS; l++) if (v.levels[l].length > 0) children.push(new LevelIterator(v.levels[l], this.tc));
+    for (const f of v.levels[0])
+      children.push(new TableIterator(this.tc.acquire(f.number, f.size), this.tc));
+    for (let l = 1; l < NUM_LEVELS; l++)
+      if (v.levels[l].length > 0) children.push(new LevelIterator(v.levels[l], this.tc));
     const merged = new MergingIterator(children, options.reverse === true);
     return new DbIterator(merged, seq, options, () => {
       this.unpin(seq);
@@ -692,7 +743,10 @@ export class LsmEngine implements KvEngine {
     const s = this.s;
     return {
       ...s,
-      writeAmplification: s.userBytes === 0 ? 0 : (s.walBytes + s.flushBytes + s.compactionBytesWritten) / s.userBytes,
+      writeAmplification:
+        s.userBytes === 0
+          ? 0
+          : (s.walBytes + s.flushBytes + s.compactionBytesWritten) / s.userBytes,
       levelFiles: v.levels.map((l) => l.length),
       levelBytes: v.levels.map((_, i) => v.levelBytes(i)),
       memtableBytes: this.mem.bytes,

@@ -82,11 +82,17 @@ export function readLog(file: string, data: Buffer, allowTornTail: boolean): Log
     }
     for (let probe = off + 1; probe + LOG_HEADER <= data.length; probe++) {
       if (validRecordAt(data, probe)) {
-        throw new LsmCorruptionError(file, off, `bad log record (valid record follows at ${probe})`);
+        throw new LsmCorruptionError(
+          file,
+          off,
+          `bad log record (valid record follows at ${probe})`,
+        );
       }
     }
-    if (!allowTornTail) throw new LsmCorruptionError(file, off, 'bad log record at the end of a sealed log');
-    if (!looksTorn(data, off)) throw new LsmCorruptionError(file, off, 'log record checksum mismatch');
+    if (!allowTornTail)
+      throw new LsmCorruptionError(file, off, 'bad log record at the end of a sealed log');
+    if (!looksTorn(data, off))
+      throw new LsmCorruptionError(file, off, 'log record checksum mismatch');
     return { records, validEnd: off, tornTail: true };
   }
   return { records, validEnd: off, tornTail: false };

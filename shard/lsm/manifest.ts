@@ -29,17 +29,27 @@ export function recoverManifest(dir: string): RecoveredState | undefined {
   if (!fs.existsSync(currentPath)) return undefined;
   const name = fs.readFileSync(currentPath, 'utf8').trim();
   const m = /^MANIFEST-(\d+)$/.exec(name);
-  if (m === null) throw new LsmCorruptionError(CURRENT, 0, `CURRENT does not name a manifest: ${JSON.stringify(name)}`);
+  if (m === null)
+    throw new LsmCorruptionError(
+      CURRENT,
+      0,
+      `CURRENT does not name a manifest: ${JSON.stringify(name)}`,
+    );
   let data: Buffer;
   try {
     data = fs.readFileSync(path.join(dir, name));
   } catch (e) {
-    throw new LsmCorruptionError(name, 0, `manifest named by CURRENT cannot be read: ${(e as Error).message}`);
+    throw new LsmCorruptionError(
+      name,
+      0,
+      `manifest named by CURRENT cannot be read: ${(e as Error).message}`,
+    );
   }
   // A torn last record is an edit whose fsync never finished: nothing acted on it yet.
   const log = readLog(name, data, true);
   // The first record is the snapshot written and fsynced before CURRENT named the file.
-  if (log.records.length === 0) throw new LsmCorruptionError(name, 0, 'manifest has no valid snapshot record');
+  if (log.records.length === 0)
+    throw new LsmCorruptionError(name, 0, 'manifest has no valid snapshot record');
   const st: RecoveredState = {
     version: Version.empty(),
     logNumber: 0,
@@ -48,9 +58,11 @@ export function recoverManifest(dir: string): RecoveredState | undefined {
     manifestNumber: Number(m[1]),
   };
   for (const rec of log.records) {
-    if (rec.type !== MANIFEST_RECORD_EDIT) throw new LsmCorruptionError(name, rec.offset, `unknown record type ${rec.type}`);
+    if (rec.type !== MANIFEST_RECORD_EDIT)
+      throw new LsmCorruptionError(name, rec.offset, `unknown record type ${rec.type}`);
     const e = decodeEdit(rec.payload);
-    if (typeof e === 'string') throw new LsmCorruptionError(name, rec.offset, `bad version edit: ${e}`);
+    if (typeof e === 'string')
+      throw new LsmCorruptionError(name, rec.offset, `bad version edit: ${e}`);
     try {
       st.version = st.version.apply(e);
     } catch (err) {
@@ -73,7 +85,14 @@ export class ManifestWriter {
   ) {}
 
   /** Writes a new manifest holding the whole state, then points CURRENT at it. */
-  static create(dir: string, number: number, v: Version, logNumber: number, nextFileNumber: number, lastSequence: number): ManifestWriter {
+  static create(
+    dir: string,
+    number: number,
+    v: Version,
+    logNumber: number,
+    nextFileNumber: number,
+    lastSequence: number,
+  ): ManifestWriter {
     const e: VersionEdit = emptyEdit();
     e.logNumber = logNumber;
     e.nextFileNumber = nextFileNumber;

@@ -20,7 +20,11 @@ const PREFIX_BYTES = 18;
  */
 function word(k: Uint8Array, off: number): number {
   const n = k.length;
-  return ((off < n ? k[off] : 0) << 16) | ((off + 1 < n ? k[off + 1] : 0) << 8) | (off + 2 < n ? k[off + 2] : 0);
+  return (
+    ((off < n ? k[off] : 0) << 16) |
+    ((off + 1 < n ? k[off + 1] : 0) << 8) |
+    (off + 2 < n ? k[off + 2] : 0)
+  );
 }
 
 /**
@@ -107,7 +111,14 @@ export interface MemGetResult {
 }
 
 export class Memtable {
-  private readonly head = new MemNode(Buffer.alloc(0), 0, 0, Buffer.alloc(0), new Array(MAX_HEIGHT).fill(null), null);
+  private readonly head = new MemNode(
+    Buffer.alloc(0),
+    0,
+    0,
+    Buffer.alloc(0),
+    new Array(MAX_HEIGHT).fill(null),
+    null,
+  );
   private readonly sk = new SearchKey();
   private height = 1;
   private tail: MemNode | null = null;

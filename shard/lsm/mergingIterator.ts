@@ -1,66 +1,83 @@
 /**
  * Merges children (memtables, L0 tables, levels) into one stream in internal-key order,
  * forward or backward; the direction is fixed at creation (a user iterator never turns).
- * Children are few (≤ ~20), so a linear pick of the smallest (largest) child is cheaper
- * than maintaining a heap.
+ * The valid children sit in a binary heap keyed by their current entry, so a step costs
+ * O(log children) comparisons (a compaction may merge a dozen L0 tables and more).
  */
 import { type InternalIterator, compareIters } from './internalIterator';
 
 export class MergingIterator {
-  private cur: InternalIterator | null = null;
+  private heap: InternalIterator[] = [];
+  private readonly sign: number;
 
   constructor(
     private readonly children: InternalIterator[],
-    private readonly reverse: boolean,
-  ) {}
+    reverse: boolean,
+  ) {
+    this.sign = reverse ? -1 : 1;
+  }
 
-  private pick(): void {
-    let best: InternalIterator | null = null;
-    const ch = this.children;
-    if (!this.reverse) {
-      for (let i = 0; i < ch.length; i++) {
-        const c = ch[i];
-        if (c.valid() && (best === null || compareIters(c, best) < 0)) best = c;
-      }
-    } else {
-      for (let i = 0; i < ch.length; i++) {
-        const c = ch[i];
-        if (c.valid() && (best === null || compareIters(c, best) > 0)) best = c;
-      }
+  private less(a: InternalIterator, b: InternalIterator): boolean {
+    return this.sign * compareIters(a, b) < 0;
+  }
+
+  private siftDown(i: number): void {
+    const h = this.heap;
+    const n = h.length;
+    const x = h[i];
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.less(h[r], h[l]) ? r : l;
+      if (!this.less(h[c], x)) break;
+      h[i] = h[c];
+      i = c;
     }
-    this.cur = best;
+    h[i] = x;
+  }
+
+  private rebuild(): void {
+    this.heap = this.children.filter((c) => c.valid());
+    for (let i = (this.heap.length >>> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
   /** The child holding the current entry, or null at the end. */
   current(): InternalIterator | null {
-    return this.cur;
+    return this.heap.length > 0 ? this.heap[0] : null;
   }
 
   seekToFirst(): void {
     for (const c of this.children) c.seekToFirst();
-    this.pick();
+    this.rebuild();
   }
   seekToLast(): void {
     for (const c of this.children) c.seekToLast();
-    this.pick();
+    this.rebuild();
   }
   seek(userKey: Buffer, seq: number): void {
     for (const c of this.children) c.seek(userKey, seq);
-    this.pick();
+    this.rebuild();
   }
   seekForPrev(userKey: Buffer, seq: number): void {
     for (const c of this.children) c.seekForPrev(userKey, seq);
-    this.pick();
+    this.rebuild();
   }
   /** Steps in the iterator's direction. */
   step(): void {
-    const c = this.cur as InternalIterator;
-    if (this.reverse) c.prev();
-    else c.next();
-    this.pick();
+    const h = this.heap;
+    const top = h[0];
+    if (this.sign < 0) top.prev();
+    else top.next();
+    if (!top.valid()) {
+      const last = h.pop() as InternalIterator;
+      if (h.length === 0) return;
+      h[0] = last;
+    }
+    this.siftDown(0);
   }
   close(): void {
     for (const c of this.children) c.close();
-    this.cur = null;
+    this.heap = [];
   }
 }

@@ -79,11 +79,15 @@ export function resolveOptions(o: LsmOptions): ResolvedOptions {
   ] as const;
   for (const k of positive) {
     const v = r[k];
-    if (!Number.isInteger(v) || v <= 0) throw new RangeError(`LSM option ${k} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v <= 0)
+      throw new RangeError(`LSM option ${k} must be a positive integer, got ${v}`);
   }
-  if (!Number.isInteger(r.blockCacheSize) || r.blockCacheSize < 0) throw new RangeError('LSM option blockCacheSize must be ≥ 0');
+  if (!Number.isInteger(r.blockCacheSize) || r.blockCacheSize < 0)
+    throw new RangeError('LSM option blockCacheSize must be ≥ 0');
   if (!(r.l0CompactionTrigger <= r.l0SlowdownTrigger && r.l0SlowdownTrigger <= r.l0StopTrigger)) {
-    throw new RangeError('LSM options need l0CompactionTrigger ≤ l0SlowdownTrigger ≤ l0StopTrigger');
+    throw new RangeError(
+      'LSM options need l0CompactionTrigger ≤ l0SlowdownTrigger ≤ l0StopTrigger',
+    );
   }
   return r;
 }

@@ -27,7 +27,11 @@ export interface OpenedState {
   manifest: ManifestWriter;
 }
 
-export function openDirectory(dir: string, o: ResolvedOptions, log: LsmLogger | undefined): OpenedState {
+export function openDirectory(
+  dir: string,
+  o: ResolvedOptions,
+  log: LsmLogger | undefined,
+): OpenedState {
   fs.mkdirSync(dir, { recursive: true });
   const names = fs.readdirSync(dir);
   const rec = recoverManifest(dir);
@@ -35,8 +39,15 @@ export function openDirectory(dir: string, o: ResolvedOptions, log: LsmLogger | 
   let lastSequence = rec?.lastSequence ?? 0;
   const logNumber = rec?.logNumber ?? 0;
   let next = rec?.nextFileNumber ?? 1;
-  if (rec === undefined && names.some((n) => ['table', 'manifest'].includes(parseFileName(n).kind))) {
-    throw new LsmCorruptionError('CURRENT', 0, 'CURRENT is missing but the directory holds tables or manifests');
+  if (
+    rec === undefined &&
+    names.some((n) => ['table', 'manifest'].includes(parseFileName(n).kind))
+  ) {
+    throw new LsmCorruptionError(
+      'CURRENT',
+      0,
+      'CURRENT is missing but the directory holds tables or manifests',
+    );
   }
   for (const n of names) next = Math.max(next, parseFileName(n).number + 1);
 
@@ -50,7 +61,12 @@ export function openDirectory(dir: string, o: ResolvedOptions, log: LsmLogger | 
       } catch {
         throw new LsmCorruptionError(name, 0, 'table named by the manifest is missing');
       }
-      if (size !== f.size) throw new LsmCorruptionError(name, size, `table is ${size} bytes, the manifest says ${f.size}`);
+      if (size !== f.size)
+        throw new LsmCorruptionError(
+          name,
+          size,
+          `table is ${size} bytes, the manifest says ${f.size}`,
+        );
     }
   }
 
@@ -65,9 +81,14 @@ export function openDirectory(dir: string, o: ResolvedOptions, log: LsmLogger | 
     const name = walFileName(num);
     const data = fs.readFileSync(path.join(dir, name));
     const r = readLog(name, data, i === wals.length - 1);
-    if (r.tornTail) log?.warn({ file: name, offset: r.validEnd, cut: data.length - r.validEnd }, 'cut a torn WAL tail');
+    if (r.tornTail)
+      log?.warn(
+        { file: name, offset: r.validEnd, cut: data.length - r.validEnd },
+        'cut a torn WAL tail',
+      );
     for (const record of r.records) {
-      if (record.type !== WAL_RECORD_BATCH) throw new LsmCorruptionError(name, record.offset, `unknown WAL record type ${record.type}`);
+      if (record.type !== WAL_RECORD_BATCH)
+        throw new LsmCorruptionError(name, record.offset, `unknown WAL record type ${record.type}`);
       const p = record.payload;
       const last = decodeBatch(p, 0, p.length, mem);
       if (last < 0) throw new LsmCorruptionError(name, record.offset, 'malformed write batch');
@@ -87,14 +108,26 @@ export function openDirectory(dir: string, o: ResolvedOptions, log: LsmLogger | 
       b.add(ik, 0, kl, n.value, 0, n.value.length);
     }
     const t = b.finish();
-    version = version.apply({ deleted: [], added: [{ level: 0, file: { number, size: t.size, smallest: t.smallest, largest: t.largest } }] });
+    version = version.apply({
+      deleted: [],
+      added: [
+        { level: 0, file: { number, size: t.size, smallest: t.smallest, largest: t.largest } },
+      ],
+    });
     log?.info({ table: number, entries: mem.count }, 'wrote recovered WAL contents to L0');
   }
 
   const walNumber = next++;
   const wal = LogWriter.create(path.join(dir, walFileName(walNumber)));
   const manifestNumber = next++;
-  const manifest = ManifestWriter.create(dir, manifestNumber, version, walNumber, next, lastSequence);
+  const manifest = ManifestWriter.create(
+    dir,
+    manifestNumber,
+    version,
+    walNumber,
+    next,
+    lastSequence,
+  );
 
   // What no live state names is left over from before the crash or from the old run.
   const live = new Set<number>();

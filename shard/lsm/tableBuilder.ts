@@ -59,7 +59,14 @@ export class TableBuilder {
     return this.offset + this.data.estimatedSize();
   }
 
-  add(key: Uint8Array, kStart: number, kEnd: number, value: Uint8Array, vStart: number, vEnd: number): void {
+  add(
+    key: Uint8Array,
+    kStart: number,
+    kEnd: number,
+    value: Uint8Array,
+    vStart: number,
+    vEnd: number,
+  ): void {
     if (this.smallest === undefined) this.smallest = Buffer.from(key.subarray(kStart, kEnd));
     this.data.add(key, kStart, kEnd, value, vStart, vEnd);
     // One bloom entry per user key, even when several versions of it are stored.
@@ -97,7 +104,11 @@ export class TableBuilder {
     const lastKey = this.data.lastKeyView();
     this.largest = Buffer.from(lastKey);
     const handle = this.writeBlock(this.data.finish());
-    const hlen = putVarint(this.handleScratch, putVarint(this.handleScratch, 0, handle.offset), handle.size);
+    const hlen = putVarint(
+      this.handleScratch,
+      putVarint(this.handleScratch, 0, handle.offset),
+      handle.size,
+    );
     this.index.add(this.largest, 0, this.largest.length, this.handleScratch, 0, hlen);
     this.data.reset();
   }

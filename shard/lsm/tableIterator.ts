@@ -38,7 +38,12 @@ export class TableIterator implements InternalIterator {
     if (!this.ok) return;
     const kl = this.it.keyLen;
     const k = this.it.key;
-    if (kl < TRAILER) throw new LsmCorruptionError(this.reader.fileName, this.reader.blockOffsets[this.bi] + this.it.cur, 'key shorter than its trailer');
+    if (kl < TRAILER)
+      throw new LsmCorruptionError(
+        this.reader.fileName,
+        this.reader.blockOffsets[this.bi] + this.it.cur,
+        'key shorter than its trailer',
+      );
     this.ukey = k;
     this.ukeyLen = kl - TRAILER;
     this.seq = k.readUIntBE(kl - 7, 6);

@@ -79,14 +79,20 @@ export class TableReader {
     if (this.size < FOOTER_SIZE) this.corrupt(0, 'file shorter than a footer');
     const footerOff = this.size - FOOTER_SIZE;
     const footer = this.readRaw(footerOff, FOOTER_SIZE);
-    if (!footer.subarray(32, 40).equals(TABLE_MAGIC)) this.corrupt(footerOff + 32, 'bad table magic');
-    if (footer.readUInt32LE(28) !== crc32(footer, 0, 28)) this.corrupt(footerOff, 'footer checksum mismatch');
-    if (footer.readUInt32LE(24) !== TABLE_FORMAT_VERSION) this.corrupt(footerOff + 24, 'unknown table format version');
+    if (!footer.subarray(32, 40).equals(TABLE_MAGIC))
+      this.corrupt(footerOff + 32, 'bad table magic');
+    if (footer.readUInt32LE(28) !== crc32(footer, 0, 28))
+      this.corrupt(footerOff, 'footer checksum mismatch');
+    if (footer.readUInt32LE(24) !== TABLE_FORMAT_VERSION)
+      this.corrupt(footerOff + 24, 'unknown table format version');
     const indexOff = footer.readUIntLE(0, 6);
     const indexSize = footer.readUInt32LE(8);
     const filterOff = footer.readUIntLE(12, 6);
     const filterSize = footer.readUInt32LE(20);
-    if (indexOff + indexSize + BLOCK_TRAILER > footerOff || filterOff + filterSize + BLOCK_TRAILER > footerOff) {
+    if (
+      indexOff + indexSize + BLOCK_TRAILER > footerOff ||
+      filterOff + filterSize + BLOCK_TRAILER > footerOff
+    ) {
       this.corrupt(footerOff, 'footer points past the end of the file');
     }
     this.filter = this.readVerified(filterOff, filterSize);
@@ -98,7 +104,8 @@ export class TableReader {
       const v = it.value();
       const off = getVarint(v, 0, v.length);
       const sz = off < 0 ? -1 : getVarint(v, cursor.next, v.length);
-      if (sz < 0 || off + sz + BLOCK_TRAILER > footerOff) this.corrupt(indexOff + it.cur, 'bad block handle in index');
+      if (sz < 0 || off + sz + BLOCK_TRAILER > footerOff)
+        this.corrupt(indexOff + it.cur, 'bad block handle in index');
       this.blockOffsets.push(off);
       this.blockSizes.push(sz);
     }
@@ -125,7 +132,11 @@ export class TableReader {
 
   private readRaw(offset: number, length: number): Buffer {
     if (this.cache === null && length < READ_AHEAD) {
-      if (this.ra === null || offset < this.raOff || offset + length > this.raOff + this.ra.length) {
+      if (
+        this.ra === null ||
+        offset < this.raOff ||
+        offset + length > this.raOff + this.ra.length
+      ) {
         const n = Math.min(READ_AHEAD, this.size - offset);
         this.ra = this.readExact(offset, Math.max(n, length));
         this.raOff = offset;

@@ -42,7 +42,9 @@ export class Version {
     }
     levels[0].sort((a, b) => b.number - a.number);
     for (let l = 1; l < NUM_LEVELS; l++) {
-      levels[l].sort((a, b) => compareInternalRange(a.smallest, 0, a.smallest.length, b.smallest, 0, b.smallest.length));
+      levels[l].sort((a, b) =>
+        compareInternalRange(a.smallest, 0, a.smallest.length, b.smallest, 0, b.smallest.length),
+      );
     }
     return new Version(levels);
   }
@@ -54,7 +56,8 @@ export class Version {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const f = files[mid];
-      if (compareInternalRange(f.largest, 0, f.largest.length, ikey, 0, ikey.length) < 0) lo = mid + 1;
+      if (compareInternalRange(f.largest, 0, f.largest.length, ikey, 0, ikey.length) < 0)
+        lo = mid + 1;
       else hi = mid;
     }
     return lo;

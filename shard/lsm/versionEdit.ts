@@ -33,7 +33,8 @@ export function emptyEdit(): VersionEdit {
 export function encodeEdit(e: VersionEdit): Buffer {
   let size = 3 * 10;
   for (const _d of e.deleted) size += 1 + 1 + 8;
-  for (const a of e.added) size += 1 + 1 + 8 + 8 + 10 + a.file.smallest.length + a.file.largest.length;
+  for (const a of e.added)
+    size += 1 + 1 + 8 + 8 + 10 + a.file.smallest.length + a.file.largest.length;
   const b = Buffer.allocUnsafe(size);
   let off = 0;
   const num = (tag: number, n: number | undefined): void => {
@@ -115,4 +116,3 @@ export function decodeEdit(p: Buffer): VersionEdit | string {
   }
   return e;
 }
-

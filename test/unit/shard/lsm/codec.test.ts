@@ -1,8 +1,19 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { compareBytes, cursor, getVarint, putVarint, varintLength } from '../../../../shard/lsm/coding';
+import {
+  compareBytes,
+  cursor,
+  getVarint,
+  putVarint,
+  varintLength,
+} from '../../../../shard/lsm/coding';
 import { crc32 } from '../../../../shard/lsm/checksum';
-import { compareInternal, makeInternalKey, TYPE_DELETION, TYPE_VALUE } from '../../../../shard/lsm/dbformat';
+import {
+  compareInternal,
+  makeInternalKey,
+  TYPE_DELETION,
+  TYPE_VALUE,
+} from '../../../../shard/lsm/dbformat';
 import { bloomHash, bloomMayContain, buildBloom } from '../../../../shard/lsm/bloom';
 
 describe('lsm codecs', () => {
@@ -29,7 +40,9 @@ describe('lsm codecs', () => {
   it('compareBytes agrees with Buffer.compare', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 80 }), fc.uint8Array({ maxLength: 80 }), (a, c) => {
-        expect(Math.sign(compareBytes(a, c))).to.equal(Buffer.compare(Buffer.from(a), Buffer.from(c)));
+        expect(Math.sign(compareBytes(a, c))).to.equal(
+          Buffer.compare(Buffer.from(a), Buffer.from(c)),
+        );
       }),
     );
   });

@@ -19,9 +19,13 @@ interface RoundLog {
 
 function runChild(dir: string, round: number, killAfterMs: number): Promise<RoundLog> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'crashWriter.js'), dir, String(round)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [path.join(__dirname, 'fixtures', 'crashWriter.js'), dir, String(round)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const log: RoundLog = { issued: new Map(), acked: new Map() };
     let buf = '';
     let stderr = '';
@@ -48,7 +52,8 @@ function runChild(dir: string, round: number, killAfterMs: number): Promise<Roun
     child.on('exit', (code, signal) => {
       clearTimeout(deadline);
       if (timer !== undefined) clearTimeout(timer);
-      if (signal !== 'SIGKILL') reject(new Error(`round ${round}: child exited with ${code}; stderr: ${stderr}`));
+      if (signal !== 'SIGKILL')
+        reject(new Error(`round ${round}: child exited with ${code}; stderr: ${stderr}`));
       else resolve(log);
     });
   });
@@ -64,7 +69,7 @@ describe('lsm crash safety (SIGKILL during synced writes)', function () {
     // Random kill points, reproducible: a small LCG seeded per run, printed on failure.
     let seed = Number(process.env.LSM_CRASH_SEED ?? Date.now() % 100000);
     const seedUsed = seed;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const logs: RoundLog[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       logs.push(await runChild(dir, round, 10 + Math.floor(rand() * 250)));
@@ -76,7 +81,10 @@ describe('lsm crash safety (SIGKILL during synced writes)', function () {
         for (let e = it.next(); e !== undefined; e = it.next()) {
           const [, r, w, n, j] = e[0].toString().split('/');
           const id = `${r}/${w}/${n}`;
-          expect(e[1].equals(Buffer.alloc(40 + Number(j) * 30, `${w}${n}`)), `value of ${e[0]}`).to.equal(true);
+          expect(
+            e[1].equals(Buffer.alloc(40 + Number(j) * 30, `${w}${n}`)),
+            `value of ${e[0]}`,
+          ).to.equal(true);
           found.set(id, (found.get(id) ?? 0) + 1);
         }
         for (const [id, count] of found) {
@@ -87,7 +95,11 @@ describe('lsm crash safety (SIGKILL during synced writes)', function () {
         }
         for (let r = 0; r <= round; r++) {
           for (const [w, n] of logs[r].acked) {
-            for (let i = 0; i <= n; i++) expect(found.has(`${r}/${w}/${i}`), `acknowledged batch ${r}/${w}/${i} lost (seed ${seedUsed})`).to.equal(true);
+            for (let i = 0; i <= n; i++)
+              expect(
+                found.has(`${r}/${w}/${i}`),
+                `acknowledged batch ${r}/${w}/${i} lost (seed ${seedUsed})`,
+              ).to.equal(true);
           }
         }
         // Each writer's batches are sequential: last/<w> names its newest stored batch.
@@ -102,7 +114,10 @@ describe('lsm crash safety (SIGKILL during synced writes)', function () {
         await db.close();
       }
     }
-    const acked = logs.reduce((a, l) => a + [...l.acked.values()].reduce((x, y) => x + y + 1, 0), 0);
+    const acked = logs.reduce(
+      (a, l) => a + [...l.acked.values()].reduce((x, y) => x + y + 1, 0),
+      0,
+    );
     expect(acked, 'the children acknowledged some batches').to.be.greaterThan(ROUNDS * 5);
   });
 });

@@ -5,7 +5,12 @@ import { LsmCorruptionError, type LsmEngine, openLsm } from '../../../../shard/l
 import { WriteBatch } from '../../../../shard/storage/kvEngine';
 import { b, key, rmDir, tempDir } from './helpers';
 
-const small = { memtableSize: 16 * 1024, targetFileSize: 16 * 1024, levelBaseBytes: 64 * 1024, blockSize: 1024 };
+const small = {
+  memtableSize: 16 * 1024,
+  targetFileSize: 16 * 1024,
+  levelBaseBytes: 64 * 1024,
+  blockSize: 1024,
+};
 
 function drain(it: { next(): [Buffer, Buffer] | undefined; close(): void }): string[] {
   const out: string[] = [];
@@ -55,7 +60,8 @@ describe('lsm engine', function () {
     expect(st.levelFiles.slice(1).some((n) => n > 0)).to.equal(true);
     await db.close();
     db = await openLsm(dir, small);
-    for (let i = 0; i < 6000; i += 7) expect(db.get(key(i))?.toString()).to.equal(`${i < 3000 ? 'w' : 'v'}${i}`);
+    for (let i = 0; i < 6000; i += 7)
+      expect(db.get(key(i))?.toString()).to.equal(`${i < 3000 ? 'w' : 'v'}${i}`);
     expect(drain(db.iterator())).to.have.length(6000);
   });
 
@@ -69,8 +75,14 @@ describe('lsm engine', function () {
     await db.compactRange();
     expect(drain(it)).to.deep.equal([11, 12, 13, 14, 15].map((i) => `${key(i)}=v${i}`));
     expect(drain(rev)).to.deep.equal([14, 13, 12, 11, 10].map((i) => `${key(i)}=v${i}`));
-    expect(drain(db.iterator({ gte: key(11), lt: key(14) }))).to.deep.equal([`${key(11)}=v11`, `${key(13)}=new`]);
-    expect(drain(db.iterator({ reverse: true, lte: key(1) }))).to.deep.equal([`${key(1)}=v1`, `${key(0)}=v0`]);
+    expect(drain(db.iterator({ gte: key(11), lt: key(14) }))).to.deep.equal([
+      `${key(11)}=v11`,
+      `${key(13)}=new`,
+    ]);
+    expect(drain(db.iterator({ reverse: true, lte: key(1) }))).to.deep.equal([
+      `${key(1)}=v1`,
+      `${key(0)}=v0`,
+    ]);
   });
 
   it('snapshots keep their view across writes, flushes and compactions', async () => {
@@ -82,7 +94,11 @@ describe('lsm engine', function () {
     await db.compactRange();
     expect(snap.get(key(5))?.toString()).to.equal('v5');
     expect(db.get(key(5))).to.equal(undefined);
-    expect(drain(snap.iterator({ lt: key(3) }))).to.deep.equal([`${key(0)}=v0`, `${key(1)}=v1`, `${key(2)}=v2`]);
+    expect(drain(snap.iterator({ lt: key(3) }))).to.deep.equal([
+      `${key(0)}=v0`,
+      `${key(1)}=v1`,
+      `${key(2)}=v2`,
+    ]);
     snap.release();
     expect(() => snap.get(key(1))).to.throw(/released/);
     // Once released, a compaction may drop the versions the snapshot held.
@@ -97,12 +113,17 @@ describe('lsm engine', function () {
     const all = db.approximateSize(key(0), key(5000));
     const half = db.approximateSize(key(0), key(2500));
     expect(all).to.be.greaterThan(5000 * 10);
-    expect(half).to.be.greaterThan(all * 0.3).and.lessThan(all * 0.7);
+    expect(half)
+      .to.be.greaterThan(all * 0.3)
+      .and.lessThan(all * 0.7);
     expect(db.approximateSize(b('zzz'), b('zzzz'))).to.equal(0);
   });
 
   it('a compaction filter loaded by the worker removes keys for good', async () => {
-    const filter = { module: path.join(__dirname, 'fixtures', 'dropPrefixFilter.js'), options: { prefix: 'gc-' } };
+    const filter = {
+      module: path.join(__dirname, 'fixtures', 'dropPrefixFilter.js'),
+      options: { prefix: 'gc-' },
+    };
     db = await openLsm(dir, { ...small, compactionFilter: filter });
     await db.write(new WriteBatch().put(b('gc-1'), b('old')).put(b('keep'), b('yes')));
     await db.compactRange();
@@ -111,7 +132,13 @@ describe('lsm engine', function () {
   });
 
   it('stalls writers when L0 fills, counts the stall, and keeps memory bounded', async () => {
-    db = await openLsm(dir, { ...small, l0CompactionTrigger: 2, l0SlowdownTrigger: 3, l0StopTrigger: 4, maxImmutableMemtables: 1 });
+    db = await openLsm(dir, {
+      ...small,
+      l0CompactionTrigger: 2,
+      l0SlowdownTrigger: 3,
+      l0StopTrigger: 4,
+      maxImmutableMemtables: 1,
+    });
     await fill(db, 0, 20000);
     const st = db.stats();
     expect(st.stallTimeMs).to.be.greaterThan(0);
@@ -127,7 +154,10 @@ describe('lsm engine', function () {
     await db.close();
     db = undefined;
     fs.writeFileSync(path.join(dir, '000999.sst.tmp'), 'half a table');
-    fs.writeFileSync(path.join(dir, '000998.sst'), 'an orphan from a compaction that never committed');
+    fs.writeFileSync(
+      path.join(dir, '000998.sst'),
+      'an orphan from a compaction that never committed',
+    );
     db = await openLsm(dir, small);
     const names = fs.readdirSync(dir);
     expect(names).to.not.include('000999.sst.tmp');
@@ -154,7 +184,8 @@ describe('lsm engine corruption', function () {
 
   async function writeSynced(n: number): Promise<void> {
     const db = await openLsm(dir, { inlineBackground: true });
-    for (let i = 0; i < n; i++) await db.write(new WriteBatch().put(key(i), Buffer.alloc(50, i)), { sync: true });
+    for (let i = 0; i < n; i++)
+      await db.write(new WriteBatch().put(key(i), Buffer.alloc(50, i)), { sync: true });
     await db.close();
   }
 

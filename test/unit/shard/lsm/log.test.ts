@@ -51,7 +51,9 @@ describe('lsm log records', () => {
       readLog('000007.log', bad, true);
     } catch (e) {
       expect((e as LsmCorruptionError).file).to.equal('000007.log');
-      expect((e as Error).message).to.contain('000007.log').and.contain(String(offsets[2]));
+      expect((e as Error).message)
+        .to.contain('000007.log')
+        .and.contain(String(offsets[2]));
     }
   });
 
@@ -59,18 +61,25 @@ describe('lsm log records', () => {
     const { data, offsets } = logOf(3);
     const bad = Buffer.from(data);
     bad[offsets[2] + 15] ^= 0x02;
-    expect(() => readLog('b.log', bad, true)).to.throw(LsmCorruptionError).with.property('offset', offsets[2]);
+    expect(() => readLog('b.log', bad, true))
+      .to.throw(LsmCorruptionError)
+      .with.property('offset', offsets[2]);
   });
 
   it('a corrupted length field in the middle is not mistaken for a torn tail', () => {
     const { data, offsets } = logOf(5);
     const bad = Buffer.from(data);
     bad.writeUInt32LE(0x7fffff, offsets[1]);
-    expect(() => readLog('a.log', bad, true)).to.throw(LsmCorruptionError).with.property('offset', offsets[1]);
+    expect(() => readLog('a.log', bad, true))
+      .to.throw(LsmCorruptionError)
+      .with.property('offset', offsets[1]);
   });
 
   it('write batches round-trip through a WAL record', () => {
-    const batch = new WriteBatch().put(Buffer.from('a'), Buffer.from('1')).del(Buffer.from('b')).put(Buffer.from(''), Buffer.alloc(300, 7));
+    const batch = new WriteBatch()
+      .put(Buffer.from('a'), Buffer.from('1'))
+      .del(Buffer.from('b'))
+      .put(Buffer.from(''), Buffer.alloc(300, 7));
     const rec = encodeBatchRecord(42, batch);
     const got: [string, number, number, string][] = [];
     const last = decodeBatch(rec, 9, rec.length, {

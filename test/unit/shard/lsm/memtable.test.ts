@@ -50,7 +50,9 @@ describe('lsm memtable', () => {
   });
 
   it('orders keys with zero bytes and shared prefixes exactly as Buffer.compare', () => {
-    const keyArb = fc.array(fc.constantFrom(0, 1, 0xff), { maxLength: 24 }).map((a) => Buffer.from(a));
+    const keyArb = fc
+      .array(fc.constantFrom(0, 1, 0xff), { maxLength: 24 })
+      .map((a) => Buffer.from(a));
     fc.assert(
       fc.property(fc.array(keyArb, { minLength: 1, maxLength: 60 }), (keys) => {
         const m = new Memtable(1);
@@ -61,7 +63,8 @@ describe('lsm memtable', () => {
           .map((x) => `${x.k.toString('hex')}@${x.seq}`);
         const got: string[] = [];
         const it = new MemIterator(m);
-        for (it.seekToFirst(); it.valid(); it.next()) got.push(`${it.ukey.toString('hex')}@${it.seq}`);
+        for (it.seekToFirst(); it.valid(); it.next())
+          got.push(`${it.ukey.toString('hex')}@${it.seq}`);
         expect(got).to.deep.equal(want);
         const out: MemGetResult = { state: undefined, value: undefined };
         for (const k of keys) expect(m.get(k, 1000, out)).to.equal(true);

@@ -7,7 +7,12 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { type LsmEngine, openLsm } from '../../../../shard/lsm';
-import { type IteratorOptions, type KvIterator, type KvSnapshot, WriteBatch } from '../../../../shard/storage/kvEngine';
+import {
+  type IteratorOptions,
+  type KvIterator,
+  type KvSnapshot,
+  WriteBatch,
+} from '../../../../shard/storage/kvEngine';
 import { rmDir, tempDir } from './helpers';
 
 type Model = Map<string, Buffer>; // hex key → value
@@ -26,10 +31,15 @@ type Cmd =
   | { c: 'compact'; lo?: Buffer; hi?: Buffer }
   | { c: 'reopen' };
 
-const keyArb = fc.array(fc.constantFrom(0, 1, 0x61, 0x62, 0xff), { maxLength: 3 }).map((a) => Buffer.from(a));
+const keyArb = fc
+  .array(fc.constantFrom(0, 1, 0x61, 0x62, 0xff), { maxLength: 3 })
+  .map((a) => Buffer.from(a));
 const valArb = fc.oneof(
   { weight: 4, arbitrary: fc.uint8Array({ maxLength: 12 }).map((a) => Buffer.from(a)) },
-  { weight: 1, arbitrary: fc.uint8Array({ minLength: 100, maxLength: 300 }).map((a) => Buffer.from(a)) },
+  {
+    weight: 1,
+    arbitrary: fc.uint8Array({ minLength: 100, maxLength: 300 }).map((a) => Buffer.from(a)),
+  },
 );
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ t: fc.constant('put' as const), k: keyArb, v: valArb }) },
@@ -42,13 +52,22 @@ const boundsArb: fc.Arbitrary<IteratorOptions> = fc
     reverse: fc.boolean(),
   })
   .map(({ lo, hi, reverse }) => {
-    const o: { gte?: Buffer; gt?: Buffer; lte?: Buffer; lt?: Buffer; reverse: boolean } = { reverse };
+    const o: { gte?: Buffer; gt?: Buffer; lte?: Buffer; lt?: Buffer; reverse: boolean } = {
+      reverse,
+    };
     if (lo !== undefined) o[lo.incl ? 'gte' : 'gt'] = lo.k;
     if (hi !== undefined) o[hi.incl ? 'lte' : 'lt'] = hi.k;
     return o;
   });
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 10, arbitrary: fc.record({ c: fc.constant('write' as const), ops: fc.array(opArb, { minLength: 1, maxLength: 6 }), sync: fc.boolean() }) },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      c: fc.constant('write' as const),
+      ops: fc.array(opArb, { minLength: 1, maxLength: 6 }),
+      sync: fc.boolean(),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ c: fc.constant('get' as const), k: keyArb }) },
   { weight: 2, arbitrary: fc.record({ c: fc.constant('scan' as const), o: boundsArb }) },
   { weight: 1, arbitrary: fc.record({ c: fc.constant('openIter' as const), o: boundsArb }) },
@@ -59,7 +78,11 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ c: 'flush' as const }) },
   {
     weight: 1,
-    arbitrary: fc.record({ c: fc.constant('compact' as const), lo: fc.option(keyArb, { nil: undefined }), hi: fc.option(keyArb, { nil: undefined }) }),
+    arbitrary: fc.record({
+      c: fc.constant('compact' as const),
+      lo: fc.option(keyArb, { nil: undefined }),
+      hi: fc.option(keyArb, { nil: undefined }),
+    }),
   },
   { weight: 1, arbitrary: fc.constant({ c: 'reopen' as const }) },
 );
@@ -74,12 +97,15 @@ function modelScan(m: Model, o: IteratorOptions): string[] {
       (o.lt === undefined || Buffer.compare(k, o.lt) < 0),
   );
   if (o.reverse) out.reverse();
-  return out.map((k) => `${k.toString('hex')}=${(m.get(k.toString('hex')) as Buffer).toString('hex')}`);
+  return out.map(
+    (k) => `${k.toString('hex')}=${(m.get(k.toString('hex')) as Buffer).toString('hex')}`,
+  );
 }
 
 function drain(it: KvIterator): string[] {
   const out: string[] = [];
-  for (let e = it.next(); e !== undefined; e = it.next()) out.push(`${e[0].toString('hex')}=${e[1].toString('hex')}`);
+  for (let e = it.next(); e !== undefined; e = it.next())
+    out.push(`${e[0].toString('hex')}=${e[1].toString('hex')}`);
   it.close();
   return out;
 }
@@ -121,7 +147,9 @@ async function run(cmds: Cmd[]): Promise<void> {
           break;
         }
         case 'get':
-          expect(db.get(cmd.k)?.toString('hex')).to.equal(model.get(cmd.k.toString('hex'))?.toString('hex'));
+          expect(db.get(cmd.k)?.toString('hex')).to.equal(
+            model.get(cmd.k.toString('hex'))?.toString('hex'),
+          );
           break;
         case 'scan':
           expect(drain(db.iterator(cmd.o))).to.deep.equal(modelScan(model, cmd.o));
@@ -140,7 +168,9 @@ async function run(cmds: Cmd[]): Promise<void> {
         case 'snapCheck': {
           const x = snaps[snaps.length - 1];
           if (x === undefined) break;
-          expect(x.s.get(cmd.k)?.toString('hex')).to.equal(x.m.get(cmd.k.toString('hex'))?.toString('hex'));
+          expect(x.s.get(cmd.k)?.toString('hex')).to.equal(
+            x.m.get(cmd.k.toString('hex'))?.toString('hex'),
+          );
           expect(drain(x.s.iterator({ gte: cmd.k }))).to.deep.equal(modelScan(x.m, { gte: cmd.k }));
           break;
         }
@@ -168,7 +198,9 @@ async function run(cmds: Cmd[]): Promise<void> {
       x.s.release();
     }
     expect(drain(db.iterator())).to.deep.equal(modelScan(model, {}));
-    expect(drain(db.iterator({ reverse: true }))).to.deep.equal(modelScan(model, { reverse: true }));
+    expect(drain(db.iterator({ reverse: true }))).to.deep.equal(
+      modelScan(model, { reverse: true }),
+    );
   } finally {
     for (const x of iters) x.it.close();
     await db.close();
