@@ -4,9 +4,16 @@
  * bounds (pushed down as the first seek). See KvIterator in shard/storage/kvEngine.ts.
  */
 import type { IteratorOptions, KvIterator } from '../storage/kvEngine';
-import { compareRange } from './coding';
+import { compareRange, copyBytes } from './coding';
 import { MAX_SEQ, TYPE_VALUE } from './dbformat';
 import type { MergingIterator } from './mergingIterator';
+
+/** A copy of k[0, len): the iterator's key buffers are scratch space, reused on the next step. */
+function copyKey(k: Buffer, len: number): Buffer {
+  const out = Buffer.allocUnsafe(len);
+  copyBytes(k, 0, len, out, 0);
+  return out;
+}
 
 export class DbIterator implements KvIterator {
   private started = false;
@@ -84,7 +91,7 @@ export class DbIterator implements KvIterator {
       }
       if (this.aboveUpper(c.ukey, c.ukeyLen)) return undefined;
       // c is the newest visible version of its user key; skip the older ones after it.
-      const key = Buffer.from(c.ukey.subarray(0, c.ukeyLen));
+      const key = copyKey(c.ukey, c.ukeyLen);
       const isValue = c.type === TYPE_VALUE;
       const value = isValue ? c.value() : undefined;
       m.step();
@@ -109,7 +116,7 @@ export class DbIterator implements KvIterator {
       }
       // Backward, a user key's versions come oldest first: the last one with a visible
       // sequence is the newest version the snapshot sees.
-      const key = Buffer.from(c.ukey.subarray(0, c.ukeyLen));
+      const key = copyKey(c.ukey, c.ukeyLen);
       let found = false;
       let isValue = false;
       let value: Buffer | undefined;

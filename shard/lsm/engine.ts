@@ -211,6 +211,8 @@ export class LsmEngine implements KvEngine {
       await turn;
     } finally {
       this.slowWriters--;
+      // flush() waits for the slow path to drain.
+      if (this.slowWriters === 0) this.notifyIdle();
     }
     if (this.closing) throw new LsmStateError('LSM engine is closed');
     return this.admit(batch, sync);
@@ -258,7 +260,8 @@ export class LsmEngine implements KvEngine {
     const first = this.lastSeq + 1;
     this.lastSeq += batch.ops.length;
     const rec = encodeBatchRecord(first, batch);
-    this.s.userBytes += rec.length - 19 - batch.ops.length;
+    for (const op of batch.ops)
+      this.s.userBytes += op.key.length + (op.type === 'put' ? op.value.length : 0);
     this.s.walBytes += rec.length;
     this.wal.append(rec);
     if (!sync && !this.roundInFlight && this.queue.length === 0) {
