@@ -17,6 +17,26 @@ import { BLOCK_TRAILER, FOOTER_SIZE, TABLE_FORMAT_VERSION, TABLE_MAGIC } from '.
 
 const READ_AHEAD = 256 * 1024;
 
+/**
+ * Blocks bound for the block cache are carved out of 1 MiB slabs instead of one
+ * ArrayBuffer each: a cache miss then costs no allocation beyond a view, and the GC
+ * tracks a few large buffers instead of thousands of 4 KiB ones. The cache evicts in
+ * roughly insertion order, so a slab's blocks leave together and the slab is freed.
+ */
+const SLAB = 1 << 20;
+let slab: Buffer = Buffer.alloc(0);
+let slabOff = 0;
+function allocBlock(n: number): Buffer {
+  if (n > SLAB >>> 4) return Buffer.allocUnsafe(n);
+  if (slabOff + n > slab.length) {
+    slab = Buffer.allocUnsafeSlow(SLAB);
+    slabOff = 0;
+  }
+  const b = slab.subarray(slabOff, slabOff + n);
+  slabOff += (n + 7) & ~7;
+  return b;
+}
+
 /** Bytes buf[off, off+6) ∩ [off, end) as a big-endian number, zero-padded (exact in a double). */
 function wordAt(buf: Uint8Array, off: number, end: number): number {
   let w = 0;
@@ -147,7 +167,7 @@ export class TableReader {
   }
 
   private readExact(offset: number, length: number): Buffer {
-    const buf = Buffer.allocUnsafe(length);
+    const buf = this.cache !== null ? allocBlock(length) : Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
       const n = fs.readSync(this.fd, buf, done, length - done, offset + done);
