@@ -29,12 +29,13 @@ export class BackgroundWorker {
 
   constructor(name: string) {
     this.worker = new Worker(path.join(__dirname, 'worker.js'), { name });
-    // A forgotten close() must not keep the process alive; a kill mid-job is crash-safe.
+    // A forgotten close() must not keep the process alive.
     this.worker.unref();
     this.worker.on('message', (m: { id: number; result?: JobResult; error?: JobError }) => {
       const p = this.pending.get(m.id);
       if (p === undefined) return;
       this.pending.delete(m.id);
+      if (this.pending.size === 0) this.worker.unref();
       if (m.error !== undefined) {
         const e = m.error;
         p.reject(
@@ -57,6 +58,8 @@ export class BackgroundWorker {
     if (this.dead !== null) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise<JobResult>((resolve, reject) => {
+      // A job in flight keeps the process alive (someone awaits it); an idle worker does not.
+      if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, job }, transfer);
     });
