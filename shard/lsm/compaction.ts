@@ -12,7 +12,7 @@ import type {
 } from './compactionFilter';
 import { TRAILER, TYPE_DELETION, TYPE_VALUE, writeTrailer } from './dbformat';
 import { LsmCorruptionError } from './errors';
-import { tableFileName } from './fileNames';
+import { fsyncDir, tableFileName } from './fileNames';
 import type { InternalIterator } from './internalIterator';
 import { MergingIterator } from './mergingIterator';
 import { TableBuilder, type TableOptions } from './tableBuilder';
@@ -119,7 +119,7 @@ export function runCompaction(job: CompactJob): JobResult {
 
     const finishOutput = (): void => {
       if (builder === null) return;
-      const t = builder.finish();
+      const t = builder.finish(false);
       outputs.push({
         number: job.fileNumbers[nextNumber - 1],
         size: t.size,
@@ -182,6 +182,8 @@ export function runCompaction(job: CompactJob): JobResult {
     }
     finishOutput();
     merged.close();
+    // One directory fsync makes every output's rename durable before the manifest names it.
+    if (outputs.length > 0) fsyncDir(job.dir);
     return { files: outputs, bytesRead, bytesWritten };
   } catch (e) {
     if (builder !== null) (builder as TableBuilder).abandon();

@@ -117,6 +117,8 @@ export class LsmEngine implements KvEngine {
 
   private queue: QueuedWrite[] = [];
   private roundInFlight = false;
+  /** Writes in the last group-commit round: > 1 means writers are concurrent. */
+  private lastGroupSize = 0;
   private walFlushScheduled = false;
   private slowPath: Promise<void> = RESOLVED;
   private slowWriters = 0;
@@ -275,13 +277,7 @@ export class LsmEngine implements KvEngine {
     mem.pendingWrites++;
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ rec, mem, sync, lastSeq: this.lastSeq, resolve, reject });
-      if (!this.roundInFlight) {
-        // Start the round after this turn's microtasks: writers whose previous write just
-        // resolved issue their next one in those microtasks, and all of them share the
-        // round's fsync instead of the first one paying a round of its own.
-        this.roundInFlight = true;
-        setImmediate(() => this.startRound());
-      }
+      if (!this.roundInFlight) this.scheduleRound();
     });
   }
 
@@ -302,10 +298,24 @@ export class LsmEngine implements KvEngine {
     }
   }
 
+  private scheduleRound(): void {
+    this.roundInFlight = true;
+    if (this.lastGroupSize > 1 || this.queue.length > 1) {
+      // Writers are concurrent: start the round after this turn's microtasks, where
+      // writers whose previous write just resolved issue their next one, so they all
+      // share this round's fsync instead of the first one paying for a round alone.
+      setImmediate(() => this.startRound());
+    } else {
+      // A lone writer gains nothing by waiting for company.
+      this.startRound();
+    }
+  }
+
   private startRound(): void {
     const group = this.queue;
     this.queue = [];
     this.roundInFlight = true;
+    this.lastGroupSize = group.length;
     let needSync = false;
     for (const w of group) if (w.sync) needSync = true;
     try {
@@ -333,7 +343,7 @@ export class LsmEngine implements KvEngine {
     }
     this.roundInFlight = false;
     for (const w of group) w.resolve();
-    if (this.queue.length > 0) this.startRound();
+    if (this.queue.length > 0) this.scheduleRound();
     else this.notifyIdle();
     this.maybeScheduleFlush();
   }

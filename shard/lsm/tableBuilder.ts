@@ -144,8 +144,11 @@ export class TableBuilder {
     while (done < b.length) done += fs.writeSync(this.fd, b, done, b.length - done);
   }
 
-  /** Writes filter, index and footer; fsyncs; renames into place. */
-  finish(): BuiltTable {
+  /**
+   * Writes filter, index and footer; fsyncs; renames into place. The rename is made durable
+   * by an fsync of the directory unless the caller does that once for several tables.
+   */
+  finish(syncDir = true): BuiltTable {
     this.flushDataBlock();
     const filter = buildBloom(this.hashes, this.bloomCount, this.opts.bloomBitsPerKey);
     const filterHandle = this.writeBlock(filter);
@@ -163,7 +166,7 @@ export class TableBuilder {
     fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     fs.renameSync(this.tmpPath, this.filePath);
-    fsyncDir(path.dirname(this.filePath));
+    if (syncDir) fsyncDir(path.dirname(this.filePath));
     return {
       size: this.offset,
       entries: this.entries,
