@@ -31,7 +31,7 @@ const options: LauncherOptions = (() => {
       host: { flag: 'host', description: 'loopback address to listen on', parse: parsers.nonEmpty, default: '127.0.0.1' },
       shards: { flag: 'shards', description: 'number of shard nodes', parse: parsers.int(1, 64), default: 3 },
       metas: { flag: 'metas', description: 'number of meta nodes', parse: parsers.int(1, 7), default: 3 },
-      engine: { flag: 'engine', description: 'shard storage engine (sqlite | lsm)', parse: parsers.nonEmpty, default: 'sqlite' },
+      engine: { flag: 'engine', description: 'shard storage engine (lsm | sqlite)', parse: parsers.nonEmpty, default: 'lsm' },
     });
   } catch (err) {
     console.error((err as ConfigError).message);

@@ -23,12 +23,12 @@ export const shardConfigSpec: ConfigSpec<ShardConfigRaw> = {
   secret: { flag: 'secret', env: 'SHARDDB_CLUSTER_SECRET', description: 'cluster secret', parse: parsers.string, default: '', secret: true },
   secretFile: { flag: 'secret-file', env: 'SHARDDB_CLUSTER_SECRET_FILE', description: 'file holding the cluster secret', parse: parsers.string, default: '' },
   engine: {
-    flag: 'engine', env: 'SHARDDB_ENGINE', description: 'storage engine: sqlite (reference) or lsm',
+    flag: 'engine', env: 'SHARDDB_ENGINE', description: 'storage engine: lsm (ours, default) or sqlite (the reference engine)',
     parse: (raw) => {
       if (raw !== 'sqlite' && raw !== 'lsm') throw new Error(`unknown engine "${raw}" (sqlite or lsm)`);
       return raw;
     },
-    default: 'sqlite',
+    default: 'lsm',
   },
   heartbeatMs: { flag: 'heartbeat-ms', env: 'SHARDDB_HEARTBEAT_MS', description: 'heartbeat interval to meta', parse: parsers.int(50, 60_000), default: 1000 },
 };

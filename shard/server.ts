@@ -17,6 +17,7 @@ import { compareEnd } from '../common/catalog/keyspace';
 import type { KvEngine } from './storage/kvEngine';
 import { WriteBatch } from './storage/kvEngine';
 import { SqliteEngine } from './storage/sqliteEngine';
+import { openLsm } from './lsm';
 import { RangeTable } from './rangeTable';
 import { MvccStore } from './mvcc';
 import { txnHandlers, RangeResolver } from './txnHandlers';
@@ -55,9 +56,9 @@ class WriteLock {
   }
 }
 
-function openEngine(config: ShardConfig): KvEngine {
+async function openEngine(config: ShardConfig, logger: Logger): Promise<KvEngine> {
   if (config.engine === 'lsm') {
-    throw new Error('the lsm engine is not available in this build; use --engine sqlite');
+    return openLsm(path.join(config.dataDir, 'lsm'), { logger: logger.child({ component: 'lsm' }) });
   }
   return SqliteEngine.open(path.join(config.dataDir, 'sqlite'));
 }
@@ -70,7 +71,7 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
   fs.mkdirSync(config.dataDir, { recursive: true });
   const identityFile = path.join(config.dataDir, 'shard.json');
   const identity: Identity = fs.existsSync(identityFile) ? (JSON.parse(fs.readFileSync(identityFile, 'utf8')) as Identity) : {};
-  const engine = openEngine(config);
+  const engine = await openEngine(config, logger);
   logger.info({ engine: config.engine, dataDir: config.dataDir }, 'storage engine open');
 
   let shardId = identity.shardId ?? 0;

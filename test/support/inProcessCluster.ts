@@ -22,7 +22,7 @@ export interface InProcessCluster {
   close(): Promise<void>;
 }
 
-export async function startInProcessCluster(options: { shards?: number } = {}): Promise<InProcessCluster> {
+export async function startInProcessCluster(options: { shards?: number; engine?: 'lsm' | 'sqlite' } = {}): Promise<InProcessCluster> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharddb-test-'));
   const secret = randomBytes(16).toString('hex');
   const logger = silentLogger();
@@ -34,7 +34,7 @@ export async function startInProcessCluster(options: { shards?: number } = {}): 
   for (let i = 1; i <= (options.shards ?? 3); i++) {
     shards.push(
       await startShardNode(
-        { nodeName: `shard${i}`, listen: '127.0.0.1:0', advertise: '', dataDir: path.join(dataDir, `shard${i}`), meta: [meta.address], secret, engine: 'sqlite', heartbeatMs: 200 },
+        { nodeName: `shard${i}`, listen: '127.0.0.1:0', advertise: '', dataDir: path.join(dataDir, `shard${i}`), meta: [meta.address], secret, engine: options.engine ?? 'lsm', heartbeatMs: 200 },
         logger,
       ),
     );
