@@ -131,6 +131,8 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
       // Versions as the leader has applied them: a hint to refresh caches, not a read.
       return { rangeVersion: machine.rangeVersion, catalogVersion: machine.catalogVersion };
     }],
+    /** Cheap change detection for proxies' caches: versions as applied here (a hint, not a read). */
+    ['meta.versions', () => ({ rangeVersion: machine.rangeVersion, catalogVersion: machine.catalogVersion })],
     ['meta.ranges', async () => {
       await readBarrier();
       return { version: machine.rangeVersion, ranges: machine.ranges, shards: machine.shards };

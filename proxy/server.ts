@@ -31,6 +31,25 @@ export async function startProxyNode(config: ProxyConfig, logger: Logger, cluste
   await Promise.all([catalog.refresh(), ranges.refresh()]).catch((err: unknown) =>
     logger.warn({ err: (err as Error).message }, 'meta not reachable yet; caches will fill on first use'),
   );
+  // Learn catalog and range changes made through other proxies: poll meta's versions and
+  // refresh a cache only when its version moved (the plan cache keys on the catalog version).
+  let pollFailing = false;
+  const versionPoll = setInterval(() => {
+    meta
+      .versions()
+      .then(async (v) => {
+        pollFailing = false;
+        const work: Array<Promise<void>> = [];
+        if (v.catalogVersion > catalog.knownVersion) work.push(catalog.refresh());
+        if (v.rangeVersion > ranges.knownVersion) work.push(ranges.refresh());
+        await Promise.all(work);
+      })
+      .catch((err: unknown) => {
+        if (!pollFailing) logger.warn({ err: (err as Error).message }, 'cannot poll meta for catalog changes; will retry');
+        pollFailing = true;
+      });
+  }, config.catalogPollMs);
+  versionPoll.unref();
   if ((config.tlsCert === '') !== (config.tlsKey === '')) throw new Error('--tls-cert and --tls-key go together');
   const tls = config.tlsCert !== '' ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) } : undefined;
   const { host, port } = parseAddress(config.listen);
@@ -41,6 +60,7 @@ export async function startProxyNode(config: ProxyConfig, logger: Logger, cluste
     port: pg.port,
     cancel: (pid, secret) => pg.cancel(pid, secret),
     async close() {
+      clearInterval(versionPoll);
       await pg.close();
       meta.close();
       shardClients.close();

@@ -138,6 +138,11 @@ export class MetaClient {
     return this.call('meta.registerShard', { address, name, shardId });
   }
 
+  /** The catalog and range-map versions (a hint for cache refreshes). */
+  versions(): Promise<{ rangeVersion: number; catalogVersion: number }> {
+    return this.call('meta.versions', {}, 2000);
+  }
+
   heartbeat(shardId: number): Promise<{ rangeVersion: number; catalogVersion: number }> {
     return this.call('meta.heartbeat', { shardId }, 2000);
   }
