@@ -362,7 +362,36 @@ export function parseAdmin(sql: string): AdminStatement | null {
     const name = m[1] ?? null;
     return { columns: RANGES_COLUMNS, execute: (ctx) => showRanges(ctx, name) };
   }
-  if (/^SHOW\s+(SHARDS|CLUSTER)$/i.test(text)) {
+  if (/^SHOW\s+CLUSTER$/i.test(text)) {
+    // Every node of the cluster: meta members with their Raft state, then shards.
+    return {
+      columns: [
+        col('node', TypeOid.text),
+        col('kind', TypeOid.text),
+        col('id', TypeOid.int4),
+        col('address', TypeOid.text),
+        col('state', TypeOid.text),
+        col('term', TypeOid.int8),
+        col('commit_index', TypeOid.int8),
+        col('applied_index', TypeOid.int8),
+        col('ranges', TypeOid.int8),
+      ],
+      execute: async (ctx) => {
+        const c = await ctx.meta.cluster();
+        await ctx.ranges.refresh();
+        const big = (n: number | null): Datum => (n === null ? null : BigInt(n));
+        const rows: Datum[][] = [
+          ...c.metas.map((m) => [m.name ?? `meta${m.id}`, 'meta', m.id, m.address, m.role, big(m.term), big(m.commitIndex), big(m.appliedIndex), null] as Datum[]),
+          ...c.shards.map(
+            (sh) =>
+              [sh.name, 'shard', sh.id, sh.address, sh.live ? 'live' : 'down', null, null, null, BigInt(ctx.ranges.all.filter((r) => r.shardId === sh.id).length)] as Datum[],
+          ),
+        ];
+        return { rows, tag: `SELECT ${rows.length}` };
+      },
+    };
+  }
+  if (/^SHOW\s+SHARDS$/i.test(text)) {
     return {
       columns: [
         col('shard_id', TypeOid.int4),

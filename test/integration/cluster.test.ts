@@ -86,6 +86,23 @@ describe('local cluster of real processes (npm start)', function () {
     }
   });
 
+  it('SHOW CLUSTER lists the meta Raft members and the shards', async () => {
+    cluster = await startProcessCluster(dataDir);
+    const client = new Client(cluster.url);
+    await client.connect();
+    try {
+      const rows = (await client.query('SHOW CLUSTER')).rows as Array<{ kind: string; state: string; term: string | null; commit_index: string | null; applied_index: string | null }>;
+      const metas = rows.filter((r) => r.kind === 'meta');
+      const shards = rows.filter((r) => r.kind === 'shard');
+      expect(metas.map((m) => m.state).sort()).to.deep.equal(['follower', 'follower', 'leader']);
+      expect(new Set(metas.map((m) => m.term)).size, 'one term').to.equal(1);
+      for (const m of metas) expect(Number(m.commit_index)).to.be.greaterThan(0);
+      expect(shards.map((x) => x.state)).to.deep.equal(['live', 'live', 'live']);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('children stop by themselves when the launcher is killed with SIGKILL', async () => {
     cluster = await startProcessCluster(dataDir);
     const pids = cluster.nodes().map((n) => n.pid);
