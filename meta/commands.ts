@@ -3,7 +3,7 @@
  * MetaStateMachine. Commands carry every input they need (no clock, no randomness read
  * while applying), so every replica that applies the same log reaches the same state.
  */
-import type { TableDef, TableSpec } from '../common/catalog/schema';
+import type { RoleDef, TableDef, TableSpec } from '../common/catalog/schema';
 
 export type MetaCommand =
   | { readonly type: 'registerShard'; readonly address: string; readonly name: string; readonly shardId?: number }
@@ -20,6 +20,10 @@ export type MetaCommand =
   /** Hand out `count` values of a sequence (a cached block for one proxy). */
   | { readonly type: 'nextSequence'; readonly schema: string; readonly name: string; readonly count: number }
   | { readonly type: 'createSchema'; readonly name: string; readonly ifNotExists: boolean }
+  | { readonly type: 'createRole'; readonly role: RoleDef }
+  /** Replaces the named role's attributes (ALTER ROLE); rename when role.name differs. */
+  | { readonly type: 'alterRole'; readonly name: string; readonly role: RoleDef }
+  | { readonly type: 'dropRole'; readonly name: string; readonly ifExists: boolean }
   /** Persist a TSO high-water mark (physical ms) the leader may hand out timestamps below. */
   | { readonly type: 'tsoHighWater'; readonly physicalMs: number }
   // A test and diagnostic facility, apart from everything the database uses: a register per

@@ -19,6 +19,7 @@ import { LeaderTso } from './leaderTso';
 import { validatePeers } from './config';
 import type { MetaConfig } from './config';
 import type { MetaCommand } from './commands';
+import { roleMethods } from './roleMethods';
 import { sqlMethods } from './sqlMethods';
 
 export interface MetaNode {
@@ -229,6 +230,7 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
       }
     }],
     ...sqlMethods(machine, propose, logger, readBarrier),
+    ...roleMethods(machine, propose, logger, readBarrier),
   ]);
 
   // The handlers above run only once the server accepts calls, by when tso is set.

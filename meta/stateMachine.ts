@@ -4,7 +4,8 @@
  */
 import { SqlError, SqlState } from '../common/errors';
 import { encodeValue, decodeValue, asBuffer } from '../common/codec';
-import type { ColumnDef, RangeDescriptor, SequenceDef, ShardInfo, TableDef } from '../common/catalog/schema';
+import type { ColumnDef, RangeDescriptor, RoleDef, SequenceDef, ShardInfo, TableDef } from '../common/catalog/schema';
+import { applyRoleCommand, rolesOf } from './roleCommands';
 import { applyCatalogCommand } from './catalogCommands';
 import { compareEnd, tableEnd, tableIdOfKey, tableStart } from '../common/catalog/keyspace';
 import type { MetaCommand } from './commands';
@@ -22,6 +23,7 @@ export interface State {
   shards: ShardInfo[];
   sequences?: SequenceDef[];
   schemas?: string[];
+  roles?: RoleDef[];
   /** The test/diagnostic register (commands.ts, kvPut/kvCas); not database state. */
   kv: Record<string, string>;
 }
@@ -68,6 +70,10 @@ export class MetaStateMachine {
           reassign: (rangeId, shardId) => this.reassign(rangeId, shardId),
           leastLoadedShard: () => this.leastLoadedShard(-1),
         });
+      case 'createRole':
+      case 'alterRole':
+      case 'dropRole':
+        return applyRoleCommand(this.state, command);
       case 'tsoHighWater':
         this.state.tsoHighWaterMs = Math.max(this.state.tsoHighWaterMs, command.physicalMs);
         return this.state.tsoHighWaterMs;
@@ -104,6 +110,9 @@ export class MetaStateMachine {
   }
   get sequences(): readonly SequenceDef[] {
     return this.state.sequences ?? [];
+  }
+  get roles(): readonly RoleDef[] {
+    return rolesOf(this.state);
   }
   get schemas(): readonly string[] {
     return ['public', ...(this.state.schemas ?? [])];

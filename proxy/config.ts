@@ -13,6 +13,8 @@ export interface ProxyConfigRaw {
   readonly maxConnections: number;
   /** How often to check meta for catalog and range-map changes. */
   readonly catalogPollMs: number;
+  /** 'default': trust on loopback, SCRAM elsewhere; or one method for every connection. */
+  readonly auth: 'default' | 'trust' | 'scram-sha-256' | 'md5' | 'password';
   /** pgwire worker processes (node:cluster); 1: a single process, no primary. */
   readonly workers: number;
 }
@@ -29,6 +31,14 @@ export const proxyConfigSpec: ConfigSpec<ProxyConfigRaw> = {
   tlsCert: { flag: 'tls-cert', env: 'SHARDDB_TLS_CERT', description: 'PEM certificate file: enables TLS for clients', parse: parsers.string, default: '' },
   tlsKey: { flag: 'tls-key', env: 'SHARDDB_TLS_KEY', description: 'PEM private key file for --tls-cert', parse: parsers.string, default: '' },
   workers: { flag: 'workers', env: 'SHARDDB_WORKERS', description: 'worker processes serving clients (1: single process)', parse: parsers.int(1, 511), default: Math.min(511, os.availableParallelism()) },
+  auth: {
+    flag: 'auth', env: 'SHARDDB_AUTH', description: 'client authentication: default (trust on loopback, scram-sha-256 elsewhere), trust, scram-sha-256, md5 or password',
+    parse: (raw) => {
+      if (!['default', 'trust', 'scram-sha-256', 'md5', 'password'].includes(raw)) throw new Error(`unknown auth method "${raw}"`);
+      return raw as ProxyConfigRaw['auth'];
+    },
+    default: 'default',
+  },
   catalogPollMs: { flag: 'catalog-poll-ms', env: 'SHARDDB_CATALOG_POLL_MS', description: 'how often to check meta for catalog and range changes', parse: parsers.int(50, 60_000), default: 500 },
   maxConnections: { flag: 'max-connections', env: 'SHARDDB_MAX_CONNECTIONS', description: 'client sessions beyond this get 53300', parse: parsers.int(1, 100_000), default: 1000 },
 };

@@ -4,7 +4,7 @@ import { parseAddress } from '../common/config';
 import type { Logger } from '../common/logger';
 import { MetaClient } from '../common/clients/metaClient';
 import { ShardClients } from '../common/clients/shardClients';
-import { startPgServer, type PgClusterHooks } from './pgwire';
+import { defaultHbaRules, startPgServer, type PgClusterHooks } from './pgwire';
 import { CatalogCache } from './catalogCache';
 import { RangeCache } from './rangeCache';
 import { ShardRouter } from './shardRouter';
@@ -53,7 +53,8 @@ export async function startProxyNode(config: ProxyConfig, logger: Logger, cluste
   if ((config.tlsCert === '') !== (config.tlsKey === '')) throw new Error('--tls-cert and --tls-key go together');
   const tls = config.tlsCert !== '' ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) } : undefined;
   const { host, port } = parseAddress(config.listen);
-  const pg = await startPgServer({ host, port, engine, tls, limits: { maxConnections: config.maxConnections }, logger: logger.child({ component: 'pgwire' }), cluster });
+  const hba = config.auth === 'default' ? defaultHbaRules : [{ address: 'all', user: 'all', database: 'all', method: config.auth }];
+  const pg = await startPgServer({ host, port, engine, tls, hba, limits: { maxConnections: config.maxConnections }, logger: logger.child({ component: 'pgwire' }), cluster });
   logger.info({ host, port: pg.port, tls: tls !== undefined }, 'proxy accepting PostgreSQL clients');
   return {
     host,

@@ -103,3 +103,14 @@ export interface ShardInfo {
   readonly address: string;
   readonly name: string;
 }
+
+/** A role (user) as CREATE ROLE defines it; the password is kept only as a verifier. */
+export interface RoleDef {
+  readonly name: string;
+  readonly superuser: boolean;
+  readonly login: boolean;
+  readonly createdb: boolean;
+  readonly createrole: boolean;
+  /** `SCRAM-SHA-256$…` or `md5…`, as PostgreSQL stores it; absent: no password. */
+  readonly passwordVerifier?: string;
+}

@@ -6,7 +6,7 @@
 import { RpcClient } from '../rpc';
 import { RpcError, RpcErrorCode } from '../errors';
 import type { Logger } from '../logger';
-import type { RangeDescriptor, SequenceDef, ShardInfo, TableDef, TableSpec } from '../catalog/schema';
+import type { RoleDef, RangeDescriptor, SequenceDef, ShardInfo, TableDef, TableSpec } from '../catalog/schema';
 import { asBuffer } from '../codec';
 
 export interface MetaClientOptions {
@@ -175,6 +175,14 @@ export class MetaClient {
   /** Proposes one of the SQL catalog commands (meta/catalogCommands.ts). */
   sqlCommand<T>(command: { readonly type: string } & Record<string, unknown>): Promise<{ result: T; catalogVersion: number; rangeVersion: number }> {
     return this.call('meta.sqlCommand', { command });
+  }
+
+  roleCommand(command: { readonly type: 'createRole' | 'alterRole' | 'dropRole' } & Record<string, unknown>): Promise<{ result: RoleDef | null; catalogVersion: number }> {
+    return this.call('meta.roleCommand', { command });
+  }
+
+  roles(): Promise<{ version: number; roles: RoleDef[] }> {
+    return this.call('meta.roles');
   }
 
   sqlCatalog(): Promise<{ version: number; sequences: SequenceDef[]; schemas: string[] }> {

@@ -22,8 +22,10 @@ export class ShardSqlEngine implements SqlEngine {
     return new SqlSession(this.ctx, this.plans, info, events);
   }
 
-  /** Users and password verifiers arrive with the catalog work; until then only trust rules apply. */
-  async passwordVerifier(_user: string): Promise<string | undefined> {
-    return undefined;
+  /** The role's stored verifier (SCRAM or md5) from the catalog; undefined for an unknown role or one without a password. */
+  async passwordVerifier(user: string): Promise<string | undefined> {
+    const { roles } = await this.ctx.meta.roles();
+    const role = roles.find((r) => r.name === user);
+    return role?.login ? role.passwordVerifier : undefined;
   }
 }

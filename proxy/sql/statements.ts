@@ -24,6 +24,7 @@ import {
 import { compileDelete, compileInsert, compileUpdate } from './dml';
 import { newRunEnv, run } from './executor';
 import { explainPlan } from './explain';
+import { compileRoleStatement } from './roles';
 import type { AstNode } from './parser';
 import type { OutputColumn } from './plan';
 import { Planner, type TableLookup } from './planner';
@@ -138,6 +139,8 @@ export async function compileStatement(
 ): Promise<CompiledStatement> {
   const [kind] = Object.keys(node);
   const stmt = node[kind] as AstNode;
+  const roleStatement = compileRoleStatement(kind, stmt);
+  if (roleStatement) return ddl(roleStatement, paramTypes);
   switch (kind) {
     case 'CreateStmt':
       return ddl(compileCreateTable(stmt), paramTypes);

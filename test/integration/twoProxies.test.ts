@@ -15,7 +15,7 @@ describe('two proxies over one cluster', function () {
   before(async () => {
     cluster = await startInProcessCluster({ shards: 2 });
     second = await startProxyNode(
-      { nodeName: 'proxy2', listen: '127.0.0.1:0', meta: [cluster.meta.address], secret: cluster.secret, tlsCert: '', tlsKey: '', maxConnections: 50, catalogPollMs: 100 },
+      { nodeName: 'proxy2', listen: '127.0.0.1:0', meta: [cluster.meta.address], secret: cluster.secret, tlsCert: '', tlsKey: '', maxConnections: 50, catalogPollMs: 100, auth: 'default' },
       silentLogger(),
     );
     a = new Client(cluster.url);

@@ -40,7 +40,7 @@ export async function startInProcessCluster(options: { shards?: number; engine?:
     );
   }
   const proxy = await startProxyNode(
-    { nodeName: 'proxy1', listen: '127.0.0.1:0', meta: [meta.address], secret, tlsCert: '', tlsKey: '', maxConnections: 200, catalogPollMs: 100 },
+    { nodeName: 'proxy1', listen: '127.0.0.1:0', meta: [meta.address], secret, tlsCert: '', tlsKey: '', maxConnections: 200, catalogPollMs: 100, auth: 'default' },
     logger,
   );
   return {
