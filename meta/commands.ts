@@ -24,6 +24,8 @@ export type MetaCommand =
   /** Replaces the named role's attributes (ALTER ROLE); rename when role.name differs. */
   | { readonly type: 'alterRole'; readonly name: string; readonly role: RoleDef }
   | { readonly type: 'dropRole'; readonly name: string; readonly ifExists: boolean }
+  /** Advance the GC safe point (never backwards: the state keeps the max). */
+  | { readonly type: 'setSafePoint'; readonly ts: bigint }
   /** Persist a TSO high-water mark (physical ms) the leader may hand out timestamps below. */
   | { readonly type: 'tsoHighWater'; readonly physicalMs: number }
   // A test and diagnostic facility, apart from everything the database uses: a register per

@@ -29,6 +29,10 @@ export interface MetaConfig {
   readonly raftSnapshotEvery: number;
   /** Enables meta.faultInjection (network partitions between members), for tests only. */
   readonly faultInjection: boolean;
+  /** MVCC versions younger than this are kept (gc_life_time; default 10 minutes). */
+  readonly gcLifeTimeMs?: number;
+  /** How often the leader recomputes the GC safe point (default 5 s). */
+  readonly gcIntervalMs?: number;
 }
 
 /** Parses `1=host:port,2=host:port,…` (ids positive and unique). */
@@ -119,6 +123,20 @@ export const metaConfigSpec: ConfigSpec<
     description: 'every meta node, this one included: id=host:port,… (empty: a one-node group)',
     parse: parsePeers,
     default: [],
+  },
+  gcLifeTimeMs: {
+    flag: 'gc-life-time-ms',
+    env: 'SHARDDB_GC_LIFE_TIME_MS',
+    description: 'MVCC versions younger than this are kept (the GC safe point trails now by this much)',
+    parse: parsers.int(1000, 30 * 24 * 3600 * 1000),
+    default: 600_000,
+  },
+  gcIntervalMs: {
+    flag: 'gc-interval-ms',
+    env: 'SHARDDB_GC_INTERVAL_MS',
+    description: 'how often the leader recomputes the GC safe point',
+    parse: parsers.int(100, 3_600_000),
+    default: 5000,
   },
   shardLivenessMs: {
     flag: 'shard-liveness-ms',

@@ -20,6 +20,7 @@ import { validatePeers } from './config';
 import type { MetaConfig } from './config';
 import type { MetaCommand } from './commands';
 import { roleMethods } from './roleMethods';
+import { SafePointKeeper } from './safePoint';
 import { sqlMethods } from './sqlMethods';
 
 export interface MetaNode {
@@ -73,6 +74,21 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
   const propose = (command: MetaCommand): Promise<unknown> => log.propose(command);
   /** Before every read of replicated state (linearizable reads). */
   const readBarrier = (): Promise<void> => log.readBarrier();
+
+  const safePoints = new SafePointKeeper({
+    now: () => Date.now(),
+    lifeTimeMs: config.gcLifeTimeMs ?? 600_000,
+    // A proxy reports every few seconds; after this long without a report it is forgotten.
+    reportTtlMs: Math.max(30_000, 6 * (config.gcIntervalMs ?? 5000)),
+    current: () => machine.safePoint,
+    isLeader: () => log.isLeader(),
+    propose: (ts) => propose({ type: 'setSafePoint', ts }),
+    logger: logger.child({ component: 'gc' }),
+  });
+  const safePointTimer = setInterval(() => {
+    safePoints.tick().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'could not advance the GC safe point'));
+  }, config.gcIntervalMs ?? 5000);
+  safePointTimer.unref();
 
   const lastHeartbeat = new Map<number, number>();
   function isLive(shardId: number): boolean {
@@ -129,8 +145,21 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
       const wasDown = !lastHeartbeat.has(id) || !isLive(id);
       lastHeartbeat.set(id, Date.now());
       if (wasDown) logger.info({ shardId: id }, 'shard is live');
-      // Versions as the leader has applied them: a hint to refresh caches, not a read.
-      return { rangeVersion: machine.rangeVersion, catalogVersion: machine.catalogVersion };
+      // Versions as the leader has applied them: a hint to refresh caches, not a read; the
+      // safe point is committed state and only moves forward, so a shard may GC up to it.
+      return { rangeVersion: machine.rangeVersion, catalogVersion: machine.catalogVersion, safePoint: machine.safePoint };
+    }],
+    /** A proxy's oldest active start_ts (null: none), which holds the GC safe point back. */
+    ['meta.reportActive', (body) => {
+      const b = body as { proxy?: unknown; oldest?: unknown };
+      if (typeof b.proxy !== 'string' || (b.oldest !== null && typeof b.oldest !== 'bigint')) throw bad('reportActive needs proxy and oldest (bigint or null)');
+      leaderOnly();
+      safePoints.report(b.proxy, b.oldest);
+      return { safePoint: machine.safePoint };
+    }],
+    ['meta.safePoint', async () => {
+      await readBarrier();
+      return { safePoint: machine.safePoint };
     }],
     /** Cheap change detection for proxies' caches: versions as applied here (a hint, not a read). */
     ['meta.versions', () => ({ rangeVersion: machine.rangeVersion, catalogVersion: machine.catalogVersion })],
@@ -244,6 +273,7 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
     address,
     name: config.nodeName,
     async close() {
+      clearInterval(safePointTimer);
       tso.close();
       await server.close();
       log.close();

@@ -24,6 +24,8 @@ export interface State {
   sequences?: SequenceDef[];
   schemas?: string[];
   roles?: RoleDef[];
+  /** The GC safe point (a TSO timestamp); absent = 0. */
+  gcSafePoint?: bigint;
   /** The test/diagnostic register (commands.ts, kvPut/kvCas); not database state. */
   kv: Record<string, string>;
 }
@@ -74,6 +76,11 @@ export class MetaStateMachine {
       case 'alterRole':
       case 'dropRole':
         return applyRoleCommand(this.state, command);
+      case 'setSafePoint': {
+        const current = this.state.gcSafePoint ?? 0n;
+        if (command.ts > current) this.state.gcSafePoint = command.ts;
+        return this.state.gcSafePoint ?? 0n;
+      }
       case 'tsoHighWater':
         this.state.tsoHighWaterMs = Math.max(this.state.tsoHighWaterMs, command.physicalMs);
         return this.state.tsoHighWaterMs;
@@ -110,6 +117,9 @@ export class MetaStateMachine {
   }
   get sequences(): readonly SequenceDef[] {
     return this.state.sequences ?? [];
+  }
+  get safePoint(): bigint {
+    return this.state.gcSafePoint ?? 0n;
   }
   get roles(): readonly RoleDef[] {
     return rolesOf(this.state);

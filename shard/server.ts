@@ -21,6 +21,7 @@ import { openLsm } from './lsm';
 import { RangeTable } from './rangeTable';
 import { MvccStore } from './mvcc';
 import { txnHandlers, RangeResolver } from './txnHandlers';
+import { GcRunner } from './gcRunner';
 import type { ShardConfig } from './config';
 import { sqlHandlers } from './sqlHandlers';
 
@@ -226,6 +227,8 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
     );
   };
   for (const [method, h] of txnHandlers(store, resolveRanges)) handlers.set(method, h);
+  const gc = new GcRunner(store, engine, logger.child({ component: 'gc' }));
+  handlers.set('shard.gcStatus', () => ({ safePoint: store.safePoint, deleted: gc.deleted }));
   logger.info({ shardId, address, ranges: ranges.ranges.length, safePoint: String(store.safePoint) }, 'shard serving');
 
   let heartbeatFailing = false;
@@ -234,6 +237,7 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
       async (reply) => {
         if (heartbeatFailing) logger.info('heartbeats to meta restored');
         heartbeatFailing = false;
+        if (reply.safePoint !== undefined) gc.advance(reply.safePoint);
         if (reply.rangeVersion > ranges.knownVersion) await refreshRanges();
       },
       (err: unknown) => {
@@ -253,6 +257,7 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
       await server.close();
       meta.close();
       await writeLock.run(async () => undefined);
+      await gc.idle();
       await engine.close();
       logger.info('shard stopped');
     },

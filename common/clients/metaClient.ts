@@ -143,7 +143,16 @@ export class MetaClient {
     return this.call('meta.versions', {}, 2000);
   }
 
-  heartbeat(shardId: number): Promise<{ rangeVersion: number; catalogVersion: number }> {
+  /** Reports this proxy's oldest active transaction start_ts (null: none); answers the safe point. */
+  reportActive(proxy: string, oldest: bigint | null): Promise<{ safePoint: bigint }> {
+    return this.call('meta.reportActive', { proxy, oldest }, 3000);
+  }
+
+  safePoint(): Promise<{ safePoint: bigint }> {
+    return this.call('meta.safePoint');
+  }
+
+  heartbeat(shardId: number): Promise<{ rangeVersion: number; catalogVersion: number; safePoint?: bigint }> {
     return this.call('meta.heartbeat', { shardId }, 2000);
   }
 

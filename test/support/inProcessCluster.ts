@@ -22,12 +22,14 @@ export interface InProcessCluster {
   close(): Promise<void>;
 }
 
-export async function startInProcessCluster(options: { shards?: number; engine?: 'lsm' | 'sqlite' } = {}): Promise<InProcessCluster> {
+export async function startInProcessCluster(
+  options: { shards?: number; engine?: 'lsm' | 'sqlite'; gcLifeTimeMs?: number; gcIntervalMs?: number } = {},
+): Promise<InProcessCluster> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharddb-test-'));
   const secret = randomBytes(16).toString('hex');
   const logger = silentLogger();
   const meta = await startMetaNode(
-    { nodeName: 'meta1', nodeId: 1, raftTickMs: 20, raftSnapshotEvery: 1000, faultInjection: false, listen: '127.0.0.1:0', advertise: '', dataDir: path.join(dataDir, 'meta1'), secret, peers: [], shardLivenessMs: 3000 },
+    { nodeName: 'meta1', nodeId: 1, raftTickMs: 20, raftSnapshotEvery: 1000, faultInjection: false, listen: '127.0.0.1:0', advertise: '', dataDir: path.join(dataDir, 'meta1'), secret, peers: [], shardLivenessMs: 3000, gcLifeTimeMs: options.gcLifeTimeMs, gcIntervalMs: options.gcIntervalMs },
     logger,
   );
   const shards: ShardNode[] = [];

@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { startInProcessCluster, InProcessCluster } from '../support/inProcessCluster';
+import { MetaClient } from '../../common/clients/metaClient';
+import { ShardClients } from '../../common/clients/shardClients';
+import { silentLogger } from '../../common/logger';
+import { SqlError } from '../../common/errors';
+import { tableStart } from '../../common/catalog/keyspace';
+import { RangeCache } from '../../proxy/rangeCache';
+import { TxnShardRpc } from '../../proxy/txn/shardGroups';
+import { LockResolver } from '../../proxy/txn/lockResolver';
+import { Transaction, TxnDeps } from '../../proxy/txn/transaction';
+import { waitFor } from '../support/waitFor';
+
+describe('GC below the cluster safe point', function () {
+  this.timeout(60_000);
+  let cluster: InProcessCluster;
+  let meta: MetaClient;
+  let clients: ShardClients;
+  let deps: TxnDeps;
+  let key: Buffer;
+
+  before(async () => {
+    cluster = await startInProcessCluster({ shards: 1, gcLifeTimeMs: 1000, gcIntervalMs: 100 });
+    meta = new MetaClient({ addresses: [cluster.meta.address], secret: cluster.secret, name: 'test', logger: silentLogger() });
+    const { table } = await meta.createTable({ schema: 'public', name: 'gc_t', columns: [{ name: 'k', typeOid: 23, typeMod: -1, notNull: true }], primaryKey: ['k'] }, false);
+    key = Buffer.concat([tableStart((table as { id: number }).id), Buffer.from('rhot')]);
+    const ranges = new RangeCache(meta);
+    await ranges.refresh();
+    clients = new ShardClients(cluster.secret, 'test', silentLogger());
+    const rpc = new TxnShardRpc(ranges, clients);
+    deps = { rpc, resolver: new LockResolver(rpc), timestamp: () => meta.timestamp() };
+  });
+  after(async () => {
+    clients.close();
+    meta.close();
+    await cluster.close();
+  });
+
+  const write = async (n: number): Promise<void> => {
+    const t = await Transaction.begin(deps, { isolation: 'repeatable read' });
+    await t.lock([key]);
+    t.put(key, Buffer.from(String(n)));
+    await t.commit();
+  };
+
+  it('keeps an old snapshot readable while its transaction is reported, then removes old versions and refuses reads below the safe point', async () => {
+    await write(0);
+    const old = await Transaction.begin(deps, { isolation: 'repeatable read' });
+    expect((await old.get(key))?.toString()).to.equal('0');
+    for (let i = 1; i <= 30; i++) await write(i);
+
+    // The proxy reports its oldest transaction: the safe point must not pass it.
+    const reporter = setInterval(() => void meta.reportActive('test-proxy', old.startTs).catch(() => undefined), 50);
+    try {
+      await new Promise((r) => setTimeout(r, 1500)); // longer than gc_life_time
+      const { safePoint } = await meta.safePoint();
+      expect(safePoint <= old.startTs, 'safe point held back by the reported transaction').to.equal(true);
+      expect((await old.get(key))?.toString()).to.equal('0');
+    } finally {
+      clearInterval(reporter);
+    }
+    await old.commit();
+    await meta.reportActive('test-proxy', null);
+
+    // Now the safe point passes it: shadowed versions are deleted on the shard.
+    const shard = clients.get(cluster.shards[0].address);
+    await waitFor('GC to remove versions', async () => {
+      const s = await shard.call<{ safePoint: bigint; deleted: number }>('shard.gcStatus', {});
+      return s.safePoint > old.startTs && s.deleted >= 25;
+    }, 15_000);
+    // The newest value is still there…
+    const fresh = await Transaction.begin(deps, { isolation: 'repeatable read' });
+    expect((await fresh.get(key))?.toString()).to.equal('30');
+    await fresh.commit();
+    // …and a read at the old snapshot is refused, never answered from a partial history.
+    const err = await deps.rpc.onKey(key, 'txn.get', { key, ts: old.startTs }).catch((e: unknown) => e);
+    expect((err as { sqlState?: string }).sqlState ?? (err as SqlError).code).to.equal('72000');
+  });
+});
