@@ -3,6 +3,7 @@
  * Scope: names to positions, operators to typed nodes with implicit casts, literals to
  * values of the type their context asks for, $n to parameter types (first use decides).
  */
+import { asOid, compileCatalogCall, compileCatalogCast, compileRegexOp, isRegType } from '../catalog';
 import { SqlError, SqlState } from '../../common/errors';
 import type { Datum } from '../../common/types/datum';
 import { TypeOid } from '../../common/types/datum';
@@ -292,6 +293,8 @@ export class ExprCompiler {
     const tm = typmodOf(to, tn.typmods as AstNode[] | undefined);
     const arg = this.compile(n.arg as AstNode);
     const position = loc({ TypeCast: n });
+    const catalogCast = compileCatalogCast(arg, to, this.params);
+    if (catalogCast) return catalogCast;
     if (arg.k === 'const' && arg.t === T.unknown)
       return coerce(arg, to, this.params, { tm, explicit: true, position: loc(n.arg as AstNode) });
     if (arg.k === 'param' && arg.t === T.unknown) return coerce(arg, to, this.params, { tm });
@@ -299,7 +302,13 @@ export class ExprCompiler {
     return coerce(arg, to, this.params, { explicit: true, tm, position });
   }
 
-  private binaryCmp(op: string, a: Expr, b: Expr, position?: number): Expr {
+  private binaryCmp(op: string, a0: Expr, b0: Expr, position?: number): Expr {
+    // reg* values compare as the OIDs they are (regclass = oid).
+    let a = isRegType(a0.t) ? asOid(a0) : a0;
+    let b = isRegType(b0.t) ? asOid(b0) : b0;
+    // oid = integer resolves through the implicit int4 → oid cast (pg_cast).
+    if (a.t === T.oid && (b.t === T.int4 || b.t === T.int2 || b.t === T.int8)) b = asOid(b);
+    if (b.t === T.oid && (a.t === T.int4 || a.t === T.int2 || a.t === T.int8)) a = asOid(a);
     const ct = comparisonType(a.t, b.t, op, position);
     return {
       k: 'cmp',
@@ -395,6 +404,8 @@ export class ExprCompiler {
         const a = this.compile(n.lexpr as AstNode);
         const b = this.compile(n.rexpr as AstNode);
         if (CMP[opName]) return this.binaryCmp(opName, a, b, opPos);
+        const regex = compileRegexOp(opName, a, b, this.params);
+        if (regex) return regex;
         if (ARITH[opName]) return this.arith(opName, a, b, opPos);
         if (opName === '||') {
           if (a.t === T.unknown && b.t === T.unknown)
@@ -566,10 +577,11 @@ export class ExprCompiler {
       case 'SVFOP_LOCALTIMESTAMP_N':
         return { k: 'fn', t: T.timestamp, f: 'now', a: [] };
       case 'SVFOP_CURRENT_USER':
-      case 'SVFOP_SESSION_USER':
       case 'SVFOP_USER':
       case 'SVFOP_CURRENT_ROLE':
-        return { k: 'const', t: T.name, v: 'postgres' };
+        return { k: 'fn', t: T.name, f: 'pg.current_user', a: [] };
+      case 'SVFOP_SESSION_USER':
+        return { k: 'fn', t: T.name, f: 'pg.session_user', a: [] };
       case 'SVFOP_CURRENT_SCHEMA':
         return { k: 'const', t: T.name, v: 'public' };
       case 'SVFOP_CURRENT_CATALOG':
@@ -632,6 +644,8 @@ export class ExprCompiler {
       const to = typeOidOf([name]);
       return coerce(args[0], to, this.params, { explicit: true, position });
     }
+    const catalogCall = compileCatalogCall(name, args, this.params, position);
+    if (catalogCall) return catalogCall;
     const r = resolveFunction(name, args, this.params, position);
     return { k: 'fn', t: r.t, f: r.f, a: r.args };
   }
@@ -643,6 +657,14 @@ export class ExprCompiler {
     if (type === 'EXISTS_SUBLINK') {
       this.hooks.subqs.push({ id, plan: sub.plan, mode: 'exists', correlated: sub.correlated });
       return { k: 'subq', t: T.bool, id, mode: 'exists' };
+    }
+    if (type === 'ARRAY_SUBLINK') {
+      if (sub.types.length !== 1)
+        throw new SqlError(SqlState.syntaxError, 'subquery must return only one column', {
+          position,
+        });
+      this.hooks.subqs.push({ id, plan: sub.plan, mode: 'array', correlated: sub.correlated });
+      return { k: 'subq', t: arrayTypeOf(sub.types[0]), id, mode: 'scalar' };
     }
     if (type === 'EXPR_SUBLINK') {
       if (sub.types.length !== 1)

@@ -31,6 +31,7 @@ import type {
 } from './plan';
 import { chooseAccess, splitConjuncts } from './access';
 import { Scope, type ScopeColumn } from './scope';
+import { isVirtual, tableOid } from '../catalog';
 
 const T = TypeOid;
 
@@ -236,6 +237,20 @@ export class Planner {
         rv.relname as string,
         loc(item),
       );
+      if (isVirtual(table)) {
+        let n = 0;
+        return {
+          plan: { kind: 'virtual', table, types: table.columns.map((c) => c.typeOid) },
+          cols: table.columns.map((c) => ({
+            rel: alias,
+            name: colAliases[n++] ?? c.name,
+            t: c.typeOid,
+            tm: c.typeMod,
+            tableOid: -table.id,
+            attnum: c.id,
+          })),
+        };
+      }
       const scan: ScanNode = {
         kind: 'scan',
         table,
@@ -254,7 +269,7 @@ export class Planner {
           t: c.typeOid,
           tm: c.typeMod,
           hidden: c.hidden,
-          tableOid: table.id,
+          tableOid: tableOid(table.id),
           attnum: c.id,
           pk: table.primaryKey.includes(c.id),
         })),

@@ -266,6 +266,21 @@ export class SqlSession implements EngineSession {
     return this.settings.get(name.toLowerCase())?.value;
   }
 
+  /** set_config() and the utility statements (catalog/utility.ts) change settings here. */
+  setSetting(name: string, value: string): string {
+    const key = name.toLowerCase();
+    const entry = this.settings.get(key) ?? { name, value: '' };
+    entry.value = value;
+    this.settings.set(key, entry);
+    if (reported.has(key)) this.events.parameterStatus(entry.name, entry.value);
+    return value;
+  }
+
+  /** Every setting as [name, value] (pg_settings, RESET ALL). */
+  allSettings(): Array<[string, string]> {
+    return [...this.settings.values()].map((e) => [e.name, e.value]);
+  }
+
   cancel(): void {
     this.cancelled = true;
   }

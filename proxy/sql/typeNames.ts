@@ -31,6 +31,11 @@ const byName = new Map<string, number>([
   ['uuid', TypeOid.uuid],
   ['json', TypeOid.json],
   ['jsonb', TypeOid.jsonb],
+  ['oid', TypeOid.oid],
+  ['name', TypeOid.name],
+  ['regclass', TypeOid.regclass],
+  ['regtype', TypeOid.regtype],
+  ['regproc', TypeOid.regproc],
 ]);
 
 const sizes = new Map<number, number>([
