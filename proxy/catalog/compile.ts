@@ -15,6 +15,9 @@ import { CATALOG_FUNCTIONS, isRegType } from './functions';
 
 const T = TypeOid;
 
+const REGNAMESPACE = 4089;
+const REGROLE = 4096;
+
 const TEXTLIKE = new Set<number>([T.unknown, T.text, T.name, T.varchar, T.bpchar]);
 
 /** An expression of a reg* / integer type, as an oid. */
@@ -35,7 +38,15 @@ export function compileCatalogCall(
   position?: number,
 ): Expr | null {
   const fn = CATALOG_FUNCTIONS.get(name);
-  if (!fn || name.endsWith('_in') || name.endsWith('_out') || name === 'oid_id' || name === 'regex')
+  if (
+    !fn ||
+    name.endsWith('_in') ||
+    name.endsWith('_out') ||
+    name === 'oid_id' ||
+    name === 'regex' ||
+    name === 'array_subscript' ||
+    name === 'array_cat'
+  )
     return null;
   const s = fn.sigs.find((x) => x.args.length === args.length);
   if (!s)
@@ -60,6 +71,8 @@ export function compileCatalogCall(
 
 /** `x::regclass`, `x::regtype`, `regclass::text` …; null when the cast is not ours. */
 export function compileCatalogCast(arg: Expr, to: number, params: ParamTypes): Expr | null {
+  if (to === REGNAMESPACE || to === REGROLE)
+    return call(to === REGNAMESPACE ? 'regnamespace_out' : 'regrole_out', T.text, [asOid(arg)]);
   if (isRegType(to)) {
     if (TEXTLIKE.has(arg.t)) {
       const text = coerce(arg, T.text, params, { explicit: true });

@@ -48,6 +48,14 @@ function sig(args: number[], ret: number): { args: number[]; ret: number } {
 
 let txidCounter = 1000n;
 
+/** Roles we know: the bootstrap superuser, public's owner role, the session's user. */
+function roleName(oid: number, rt: CatalogRuntime): string {
+  if (oid === BOOTSTRAP_SUPERUSER_OID) return 'postgres';
+  if (oid === 6171) return 'pg_database_owner';
+  if (oid === 16384) return rt.session.user;
+  return `unknown (OID=${oid})`;
+}
+
 /** A relation name as regclass input reads it: optionally schema-qualified, maybe quoted. */
 function parseQualified(text: string): { schema?: string; name: string } {
   const parts: string[] = [];
@@ -247,12 +255,7 @@ export const CATALOG_FUNCTIONS: ReadonlyMap<string, CatalogFunction> = new Map<
     'pg_get_userbyid',
     {
       sigs: [sig([T.oid], T.name)],
-      call: ([oid], rt) =>
-        oid === BOOTSTRAP_SUPERUSER_OID
-          ? 'postgres'
-          : oid === 16384
-            ? rt.session.user
-            : `unknown (OID=${String(oid)})`,
+      call: ([oid], rt) => roleName(oid as number, rt),
     },
   ],
   [
@@ -534,6 +537,48 @@ export const CATALOG_FUNCTIONS: ReadonlyMap<string, CatalogFunction> = new Map<
     {
       sigs: [sig([T.oid], T.text)],
       call: ([o]) => (typeInfo(o as number) ? formatType(o as number, -1) : String(o)),
+    },
+  ],
+  [
+    'regnamespace_out',
+    {
+      sigs: [sig([T.oid], T.text)],
+      snapshot: true,
+      call: ([o], rt) =>
+        snap(rt)
+          .schemas.concat(['pg_catalog', 'information_schema'])
+          .find((n) => namespaceOid(n) === o) ?? String(o),
+    },
+  ],
+  ['regrole_out', { sigs: [sig([T.oid], T.text)], call: ([o], rt) => roleName(o as number, rt) }],
+  [
+    'array_cat',
+    {
+      sigs: [],
+      nonStrict: true,
+      call: ([a, b]) => (a === null ? b : b === null ? a : [...(a as Datum[]), ...(b as Datum[])]),
+    },
+  ],
+  // A set-returning function in PostgreSQL; without partitions its set is the relation
+  // itself, one row, so it runs as a scalar.
+  ['pg_partition_ancestors', { sigs: [sig([T.oid], T.regclass)], call: ([o]) => o }],
+  ['pg_partition_root', { sigs: [sig([T.oid], T.regclass)], call: ([o]) => o }],
+  [
+    'array_subscript',
+    { sigs: [], call: ([arr, i]) => (arr as Datum[])[(i as number) - 1] ?? null },
+  ],
+  [
+    'array_upper',
+    {
+      sigs: [sig([T._int2, T.int4], T.int4)],
+      call: ([arr, d]) => (d === 1 && (arr as Datum[]).length > 0 ? (arr as Datum[]).length : null),
+    },
+  ],
+  [
+    'array_lower',
+    {
+      sigs: [sig([T._int2, T.int4], T.int4)],
+      call: ([arr, d]) => (d === 1 && (arr as Datum[]).length > 0 ? 1 : null),
     },
   ],
   [

@@ -60,8 +60,15 @@ defineVirtual(
    relrowsecurity:bool relforcerowsecurity:bool relispopulated:bool relreplident:char
    relispartition:bool relrewrite:oid relfrozenxid:int4 relminmxid:int4 relacl:_text
    reloptions:_text relpartbound:text`,
-  (s) =>
-    s.relations.map((r) => {
+  (s) => {
+    const fkTables = new Set<number>();
+    for (const t of s.tables)
+      for (const fk of t.foreignKeys ?? []) {
+        fkTables.add(t.id);
+        const ref = findTable(s, fk.refSchema, fk.refTable);
+        if (ref) fkTables.add(ref.id);
+      }
+    return s.relations.map((r) => {
       const t = r.kind === 'r' || r.kind === 'v' ? r.table : undefined;
       const natts = r.table
         ? r.kind === 'i'
@@ -91,7 +98,9 @@ defineVirtual(
         natts,
         t ? (t.checks ?? []).length : 0,
         false,
-        false,
+        // Foreign keys are enforced by triggers in PostgreSQL, on both tables; psql looks for
+        // foreign keys only when relhastriggers says so.
+        t ? fkTables.has(t.id) : false,
         false,
         false,
         false,
@@ -105,7 +114,8 @@ defineVirtual(
         null,
         null,
       ];
-    }),
+    });
+  },
 );
 
 defineVirtual(

@@ -42,6 +42,7 @@ export class ShardSqlEngine implements SqlEngine {
     };
     const session = new SqlSession(ctx, this.plans, info, events);
     holder.session = session;
+    session.onDiscard = () => this.services.locks.releaseAll(info.backendPid);
     const entry = trackSession(this.services, info, session, pgSession);
     const close = session.close.bind(session);
     session.close = async () => {

@@ -24,6 +24,7 @@ import { rowPrefix } from '../../common/catalog/keyspace';
 import type { AggCall, PlanNode, ScanNode, SortKey, SubqueryPlan, WindowCall } from './plan';
 import { runScan, type ScanStats } from './scanExec';
 import { virtualRows } from '../catalog/rows';
+import { runRangeFunction } from './rangeFunction';
 
 export interface RunEnv {
   readonly ctx: ExecContext;
@@ -152,6 +153,8 @@ async function runNode(node: PlanNode, env: RunEnv): Promise<Datum[][]> {
   switch (node.kind) {
     case 'virtual':
       return virtualRows(node.table, env.ev);
+    case 'srf':
+      return runRangeFunction(node, env.ev);
     case 'scan':
       return runScanNode(node, env);
     case 'values': {

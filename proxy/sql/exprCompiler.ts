@@ -3,6 +3,7 @@
  * Scope: names to positions, operators to typed nodes with implicit casts, literals to
  * values of the type their context asks for, $n to parameter types (first use decides).
  */
+import { elementType } from '../../common/types/typeTable';
 import { asOid, compileCatalogCall, compileCatalogCast, compileRegexOp, isRegType } from '../catalog';
 import { SqlError, SqlState } from '../../common/errors';
 import type { Datum } from '../../common/types/datum';
@@ -246,6 +247,18 @@ export class ExprCompiler {
         return this.compile(n.arg as AstNode);
       case 'CollateClause':
         return this.compile(n.arg as AstNode);
+      case 'A_Indirection': {
+        // array[i]: one subscript, no slices (catalog queries index int2vector columns).
+        const arr = this.compile(n.arg as AstNode);
+        const ind = (n.indirection as AstNode[])[0]?.A_Indices as AstNode | undefined;
+        const et = elementType(arr.t);
+        if (!ind || ind.is_slice || et === 0)
+          throw new SqlError(SqlState.featureNotSupported, 'this subscript is not supported yet', {
+            position: loc(node),
+          });
+        const idx = coerce(this.compile(ind.uidx as AstNode), T.int4, this.params);
+        return { k: 'fn', t: et, f: 'pg.array_subscript', a: [arr, idx] };
+      }
       default:
         throw new SqlError(
           SqlState.featureNotSupported,
@@ -407,6 +420,16 @@ export class ExprCompiler {
         const regex = compileRegexOp(opName, a, b, this.params);
         if (regex) return regex;
         if (ARITH[opName]) return this.arith(opName, a, b, opPos);
+        if (opName === '||' && (elementType(a.t) !== 0 || elementType(b.t) !== 0)) {
+          // array || array (array_cat); the other side's unknown literal takes the array type.
+          const t = elementType(a.t) !== 0 ? a.t : b.t;
+          return {
+            k: 'fn',
+            t,
+            f: 'pg.array_cat',
+            a: [coerce(a, t, this.params), coerce(b, t, this.params)],
+          };
+        }
         if (opName === '||') {
           if (a.t === T.unknown && b.t === T.unknown)
             return {
@@ -678,8 +701,11 @@ export class ExprCompiler {
       const op = names(n.operName).pop() ?? '=';
       if (sub.types.length !== 1)
         throw new SqlError(SqlState.syntaxError, 'subquery has too many columns', { position });
-      const a = this.compile(n.testexpr as AstNode);
-      const ct = comparisonType(a.t, sub.types[0], op, position);
+      const a0 = this.compile(n.testexpr as AstNode);
+      // reg* values are OIDs: compare them as oid on either side.
+      const a = isRegType(a0.t) ? asOid(a0) : a0;
+      const subT = isRegType(sub.types[0]) ? T.oid : sub.types[0];
+      const ct = comparisonType(a.t, subT, op, position);
       if (type === 'ANY_SUBLINK' && (op === '=' || op === '<>')) {
         this.hooks.subqs.push({ id, plan: sub.plan, mode: 'in', correlated: sub.correlated });
         return {
@@ -757,7 +783,9 @@ export function arrayTypeOf(t: number): number {
 
 export function elementTypeOf(t: number): number {
   for (const [e, a] of Object.entries(ARRAY_OF)) if (a === t) return Number(e);
-  return T.text;
+  // Arrays of the catalog's types (oid[], name[], "char"[]) from the type table.
+  const elem = elementType(t);
+  return elem !== 0 ? elem : T.text;
 }
 
 export function typmodOf(typeOid: number, mods: AstNode[] | undefined): number {

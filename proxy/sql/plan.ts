@@ -91,6 +91,14 @@ export type PlanNode =
   | ScanNode
   /** A pg_catalog / information_schema table, generated at the proxy (proxy/catalog). */
   | (Base & { readonly kind: 'virtual'; readonly table: TableDef })
+  /** unnest / generate_series in FROM (rangeFunction.ts). */
+  | (Base & {
+      readonly kind: 'srf';
+      readonly fn: 'unnest' | 'generate_series';
+      readonly args: readonly Expr[];
+      /** WITH ORDINALITY: a last int8 column numbering the rows from 1. */
+      readonly ordinality: boolean;
+    })
   | (Base & { readonly kind: 'values'; readonly rows: ReadonlyArray<readonly Expr[]> })
   | (Base & { readonly kind: 'filter'; readonly input: PlanNode; readonly pred: Expr })
   | (Base & { readonly kind: 'project'; readonly input: PlanNode; readonly exprs: readonly Expr[] })

@@ -32,6 +32,7 @@ import type {
 import { chooseAccess, splitConjuncts } from './access';
 import { Scope, type ScopeColumn } from './scope';
 import { isVirtual, tableOid } from '../catalog';
+import { planRangeFunction } from './rangeFunction';
 
 const T = TypeOid;
 
@@ -126,6 +127,8 @@ export class Planner {
   private subqCounter = { n: 0 };
   private cteCounter = { n: 0 };
   private ctes: CteEntry[][] = [];
+  /** The correlation flag of the query whose FROM is being planned (functions in FROM). */
+  private fromFlag: { correlated: boolean } = { correlated: false };
 
   constructor(
     readonly lookup: TableLookup,
@@ -300,9 +303,11 @@ export class Planner {
     }
     if (item.JoinExpr) return this.planJoin(item.JoinExpr as AstNode, outer);
     if (item.RangeFunction)
-      throw new SqlError(SqlState.featureNotSupported, 'functions in FROM are not supported yet', {
-        position: loc(item),
-      });
+      return planRangeFunction(
+        item,
+        new ExprCompiler(new Scope([], outer, this.fromFlag), this.params, this.hooks('FROM', [])),
+        this.params,
+      );
     throw new SqlError(
       SqlState.featureNotSupported,
       `FROM item ${Object.keys(item)[0]} is not supported yet`,
@@ -566,7 +571,15 @@ export class Planner {
     flag: { correlated: boolean },
     keepUnknown: boolean,
   ): PlannedQuery {
-    const { plan: fromPlan, scope: fromScope0 } = this.planFrom(stmt, outer);
+    const savedFlag = this.fromFlag;
+    this.fromFlag = flag;
+    let from: { plan: PlanNode; scope: Scope };
+    try {
+      from = this.planFrom(stmt, outer);
+    } finally {
+      this.fromFlag = savedFlag;
+    }
+    const { plan: fromPlan, scope: fromScope0 } = from;
     const fromScope = new Scope(fromScope0.cols, outer, flag);
     let plan = fromPlan;
 

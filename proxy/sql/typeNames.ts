@@ -36,6 +36,9 @@ const byName = new Map<string, number>([
   ['regclass', TypeOid.regclass],
   ['regtype', TypeOid.regtype],
   ['regproc', TypeOid.regproc],
+  // Cast targets only: the catalog emulation turns `x::regnamespace` into the name (text).
+  ['regnamespace', 4089],
+  ['regrole', 4096],
 ]);
 
 const sizes = new Map<number, number>([
