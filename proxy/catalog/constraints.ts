@@ -218,7 +218,8 @@ export function refAttnums(c: ConstraintInfo, ref: TableDef | undefined): number
 }
 
 /** pg_get_constraintdef(oid). */
-export function constraintDef(c: ConstraintInfo): string {
+/** pg_get_constraintdef(oid, pretty): pretty printing drops the CHECK's redundant parentheses. */
+export function constraintDef(c: ConstraintInfo, pretty = false): string {
   const cols = c.cols.map((id) => colName(c.table, id)).join(', ');
   switch (c.type) {
     case 'p':
@@ -226,8 +227,8 @@ export function constraintDef(c: ConstraintInfo): string {
     case 'u':
       return `UNIQUE (${cols})`;
     case 'c': {
-      const e = (c.check ?? '').trim();
-      return `CHECK ((${e.replace(/^\((.*)\)$/s, '$1')}))`;
+      const e = (c.check ?? '').trim().replace(/^\((.*)\)$/s, '$1');
+      return pretty ? `CHECK (${e})` : `CHECK ((${e}))`;
     }
     case 'f': {
       const ref = c.ref as NonNullable<ConstraintInfo['ref']>;

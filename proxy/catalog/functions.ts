@@ -219,13 +219,13 @@ export const CATALOG_FUNCTIONS: ReadonlyMap<string, CatalogFunction> = new Map<
     {
       sigs: [sig([T.oid], T.text), sig([T.oid, T.bool], T.text)],
       snapshot: true,
-      call: ([oid], rt) => {
+      call: ([oid, pretty], rt) => {
         const s = snap(rt);
         for (const t of s.tables)
           for (const c of constraintsOf(t, (sc, n) =>
             s.tables.find((x) => x.schema === sc && x.name === n),
           ))
-            if (c.oid === oid) return constraintDef(c);
+            if (c.oid === oid) return constraintDef(c, pretty === true);
         return null;
       },
     },

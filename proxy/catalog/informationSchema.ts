@@ -11,6 +11,7 @@ import { defaultDisplay } from './defaults';
 import { formatType } from './formatType';
 import type { CatalogSnapshot } from './snapshot';
 import { defineVirtual } from './virtualTable';
+import { sequenceType } from './pgCatalog';
 
 const T = TypeOid;
 
@@ -306,13 +307,17 @@ defineVirtual(
       s.session.database,
       q.schema,
       q.name,
-      'bigint',
-      64,
+      sequenceType(s, q).name,
+      sequenceType(s, q).oid === TypeOid.int8
+        ? 64
+        : sequenceType(s, q).oid === TypeOid.int4
+          ? 32
+          : 16,
       2,
       0,
       String(q.start),
       '1',
-      '9223372036854775807',
+      String(sequenceType(s, q).max),
       String(q.increment),
       'NO',
     ]),

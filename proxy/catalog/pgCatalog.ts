@@ -588,10 +588,10 @@ defineVirtual(
   (s) =>
     s.sequences.map((q) => [
       sequenceOid(q.schema, q.name),
-      TypeOid.int8,
+      sequenceType(s, q).oid,
       BigInt(q.start),
       BigInt(q.increment),
-      9223372036854775807n,
+      sequenceType(s, q).max,
       1n,
       1n,
       false,
@@ -609,16 +609,33 @@ defineVirtual(
       q.schema,
       q.name,
       'postgres',
-      'bigint',
+      sequenceType(s, q).oid,
       BigInt(q.start),
       1n,
-      9223372036854775807n,
+      sequenceType(s, q).max,
       BigInt(q.increment),
       false,
       1n,
       null,
     ]),
 );
+
+/**
+ * A sequence's data type: a serial column's sequence has the column's integer type (serial
+ * → integer, as PostgreSQL creates it); any other is bigint.
+ */
+export function sequenceType(
+  s: CatalogSnapshot,
+  q: { schema: string; name: string },
+): { oid: number; max: bigint; name: string } {
+  const own = sequenceOwners(s).find((o) => o.seq === sequenceOid(q.schema, q.name));
+  const t = own ? s.tables.find((x) => tableOid(x.id) === own.table) : undefined;
+  const col = t?.columns.find((c) => c.id === own?.col);
+  if (col?.typeOid === TypeOid.int4)
+    return { oid: TypeOid.int4, max: 2147483647n, name: 'integer' };
+  if (col?.typeOid === TypeOid.int2) return { oid: TypeOid.int2, max: 32767n, name: 'smallint' };
+  return { oid: TypeOid.int8, max: 9223372036854775807n, name: 'bigint' };
+}
 
 /** Which serial column owns each sequence (pg_depend 'a' entries, pg_get_serial_sequence). */
 export function sequenceOwners(
