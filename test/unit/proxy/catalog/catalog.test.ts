@@ -94,7 +94,7 @@ describe('proxy/catalog: pg_catalog and information_schema', function () {
       ),
     ).to.deep.equal([
       'posts_pkey p PRIMARY KEY (id) posts',
-      'posts_score_check c CHECK ((score > 0)) posts',
+      'posts_score_check c CHECK (score > 0) posts',
       'posts_user_id_fkey f FOREIGN KEY (user_id) REFERENCES users(id) posts',
     ]);
     const idx = await rows(
