@@ -12,12 +12,9 @@ export const BLOG_SCHEMA = [
  * only reason they fail.
  */
 export function isTransactionRefusal(err: unknown): boolean {
-  const e = err as {
-    code?: string;
-    message?: string;
-    original?: { code?: string };
-    cause?: { code?: string };
-  };
-  const code = e?.code ?? e?.original?.code ?? e?.cause?.code;
-  return code === '0A000' && /transaction/i.test(String(e?.message ?? ''));
+  // Libraries wrap the driver's error: look through `original` (Sequelize) and `cause` (Drizzle).
+  if (err === null || typeof err !== 'object') return false;
+  const e = err as { code?: string; message?: string; original?: unknown; cause?: unknown };
+  if (e.code === '0A000' && /transaction/i.test(String(e.message ?? ''))) return true;
+  return isTransactionRefusal(e.original) || isTransactionRefusal(e.cause);
 }
