@@ -108,11 +108,12 @@ const TYPE_ALIASES: Record<string, string> = {
 
 export function regtypeIn(text: string, missingOk: boolean): number | null {
   if (/^\d+$/.test(text)) return Number(text);
+  // Qualified and quoted forms: pg_catalog.int4, "pg_catalog"."int4", "varchar".
   let n = text
     .trim()
-    .toLowerCase()
-    .replace(/^pg_catalog\./, '')
-    .replace(/^"(.*)"$/, '$1');
+    .replace(/^"?pg_catalog"?\./i, '')
+    .replace(/^"(.*)"$/, '$1')
+    .toLowerCase();
   let arr = false;
   if (n.endsWith('[]')) {
     arr = true;

@@ -25,6 +25,7 @@ import type { AggCall, PlanNode, ScanNode, SortKey, SubqueryPlan, WindowCall } f
 import { runScan, type ScanStats } from './scanExec';
 import { virtualRows } from '../catalog/rows';
 import { runRangeFunction } from './rangeFunction';
+import { runZip } from './targetSrf';
 
 export interface RunEnv {
   readonly ctx: ExecContext;
@@ -155,6 +156,8 @@ async function runNode(node: PlanNode, env: RunEnv): Promise<Datum[][]> {
       return virtualRows(node.table, env.ev);
     case 'srf':
       return runRangeFunction(node, env.ev);
+    case 'zip':
+      return runZip(node, await run(node.input, env));
     case 'scan':
       return runScanNode(node, env);
     case 'values': {

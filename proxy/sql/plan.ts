@@ -91,10 +91,12 @@ export type PlanNode =
   | ScanNode
   /** A pg_catalog / information_schema table, generated at the proxy (proxy/catalog). */
   | (Base & { readonly kind: 'virtual'; readonly table: TableDef })
+  /** unnest() in a select list: expands array columns in lockstep (targetSrf.ts). */
+  | (Base & { readonly kind: 'zip'; readonly input: PlanNode; readonly cols: readonly number[] })
   /** unnest / generate_series in FROM (rangeFunction.ts). */
   | (Base & {
       readonly kind: 'srf';
-      readonly fn: 'unnest' | 'generate_series';
+      readonly fn: 'unnest' | 'generate_series' | 'value';
       readonly args: readonly Expr[];
       /** WITH ORDINALITY: a last int8 column numbering the rows from 1. */
       readonly ordinality: boolean;

@@ -33,6 +33,7 @@ import { chooseAccess, splitConjuncts } from './access';
 import { Scope, type ScopeColumn } from './scope';
 import { isVirtual, tableOid } from '../catalog';
 import { planRangeFunction } from './rangeFunction';
+import { planWithTargetUnnest } from './targetSrf';
 
 const T = TypeOid;
 
@@ -169,7 +170,7 @@ export class Planner {
       if (stmt.op && stmt.op !== 'SETOP_NONE') return this.planSetOp(stmt, outer, flag);
       if (stmt.valuesLists)
         return this.finishOrderLimit(this.planValues(stmt, outer, flag), stmt, outer, flag);
-      return this.planSimple(stmt, outer, flag, keepUnknown);
+      return planWithTargetUnnest(stmt, (s) => this.planSimple(s, outer, flag, keepUnknown));
     } finally {
       if (pushedCtes) this.ctes.pop();
     }

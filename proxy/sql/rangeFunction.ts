@@ -41,7 +41,11 @@ export function planRangeFunction(
     });
   const call = fns[0][0].FuncCall as AstNode | undefined;
   const fname = call ? names(call.funcname).pop()?.toLowerCase() : undefined;
-  const args = ((call?.args as AstNode[] | undefined) ?? []).map((a) => compiler.compile(a));
+  const set =
+    fname === 'unnest' || fname === 'generate_series' || fname === 'pg_partition_ancestors';
+  const args = set
+    ? ((call?.args as AstNode[] | undefined) ?? []).map((a) => compiler.compile(a))
+    : [];
   const alias = rf.alias as AstNode | undefined;
   const relName = (alias?.aliasname as string | undefined) ?? fname ?? 'f';
   const colNames = names(alias?.colnames);
@@ -70,6 +74,12 @@ export function planRangeFunction(
     fn = 'unnest';
     t = T.oid;
     a = [{ k: 'array', t: T._oid, a: [asOid(args[0])] }];
+  } else if (call) {
+    // A scalar function in FROM is a one-row table (`SELECT * FROM current_schema()`).
+    fn = 'value';
+    const e = compiler.compile(fns[0][0]);
+    t = e.t;
+    a = [e];
   } else {
     throw new SqlError(
       SqlState.featureNotSupported,
@@ -103,6 +113,7 @@ export function runRangeFunction(node: SrfNode, ev: EvalCtx): Datum[][] {
 
 function srfRows(node: SrfNode, ev: EvalCtx): Datum[][] {
   const vals = node.args.map((x) => evalExpr(x, [], ev));
+  if (node.fn === 'value') return [[vals[0]]];
   if (node.fn === 'unnest') {
     const arr = vals[0];
     return arr === null ? [] : (arr as Datum[]).map((v) => [v]);
