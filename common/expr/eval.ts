@@ -215,6 +215,13 @@ export function evalExpr(e: Expr, row: readonly Datum[], ctx: EvalCtx): Datum {
       return v === null ? null : castValue(e.from, e.t, v, e.tm, true);
     }
     case 'fn': {
+      if (e.f.charCodeAt(2) === 46 && e.f.startsWith('pg.')) {
+        if (!ctx.proxyFn) throw new SqlError('0A000', `${e.f.slice(3)}() is not available here`);
+        return ctx.proxyFn(
+          e.f,
+          e.a.map((x) => evalExpr(x, row, ctx)),
+        );
+      }
       const args = new Array<Datum>(e.a.length);
       const types = new Array<number>(e.a.length);
       const strict = !NON_STRICT.has(e.f);

@@ -139,6 +139,8 @@ export interface EvalCtx {
   nowUs: bigint;
   /** nextval(name) from the proxy's cached sequence blocks (proxy only). */
   nextval?: (name: string) => bigint;
+  /** `pg.*` catalog and session functions, answered by the proxy (proxy/catalog). */
+  proxyFn?: (f: string, args: Datum[]) => Datum;
 }
 
 export function newEvalCtx(params: readonly Datum[] = [], nowUs = 0n): EvalCtx {
@@ -200,6 +202,7 @@ export function isPushable(e: Expr): boolean {
     if (x.k === 'outer' || x.k === 'subq' || x.k === 'insubq' || x.k === 'slot') ok = false;
     if (x.k === 'fn' && (x.f === 'nextval' || x.f === 'gen_random_uuid' || x.f === 'random'))
       ok = false;
+    if (x.k === 'fn' && x.f.startsWith('pg.')) ok = false;
   });
   return ok;
 }

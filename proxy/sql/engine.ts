@@ -5,9 +5,15 @@ import { loadParser } from './parser';
 import { PlanCache } from './planCache';
 import { SqlSession } from './session';
 import { SequenceCache } from './sequences';
+import { AdvisoryLocks, catalogAccess, SessionRegistry, type PgServices, type PgSession } from '../catalog';
+import { trackSession } from '../catalog/track';
 
 export class ShardSqlEngine implements SqlEngine {
   private readonly plans: PlanCache;
+  private readonly services: PgServices = {
+    sessions: new SessionRegistry(),
+    locks: new AdvisoryLocks(),
+  };
 
   private constructor(private readonly ctx: ExecContext) {
     this.plans = new PlanCache(() => ctx.catalog.knownVersion);
@@ -19,7 +25,31 @@ export class ShardSqlEngine implements SqlEngine {
   }
 
   async openSession(info: SessionStartInfo, events: SessionEvents): Promise<EngineSession> {
-    return new SqlSession(this.ctx, this.plans, info, events);
+    // The session's own ExecContext carries its view of pg_catalog (catalog/access.ts).
+    const holder: { session?: SqlSession } = {};
+    const pgSession: PgSession = {
+      pid: info.backendPid,
+      user: info.user,
+      database: info.database,
+      setting: (name) => holder.session?.setting(name),
+      setSetting: (name, value) => holder.session?.setSetting(name, value) ?? value,
+      settings: () => holder.session?.allSettings() ?? [],
+      cancel: () => holder.session?.cancel(),
+    };
+    const ctx: ExecContext = {
+      ...this.ctx,
+      catalogAccess: catalogAccess(this.ctx, pgSession, this.services),
+    };
+    const session = new SqlSession(ctx, this.plans, info, events);
+    holder.session = session;
+    session.onDiscard = () => this.services.locks.releaseAll(info.backendPid);
+    const entry = trackSession(this.services, info, session, pgSession);
+    const close = session.close.bind(session);
+    session.close = async () => {
+      entry.remove();
+      await close();
+    };
+    return session;
   }
 
   /** The role's stored verifier (SCRAM or md5) from the catalog; undefined for an unknown role or one without a password. */

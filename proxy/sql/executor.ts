@@ -23,6 +23,9 @@ import { encodeKeyPart, pkColumns } from './keys';
 import { rowPrefix } from '../../common/catalog/keyspace';
 import type { AggCall, PlanNode, ScanNode, SortKey, SubqueryPlan, WindowCall } from './plan';
 import { runScan, type ScanStats } from './scanExec';
+import { virtualRows } from '../catalog/rows';
+import { runRangeFunction } from './rangeFunction';
+import { runZip } from './targetSrf';
 
 export interface RunEnv {
   readonly ctx: ExecContext;
@@ -61,6 +64,8 @@ async function subqueryValue(sq: SubqueryPlan, env: RunEnv): Promise<unknown> {
   switch (sq.mode) {
     case 'exists':
       return rows.length > 0;
+    case 'array':
+      return rows.map((r) => r[0]);
     case 'scalar':
       if (rows.length > 1)
         throw new SqlError(
@@ -147,6 +152,12 @@ export async function run(node: PlanNode, env: RunEnv): Promise<Datum[][]> {
 async function runNode(node: PlanNode, env: RunEnv): Promise<Datum[][]> {
   const ev = env.ev;
   switch (node.kind) {
+    case 'virtual':
+      return virtualRows(node.table, env.ev);
+    case 'srf':
+      return runRangeFunction(node, env.ev);
+    case 'zip':
+      return runZip(node, await run(node.input, env));
     case 'scan':
       return runScanNode(node, env);
     case 'values': {

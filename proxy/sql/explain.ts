@@ -150,6 +150,12 @@ export function explainPlan(
         visit(n.left, depth + 1);
         visit(n.right, depth + 1);
         break;
+      case 'srf':
+        out.push(`${pad}-> function ${n.fn}${actual}`);
+        break;
+      case 'virtual':
+        out.push(`${pad}-> catalog ${n.table.schema}.${n.table.name} (generated at the proxy)${actual}`);
+        break;
       case 'values':
         out.push(`${pad}-> values (${n.rows.length} row(s))${actual}`);
         break;

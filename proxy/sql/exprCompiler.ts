@@ -3,6 +3,8 @@
  * Scope: names to positions, operators to typed nodes with implicit casts, literals to
  * values of the type their context asks for, $n to parameter types (first use decides).
  */
+import { elementType } from '../../common/types/typeTable';
+import { asOid, compileCatalogCall, compileCatalogCast, compileRegexOp, isRegType } from '../catalog';
 import { SqlError, SqlState } from '../../common/errors';
 import type { Datum } from '../../common/types/datum';
 import { TypeOid } from '../../common/types/datum';
@@ -245,6 +247,18 @@ export class ExprCompiler {
         return this.compile(n.arg as AstNode);
       case 'CollateClause':
         return this.compile(n.arg as AstNode);
+      case 'A_Indirection': {
+        // array[i]: one subscript, no slices (catalog queries index int2vector columns).
+        const arr = this.compile(n.arg as AstNode);
+        const ind = (n.indirection as AstNode[])[0]?.A_Indices as AstNode | undefined;
+        const et = elementType(arr.t);
+        if (!ind || ind.is_slice || et === 0)
+          throw new SqlError(SqlState.featureNotSupported, 'this subscript is not supported yet', {
+            position: loc(node),
+          });
+        const idx = coerce(this.compile(ind.uidx as AstNode), T.int4, this.params);
+        return { k: 'fn', t: et, f: 'pg.array_subscript', a: [arr, idx] };
+      }
       default:
         throw new SqlError(
           SqlState.featureNotSupported,
@@ -292,6 +306,8 @@ export class ExprCompiler {
     const tm = typmodOf(to, tn.typmods as AstNode[] | undefined);
     const arg = this.compile(n.arg as AstNode);
     const position = loc({ TypeCast: n });
+    const catalogCast = compileCatalogCast(arg, to, this.params);
+    if (catalogCast) return catalogCast;
     if (arg.k === 'const' && arg.t === T.unknown)
       return coerce(arg, to, this.params, { tm, explicit: true, position: loc(n.arg as AstNode) });
     if (arg.k === 'param' && arg.t === T.unknown) return coerce(arg, to, this.params, { tm });
@@ -299,7 +315,13 @@ export class ExprCompiler {
     return coerce(arg, to, this.params, { explicit: true, tm, position });
   }
 
-  private binaryCmp(op: string, a: Expr, b: Expr, position?: number): Expr {
+  private binaryCmp(op: string, a0: Expr, b0: Expr, position?: number): Expr {
+    // reg* values compare as the OIDs they are (regclass = oid).
+    let a = isRegType(a0.t) ? asOid(a0) : a0;
+    let b = isRegType(b0.t) ? asOid(b0) : b0;
+    // oid = integer resolves through the implicit int4 → oid cast (pg_cast).
+    if (a.t === T.oid && (b.t === T.int4 || b.t === T.int2 || b.t === T.int8)) b = asOid(b);
+    if (b.t === T.oid && (a.t === T.int4 || a.t === T.int2 || a.t === T.int8)) a = asOid(a);
     const ct = comparisonType(a.t, b.t, op, position);
     return {
       k: 'cmp',
@@ -395,7 +417,19 @@ export class ExprCompiler {
         const a = this.compile(n.lexpr as AstNode);
         const b = this.compile(n.rexpr as AstNode);
         if (CMP[opName]) return this.binaryCmp(opName, a, b, opPos);
+        const regex = compileRegexOp(opName, a, b, this.params);
+        if (regex) return regex;
         if (ARITH[opName]) return this.arith(opName, a, b, opPos);
+        if (opName === '||' && (elementType(a.t) !== 0 || elementType(b.t) !== 0)) {
+          // array || array (array_cat); the other side's unknown literal takes the array type.
+          const t = elementType(a.t) !== 0 ? a.t : b.t;
+          return {
+            k: 'fn',
+            t,
+            f: 'pg.array_cat',
+            a: [coerce(a, t, this.params), coerce(b, t, this.params)],
+          };
+        }
         if (opName === '||') {
           if (a.t === T.unknown && b.t === T.unknown)
             return {
@@ -566,10 +600,11 @@ export class ExprCompiler {
       case 'SVFOP_LOCALTIMESTAMP_N':
         return { k: 'fn', t: T.timestamp, f: 'now', a: [] };
       case 'SVFOP_CURRENT_USER':
-      case 'SVFOP_SESSION_USER':
       case 'SVFOP_USER':
       case 'SVFOP_CURRENT_ROLE':
-        return { k: 'const', t: T.name, v: 'postgres' };
+        return { k: 'fn', t: T.name, f: 'pg.current_user', a: [] };
+      case 'SVFOP_SESSION_USER':
+        return { k: 'fn', t: T.name, f: 'pg.session_user', a: [] };
       case 'SVFOP_CURRENT_SCHEMA':
         return { k: 'const', t: T.name, v: 'public' };
       case 'SVFOP_CURRENT_CATALOG':
@@ -632,6 +667,8 @@ export class ExprCompiler {
       const to = typeOidOf([name]);
       return coerce(args[0], to, this.params, { explicit: true, position });
     }
+    const catalogCall = compileCatalogCall(name, args, this.params, position);
+    if (catalogCall) return catalogCall;
     const r = resolveFunction(name, args, this.params, position);
     return { k: 'fn', t: r.t, f: r.f, a: r.args };
   }
@@ -643,6 +680,14 @@ export class ExprCompiler {
     if (type === 'EXISTS_SUBLINK') {
       this.hooks.subqs.push({ id, plan: sub.plan, mode: 'exists', correlated: sub.correlated });
       return { k: 'subq', t: T.bool, id, mode: 'exists' };
+    }
+    if (type === 'ARRAY_SUBLINK') {
+      if (sub.types.length !== 1)
+        throw new SqlError(SqlState.syntaxError, 'subquery must return only one column', {
+          position,
+        });
+      this.hooks.subqs.push({ id, plan: sub.plan, mode: 'array', correlated: sub.correlated });
+      return { k: 'subq', t: arrayTypeOf(sub.types[0]), id, mode: 'scalar' };
     }
     if (type === 'EXPR_SUBLINK') {
       if (sub.types.length !== 1)
@@ -656,8 +701,11 @@ export class ExprCompiler {
       const op = names(n.operName).pop() ?? '=';
       if (sub.types.length !== 1)
         throw new SqlError(SqlState.syntaxError, 'subquery has too many columns', { position });
-      const a = this.compile(n.testexpr as AstNode);
-      const ct = comparisonType(a.t, sub.types[0], op, position);
+      const a0 = this.compile(n.testexpr as AstNode);
+      // reg* values are OIDs: compare them as oid on either side.
+      const a = isRegType(a0.t) ? asOid(a0) : a0;
+      const subT = isRegType(sub.types[0]) ? T.oid : sub.types[0];
+      const ct = comparisonType(a.t, subT, op, position);
       if (type === 'ANY_SUBLINK' && (op === '=' || op === '<>')) {
         this.hooks.subqs.push({ id, plan: sub.plan, mode: 'in', correlated: sub.correlated });
         return {
@@ -735,7 +783,9 @@ export function arrayTypeOf(t: number): number {
 
 export function elementTypeOf(t: number): number {
   for (const [e, a] of Object.entries(ARRAY_OF)) if (a === t) return Number(e);
-  return T.text;
+  // Arrays of the catalog's types (oid[], name[], "char"[]) from the type table.
+  const elem = elementType(t);
+  return elem !== 0 ? elem : T.text;
 }
 
 export function typmodOf(typeOid: number, mods: AstNode[] | undefined): number {

@@ -54,7 +54,8 @@ export interface WindowCall {
 export interface SubqueryPlan {
   readonly id: number;
   readonly plan: PlanNode;
-  readonly mode: 'scalar' | 'exists' | 'in';
+  /** 'array': ARRAY(subquery), the first column's values as one array. */
+  readonly mode: 'scalar' | 'exists' | 'in' | 'array';
   /** Reads a column of an enclosing query: re-run per outer row. */
   readonly correlated: boolean;
 }
@@ -88,6 +89,18 @@ export interface ScanNode extends Base {
 
 export type PlanNode =
   | ScanNode
+  /** A pg_catalog / information_schema table, generated at the proxy (proxy/catalog). */
+  | (Base & { readonly kind: 'virtual'; readonly table: TableDef })
+  /** unnest() in a select list: expands array columns in lockstep (targetSrf.ts). */
+  | (Base & { readonly kind: 'zip'; readonly input: PlanNode; readonly cols: readonly number[] })
+  /** unnest / generate_series in FROM (rangeFunction.ts). */
+  | (Base & {
+      readonly kind: 'srf';
+      readonly fn: 'unnest' | 'generate_series' | 'value';
+      readonly args: readonly Expr[];
+      /** WITH ORDINALITY: a last int8 column numbering the rows from 1. */
+      readonly ordinality: boolean;
+    })
   | (Base & { readonly kind: 'values'; readonly rows: ReadonlyArray<readonly Expr[]> })
   | (Base & { readonly kind: 'filter'; readonly input: PlanNode; readonly pred: Expr })
   | (Base & { readonly kind: 'project'; readonly input: PlanNode; readonly exprs: readonly Expr[] })

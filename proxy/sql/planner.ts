@@ -31,6 +31,9 @@ import type {
 } from './plan';
 import { chooseAccess, splitConjuncts } from './access';
 import { Scope, type ScopeColumn } from './scope';
+import { isVirtual, tableOid } from '../catalog';
+import { planRangeFunction } from './rangeFunction';
+import { planWithTargetUnnest } from './targetSrf';
 
 const T = TypeOid;
 
@@ -125,6 +128,8 @@ export class Planner {
   private subqCounter = { n: 0 };
   private cteCounter = { n: 0 };
   private ctes: CteEntry[][] = [];
+  /** The correlation flag of the query whose FROM is being planned (functions in FROM). */
+  private fromFlag: { correlated: boolean } = { correlated: false };
 
   constructor(
     readonly lookup: TableLookup,
@@ -165,7 +170,7 @@ export class Planner {
       if (stmt.op && stmt.op !== 'SETOP_NONE') return this.planSetOp(stmt, outer, flag);
       if (stmt.valuesLists)
         return this.finishOrderLimit(this.planValues(stmt, outer, flag), stmt, outer, flag);
-      return this.planSimple(stmt, outer, flag, keepUnknown);
+      return planWithTargetUnnest(stmt, (s) => this.planSimple(s, outer, flag, keepUnknown));
     } finally {
       if (pushedCtes) this.ctes.pop();
     }
@@ -236,6 +241,20 @@ export class Planner {
         rv.relname as string,
         loc(item),
       );
+      if (isVirtual(table)) {
+        let n = 0;
+        return {
+          plan: { kind: 'virtual', table, types: table.columns.map((c) => c.typeOid) },
+          cols: table.columns.map((c) => ({
+            rel: alias,
+            name: colAliases[n++] ?? c.name,
+            t: c.typeOid,
+            tm: c.typeMod,
+            tableOid: -table.id,
+            attnum: c.id,
+          })),
+        };
+      }
       const scan: ScanNode = {
         kind: 'scan',
         table,
@@ -254,7 +273,7 @@ export class Planner {
           t: c.typeOid,
           tm: c.typeMod,
           hidden: c.hidden,
-          tableOid: table.id,
+          tableOid: tableOid(table.id),
           attnum: c.id,
           pk: table.primaryKey.includes(c.id),
         })),
@@ -285,9 +304,11 @@ export class Planner {
     }
     if (item.JoinExpr) return this.planJoin(item.JoinExpr as AstNode, outer);
     if (item.RangeFunction)
-      throw new SqlError(SqlState.featureNotSupported, 'functions in FROM are not supported yet', {
-        position: loc(item),
-      });
+      return planRangeFunction(
+        item,
+        new ExprCompiler(new Scope([], outer, this.fromFlag), this.params, this.hooks('FROM', [])),
+        this.params,
+      );
     throw new SqlError(
       SqlState.featureNotSupported,
       `FROM item ${Object.keys(item)[0]} is not supported yet`,
@@ -551,7 +572,15 @@ export class Planner {
     flag: { correlated: boolean },
     keepUnknown: boolean,
   ): PlannedQuery {
-    const { plan: fromPlan, scope: fromScope0 } = this.planFrom(stmt, outer);
+    const savedFlag = this.fromFlag;
+    this.fromFlag = flag;
+    let from: { plan: PlanNode; scope: Scope };
+    try {
+      from = this.planFrom(stmt, outer);
+    } finally {
+      this.fromFlag = savedFlag;
+    }
+    const { plan: fromPlan, scope: fromScope0 } = from;
     const fromScope = new Scope(fromScope0.cols, outer, flag);
     let plan = fromPlan;
 

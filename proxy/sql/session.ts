@@ -24,6 +24,7 @@ import { AstNode, parseSql } from './parser';
 import { compileStatement, CompiledStatement } from './statements';
 import type { PlanCache } from './planCache';
 import { parseAdmin } from './admin';
+import { utilityStatement, type UtilityHost } from './utility';
 
 export const SERVER_VERSION = '15.0 (ShardDB 0.1.0)';
 
@@ -156,6 +157,12 @@ export class SqlSession implements EngineSession {
 
   /** SET / SHOW / RESET / transaction control: handled in the session, not planned. */
   private sessionStatement(node: AstNode): Prepared | null {
+    const utility = utilityStatement(node, this.utilityHost);
+    if (utility)
+      return new Prepared(utility.tag, [], null, async () => {
+        await utility.run();
+        return { rows: [], tag: utility.tag };
+      });
     const [kind] = Object.keys(node);
     const stmt = node[kind] as AstNode;
     if (kind === 'VariableSetStmt') {
@@ -264,6 +271,35 @@ export class SqlSession implements EngineSession {
 
   setting(name: string): string | undefined {
     return this.settings.get(name.toLowerCase())?.value;
+  }
+
+  /** set_config() and the utility statements (catalog/utility.ts) change settings here. */
+  setSetting(name: string, value: string): string {
+    const key = name.toLowerCase();
+    const entry = this.settings.get(key) ?? { name, value: '' };
+    entry.value = value;
+    this.settings.set(key, entry);
+    if (reported.has(key)) this.events.parameterStatus(entry.name, entry.value);
+    return value;
+  }
+
+  private readonly utilityHost: UtilityHost = {
+    setSetting: (name, value) => this.setSetting(name, value),
+    resetAll: () => {
+      for (const [k, v] of [...defaultSettings, ...extraSettings]) {
+        const e = this.settings.get(k.toLowerCase());
+        if (e && e.value !== v) this.setSetting(k, v);
+      }
+    },
+    discard: () => this.onDiscard?.(),
+  };
+
+  /** Set by the engine: what DISCARD ALL releases beyond settings (advisory locks). */
+  onDiscard?: () => void;
+
+  /** Every setting as [name, value] (pg_settings, RESET ALL). */
+  allSettings(): Array<[string, string]> {
+    return [...this.settings.values()].map((e) => [e.name, e.value]);
   }
 
   cancel(): void {

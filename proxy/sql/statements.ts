@@ -4,6 +4,8 @@
  * The catalog entries a statement names are fetched before planning, so the planner
  * itself is synchronous.
  */
+import { attachRuntime, callCatalogFunction, findVirtual } from '../catalog';
+import { catalogUseOf, runWithCatalog } from '../catalog/statementHooks';
 import { SqlError, SqlState } from '../../common/errors';
 import type { TableDef } from '../../common/catalog/schema';
 import type { Datum } from '../../common/types/datum';
@@ -91,10 +93,13 @@ async function lookupFor(ctx: ExecContext, node: AstNode): Promise<TableLookup> 
   relationNames(node, wanted);
   const found = new Map<string, TableDef>();
   for (const w of wanted) {
+    if (findVirtual(w.schema, w.name)) continue;
     const t = await ctx.catalog.find(w.schema ?? 'public', w.name);
     if (t) found.set(`${w.schema ?? 'public'}.${w.name}`, t);
   }
   return (schema, name, position) => {
+    const v = findVirtual(schema, name);
+    if (v) return v;
     const t =
       found.get(`${schema ?? 'public'}.${name}`) ?? ctx.catalog.peek(schema ?? 'public', name);
     if (!t)
@@ -111,6 +116,11 @@ function evalCtxFor(ctx: ExecContext, params: readonly Datum[]): EvalCtx {
   const ev = newEvalCtx(params, statementTime());
   const seqs = ctx.sequences;
   if (seqs) ev.nextval = (name) => seqs.take(name);
+  if (ctx.catalogAccess) {
+    const rt = ctx.catalogAccess.runtime();
+    attachRuntime(ev, rt);
+    ev.proxyFn = (f, args) => callCatalogFunction(f, args, rt);
+  }
   return ev;
 }
 
@@ -171,13 +181,15 @@ export async function compileStatement(
           typeof v === 'bigint' ? String(v) : v,
         ).matchAll(/"f":"nextval","a":\[\{"k":"const","t":\d+,"v":"([^"]+)"/g),
       ].map((m) => m[1]);
+      const catalogUse = catalogUseOf(q.plan, q.columns);
       return {
         paramTypes: finalTypes(paramTypes),
         columns: describe(q.columns),
         async execute(ctx2, params) {
-          const ev = evalCtxFor(ctx2, params);
           for (const s of sequencesUsed) await ctx2.sequences?.reserve(s, 1);
-          const rows = await run(q.plan, newRunEnv(ctx2, ev, paramTypes));
+          const rows = await runWithCatalog(ctx2, catalogUse, () => evalCtxFor(ctx2, params), (ev) =>
+            run(q.plan, newRunEnv(ctx2, ev, paramTypes)),
+          );
           return { rows, tag: `SELECT ${rows.length}` };
         },
       };

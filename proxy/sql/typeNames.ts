@@ -31,6 +31,14 @@ const byName = new Map<string, number>([
   ['uuid', TypeOid.uuid],
   ['json', TypeOid.json],
   ['jsonb', TypeOid.jsonb],
+  ['oid', TypeOid.oid],
+  ['name', TypeOid.name],
+  ['regclass', TypeOid.regclass],
+  ['regtype', TypeOid.regtype],
+  ['regproc', TypeOid.regproc],
+  // Cast targets only: the catalog emulation turns `x::regnamespace` into the name (text).
+  ['regnamespace', 4089],
+  ['regrole', 4096],
 ]);
 
 const sizes = new Map<number, number>([

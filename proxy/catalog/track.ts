@@ -1,0 +1,74 @@
+/**
+ * Registers a session for pg_stat_activity and pg_cancel_backend, and keeps its state and
+ * current query up to date by wrapping bind(): a portal's first fetch marks the session
+ * active with the statement's text, the last one marks it idle. Advisory locks a session
+ * holds are released when it ends, as PostgreSQL does at backend exit.
+ */
+import type { EngineSession, Portal, PreparedStatement, SessionStartInfo } from '../engine';
+import type { PgServices, PgSession } from './snapshot';
+import { runningSession } from './access';
+import type { SessionEntry } from './sessions';
+
+const EPOCH_2000_MS = Date.UTC(2000, 0, 1);
+
+function nowUs(): bigint {
+  return BigInt(Date.now() - EPOCH_2000_MS) * 1000n;
+}
+
+export function trackSession(
+  services: PgServices,
+  info: SessionStartInfo,
+  session: EngineSession & { setting(name: string): string | undefined; cancel(): void },
+  pgSession: PgSession,
+): { remove(): void } {
+  const entry: SessionEntry = {
+    pid: info.backendPid,
+    user: info.user,
+    database: info.database,
+    clientAddr: info.remoteAddress,
+    backendStartUs: nowUs(),
+    applicationName: () => session.setting('application_name') ?? '',
+    query: '',
+    queryStartUs: null,
+    state: 'idle',
+    cancel: () => session.cancel(),
+  };
+  services.sessions.add(entry);
+  const bind = session.bind.bind(session);
+  const wrap = (statement: PreparedStatement, portal: Portal): Portal => {
+    if (portal.kind !== 'rows') return portal;
+    const fetch = portal.fetch.bind(portal);
+    let started = false;
+    return {
+      kind: 'rows',
+      columns: portal.columns,
+      close: () => portal.close(),
+      fetch: async (maxRows) => {
+        if (!started) {
+          started = true;
+          entry.state = 'active';
+          entry.query = statement.sql;
+          entry.queryStartUs = nowUs();
+        }
+        try {
+          const r = await runningSession.run(pgSession, () => fetch(maxRows));
+          if (r.done) entry.state = 'idle';
+          return r;
+        } catch (err) {
+          entry.state = 'idle';
+          throw err;
+        }
+      },
+    };
+  };
+  session.bind = (statement: PreparedStatement, params) => {
+    const p = bind(statement, params);
+    return p instanceof Promise ? p.then((x) => wrap(statement, x)) : wrap(statement, p);
+  };
+  return {
+    remove: () => {
+      services.sessions.remove(info.backendPid);
+      services.locks.releaseAll(info.backendPid);
+    },
+  };
+}
