@@ -47,7 +47,9 @@ export function sqlMethods(
       'meta.sqlCatalog',
       async () => {
         await readBarrier();
-        return { version: machine.catalogVersion, sequences: machine.sequences, schemas: machine.schemas };
+        // Roles without their password verifiers: pg_roles shows '********', never a verifier.
+        const roles = machine.roles.map(({ passwordVerifier: _v, ...role }) => role);
+        return { version: machine.catalogVersion, sequences: machine.sequences, schemas: machine.schemas, roles };
       },
     ],
   ];

@@ -194,7 +194,7 @@ export class MetaClient {
     return this.call('meta.roles');
   }
 
-  sqlCatalog(): Promise<{ version: number; sequences: SequenceDef[]; schemas: string[] }> {
+  sqlCatalog(): Promise<{ version: number; sequences: SequenceDef[]; schemas: string[]; roles?: RoleDef[] }> {
     return this.call('meta.sqlCatalog');
   }
 

@@ -74,3 +74,8 @@ export function namespaceOid(schema: string): number {
   if (schema === 'pg_toast') return 99;
   return 2_050_000_000 + (fnv1a(schema) % 40_000_000);
 }
+
+/** Roles other than the bootstrap superuser (oid 10): 2 060 000 000 … 2 090 000 000, by name. */
+export function roleOid(name: string): number {
+  return name === 'postgres' ? 10 : 2_060_000_000 + (fnv1a(`role:${name}`) % 30_000_000);
+}

@@ -6,6 +6,7 @@
  * such objects.
  */
 import type { Datum } from '../../common/types/datum';
+import type { RoleDef } from '../../common/catalog/schema';
 import { TypeOid } from '../../common/types/datum';
 import { allTypes } from '../../common/types/typeTable';
 import { constraintDef, constraintsOf, indexesOf, refAttnums, visibleColumns } from './constraints';
@@ -17,6 +18,7 @@ import {
   rowTypeOid,
   sequenceOid,
   tableOid,
+  roleOid,
 } from './oids';
 import { PG_PROCS } from './procs';
 import type { CatalogSnapshot } from './snapshot';
@@ -441,10 +443,8 @@ defineVirtual(
   ],
 );
 
-function roleRows(s: CatalogSnapshot): Array<{ oid: number; name: string }> {
-  const users = [{ oid: OWNER, name: 'postgres' }];
-  if (s.session.user !== 'postgres') users.push({ oid: 16384, name: s.session.user });
-  return users;
+function roleRows(s: CatalogSnapshot): RoleDef[] {
+  return [...s.roles];
 }
 
 defineVirtual(
@@ -457,18 +457,18 @@ defineVirtual(
   (s) =>
     roleRows(s).map((r) => [
       r.name,
+      r.superuser,
       true,
-      true,
-      true,
-      true,
-      true,
-      true,
+      r.createrole,
+      r.createdb,
+      r.login,
+      r.superuser,
       -1,
       '********',
       null,
-      true,
+      r.superuser,
       null,
-      r.oid,
+      roleOid(r.name),
     ]),
 );
 
@@ -481,15 +481,15 @@ defineVirtual(
    rolvaliduntil:timestamptz`,
   (s) =>
     roleRows(s).map((r) => [
-      r.oid,
+      roleOid(r.name),
       r.name,
+      r.superuser,
       true,
-      true,
-      true,
-      true,
-      true,
-      true,
-      true,
+      r.createrole,
+      r.createdb,
+      r.login,
+      r.superuser,
+      r.superuser,
       -1,
       null,
       null,
@@ -502,7 +502,7 @@ defineVirtual(
   12000,
   `usename:name usesysid:oid usecreatedb:bool usesuper:bool userepl:bool usebypassrls:bool
    passwd:text valuntil:timestamptz useconfig:_text`,
-  (s) => roleRows(s).map((r) => [r.name, r.oid, true, true, true, true, '********', null, null]),
+  (s) => roleRows(s).filter((r) => r.login).map((r) => [r.name, roleOid(r.name), r.createdb, r.superuser, r.superuser, r.superuser, '********', null, null]),
 );
 
 defineVirtual(

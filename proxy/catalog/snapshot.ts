@@ -3,7 +3,7 @@
  * (tables from the catalog cache, sequences and schemas from meta) so that virtual tables
  * and catalog functions are synchronous during evaluation, like every other expression.
  */
-import type { SequenceDef, TableDef } from '../../common/catalog/schema';
+import type { RoleDef, SequenceDef, TableDef } from '../../common/catalog/schema';
 import type { AdvisoryLocks } from './advisoryLocks';
 import type { SessionEntry, SessionRegistry } from './sessions';
 import { indexOid, namespaceOid, pkIndexOid, sequenceOid, tableOid } from './oids';
@@ -45,6 +45,8 @@ export interface CatalogSnapshot {
   readonly tables: readonly TableDef[];
   readonly sequences: readonly SequenceDef[];
   readonly schemas: readonly string[];
+  /** Every role (without password verifiers). */
+  readonly roles: readonly RoleDef[];
   readonly session: PgSession;
   readonly services: PgServices;
   readonly relations: readonly Relation[];
@@ -63,6 +65,7 @@ export function buildSnapshot(
   schemas: readonly string[],
   session: PgSession,
   services: PgServices,
+  roles: readonly RoleDef[] = [],
 ): CatalogSnapshot {
   const relations: Relation[] = [...virtualRelations];
   const sorted = [...tables].sort((a, b) => a.id - b.id);
@@ -100,6 +103,7 @@ export function buildSnapshot(
     tables: sorted,
     sequences,
     schemas: allSchemas,
+    roles: roles.some((r) => r.name === 'postgres') ? roles : [{ name: 'postgres', superuser: true, login: true, createdb: true, createrole: true }, ...roles],
     session,
     services,
     relations,

@@ -69,6 +69,16 @@ describe('roles and password authentication from the catalog', function () {
     await admin.query('DROP ROLE IF EXISTS not_there');
   });
 
+  it('pg_roles shows the catalog\'s roles and their attributes, never a verifier', async () => {
+    await admin.query('CREATE ROLE auditor CREATEDB');
+    const r = await admin.query("SELECT rolname, rolsuper, rolcanlogin, rolcreatedb, rolpassword FROM pg_roles WHERE rolname IN ('postgres', 'alice', 'auditor') ORDER BY rolname");
+    expect(r.rows).to.deep.equal([
+      { rolname: 'alice', rolsuper: false, rolcanlogin: true, rolcreatedb: false, rolpassword: '********' },
+      { rolname: 'auditor', rolsuper: false, rolcanlogin: false, rolcreatedb: true, rolpassword: '********' },
+      { rolname: 'postgres', rolsuper: true, rolcanlogin: true, rolcreatedb: true, rolpassword: '********' },
+    ]);
+  });
+
   it('psql logs in with SCRAM using the stored verifier', async () => {
     await admin.query("CREATE ROLE carol LOGIN PASSWORD 'psql-pass'");
     const out = await new Promise<string>((resolve, reject) =>
