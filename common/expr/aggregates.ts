@@ -74,6 +74,9 @@ export function aggResultType(fn: AggFn, argType: number): number {
         [T.float8]: T._float8,
         [T.numeric]: T._numeric,
         [T.varchar]: T._varchar,
+        // name[] and oid[]: catalog queries (Sequelize's showIndex parses name[] as text).
+        [T.name]: T._name,
+        [T.oid]: T._oid,
       };
       return arr[argType] ?? T._text;
     }

@@ -9,6 +9,7 @@ import type { Datum } from '../types/datum';
 import { TypeOid } from '../types/datum';
 import { checkInt8 } from './arith';
 import { Numeric } from './numeric';
+import { elementType } from '../types/typeTable';
 import { formatValue, isIntType, isStringType, parseValue, typeName } from './typesAdapter';
 
 const T = TypeOid;
@@ -111,6 +112,8 @@ export function castValue(from: number, to: number, v: Datum, tm = -1, explicit 
     out = v; // The session time zone is UTC.
   } else if ((to === T.json || to === T.jsonb) && (from === T.json || from === T.jsonb)) {
     out = v;
+  } else if (elementType(from) !== 0 && elementType(from) === elementType(to)) {
+    out = v; // int2vector ↔ int2[], oidvector ↔ oid[]: binary-coercible in pg_cast
   } else {
     throw cannotCast(from, to);
   }

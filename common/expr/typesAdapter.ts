@@ -10,6 +10,8 @@ import { SqlError, SqlState } from '../errors';
 import type { Datum } from '../types/datum';
 import { TypeOid } from '../types/datum';
 import { Numeric } from './numeric';
+import { defaultFormatSettings, parseText } from '../types/io';
+import { elementType } from '../types/typeTable';
 
 export { Numeric };
 
@@ -255,6 +257,8 @@ export function parseValue(t: number, text: string): Datum {
       }
       return text;
     default:
+      // Arrays and int2vector / oidvector through the type's own input function.
+      if (elementType(t) !== 0) return parseText(t, text, defaultFormatSettings);
       return text;
   }
 }

@@ -11,7 +11,7 @@ import { TypeOid, type Datum } from './datum';
 import { Interval } from './interval';
 import { Jsonb, parseJsonText } from './jsonb';
 import { Numeric } from './numeric';
-import { elementType } from './typeTable';
+import { elementType, isVectorType } from './typeTable';
 
 const INT32_MAX = 2147483647;
 const INT32_MIN = -2147483648;
@@ -182,16 +182,19 @@ export function formatBinaryValue(typeOid: number, value: Datum): Buffer {
       return Buffer.concat([Buffer.from([1]), Buffer.from((value as Jsonb).toString(), 'utf8')]);
     default: {
       const elem = elementType(typeOid);
-      if (elem !== 0) return arraySend(elem, value as Datum[]);
+      // int2vector / oidvector are sent by array_send with their lower bound of 0.
+      if (elem !== 0) return arraySend(elem, value as Datum[], isVectorType(typeOid));
       return Buffer.from(String(value), 'utf8');
     }
   }
 }
 
-function arraySend(elemOid: number, values: readonly Datum[]): Buffer {
+function arraySend(elemOid: number, values: readonly Datum[], vector = false): Buffer {
   const parts: Buffer[] = [];
   let hasNull = 0;
-  let size = values.length === 0 ? 12 : 20;
+  // A vector always has one dimension, even when empty (buildint2vector).
+  const oneDim = vector || values.length > 0;
+  let size = oneDim ? 20 : 12;
   for (const v of values) {
     if (v === null) {
       hasNull = 1;
@@ -204,13 +207,13 @@ function arraySend(elemOid: number, values: readonly Datum[]): Buffer {
     }
   }
   const b = Buffer.allocUnsafe(size);
-  b.writeInt32BE(values.length === 0 ? 0 : 1, 0);
+  b.writeInt32BE(oneDim ? 1 : 0, 0);
   b.writeInt32BE(hasNull, 4);
   b.writeUInt32BE(elemOid, 8);
   let o = 12;
-  if (values.length > 0) {
+  if (oneDim) {
     b.writeInt32BE(values.length, 12);
-    b.writeInt32BE(1, 16);
+    b.writeInt32BE(vector ? 0 : 1, 16);
     o = 20;
   }
   for (let i = 0; i < values.length; i++) {

@@ -21,6 +21,7 @@
  * | json                             | string (the text as given)                                  |
  * | jsonb                            | Jsonb (common/types/jsonb.ts: parsed, normalized)           |
  * | one-dimensional arrays           | Datum[] (elements may be null)                              |
+ * | int2vector, oidvector            | number[] (subscripts start at 0, as in PostgreSQL)          |
  *
  * A value never carries its type: the type travels beside it (column descriptions, plan
  * nodes), as in PostgreSQL, so a row is a plain Datum[].
@@ -65,6 +66,9 @@ export const TypeOid = {
   jsonb: 3802,
   void: 2278,
   record: 2249,
+  // int2vector / oidvector: catalog-only arrays with lower bound 0, printed space-separated
+  int2vector: 22,
+  oidvector: 30,
   // one-dimensional arrays
   _bool: 1000,
   _bytea: 1001,
@@ -87,5 +91,7 @@ export const TypeOid = {
   _uuid: 2951,
   _json: 199,
   _jsonb: 3807,
+  _int2vector: 1006,
+  _oidvector: 1013,
 } as const;
 export type TypeOidValue = (typeof TypeOid)[keyof typeof TypeOid];

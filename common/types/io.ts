@@ -36,6 +36,7 @@ import {
   parseUuid,
 } from './scalarText';
 import { elementType } from './typeTable';
+import { formatVectorText, parseVectorText } from './vectorText';
 
 /** Session settings that change how values are written and read. */
 export interface FormatSettings {
@@ -101,6 +102,9 @@ export function formatText(typeOid: number, value: Datum, settings: FormatSettin
       return formatInterval(value as Interval, settings.intervalStyle);
     case TypeOid.jsonb:
       return (value as Jsonb).toString();
+    case TypeOid.int2vector:
+    case TypeOid.oidvector:
+      return formatVectorText(value as Datum[]);
     default: {
       const elem = elementType(typeOid);
       if (elem !== 0)
@@ -160,6 +164,9 @@ export function parseText(typeOid: number, text: string, settings: FormatSetting
     case TypeOid.bpchar:
     case TypeOid.unknown:
       return text;
+    case TypeOid.int2vector:
+    case TypeOid.oidvector:
+      return parseVectorText(typeOid, text);
     default: {
       const elem = elementType(typeOid);
       if (elem !== 0) return parseArrayText(text, (s) => parseText(elem, s, settings));

@@ -104,7 +104,38 @@ const BASE: Row[] = [
   [TypeOid.jsonb, 'jsonb', 'jsonb', -1, false, 'U', false, TypeOid._jsonb, 'jsonb'],
   [TypeOid.void, 'void', 'void', 4, true, 'P', false, 0, 'void'],
   [TypeOid.record, 'record', 'record', -1, false, 'P', false, 2287, 'record'],
+  [
+    TypeOid.int2vector,
+    'int2vector',
+    'int2vector',
+    -1,
+    false,
+    'A',
+    false,
+    TypeOid._int2vector,
+    'int2vector',
+  ],
+  [
+    TypeOid.oidvector,
+    'oidvector',
+    'oidvector',
+    -1,
+    false,
+    'A',
+    false,
+    TypeOid._oidvector,
+    'oidvector',
+  ],
 ];
+
+/**
+ * pg_type.dat: int2vector and oidvector are arrays (category 'A') of int2 / oid, so
+ * unnest, casts to int2[] / oid[] and subscripts treat them as arrays of their elements.
+ */
+const VECTOR_ELEM: Record<number, number> = {
+  [TypeOid.int2vector]: TypeOid.int2,
+  [TypeOid.oidvector]: TypeOid.oid,
+};
 
 /** Types whose binary I/O we implement (the ones the pgwire brief lists). */
 const BINARY = new Set<number>([
@@ -134,6 +165,8 @@ const BINARY = new Set<number>([
   TypeOid.regclass,
   TypeOid.regtype,
   TypeOid.unknown,
+  TypeOid.int2vector,
+  TypeOid.oidvector,
 ]);
 
 const byOid = new Map<number, TypeInfo>();
@@ -149,7 +182,7 @@ for (const [oid, name, sqlName, typlen, byval, cat, preferred, array, fn] of BAS
     category: cat,
     preferred,
     typarray: array,
-    typelem: oid === TypeOid.name ? TypeOid.char : 0,
+    typelem: oid === TypeOid.name ? TypeOid.char : (VECTOR_ELEM[oid] ?? 0),
     typdelim: ',',
     binary: BINARY.has(oid),
     typinput: `${fn}in`,
@@ -193,6 +226,11 @@ export function typeByName(name: string): TypeInfo | undefined {
 /** Element type of an array type, or 0. */
 export function elementType(oid: number): number {
   return byOid.get(oid)?.category === 'A' ? (byOid.get(oid) as TypeInfo).typelem : 0;
+}
+
+/** Whether `oid` is int2vector or oidvector (space-separated text, subscripts from 0). */
+export function isVectorType(oid: number): boolean {
+  return VECTOR_ELEM[oid] !== undefined;
 }
 
 export function arrayTypeOf(elemOid: number): number {

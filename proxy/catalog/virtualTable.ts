@@ -36,10 +36,9 @@ const TYPES: Record<string, number> = {
   _name: T._name,
   _int2: T._int2,
   _char: 1002,
-  // int2vector and oidvector print as space-separated lists in PostgreSQL; clients index
-  // and unnest them, which int2[] / oid[] support.
-  int2vector: T._int2,
-  oidvector: T._oid,
+  // Space-separated in text (Sequelize splits indkey on ' '); subscripts from 0.
+  int2vector: T.int2vector,
+  oidvector: T.oidvector,
 };
 
 export interface VirtualTableDef extends TableDef {

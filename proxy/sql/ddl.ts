@@ -795,11 +795,15 @@ async function alterOne(ctx: ExecContext, table: TableDef, cmd: AstNode): Promis
     }
     case 'AT_AlterColumnType': {
       const i = colIndex(cmd.name as string);
-      const def = cmd.def as AstNode;
+      // The parser wraps the new type in a ColumnDef node ({ ColumnDef: { typeName } }).
+      const raw = cmd.def as AstNode;
+      const def = (raw.ColumnDef ?? raw) as AstNode;
       const tn = def.typeName as AstNode;
       const to = typeOidOf(names(tn.names));
       const tm = typmodOf(to, tn.typmods as AstNode[] | undefined);
       const col = table.columns[i];
+      // Same type and modifier: nothing to rewrite (ORMs re-state every column on sync).
+      if (to === col.typeOid && tm === col.typeMod) return;
       const after: TableDef = {
         ...table,
         columns: replaceCol(i, { ...col, typeOid: to, typeMod: tm }),

@@ -3,8 +3,14 @@
  * Scope: names to positions, operators to typed nodes with implicit casts, literals to
  * values of the type their context asks for, $n to parameter types (first use decides).
  */
-import { elementType } from '../../common/types/typeTable';
-import { asOid, compileCatalogCall, compileCatalogCast, compileRegexOp, isRegType } from '../catalog';
+import { elementType, isVectorType } from '../../common/types/typeTable';
+import {
+  asOid,
+  compileCatalogCall,
+  compileCatalogCast,
+  compileRegexOp,
+  isRegType,
+} from '../catalog';
 import { SqlError, SqlState } from '../../common/errors';
 import type { Datum } from '../../common/types/datum';
 import { TypeOid } from '../../common/types/datum';
@@ -256,7 +262,10 @@ export class ExprCompiler {
           throw new SqlError(SqlState.featureNotSupported, 'this subscript is not supported yet', {
             position: loc(node),
           });
-        const idx = coerce(this.compile(ind.uidx as AstNode), T.int4, this.params);
+        let idx = coerce(this.compile(ind.uidx as AstNode), T.int4, this.params);
+        // int2vector / oidvector subscripts start at 0 (their lower bound), arrays' at 1.
+        if (isVectorType(arr.t))
+          idx = { k: 'arith', t: T.int4, op: 'add', a: idx, b: { k: 'const', t: T.int4, v: 1 } };
         return { k: 'fn', t: et, f: 'pg.array_subscript', a: [arr, idx] };
       }
       default:

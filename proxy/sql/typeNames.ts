@@ -36,6 +36,8 @@ const byName = new Map<string, number>([
   ['regclass', TypeOid.regclass],
   ['regtype', TypeOid.regtype],
   ['regproc', TypeOid.regproc],
+  ['int2vector', TypeOid.int2vector],
+  ['oidvector', TypeOid.oidvector],
   // Cast targets only: the catalog emulation turns `x::regnamespace` into the name (text).
   ['regnamespace', 4089],
   ['regrole', 4096],
