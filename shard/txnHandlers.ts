@@ -10,6 +10,9 @@ import { RpcError, RpcErrorCode } from '../common/errors';
 import type { RangeDescriptor } from '../common/catalog/schema';
 import { compareEnd, keyInRange } from '../common/catalog/keyspace';
 import type { MvccStore } from './mvcc';
+import { asBuffer } from '../common/codec';
+import { fragmentFromWire } from '../common/expr/fragment';
+import { runMvccFragment } from './txnFragment';
 
 /** Resolves the (rangeId, epoch) pairs of a request, or throws RANGE_STALE. */
 export type RangeResolver = (pairs: ReadonlyArray<readonly [number, number]>) => RangeDescriptor[] | Promise<RangeDescriptor[]>;
@@ -65,6 +68,24 @@ export function txnHandlers(store: MvccStore, resolve: RangeResolver): Map<strin
     ['txn.checkTxnStatus', handler((b) => [b.primary as Buffer], (b) => store.checkTxnStatus(b as any))],
     ['txn.heartBeat', handler((b) => [b.primary as Buffer], (b) => store.txnHeartBeat(b as any))],
     ['txn.resolveLocks', handler(many, (b) => store.resolveLocks(b as any))],
+    [
+      'txn.fragment',
+      async (raw) => {
+        // A plan fragment read at an MVCC timestamp (shard/txnFragment.ts); addressed like
+        // sql.fragment, by rangeId/epoch.
+        const b = raw as Record<string, unknown>;
+        const [r] = await resolve([[Number(b.rangeId), Number(b.epoch)]]);
+        const w = b.fragment as Record<string, unknown>;
+        const f = fragmentFromWire(w);
+        const keys = Array.isArray(w.keys) ? (w.keys as Uint8Array[]).map((k) => asBuffer(k)) : undefined;
+        if (keys) checkKeys([r], keys);
+        const spans = Array.isArray(w.spans)
+          ? (w.spans as unknown[][]).map((s) => [asBuffer(s[0] as Uint8Array), asBuffer(s[1] as Uint8Array)] as const)
+          : undefined;
+        const read = withBuffers(b.read) as { ts: bigint; txnStartTs?: bigint; bypassLocks?: bigint[]; overlay?: Array<[Buffer, Buffer | null]> };
+        return runMvccFragment(store, r.startKey, r.endKey, { ...f, keys, spans }, read);
+      },
+    ],
     ['txn.onePhaseCommit', handler(mutations, (b) => store.onePhaseCommit(b as any))],
   ]);
   /* eslint-enable @typescript-eslint/no-explicit-any */

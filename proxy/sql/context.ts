@@ -1,9 +1,25 @@
-/** What statements need from the proxy to run: catalog, routing, meta. */
+/** What statements need from the proxy to run: catalog, routing, meta, the transaction. */
 import type { MetaClient } from '../../common/clients/metaClient';
+import type { ShardClients } from '../../common/clients/shardClients';
+import type { SqlError } from '../../common/errors';
 import type { CatalogCache } from '../catalogCache';
 import type { RangeCache } from '../rangeCache';
 import type { ShardRouter } from '../shardRouter';
+import type { Transaction, TxnDeps } from '../txn/transaction';
 import type { SequenceCache } from './sequences';
+
+/** The session's transaction as a statement sees it. */
+export interface StatementTxn {
+  readonly txn: Transaction;
+  /**
+   * An implicit transaction (autocommit: it commits at the next Sync / end of the query
+   * string). INSERTs there buffer optimistic 'insert' mutations instead of taking locks,
+   * so a single-shard autocommit INSERT is one 1PC round trip.
+   */
+  readonly implicit: boolean;
+  /** The error each uniquely-checked key reports when it turns out to exist (23505). */
+  readonly conflicts: Map<string, () => SqlError>;
+}
 
 export interface ExecContext {
   readonly meta: MetaClient;
@@ -12,4 +28,9 @@ export interface ExecContext {
   readonly router: ShardRouter;
   /** Filled in by the engine when absent. */
   readonly sequences?: SequenceCache;
+  /** Needed to build txnDeps; the engine fills txnDeps in when both are absent. */
+  readonly shardClients?: ShardClients;
+  readonly txnDeps?: TxnDeps;
+  /** The statement's transaction; absent for internal work (each write then commits alone). */
+  readonly txn?: StatementTxn;
 }

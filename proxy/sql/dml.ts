@@ -341,7 +341,8 @@ export function compileInsert(
         for (const v of full) writer.insert(wb, v);
         written.push(...full);
       }
-      await wb.flush(ctx);
+      // A plain INSERT only creates rows: an autocommit one may commit optimistically (1PC).
+      await wb.flush(ctx, onConflict === null);
       return { rows: project(ret, written, ev), tag: `INSERT 0 ${written.length}` };
     },
   };

@@ -38,7 +38,15 @@ export const LOCK_TTL_MS = 5_000;
 const HEARTBEAT_MS = 2_000;
 const MAX_RESOLVE_ROUNDS = 200;
 
-type Buffered = { readonly op: 'put'; readonly value: Buffer } | { readonly op: 'del' };
+/** 'insert': an optimistic put that must find no visible value at commit (→ DuplicateKeyError). */
+type Buffered = { readonly op: 'put' | 'insert'; readonly value: Buffer } | { readonly op: 'del' };
+
+/** What a plan fragment needs to read as this transaction reads (shard/txnFragment.ts). */
+export interface ReadOptions {
+  readonly ts: bigint;
+  readonly txnStartTs: bigint;
+  readonly bypassLocks: readonly bigint[];
+}
 
 export class DuplicateKeyError extends Error {
   constructor(readonly key: Buffer) {
@@ -92,7 +100,46 @@ export class Transaction {
    * snapshot; REPEATABLE READ (and SERIALIZABLE, run as RR for now) keep start_ts.
    */
   async beginStatement(): Promise<void> {
-    if (this.options.isolation === 'read committed') this.statementTs = await this.deps.timestamp();
+    if (this.options.isolation === 'read committed') {
+      this.statementTs = await this.deps.timestamp();
+      // Locks check conflicts against the statement's snapshot (PostgreSQL's RC: a row
+      // changed after it is waited for and re-read, not an error).
+      if (this.statementTs > this.forUpdateTs) this.forUpdateTs = this.statementTs;
+    }
+  }
+
+  /** The read timestamp, own start_ts and resolved-lock bypass list, for fragment reads. */
+  readOptions(): ReadOptions {
+    return { ts: this.statementTs, txnStartTs: this.startTs, bypassLocks: this.bypass };
+  }
+
+  /** Buffered writes with keys in [start, end), sorted; null value = delete. */
+  ownWritesIn(start: Buffer, end: Buffer | null): Array<[Buffer, Buffer | null]> {
+    const out: Array<[Buffer, Buffer | null]> = [];
+    for (const { key, w } of this.writes.values()) {
+      if (Buffer.compare(key, start) < 0 || (end !== null && Buffer.compare(key, end) >= 0)) continue;
+      out.push([key, w.op === 'del' ? null : w.value]);
+    }
+    return out.sort((a, b) => Buffer.compare(a[0], b[0]));
+  }
+
+  /** The buffered write of key: undefined if none, null if a delete. */
+  ownWrite(key: Buffer): Buffer | null | undefined {
+    const own = this.writes.get(key.toString('hex'));
+    return own === undefined ? undefined : own.w.op === 'del' ? null : own.w.value;
+  }
+
+  get writeCount(): number {
+    return this.writes.size;
+  }
+
+  isLocked(key: Buffer): boolean {
+    return this.locked.has(key.toString('hex'));
+  }
+
+  /** A read met these locks: resolve them (or wait a little) before reading again. */
+  async resolveForRead(locks: readonly Lock[], round: number): Promise<void> {
+    await this.meetLocks(locks, round);
   }
 
   /** The timestamp reads of the current statement use. */
@@ -189,13 +236,19 @@ export class Transaction {
    * shouldNotExist: the keys must have no visible value (INSERT) → DuplicateKeyError.
    * Waits for other transactions' locks up to lock_timeout (55P03); deadlocks → 40P01.
    */
-  async lock(keys: readonly Buffer[], opts: { shouldNotExist?: boolean; nowait?: boolean } = {}): Promise<void> {
+  async lock(
+    keys: readonly Buffer[],
+    opts: { shouldNotExist?: boolean; nowait?: boolean; returnValues?: boolean } = {},
+  ): Promise<Map<string, Buffer | undefined> | undefined> {
     this.active();
+    const values = opts.returnValues === true ? new Map<string, Buffer | undefined>() : undefined;
     // Sorted, and taken shard by shard in that order (below): two statements locking
     // overlapping keys on several shards then queue instead of deadlocking, which per-shard
     // deadlock detection could not see.
-    const fresh = keys.filter((k) => !this.locked.has(k.toString('hex'))).sort(Buffer.compare);
-    if (fresh.length === 0) return;
+    const fresh = keys
+      .filter((k) => values !== undefined || !this.locked.has(k.toString('hex')))
+      .sort(Buffer.compare);
+    if (fresh.length === 0) return values;
     if (this.primary === null) this.primary = fresh[0];
     const primary = this.primary;
     for (let round = 0; ; round++) {
@@ -208,6 +261,7 @@ export class Transaction {
           forUpdateTs: this.forUpdateTs,
           ttlMs: LOCK_TTL_MS,
           shouldNotExist: opts.shouldNotExist === true,
+          returnValues: values !== undefined,
           lockTimeoutMs: this.options.lockTimeoutMs,
           nowait: opts.nowait === true,
         }) as Promise<AcquirePessimisticLockResult>,
@@ -215,7 +269,10 @@ export class Transaction {
       let retry = false;
       for (const { group, result } of results) {
         if (result.kind === 'ok') {
-          for (const k of group.items) this.locked.set(k.toString('hex'), k);
+          group.items.forEach((k, i) => {
+            this.locked.set(k.toString('hex'), k);
+            values?.set(k.toString('hex'), result.values?.[i]);
+          });
           continue;
         }
         if (result.kind === 'alreadyExists') throw new DuplicateKeyError(result.key);
@@ -242,17 +299,30 @@ export class Transaction {
       if (round > MAX_RESOLVE_ROUNDS) throw new SqlError(SqlState.lockNotAvailable, 'could not obtain lock');
     }
     this.startHeartbeat();
+    return values;
+  }
+
+  /** Buffers an optimistic insert: committed only if the key has no visible value then. */
+  insert(key: Buffer, value: Buffer): void {
+    this.active();
+    this.writes.set(key.toString('hex'), { key, w: { op: 'insert', value } });
   }
 
   /** Buffers a put of an already locked key (or an autocommit blind write). */
   put(key: Buffer, value: Buffer): void {
     this.active();
-    this.writes.set(key.toString('hex'), { key, w: { op: 'put', value } });
+    const hex = key.toString('hex');
+    // A put over our own optimistic insert keeps the insert's uniqueness check.
+    const op = this.writes.get(hex)?.w.op === 'insert' ? 'insert' : 'put';
+    this.writes.set(hex, { key, w: { op, value } });
   }
 
   del(key: Buffer): void {
     this.active();
-    this.writes.set(key.toString('hex'), { key, w: { op: 'del' } });
+    const hex = key.toString('hex');
+    // Deleting our own not-yet-committed optimistic insert leaves nothing to write.
+    if (this.writes.get(hex)?.w.op === 'insert' && !this.locked.has(hex)) this.writes.delete(hex);
+    else this.writes.set(hex, { key, w: { op: 'del' } });
   }
 
   /** A mark for ROLLBACK TO SAVEPOINT: the buffered writes as they are now. */
@@ -270,7 +340,7 @@ export class Transaction {
 
   private mutations(): Mutation[] {
     const out: Mutation[] = [];
-    for (const { key, w } of this.writes.values()) out.push(w.op === 'put' ? { key, op: 'put', value: w.value } : { key, op: 'del' });
+    for (const { key, w } of this.writes.values()) out.push(w.op === 'del' ? { key, op: 'del' } : { key, op: w.op, value: w.value });
     for (const [hex, key] of this.locked) if (!this.writes.has(hex)) out.push({ key, op: 'lock' });
     return out;
   }
@@ -302,7 +372,10 @@ export class Transaction {
 
   private async onePhase(mutations: Mutation[]): Promise<bigint> {
     for (let round = 0; ; round++) {
-      const commitTs = await this.deps.timestamp();
+      // No TSO call: the shard commits above every read it served, above our locks'
+      // min_commit_ts and above for_update_ts (onePhaseCommit.ts; TiKV's 1PC max_ts rule),
+      // which keeps an autocommit write at one round trip after its start timestamp.
+      const commitTs = (this.forUpdateTs > this.startTs ? this.forUpdateTs : this.startTs) + 1n;
       const [{ result }] = await this.deps.rpc.perShard<Mutation, OnePhaseCommitResult>(mutations, (m) => m.key, (send, g) =>
         send('txn.onePhaseCommit', {
           mutations: g.items,
