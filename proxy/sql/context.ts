@@ -19,6 +19,8 @@ export interface StatementTxn {
   readonly implicit: boolean;
   /** The error each uniquely-checked key reports when it turns out to exist (23505). */
   readonly conflicts: Map<string, () => SqlError>;
+  /** Keys this statement reads as absent (rows SKIP LOCKED left out), sorted. */
+  readonly skip?: readonly Buffer[];
 }
 
 export interface ExecContext {

@@ -28,6 +28,19 @@ import {
   TableWriter,
 } from './tableWriter';
 import { WriteBuffer } from './writeBuffer';
+import { lockTargetRows } from './rowLocks';
+
+/** The WHERE of an UPDATE/DELETE compiled over its source scope, for READ COMMITTED re-checks. */
+function compileRecheck(planner: Planner, scope: Scope, where: AstNode | undefined): Expr | null {
+  if (!where) return null;
+  try {
+    const subqs: SubqueryPlan[] = [];
+    const e = planner.compiler(scope, 'WHERE', subqs).condition(where, 'WHERE');
+    return subqs.length === 0 ? e : null;
+  } catch {
+    return null; // not re-checkable on its own: the row is taken as locked
+  }
+}
 
 const T = TypeOid;
 
@@ -348,6 +361,17 @@ export function compileInsert(
   };
 }
 
+/** One source row per target row (a join may produce several; PostgreSQL uses the first). */
+function dedupe(rows: Datum[][], writer: TableWriter, width: number): Datum[][] {
+  const seen = new Set<string>();
+  return rows.filter((r) => {
+    const k = writer.key(r.slice(0, width)).toString('hex');
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
 function paramsTypes(_params: readonly Datum[], planner: Planner): number[] {
   return planner.params;
 }
@@ -368,6 +392,7 @@ export function compileUpdate(
     (stmt.fromClause as AstNode[] | undefined) ?? [],
     stmt.whereClause as AstNode | undefined,
   );
+  const updRecheck = compileRecheck(planner, src.scope, stmt.whereClause as AstNode | undefined);
   const subqs: SubqueryPlan[] = [];
   const c = planner.compiler(src.scope, 'UPDATE', subqs);
   const sets: Array<{ i: number; e: Expr }> = [];
@@ -425,7 +450,14 @@ export function compileUpdate(
     columns: ret?.columns ?? null,
     async execute(ctx, _params, ev) {
       const env = newRunEnv(ctx, ev, planner.params);
-      const rows = await run(plan, env);
+      const rows = await lockTargetRows(
+        ctx,
+        table,
+        src.targetWidth,
+        dedupe(await run(plan, env), writer, src.targetWidth),
+        updRecheck,
+        ev,
+      );
       const corr = [] as SubqueryPlan[];
       for (const sq of subqs) {
         if (sq.correlated) corr.push(sq);
@@ -490,11 +522,19 @@ export function compileDelete(stmt: AstNode, planner: Planner, lookup: TableLook
     planner.compiler(src.scope, 'RETURNING'),
     src.scope,
   );
+  const delRecheck = compileRecheck(planner, src.scope, stmt.whereClause as AstNode | undefined);
   return {
     columns: ret?.columns ?? null,
     async execute(ctx, _params, ev) {
       const env = newRunEnv(ctx, ev, planner.params);
-      const rows = await run(src.plan, env);
+      const rows = await lockTargetRows(
+        ctx,
+        table,
+        src.targetWidth,
+        dedupe(await run(src.plan, env), writer, src.targetWidth),
+        delRecheck,
+        ev,
+      );
       const seen = new Set<string>();
       const olds: Datum[][] = [];
       const outRows: Datum[][] = [];

@@ -41,13 +41,17 @@ async function scanReader(ctx: ExecContext): Promise<ScanReader> {
     return {
       readFor(keys, start, end) {
         const base = txn.readOptions();
-        if (txn.writeCount === 0) return { ...base };
-        const overlay = keys
+        if (txn.writeCount === 0 && st.skip === undefined) return { ...base };
+        const overlay: Array<[Buffer, Buffer | null]> = keys
           ? keys.flatMap((k) => {
               const v = txn.ownWrite(k);
               return v === undefined ? [] : [[k, v]];
             })
           : txn.ownWritesIn(start, end);
+        if (st.skip !== undefined) {
+          for (const k of st.skip) if (txn.ownWrite(k) === undefined) overlay.push([k, null]);
+          overlay.sort((a, b) => Buffer.compare(a[0], b[0]));
+        }
         return { ...base, overlay };
       },
       locked: (locks, round) => txn.resolveForRead(locks, round),

@@ -28,6 +28,9 @@ import type { AstNode } from './parser';
 import type { OutputColumn } from './plan';
 import { Planner, type TableLookup } from './planner';
 import { typeSizeOf } from './typeNames';
+import type { PlanNode } from './plan';
+import { lockTargetRows } from './rowLocks';
+import { rowKey } from './keys';
 
 export interface StatementResult {
   readonly rows: Datum[][];
@@ -130,6 +133,67 @@ function ddl(
   };
 }
 
+interface ForUpdate {
+  readonly table: TableDef;
+  readonly plan: PlanNode;
+  readonly targetWidth: number;
+  readonly nowait: boolean;
+  readonly skipLocked: boolean;
+}
+
+/**
+ * SELECT … FOR UPDATE / FOR NO KEY UPDATE / FOR SHARE / FOR KEY SHARE (all taken as
+ * exclusive row locks), NOWAIT, SKIP LOCKED: on one table, the rows its WHERE selects.
+ */
+function planForUpdate(stmt: AstNode, planner: Planner, lookup: TableLookup): ForUpdate | null {
+  const clauses = stmt.lockingClause as AstNode[] | undefined;
+  if (!clauses || clauses.length === 0) return null;
+  const from = (stmt.fromClause as AstNode[] | undefined) ?? [];
+  if (from.length !== 1 || !from[0].RangeVar)
+    throw new SqlError(
+      SqlState.featureNotSupported,
+      'SELECT FOR UPDATE/SHARE is supported on a single table only yet',
+    );
+  const lc = clauses[0].LockingClause as AstNode;
+  const rv = from[0].RangeVar as AstNode;
+  const table = lookup(rv.schemaname as string | undefined, rv.relname as string);
+  const src = planner.planDmlSource(from[0], [], stmt.whereClause as AstNode | undefined);
+  return {
+    table,
+    plan: src.plan,
+    targetWidth: src.targetWidth,
+    nowait: lc.waitPolicy === 'LockWaitError',
+    skipLocked: lc.waitPolicy === 'LockWaitSkip',
+  };
+}
+
+/**
+ * Locks the rows first, then (READ COMMITTED) reads again at a new snapshot so the SELECT
+ * returns the latest committed version of each locked row, as PostgreSQL does; rows SKIP
+ * LOCKED left out read as absent.
+ */
+async function lockForUpdate(
+  ctx: ExecContext,
+  fu: ForUpdate,
+  ev: EvalCtx,
+  paramTypes: number[],
+): Promise<ExecContext> {
+  const st = ctx.txn;
+  if (st === undefined) return ctx;
+  const rows = await run(fu.plan, newRunEnv(ctx, ev, paramTypes));
+  const locked = await lockTargetRows(ctx, fu.table, fu.targetWidth, rows, null, ev, {
+    nowait: fu.nowait,
+    skipLocked: fu.skipLocked,
+  });
+  if (st.txn.options.isolation === 'read committed') await st.txn.beginStatement();
+  if (!fu.skipLocked || locked.length === rows.length) return ctx;
+  const pkPos = fu.table.primaryKey.map((id) => fu.table.columns.findIndex((c) => c.id === id));
+  const keyOf = (r: Datum[]): Buffer => rowKey(fu.table, pkPos.map((p) => r[p]));
+  const kept = new Set(locked.map((r) => keyOf(r).toString('hex')));
+  const skip = rows.map(keyOf).filter((k) => !kept.has(k.toString('hex')));
+  return { ...ctx, txn: { ...st, skip: skip.sort(Buffer.compare) } };
+}
+
 /** Compiles one parsed statement; paramTypes holds the client's declared types and is completed by inference. */
 export async function compileStatement(
   node: AstNode,
@@ -162,6 +226,7 @@ export async function compileStatement(
   const planner = new Planner(lookup, paramTypes);
   switch (kind) {
     case 'SelectStmt': {
+      const forUpdate = planForUpdate(stmt, planner, lookup);
       const q = planner.planSelect(node);
       const sequencesUsed = [
         ...JSON.stringify(q.plan, (_k, v: unknown) =>
@@ -174,6 +239,7 @@ export async function compileStatement(
         async execute(ctx2, params) {
           const ev = evalCtxFor(ctx2, params);
           for (const s of sequencesUsed) await ctx2.sequences?.reserve(s, 1);
+          if (forUpdate) ctx2 = await lockForUpdate(ctx2, forUpdate, ev, paramTypes);
           const rows = await run(q.plan, newRunEnv(ctx2, ev, paramTypes));
           return { rows, tag: `SELECT ${rows.length}` };
         },

@@ -1,0 +1,91 @@
+/**
+ * Row locks at statement time for UPDATE, DELETE and SELECT … FOR UPDATE (DESIGN.md
+ * "Transactions": pessimistic locks taken when the statement runs, waited for in the
+ * shard's queue up to lock_timeout).
+ *
+ * READ COMMITTED, as PostgreSQL's EvalPlanQual: a row the statement read may have been
+ * changed by a transaction that committed while we waited for its lock. The lock returns
+ * each row's latest committed version; the statement re-checks its WHERE on it and
+ * works on that version (or skips the row if it no longer matches or was deleted).
+ * REPEATABLE READ: a row changed after the snapshot fails the lock with 40001
+ * (Transaction.lock). Rows this transaction already wrote are taken as read.
+ */
+import type { TableDef } from '../../common/catalog/schema';
+import type { Datum } from '../../common/types/datum';
+import { evalExpr } from '../../common/expr/eval';
+import type { EvalCtx, Expr } from '../../common/expr/expr';
+import { decodeStoredRow } from '../../common/expr/rowFormat';
+import type { ExecContext } from './context';
+import { rowKey } from './keys';
+import { storedColumns } from './tableWriter';
+
+export interface LockOptions {
+  readonly nowait?: boolean;
+  readonly skipLocked?: boolean;
+}
+
+/**
+ * Locks the target-table rows of `rows` (each: target columns first, `targetWidth` of them,
+ * then joined columns) and returns the rows to act on, re-read and re-checked under READ
+ * COMMITTED. `recheck` is the statement's WHERE over the whole row (null: none or not
+ * re-checkable, e.g. with subqueries).
+ */
+export async function lockTargetRows(
+  ctx: ExecContext,
+  table: TableDef,
+  targetWidth: number,
+  rows: Datum[][],
+  recheck: Expr | null,
+  ev: EvalCtx,
+  opts: LockOptions = {},
+): Promise<Datum[][]> {
+  const st = ctx.txn;
+  if (st === undefined || rows.length === 0) return rows;
+  const txn = st.txn;
+  const pkPos = table.primaryKey.map((id) => table.columns.findIndex((c) => c.id === id));
+  const keys = rows.map((r) => rowKey(table, pkPos.map((p) => r[p])));
+  if (opts.skipLocked === true) return lockSkipping(ctx, table, targetWidth, rows, keys, recheck, ev);
+  const rc = txn.options.isolation === 'read committed';
+  const distinct = [...new Map(keys.map((k) => [k.toString('hex'), k])).values()];
+  const latest = await txn.lock(distinct, { returnValues: rc, nowait: opts.nowait });
+  if (!rc || latest === undefined) return rows;
+  const stored = storedColumns(table);
+  const out: Datum[][] = [];
+  for (let i = 0; i < rows.length; i++) {
+    if (txn.ownWrite(keys[i]) !== undefined) {
+      out.push(rows[i]);
+      continue;
+    }
+    const v = latest.get(keys[i].toString('hex'));
+    if (v === undefined) continue; // deleted by a transaction that committed meanwhile
+    const fresh = decodeStoredRow(stored, v);
+    const row = [...fresh.slice(0, targetWidth), ...rows[i].slice(targetWidth)];
+    if (recheck !== null && evalExpr(recheck, row, ev) !== true) continue;
+    out.push(row);
+  }
+  return out;
+}
+
+/** SKIP LOCKED: lock row by row with NOWAIT, leaving out the rows others hold. */
+async function lockSkipping(
+  ctx: ExecContext,
+  table: TableDef,
+  targetWidth: number,
+  rows: Datum[][],
+  keys: Buffer[],
+  recheck: Expr | null,
+  ev: EvalCtx,
+): Promise<Datum[][]> {
+  const out: Datum[][] = [];
+  for (let i = 0; i < rows.length; i++) {
+    try {
+      const got = await lockTargetRows(ctx, table, targetWidth, [rows[i]], recheck, ev, { nowait: true });
+      out.push(...got);
+    } catch (err) {
+      if ((err as { code?: string }).code === '55P03') continue;
+      throw err;
+    }
+  }
+  void keys;
+  return out;
+}
