@@ -1,0 +1,249 @@
+/**
+ * Transaction anomaly tests after Hermitage (github.com/ept/hermitage): two or three
+ * sessions interleaved step by step, each scenario run under READ COMMITTED and under
+ * REPEATABLE READ, against a private PostgreSQL 15 and against ShardDB (the test table
+ * split over two shards). For every step the outcome — the rows seen and the command tag,
+ * or the SQLSTATE, and whether the step blocked until another session moved — must be
+ * PostgreSQL's.
+ */
+import { expect } from 'chai';
+import { Client } from 'pg';
+import { startInProcessCluster, type InProcessCluster } from '../../../support/inProcessCluster';
+import {
+  findPostgresBinDir,
+  startPostgres,
+  type PostgresServer,
+} from '../../../../scripts/lib/postgresServer';
+
+/** A step that has not answered after this long is waiting for another session's lock. */
+const BLOCK_MS = 400;
+
+type Step = [session: number, sql: string];
+
+interface Outcome {
+  blocked: boolean;
+  result: string;
+}
+
+const SCENARIOS: Record<string, Step[]> = {
+  'G0 (write cycles)': [
+    [1, 'UPDATE test SET value = 11 WHERE id = 1'],
+    [2, 'UPDATE test SET value = 12 WHERE id = 1'],
+    [1, 'UPDATE test SET value = 21 WHERE id = 2'],
+    [1, 'COMMIT'],
+    [2, 'UPDATE test SET value = 22 WHERE id = 2'],
+    [2, 'COMMIT'],
+    [3, 'SELECT * FROM test ORDER BY id'],
+  ],
+  'G1a (aborted reads)': [
+    [1, 'UPDATE test SET value = 101 WHERE id = 1'],
+    [2, 'SELECT * FROM test ORDER BY id'],
+    [1, 'ROLLBACK'],
+    [2, 'SELECT * FROM test ORDER BY id'],
+    [2, 'COMMIT'],
+  ],
+  'G1b (intermediate reads)': [
+    [1, 'UPDATE test SET value = 101 WHERE id = 1'],
+    [2, 'SELECT * FROM test ORDER BY id'],
+    [1, 'UPDATE test SET value = 11 WHERE id = 1'],
+    [1, 'COMMIT'],
+    [2, 'SELECT * FROM test ORDER BY id'],
+    [2, 'COMMIT'],
+  ],
+  'G1c (circular information flow)': [
+    [1, 'UPDATE test SET value = 11 WHERE id = 1'],
+    [2, 'UPDATE test SET value = 22 WHERE id = 2'],
+    [1, 'SELECT * FROM test WHERE id = 2'],
+    [2, 'SELECT * FROM test WHERE id = 1'],
+    [1, 'COMMIT'],
+    [2, 'COMMIT'],
+  ],
+  'OTV (observed transaction vanishes)': [
+    [1, 'UPDATE test SET value = 11 WHERE id = 1'],
+    [1, 'UPDATE test SET value = 19 WHERE id = 2'],
+    [2, 'UPDATE test SET value = 12 WHERE id = 1'],
+    [1, 'COMMIT'],
+    [3, 'SELECT * FROM test WHERE id = 1'],
+    [2, 'UPDATE test SET value = 18 WHERE id = 2'],
+    [3, 'SELECT * FROM test WHERE id = 2'],
+    [2, 'COMMIT'],
+    [3, 'SELECT * FROM test WHERE id = 2'],
+    [3, 'SELECT * FROM test WHERE id = 1'],
+    [3, 'COMMIT'],
+  ],
+  'PMP (predicate many preceders)': [
+    [1, 'SELECT * FROM test WHERE value = 30'],
+    [2, 'INSERT INTO test (id, value) VALUES (3, 30)'],
+    [2, 'COMMIT'],
+    [1, 'SELECT * FROM test WHERE value % 3 = 0'],
+    [1, 'COMMIT'],
+  ],
+  'PMP write predicate': [
+    [1, 'UPDATE test SET value = value + 10'],
+    [2, 'SELECT * FROM test WHERE value = 20'],
+    [2, 'DELETE FROM test WHERE value = 20'],
+    [1, 'COMMIT'],
+    [2, 'SELECT * FROM test ORDER BY id'],
+    [2, 'COMMIT'],
+    [3, 'SELECT * FROM test ORDER BY id'],
+  ],
+  'P4 (lost update)': [
+    [1, 'SELECT * FROM test WHERE id = 1'],
+    [2, 'SELECT * FROM test WHERE id = 1'],
+    [1, 'UPDATE test SET value = value + 1 WHERE id = 1'],
+    [2, 'UPDATE test SET value = value + 1 WHERE id = 1'],
+    [1, 'COMMIT'],
+    [2, 'COMMIT'],
+    [3, 'SELECT * FROM test ORDER BY id'],
+  ],
+  'G-single (read skew)': [
+    [1, 'SELECT * FROM test WHERE id = 1'],
+    [2, 'SELECT * FROM test WHERE id = 1'],
+    [2, 'SELECT * FROM test WHERE id = 2'],
+    [2, 'UPDATE test SET value = 12 WHERE id = 1'],
+    [2, 'UPDATE test SET value = 18 WHERE id = 2'],
+    [2, 'COMMIT'],
+    [1, 'SELECT * FROM test WHERE id = 2'],
+    [1, 'COMMIT'],
+  ],
+  'G-single write (read skew on a write)': [
+    [1, 'SELECT * FROM test WHERE id = 1'],
+    [2, 'SELECT * FROM test ORDER BY id'],
+    [2, 'UPDATE test SET value = 12 WHERE id = 1'],
+    [2, 'UPDATE test SET value = 18 WHERE id = 2'],
+    [2, 'COMMIT'],
+    [1, 'DELETE FROM test WHERE value = 20'],
+    [1, 'ROLLBACK'],
+  ],
+  'FOR UPDATE waits, then reads the latest row; NOWAIT fails at once': [
+    [1, 'SELECT * FROM test WHERE id = 1 FOR UPDATE'],
+    [2, 'SELECT * FROM test WHERE id = 1 FOR UPDATE NOWAIT'],
+    [2, 'ROLLBACK'],
+    [2, 'BEGIN'],
+    [2, 'SELECT * FROM test WHERE id = 1 FOR UPDATE'],
+    [1, 'UPDATE test SET value = 15 WHERE id = 1'],
+    [1, 'COMMIT'],
+    [2, 'COMMIT'],
+  ],
+  'savepoints and the aborted state': [
+    [1, 'UPDATE test SET value = 11 WHERE id = 1'],
+    [1, 'SAVEPOINT a'],
+    [1, 'UPDATE test SET value = 12 WHERE id = 1'],
+    [1, 'SELECT * FROM test WHERE id = 1'],
+    [1, 'ROLLBACK TO SAVEPOINT a'],
+    [1, 'SELECT * FROM test WHERE id = 1'],
+    [1, 'INSERT INTO test VALUES (2, 0)'],
+    [1, 'SELECT 1'],
+    [1, 'ROLLBACK TO a'],
+    [1, 'INSERT INTO test VALUES (5, 50)'],
+    [1, 'RELEASE a'],
+    [1, 'SELECT * FROM test ORDER BY id'],
+    [1, 'COMMIT'],
+    [2, 'SELECT * FROM test ORDER BY id'],
+  ],
+};
+
+function describeResult(r: { command: string; rowCount: number | null; rows: unknown[] }): string {
+  return `${r.command} ${r.rowCount ?? ''} ${JSON.stringify(r.rows)}`;
+}
+
+async function runScenario(
+  connect: () => Promise<Client>,
+  isolation: string,
+  steps: Step[],
+): Promise<Outcome[]> {
+  const sessions = new Map<number, Client>();
+  const pending = new Map<number, Promise<void>>();
+  const outcomes: Outcome[] = [];
+  try {
+    const setup = await connect();
+    await setup.query('DELETE FROM test');
+    await setup.query('INSERT INTO test (id, value) VALUES (1, 10), (2, 20)');
+    await setup.end();
+    for (const [s] of steps) {
+      if (sessions.has(s)) continue;
+      const c = await connect();
+      c.on('error', () => undefined);
+      sessions.set(s, c);
+      await c.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+    }
+    for (const [s, sql] of steps) {
+      await pending.get(s);
+      const c = sessions.get(s) as Client;
+      const outcome: Outcome = { blocked: false, result: '' };
+      outcomes.push(outcome);
+      const done = c.query(sql).then(
+        (r) => {
+          outcome.result = describeResult(r);
+        },
+        (err: { code?: string }) => {
+          outcome.result = `error ${err.code}`;
+        },
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const settled = await Promise.race([
+        done.then(() => true),
+        new Promise<false>((r) => (timer = setTimeout(() => r(false), BLOCK_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!settled) {
+        outcome.blocked = true;
+        pending.set(s, done);
+      } else pending.delete(s);
+    }
+    await Promise.all(pending.values());
+  } finally {
+    for (const c of sessions.values()) await c.end().catch(() => undefined);
+  }
+  return outcomes;
+}
+
+describe('transaction anomalies after Hermitage, compared with PostgreSQL 15', function () {
+  this.timeout(120_000);
+  let pgServer: PostgresServer | undefined;
+  let cluster: InProcessCluster | undefined;
+
+  before(async function () {
+    if (findPostgresBinDir() === null) this.skip(); // PostgreSQL 15 not installed
+    [pgServer, cluster] = await Promise.all([startPostgres(), startInProcessCluster({ shards: 3 })]);
+    for (const url of [pgServer.connectionString, cluster.url]) {
+      const c = new Client({ connectionString: url });
+      await c.connect();
+      await c.query('CREATE TABLE test (id int PRIMARY KEY, value int)');
+      if (url === cluster.url) await c.query('SPLIT RANGE ON test AT (2)');
+      await c.end();
+    }
+  });
+
+  after(async () => {
+    await cluster?.close();
+    await pgServer?.stop();
+  });
+
+  const connectTo = (url: () => string) => async (): Promise<Client> => {
+    const c = new Client({ connectionString: url() });
+    await c.connect();
+    return c;
+  };
+
+  for (const isolation of ['READ COMMITTED', 'REPEATABLE READ']) {
+    for (const [name, steps] of Object.entries(SCENARIOS)) {
+      it(`${name}, ${isolation}`, async () => {
+        const theirs = await runScenario(
+          connectTo(() => (pgServer as PostgresServer).connectionString),
+          isolation,
+          steps,
+        );
+        const ours = await runScenario(
+          connectTo(() => (cluster as InProcessCluster).url),
+          isolation,
+          steps,
+        );
+        const show = (o: Outcome[]): string[] =>
+          o.map((x, i) => `${steps[i][0]}: ${steps[i][1]} → ${x.blocked ? '[blocked] ' : ''}${x.result}`);
+        if (process.env.HERMITAGE_PRINT) console.log(show(ours).join('\n'));
+        expect(show(ours)).to.deep.equal(show(theirs));
+      });
+    }
+  }
+});
