@@ -26,6 +26,7 @@ import { compileStatement, CompiledStatement } from './statements';
 import type { PlanCache } from './planCache';
 import { parseAdmin } from './admin';
 import { parseIsolation, SessionTxn, type TxnOptionList } from './sessionTxn';
+import { compileCopyFrom, copyInPortal, type CopyTarget } from './copy';
 
 /** Statement kinds that run outside the session's transaction (catalog changes). */
 const DDL_KINDS = new Set([
@@ -84,6 +85,8 @@ class Prepared implements PreparedStatement {
   ) {}
   /** The verb refused in a READ ONLY transaction (INSERT, UPDATE, …), or null. */
   writes: string | null = null;
+  /** COPY … FROM STDIN: where the rows go. */
+  copy: CopyTarget | null = null;
 }
 
 function writeVerb(kind: string, node: AstNode): string | null {
@@ -241,6 +244,18 @@ export class SqlSession implements EngineSession {
         out.push(session);
         continue;
       }
+      if (p.node.CopyStmt) {
+        const copy = new Prepared(p.sql, [], null, null);
+        copy.copy = await compileCopyFrom(p.node.CopyStmt as AstNode, this.ctx);
+        out.push(copy);
+        continue;
+      }
+      if (p.node.VacuumStmt) {
+        // VACUUM / ANALYZE: MVCC garbage is collected below the GC safe point by the shards.
+        const tag = (p.node.VacuumStmt as AstNode).is_vacuumcmd ? 'VACUUM' : 'ANALYZE';
+        out.push(new Prepared(p.sql, [], null, async () => ({ rows: [], tag })));
+        continue;
+      }
       const paramTypes = [...declaredTypes];
       let compiled: CompiledStatement;
       try {
@@ -374,8 +389,9 @@ export class SqlSession implements EngineSession {
     }
   }
 
-  bind(statement: PreparedStatement, params: readonly Datum[]): Portal {
+  bind(statement: PreparedStatement, params: readonly Datum[]): Portal | Promise<Portal> {
     const stmt = statement as Prepared;
+    if (stmt.copy !== null) return this.bindCopy(stmt.copy);
     let result: { rows: Datum[][]; tag: string } | null = null;
     let offset = 0;
     this.cancelled = false;
@@ -400,6 +416,14 @@ export class SqlSession implements EngineSession {
       },
     };
     return portal;
+  }
+
+  private async bindCopy(target: CopyTarget): Promise<Portal> {
+    this.txn.checkNotAborted();
+    const st = await this.txn.forStatement();
+    if (st.txn.options.readOnly)
+      throw new SqlError(SqlState.readOnlySqlTransaction, 'cannot execute COPY FROM in a read-only transaction');
+    return copyInPortal(target, { ...this.ctx, txn: st }, () => this.txn.failed().catch(() => undefined));
   }
 
   async sync(): Promise<void> {
