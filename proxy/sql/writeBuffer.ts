@@ -71,7 +71,10 @@ export class WriteBuffer {
       conflicts: new Map(),
     };
     try {
-      await applyOps(own, ops, false);
+      // Internal work (DDL backfills, re-keying) takes no row locks: its writes are
+      // checked against its start timestamp at commit (optimistic), saving a round trip
+      // per shard and a lock record per row.
+      await applyOps(own, ops, true);
       await own.txn.commit();
     } catch (err) {
       await own.txn.rollback().catch(() => undefined); // locks also expire by TTL
@@ -115,6 +118,7 @@ async function applyOps(st: StatementTxn, ops: readonly Op[], optimistic: boolea
   for (const o of ops) {
     if (o.value === null) txn.del(o.key);
     else if (optimistic && checkedKeys.has(o.key.toString('hex'))) txn.insert(o.key, o.value);
+    // (optimistic, unchecked puts and deletes: conflicts are caught at commit)
     else txn.put(o.key, o.value);
   }
 }

@@ -37,6 +37,26 @@ export interface TxnOptions {
 export const LOCK_TTL_MS = 5_000;
 const HEARTBEAT_MS = 2_000;
 const MAX_RESOLVE_ROUNDS = 200;
+/**
+ * Mutations per prewrite/commit request: a large transaction (COPY, a backfill) is sent in
+ * pieces so no request outlives its deadline; 2PC needs no atomicity across them (the
+ * primary's commit is the commit point). A 1PC must be one batch, so larger single-shard
+ * transactions take 2PC.
+ */
+const CHUNK = 2048;
+const BIG_TIMEOUT_MS = 60_000;
+/** The shard's lock wait when the session sets no lock_timeout (shard/mvcc DEFAULT_LOCK_TIMEOUT_MS). */
+const DEFAULT_LOCK_WAIT_MS = 10_000;
+
+/** Runs fn over items in chunks, in order; stops at the first result that is not ok. */
+async function chunked<T, R extends { kind: string }>(items: readonly T[], fn: (part: T[]) => Promise<R>): Promise<R> {
+  let last: R | undefined;
+  for (let i = 0; i < items.length; i += CHUNK) {
+    last = await fn(items.slice(i, i + CHUNK));
+    if (last.kind !== 'ok') return last;
+  }
+  return last as R;
+}
 
 /** 'insert': an optimistic put that must find no visible value at commit (→ DuplicateKeyError). */
 type Buffered = { readonly op: 'put' | 'insert'; readonly value: Buffer } | { readonly op: 'del' };
@@ -264,7 +284,10 @@ export class Transaction {
           returnValues: values !== undefined,
           lockTimeoutMs: this.options.lockTimeoutMs,
           nowait: opts.nowait === true,
-        }) as Promise<AcquirePessimisticLockResult>,
+        },
+        // The shard may hold the request while it waits in the key's queue (lock_timeout).
+        (this.options.lockTimeoutMs ?? DEFAULT_LOCK_WAIT_MS) + 5_000,
+        ) as Promise<AcquirePessimisticLockResult>,
       );
       let retry = false;
       for (const { group, result } of results) {
@@ -356,7 +379,8 @@ export class Transaction {
     }
     try {
       const groups = await this.deps.rpc.group(mutations, (m) => m.key);
-      const commitTs = groups.length === 1 ? await this.onePhase(mutations) : await this.twoPhase(mutations);
+      const commitTs =
+        groups.length === 1 && mutations.length <= CHUNK ? await this.onePhase(mutations) : await this.twoPhase(mutations);
       this.state = 'committed';
       return commitTs;
     } catch (err) {
@@ -406,14 +430,20 @@ export class Transaction {
     let pending = mutations;
     for (let round = 0; pending.length > 0; round++) {
       const results = await this.deps.rpc.perShard<Mutation, PrewriteResult>(pending, (m) => m.key, (send, g) =>
-        send('txn.prewrite', {
-          mutations: g.items,
-          primary,
-          startTs: this.startTs,
-          ttlMs: LOCK_TTL_MS,
-          forUpdateTs: this.forUpdateTs,
-          pessimistic: this.pessimisticFlags(g.items),
-        }) as Promise<PrewriteResult>,
+        chunked(g.items, (part) =>
+          send(
+            'txn.prewrite',
+            {
+              mutations: part,
+              primary,
+              startTs: this.startTs,
+              ttlMs: LOCK_TTL_MS,
+              forUpdateTs: this.forUpdateTs,
+              pessimistic: this.pessimisticFlags(part),
+            },
+            BIG_TIMEOUT_MS,
+          ) as Promise<PrewriteResult>,
+        ),
       );
       const retry: Mutation[] = [];
       for (const { group, result } of results) {
@@ -439,7 +469,9 @@ export class Transaction {
     const secondaries = mutations.filter((m) => !m.key.equals(primary)).map((m) => m.key);
     if (secondaries.length > 0) {
       await this.deps.rpc
-        .perShard(secondaries, (k) => k, (send, g) => send('txn.commit', { keys: g.items, startTs: this.startTs, commitTs }))
+        .perShard(secondaries, (k) => k, (send, g) =>
+          chunked(g.items, (part) => send('txn.commit', { keys: part, startTs: this.startTs, commitTs }, BIG_TIMEOUT_MS) as Promise<{ kind: string }>),
+        )
         .catch(() => undefined); // readers roll these forward from the primary's record
     }
     return commitTs;
@@ -457,7 +489,9 @@ export class Transaction {
     const keys = [...this.locked.values()];
     for (const { key } of this.writes.values()) if (!this.locked.has(key.toString('hex'))) keys.push(key);
     if (keys.length === 0) return;
-    await this.deps.rpc.perShard(keys, (k) => k, (send, g) => send('txn.rollback', { keys: g.items, startTs: this.startTs }));
+    await this.deps.rpc.perShard(keys, (k) => k, (send, g) =>
+      chunked(g.items, (part) => send('txn.rollback', { keys: part, startTs: this.startTs }, BIG_TIMEOUT_MS) as Promise<{ kind: string }>),
+    );
   }
 
   private startHeartbeat(): void {
