@@ -44,7 +44,7 @@ export async function lockTargetRows(
   const txn = st.txn;
   const pkPos = table.primaryKey.map((id) => table.columns.findIndex((c) => c.id === id));
   const keys = rows.map((r) => rowKey(table, pkPos.map((p) => r[p])));
-  if (opts.skipLocked === true) return lockSkipping(ctx, table, targetWidth, rows, keys, recheck, ev);
+  if (opts.skipLocked === true) return lockSkipping(ctx, table, targetWidth, rows, recheck, ev);
   const rc = txn.options.isolation === 'read committed';
   const distinct = [...new Map(keys.map((k) => [k.toString('hex'), k])).values()];
   const latest = await txn.lock(distinct, { returnValues: rc, nowait: opts.nowait });
@@ -72,7 +72,6 @@ async function lockSkipping(
   table: TableDef,
   targetWidth: number,
   rows: Datum[][],
-  keys: Buffer[],
   recheck: Expr | null,
   ev: EvalCtx,
 ): Promise<Datum[][]> {
@@ -82,10 +81,11 @@ async function lockSkipping(
       const got = await lockTargetRows(ctx, table, targetWidth, [rows[i]], recheck, ev, { nowait: true });
       out.push(...got);
     } catch (err) {
-      if ((err as { code?: string }).code === '55P03') continue;
+      // A shard's 55P03 arrives as an RpcError carrying the SQLSTATE.
+      const e = err as { code?: string; sqlState?: string };
+      if (e.code === '55P03' || e.sqlState === '55P03') continue;
       throw err;
     }
   }
-  void keys;
   return out;
 }

@@ -269,8 +269,26 @@ export class Transaction {
       .filter((k) => values !== undefined || !this.locked.has(k.toString('hex')))
       .sort(Buffer.compare);
     if (fresh.length === 0) return values;
+    const choosingPrimary = this.primary === null;
     if (this.primary === null) this.primary = fresh[0];
-    const primary = this.primary;
+    try {
+      await this.lockRounds(fresh, this.primary, opts, values);
+    } catch (err) {
+      // The primary must be a key we hold: if this first lock failed entirely (NOWAIT,
+      // SKIP LOCKED, a timeout caught by a savepoint), the next lock chooses again.
+      if (choosingPrimary && this.locked.size === 0) this.primary = null;
+      throw err;
+    }
+    this.startHeartbeat();
+    return values;
+  }
+
+  private async lockRounds(
+    fresh: readonly Buffer[],
+    primary: Buffer,
+    opts: { shouldNotExist?: boolean; nowait?: boolean },
+    values: Map<string, Buffer | undefined> | undefined,
+  ): Promise<void> {
     for (let round = 0; ; round++) {
       if (this.options.isolation === 'read committed' && round > 0) this.forUpdateTs = await this.deps.timestamp();
       const results = await this.deps.rpc.perShardInOrder<Buffer, AcquirePessimisticLockResult>(fresh, (k) => k, (send, g) =>
@@ -321,8 +339,6 @@ export class Transaction {
       if (!retry) break;
       if (round > MAX_RESOLVE_ROUNDS) throw new SqlError(SqlState.lockNotAvailable, 'could not obtain lock');
     }
-    this.startHeartbeat();
-    return values;
   }
 
   /** Buffers an optimistic insert: committed only if the key has no visible value then. */

@@ -25,6 +25,102 @@ interface Outcome {
   result: string;
 }
 
+interface Scenario {
+  /** Run after the two standard rows are in place (autocommit). */
+  readonly setup?: string[];
+  /** Sessions start outside a transaction block (no BEGIN ISOLATION LEVEL …). */
+  readonly autocommit?: boolean;
+  readonly steps: Step[];
+}
+
+/** Session behaviour beyond anomalies: lock waits, deadlocks, modes, implicit transactions. */
+const SESSION_SCENARIOS: Record<string, Scenario> = {
+  'lock_timeout ends a wait with 55P03': {
+    steps: [
+      [1, 'UPDATE test SET value = 11 WHERE id = 1'],
+      [2, "SET lock_timeout = '150ms'"],
+      [2, 'UPDATE test SET value = 12 WHERE id = 1'],
+      [2, 'ROLLBACK'],
+      [1, 'COMMIT'],
+    ],
+  },
+  'READ ONLY, SET TRANSACTION and the session default': {
+    autocommit: true,
+    steps: [
+      [1, 'BEGIN READ ONLY'],
+      [1, 'SELECT * FROM test WHERE id = 1'],
+      [1, 'UPDATE test SET value = 0 WHERE id = 1'],
+      [1, 'ROLLBACK'],
+      [1, 'SHOW transaction_isolation'],
+      [1, 'SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ'],
+      [1, 'SHOW default_transaction_isolation'],
+      [1, 'BEGIN'],
+      [1, 'SHOW transaction_isolation'],
+      [1, 'COMMIT'],
+      [1, "SET default_transaction_isolation = 'read committed'"],
+      [1, 'START TRANSACTION'],
+      [1, 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE'],
+      [1, 'SELECT 1'],
+      [1, 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ'],
+      [1, 'ROLLBACK'],
+      [1, 'COMMIT'],
+      [1, 'SAVEPOINT x'],
+      [1, 'BEGIN'],
+      [1, 'RELEASE nope'],
+      [1, 'ROLLBACK'],
+    ],
+  },
+  'autocommit: duplicate keys, multi-statement strings are one transaction': {
+    autocommit: true,
+    steps: [
+      [1, 'INSERT INTO test VALUES (7, 70)'],
+      [1, 'INSERT INTO test VALUES (7, 71)'],
+      [1, 'INSERT INTO test VALUES (8, 80); INSERT INTO test VALUES (1, 0)'],
+      [1, 'INSERT INTO test VALUES (9, 90), (9, 91)'],
+      [1, 'UPDATE test SET value = value + 1 WHERE id = 7; UPDATE test SET value = value + 1 WHERE id = 7'],
+      [2, 'SELECT * FROM test ORDER BY id'],
+    ],
+  },
+  'SKIP LOCKED leaves out the rows others hold': {
+    steps: [
+      [1, 'SELECT * FROM test WHERE id = 1 FOR UPDATE'],
+      [2, 'SELECT * FROM test ORDER BY id FOR UPDATE SKIP LOCKED'],
+      [3, 'SELECT * FROM test WHERE id = 2 FOR SHARE NOWAIT'],
+      [1, 'COMMIT'],
+      [2, 'COMMIT'],
+    ],
+  },
+  'an autocommit UPDATE waits for a block, then re-reads the row': {
+    steps: [
+      [1, 'UPDATE test SET value = 11 WHERE id = 1'],
+      [3, 'COMMIT'],
+      [3, 'UPDATE test SET value = value * 2 WHERE id = 1'],
+      [1, 'COMMIT'],
+      [3, 'SELECT * FROM test WHERE id = 1'],
+      [2, 'SELECT * FROM test ORDER BY id'],
+    ],
+  },
+};
+
+/**
+ * A deadlock between two transactions on one shard. PostgreSQL aborts whichever waiter
+ * runs its check first (after deadlock_timeout: usually the older wait); our shard's
+ * detector aborts the transaction whose wait closes the cycle. Both are correct, so this
+ * one is checked on its own: exactly one side fails with 40P01, the other commits.
+ */
+const DEADLOCK: Scenario = {
+  setup: ['INSERT INTO test VALUES (3, 30), (4, 40)'],
+  steps: [
+    [1, 'UPDATE test SET value = 31 WHERE id = 3'],
+    [2, 'UPDATE test SET value = 42 WHERE id = 4'],
+    [1, 'UPDATE test SET value = 41 WHERE id = 4'],
+    [2, 'UPDATE test SET value = 32 WHERE id = 3'],
+    [2, 'COMMIT'],
+    [1, 'COMMIT'],
+    [3, 'SELECT value FROM test WHERE id >= 3 ORDER BY id'],
+  ],
+};
+
 const SCENARIOS: Record<string, Step[]> = {
   'G0 (write cycles)': [
     [1, 'UPDATE test SET value = 11 WHERE id = 1'],
@@ -151,6 +247,7 @@ async function runScenario(
   connect: () => Promise<Client>,
   isolation: string,
   steps: Step[],
+  options: Omit<Scenario, 'steps'> = {},
 ): Promise<Outcome[]> {
   const sessions = new Map<number, Client>();
   const pending = new Map<number, Promise<void>>();
@@ -159,13 +256,14 @@ async function runScenario(
     const setup = await connect();
     await setup.query('DELETE FROM test');
     await setup.query('INSERT INTO test (id, value) VALUES (1, 10), (2, 20)');
+    for (const sql of options.setup ?? []) await setup.query(sql);
     await setup.end();
     for (const [s] of steps) {
       if (sessions.has(s)) continue;
       const c = await connect();
       c.on('error', () => undefined);
       sessions.set(s, c);
-      await c.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+      if (!options.autocommit) await c.query(`BEGIN ISOLATION LEVEL ${isolation}`);
     }
     for (const [s, sql] of steps) {
       await pending.get(s);
@@ -225,6 +323,34 @@ describe('transaction anomalies after Hermitage, compared with PostgreSQL 15', f
     await c.connect();
     return c;
   };
+
+  const compare = async (isolation: string, steps: Step[], options: Omit<Scenario, 'steps'> = {}): Promise<void> => {
+    const theirs = await runScenario(
+      connectTo(() => (pgServer as PostgresServer).connectionString),
+      isolation,
+      steps,
+      options,
+    );
+    const ours = await runScenario(connectTo(() => (cluster as InProcessCluster).url), isolation, steps, options);
+    const show = (o: Outcome[]): string[] =>
+      o.map((x, i) => `${steps[i][0]}: ${steps[i][1]} → ${x.blocked ? '[blocked] ' : ''}${x.result}`);
+    if (process.env.HERMITAGE_PRINT) console.log(show(ours).join('\n'));
+    expect(show(ours)).to.deep.equal(show(theirs));
+  };
+
+  it('a deadlock on one shard: one side gets 40P01, the other commits', async () => {
+    for (const url of [() => (pgServer as PostgresServer).connectionString, () => (cluster as InProcessCluster).url]) {
+      const o = await runScenario(connectTo(url), 'READ COMMITTED', DEADLOCK.steps, DEADLOCK);
+      const failed = [o[2].result, o[3].result].filter((r) => r === 'error 40P01');
+      expect(failed, JSON.stringify(o)).to.have.length(1);
+      const winner = o[2].result === 'error 40P01' ? 2 : 1;
+      expect(o[6].result).to.include(winner === 1 ? '[{"value":31},{"value":41}]' : '[{"value":32},{"value":42}]');
+    }
+  });
+
+  for (const [name, sc] of Object.entries(SESSION_SCENARIOS)) {
+    it(name, () => compare('READ COMMITTED', sc.steps, sc));
+  }
 
   for (const isolation of ['READ COMMITTED', 'REPEATABLE READ']) {
     for (const [name, steps] of Object.entries(SCENARIOS)) {
