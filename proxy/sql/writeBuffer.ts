@@ -18,6 +18,8 @@ interface Op {
   readonly value: Buffer | null;
   readonly mustNotExist: boolean;
   readonly conflict?: () => SqlError;
+  /** A key no one else can write (a new hidden rowid from a sequence): needs no lock. */
+  readonly fresh?: boolean;
 }
 
 function conflictOf(op: Op): SqlError {
@@ -40,6 +42,11 @@ export class WriteBuffer {
 
   put(key: Buffer, value: Buffer, mustNotExist = false, conflict?: () => SqlError): void {
     this.ops.push({ key, value, mustNotExist, conflict });
+  }
+
+  /** A put of a key unique by construction (a new rowid): neither checked nor locked. */
+  putFresh(key: Buffer, value: Buffer): void {
+    this.ops.push({ key, value, mustNotExist: false, fresh: true });
   }
 
   del(key: Buffer): void {
@@ -112,7 +119,9 @@ async function applyOps(st: StatementTxn, ops: readonly Op[], optimistic: boolea
         throw duplicateKeyToSql(err, st.conflicts);
       }
     }
-    const rest = ops.filter((o) => !checkedKeys.has(o.key.toString('hex')) && !txn.isLocked(o.key));
+    const rest = ops.filter(
+      (o) => o.fresh !== true && !checkedKeys.has(o.key.toString('hex')) && !txn.isLocked(o.key),
+    );
     if (rest.length > 0) await txn.lock(rest.map((o) => o.key));
   }
   for (const o of ops) {
