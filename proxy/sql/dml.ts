@@ -28,7 +28,7 @@ import {
   TableWriter,
 } from './tableWriter';
 import { WriteBuffer } from './writeBuffer';
-import { lockTargetRows } from './rowLocks';
+import { lockFirstPointRows, lockTargetRows } from './rowLocks';
 
 /** The WHERE of an UPDATE/DELETE compiled over its source scope, for READ COMMITTED re-checks. */
 function compileRecheck(planner: Planner, scope: Scope, where: AstNode | undefined): Expr | null {
@@ -450,14 +450,16 @@ export function compileUpdate(
     columns: ret?.columns ?? null,
     async execute(ctx, _params, ev) {
       const env = newRunEnv(ctx, ev, planner.params);
-      const rows = await lockTargetRows(
-        ctx,
-        table,
-        src.targetWidth,
-        dedupe(await run(plan, env), writer, src.targetWidth),
-        updRecheck,
-        ev,
-      );
+      const rows =
+        (await lockFirstPointRows(ctx, plan, updRecheck, ev)) ??
+        (await lockTargetRows(
+          ctx,
+          table,
+          src.targetWidth,
+          dedupe(await run(plan, env), writer, src.targetWidth),
+          updRecheck,
+          ev,
+        ));
       const corr = [] as SubqueryPlan[];
       for (const sq of subqs) {
         if (sq.correlated) corr.push(sq);
@@ -527,14 +529,16 @@ export function compileDelete(stmt: AstNode, planner: Planner, lookup: TableLook
     columns: ret?.columns ?? null,
     async execute(ctx, _params, ev) {
       const env = newRunEnv(ctx, ev, planner.params);
-      const rows = await lockTargetRows(
-        ctx,
-        table,
-        src.targetWidth,
-        dedupe(await run(src.plan, env), writer, src.targetWidth),
-        delRecheck,
-        ev,
-      );
+      const rows =
+        (await lockFirstPointRows(ctx, src.plan, delRecheck, ev)) ??
+        (await lockTargetRows(
+          ctx,
+          table,
+          src.targetWidth,
+          dedupe(await run(src.plan, env), writer, src.targetWidth),
+          delRecheck,
+          ev,
+        ));
       const seen = new Set<string>();
       const olds: Datum[][] = [];
       const outRows: Datum[][] = [];

@@ -18,6 +18,47 @@ import { decodeStoredRow } from '../../common/expr/rowFormat';
 import type { ExecContext } from './context';
 import { rowKey } from './keys';
 import { storedColumns } from './tableWriter';
+import type { PlanNode, ScanNode } from './plan';
+import { resolveAccess } from './scanExec';
+
+/**
+ * READ COMMITTED UPDATE/DELETE by primary key, lock first: lock the keys the WHERE names
+ * and take each row's latest committed version from the lock's answer, instead of reading
+ * at the snapshot and then locking (one round trip instead of two). Equivalent to the
+ * read-then-lock path with the statement's snapshot taken at lock time, which READ
+ * COMMITTED allows. A key whose row does not match (or does not exist) stays locked until
+ * the transaction ends — PostgreSQL would not lock it; this only delays a concurrent
+ * writer of that same key.
+ *
+ * Returns null when the plan is not a plain point access (the caller reads, then locks).
+ */
+export async function lockFirstPointRows(
+  ctx: ExecContext,
+  plan: PlanNode,
+  recheck: Expr | null,
+  ev: EvalCtx,
+): Promise<Datum[][] | null> {
+  const st = ctx.txn;
+  if (st === undefined || st.txn.options.isolation !== 'read committed') return null;
+  if (plan.kind !== 'scan' || plan.access.kind !== 'point' || plan.residual !== undefined) return null;
+  if (recheck === null && plan.filter !== undefined) return null;
+  const node = plan as ScanNode;
+  const keys = resolveAccess(node, ev).keys ?? [];
+  if (keys.length === 0) return [];
+  const txn = st.txn;
+  const latest = await txn.lock(keys, { returnValues: true });
+  const stored = storedColumns(node.table);
+  const out: Datum[][] = [];
+  for (const k of keys) {
+    const own = txn.ownWrite(k);
+    const v = own !== undefined ? own : latest?.get(k.toString('hex'));
+    if (v === null || v === undefined) continue;
+    const row = decodeStoredRow(stored, v);
+    if (recheck !== null && evalExpr(recheck, row, ev) !== true) continue;
+    out.push(row);
+  }
+  return out;
+}
 
 export interface LockOptions {
   readonly nowait?: boolean;
