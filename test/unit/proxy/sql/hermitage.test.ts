@@ -108,18 +108,20 @@ const SESSION_SCENARIOS: Record<string, Scenario> = {
  * detector aborts the transaction whose wait closes the cycle. Both are correct, so this
  * one is checked on its own: exactly one side fails with 40P01, the other commits.
  */
-const DEADLOCK: Scenario = {
-  setup: ['INSERT INTO test VALUES (3, 30), (4, 40)'],
-  steps: [
-    [1, 'UPDATE test SET value = 31 WHERE id = 3'],
-    [2, 'UPDATE test SET value = 42 WHERE id = 4'],
-    [1, 'UPDATE test SET value = 41 WHERE id = 4'],
-    [2, 'UPDATE test SET value = 32 WHERE id = 3'],
+const DEADLOCK_SETUP = ['INSERT INTO test VALUES (3, 30), (4, 40)'];
+
+/** T1 locks row a then b, T2 locks b then a; values record who wrote (a1/b1 or a2/b2). */
+function deadlockSteps(a: number, b: number): Step[] {
+  return [
+    [1, `UPDATE test SET value = ${a}1 WHERE id = ${a}`],
+    [2, `UPDATE test SET value = ${b}2 WHERE id = ${b}`],
+    [1, `UPDATE test SET value = ${b}1 WHERE id = ${b}`],
+    [2, `UPDATE test SET value = ${a}2 WHERE id = ${a}`],
     [2, 'COMMIT'],
     [1, 'COMMIT'],
-    [3, 'SELECT value FROM test WHERE id >= 3 ORDER BY id'],
-  ],
-};
+    [3, `SELECT value FROM test WHERE id IN (${a}, ${b}) ORDER BY id`],
+  ];
+}
 
 const SCENARIOS: Record<string, Step[]> = {
   'G0 (write cycles)': [
@@ -308,7 +310,11 @@ describe('transaction anomalies after Hermitage, compared with PostgreSQL 15', f
       const c = new Client({ connectionString: url });
       await c.connect();
       await c.query('CREATE TABLE test (id int PRIMARY KEY, value int)');
-      if (url === cluster.url) await c.query('SPLIT RANGE ON test AT (2)');
+      if (url === cluster.url) {
+        await c.query('SPLIT RANGE ON test AT (2)');
+        const shards = new Set((await c.query('SHOW RANGES ON test')).rows.map((r: { shard_id: number }) => r.shard_id));
+        expect(shards.size, 'test table on two shards').to.equal(2);
+      }
       await c.end();
     }
   });
@@ -338,15 +344,27 @@ describe('transaction anomalies after Hermitage, compared with PostgreSQL 15', f
     expect(show(ours)).to.deep.equal(show(theirs));
   };
 
-  it('a deadlock on one shard: one side gets 40P01, the other commits', async () => {
-    for (const url of [() => (pgServer as PostgresServer).connectionString, () => (cluster as InProcessCluster).url]) {
-      const o = await runScenario(connectTo(url), 'READ COMMITTED', DEADLOCK.steps, DEADLOCK);
-      const failed = [o[2].result, o[3].result].filter((r) => r === 'error 40P01');
-      expect(failed, JSON.stringify(o)).to.have.length(1);
-      const winner = o[2].result === 'error 40P01' ? 2 : 1;
-      expect(o[6].result).to.include(winner === 1 ? '[{"value":31},{"value":41}]' : '[{"value":32},{"value":42}]');
-    }
-  });
+  // Rows 3 and 4 share a shard; rows 1 and 2 lie on two (the table is split at 2), so
+  // that cycle is only visible to the cluster's deadlock detector (shard/clusterDeadlock.ts).
+  for (const [where, a, b] of [
+    ['on one shard', 3, 4],
+    ['across two shards', 1, 2],
+  ] as const) {
+    it(`a deadlock ${where}: one side gets 40P01 (well before lock_timeout), the other commits`, async () => {
+      const steps = deadlockSteps(a, b);
+      for (const url of [() => (pgServer as PostgresServer).connectionString, () => (cluster as InProcessCluster).url]) {
+        const started = Date.now();
+        const o = await runScenario(connectTo(url), 'READ COMMITTED', steps, { setup: DEADLOCK_SETUP });
+        expect(Date.now() - started, 'resolved by detection, not by the 10 s lock timeout').to.be.below(6_000);
+        const failed = [o[2].result, o[3].result].filter((r) => r === 'error 40P01');
+        expect(failed, JSON.stringify(o)).to.have.length(1);
+        const winner = o[2].result === 'error 40P01' ? 2 : 1;
+        expect(o[6].result, JSON.stringify(o)).to.include(
+          winner === 1 ? `[{"value":${a}1},{"value":${b}1}]` : `[{"value":${a}2},{"value":${b}2}]`,
+        );
+      }
+    });
+  }
 
   for (const [name, sc] of Object.entries(SESSION_SCENARIOS)) {
     it(name, () => compare('READ COMMITTED', sc.steps, sc));
