@@ -54,6 +54,7 @@ describe('bank transfers over SQL transactions (real processes)', function () {
     const deadline = Date.now() + RUN_MS;
     let committed = 0;
     let retried = 0;
+    const retriedBy = new Map<string, number>();
     const worker = async (seed: number): Promise<void> => {
       const c = new Client(url);
       await c.connect();
@@ -70,19 +71,19 @@ describe('bank transfers over SQL transactions (real processes)', function () {
           for (;;) {
             try {
               await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-              // Lock order by id: transfers in opposite directions queue instead of deadlocking.
-              const [first, second] = a < b ? [a, b] : [b, a];
-              for (const id of [first, second]) {
-                const delta = id === a ? -amount : amount;
-                await c.query('UPDATE accounts SET balance = balance + $1 WHERE id = $2', [delta, id]);
-              }
+              // Debit first, then credit: transfers in opposite directions deadlock now and
+              // then (often across shards); the victim gets 40P01 and retries.
+              await c.query('UPDATE accounts SET balance = balance - $1 WHERE id = $2', [amount, a]);
+              await c.query('UPDATE accounts SET balance = balance + $1 WHERE id = $2', [amount, b]);
               await c.query('COMMIT');
               committed++;
               break;
             } catch (err) {
               await c.query('ROLLBACK').catch(() => undefined);
-              if (!RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+              const code = (err as { code?: string }).code ?? '';
+              if (!RETRYABLE.has(code)) throw err;
               retried++;
+              retriedBy.set(code, (retriedBy.get(code) ?? 0) + 1);
             }
           }
         }
@@ -114,6 +115,8 @@ describe('bank transfers over SQL transactions (real processes)', function () {
     expect(committed, 'transfers committed').to.be.greaterThan(50);
     expect(checks, 'reader checks').to.be.greaterThan(5);
     // Visible in the test output: how much work the run did.
-    console.log(`      bank: ${committed} transfers, ${retried} retries, ${checks} total checks`);
+    console.log(
+      `      bank: ${committed} transfers, ${retried} retries (${[...retriedBy].map(([k, v]) => `${k}: ${v}`).join(', ')}), ${checks} total checks`,
+    );
   });
 });
