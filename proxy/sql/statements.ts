@@ -31,6 +31,7 @@ import { typeSizeOf } from './typeNames';
 import type { PlanNode } from './plan';
 import { lockTargetRows } from './rowLocks';
 import { rowKey } from './keys';
+import { compareValues } from '../../common/expr/typesAdapter';
 
 export interface StatementResult {
   readonly rows: Datum[][];
@@ -139,6 +140,10 @@ interface ForUpdate {
   readonly targetWidth: number;
   readonly nowait: boolean;
   readonly skipLocked: boolean;
+  /** A constant LIMIT: lock rows one by one in ORDER BY order until this many are held. */
+  readonly limit: number | null;
+  /** ORDER BY over plain columns of the table (column index, direction), or null. */
+  readonly order: Array<{ i: number; desc: boolean }> | null;
 }
 
 /**
@@ -158,12 +163,27 @@ function planForUpdate(stmt: AstNode, planner: Planner, lookup: TableLookup): Fo
   const rv = from[0].RangeVar as AstNode;
   const table = lookup(rv.schemaname as string | undefined, rv.relname as string);
   const src = planner.planDmlSource(from[0], [], stmt.whereClause as AstNode | undefined);
+  const lim = ((stmt.limitCount as AstNode | undefined)?.A_Const as AstNode | undefined)?.ival as AstNode | undefined;
+  let order: Array<{ i: number; desc: boolean }> | null = [];
+  for (const sb of (stmt.sortClause as AstNode[] | undefined) ?? []) {
+    const by = sb.SortBy as AstNode;
+    const fields = ((by.node as AstNode).ColumnRef as AstNode | undefined)?.fields as AstNode[] | undefined;
+    const name = (fields?.[fields.length - 1]?.String as AstNode | undefined)?.sval;
+    const i = table.columns.findIndex((c) => c.name === name);
+    if (i < 0) {
+      order = null;
+      break;
+    }
+    order.push({ i, desc: by.sortby_dir === 'SORTBY_DESC' });
+  }
   return {
     table,
     plan: src.plan,
     targetWidth: src.targetWidth,
     nowait: lc.waitPolicy === 'LockWaitError',
     skipLocked: lc.waitPolicy === 'LockWaitSkip',
+    limit: lim !== undefined && stmt.limitOffset === undefined && order !== null ? Number(lim.ival ?? 0) : null,
+    order,
   };
 }
 
@@ -181,17 +201,61 @@ async function lockForUpdate(
   const st = ctx.txn;
   if (st === undefined) return ctx;
   const rows = await run(fu.plan, newRunEnv(ctx, ev, paramTypes));
-  const locked = await lockTargetRows(ctx, fu.table, fu.targetWidth, rows, null, ev, {
-    nowait: fu.nowait,
-    skipLocked: fu.skipLocked,
-  });
+  const locked =
+    fu.limit !== null
+      ? await lockUpTo(ctx, fu, rows, ev)
+      : await lockTargetRows(ctx, fu.table, fu.targetWidth, rows, null, ev, {
+          nowait: fu.nowait,
+          skipLocked: fu.skipLocked,
+        });
   if (st.txn.options.isolation === 'read committed') await st.txn.beginStatement();
   if (!fu.skipLocked || locked.length === rows.length) return ctx;
   const pkPos = fu.table.primaryKey.map((id) => fu.table.columns.findIndex((c) => c.id === id));
   const keyOf = (r: Datum[]): Buffer => rowKey(fu.table, pkPos.map((p) => r[p]));
   const kept = new Set(locked.map((r) => keyOf(r).toString('hex')));
-  const skip = rows.map(keyOf).filter((k) => !kept.has(k.toString('hex')));
+  const skip = (fu.limit !== null ? (locked as LockedUpTo).skipped : rows)
+    .map(keyOf)
+    .filter((k) => !kept.has(k.toString('hex')));
   return { ...ctx, txn: { ...st, skip: skip.sort(Buffer.compare) } };
+}
+
+type LockedUpTo = Datum[][] & { skipped: Datum[][] };
+
+/**
+ * … ORDER BY … LIMIT n FOR UPDATE [SKIP LOCKED]: PostgreSQL locks rows as it returns them,
+ * so only the n rows returned are locked (a job queue's `LIMIT 1 … SKIP LOCKED` takes one
+ * job, not all of them). Rows are tried one at a time in the query's order.
+ */
+async function lockUpTo(ctx: ExecContext, fu: ForUpdate, rows: Datum[][], ev: EvalCtx): Promise<LockedUpTo> {
+  const order = fu.order ?? [];
+  const types = fu.table.columns.map((c) => c.typeOid);
+  const sorted = [...rows].sort((a, b) => {
+    for (const o of order) {
+      const x = a[o.i],
+        y = b[o.i];
+      // PostgreSQL's default: NULLS LAST ascending, NULLS FIRST descending.
+      const c = x === null || y === null ? (x === y ? 0 : x === null ? 1 : -1) : compareValues(types[o.i], x, y);
+      if (c !== 0) return o.desc ? -c : c;
+    }
+    return 0;
+  });
+  const out = [] as unknown as LockedUpTo;
+  out.skipped = [];
+  for (const row of sorted) {
+    if (out.length >= (fu.limit as number)) break;
+    try {
+      out.push(
+        ...(await lockTargetRows(ctx, fu.table, fu.targetWidth, [row], null, ev, {
+          nowait: fu.nowait || fu.skipLocked,
+        })),
+      );
+    } catch (err) {
+      const e = err as { code?: string; sqlState?: string };
+      if (!fu.skipLocked || (e.code !== '55P03' && e.sqlState !== '55P03')) throw err;
+      out.skipped.push(row);
+    }
+  }
+  return out;
 }
 
 /** Compiles one parsed statement; paramTypes holds the client's declared types and is completed by inference. */

@@ -90,6 +90,21 @@ const SESSION_SCENARIOS: Record<string, Scenario> = {
       [2, 'COMMIT'],
     ],
   },
+  'a job queue: ORDER BY … LIMIT 1 FOR UPDATE SKIP LOCKED takes one row each': {
+    setup: ['INSERT INTO test VALUES (3, 30)'],
+    steps: [
+      [1, 'SELECT * FROM test ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED'],
+      [2, 'SELECT * FROM test ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED'],
+      [3, 'SELECT * FROM test ORDER BY value DESC LIMIT 1 FOR UPDATE NOWAIT'],
+      [4, 'SELECT * FROM test ORDER BY id LIMIT 2 FOR UPDATE SKIP LOCKED'],
+      [1, 'DELETE FROM test WHERE id = 1'],
+      [1, 'COMMIT'],
+      [2, 'COMMIT'],
+      [3, 'COMMIT'],
+      [4, 'COMMIT'],
+      [5, 'SELECT * FROM test ORDER BY id LIMIT 1 FOR UPDATE'],
+    ],
+  },
   'an autocommit UPDATE waits for a block, then re-reads the row': {
     steps: [
       [1, 'UPDATE test SET value = 11 WHERE id = 1'],
