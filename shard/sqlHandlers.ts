@@ -86,13 +86,16 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
         const start = asBuffer(b.start);
         const end = b.end ? asBuffer(b.end) : null;
         const gte = Buffer.compare(start, r.startKey) > 0 ? start : r.startKey;
-        const lt = r.endKey === null || (end !== null && Buffer.compare(end, r.endKey) < 0) ? end : r.endKey;
+        const lt =
+          r.endKey === null || (end !== null && Buffer.compare(end, r.endKey) < 0) ? end : r.endKey;
         const after = b.after ? asBuffer(b.after) : undefined;
         const entries: Array<[Buffer, Buffer]> = [];
         for (const span of engineSpans(gte, lt)) {
           if (after !== undefined && Buffer.compare(after, span.lt) >= 0) continue;
           const it = deps.engine.iterator(
-            after !== undefined && Buffer.compare(after, span.gte) >= 0 ? { gt: after, lt: span.lt } : span,
+            after !== undefined && Buffer.compare(after, span.gte) >= 0
+              ? { gt: after, lt: span.lt }
+              : span,
           );
           try {
             for (let e = it.next(); e !== undefined; e = it.next()) {

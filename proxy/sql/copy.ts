@@ -39,18 +39,26 @@ export async function compileCopyFrom(stmt: AstNode, ctx: ExecContext): Promise<
   const schema = (rel.schemaname as string | undefined) ?? 'public';
   const table = await ctx.catalog.find(schema, rel.relname as string);
   if (!table)
-    throw new SqlError(SqlState.undefinedTable, `relation "${rel.relname as string}" does not exist`);
+    throw new SqlError(
+      SqlState.undefinedTable,
+      `relation "${rel.relname as string}" does not exist`,
+    );
   const planner = new Planner((s, n) => {
     const t = ctx.catalog.peek(s ?? 'public', n);
     if (!t) throw new SqlError(SqlState.undefinedTable, `relation "${n}" does not exist`);
     return t;
   }, []);
-  const attlist = (stmt.attlist as AstNode[] | undefined)?.map((a) => (a.String as AstNode).sval as string);
+  const attlist = (stmt.attlist as AstNode[] | undefined)?.map(
+    (a) => (a.String as AstNode).sval as string,
+  );
   const targets = attlist
     ? attlist.map((n) => {
         const i = table.columns.findIndex((c) => c.name === n && !c.hidden);
         if (i < 0)
-          throw new SqlError(SqlState.undefinedColumn, `column "${n}" of relation "${table.name}" does not exist`);
+          throw new SqlError(
+            SqlState.undefinedColumn,
+            `column "${n}" of relation "${table.name}" does not exist`,
+          );
         return i;
       })
     : table.columns.map((c, i) => (c.hidden ? -1 : i)).filter((i) => i >= 0);
@@ -106,14 +114,17 @@ export function copyInPortal(
       if (fields.length !== targets.length)
         throw new SqlError(
           SqlState.badCopyFileFormat,
-          fields.length < targets.length ? 'missing data for column' : 'extra data after last expected column',
+          fields.length < targets.length
+            ? 'missing data for column'
+            : 'extra data after last expected column',
         );
       const values = new Array<Datum>(table.columns.length);
       const given = new Array<boolean>(table.columns.length).fill(false);
       fields.forEach((f, j) => {
         const col = table.columns[targets[j]];
         const text = unescape(f);
-        values[targets[j]] = text === null ? null : parseText(col.typeOid, text, defaultFormatSettings);
+        values[targets[j]] =
+          text === null ? null : parseText(col.typeOid, text, defaultFormatSettings);
         given[targets[j]] = true;
       });
       for (let i = 0; i < values.length; i++) if (!given[i]) values[i] = writer.defaultValue(i, ev);

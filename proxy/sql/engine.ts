@@ -19,7 +19,8 @@ export class ShardSqlEngine implements SqlEngine {
     await loadParser();
     let txnDeps = ctx.txnDeps;
     if (txnDeps === undefined) {
-      if (ctx.shardClients === undefined) throw new Error('the SQL engine needs shardClients or txnDeps');
+      if (ctx.shardClients === undefined)
+        throw new Error('the SQL engine needs shardClients or txnDeps');
       const rpc = new TxnShardRpc(ctx.ranges, ctx.shardClients);
       txnDeps = { rpc, resolver: new LockResolver(rpc), timestamp: () => ctx.meta.timestamp() };
     }

@@ -40,7 +40,8 @@ export async function lockFirstPointRows(
 ): Promise<Datum[][] | null> {
   const st = ctx.txn;
   if (st === undefined || st.txn.options.isolation !== 'read committed') return null;
-  if (plan.kind !== 'scan' || plan.access.kind !== 'point' || plan.residual !== undefined) return null;
+  if (plan.kind !== 'scan' || plan.access.kind !== 'point' || plan.residual !== undefined)
+    return null;
   if (recheck === null && plan.filter !== undefined) return null;
   const node = plan as ScanNode;
   const keys = resolveAccess(node, ev).keys ?? [];
@@ -84,7 +85,12 @@ export async function lockTargetRows(
   if (st === undefined || rows.length === 0) return rows;
   const txn = st.txn;
   const pkPos = table.primaryKey.map((id) => table.columns.findIndex((c) => c.id === id));
-  const keys = rows.map((r) => rowKey(table, pkPos.map((p) => r[p])));
+  const keys = rows.map((r) =>
+    rowKey(
+      table,
+      pkPos.map((p) => r[p]),
+    ),
+  );
   if (opts.skipLocked === true) return lockSkipping(ctx, table, targetWidth, rows, recheck, ev);
   const rc = txn.options.isolation === 'read committed';
   const distinct = [...new Map(keys.map((k) => [k.toString('hex'), k])).values()];
@@ -119,7 +125,9 @@ async function lockSkipping(
   const out: Datum[][] = [];
   for (let i = 0; i < rows.length; i++) {
     try {
-      const got = await lockTargetRows(ctx, table, targetWidth, [rows[i]], recheck, ev, { nowait: true });
+      const got = await lockTargetRows(ctx, table, targetWidth, [rows[i]], recheck, ev, {
+        nowait: true,
+      });
       out.push(...got);
     } catch (err) {
       // A shard's 55P03 arrives as an RpcError carrying the SQLSTATE.

@@ -58,7 +58,8 @@ async function scanReader(ctx: ExecContext): Promise<ScanReader> {
     };
   }
   const deps = ctx.txnDeps;
-  if (deps === undefined) throw new SqlError(SqlState.internalError, 'no transaction layer configured');
+  if (deps === undefined)
+    throw new SqlError(SqlState.internalError, 'no transaction layer configured');
   const ts = await deps.timestamp();
   const bypass: bigint[] = [];
   return {

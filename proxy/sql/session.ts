@@ -43,7 +43,11 @@ const DDL_KINDS = new Set([
 /** PostgreSQL time units for settings like lock_timeout (ms when none). */
 function parseDurationMs(v: string): number {
   const m = /^\s*(-?\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$/i.exec(v);
-  if (!m) throw new SqlError(SqlState.invalidParameterValue, `invalid value for parameter "lock_timeout": "${v}"`);
+  if (!m)
+    throw new SqlError(
+      SqlState.invalidParameterValue,
+      `invalid value for parameter "lock_timeout": "${v}"`,
+    );
   const mult: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
   return Math.round(Number(m[1]) * mult[(m[2] ?? 'ms').toLowerCase()]);
 }
@@ -93,7 +97,8 @@ function writeVerb(kind: string, node: AstNode): string | null {
   if (kind === 'InsertStmt') return 'INSERT';
   if (kind === 'UpdateStmt') return 'UPDATE';
   if (kind === 'DeleteStmt') return 'DELETE';
-  if (kind === 'SelectStmt' && (node.SelectStmt as AstNode).lockingClause) return 'SELECT FOR UPDATE';
+  if (kind === 'SelectStmt' && (node.SelectStmt as AstNode).lockingClause)
+    return 'SELECT FOR UPDATE';
   return null;
 }
 
@@ -140,7 +145,8 @@ export class SqlSession implements EngineSession {
   ) {
     if (ctx.txnDeps === undefined) throw new Error('the SQL session needs the transaction layer');
     this.txn = new SessionTxn(ctx.txnDeps, {
-      isolation: () => parseIsolation(this.setting('default_transaction_isolation') ?? 'read committed'),
+      isolation: () =>
+        parseIsolation(this.setting('default_transaction_isolation') ?? 'read committed'),
       readOnlyDefault: () => this.setting('default_transaction_read_only') === 'on',
       lockTimeoutMs: () => {
         const ms = parseDurationMs(this.setting('lock_timeout') ?? '0');
@@ -195,7 +201,10 @@ export class SqlSession implements EngineSession {
   }
 
   /** Runs a bound statement in the session's transaction (see the class comment). */
-  private async runStatement(stmt: Prepared, params: readonly Datum[]): Promise<{ rows: Datum[][]; tag: string }> {
+  private async runStatement(
+    stmt: Prepared,
+    params: readonly Datum[],
+  ): Promise<{ rows: Datum[][]; tag: string }> {
     if (stmt.endsBlock) return (stmt.run as RunFn)(params);
     this.txn.checkNotAborted();
     try {
@@ -235,7 +244,16 @@ export class SqlSession implements EngineSession {
   ): Promise<PreparedStatement[]> {
     const admin = parseAdmin(sql);
     if (admin)
-      return [new Prepared(sql, [], admin.columns, null, { paramTypes: [], columns: admin.columns, execute: (ctx) => admin.execute(ctx) }, true)];
+      return [
+        new Prepared(
+          sql,
+          [],
+          admin.columns,
+          null,
+          { paramTypes: [], columns: admin.columns, execute: (ctx) => admin.execute(ctx) },
+          true,
+        ),
+      ];
     const parsed = parseSql(sql);
     const out: PreparedStatement[] = [];
     for (const p of parsed) {
@@ -268,7 +286,14 @@ export class SqlSession implements EngineSession {
       }
       const resolvedTypes = compiled.paramTypes.map((t) => (t === 0 ? TypeOid.text : t));
       const [kind] = Object.keys(p.node);
-      const stmt = new Prepared(p.sql, resolvedTypes, compiled.columns, null, compiled, DDL_KINDS.has(kind));
+      const stmt = new Prepared(
+        p.sql,
+        resolvedTypes,
+        compiled.columns,
+        null,
+        compiled,
+        DDL_KINDS.has(kind),
+      );
       stmt.writes = writeVerb(kind, p.node);
       out.push(stmt);
       if (parsed.length === 1) this.plans.put(sql, simple ? [] : declaredTypes, stmt);
@@ -287,7 +312,10 @@ export class SqlSession implements EngineSession {
         if (target === 'TRANSACTION') this.txn.setTransaction(opts);
         else if (target === 'SESSION CHARACTERISTICS') {
           if (opts.isolation !== undefined)
-            this.settings.set('default_transaction_isolation', { name: 'default_transaction_isolation', value: opts.isolation });
+            this.settings.set('default_transaction_isolation', {
+              name: 'default_transaction_isolation',
+              value: opts.isolation,
+            });
           if (opts.readOnly !== undefined)
             this.settings.set('default_transaction_read_only', {
               name: 'default_transaction_read_only',
@@ -363,8 +391,20 @@ export class SqlSession implements EngineSession {
     const k = String(stmt.kind);
     const name = String(stmt.savepoint_name ?? '');
     const tx = this.txn;
-    const make = (tag: string, fn: () => Promise<string | void> | string | void, endsBlock = false): Prepared =>
-      new Prepared(tag, [], null, async () => ({ rows: [], tag: (await fn()) ?? tag }), null, false, endsBlock);
+    const make = (
+      tag: string,
+      fn: () => Promise<string | void> | string | void,
+      endsBlock = false,
+    ): Prepared =>
+      new Prepared(
+        tag,
+        [],
+        null,
+        async () => ({ rows: [], tag: (await fn()) ?? tag }),
+        null,
+        false,
+        endsBlock,
+      );
     switch (k) {
       case 'TRANS_STMT_BEGIN':
       case 'TRANS_STMT_START':
@@ -384,7 +424,10 @@ export class SqlSession implements EngineSession {
         return make('ROLLBACK', () => tx.rollbackTo(name), true);
       default:
         return make('TRANSACTION', () => {
-          throw new SqlError(SqlState.featureNotSupported, 'two-phase commit (PREPARE TRANSACTION) is not supported');
+          throw new SqlError(
+            SqlState.featureNotSupported,
+            'two-phase commit (PREPARE TRANSACTION) is not supported',
+          );
         });
     }
   }
@@ -422,8 +465,13 @@ export class SqlSession implements EngineSession {
     this.txn.checkNotAborted();
     const st = await this.txn.forStatement();
     if (st.txn.options.readOnly)
-      throw new SqlError(SqlState.readOnlySqlTransaction, 'cannot execute COPY FROM in a read-only transaction');
-    return copyInPortal(target, { ...this.ctx, txn: st }, () => this.txn.failed().catch(() => undefined));
+      throw new SqlError(
+        SqlState.readOnlySqlTransaction,
+        'cannot execute COPY FROM in a read-only transaction',
+      );
+    return copyInPortal(target, { ...this.ctx, txn: st }, () =>
+      this.txn.failed().catch(() => undefined),
+    );
   }
 
   async sync(): Promise<void> {

@@ -33,9 +33,13 @@ export function parseIsolation(v: string): IsolationLevel {
   if (s === 'read committed' || s === 'read uncommitted') return 'read committed';
   if (s === 'repeatable read') return 'repeatable read';
   if (s === 'serializable') return 'serializable';
-  throw new SqlError(SqlState.invalidParameterValue, `invalid value for parameter "transaction_isolation": "${v}"`, {
-    hint: 'Available values: serializable, repeatable read, read committed, read uncommitted.',
-  });
+  throw new SqlError(
+    SqlState.invalidParameterValue,
+    `invalid value for parameter "transaction_isolation": "${v}"`,
+    {
+      hint: 'Available values: serializable, repeatable read, read committed, read uncommitted.',
+    },
+  );
 }
 
 /** Transaction options from BEGIN / SET TRANSACTION DefElems. */
@@ -131,7 +135,11 @@ export class SessionTxn {
   /** COMMIT: returns the tag (ROLLBACK when the block had failed). */
   async commit(): Promise<string> {
     if (!this.explicit) {
-      this.settings.notice({ severity: 'WARNING', code: '25P01', message: 'there is no transaction in progress' });
+      this.settings.notice({
+        severity: 'WARNING',
+        code: '25P01',
+        message: 'there is no transaction in progress',
+      });
       return 'COMMIT';
     }
     if (this.aborted) {
@@ -144,7 +152,11 @@ export class SessionTxn {
 
   async rollback(): Promise<void> {
     if (!this.explicit && this.st === null) {
-      this.settings.notice({ severity: 'WARNING', code: '25P01', message: 'there is no transaction in progress' });
+      this.settings.notice({
+        severity: 'WARNING',
+        code: '25P01',
+        message: 'there is no transaction in progress',
+      });
       return;
     }
     await this.end(false);
@@ -170,14 +182,20 @@ export class SessionTxn {
 
   savepoint(name: string): void {
     if (!this.explicit)
-      throw new SqlError(SqlState.noActiveSqlTransaction, 'SAVEPOINT can only be used in transaction blocks');
+      throw new SqlError(
+        SqlState.noActiveSqlTransaction,
+        'SAVEPOINT can only be used in transaction blocks',
+      );
     this.checkNotAborted();
     this.savepoints.push({ name, mark: this.st?.txn.savepoint() ?? null });
   }
 
   release(name: string): void {
     if (!this.explicit)
-      throw new SqlError(SqlState.noActiveSqlTransaction, 'RELEASE SAVEPOINT can only be used in transaction blocks');
+      throw new SqlError(
+        SqlState.noActiveSqlTransaction,
+        'RELEASE SAVEPOINT can only be used in transaction blocks',
+      );
     this.checkNotAborted();
     const i = this.find(name);
     this.savepoints.length = i;
@@ -185,7 +203,10 @@ export class SessionTxn {
 
   rollbackTo(name: string): void {
     if (!this.explicit)
-      throw new SqlError(SqlState.noActiveSqlTransaction, 'ROLLBACK TO SAVEPOINT can only be used in transaction blocks');
+      throw new SqlError(
+        SqlState.noActiveSqlTransaction,
+        'ROLLBACK TO SAVEPOINT can only be used in transaction blocks',
+      );
     const i = this.find(name);
     const { mark } = this.savepoints[i];
     this.savepoints.length = i + 1;
@@ -194,7 +215,8 @@ export class SessionTxn {
   }
 
   private find(name: string): number {
-    for (let i = this.savepoints.length - 1; i >= 0; i--) if (this.savepoints[i].name === name) return i;
+    for (let i = this.savepoints.length - 1; i >= 0; i--)
+      if (this.savepoints[i].name === name) return i;
     throw new SqlError('3B001', `savepoint "${name}" does not exist`);
   }
 

@@ -163,11 +163,13 @@ function planForUpdate(stmt: AstNode, planner: Planner, lookup: TableLookup): Fo
   const rv = from[0].RangeVar as AstNode;
   const table = lookup(rv.schemaname as string | undefined, rv.relname as string);
   const src = planner.planDmlSource(from[0], [], stmt.whereClause as AstNode | undefined);
-  const lim = ((stmt.limitCount as AstNode | undefined)?.A_Const as AstNode | undefined)?.ival as AstNode | undefined;
+  const lim = ((stmt.limitCount as AstNode | undefined)?.A_Const as AstNode | undefined)?.ival as
+    AstNode | undefined;
   let order: Array<{ i: number; desc: boolean }> | null = [];
   for (const sb of (stmt.sortClause as AstNode[] | undefined) ?? []) {
     const by = sb.SortBy as AstNode;
-    const fields = ((by.node as AstNode).ColumnRef as AstNode | undefined)?.fields as AstNode[] | undefined;
+    const fields = ((by.node as AstNode).ColumnRef as AstNode | undefined)?.fields as
+      AstNode[] | undefined;
     const name = (fields?.[fields.length - 1]?.String as AstNode | undefined)?.sval;
     const i = table.columns.findIndex((c) => c.name === name);
     if (i < 0) {
@@ -182,7 +184,10 @@ function planForUpdate(stmt: AstNode, planner: Planner, lookup: TableLookup): Fo
     targetWidth: src.targetWidth,
     nowait: lc.waitPolicy === 'LockWaitError',
     skipLocked: lc.waitPolicy === 'LockWaitSkip',
-    limit: lim !== undefined && stmt.limitOffset === undefined && order !== null ? Number(lim.ival ?? 0) : null,
+    limit:
+      lim !== undefined && stmt.limitOffset === undefined && order !== null
+        ? Number(lim.ival ?? 0)
+        : null,
     order,
   };
 }
@@ -211,7 +216,11 @@ async function lockForUpdate(
   if (st.txn.options.isolation === 'read committed') await st.txn.beginStatement();
   if (!fu.skipLocked || locked.length === rows.length) return ctx;
   const pkPos = fu.table.primaryKey.map((id) => fu.table.columns.findIndex((c) => c.id === id));
-  const keyOf = (r: Datum[]): Buffer => rowKey(fu.table, pkPos.map((p) => r[p]));
+  const keyOf = (r: Datum[]): Buffer =>
+    rowKey(
+      fu.table,
+      pkPos.map((p) => r[p]),
+    );
   const kept = new Set(locked.map((r) => keyOf(r).toString('hex')));
   const skip = (fu.limit !== null ? (locked as LockedUpTo).skipped : rows)
     .map(keyOf)
@@ -226,7 +235,12 @@ type LockedUpTo = Datum[][] & { skipped: Datum[][] };
  * so only the n rows returned are locked (a job queue's `LIMIT 1 … SKIP LOCKED` takes one
  * job, not all of them). Rows are tried one at a time in the query's order.
  */
-async function lockUpTo(ctx: ExecContext, fu: ForUpdate, rows: Datum[][], ev: EvalCtx): Promise<LockedUpTo> {
+async function lockUpTo(
+  ctx: ExecContext,
+  fu: ForUpdate,
+  rows: Datum[][],
+  ev: EvalCtx,
+): Promise<LockedUpTo> {
   const order = fu.order ?? [];
   const types = fu.table.columns.map((c) => c.typeOid);
   const sorted = [...rows].sort((a, b) => {
@@ -234,7 +248,14 @@ async function lockUpTo(ctx: ExecContext, fu: ForUpdate, rows: Datum[][], ev: Ev
       const x = a[o.i],
         y = b[o.i];
       // PostgreSQL's default: NULLS LAST ascending, NULLS FIRST descending.
-      const c = x === null || y === null ? (x === y ? 0 : x === null ? 1 : -1) : compareValues(types[o.i], x, y);
+      const c =
+        x === null || y === null
+          ? x === y
+            ? 0
+            : x === null
+              ? 1
+              : -1
+          : compareValues(types[o.i], x, y);
       if (c !== 0) return o.desc ? -c : c;
     }
     return 0;

@@ -49,7 +49,10 @@ const BIG_TIMEOUT_MS = 60_000;
 const DEFAULT_LOCK_WAIT_MS = 10_000;
 
 /** Runs fn over items in chunks, in order; stops at the first result that is not ok. */
-async function chunked<T, R extends { kind: string }>(items: readonly T[], fn: (part: T[]) => Promise<R>): Promise<R> {
+async function chunked<T, R extends { kind: string }>(
+  items: readonly T[],
+  fn: (part: T[]) => Promise<R>,
+): Promise<R> {
   let last: R | undefined;
   for (let i = 0; i < items.length; i += CHUNK) {
     last = await fn(items.slice(i, i + CHUNK));
@@ -75,7 +78,11 @@ export class DuplicateKeyError extends Error {
 }
 
 function serializationFailure(detail: string): SqlError {
-  return new SqlError(SqlState.serializationFailure, 'could not serialize access due to concurrent update', { detail });
+  return new SqlError(
+    SqlState.serializationFailure,
+    'could not serialize access due to concurrent update',
+    { detail },
+  );
 }
 
 function sleep(ms: number): Promise<void> {
@@ -137,7 +144,8 @@ export class Transaction {
   ownWritesIn(start: Buffer, end: Buffer | null): Array<[Buffer, Buffer | null]> {
     const out: Array<[Buffer, Buffer | null]> = [];
     for (const { key, w } of this.writes.values()) {
-      if (Buffer.compare(key, start) < 0 || (end !== null && Buffer.compare(key, end) >= 0)) continue;
+      if (Buffer.compare(key, start) < 0 || (end !== null && Buffer.compare(key, end) >= 0))
+        continue;
       out.push([key, w.op === 'del' ? null : w.value]);
     }
     return out.sort((a, b) => Buffer.compare(a[0], b[0]));
@@ -168,7 +176,8 @@ export class Transaction {
   }
 
   private active(): void {
-    if (this.state !== 'active') throw new SqlError(SqlState.invalidTransactionState, `transaction is ${this.state}`);
+    if (this.state !== 'active')
+      throw new SqlError(SqlState.invalidTransactionState, `transaction is ${this.state}`);
   }
 
   // --- reads -------------------------------------------------------------------------
@@ -193,7 +202,11 @@ export class Transaction {
    * Every visible (key, value) in [start, end) in key order, merged with this
    * transaction's own buffered writes. Calls onRow for each; stops early if it returns false.
    */
-  async scan(start: Buffer, end: Buffer, onRow: (key: Buffer, value: Buffer) => boolean | void): Promise<void> {
+  async scan(
+    start: Buffer,
+    end: Buffer,
+    onRow: (key: Buffer, value: Buffer) => boolean | void,
+  ): Promise<void> {
     this.active();
     const own = [...this.writes.values()]
       .filter(({ key }) => Buffer.compare(key, start) >= 0 && Buffer.compare(key, end) < 0)
@@ -201,7 +214,11 @@ export class Transaction {
     let ownIdx = 0;
     let stopped = false;
     const emitOwnUpTo = (limit: Buffer | null): void => {
-      while (!stopped && ownIdx < own.length && (limit === null || Buffer.compare(own[ownIdx].key, limit) < 0)) {
+      while (
+        !stopped &&
+        ownIdx < own.length &&
+        (limit === null || Buffer.compare(own[ownIdx].key, limit) < 0)
+      ) {
         const { key, w } = own[ownIdx++];
         if (w.op === 'put' && onRow(key, w.value) === false) stopped = true;
       }
@@ -242,7 +259,10 @@ export class Transaction {
 
   private async meetLocks(locks: readonly Lock[], round: number): Promise<void> {
     if (round >= MAX_RESOLVE_ROUNDS) {
-      throw new SqlError(SqlState.lockNotAvailable, 'could not read: rows stayed locked by other transactions');
+      throw new SqlError(
+        SqlState.lockNotAvailable,
+        'could not read: rows stayed locked by other transactions',
+      );
     }
     const outcome = await this.deps.resolver.resolve(locks, this.readTs);
     this.bypass.push(...outcome.bypass);
@@ -290,22 +310,28 @@ export class Transaction {
     values: Map<string, Buffer | undefined> | undefined,
   ): Promise<void> {
     for (let round = 0; ; round++) {
-      if (this.options.isolation === 'read committed' && round > 0) this.forUpdateTs = await this.deps.timestamp();
-      const results = await this.deps.rpc.perShardInOrder<Buffer, AcquirePessimisticLockResult>(fresh, (k) => k, (send, g) =>
-        send('txn.lock', {
-          keys: g.items,
-          primary,
-          startTs: this.startTs,
-          forUpdateTs: this.forUpdateTs,
-          ttlMs: LOCK_TTL_MS,
-          shouldNotExist: opts.shouldNotExist === true,
-          returnValues: values !== undefined,
-          lockTimeoutMs: this.options.lockTimeoutMs,
-          nowait: opts.nowait === true,
-        },
-        // The shard may hold the request while it waits in the key's queue (lock_timeout).
-        (this.options.lockTimeoutMs ?? DEFAULT_LOCK_WAIT_MS) + 5_000,
-        ) as Promise<AcquirePessimisticLockResult>,
+      if (this.options.isolation === 'read committed' && round > 0)
+        this.forUpdateTs = await this.deps.timestamp();
+      const results = await this.deps.rpc.perShardInOrder<Buffer, AcquirePessimisticLockResult>(
+        fresh,
+        (k) => k,
+        (send, g) =>
+          send(
+            'txn.lock',
+            {
+              keys: g.items,
+              primary,
+              startTs: this.startTs,
+              forUpdateTs: this.forUpdateTs,
+              ttlMs: LOCK_TTL_MS,
+              shouldNotExist: opts.shouldNotExist === true,
+              returnValues: values !== undefined,
+              lockTimeoutMs: this.options.lockTimeoutMs,
+              nowait: opts.nowait === true,
+            },
+            // The shard may hold the request while it waits in the key's queue (lock_timeout).
+            (this.options.lockTimeoutMs ?? DEFAULT_LOCK_WAIT_MS) + 5_000,
+          ) as Promise<AcquirePessimisticLockResult>,
       );
       let retry = false;
       for (const { group, result } of results) {
@@ -320,13 +346,17 @@ export class Transaction {
         if (result.kind === 'writeConflict') {
           // RR: a row changed after our snapshot → 40001. RC: lock again at a newer ts.
           if (this.options.isolation !== 'read committed') {
-            throw serializationFailure(`key ${result.key.toString('hex')} was committed at ${result.conflictCommitTs} after this transaction's snapshot`);
+            throw serializationFailure(
+              `key ${result.key.toString('hex')} was committed at ${result.conflictCommitTs} after this transaction's snapshot`,
+            );
           }
           retry = true;
           continue;
         }
         if (result.kind === 'txnRolledBack') {
-          throw serializationFailure('this transaction was rolled back by another session while it waited (its locks had expired)');
+          throw serializationFailure(
+            'this transaction was rolled back by another session while it waited (its locks had expired)',
+          );
         }
         if (result.kind === 'locked') {
           // An expired holder's lock: resolve it, then try again.
@@ -334,10 +364,14 @@ export class Transaction {
           retry = true;
           continue;
         }
-        throw new SqlError(SqlState.internalError, `unexpected lock result ${(result as { kind: string }).kind}`);
+        throw new SqlError(
+          SqlState.internalError,
+          `unexpected lock result ${(result as { kind: string }).kind}`,
+        );
       }
       if (!retry) break;
-      if (round > MAX_RESOLVE_ROUNDS) throw new SqlError(SqlState.lockNotAvailable, 'could not obtain lock');
+      if (round > MAX_RESOLVE_ROUNDS)
+        throw new SqlError(SqlState.lockNotAvailable, 'could not obtain lock');
     }
   }
 
@@ -379,7 +413,8 @@ export class Transaction {
 
   private mutations(): Mutation[] {
     const out: Mutation[] = [];
-    for (const { key, w } of this.writes.values()) out.push(w.op === 'del' ? { key, op: 'del' } : { key, op: w.op, value: w.value });
+    for (const { key, w } of this.writes.values())
+      out.push(w.op === 'del' ? { key, op: 'del' } : { key, op: w.op, value: w.value });
     for (const [hex, key] of this.locked) if (!this.writes.has(hex)) out.push({ key, op: 'lock' });
     return out;
   }
@@ -396,7 +431,9 @@ export class Transaction {
     try {
       const groups = await this.deps.rpc.group(mutations, (m) => m.key);
       const commitTs =
-        groups.length === 1 && mutations.length <= CHUNK ? await this.onePhase(mutations) : await this.twoPhase(mutations);
+        groups.length === 1 && mutations.length <= CHUNK
+          ? await this.onePhase(mutations)
+          : await this.twoPhase(mutations);
       this.state = 'committed';
       return commitTs;
     } catch (err) {
@@ -416,14 +453,17 @@ export class Transaction {
       // min_commit_ts and above for_update_ts (onePhaseCommit.ts; TiKV's 1PC max_ts rule),
       // which keeps an autocommit write at one round trip after its start timestamp.
       const commitTs = (this.forUpdateTs > this.startTs ? this.forUpdateTs : this.startTs) + 1n;
-      const [{ result }] = await this.deps.rpc.perShard<Mutation, OnePhaseCommitResult>(mutations, (m) => m.key, (send, g) =>
-        send('txn.onePhaseCommit', {
-          mutations: g.items,
-          startTs: this.startTs,
-          forUpdateTs: this.forUpdateTs,
-          pessimistic: this.pessimisticFlags(g.items),
-          commitTs,
-        }) as Promise<OnePhaseCommitResult>,
+      const [{ result }] = await this.deps.rpc.perShard<Mutation, OnePhaseCommitResult>(
+        mutations,
+        (m) => m.key,
+        (send, g) =>
+          send('txn.onePhaseCommit', {
+            mutations: g.items,
+            startTs: this.startTs,
+            forUpdateTs: this.forUpdateTs,
+            pessimistic: this.pessimisticFlags(g.items),
+            commitTs,
+          }) as Promise<OnePhaseCommitResult>,
       );
       if (result.kind === 'ok') return result.commitTs;
       if (result.kind !== 'locked') this.commitFailure(result);
@@ -434,8 +474,14 @@ export class Transaction {
   /** Turns a failed commit step into the error the client sees. */
   private commitFailure(result: { kind: string; key?: Buffer }): never {
     if (result.kind === 'alreadyExists') throw new DuplicateKeyError(result.key as Buffer);
-    if (result.kind === 'writeConflict') throw serializationFailure('a row was changed by a concurrent transaction after this one started');
-    if (result.kind === 'txnRolledBack') throw serializationFailure('the transaction was rolled back by another session (its locks expired)');
+    if (result.kind === 'writeConflict')
+      throw serializationFailure(
+        'a row was changed by a concurrent transaction after this one started',
+      );
+    if (result.kind === 'txnRolledBack')
+      throw serializationFailure(
+        'the transaction was rolled back by another session (its locks expired)',
+      );
     throw new SqlError(SqlState.internalError, `commit failed: ${result.kind}`);
   }
 
@@ -445,21 +491,26 @@ export class Transaction {
     // Phase 1: prewrite everything (each shard's part is one atomic batch).
     let pending = mutations;
     for (let round = 0; pending.length > 0; round++) {
-      const results = await this.deps.rpc.perShard<Mutation, PrewriteResult>(pending, (m) => m.key, (send, g) =>
-        chunked(g.items, (part) =>
-          send(
-            'txn.prewrite',
-            {
-              mutations: part,
-              primary,
-              startTs: this.startTs,
-              ttlMs: LOCK_TTL_MS,
-              forUpdateTs: this.forUpdateTs,
-              pessimistic: this.pessimisticFlags(part),
-            },
-            BIG_TIMEOUT_MS,
-          ) as Promise<PrewriteResult>,
-        ),
+      const results = await this.deps.rpc.perShard<Mutation, PrewriteResult>(
+        pending,
+        (m) => m.key,
+        (send, g) =>
+          chunked(
+            g.items,
+            (part) =>
+              send(
+                'txn.prewrite',
+                {
+                  mutations: part,
+                  primary,
+                  startTs: this.startTs,
+                  ttlMs: LOCK_TTL_MS,
+                  forUpdateTs: this.forUpdateTs,
+                  pessimistic: this.pessimisticFlags(part),
+                },
+                BIG_TIMEOUT_MS,
+              ) as Promise<PrewriteResult>,
+          ),
       );
       const retry: Mutation[] = [];
       for (const { group, result } of results) {
@@ -473,7 +524,11 @@ export class Transaction {
     // Phase 2: the primary's commit record is the commit point.
     let commitTs = await this.deps.timestamp();
     for (let round = 0; ; round++) {
-      const r = await this.deps.rpc.onKey<CommitResult>(primary, 'txn.commit', { keys: [primary], startTs: this.startTs, commitTs });
+      const r = await this.deps.rpc.onKey<CommitResult>(primary, 'txn.commit', {
+        keys: [primary],
+        startTs: this.startTs,
+        commitTs,
+      });
       if (r.kind === 'ok') break;
       if (r.kind === 'commitTsExpired' && round < 10) {
         commitTs = await this.deps.timestamp();
@@ -488,8 +543,19 @@ export class Transaction {
     const secondaries = mutations.filter((m) => !m.key.equals(primary)).map((m) => m.key);
     if (secondaries.length > 0) {
       await this.deps.rpc
-        .perShard(secondaries, (k) => k, (send, g) =>
-          chunked(g.items, (part) => send('txn.commit', { keys: part, startTs: this.startTs, commitTs }, BIG_TIMEOUT_MS) as Promise<{ kind: string }>),
+        .perShard(
+          secondaries,
+          (k) => k,
+          (send, g) =>
+            chunked(
+              g.items,
+              (part) =>
+                send(
+                  'txn.commit',
+                  { keys: part, startTs: this.startTs, commitTs },
+                  BIG_TIMEOUT_MS,
+                ) as Promise<{ kind: string }>,
+            ),
         )
         .catch(() => undefined); // readers roll these forward from the primary's record
     }
@@ -506,10 +572,20 @@ export class Transaction {
   /** Releases our locks (pessimistic or prewritten) with rollback records. */
   private async cleanup(): Promise<void> {
     const keys = [...this.locked.values()];
-    for (const { key } of this.writes.values()) if (!this.locked.has(key.toString('hex'))) keys.push(key);
+    for (const { key } of this.writes.values())
+      if (!this.locked.has(key.toString('hex'))) keys.push(key);
     if (keys.length === 0) return;
-    await this.deps.rpc.perShard(keys, (k) => k, (send, g) =>
-      chunked(g.items, (part) => send('txn.rollback', { keys: part, startTs: this.startTs }, BIG_TIMEOUT_MS) as Promise<{ kind: string }>),
+    await this.deps.rpc.perShard(
+      keys,
+      (k) => k,
+      (send, g) =>
+        chunked(
+          g.items,
+          (part) =>
+            send('txn.rollback', { keys: part, startTs: this.startTs }, BIG_TIMEOUT_MS) as Promise<{
+              kind: string;
+            }>,
+        ),
     );
   }
 
@@ -517,9 +593,13 @@ export class Transaction {
     if (this.heartbeat !== null || this.primary === null) return;
     const primary = this.primary;
     this.heartbeat = setInterval(() => {
-      const ageMs = Number((BigInt(Date.now()) - (this.startTs >> 18n)));
+      const ageMs = Number(BigInt(Date.now()) - (this.startTs >> 18n));
       void this.deps.rpc
-        .onKey(primary, 'txn.heartBeat', { primary, startTs: this.startTs, adviseTtlMs: ageMs + LOCK_TTL_MS })
+        .onKey(primary, 'txn.heartBeat', {
+          primary,
+          startTs: this.startTs,
+          adviseTtlMs: ageMs + LOCK_TTL_MS,
+        })
         .catch(() => undefined); // a missed heartbeat only shortens the lock's life
     }, HEARTBEAT_MS);
     this.heartbeat.unref();

@@ -27,9 +27,22 @@ function pgbenchInit(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(
       'pgbench',
-      ['-i', '-q', '-s', String(scale), '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'postgres'],
+      [
+        '-i',
+        '-q',
+        '-s',
+        String(scale),
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        'postgres',
+        'postgres',
+      ],
       { timeout: 600_000, env: { ...process.env, PGSSLMODE: 'disable' } },
-      (err, _stdout, stderr) => (err ? reject(new Error(`pgbench -i failed: ${err.message}\n${stderr}`)) : resolve()),
+      (err, _stdout, stderr) =>
+        err ? reject(new Error(`pgbench -i failed: ${err.message}\n${stderr}`)) : resolve(),
     );
   });
 }
@@ -64,7 +77,10 @@ END;
 
 const workloads = [
   { name: 'tpcb', script: tpcb },
-  { name: 'insert_1pc', script: `\\set k random(1, 9000000000000)\nINSERT INTO ins VALUES (:k, 'inserted');\n` },
+  {
+    name: 'insert_1pc',
+    script: `\\set k random(1, 9000000000000)\nINSERT INTO ins VALUES (:k, 'inserted');\n`,
+  },
   {
     name: 'transfer_2pc',
     script: `\\set a random(0, ${ACCOUNTS / 2 - 1})
@@ -88,8 +104,20 @@ async function main(): Promise<void> {
     await load(cluster.url, true);
     await load(pg.connectionString, false);
     for (const w of workloads) {
-      const base = { dir, script: w.script, mode: 'prepared' as const, clients, seconds, user: 'postgres', database: 'postgres' };
-      const ours = await runPgbench({ ...base, port: cluster.proxyPort, label: `sharddb_${w.name}` });
+      const base = {
+        dir,
+        script: w.script,
+        mode: 'prepared' as const,
+        clients,
+        seconds,
+        user: 'postgres',
+        database: 'postgres',
+      };
+      const ours = await runPgbench({
+        ...base,
+        port: cluster.proxyPort,
+        label: `sharddb_${w.name}`,
+      });
       const theirs = await runPgbench({ ...base, port: pg.port, label: `postgres_${w.name}` });
       console.log(benchLine(w.name, ours, theirs));
     }

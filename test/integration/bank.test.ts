@@ -44,10 +44,14 @@ describe('bank transfers over SQL transactions (real processes)', function () {
     await setup.query('CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL)');
     await setup.query('SPLIT RANGE ON accounts AT (34), (67)');
     const shards = new Set(
-      (await setup.query('SHOW RANGES ON accounts')).rows.map((r: { shard_id: number }) => r.shard_id),
+      (await setup.query('SHOW RANGES ON accounts')).rows.map(
+        (r: { shard_id: number }) => r.shard_id,
+      ),
     );
     expect(shards.size, 'accounts spread over 3 shards').to.equal(3);
-    const values = Array.from({ length: ACCOUNTS }, (_, i) => `(${i}, ${START_BALANCE})`).join(', ');
+    const values = Array.from({ length: ACCOUNTS }, (_, i) => `(${i}, ${START_BALANCE})`).join(
+      ', ',
+    );
     await setup.query(`INSERT INTO accounts VALUES ${values}`);
     const total = ACCOUNTS * START_BALANCE;
 
@@ -73,8 +77,14 @@ describe('bank transfers over SQL transactions (real processes)', function () {
               await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
               // Debit first, then credit: transfers in opposite directions deadlock now and
               // then (often across shards); the victim gets 40P01 and retries.
-              await c.query('UPDATE accounts SET balance = balance - $1 WHERE id = $2', [amount, a]);
-              await c.query('UPDATE accounts SET balance = balance + $1 WHERE id = $2', [amount, b]);
+              await c.query('UPDATE accounts SET balance = balance - $1 WHERE id = $2', [
+                amount,
+                a,
+              ]);
+              await c.query('UPDATE accounts SET balance = balance + $1 WHERE id = $2', [
+                amount,
+                b,
+              ]);
               await c.query('COMMIT');
               committed++;
               break;
@@ -98,7 +108,9 @@ describe('bank transfers over SQL transactions (real processes)', function () {
       try {
         while (Date.now() < deadline) {
           await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-          const r = await c.query('SELECT sum(balance)::bigint AS total, count(*)::int AS n FROM accounts');
+          const r = await c.query(
+            'SELECT sum(balance)::bigint AS total, count(*)::int AS n FROM accounts',
+          );
           await c.query('COMMIT');
           expect(Number(r.rows[0].total), 'total seen by a snapshot').to.equal(total);
           expect(r.rows[0].n).to.equal(ACCOUNTS);

@@ -10,7 +10,9 @@ import * as fs from 'node:fs';
 import { Client } from 'pg';
 import { startInProcessCluster, type InProcessCluster } from '../support/inProcessCluster';
 
-const PGBENCH = ['/usr/bin/pgbench', '/usr/lib/postgresql/15/bin/pgbench'].find((p) => fs.existsSync(p));
+const PGBENCH = ['/usr/bin/pgbench', '/usr/lib/postgresql/15/bin/pgbench'].find((p) =>
+  fs.existsSync(p),
+);
 
 function pgbench(args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -37,7 +39,10 @@ describe('pgbench TPC-B over SQL transactions', function () {
   it('initializes, runs TPC-B with 8 clients, and keeps the books balanced', async () => {
     const url = (cluster as InProcessCluster).url;
     await pgbench(['-i', '-s', '2', url], 180_000);
-    const out = await pgbench(['-c', '8', '-T', '15', '-M', 'prepared', '--max-tries', '10', url], 60_000);
+    const out = await pgbench(
+      ['-c', '8', '-T', '15', '-M', 'prepared', '--max-tries', '10', url],
+      60_000,
+    );
     const processed = Number(/actually processed: (\d+)/.exec(out)?.[1] ?? 0);
     const failed = Number(/number of failed transactions: (\d+)/.exec(out)?.[1] ?? -1);
     expect(processed, out).to.be.greaterThan(0);
@@ -51,8 +56,12 @@ describe('pgbench TPC-B over SQL transactions', function () {
       const b = await sum('SELECT sum(bbalance) AS s FROM pgbench_branches');
       const h = await sum('SELECT sum(delta) AS s FROM pgbench_history');
       expect({ t, b, h }).to.deep.equal({ t: a, b: a, h: a });
-      expect(Number((await c.query('SELECT count(*) AS n FROM pgbench_accounts')).rows[0].n)).to.equal(200_000);
-      expect(Number((await c.query('SELECT count(*) AS n FROM pgbench_history')).rows[0].n)).to.equal(processed);
+      expect(
+        Number((await c.query('SELECT count(*) AS n FROM pgbench_accounts')).rows[0].n),
+      ).to.equal(200_000);
+      expect(
+        Number((await c.query('SELECT count(*) AS n FROM pgbench_history')).rows[0].n),
+      ).to.equal(processed);
     } finally {
       await c.end();
     }

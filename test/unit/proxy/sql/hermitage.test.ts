@@ -77,7 +77,10 @@ const SESSION_SCENARIOS: Record<string, Scenario> = {
       [1, 'INSERT INTO test VALUES (7, 71)'],
       [1, 'INSERT INTO test VALUES (8, 80); INSERT INTO test VALUES (1, 0)'],
       [1, 'INSERT INTO test VALUES (9, 90), (9, 91)'],
-      [1, 'UPDATE test SET value = value + 1 WHERE id = 7; UPDATE test SET value = value + 1 WHERE id = 7'],
+      [
+        1,
+        'UPDATE test SET value = value + 1 WHERE id = 7; UPDATE test SET value = value + 1 WHERE id = 7',
+      ],
       [2, 'SELECT * FROM test ORDER BY id'],
     ],
   },
@@ -320,14 +323,19 @@ describe('transaction anomalies after Hermitage, compared with PostgreSQL 15', f
 
   before(async function () {
     if (findPostgresBinDir() === null) this.skip(); // PostgreSQL 15 not installed
-    [pgServer, cluster] = await Promise.all([startPostgres(), startInProcessCluster({ shards: 3 })]);
+    [pgServer, cluster] = await Promise.all([
+      startPostgres(),
+      startInProcessCluster({ shards: 3 }),
+    ]);
     for (const url of [pgServer.connectionString, cluster.url]) {
       const c = new Client({ connectionString: url });
       await c.connect();
       await c.query('CREATE TABLE test (id int PRIMARY KEY, value int)');
       if (url === cluster.url) {
         await c.query('SPLIT RANGE ON test AT (2)');
-        const shards = new Set((await c.query('SHOW RANGES ON test')).rows.map((r: { shard_id: number }) => r.shard_id));
+        const shards = new Set(
+          (await c.query('SHOW RANGES ON test')).rows.map((r: { shard_id: number }) => r.shard_id),
+        );
         expect(shards.size, 'test table on two shards').to.equal(2);
       }
       await c.end();
@@ -345,16 +353,27 @@ describe('transaction anomalies after Hermitage, compared with PostgreSQL 15', f
     return c;
   };
 
-  const compare = async (isolation: string, steps: Step[], options: Omit<Scenario, 'steps'> = {}): Promise<void> => {
+  const compare = async (
+    isolation: string,
+    steps: Step[],
+    options: Omit<Scenario, 'steps'> = {},
+  ): Promise<void> => {
     const theirs = await runScenario(
       connectTo(() => (pgServer as PostgresServer).connectionString),
       isolation,
       steps,
       options,
     );
-    const ours = await runScenario(connectTo(() => (cluster as InProcessCluster).url), isolation, steps, options);
+    const ours = await runScenario(
+      connectTo(() => (cluster as InProcessCluster).url),
+      isolation,
+      steps,
+      options,
+    );
     const show = (o: Outcome[]): string[] =>
-      o.map((x, i) => `${steps[i][0]}: ${steps[i][1]} → ${x.blocked ? '[blocked] ' : ''}${x.result}`);
+      o.map(
+        (x, i) => `${steps[i][0]}: ${steps[i][1]} → ${x.blocked ? '[blocked] ' : ''}${x.result}`,
+      );
     if (process.env.HERMITAGE_PRINT) console.log(show(ours).join('\n'));
     expect(show(ours)).to.deep.equal(show(theirs));
   };
@@ -367,10 +386,18 @@ describe('transaction anomalies after Hermitage, compared with PostgreSQL 15', f
   ] as const) {
     it(`a deadlock ${where}: one side gets 40P01 (well before lock_timeout), the other commits`, async () => {
       const steps = deadlockSteps(a, b);
-      for (const url of [() => (pgServer as PostgresServer).connectionString, () => (cluster as InProcessCluster).url]) {
+      for (const url of [
+        () => (pgServer as PostgresServer).connectionString,
+        () => (cluster as InProcessCluster).url,
+      ]) {
         const started = Date.now();
-        const o = await runScenario(connectTo(url), 'READ COMMITTED', steps, { setup: DEADLOCK_SETUP });
-        expect(Date.now() - started, 'resolved by detection, not by the 10 s lock timeout').to.be.below(6_000);
+        const o = await runScenario(connectTo(url), 'READ COMMITTED', steps, {
+          setup: DEADLOCK_SETUP,
+        });
+        expect(
+          Date.now() - started,
+          'resolved by detection, not by the 10 s lock timeout',
+        ).to.be.below(6_000);
         const failed = [o[2].result, o[3].result].filter((r) => r === 'error 40P01');
         expect(failed, JSON.stringify(o)).to.have.length(1);
         const winner = o[2].result === 'error 40P01' ? 2 : 1;
@@ -399,7 +426,10 @@ describe('transaction anomalies after Hermitage, compared with PostgreSQL 15', f
           steps,
         );
         const show = (o: Outcome[]): string[] =>
-          o.map((x, i) => `${steps[i][0]}: ${steps[i][1]} → ${x.blocked ? '[blocked] ' : ''}${x.result}`);
+          o.map(
+            (x, i) =>
+              `${steps[i][0]}: ${steps[i][1]} → ${x.blocked ? '[blocked] ' : ''}${x.result}`,
+          );
         if (process.env.HERMITAGE_PRINT) console.log(show(ours).join('\n'));
         expect(show(ours)).to.deep.equal(show(theirs));
       });
