@@ -108,7 +108,7 @@ export function copyInPortal(
     const rows = batch;
     batch = [];
     if (rows.length === 0) return;
-    await writer.reserve(ctx, rows.length);
+    const release = await writer.reserve(ctx, rows.length, ev);
     const wb = new WriteBuffer();
     for (const fields of rows) {
       if (fields.length !== targets.length)
@@ -131,6 +131,7 @@ export function copyInPortal(
       writer.validate(values, ev);
       writer.insert(wb, values);
     }
+    release();
     await wb.flush(ctx, true);
     count += rows.length;
   };

@@ -250,6 +250,7 @@ export function compileInsert(
     async execute(ctx, params, ev) {
       const env = newRunEnv(ctx, ev, paramsTypes(params, planner));
       let inputs: Datum[][];
+      let release = (): void => undefined;
       if (valueRows) {
         for (const sq of valueSubqs) {
           const rows = await run(sq.plan, env);
@@ -263,7 +264,7 @@ export function compileInsert(
                     hasNull: rows.some((r) => r[0] === null),
                   } as unknown as Datum);
         }
-        await writer.reserve(ctx, valueRows.length);
+        release = await writer.reserve(ctx, valueRows.length, ev);
         inputs = valueRows.map((r) =>
           r.map((e) =>
             e === DEFAULT_MARK ? (DEFAULT_MARK as unknown as Datum) : evalExpr(e, [], ev),
@@ -271,7 +272,7 @@ export function compileInsert(
         );
       } else {
         const rows = await run((source as { plan: PlanNode }).plan, env);
-        await writer.reserve(ctx, rows.length);
+        release = await writer.reserve(ctx, rows.length, ev);
         const types = (source as { types: number[] }).types;
         inputs = rows.map((r) =>
           r.map((v, j) =>
@@ -298,6 +299,7 @@ export function compileInsert(
           if (!given[i]) values[i] = writer.defaultValue(i, ev);
         return values;
       });
+      release();
       for (const v of full) writer.validate(v, ev);
       const wb = new WriteBuffer();
       const written: Datum[][] = [];
@@ -481,7 +483,7 @@ export function compileUpdate(
           SqlState.featureNotSupported,
           'correlated subqueries in UPDATE SET are not supported yet',
         );
-      await writer.reserve(ctx, rows.length);
+      const release = await writer.reserve(ctx, rows.length, ev);
       const seen = new Set<string>();
       const wb = new WriteBuffer();
       const olds: Datum[][] = [];
@@ -500,6 +502,7 @@ export function compileUpdate(
         news.push(next);
         outRows.push([...next, ...r.slice(src.targetWidth)]);
       }
+      release();
       await checkForeignKeys(ctx, table, news, ev);
       const rekeyed = olds.filter((o, i) => !writer.key(o).equals(writer.key(news[i])));
       await checkReferenced(ctx, table, rekeyed, ev);

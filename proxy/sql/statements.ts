@@ -31,6 +31,7 @@ import { typeSizeOf } from './typeNames';
 import type { PlanNode } from './plan';
 import { lockTargetRows } from './rowLocks';
 import { rowKey } from './keys';
+import { claimForStatement } from './sequences';
 import { compareValues } from '../../common/expr/typesAdapter';
 
 export interface StatementResult {
@@ -323,9 +324,14 @@ export async function compileStatement(
         columns: describe(q.columns),
         async execute(ctx2, params) {
           const ev = evalCtxFor(ctx2, params);
-          for (const s of sequencesUsed) await ctx2.sequences?.reserve(s, 1);
+          const release = await claimForStatement(ctx2.sequences, ev, sequencesUsed, 1);
           if (forUpdate) ctx2 = await lockForUpdate(ctx2, forUpdate, ev, paramTypes);
-          const rows = await run(q.plan, newRunEnv(ctx2, ev, paramTypes));
+          let rows: Datum[][];
+          try {
+            rows = await run(q.plan, newRunEnv(ctx2, ev, paramTypes));
+          } finally {
+            release();
+          }
           return { rows, tag: `SELECT ${rows.length}` };
         },
       };

@@ -19,6 +19,7 @@ import type { ScanNode } from './plan';
 import { runScan } from './scanExec';
 import { Scope, type ScopeColumn } from './scope';
 import type { WriteBuffer } from './writeBuffer';
+import { claimForStatement } from './sequences';
 
 export function tableScope(
   table: TableDef,
@@ -89,9 +90,12 @@ export class TableWriter {
     }
   }
 
-  /** Reserves sequence values for n rows of defaults. */
-  async reserve(ctx: ExecContext, n: number): Promise<void> {
-    for (const s of this.sequences) await ctx.sequences!.reserve(s, n);
+  /**
+   * Claims sequence values for n rows of defaults, served through ev.nextval; call the
+   * returned release once the rows are evaluated.
+   */
+  reserve(ctx: ExecContext, n: number, ev: EvalCtx): Promise<() => void> {
+    return claimForStatement(ctx.sequences, ev, this.sequences, n);
   }
 
   defaultValue(i: number, ev: EvalCtx): Datum {
