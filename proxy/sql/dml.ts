@@ -250,7 +250,7 @@ export function compileInsert(
     async execute(ctx, params, ev) {
       const env = newRunEnv(ctx, ev, paramsTypes(params, planner));
       let inputs: Datum[][];
-      let release = (): void => undefined;
+      let release: () => void;
       if (valueRows) {
         for (const sq of valueSubqs) {
           const rows = await run(sq.plan, env);
