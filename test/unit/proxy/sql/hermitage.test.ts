@@ -231,6 +231,26 @@ const SCENARIOS: Record<string, Step[]> = {
     [1, 'DELETE FROM test WHERE value = 20'],
     [1, 'ROLLBACK'],
   ],
+  // Write skew: allowed by snapshot isolation, so by PostgreSQL's REPEATABLE READ (and by
+  // our SERIALIZABLE, which runs as REPEATABLE READ for now).
+  'G2-item (write skew)': [
+    [1, 'SELECT * FROM test WHERE id IN (1, 2) ORDER BY id'],
+    [2, 'SELECT * FROM test WHERE id IN (1, 2) ORDER BY id'],
+    [1, 'UPDATE test SET value = 11 WHERE id = 1'],
+    [2, 'UPDATE test SET value = 21 WHERE id = 2'],
+    [1, 'COMMIT'],
+    [2, 'COMMIT'],
+    [3, 'SELECT * FROM test ORDER BY id'],
+  ],
+  'G2 (anti-dependency cycles on a predicate)': [
+    [1, 'SELECT * FROM test WHERE value % 3 = 0'],
+    [2, 'SELECT * FROM test WHERE value % 3 = 0'],
+    [1, 'INSERT INTO test (id, value) VALUES (3, 30)'],
+    [2, 'INSERT INTO test (id, value) VALUES (4, 42)'],
+    [1, 'COMMIT'],
+    [2, 'COMMIT'],
+    [3, 'SELECT * FROM test ORDER BY id'],
+  ],
   'FOR UPDATE waits, then reads the latest row; NOWAIT fails at once': [
     [1, 'SELECT * FROM test WHERE id = 1 FOR UPDATE'],
     [2, 'SELECT * FROM test WHERE id = 1 FOR UPDATE NOWAIT'],
