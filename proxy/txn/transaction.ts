@@ -466,9 +466,28 @@ export class Transaction {
           }) as Promise<OnePhaseCommitResult>,
       );
       if (result.kind === 'ok') return result.commitTs;
+      if (result.kind !== 'locked') await this.insertConflict(result);
       if (result.kind !== 'locked') this.commitFailure(result);
       await this.meetLocks(result.locks, round);
     }
+  }
+
+  /**
+   * An optimistic 'insert' that met a version committed after start_ts: if the key now
+   * has a value, the client should see a duplicate key (23505, as PostgreSQL reports a
+   * concurrent insert of the same key), not a serialization failure.
+   */
+  private async insertConflict(result: { kind: string; key?: Buffer }): Promise<void> {
+    if (result.kind !== 'writeConflict' || result.key === undefined) return;
+    const key = result.key;
+    if (this.writes.get(key.toString('hex'))?.w.op !== 'insert') return;
+    const r = await this.deps.rpc.onKey<GetResult>(key, 'txn.get', {
+      key,
+      ts: await this.deps.timestamp(),
+      txnStartTs: this.startTs,
+      bypassLocks: this.bypass,
+    });
+    if (r.kind === 'ok' && r.value !== undefined) throw new DuplicateKeyError(key);
   }
 
   /** Turns a failed commit step into the error the client sees. */
@@ -515,6 +534,7 @@ export class Transaction {
       const retry: Mutation[] = [];
       for (const { group, result } of results) {
         if (result.kind === 'ok') continue;
+        if (result.kind !== 'locked') await this.insertConflict(result);
         if (result.kind !== 'locked') this.commitFailure(result);
         await this.meetLocks(result.locks, round);
         retry.push(...group.items);

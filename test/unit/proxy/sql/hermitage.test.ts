@@ -428,6 +428,34 @@ describe('transaction anomalies after Hermitage, compared with PostgreSQL 15', f
     });
   }
 
+  it('concurrent autocommit INSERTs of one key: one succeeds, the others get 23505 (never 40001)', async () => {
+    const conns = await Promise.all(
+      Array.from({ length: 6 }, () => connectTo(() => (cluster as InProcessCluster).url)()),
+    );
+    try {
+      const codes = new Map<string, number>();
+      for (let round = 0; round < 15; round++) {
+        const id = 1000 + round;
+        const results = await Promise.all(
+          conns.map((c, i) =>
+            c.query('INSERT INTO test VALUES ($1, $2)', [id, i]).then(
+              () => 'ok',
+              (err: { code?: string }) => err.code ?? 'unknown',
+            ),
+          ),
+        );
+        for (const r of results) codes.set(r, (codes.get(r) ?? 0) + 1);
+        expect(
+          results.filter((r) => r === 'ok'),
+          JSON.stringify(results),
+        ).to.have.length(1);
+      }
+      expect([...codes.keys()].sort()).to.deep.equal(['23505', 'ok']);
+    } finally {
+      for (const c of conns) await c.end();
+    }
+  });
+
   for (const [name, sc] of Object.entries(SESSION_SCENARIOS)) {
     it(name, () => compare('READ COMMITTED', sc.steps, sc));
   }
