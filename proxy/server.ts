@@ -26,7 +26,7 @@ export async function startProxyNode(config: ProxyConfig, logger: Logger, cluste
   const catalog = new CatalogCache(meta);
   const ranges = new RangeCache(meta);
   const router = new ShardRouter(ranges, shardClients);
-  const engine = await ShardSqlEngine.create({ meta, catalog, ranges, router });
+  const engine = await ShardSqlEngine.create({ meta, catalog, ranges, router, shardClients });
   // Warm the caches; a meta that is still starting is fine (first queries refresh them).
   await Promise.all([catalog.refresh(), ranges.refresh()]).catch((err: unknown) =>
     logger.warn({ err: (err as Error).message }, 'meta not reachable yet; caches will fill on first use'),

@@ -19,7 +19,9 @@ import { WriteBatch } from './storage/kvEngine';
 import { SqliteEngine } from './storage/sqliteEngine';
 import { openLsm } from './lsm';
 import { RangeTable } from './rangeTable';
-import { MvccStore } from './mvcc';
+import { LockWaiters, MvccStore } from './mvcc';
+import { ShardClients } from '../common/clients/shardClients';
+import { ClusterDeadlockDetector } from './clusterDeadlock';
 import { txnHandlers, RangeResolver } from './txnHandlers';
 import { GcRunner } from './gcRunner';
 import type { ShardConfig } from './config';
@@ -80,11 +82,19 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
   const meta = new MetaClient({ addresses: config.meta, secret: config.secret, name: config.nodeName, logger: logger.child({ component: 'meta-client' }) });
   const writeLock = new WriteLock();
 
+  // Deadlocks across shards: the registered shard with the lowest id runs the wait-for
+  // graph (shard/clusterDeadlock.ts); its address comes with every range map refresh.
+  const peers = new ShardClients(config.secret, config.nodeName, logger.child({ component: 'shard-peers' }));
+  let detectorAddress: string | undefined;
+  const detector = new ClusterDeadlockDetector({ remote: () => detectorAddress }, peers);
+
   let lastRefresh = 0;
   const refreshRanges = async (): Promise<void> => {
     lastRefresh = Date.now();
-    const { version, ranges: all } = await meta.ranges();
+    const { version, ranges: all, shards } = await meta.ranges();
     ranges.update(version, all);
+    const lowest = [...(shards ?? [])].sort((a, b) => a.id - b.id)[0];
+    detectorAddress = lowest === undefined || lowest.id === shardId ? undefined : lowest.address;
   };
 
   /**
@@ -183,6 +193,7 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
     }],
     ['shard.status', () => ({ shardId, ranges: ranges.ranges.length, rangeVersion: ranges.knownVersion })],
     ...sqlHandlers({ engine, rangeOf: async (b) => rangeOf(b), owned: () => ranges.ranges, refresh: refreshRanges }),
+    ...detector.handlers(),
   ]);
 
   const { host, port } = parseAddress(config.listen);
@@ -214,7 +225,11 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
 
   // Reads served before a restart are forgotten, so 1PC commits must land above a fresh
   // TSO timestamp (the MVCC store's initial max read ts), as TiKV syncs max_ts from PD.
-  const store = await MvccStore.open({ engine, initialMaxReadTs: await meta.timestamp() });
+  const store = await MvccStore.open({
+    engine,
+    initialMaxReadTs: await meta.timestamp(),
+    waiters: new LockWaiters({ detector, logger: logger.child({ component: 'lock-waits' }) }),
+  });
   const resolveRanges: RangeResolver = (pairs) => {
     const found = pairs.map(([id, epoch]) => ranges.lookup(id, epoch));
     if (found.every((r) => r !== undefined)) return found as RangeDescriptor[];
@@ -256,6 +271,7 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
       clearInterval(heartbeat);
       await server.close();
       meta.close();
+      peers.close();
       await writeLock.run(async () => undefined);
       await gc.idle();
       await engine.close();

@@ -10,6 +10,20 @@ import type { RangeDescriptor } from '../common/catalog/schema';
 import { fragmentFromWire } from '../common/expr/fragment';
 import { WriteBatch, type KvEngine } from './storage/kvEngine';
 import { executeFragment } from './fragmentExec';
+import { DATA_PREFIX, LOCK_PREFIX, WRITE_PREFIX, familyBounds } from './mvcc/keys';
+
+/**
+ * Table data is stored in MVCC form (shard/mvcc/FORMAT.md): a span of user keys is one
+ * engine span per family (versions, locks, write records). Moving or dropping a span of
+ * rows moves or drops all three, so history, locks and commit records travel together.
+ */
+const FAMILIES = [DATA_PREFIX, LOCK_PREFIX, WRITE_PREFIX] as const;
+
+function engineSpans(start: Buffer, end: Buffer | null): Array<{ gte: Buffer; lt: Buffer }> {
+  return FAMILIES.map((f) => familyBounds(f, start, end));
+}
+
+const EXPORT_PAGE = 5000;
 
 export interface SqlHandlerDeps {
   readonly engine: KvEngine;
@@ -60,6 +74,39 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
         const gte = Buffer.compare(start, r.startKey) > 0 ? start : r.startKey;
         const lt = r.endKey === null || Buffer.compare(end, r.endKey) < 0 ? end : r.endKey;
         return deleteSpan(deps.engine, gte, lt);
+      },
+    ],
+    [
+      'sql.exportSpan',
+      async (body) => {
+        // Range move: every MVCC engine entry of the user keys [start, end), paged by an
+        // engine-key cursor (families are disjoint and ordered d < l < w).
+        const r = await deps.rangeOf(body as object);
+        const b = body as { start: Uint8Array; end?: Uint8Array | null; after?: Uint8Array };
+        const start = asBuffer(b.start);
+        const end = b.end ? asBuffer(b.end) : null;
+        const gte = Buffer.compare(start, r.startKey) > 0 ? start : r.startKey;
+        const lt =
+          r.endKey === null || (end !== null && Buffer.compare(end, r.endKey) < 0) ? end : r.endKey;
+        const after = b.after ? asBuffer(b.after) : undefined;
+        const entries: Array<[Buffer, Buffer]> = [];
+        for (const span of engineSpans(gte, lt)) {
+          if (after !== undefined && Buffer.compare(after, span.lt) >= 0) continue;
+          const it = deps.engine.iterator(
+            after !== undefined && Buffer.compare(after, span.gte) >= 0
+              ? { gt: after, lt: span.lt }
+              : span,
+          );
+          try {
+            for (let e = it.next(); e !== undefined; e = it.next()) {
+              entries.push(e);
+              if (entries.length >= EXPORT_PAGE) return { entries, more: true };
+            }
+          } finally {
+            it.close();
+          }
+        }
+        return { entries, more: false };
       },
     ],
     [
@@ -117,11 +164,13 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
 async function deleteSpan(engine: KvEngine, gte: Buffer, lt: Buffer): Promise<number> {
   if (Buffer.compare(gte, lt) >= 0) return 0;
   const batch = new WriteBatch();
-  const it = engine.iterator({ gte, lt });
-  try {
-    for (let e = it.next(); e !== undefined; e = it.next()) batch.del(e[0]);
-  } finally {
-    it.close();
+  for (const span of engineSpans(gte, lt)) {
+    const it = engine.iterator(span);
+    try {
+      for (let e = it.next(); e !== undefined; e = it.next()) batch.del(e[0]);
+    } finally {
+      it.close();
+    }
   }
   if (batch.length > 0) await engine.write(batch, { sync: true });
   return batch.length;

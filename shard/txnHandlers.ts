@@ -10,9 +10,14 @@ import { RpcError, RpcErrorCode } from '../common/errors';
 import type { RangeDescriptor } from '../common/catalog/schema';
 import { compareEnd, keyInRange } from '../common/catalog/keyspace';
 import type { MvccStore } from './mvcc';
+import { asBuffer } from '../common/codec';
+import { fragmentFromWire } from '../common/expr/fragment';
+import { runMvccFragment } from './txnFragment';
 
 /** Resolves the (rangeId, epoch) pairs of a request, or throws RANGE_STALE. */
-export type RangeResolver = (pairs: ReadonlyArray<readonly [number, number]>) => RangeDescriptor[] | Promise<RangeDescriptor[]>;
+export type RangeResolver = (
+  pairs: ReadonlyArray<readonly [number, number]>,
+) => RangeDescriptor[] | Promise<RangeDescriptor[]>;
 
 function stale(message: string): RpcError {
   return new RpcError(RpcErrorCode.rangeStale, message);
@@ -20,7 +25,8 @@ function stale(message: string): RpcError {
 
 function checkKeys(ranges: readonly RangeDescriptor[], keys: readonly Buffer[]): void {
   for (const key of keys) {
-    if (!ranges.some((r) => keyInRange(key, r.startKey, r.endKey))) throw stale('key outside the named ranges');
+    if (!ranges.some((r) => keyInRange(key, r.startKey, r.endKey)))
+      throw stale('key outside the named ranges');
   }
 }
 
@@ -29,17 +35,22 @@ type Body = Record<string, unknown> & { ranges?: unknown };
 export function txnHandlers(store: MvccStore, resolve: RangeResolver): Map<string, RpcHandler> {
   /** Decodes the body, resolves its ranges, checks the keys, then runs the action. */
   const handler =
-    <R>(keysOf: (b: Body) => Buffer[], run: (b: Body, ranges: RangeDescriptor[]) => Promise<R>): RpcHandler =>
+    <R>(
+      keysOf: (b: Body) => Buffer[],
+      run: (b: Body, ranges: RangeDescriptor[]) => Promise<R>,
+    ): RpcHandler =>
     async (raw) => {
       const b = withBuffers(raw) as Body;
-      if (!Array.isArray(b.ranges) || b.ranges.length === 0) throw new RpcError(RpcErrorCode.badRequest, 'ranges required');
+      if (!Array.isArray(b.ranges) || b.ranges.length === 0)
+        throw new RpcError(RpcErrorCode.badRequest, 'ranges required');
       const ranges = await resolve(b.ranges as Array<[number, number]>);
       checkKeys(ranges, keysOf(b));
       return run(b, ranges);
     };
   const one = (b: Body): Buffer[] => [b.key as Buffer];
   const many = (b: Body): Buffer[] => b.keys as Buffer[];
-  const mutations = (b: Body): Buffer[] => (b.mutations as Array<{ key: Buffer }>).map((m) => m.key);
+  const mutations = (b: Body): Buffer[] =>
+    (b.mutations as Array<{ key: Buffer }>).map((m) => m.key);
   const none = (): Buffer[] => [];
   // Request bodies are the MvccStore request types, checked by the action itself.
   /* eslint-disable @typescript-eslint/no-explicit-any -- bodies are validated by the MVCC actions */
@@ -51,20 +62,76 @@ export function txnHandlers(store: MvccStore, resolve: RangeResolver): Map<strin
       handler(none, (b, ranges) => {
         // A scan stays inside the one range it names: the caller walks range by range.
         const r = ranges[0];
-        const start = Buffer.compare(b.start as Buffer, r.startKey) > 0 ? (b.start as Buffer) : r.startKey;
-        const end = compareEnd((b.end as Buffer | null) ?? null, r.endKey) < 0 ? ((b.end as Buffer | null) ?? null) : r.endKey;
+        const start =
+          Buffer.compare(b.start as Buffer, r.startKey) > 0 ? (b.start as Buffer) : r.startKey;
+        const end =
+          compareEnd((b.end as Buffer | null) ?? null, r.endKey) < 0
+            ? ((b.end as Buffer | null) ?? null)
+            : r.endKey;
         return store.scan({ ...(b as any), start, end });
       }),
     ],
-    ['txn.scanLocks', handler(none, (b, ranges) => store.scanLocks({ ...(b as any), start: ranges[0].startKey, end: ranges[0].endKey }))],
-    ['txn.lock', handler(many, (b) => store.acquirePessimisticLock(b as any, { lockTimeoutMs: b.lockTimeoutMs as number | undefined, nowait: b.nowait === true }))],
+    [
+      'txn.scanLocks',
+      handler(none, (b, ranges) =>
+        store.scanLocks({ ...(b as any), start: ranges[0].startKey, end: ranges[0].endKey }),
+      ),
+    ],
+    [
+      'txn.lock',
+      handler(many, (b) =>
+        store.acquirePessimisticLock(b as any, {
+          lockTimeoutMs: b.lockTimeoutMs as number | undefined,
+          nowait: b.nowait === true,
+        }),
+      ),
+    ],
     ['txn.pessimisticRollback', handler(many, (b) => store.pessimisticRollback(b as any))],
     ['txn.prewrite', handler(mutations, (b) => store.prewrite(b as any))],
     ['txn.commit', handler(many, (b) => store.commit(b as any))],
     ['txn.rollback', handler(many, (b) => store.rollback(b as any))],
-    ['txn.checkTxnStatus', handler((b) => [b.primary as Buffer], (b) => store.checkTxnStatus(b as any))],
-    ['txn.heartBeat', handler((b) => [b.primary as Buffer], (b) => store.txnHeartBeat(b as any))],
+    [
+      'txn.checkTxnStatus',
+      handler(
+        (b) => [b.primary as Buffer],
+        (b) => store.checkTxnStatus(b as any),
+      ),
+    ],
+    [
+      'txn.heartBeat',
+      handler(
+        (b) => [b.primary as Buffer],
+        (b) => store.txnHeartBeat(b as any),
+      ),
+    ],
     ['txn.resolveLocks', handler(many, (b) => store.resolveLocks(b as any))],
+    [
+      'txn.fragment',
+      async (raw) => {
+        // A plan fragment read at an MVCC timestamp (shard/txnFragment.ts); addressed like
+        // sql.fragment, by rangeId/epoch.
+        const b = raw as Record<string, unknown>;
+        const [r] = await resolve([[Number(b.rangeId), Number(b.epoch)]]);
+        const w = b.fragment as Record<string, unknown>;
+        const f = fragmentFromWire(w);
+        const keys = Array.isArray(w.keys)
+          ? (w.keys as Uint8Array[]).map((k) => asBuffer(k))
+          : undefined;
+        if (keys) checkKeys([r], keys);
+        const spans = Array.isArray(w.spans)
+          ? (w.spans as unknown[][]).map(
+              (s) => [asBuffer(s[0] as Uint8Array), asBuffer(s[1] as Uint8Array)] as const,
+            )
+          : undefined;
+        const read = withBuffers(b.read) as {
+          ts: bigint;
+          txnStartTs?: bigint;
+          bypassLocks?: bigint[];
+          overlay?: Array<[Buffer, Buffer | null]>;
+        };
+        return runMvccFragment(store, r.startKey, r.endKey, { ...f, keys, spans }, read);
+      },
+    ],
     ['txn.onePhaseCommit', handler(mutations, (b) => store.onePhaseCommit(b as any))],
   ]);
   /* eslint-enable @typescript-eslint/no-explicit-any */

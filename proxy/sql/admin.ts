@@ -138,18 +138,19 @@ async function copySpan(
   end: Buffer | null,
   to: number,
 ): Promise<void> {
-  let cursor = start;
+  let after: Buffer | undefined;
   for (;;) {
+    // Every MVCC family of the span (versions, locks, commit records): shard/sqlHandlers.ts.
     const page = await onRange<{ entries: Array<[Uint8Array, Uint8Array]>; more: boolean }>(
       ctx,
       r,
-      'kv.scan',
-      { start: cursor, end: end ?? undefined, limit: 5000 },
+      'sql.exportSpan',
+      { start, end, after },
     );
     if (page.entries.length > 0)
       await ctx.router.callShard(to, 'sql.ingest', { puts: page.entries });
     if (!page.more || page.entries.length === 0) return;
-    cursor = Buffer.concat([asBuffer(page.entries[page.entries.length - 1][0]), Buffer.from([0])]);
+    after = asBuffer(page.entries[page.entries.length - 1][0]);
   }
 }
 

@@ -1,10 +1,28 @@
-/** What statements need from the proxy to run: catalog, routing, meta. */
+/** What statements need from the proxy to run: catalog, routing, meta, the transaction. */
 import type { MetaClient } from '../../common/clients/metaClient';
+import type { ShardClients } from '../../common/clients/shardClients';
+import type { SqlError } from '../../common/errors';
 import type { CatalogCache } from '../catalogCache';
 import type { RangeCache } from '../rangeCache';
 import type { ShardRouter } from '../shardRouter';
+import type { Transaction, TxnDeps } from '../txn/transaction';
 import type { SequenceCache } from './sequences';
 import type { CatalogAccess } from '../catalog/access';
+
+/** The session's transaction as a statement sees it. */
+export interface StatementTxn {
+  readonly txn: Transaction;
+  /**
+   * An implicit transaction (autocommit: it commits at the next Sync / end of the query
+   * string). INSERTs there buffer optimistic 'insert' mutations instead of taking locks,
+   * so a single-shard autocommit INSERT is one 1PC round trip.
+   */
+  readonly implicit: boolean;
+  /** The error each uniquely-checked key reports when it turns out to exist (23505). */
+  readonly conflicts: Map<string, () => SqlError>;
+  /** Keys this statement reads as absent (rows SKIP LOCKED left out), sorted. */
+  readonly skip?: readonly Buffer[];
+}
 
 export interface ExecContext {
   readonly meta: MetaClient;
@@ -15,4 +33,9 @@ export interface ExecContext {
   readonly sequences?: SequenceCache;
   /** The session's view of pg_catalog (set per session by the engine). */
   readonly catalogAccess?: CatalogAccess;
+  /** Needed to build txnDeps; the engine fills txnDeps in when both are absent. */
+  readonly shardClients?: ShardClients;
+  readonly txnDeps?: TxnDeps;
+  /** The statement's transaction; absent for internal work (each write then commits alone). */
+  readonly txn?: StatementTxn;
 }

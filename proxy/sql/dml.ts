@@ -28,6 +28,19 @@ import {
   TableWriter,
 } from './tableWriter';
 import { WriteBuffer } from './writeBuffer';
+import { lockFirstPointRows, lockTargetRows } from './rowLocks';
+
+/** The WHERE of an UPDATE/DELETE compiled over its source scope, for READ COMMITTED re-checks. */
+function compileRecheck(planner: Planner, scope: Scope, where: AstNode | undefined): Expr | null {
+  if (!where) return null;
+  try {
+    const subqs: SubqueryPlan[] = [];
+    const e = planner.compiler(scope, 'WHERE', subqs).condition(where, 'WHERE');
+    return subqs.length === 0 ? e : null;
+  } catch {
+    return null; // not re-checkable on its own: the row is taken as locked
+  }
+}
 
 const T = TypeOid;
 
@@ -237,6 +250,7 @@ export function compileInsert(
     async execute(ctx, params, ev) {
       const env = newRunEnv(ctx, ev, paramsTypes(params, planner));
       let inputs: Datum[][];
+      let release: () => void;
       if (valueRows) {
         for (const sq of valueSubqs) {
           const rows = await run(sq.plan, env);
@@ -250,7 +264,7 @@ export function compileInsert(
                     hasNull: rows.some((r) => r[0] === null),
                   } as unknown as Datum);
         }
-        await writer.reserve(ctx, valueRows.length);
+        release = await writer.reserve(ctx, valueRows.length, ev);
         inputs = valueRows.map((r) =>
           r.map((e) =>
             e === DEFAULT_MARK ? (DEFAULT_MARK as unknown as Datum) : evalExpr(e, [], ev),
@@ -258,7 +272,7 @@ export function compileInsert(
         );
       } else {
         const rows = await run((source as { plan: PlanNode }).plan, env);
-        await writer.reserve(ctx, rows.length);
+        release = await writer.reserve(ctx, rows.length, ev);
         const types = (source as { types: number[] }).types;
         inputs = rows.map((r) =>
           r.map((v, j) =>
@@ -285,6 +299,7 @@ export function compileInsert(
           if (!given[i]) values[i] = writer.defaultValue(i, ev);
         return values;
       });
+      release();
       for (const v of full) writer.validate(v, ev);
       const wb = new WriteBuffer();
       const written: Datum[][] = [];
@@ -341,10 +356,22 @@ export function compileInsert(
         for (const v of full) writer.insert(wb, v);
         written.push(...full);
       }
-      await wb.flush(ctx);
+      // A plain INSERT only creates rows: an autocommit one may commit optimistically (1PC).
+      await wb.flush(ctx, onConflict === null);
       return { rows: project(ret, written, ev), tag: `INSERT 0 ${written.length}` };
     },
   };
+}
+
+/** One source row per target row (a join may produce several; PostgreSQL uses the first). */
+function dedupe(rows: Datum[][], writer: TableWriter, width: number): Datum[][] {
+  const seen = new Set<string>();
+  return rows.filter((r) => {
+    const k = writer.key(r.slice(0, width)).toString('hex');
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 function paramsTypes(_params: readonly Datum[], planner: Planner): number[] {
@@ -367,6 +394,7 @@ export function compileUpdate(
     (stmt.fromClause as AstNode[] | undefined) ?? [],
     stmt.whereClause as AstNode | undefined,
   );
+  const updRecheck = compileRecheck(planner, src.scope, stmt.whereClause as AstNode | undefined);
   const subqs: SubqueryPlan[] = [];
   const c = planner.compiler(src.scope, 'UPDATE', subqs);
   const sets: Array<{ i: number; e: Expr }> = [];
@@ -424,7 +452,16 @@ export function compileUpdate(
     columns: ret?.columns ?? null,
     async execute(ctx, _params, ev) {
       const env = newRunEnv(ctx, ev, planner.params);
-      const rows = await run(plan, env);
+      const rows =
+        (await lockFirstPointRows(ctx, plan, updRecheck, ev)) ??
+        (await lockTargetRows(
+          ctx,
+          table,
+          src.targetWidth,
+          dedupe(await run(plan, env), writer, src.targetWidth),
+          updRecheck,
+          ev,
+        ));
       const corr = [] as SubqueryPlan[];
       for (const sq of subqs) {
         if (sq.correlated) corr.push(sq);
@@ -446,7 +483,7 @@ export function compileUpdate(
           SqlState.featureNotSupported,
           'correlated subqueries in UPDATE SET are not supported yet',
         );
-      await writer.reserve(ctx, rows.length);
+      const release = await writer.reserve(ctx, rows.length, ev);
       const seen = new Set<string>();
       const wb = new WriteBuffer();
       const olds: Datum[][] = [];
@@ -465,6 +502,7 @@ export function compileUpdate(
         news.push(next);
         outRows.push([...next, ...r.slice(src.targetWidth)]);
       }
+      release();
       await checkForeignKeys(ctx, table, news, ev);
       const rekeyed = olds.filter((o, i) => !writer.key(o).equals(writer.key(news[i])));
       await checkReferenced(ctx, table, rekeyed, ev);
@@ -489,11 +527,21 @@ export function compileDelete(stmt: AstNode, planner: Planner, lookup: TableLook
     planner.compiler(src.scope, 'RETURNING'),
     src.scope,
   );
+  const delRecheck = compileRecheck(planner, src.scope, stmt.whereClause as AstNode | undefined);
   return {
     columns: ret?.columns ?? null,
     async execute(ctx, _params, ev) {
       const env = newRunEnv(ctx, ev, planner.params);
-      const rows = await run(src.plan, env);
+      const rows =
+        (await lockFirstPointRows(ctx, src.plan, delRecheck, ev)) ??
+        (await lockTargetRows(
+          ctx,
+          table,
+          src.targetWidth,
+          dedupe(await run(src.plan, env), writer, src.targetWidth),
+          delRecheck,
+          ev,
+        ));
       const seen = new Set<string>();
       const olds: Datum[][] = [];
       const outRows: Datum[][] = [];

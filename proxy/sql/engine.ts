@@ -7,6 +7,8 @@ import { SqlSession } from './session';
 import { SequenceCache } from './sequences';
 import { AdvisoryLocks, catalogAccess, SessionRegistry, type PgServices, type PgSession } from '../catalog';
 import { trackSession } from '../catalog/track';
+import { TxnShardRpc } from '../txn/shardGroups';
+import { LockResolver } from '../txn/lockResolver';
 
 export class ShardSqlEngine implements SqlEngine {
   private readonly plans: PlanCache;
@@ -21,7 +23,18 @@ export class ShardSqlEngine implements SqlEngine {
 
   static async create(ctx: ExecContext): Promise<ShardSqlEngine> {
     await loadParser();
-    return new ShardSqlEngine({ ...ctx, sequences: ctx.sequences ?? new SequenceCache(ctx.meta) });
+    let txnDeps = ctx.txnDeps;
+    if (txnDeps === undefined) {
+      if (ctx.shardClients === undefined)
+        throw new Error('the SQL engine needs shardClients or txnDeps');
+      const rpc = new TxnShardRpc(ctx.ranges, ctx.shardClients);
+      txnDeps = { rpc, resolver: new LockResolver(rpc), timestamp: () => ctx.meta.timestamp() };
+    }
+    return new ShardSqlEngine({
+      ...ctx,
+      sequences: ctx.sequences ?? new SequenceCache(ctx.meta),
+      txnDeps,
+    });
   }
 
   async openSession(info: SessionStartInfo, events: SessionEvents): Promise<EngineSession> {

@@ -19,6 +19,62 @@ import type { ExecContext } from './context';
 import { encodeKeyPart, pkColumns, prefixEnd } from './keys';
 import type { ScanNode } from './plan';
 import { staleBackoff } from '../shardRouter';
+import type { Lock } from '../../shard/mvcc';
+
+/**
+ * How this scan reads MVCC data: at the transaction's statement timestamp with its own
+ * buffered writes overlaid (read-your-writes), or, outside a transaction (internal reads),
+ * at a fresh timestamp. A fragment that meets a lock comes back with it; the lock is
+ * resolved (LockResolver) and the same fragment sent again.
+ */
+interface ScanReader {
+  readFor(keys: Buffer[] | undefined, start: Buffer, end: Buffer | null): Record<string, unknown>;
+  locked(locks: readonly Lock[], round: number): Promise<void>;
+}
+
+const MAX_LOCK_ROUNDS = 200;
+
+async function scanReader(ctx: ExecContext): Promise<ScanReader> {
+  const st = ctx.txn;
+  if (st !== undefined) {
+    const txn = st.txn;
+    return {
+      readFor(keys, start, end) {
+        const base = txn.readOptions();
+        if (txn.writeCount === 0 && st.skip === undefined) return { ...base };
+        const overlay: Array<[Buffer, Buffer | null]> = keys
+          ? keys.flatMap((k) => {
+              const v = txn.ownWrite(k);
+              return v === undefined ? [] : [[k, v]];
+            })
+          : txn.ownWritesIn(start, end);
+        if (st.skip !== undefined) {
+          for (const k of st.skip) if (txn.ownWrite(k) === undefined) overlay.push([k, null]);
+          overlay.sort((a, b) => Buffer.compare(a[0], b[0]));
+        }
+        return { ...base, overlay };
+      },
+      locked: (locks, round) => txn.resolveForRead(locks, round),
+    };
+  }
+  const deps = ctx.txnDeps;
+  if (deps === undefined)
+    throw new SqlError(SqlState.internalError, 'no transaction layer configured');
+  const ts = await deps.timestamp();
+  const bypass: bigint[] = [];
+  return {
+    readFor: () => ({ ts, bypassLocks: bypass }),
+    async locked(locks, round) {
+      if (round >= MAX_LOCK_ROUNDS)
+        throw new SqlError(SqlState.lockNotAvailable, 'could not read: rows stayed locked');
+      const out = await deps.resolver.resolve(locks, ts);
+      bypass.push(...out.bypass);
+      if (out.mustWait) await new Promise((r) => setTimeout(r, Math.min(5 * (round + 1), 100)));
+    },
+  };
+}
+
+type MvccReply = FragmentResult & { locked?: Lock[] };
 
 let PAGE_ROWS = 20_000;
 
@@ -176,15 +232,16 @@ export async function runScan(
     }
   };
   if (ctx.ranges.all.length === 0) await ctx.ranges.refresh();
+  const reader = await scanReader(ctx);
   if (access.keys) {
-    await fetchKeys(ctx, access.keys, wire, note, 0);
+    await fetchKeys(ctx, access.keys, wire, note, 0, reader);
   } else {
     const jobs: Array<Promise<void>> = [];
     for (const [start, end] of access.spans ?? []) {
       for (const r of ctx.ranges.overlapping(start, end)) {
         const s = Buffer.compare(r.startKey, start) > 0 ? r.startKey : start;
         const e = r.endKey !== null && Buffer.compare(r.endKey, end) < 0 ? r.endKey : end;
-        jobs.push(scanPiece(ctx, s, e, wire, note, true));
+        jobs.push(scanPiece(ctx, s, e, wire, note, true, reader));
       }
     }
     await Promise.all(jobs);
@@ -203,6 +260,7 @@ async function fetchKeys(
   wire: Record<string, unknown>,
   note: (r: RangeDescriptor, res: FragmentResult) => void,
   attempt: number,
+  reader: ScanReader,
 ): Promise<void> {
   const groups = new Map<RangeDescriptor, Buffer[]>();
   const missing: Buffer[] = [];
@@ -219,22 +277,27 @@ async function fetchKeys(
   if (missing.length > 0) {
     if (attempt >= MAX_STALE) throw new SqlError(SqlState.internalError, 'no range covers a key');
     await ctx.ranges.refresh();
-    await fetchKeys(ctx, missing, wire, note, attempt + 1);
+    await fetchKeys(ctx, missing, wire, note, attempt + 1, reader);
   }
   await Promise.all(
     [...groups].map(async ([r, ks]) => {
       try {
-        note(
-          r,
-          await ctx.router.sendTo<FragmentResult>(r, 'sql.fragment', {
+        for (let round = 0; ; round++) {
+          const res = await ctx.router.sendTo<MvccReply>(r, 'txn.fragment', {
             fragment: { ...wire, keys: ks },
-          }),
-        );
+            read: reader.readFor(ks, ks[0], null),
+          });
+          if (res.locked === undefined) {
+            note(r, res);
+            break;
+          }
+          await reader.locked(withLockBuffers(res.locked), round);
+        }
       } catch (err) {
         if (!isStale(err) || attempt >= MAX_STALE) throw err;
         await staleBackoff(attempt);
         await ctx.ranges.refresh();
-        await fetchKeys(ctx, ks, wire, note, attempt + 1);
+        await fetchKeys(ctx, ks, wire, note, attempt + 1, reader);
       }
     }),
   );
@@ -248,16 +311,32 @@ async function scanPiece(
   wire: Record<string, unknown>,
   note: (r: RangeDescriptor, res: FragmentResult) => void,
   page: boolean,
+  reader: ScanReader,
 ): Promise<void> {
   await ctx.router.walk(start, end, async (send, cursor, range) => {
     const pieceEnd =
       range.endKey !== null && Buffer.compare(range.endKey, end) < 0 ? range.endKey : end;
-    const res = await send<FragmentResult>('sql.fragment', {
-      fragment: { ...wire, spans: [[cursor, pieceEnd]], pageRows: page ? PAGE_ROWS : undefined },
-    });
+    let res: MvccReply;
+    for (let round = 0; ; round++) {
+      res = await send<MvccReply>('txn.fragment', {
+        fragment: { ...wire, spans: [[cursor, pieceEnd]], pageRows: page ? PAGE_ROWS : undefined },
+        read: reader.readFor(undefined, cursor, pieceEnd),
+      });
+      if (res.locked === undefined) break;
+      await reader.locked(withLockBuffers(res.locked), round);
+    }
     note(range, res);
     return res.resume ? asBuffer(res.resume as unknown as Uint8Array) : null;
   });
+}
+
+/** Locks as decoded from msgpack: keys back to Buffers. */
+function withLockBuffers(locks: readonly Lock[]): Lock[] {
+  return locks.map((l) => ({
+    ...l,
+    key: asBuffer(l.key as unknown as Uint8Array),
+    primary: asBuffer(l.primary as unknown as Uint8Array),
+  }));
 }
 
 function mergeResults(node: ScanNode, f: Fragment, results: FragmentResult[]): ScanOutput {

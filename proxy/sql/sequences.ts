@@ -5,6 +5,7 @@
  */
 import { SqlError, SqlState } from '../../common/errors';
 import type { MetaClient } from '../../common/clients/metaClient';
+import type { EvalCtx } from '../../common/expr/expr';
 
 const BLOCK = 64;
 
@@ -47,6 +48,28 @@ export class SequenceCache {
     this.blocks.set(k.key, list);
   }
 
+  /**
+   * Takes n values now. reserve() alone is not enough when sessions run concurrently:
+   * another session's take() can run between reserve() resolving and the caller's
+   * evaluation (each await is a turn of the event loop), leaving the caller none.
+   */
+  async claim(name: string, n: number): Promise<bigint[]> {
+    for (;;) {
+      await this.reserve(name, n);
+      // No await between this check and the takes: nobody else can take in between.
+      if (this.available(name) >= n) return Array.from({ length: n }, () => this.take(name));
+    }
+  }
+
+  /** Values claimed but not used go back to the front of the cache, in order. */
+  giveBack(name: string, values: readonly bigint[]): void {
+    if (values.length === 0) return;
+    const k = SequenceCache.key(name);
+    const list = this.blocks.get(k.key) ?? [];
+    list.unshift(...values.map((v) => ({ next: v, left: 1, increment: 0n })));
+    this.blocks.set(k.key, list);
+  }
+
   take(name: string): bigint {
     const k = SequenceCache.key(name);
     const list = this.blocks.get(k.key) ?? [];
@@ -62,4 +85,32 @@ export class SequenceCache {
   forget(name: string): void {
     this.blocks.delete(SequenceCache.key(name).key);
   }
+}
+
+/**
+ * Claims n values of each sequence for one statement and makes ev.nextval serve them
+ * first (then the shared cache), so the statement's synchronous evaluation cannot run dry.
+ * Returns the release to call once evaluation is over: unused values go back, so a
+ * statement that gave explicit values consumes none (as in PostgreSQL).
+ */
+export async function claimForStatement(
+  seqs: SequenceCache | undefined,
+  ev: EvalCtx,
+  names: Iterable<string>,
+  n: number,
+): Promise<() => void> {
+  const none = (): void => undefined;
+  if (seqs === undefined || n <= 0) return none;
+  const pools = new Map<string, bigint[]>();
+  for (const name of names) pools.set(name, await seqs.claim(name, n));
+  if (pools.size === 0) return none;
+  const fallback = ev.nextval ?? ((name: string) => seqs.take(name));
+  ev.nextval = (name) => {
+    const pool = pools.get(name);
+    if (pool !== undefined && pool.length > 0) return pool.shift() as bigint;
+    return fallback(name);
+  };
+  return () => {
+    for (const [name, pool] of pools) seqs.giveBack(name, pool.splice(0));
+  };
 }

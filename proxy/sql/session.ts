@@ -2,9 +2,10 @@
  * One client session of the SQL engine (the EngineSession that pgwire drives): statement
  * preparation through a per-proxy plan cache, session settings, portals.
  *
- * Transactions: every statement commits on its own (autocommit). Explicit transaction
- * blocks arrive with the transaction layer; until then BEGIN is refused with 0A000
- * rather than pretending to group statements atomically.
+ * Transactions (sessionTxn.ts): every statement runs in the session's transaction — an
+ * explicit BEGIN … COMMIT block or an implicit one per Sync / simple Query string — and
+ * sees it through ExecContext.txn. DDL and admin statements run outside it (their writes
+ * commit on their own, as internal transactions).
  */
 import { SqlError, SqlState } from '../../common/errors';
 import type { Datum } from '../../common/types/datum';
@@ -25,16 +26,81 @@ import { compileStatement, CompiledStatement } from './statements';
 import type { PlanCache } from './planCache';
 import { parseAdmin } from './admin';
 import { utilityStatement, type UtilityHost } from './utility';
+import { parseIsolation, SessionTxn, type TxnOptionList } from './sessionTxn';
+import { compileCopyFrom, copyInPortal, type CopyTarget } from './copy';
+
+/** Statement kinds that run outside the session's transaction (catalog changes). */
+const DDL_KINDS = new Set([
+  'CreateStmt',
+  'DropStmt',
+  'IndexStmt',
+  'AlterTableStmt',
+  'RenameStmt',
+  'TruncateStmt',
+  'CreateSchemaStmt',
+  'CreateSeqStmt',
+]);
+
+/** PostgreSQL time units for settings like lock_timeout (ms when none). */
+function parseDurationMs(v: string): number {
+  const m = /^\s*(-?\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$/i.exec(v);
+  if (!m)
+    throw new SqlError(
+      SqlState.invalidParameterValue,
+      `invalid value for parameter "lock_timeout": "${v}"`,
+    );
+  const mult: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+  return Math.round(Number(m[1]) * mult[(m[2] ?? 'ms').toLowerCase()]);
+}
+
+/** BEGIN / SET TRANSACTION options (DefElem list). */
+function txnOptions(list: AstNode[] | undefined): TxnOptionList {
+  const out: TxnOptionList = {};
+  for (const o of list ?? []) {
+    const d = o.DefElem as AstNode;
+    const c = (d.arg as AstNode | undefined)?.A_Const as AstNode | undefined;
+    if (d.defname === 'transaction_isolation')
+      out.isolation = parseIsolation(String((c?.sval as AstNode | undefined)?.sval ?? ''));
+    else if (d.defname === 'transaction_read_only')
+      out.readOnly = Number((c?.ival as AstNode | undefined)?.ival ?? 0) === 1;
+  }
+  return out;
+}
 
 export const SERVER_VERSION = '15.0 (ShardDB 0.1.0)';
 
+type RunFn = (params: readonly Datum[]) => Promise<{ rows: Datum[][]; tag: string }>;
+
+/**
+ * A prepared statement. Compiled statements are shared through the plan cache by every
+ * session, so they carry no session: the session that binds one runs it in its own
+ * transaction (`compiled`). Session statements (SET, BEGIN …) carry their closure (`run`).
+ */
 class Prepared implements PreparedStatement {
   constructor(
     readonly sql: string,
     readonly paramTypes: readonly number[],
     readonly columns: readonly ColumnDescription[] | null,
-    readonly run: (params: readonly Datum[]) => Promise<{ rows: Datum[][]; tag: string }>,
+    readonly run: RunFn | null,
+    readonly compiled: CompiledStatement | null = null,
+    /** Runs outside the session's transaction (DDL, admin). */
+    readonly outside = false,
+    /** Allowed in an aborted block (ROLLBACK, COMMIT, ROLLBACK TO). */
+    readonly endsBlock = false,
   ) {}
+  /** The verb refused in a READ ONLY transaction (INSERT, UPDATE, …), or null. */
+  writes: string | null = null;
+  /** COPY … FROM STDIN: where the rows go. */
+  copy: CopyTarget | null = null;
+}
+
+function writeVerb(kind: string, node: AstNode): string | null {
+  if (kind === 'InsertStmt') return 'INSERT';
+  if (kind === 'UpdateStmt') return 'UPDATE';
+  if (kind === 'DeleteStmt') return 'DELETE';
+  if (kind === 'SelectStmt' && (node.SelectStmt as AstNode).lockingClause)
+    return 'SELECT FOR UPDATE';
+  return null;
 }
 
 /** Settings a session can SET and SHOW, with PostgreSQL 15's defaults. */
@@ -59,7 +125,10 @@ const extraSettings: ReadonlyArray<[string, string]> = [
   ['extra_float_digits', '1'],
   ['search_path', '"$user", public'],
   ['statement_timeout', '0'],
+  ['lock_timeout', '0'],
+  ['default_transaction_isolation', 'read committed'],
   ['transaction_isolation', 'read committed'],
+  ['transaction_read_only', 'off'],
   ['bytea_output', 'hex'],
   ['client_min_messages', 'notice'],
 ];
@@ -67,6 +136,7 @@ const extraSettings: ReadonlyArray<[string, string]> = [
 export class SqlSession implements EngineSession {
   private readonly settings = new Map<string, { name: string; value: string }>();
   private cancelled = false;
+  private readonly txn: SessionTxn;
 
   constructor(
     private readonly ctx: ExecContext,
@@ -74,6 +144,17 @@ export class SqlSession implements EngineSession {
     info: SessionStartInfo,
     private readonly events: SessionEvents,
   ) {
+    if (ctx.txnDeps === undefined) throw new Error('the SQL session needs the transaction layer');
+    this.txn = new SessionTxn(ctx.txnDeps, {
+      isolation: () =>
+        parseIsolation(this.setting('default_transaction_isolation') ?? 'read committed'),
+      readOnlyDefault: () => this.setting('default_transaction_read_only') === 'on',
+      lockTimeoutMs: () => {
+        const ms = parseDurationMs(this.setting('lock_timeout') ?? '0');
+        return ms > 0 ? ms : undefined;
+      },
+      notice: (n) => this.events.notice(n),
+    });
     for (const [k, v] of [...defaultSettings, ...extraSettings])
       this.settings.set(k.toLowerCase(), { name: k, value: v });
     this.settings.set('session_authorization', { name: 'session_authorization', value: info.user });
@@ -120,19 +201,78 @@ export class SqlSession implements EngineSession {
     return new Prepared(sql, [], null, async () => ({ rows: [], tag: '' }));
   }
 
+  /** Runs a bound statement in the session's transaction (see the class comment). */
+  private async runStatement(
+    stmt: Prepared,
+    params: readonly Datum[],
+  ): Promise<{ rows: Datum[][]; tag: string }> {
+    if (stmt.endsBlock) return (stmt.run as RunFn)(params);
+    this.txn.checkNotAborted();
+    try {
+      if (stmt.compiled === null) return await (stmt.run as RunFn)(params);
+      if (stmt.outside) return await stmt.compiled.execute(this.ctx, params);
+      const st = await this.txn.forStatement();
+      if (st.txn.options.readOnly && stmt.writes)
+        throw new SqlError(
+          SqlState.readOnlySqlTransaction,
+          `cannot execute ${stmt.writes} in a read-only transaction`,
+        );
+      return await stmt.compiled.execute({ ...this.ctx, txn: st }, params);
+    } catch (err) {
+      await this.txn.failed().catch(() => undefined); // rollback failures: locks expire by TTL
+      throw err;
+    }
+  }
+
   private async prepareAll(
     sql: string,
     declaredTypes: readonly number[],
     simple: boolean,
   ): Promise<PreparedStatement[]> {
+    try {
+      return await this.prepareInner(sql, declaredTypes, simple);
+    } catch (err) {
+      // A statement that fails to parse or plan inside a block aborts it, as in PostgreSQL.
+      if (this.txn.inBlock) await this.txn.failed();
+      throw err;
+    }
+  }
+
+  private async prepareInner(
+    sql: string,
+    declaredTypes: readonly number[],
+    simple: boolean,
+  ): Promise<PreparedStatement[]> {
     const admin = parseAdmin(sql);
-    if (admin) return [new Prepared(sql, [], admin.columns, () => admin.execute(this.ctx))];
+    if (admin)
+      return [
+        new Prepared(
+          sql,
+          [],
+          admin.columns,
+          null,
+          { paramTypes: [], columns: admin.columns, execute: (ctx) => admin.execute(ctx) },
+          true,
+        ),
+      ];
     const parsed = parseSql(sql);
     const out: PreparedStatement[] = [];
     for (const p of parsed) {
       const session = this.sessionStatement(p.node);
       if (session) {
         out.push(session);
+        continue;
+      }
+      if (p.node.CopyStmt) {
+        const copy = new Prepared(p.sql, [], null, null);
+        copy.copy = await compileCopyFrom(p.node.CopyStmt as AstNode, this.ctx);
+        out.push(copy);
+        continue;
+      }
+      if (p.node.VacuumStmt) {
+        // VACUUM / ANALYZE: MVCC garbage is collected below the GC safe point by the shards.
+        const tag = (p.node.VacuumStmt as AstNode).is_vacuumcmd ? 'VACUUM' : 'ANALYZE';
+        out.push(new Prepared(p.sql, [], null, async () => ({ rows: [], tag })));
         continue;
       }
       const paramTypes = [...declaredTypes];
@@ -146,9 +286,16 @@ export class SqlSession implements EngineSession {
         throw err;
       }
       const resolvedTypes = compiled.paramTypes.map((t) => (t === 0 ? TypeOid.text : t));
-      const stmt = new Prepared(p.sql, resolvedTypes, compiled.columns, (params) =>
-        compiled.execute(this.ctx, params),
+      const [kind] = Object.keys(p.node);
+      const stmt = new Prepared(
+        p.sql,
+        resolvedTypes,
+        compiled.columns,
+        null,
+        compiled,
+        DDL_KINDS.has(kind),
       );
+      stmt.writes = writeVerb(kind, p.node);
       out.push(stmt);
       if (parsed.length === 1) this.plans.put(sql, simple ? [] : declaredTypes, stmt);
     }
@@ -165,6 +312,26 @@ export class SqlSession implements EngineSession {
       });
     const [kind] = Object.keys(node);
     const stmt = node[kind] as AstNode;
+    if (kind === 'VariableSetStmt' && stmt.kind === 'VAR_SET_MULTI') {
+      const opts = txnOptions(stmt.args as AstNode[] | undefined);
+      const target = String(stmt.name ?? '').toUpperCase();
+      return new Prepared('SET', [], null, async () => {
+        if (target === 'TRANSACTION') this.txn.setTransaction(opts);
+        else if (target === 'SESSION CHARACTERISTICS') {
+          if (opts.isolation !== undefined)
+            this.settings.set('default_transaction_isolation', {
+              name: 'default_transaction_isolation',
+              value: opts.isolation,
+            });
+          if (opts.readOnly !== undefined)
+            this.settings.set('default_transaction_read_only', {
+              name: 'default_transaction_read_only',
+              value: opts.readOnly ? 'on' : 'off',
+            });
+        } else throw new SqlError(SqlState.featureNotSupported, `SET ${target} is not supported`);
+        return { rows: [], tag: 'SET' };
+      });
+    }
     if (kind === 'VariableSetStmt') {
       const name = String(stmt.name ?? '').toLowerCase();
       const kindOf = String(stmt.kind);
@@ -191,10 +358,17 @@ export class SqlSession implements EngineSession {
         const defaults = new Map(
           [...defaultSettings, ...extraSettings].map(([k, v]) => [k.toLowerCase(), v]),
         );
-        entry.value =
+        const next =
           kindOf === 'VAR_SET_DEFAULT' || kindOf === 'VAR_RESET'
             ? (defaults.get(name) ?? '')
             : value;
+        if (name === 'transaction_isolation') {
+          this.txn.setTransaction({ isolation: parseIsolation(next) });
+          return { rows: [], tag: 'SET' };
+        }
+        if (name === 'default_transaction_isolation') parseIsolation(next);
+        if (name === 'lock_timeout') parseDurationMs(next);
+        entry.value = next;
         this.settings.set(name, entry);
         if (reported.has(name)) this.events.parameterStatus(entry.name, entry.value);
         return { rows: [], tag: kindOf === 'VAR_RESET' ? 'RESET' : 'SET' };
@@ -212,22 +386,62 @@ export class SqlSession implements EngineSession {
             SqlState.undefinedObject,
             `unrecognized configuration parameter "${name}"`,
           );
+        if (name === 'transaction_isolation') return { rows: [[this.txn.isolation]], tag: 'SHOW' };
         return { rows: [[entry.value]], tag: 'SHOW' };
       });
     }
-    if (kind === 'TransactionStmt') {
-      return new Prepared('TRANSACTION', [], null, async () => {
-        throw new SqlError(
-          SqlState.featureNotSupported,
-          'transaction blocks are not supported yet: every statement commits on its own',
-        );
-      });
-    }
+    if (kind === 'TransactionStmt') return this.transactionStatement(stmt);
     return null;
   }
 
-  bind(statement: PreparedStatement, params: readonly Datum[]): Portal {
+  private transactionStatement(stmt: AstNode): Prepared {
+    const k = String(stmt.kind);
+    const name = String(stmt.savepoint_name ?? '');
+    const tx = this.txn;
+    const make = (
+      tag: string,
+      fn: () => Promise<string | void> | string | void,
+      endsBlock = false,
+    ): Prepared =>
+      new Prepared(
+        tag,
+        [],
+        null,
+        async () => ({ rows: [], tag: (await fn()) ?? tag }),
+        null,
+        false,
+        endsBlock,
+      );
+    switch (k) {
+      case 'TRANS_STMT_BEGIN':
+      case 'TRANS_STMT_START':
+        return make(k === 'TRANS_STMT_BEGIN' ? 'BEGIN' : 'START TRANSACTION', () => {
+          tx.checkNotAborted();
+          tx.begin(txnOptions(stmt.options as AstNode[] | undefined));
+        });
+      case 'TRANS_STMT_COMMIT':
+        return make('COMMIT', () => tx.commit(), true);
+      case 'TRANS_STMT_ROLLBACK':
+        return make('ROLLBACK', () => tx.rollback(), true);
+      case 'TRANS_STMT_SAVEPOINT':
+        return make('SAVEPOINT', () => tx.savepoint(name));
+      case 'TRANS_STMT_RELEASE':
+        return make('RELEASE', () => tx.release(name));
+      case 'TRANS_STMT_ROLLBACK_TO':
+        return make('ROLLBACK', () => tx.rollbackTo(name), true);
+      default:
+        return make('TRANSACTION', () => {
+          throw new SqlError(
+            SqlState.featureNotSupported,
+            'two-phase commit (PREPARE TRANSACTION) is not supported',
+          );
+        });
+    }
+  }
+
+  bind(statement: PreparedStatement, params: readonly Datum[]): Portal | Promise<Portal> {
     const stmt = statement as Prepared;
+    if (stmt.copy !== null) return this.bindCopy(stmt.copy);
     let result: { rows: Datum[][]; tag: string } | null = null;
     let offset = 0;
     this.cancelled = false;
@@ -236,7 +450,7 @@ export class SqlSession implements EngineSession {
       columns: stmt.columns,
       fetch: async (maxRows: number) => {
         if (result === null) {
-          result = await stmt.run(params);
+          result = await this.runStatement(stmt, params);
           if (this.cancelled)
             throw new SqlError(SqlState.queryCanceled, 'canceling statement due to user request');
         }
@@ -254,12 +468,25 @@ export class SqlSession implements EngineSession {
     return portal;
   }
 
+  private async bindCopy(target: CopyTarget): Promise<Portal> {
+    this.txn.checkNotAborted();
+    const st = await this.txn.forStatement();
+    if (st.txn.options.readOnly)
+      throw new SqlError(
+        SqlState.readOnlySqlTransaction,
+        'cannot execute COPY FROM in a read-only transaction',
+      );
+    return copyInPortal(target, { ...this.ctx, txn: st }, () =>
+      this.txn.failed().catch(() => undefined),
+    );
+  }
+
   async sync(): Promise<void> {
-    // Autocommit: nothing is pending at a Sync.
+    await this.txn.sync();
   }
 
   transactionStatus(): TransactionStatus {
-    return 'I';
+    return this.txn.status();
   }
 
   reportedParameters(): ReadonlyArray<[string, string]> {
@@ -306,5 +533,7 @@ export class SqlSession implements EngineSession {
     this.cancelled = true;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.txn.close();
+  }
 }

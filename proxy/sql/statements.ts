@@ -31,6 +31,11 @@ import type { AstNode } from './parser';
 import type { OutputColumn } from './plan';
 import { Planner, type TableLookup } from './planner';
 import { typeSizeOf } from './typeNames';
+import type { PlanNode } from './plan';
+import { lockTargetRows } from './rowLocks';
+import { rowKey } from './keys';
+import { claimForStatement } from './sequences';
+import { compareValues } from '../../common/expr/typesAdapter';
 
 export interface StatementResult {
   readonly rows: Datum[][];
@@ -141,6 +146,151 @@ function ddl(
   };
 }
 
+interface ForUpdate {
+  readonly table: TableDef;
+  readonly plan: PlanNode;
+  readonly targetWidth: number;
+  readonly nowait: boolean;
+  readonly skipLocked: boolean;
+  /** A constant LIMIT: lock rows one by one in ORDER BY order until this many are held. */
+  readonly limit: number | null;
+  /** ORDER BY over plain columns of the table (column index, direction), or null. */
+  readonly order: Array<{ i: number; desc: boolean }> | null;
+}
+
+/**
+ * SELECT … FOR UPDATE / FOR NO KEY UPDATE / FOR SHARE / FOR KEY SHARE (all taken as
+ * exclusive row locks), NOWAIT, SKIP LOCKED: on one table, the rows its WHERE selects.
+ */
+function planForUpdate(stmt: AstNode, planner: Planner, lookup: TableLookup): ForUpdate | null {
+  const clauses = stmt.lockingClause as AstNode[] | undefined;
+  if (!clauses || clauses.length === 0) return null;
+  const from = (stmt.fromClause as AstNode[] | undefined) ?? [];
+  if (from.length !== 1 || !from[0].RangeVar)
+    throw new SqlError(
+      SqlState.featureNotSupported,
+      'SELECT FOR UPDATE/SHARE is supported on a single table only yet',
+    );
+  const lc = clauses[0].LockingClause as AstNode;
+  const rv = from[0].RangeVar as AstNode;
+  const table = lookup(rv.schemaname as string | undefined, rv.relname as string);
+  const src = planner.planDmlSource(from[0], [], stmt.whereClause as AstNode | undefined);
+  const lim = ((stmt.limitCount as AstNode | undefined)?.A_Const as AstNode | undefined)?.ival as
+    AstNode | undefined;
+  let order: Array<{ i: number; desc: boolean }> | null = [];
+  for (const sb of (stmt.sortClause as AstNode[] | undefined) ?? []) {
+    const by = sb.SortBy as AstNode;
+    const fields = ((by.node as AstNode).ColumnRef as AstNode | undefined)?.fields as
+      AstNode[] | undefined;
+    const name = (fields?.[fields.length - 1]?.String as AstNode | undefined)?.sval;
+    const i = table.columns.findIndex((c) => c.name === name);
+    if (i < 0) {
+      order = null;
+      break;
+    }
+    order.push({ i, desc: by.sortby_dir === 'SORTBY_DESC' });
+  }
+  return {
+    table,
+    plan: src.plan,
+    targetWidth: src.targetWidth,
+    nowait: lc.waitPolicy === 'LockWaitError',
+    skipLocked: lc.waitPolicy === 'LockWaitSkip',
+    limit:
+      lim !== undefined && stmt.limitOffset === undefined && order !== null
+        ? Number(lim.ival ?? 0)
+        : null,
+    order,
+  };
+}
+
+/**
+ * Locks the rows first, then (READ COMMITTED) reads again at a new snapshot so the SELECT
+ * returns the latest committed version of each locked row, as PostgreSQL does; rows SKIP
+ * LOCKED left out read as absent.
+ */
+async function lockForUpdate(
+  ctx: ExecContext,
+  fu: ForUpdate,
+  ev: EvalCtx,
+  paramTypes: number[],
+): Promise<ExecContext> {
+  const st = ctx.txn;
+  if (st === undefined) return ctx;
+  const rows = await run(fu.plan, newRunEnv(ctx, ev, paramTypes));
+  const locked =
+    fu.limit !== null
+      ? await lockUpTo(ctx, fu, rows, ev)
+      : await lockTargetRows(ctx, fu.table, fu.targetWidth, rows, null, ev, {
+          nowait: fu.nowait,
+          skipLocked: fu.skipLocked,
+        });
+  if (st.txn.options.isolation === 'read committed') await st.txn.beginStatement();
+  if (!fu.skipLocked || locked.length === rows.length) return ctx;
+  const pkPos = fu.table.primaryKey.map((id) => fu.table.columns.findIndex((c) => c.id === id));
+  const keyOf = (r: Datum[]): Buffer =>
+    rowKey(
+      fu.table,
+      pkPos.map((p) => r[p]),
+    );
+  const kept = new Set(locked.map((r) => keyOf(r).toString('hex')));
+  const skip = (fu.limit !== null ? (locked as LockedUpTo).skipped : rows)
+    .map(keyOf)
+    .filter((k) => !kept.has(k.toString('hex')));
+  return { ...ctx, txn: { ...st, skip: skip.sort(Buffer.compare) } };
+}
+
+type LockedUpTo = Datum[][] & { skipped: Datum[][] };
+
+/**
+ * … ORDER BY … LIMIT n FOR UPDATE [SKIP LOCKED]: PostgreSQL locks rows as it returns them,
+ * so only the n rows returned are locked (a job queue's `LIMIT 1 … SKIP LOCKED` takes one
+ * job, not all of them). Rows are tried one at a time in the query's order.
+ */
+async function lockUpTo(
+  ctx: ExecContext,
+  fu: ForUpdate,
+  rows: Datum[][],
+  ev: EvalCtx,
+): Promise<LockedUpTo> {
+  const order = fu.order ?? [];
+  const types = fu.table.columns.map((c) => c.typeOid);
+  const sorted = [...rows].sort((a, b) => {
+    for (const o of order) {
+      const x = a[o.i],
+        y = b[o.i];
+      // PostgreSQL's default: NULLS LAST ascending, NULLS FIRST descending.
+      const c =
+        x === null || y === null
+          ? x === y
+            ? 0
+            : x === null
+              ? 1
+              : -1
+          : compareValues(types[o.i], x, y);
+      if (c !== 0) return o.desc ? -c : c;
+    }
+    return 0;
+  });
+  const out = [] as unknown as LockedUpTo;
+  out.skipped = [];
+  for (const row of sorted) {
+    if (out.length >= (fu.limit as number)) break;
+    try {
+      out.push(
+        ...(await lockTargetRows(ctx, fu.table, fu.targetWidth, [row], null, ev, {
+          nowait: fu.nowait || fu.skipLocked,
+        })),
+      );
+    } catch (err) {
+      const e = err as { code?: string; sqlState?: string };
+      if (!fu.skipLocked || (e.code !== '55P03' && e.sqlState !== '55P03')) throw err;
+      out.skipped.push(row);
+    }
+  }
+  return out;
+}
+
 /** Compiles one parsed statement; paramTypes holds the client's declared types and is completed by inference. */
 export async function compileStatement(
   node: AstNode,
@@ -175,6 +325,7 @@ export async function compileStatement(
   const planner = new Planner(lookup, paramTypes);
   switch (kind) {
     case 'SelectStmt': {
+      const forUpdate = planForUpdate(stmt, planner, lookup);
       const q = planner.planSelect(node);
       const sequencesUsed = [
         ...JSON.stringify(q.plan, (_k, v: unknown) =>
@@ -186,10 +337,24 @@ export async function compileStatement(
         paramTypes: finalTypes(paramTypes),
         columns: describe(q.columns),
         async execute(ctx2, params) {
-          for (const s of sequencesUsed) await ctx2.sequences?.reserve(s, 1);
-          const rows = await runWithCatalog(ctx2, catalogUse, () => evalCtxFor(ctx2, params), (ev) =>
-            run(q.plan, newRunEnv(ctx2, ev, paramTypes)),
-          );
+          // Sequence values are claimed per evaluation context (runWithCatalog may retry with
+          // a new one after a catalog change); FOR UPDATE rows are locked once.
+          const releases: Array<() => void> = [];
+          let runCtx = ctx2;
+          let locked = false;
+          let rows: Datum[][];
+          try {
+            rows = await runWithCatalog(ctx2, catalogUse, () => evalCtxFor(ctx2, params), async (ev) => {
+              releases.push(await claimForStatement(ctx2.sequences, ev, sequencesUsed, 1));
+              if (forUpdate && !locked) {
+                runCtx = await lockForUpdate(ctx2, forUpdate, ev, paramTypes);
+                locked = true;
+              }
+              return run(q.plan, newRunEnv(runCtx, ev, paramTypes));
+            });
+          } finally {
+            for (const release of releases) release();
+          }
           return { rows, tag: `SELECT ${rows.length}` };
         },
       };

@@ -19,6 +19,7 @@ import type { ScanNode } from './plan';
 import { runScan } from './scanExec';
 import { Scope, type ScopeColumn } from './scope';
 import type { WriteBuffer } from './writeBuffer';
+import { claimForStatement } from './sequences';
 
 export function tableScope(
   table: TableDef,
@@ -61,6 +62,8 @@ export class TableWriter {
   readonly pkPos: number[];
   readonly stored: StoredColumn[];
   readonly sequences = new Set<string>();
+  /** The primary key is the hidden rowid. */
+  readonly hiddenKey: boolean;
 
   constructor(
     readonly table: TableDef,
@@ -76,6 +79,7 @@ export class TableWriter {
       e: rowCompiler.condition(parseExpr(ch.expr), 'CHECK'),
     }));
     this.pkPos = table.primaryKey.map((id) => table.columns.findIndex((c) => c.id === id));
+    this.hiddenKey = this.pkPos.length === 1 && table.columns[this.pkPos[0]]?.hidden === true;
     this.stored = storedColumns(table);
     for (const d of this.defaults) {
       if (!d) continue;
@@ -86,9 +90,12 @@ export class TableWriter {
     }
   }
 
-  /** Reserves sequence values for n rows of defaults. */
-  async reserve(ctx: ExecContext, n: number): Promise<void> {
-    for (const s of this.sequences) await ctx.sequences!.reserve(s, n);
+  /**
+   * Claims sequence values for n rows of defaults, served through ev.nextval; call the
+   * returned release once the rows are evaluated.
+   */
+  reserve(ctx: ExecContext, n: number, ev: EvalCtx): Promise<() => void> {
+    return claimForStatement(ctx.sequences, ev, this.sequences, n);
   }
 
   defaultValue(i: number, ev: EvalCtx): Datum {
@@ -192,12 +199,11 @@ export class TableWriter {
 
   insert(wb: WriteBuffer, values: Datum[]): Buffer {
     const key = this.key(values);
-    wb.put(
-      key,
-      encodeStoredRow(this.table.version, this.stored, values),
-      true,
-      this.pkConflict(values),
-    );
+    const row = encodeStoredRow(this.table.version, this.stored, values);
+    // A table without a primary key is keyed by a hidden rowid from a sequence: the new
+    // key is unique by construction, so it needs neither a uniqueness check nor a lock.
+    if (this.hiddenKey) wb.putFresh(key, row);
+    else wb.put(key, row, true, this.pkConflict(values));
     for (const ix of this.table.indexes ?? []) {
       const e = this.indexEntry(ix, values, key);
       wb.put(e.key, key, e.unique, e.conflict);

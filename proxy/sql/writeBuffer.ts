@@ -1,29 +1,52 @@
 /**
- * The one place a statement's writes are collected before they reach the shards: puts
- * (optionally "must not exist", for primary and unique keys) and deletes, grouped per
- * range and sent in parallel at flush. The transaction layer will route this buffer
- * through its coordinator (locks, 1PC/2PC) instead of writing directly; until then each
- * statement's writes apply when it ends (autocommit), without cross-range atomicity.
+ * The one place a statement's writes are collected before they reach the transaction:
+ * puts (optionally "must not exist", for primary and unique keys) and deletes. At the end
+ * of the statement, flush() takes the pessimistic locks the writes need (INSERT's keys
+ * with shouldNotExist → 23505; every other written key plainly) and buffers the writes in
+ * the session's Transaction (DESIGN.md "Transactions": locks at statement time, values
+ * buffered until commit). An implicit (autocommit) transaction's INSERT skips the locks and
+ * buffers optimistic 'insert' mutations instead: its commit is then a single 1PC request
+ * that also checks uniqueness. Without a session transaction (internal work such as DDL
+ * backfills), the writes commit in a transaction of their own.
  */
-import { RpcError, RpcErrorCode, SqlError, SqlState } from '../../common/errors';
-import type { RangeDescriptor } from '../../common/catalog/schema';
-import type { ExecContext } from './context';
-import { staleBackoff } from '../shardRouter';
+import { SqlError, SqlState } from '../../common/errors';
+import { DuplicateKeyError, Transaction } from '../txn/transaction';
+import type { ExecContext, StatementTxn } from './context';
 
 interface Op {
   readonly key: Buffer;
   readonly value: Buffer | null;
   readonly mustNotExist: boolean;
   readonly conflict?: () => SqlError;
+  /** A key no one else can write (a new hidden rowid from a sequence): needs no lock. */
+  readonly fresh?: boolean;
 }
 
-const MAX_STALE = 8;
+function conflictOf(op: Op): SqlError {
+  return op.conflict
+    ? op.conflict()
+    : new SqlError(SqlState.uniqueViolation, 'duplicate key value violates unique constraint');
+}
+
+/** Turns a DuplicateKeyError of key into the constraint's own 23505 message. */
+export function duplicateKeyToSql(err: unknown, conflicts: Map<string, () => SqlError>): unknown {
+  if (!(err instanceof DuplicateKeyError)) return err;
+  const make = conflicts.get(err.key.toString('hex'));
+  return make
+    ? make()
+    : new SqlError(SqlState.uniqueViolation, 'duplicate key value violates unique constraint');
+}
 
 export class WriteBuffer {
   private ops: Op[] = [];
 
   put(key: Buffer, value: Buffer, mustNotExist = false, conflict?: () => SqlError): void {
     this.ops.push({ key, value, mustNotExist, conflict });
+  }
+
+  /** A put of a key unique by construction (a new rowid): neither checked nor locked. */
+  putFresh(key: Buffer, value: Buffer): void {
+    this.ops.push({ key, value, mustNotExist: false, fresh: true });
   }
 
   del(key: Buffer): void {
@@ -34,81 +57,77 @@ export class WriteBuffer {
     return this.ops.length;
   }
 
-  /** Sends every collected write; checked puts first so a conflict leaves nothing else behind. */
-  async flush(ctx: ExecContext): Promise<void> {
+  /**
+   * Locks and buffers every collected write in the statement's transaction.
+   * `insertOnly`: the statement only inserts new rows (plain INSERT), so an implicit
+   * transaction may use optimistic 'insert' mutations.
+   */
+  async flush(ctx: ExecContext, insertOnly = false): Promise<void> {
     const ops = this.ops;
     this.ops = [];
-    const checked = ops.filter((o) => o.mustNotExist);
-    const rest = ops.filter((o) => !o.mustNotExist);
-    const applied: Op[] = [];
-    try {
-      await this.send(ctx, checked, true, applied, 0);
-    } catch (err) {
-      // Compensate: remove the checked puts that did land (best effort without transactions).
-      if (applied.length > 0)
-        await this.send(
-          ctx,
-          applied.map((o) => ({ key: o.key, value: null, mustNotExist: false })),
-          false,
-          [],
-          0,
-        ).catch(() => undefined);
-      throw err;
-    }
-    await this.send(ctx, rest, false, [], 0);
-  }
-
-  private async send(
-    ctx: ExecContext,
-    ops: Op[],
-    check: boolean,
-    applied: Op[],
-    attempt: number,
-  ): Promise<void> {
     if (ops.length === 0) return;
-    if (ctx.ranges.all.length === 0) await ctx.ranges.refresh();
-    const groups = new Map<RangeDescriptor, Op[]>();
-    for (const o of ops) {
-      const r = ctx.ranges.lookup(o.key);
-      if (!r)
-        throw new SqlError(SqlState.internalError, `no range covers key ${o.key.toString('hex')}`);
-      const g = groups.get(r);
-      if (g) g.push(o);
-      else groups.set(r, [o]);
+    if (ctx.txn !== undefined) {
+      await applyOps(ctx.txn, ops, insertOnly && ctx.txn.implicit);
+      return;
     }
-    await Promise.all(
-      [...groups].map(async ([r, list]) => {
-        const puts = list.filter((o) => o.value !== null).map((o) => [o.key, o.value as Buffer]);
-        const dels = list.filter((o) => o.value === null).map((o) => o.key);
-        let res: { conflict?: number };
-        try {
-          res = await ctx.router.sendTo<{ conflict?: number }>(r, 'kv.write', {
-            puts,
-            dels,
-            mustNotExist: check,
-          });
-        } catch (err) {
-          if (
-            !(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) ||
-            attempt >= MAX_STALE
-          )
-            throw err;
-          await staleBackoff(attempt);
-          await ctx.ranges.refresh();
-          return this.send(ctx, list, check, applied, attempt + 1);
-        }
-        if (res.conflict !== undefined) {
-          const putOps = list.filter((o) => o.value !== null);
-          const bad = putOps[res.conflict];
-          throw bad.conflict
-            ? bad.conflict()
-            : new SqlError(
-                SqlState.uniqueViolation,
-                'duplicate key value violates unique constraint',
-              );
-        }
-        applied.push(...list);
-      }),
+    if (ctx.txnDeps === undefined)
+      throw new SqlError(SqlState.internalError, 'no transaction layer configured');
+    const own: StatementTxn = {
+      txn: await Transaction.begin(ctx.txnDeps, { isolation: 'read committed' }),
+      implicit: false,
+      conflicts: new Map(),
+    };
+    try {
+      // Internal work (DDL backfills, re-keying) takes no row locks: its writes are
+      // checked against its start timestamp at commit (optimistic), saving a round trip
+      // per shard and a lock record per row.
+      await applyOps(own, ops, true);
+      await own.txn.commit();
+    } catch (err) {
+      await own.txn.rollback().catch(() => undefined); // locks also expire by TTL
+      throw duplicateKeyToSql(err, own.conflicts);
+    }
+  }
+}
+
+async function applyOps(st: StatementTxn, ops: readonly Op[], optimistic: boolean): Promise<void> {
+  const txn = st.txn;
+  // Uniqueness against this transaction's own earlier writes and this statement's other
+  // rows; what is committed is checked by the shard (lock shouldNotExist, or 'insert').
+  const seen = new Set<string>();
+  const checked: Op[] = [];
+  for (const o of ops) {
+    if (!o.mustNotExist) continue;
+    const hex = o.key.toString('hex');
+    const own = txn.ownWrite(o.key);
+    if (seen.has(hex) || (own !== undefined && own !== null)) throw conflictOf(o);
+    seen.add(hex);
+    if (own === undefined) {
+      checked.push(o);
+      if (o.conflict) st.conflicts.set(hex, o.conflict);
+    }
+  }
+  const checkedKeys = new Set(checked.map((o) => o.key.toString('hex')));
+  if (!optimistic) {
+    if (checked.length > 0) {
+      try {
+        await txn.lock(
+          checked.map((o) => o.key),
+          { shouldNotExist: true },
+        );
+      } catch (err) {
+        throw duplicateKeyToSql(err, st.conflicts);
+      }
+    }
+    const rest = ops.filter(
+      (o) => o.fresh !== true && !checkedKeys.has(o.key.toString('hex')) && !txn.isLocked(o.key),
     );
+    if (rest.length > 0) await txn.lock(rest.map((o) => o.key));
+  }
+  for (const o of ops) {
+    if (o.value === null) txn.del(o.key);
+    else if (optimistic && checkedKeys.has(o.key.toString('hex'))) txn.insert(o.key, o.value);
+    // (optimistic, unchecked puts and deletes: conflicts are caught at commit)
+    else txn.put(o.key, o.value);
   }
 }

@@ -37,8 +37,39 @@ export interface TxnOptions {
 export const LOCK_TTL_MS = 5_000;
 const HEARTBEAT_MS = 2_000;
 const MAX_RESOLVE_ROUNDS = 200;
+/**
+ * Mutations per prewrite/commit request: a large transaction (COPY, a backfill) is sent in
+ * pieces so no request outlives its deadline; 2PC needs no atomicity across them (the
+ * primary's commit is the commit point). A 1PC must be one batch, so larger single-shard
+ * transactions take 2PC.
+ */
+const CHUNK = 2048;
+const BIG_TIMEOUT_MS = 60_000;
+/** The shard's lock wait when the session sets no lock_timeout (shard/mvcc DEFAULT_LOCK_TIMEOUT_MS). */
+const DEFAULT_LOCK_WAIT_MS = 10_000;
 
-type Buffered = { readonly op: 'put'; readonly value: Buffer } | { readonly op: 'del' };
+/** Runs fn over items in chunks, in order; stops at the first result that is not ok. */
+async function chunked<T, R extends { kind: string }>(
+  items: readonly T[],
+  fn: (part: T[]) => Promise<R>,
+): Promise<R> {
+  let last: R | undefined;
+  for (let i = 0; i < items.length; i += CHUNK) {
+    last = await fn(items.slice(i, i + CHUNK));
+    if (last.kind !== 'ok') return last;
+  }
+  return last as R;
+}
+
+/** 'insert': an optimistic put that must find no visible value at commit (→ DuplicateKeyError). */
+type Buffered = { readonly op: 'put' | 'insert'; readonly value: Buffer } | { readonly op: 'del' };
+
+/** What a plan fragment needs to read as this transaction reads (shard/txnFragment.ts). */
+export interface ReadOptions {
+  readonly ts: bigint;
+  readonly txnStartTs: bigint;
+  readonly bypassLocks: readonly bigint[];
+}
 
 export class DuplicateKeyError extends Error {
   constructor(readonly key: Buffer) {
@@ -47,7 +78,11 @@ export class DuplicateKeyError extends Error {
 }
 
 function serializationFailure(detail: string): SqlError {
-  return new SqlError(SqlState.serializationFailure, 'could not serialize access due to concurrent update', { detail });
+  return new SqlError(
+    SqlState.serializationFailure,
+    'could not serialize access due to concurrent update',
+    { detail },
+  );
 }
 
 function sleep(ms: number): Promise<void> {
@@ -92,7 +127,47 @@ export class Transaction {
    * snapshot; REPEATABLE READ (and SERIALIZABLE, run as RR for now) keep start_ts.
    */
   async beginStatement(): Promise<void> {
-    if (this.options.isolation === 'read committed') this.statementTs = await this.deps.timestamp();
+    if (this.options.isolation === 'read committed') {
+      this.statementTs = await this.deps.timestamp();
+      // Locks check conflicts against the statement's snapshot (PostgreSQL's RC: a row
+      // changed after it is waited for and re-read, not an error).
+      if (this.statementTs > this.forUpdateTs) this.forUpdateTs = this.statementTs;
+    }
+  }
+
+  /** The read timestamp, own start_ts and resolved-lock bypass list, for fragment reads. */
+  readOptions(): ReadOptions {
+    return { ts: this.statementTs, txnStartTs: this.startTs, bypassLocks: this.bypass };
+  }
+
+  /** Buffered writes with keys in [start, end), sorted; null value = delete. */
+  ownWritesIn(start: Buffer, end: Buffer | null): Array<[Buffer, Buffer | null]> {
+    const out: Array<[Buffer, Buffer | null]> = [];
+    for (const { key, w } of this.writes.values()) {
+      if (Buffer.compare(key, start) < 0 || (end !== null && Buffer.compare(key, end) >= 0))
+        continue;
+      out.push([key, w.op === 'del' ? null : w.value]);
+    }
+    return out.sort((a, b) => Buffer.compare(a[0], b[0]));
+  }
+
+  /** The buffered write of key: undefined if none, null if a delete. */
+  ownWrite(key: Buffer): Buffer | null | undefined {
+    const own = this.writes.get(key.toString('hex'));
+    return own === undefined ? undefined : own.w.op === 'del' ? null : own.w.value;
+  }
+
+  get writeCount(): number {
+    return this.writes.size;
+  }
+
+  isLocked(key: Buffer): boolean {
+    return this.locked.has(key.toString('hex'));
+  }
+
+  /** A read met these locks: resolve them (or wait a little) before reading again. */
+  async resolveForRead(locks: readonly Lock[], round: number): Promise<void> {
+    await this.meetLocks(locks, round);
   }
 
   /** The timestamp reads of the current statement use. */
@@ -101,7 +176,8 @@ export class Transaction {
   }
 
   private active(): void {
-    if (this.state !== 'active') throw new SqlError(SqlState.invalidTransactionState, `transaction is ${this.state}`);
+    if (this.state !== 'active')
+      throw new SqlError(SqlState.invalidTransactionState, `transaction is ${this.state}`);
   }
 
   // --- reads -------------------------------------------------------------------------
@@ -126,7 +202,11 @@ export class Transaction {
    * Every visible (key, value) in [start, end) in key order, merged with this
    * transaction's own buffered writes. Calls onRow for each; stops early if it returns false.
    */
-  async scan(start: Buffer, end: Buffer, onRow: (key: Buffer, value: Buffer) => boolean | void): Promise<void> {
+  async scan(
+    start: Buffer,
+    end: Buffer,
+    onRow: (key: Buffer, value: Buffer) => boolean | void,
+  ): Promise<void> {
     this.active();
     const own = [...this.writes.values()]
       .filter(({ key }) => Buffer.compare(key, start) >= 0 && Buffer.compare(key, end) < 0)
@@ -134,7 +214,11 @@ export class Transaction {
     let ownIdx = 0;
     let stopped = false;
     const emitOwnUpTo = (limit: Buffer | null): void => {
-      while (!stopped && ownIdx < own.length && (limit === null || Buffer.compare(own[ownIdx].key, limit) < 0)) {
+      while (
+        !stopped &&
+        ownIdx < own.length &&
+        (limit === null || Buffer.compare(own[ownIdx].key, limit) < 0)
+      ) {
         const { key, w } = own[ownIdx++];
         if (w.op === 'put' && onRow(key, w.value) === false) stopped = true;
       }
@@ -175,7 +259,10 @@ export class Transaction {
 
   private async meetLocks(locks: readonly Lock[], round: number): Promise<void> {
     if (round >= MAX_RESOLVE_ROUNDS) {
-      throw new SqlError(SqlState.lockNotAvailable, 'could not read: rows stayed locked by other transactions');
+      throw new SqlError(
+        SqlState.lockNotAvailable,
+        'could not read: rows stayed locked by other transactions',
+      );
     }
     const outcome = await this.deps.resolver.resolve(locks, this.readTs);
     this.bypass.push(...outcome.bypass);
@@ -189,46 +276,87 @@ export class Transaction {
    * shouldNotExist: the keys must have no visible value (INSERT) → DuplicateKeyError.
    * Waits for other transactions' locks up to lock_timeout (55P03); deadlocks → 40P01.
    */
-  async lock(keys: readonly Buffer[], opts: { shouldNotExist?: boolean; nowait?: boolean } = {}): Promise<void> {
+  async lock(
+    keys: readonly Buffer[],
+    opts: { shouldNotExist?: boolean; nowait?: boolean; returnValues?: boolean } = {},
+  ): Promise<Map<string, Buffer | undefined> | undefined> {
     this.active();
+    const values = opts.returnValues === true ? new Map<string, Buffer | undefined>() : undefined;
     // Sorted, and taken shard by shard in that order (below): two statements locking
     // overlapping keys on several shards then queue instead of deadlocking, which per-shard
     // deadlock detection could not see.
-    const fresh = keys.filter((k) => !this.locked.has(k.toString('hex'))).sort(Buffer.compare);
-    if (fresh.length === 0) return;
+    const fresh = keys
+      .filter((k) => values !== undefined || !this.locked.has(k.toString('hex')))
+      .sort(Buffer.compare);
+    if (fresh.length === 0) return values;
+    const choosingPrimary = this.primary === null;
     if (this.primary === null) this.primary = fresh[0];
-    const primary = this.primary;
+    try {
+      await this.lockRounds(fresh, this.primary, opts, values);
+    } catch (err) {
+      // The primary must be a key we hold: if this first lock failed entirely (NOWAIT,
+      // SKIP LOCKED, a timeout caught by a savepoint), the next lock chooses again.
+      if (choosingPrimary && this.locked.size === 0) this.primary = null;
+      throw err;
+    }
+    this.startHeartbeat();
+    return values;
+  }
+
+  private async lockRounds(
+    fresh: readonly Buffer[],
+    primary: Buffer,
+    opts: { shouldNotExist?: boolean; nowait?: boolean },
+    values: Map<string, Buffer | undefined> | undefined,
+  ): Promise<void> {
     for (let round = 0; ; round++) {
-      if (this.options.isolation === 'read committed' && round > 0) this.forUpdateTs = await this.deps.timestamp();
-      const results = await this.deps.rpc.perShardInOrder<Buffer, AcquirePessimisticLockResult>(fresh, (k) => k, (send, g) =>
-        send('txn.lock', {
-          keys: g.items,
-          primary,
-          startTs: this.startTs,
-          forUpdateTs: this.forUpdateTs,
-          ttlMs: LOCK_TTL_MS,
-          shouldNotExist: opts.shouldNotExist === true,
-          lockTimeoutMs: this.options.lockTimeoutMs,
-          nowait: opts.nowait === true,
-        }) as Promise<AcquirePessimisticLockResult>,
+      if (this.options.isolation === 'read committed' && round > 0)
+        this.forUpdateTs = await this.deps.timestamp();
+      const results = await this.deps.rpc.perShardInOrder<Buffer, AcquirePessimisticLockResult>(
+        fresh,
+        (k) => k,
+        (send, g) =>
+          send(
+            'txn.lock',
+            {
+              keys: g.items,
+              primary,
+              startTs: this.startTs,
+              forUpdateTs: this.forUpdateTs,
+              ttlMs: LOCK_TTL_MS,
+              shouldNotExist: opts.shouldNotExist === true,
+              returnValues: values !== undefined,
+              lockTimeoutMs: this.options.lockTimeoutMs,
+              nowait: opts.nowait === true,
+            },
+            // The shard may hold the request while it waits in the key's queue (lock_timeout).
+            (this.options.lockTimeoutMs ?? DEFAULT_LOCK_WAIT_MS) + 5_000,
+          ) as Promise<AcquirePessimisticLockResult>,
       );
       let retry = false;
       for (const { group, result } of results) {
         if (result.kind === 'ok') {
-          for (const k of group.items) this.locked.set(k.toString('hex'), k);
+          group.items.forEach((k, i) => {
+            this.locked.set(k.toString('hex'), k);
+            values?.set(k.toString('hex'), result.values?.[i]);
+          });
           continue;
         }
         if (result.kind === 'alreadyExists') throw new DuplicateKeyError(result.key);
         if (result.kind === 'writeConflict') {
           // RR: a row changed after our snapshot → 40001. RC: lock again at a newer ts.
           if (this.options.isolation !== 'read committed') {
-            throw serializationFailure(`key ${result.key.toString('hex')} was committed at ${result.conflictCommitTs} after this transaction's snapshot`);
+            throw serializationFailure(
+              `key ${result.key.toString('hex')} was committed at ${result.conflictCommitTs} after this transaction's snapshot`,
+            );
           }
           retry = true;
           continue;
         }
         if (result.kind === 'txnRolledBack') {
-          throw serializationFailure('this transaction was rolled back by another session while it waited (its locks had expired)');
+          throw serializationFailure(
+            'this transaction was rolled back by another session while it waited (its locks had expired)',
+          );
         }
         if (result.kind === 'locked') {
           // An expired holder's lock: resolve it, then try again.
@@ -236,23 +364,38 @@ export class Transaction {
           retry = true;
           continue;
         }
-        throw new SqlError(SqlState.internalError, `unexpected lock result ${(result as { kind: string }).kind}`);
+        throw new SqlError(
+          SqlState.internalError,
+          `unexpected lock result ${(result as { kind: string }).kind}`,
+        );
       }
       if (!retry) break;
-      if (round > MAX_RESOLVE_ROUNDS) throw new SqlError(SqlState.lockNotAvailable, 'could not obtain lock');
+      if (round > MAX_RESOLVE_ROUNDS)
+        throw new SqlError(SqlState.lockNotAvailable, 'could not obtain lock');
     }
-    this.startHeartbeat();
+  }
+
+  /** Buffers an optimistic insert: committed only if the key has no visible value then. */
+  insert(key: Buffer, value: Buffer): void {
+    this.active();
+    this.writes.set(key.toString('hex'), { key, w: { op: 'insert', value } });
   }
 
   /** Buffers a put of an already locked key (or an autocommit blind write). */
   put(key: Buffer, value: Buffer): void {
     this.active();
-    this.writes.set(key.toString('hex'), { key, w: { op: 'put', value } });
+    const hex = key.toString('hex');
+    // A put over our own optimistic insert keeps the insert's uniqueness check.
+    const op = this.writes.get(hex)?.w.op === 'insert' ? 'insert' : 'put';
+    this.writes.set(hex, { key, w: { op, value } });
   }
 
   del(key: Buffer): void {
     this.active();
-    this.writes.set(key.toString('hex'), { key, w: { op: 'del' } });
+    const hex = key.toString('hex');
+    // Deleting our own not-yet-committed optimistic insert leaves nothing to write.
+    if (this.writes.get(hex)?.w.op === 'insert' && !this.locked.has(hex)) this.writes.delete(hex);
+    else this.writes.set(hex, { key, w: { op: 'del' } });
   }
 
   /** A mark for ROLLBACK TO SAVEPOINT: the buffered writes as they are now. */
@@ -270,7 +413,8 @@ export class Transaction {
 
   private mutations(): Mutation[] {
     const out: Mutation[] = [];
-    for (const { key, w } of this.writes.values()) out.push(w.op === 'put' ? { key, op: 'put', value: w.value } : { key, op: 'del' });
+    for (const { key, w } of this.writes.values())
+      out.push(w.op === 'del' ? { key, op: 'del' } : { key, op: w.op, value: w.value });
     for (const [hex, key] of this.locked) if (!this.writes.has(hex)) out.push({ key, op: 'lock' });
     return out;
   }
@@ -286,7 +430,10 @@ export class Transaction {
     }
     try {
       const groups = await this.deps.rpc.group(mutations, (m) => m.key);
-      const commitTs = groups.length === 1 ? await this.onePhase(mutations) : await this.twoPhase(mutations);
+      const commitTs =
+        groups.length === 1 && mutations.length <= CHUNK
+          ? await this.onePhase(mutations)
+          : await this.twoPhase(mutations);
       this.state = 'committed';
       return commitTs;
     } catch (err) {
@@ -302,27 +449,58 @@ export class Transaction {
 
   private async onePhase(mutations: Mutation[]): Promise<bigint> {
     for (let round = 0; ; round++) {
-      const commitTs = await this.deps.timestamp();
-      const [{ result }] = await this.deps.rpc.perShard<Mutation, OnePhaseCommitResult>(mutations, (m) => m.key, (send, g) =>
-        send('txn.onePhaseCommit', {
-          mutations: g.items,
-          startTs: this.startTs,
-          forUpdateTs: this.forUpdateTs,
-          pessimistic: this.pessimisticFlags(g.items),
-          commitTs,
-        }) as Promise<OnePhaseCommitResult>,
+      // No TSO call: the shard commits above every read it served, above our locks'
+      // min_commit_ts and above for_update_ts (onePhaseCommit.ts; TiKV's 1PC max_ts rule),
+      // which keeps an autocommit write at one round trip after its start timestamp.
+      const commitTs = (this.forUpdateTs > this.startTs ? this.forUpdateTs : this.startTs) + 1n;
+      const [{ result }] = await this.deps.rpc.perShard<Mutation, OnePhaseCommitResult>(
+        mutations,
+        (m) => m.key,
+        (send, g) =>
+          send('txn.onePhaseCommit', {
+            mutations: g.items,
+            startTs: this.startTs,
+            forUpdateTs: this.forUpdateTs,
+            pessimistic: this.pessimisticFlags(g.items),
+            commitTs,
+          }) as Promise<OnePhaseCommitResult>,
       );
       if (result.kind === 'ok') return result.commitTs;
+      if (result.kind !== 'locked') await this.insertConflict(result);
       if (result.kind !== 'locked') this.commitFailure(result);
       await this.meetLocks(result.locks, round);
     }
   }
 
+  /**
+   * An optimistic 'insert' that met a version committed after start_ts: if the key now
+   * has a value, the client should see a duplicate key (23505, as PostgreSQL reports a
+   * concurrent insert of the same key), not a serialization failure.
+   */
+  private async insertConflict(result: { kind: string; key?: Buffer }): Promise<void> {
+    if (result.kind !== 'writeConflict' || result.key === undefined) return;
+    const key = result.key;
+    if (this.writes.get(key.toString('hex'))?.w.op !== 'insert') return;
+    const r = await this.deps.rpc.onKey<GetResult>(key, 'txn.get', {
+      key,
+      ts: await this.deps.timestamp(),
+      txnStartTs: this.startTs,
+      bypassLocks: this.bypass,
+    });
+    if (r.kind === 'ok' && r.value !== undefined) throw new DuplicateKeyError(key);
+  }
+
   /** Turns a failed commit step into the error the client sees. */
   private commitFailure(result: { kind: string; key?: Buffer }): never {
     if (result.kind === 'alreadyExists') throw new DuplicateKeyError(result.key as Buffer);
-    if (result.kind === 'writeConflict') throw serializationFailure('a row was changed by a concurrent transaction after this one started');
-    if (result.kind === 'txnRolledBack') throw serializationFailure('the transaction was rolled back by another session (its locks expired)');
+    if (result.kind === 'writeConflict')
+      throw serializationFailure(
+        'a row was changed by a concurrent transaction after this one started',
+      );
+    if (result.kind === 'txnRolledBack')
+      throw serializationFailure(
+        'the transaction was rolled back by another session (its locks expired)',
+      );
     throw new SqlError(SqlState.internalError, `commit failed: ${result.kind}`);
   }
 
@@ -332,19 +510,31 @@ export class Transaction {
     // Phase 1: prewrite everything (each shard's part is one atomic batch).
     let pending = mutations;
     for (let round = 0; pending.length > 0; round++) {
-      const results = await this.deps.rpc.perShard<Mutation, PrewriteResult>(pending, (m) => m.key, (send, g) =>
-        send('txn.prewrite', {
-          mutations: g.items,
-          primary,
-          startTs: this.startTs,
-          ttlMs: LOCK_TTL_MS,
-          forUpdateTs: this.forUpdateTs,
-          pessimistic: this.pessimisticFlags(g.items),
-        }) as Promise<PrewriteResult>,
+      const results = await this.deps.rpc.perShard<Mutation, PrewriteResult>(
+        pending,
+        (m) => m.key,
+        (send, g) =>
+          chunked(
+            g.items,
+            (part) =>
+              send(
+                'txn.prewrite',
+                {
+                  mutations: part,
+                  primary,
+                  startTs: this.startTs,
+                  ttlMs: LOCK_TTL_MS,
+                  forUpdateTs: this.forUpdateTs,
+                  pessimistic: this.pessimisticFlags(part),
+                },
+                BIG_TIMEOUT_MS,
+              ) as Promise<PrewriteResult>,
+          ),
       );
       const retry: Mutation[] = [];
       for (const { group, result } of results) {
         if (result.kind === 'ok') continue;
+        if (result.kind !== 'locked') await this.insertConflict(result);
         if (result.kind !== 'locked') this.commitFailure(result);
         await this.meetLocks(result.locks, round);
         retry.push(...group.items);
@@ -354,7 +544,11 @@ export class Transaction {
     // Phase 2: the primary's commit record is the commit point.
     let commitTs = await this.deps.timestamp();
     for (let round = 0; ; round++) {
-      const r = await this.deps.rpc.onKey<CommitResult>(primary, 'txn.commit', { keys: [primary], startTs: this.startTs, commitTs });
+      const r = await this.deps.rpc.onKey<CommitResult>(primary, 'txn.commit', {
+        keys: [primary],
+        startTs: this.startTs,
+        commitTs,
+      });
       if (r.kind === 'ok') break;
       if (r.kind === 'commitTsExpired' && round < 10) {
         commitTs = await this.deps.timestamp();
@@ -362,11 +556,27 @@ export class Transaction {
       }
       this.commitFailure(r);
     }
-    // Secondaries: the transaction is committed; a failure here is recovered by readers.
+    // Secondaries: the transaction is committed once the primary is; a failure here is
+    // recovered by whoever meets their locks (rolled forward from the primary's record).
+    // Awaited rather than left to the background: the next transaction of a hot row would
+    // otherwise meet the lock and pay a status check (measured: TPC-B 77 → 47 tps).
     const secondaries = mutations.filter((m) => !m.key.equals(primary)).map((m) => m.key);
     if (secondaries.length > 0) {
       await this.deps.rpc
-        .perShard(secondaries, (k) => k, (send, g) => send('txn.commit', { keys: g.items, startTs: this.startTs, commitTs }))
+        .perShard(
+          secondaries,
+          (k) => k,
+          (send, g) =>
+            chunked(
+              g.items,
+              (part) =>
+                send(
+                  'txn.commit',
+                  { keys: part, startTs: this.startTs, commitTs },
+                  BIG_TIMEOUT_MS,
+                ) as Promise<{ kind: string }>,
+            ),
+        )
         .catch(() => undefined); // readers roll these forward from the primary's record
     }
     return commitTs;
@@ -382,18 +592,34 @@ export class Transaction {
   /** Releases our locks (pessimistic or prewritten) with rollback records. */
   private async cleanup(): Promise<void> {
     const keys = [...this.locked.values()];
-    for (const { key } of this.writes.values()) if (!this.locked.has(key.toString('hex'))) keys.push(key);
+    for (const { key } of this.writes.values())
+      if (!this.locked.has(key.toString('hex'))) keys.push(key);
     if (keys.length === 0) return;
-    await this.deps.rpc.perShard(keys, (k) => k, (send, g) => send('txn.rollback', { keys: g.items, startTs: this.startTs }));
+    await this.deps.rpc.perShard(
+      keys,
+      (k) => k,
+      (send, g) =>
+        chunked(
+          g.items,
+          (part) =>
+            send('txn.rollback', { keys: part, startTs: this.startTs }, BIG_TIMEOUT_MS) as Promise<{
+              kind: string;
+            }>,
+        ),
+    );
   }
 
   private startHeartbeat(): void {
     if (this.heartbeat !== null || this.primary === null) return;
     const primary = this.primary;
     this.heartbeat = setInterval(() => {
-      const ageMs = Number((BigInt(Date.now()) - (this.startTs >> 18n)));
+      const ageMs = Number(BigInt(Date.now()) - (this.startTs >> 18n));
       void this.deps.rpc
-        .onKey(primary, 'txn.heartBeat', { primary, startTs: this.startTs, adviseTtlMs: ageMs + LOCK_TTL_MS })
+        .onKey(primary, 'txn.heartBeat', {
+          primary,
+          startTs: this.startTs,
+          adviseTtlMs: ageMs + LOCK_TTL_MS,
+        })
         .catch(() => undefined); // a missed heartbeat only shortens the lock's life
     }, HEARTBEAT_MS);
     this.heartbeat.unref();

@@ -1,0 +1,248 @@
+/**
+ * A session's transaction state, as PostgreSQL keeps it (src/backend/access/transam/xact.c
+ * is the reference for the rules below):
+ *
+ * - Outside a block every statement runs in an implicit transaction that commits at the
+ *   end of the unit — the Sync of the extended protocol, the end of a simple Query string
+ *   (proxy/engine.ts EngineSession.sync) — and rolls back on error.
+ * - BEGIN opens an explicit block; its snapshot is taken by the first statement, not by
+ *   BEGIN (so REPEATABLE READ sees what committed before that statement).
+ * - An error inside a block puts it in the aborted state: every command but ROLLBACK /
+ *   ROLLBACK TO SAVEPOINT / COMMIT (which then rolls back) fails with 25P02.
+ * - Savepoints mark the transaction's write buffer; ROLLBACK TO restores it and leaves
+ *   the aborted state. Row locks taken since stay (PostgreSQL keeps them too).
+ */
+import { SqlError, SqlState } from '../../common/errors';
+import type { Notice, TransactionStatus } from '../engine';
+import { Transaction, type IsolationLevel, type TxnDeps } from '../txn/transaction';
+import type { StatementTxn } from './context';
+import { duplicateKeyToSql } from './writeBuffer';
+
+type Mark = ReturnType<Transaction['savepoint']>;
+
+export interface TxnSettings {
+  /** default_transaction_isolation, transaction_read_only default, lock_timeout (ms; 0 = default). */
+  isolation(): IsolationLevel;
+  readOnlyDefault(): boolean;
+  lockTimeoutMs(): number | undefined;
+  notice(n: Notice): void;
+}
+
+export function parseIsolation(v: string): IsolationLevel {
+  const s = v.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (s === 'read committed' || s === 'read uncommitted') return 'read committed';
+  if (s === 'repeatable read') return 'repeatable read';
+  if (s === 'serializable') return 'serializable';
+  throw new SqlError(
+    SqlState.invalidParameterValue,
+    `invalid value for parameter "transaction_isolation": "${v}"`,
+    {
+      hint: 'Available values: serializable, repeatable read, read committed, read uncommitted.',
+    },
+  );
+}
+
+/** Transaction options from BEGIN / SET TRANSACTION DefElems. */
+export interface TxnOptionList {
+  isolation?: IsolationLevel;
+  readOnly?: boolean;
+}
+
+export class SessionTxn {
+  private st: StatementTxn | null = null;
+  private explicit = false;
+  private aborted = false;
+  private options: TxnOptionList = {};
+  private savepoints: Array<{ name: string; mark: Mark | null }> = [];
+  /** A statement ran in this transaction (SET TRANSACTION must come before). */
+  private started = false;
+
+  constructor(
+    private readonly deps: TxnDeps,
+    private readonly settings: TxnSettings,
+  ) {}
+
+  status(): TransactionStatus {
+    if (!this.explicit) return 'I';
+    return this.aborted ? 'E' : 'T';
+  }
+
+  get inBlock(): boolean {
+    return this.explicit;
+  }
+
+  get isolation(): IsolationLevel {
+    return this.st?.txn.options.isolation ?? this.options.isolation ?? this.settings.isolation();
+  }
+
+  /** Refuses work in an aborted block (25P02). */
+  checkNotAborted(): void {
+    if (this.aborted)
+      throw new SqlError(
+        SqlState.inFailedSqlTransaction,
+        'current transaction is aborted, commands ignored until end of transaction block',
+      );
+  }
+
+  /** The transaction a statement runs in: the block's, the open implicit one, or a new one. */
+  async forStatement(): Promise<StatementTxn> {
+    this.checkNotAborted();
+    this.started = true;
+    if (this.st !== null) {
+      await this.st.txn.beginStatement();
+      return this.st;
+    }
+    const txn = await Transaction.begin(this.deps, {
+      isolation: this.options.isolation ?? this.settings.isolation(),
+      readOnly: this.options.readOnly ?? this.settings.readOnlyDefault(),
+      lockTimeoutMs: this.settings.lockTimeoutMs(),
+    });
+    this.st = { txn, implicit: !this.explicit, conflicts: new Map() };
+    return this.st;
+  }
+
+  /** A statement failed: an explicit block becomes aborted; an implicit one rolls back. */
+  async failed(): Promise<void> {
+    if (this.explicit) {
+      this.aborted = true;
+      return;
+    }
+    await this.end(false);
+  }
+
+  /** End of an implicit-transaction unit (Sync / end of a simple Query). */
+  async sync(): Promise<void> {
+    if (this.explicit || this.st === null) return;
+    await this.end(true);
+  }
+
+  begin(opts: TxnOptionList): void {
+    if (this.explicit) {
+      this.settings.notice({
+        severity: 'WARNING',
+        code: '25001',
+        message: 'there is already a transaction in progress',
+      });
+      return;
+    }
+    // An implicit transaction already running (BEGIN later in a multi-statement string)
+    // becomes the block, as in PostgreSQL.
+    this.explicit = true;
+    this.options = opts;
+    if (this.st !== null) this.st = { ...this.st, implicit: false };
+  }
+
+  /** COMMIT: returns the tag (ROLLBACK when the block had failed). */
+  async commit(): Promise<string> {
+    if (!this.explicit) {
+      this.settings.notice({
+        severity: 'WARNING',
+        code: '25P01',
+        message: 'there is no transaction in progress',
+      });
+      return 'COMMIT';
+    }
+    if (this.aborted) {
+      await this.end(false);
+      return 'ROLLBACK';
+    }
+    await this.end(true);
+    return 'COMMIT';
+  }
+
+  async rollback(): Promise<void> {
+    if (!this.explicit && this.st === null) {
+      this.settings.notice({
+        severity: 'WARNING',
+        code: '25P01',
+        message: 'there is no transaction in progress',
+      });
+      return;
+    }
+    await this.end(false);
+  }
+
+  setTransaction(opts: TxnOptionList): void {
+    if (!this.explicit) {
+      this.settings.notice({
+        severity: 'WARNING',
+        code: '25P01',
+        message: 'SET TRANSACTION can only be used in transaction blocks',
+      });
+      return;
+    }
+    this.checkNotAborted();
+    if (opts.isolation !== undefined && this.started)
+      throw new SqlError(
+        SqlState.activeSqlTransaction,
+        'SET TRANSACTION ISOLATION LEVEL must be called before any query',
+      );
+    this.options = { ...this.options, ...opts };
+  }
+
+  savepoint(name: string): void {
+    if (!this.explicit)
+      throw new SqlError(
+        SqlState.noActiveSqlTransaction,
+        'SAVEPOINT can only be used in transaction blocks',
+      );
+    this.checkNotAborted();
+    this.savepoints.push({ name, mark: this.st?.txn.savepoint() ?? null });
+  }
+
+  release(name: string): void {
+    if (!this.explicit)
+      throw new SqlError(
+        SqlState.noActiveSqlTransaction,
+        'RELEASE SAVEPOINT can only be used in transaction blocks',
+      );
+    this.checkNotAborted();
+    const i = this.find(name);
+    this.savepoints.length = i;
+  }
+
+  rollbackTo(name: string): void {
+    if (!this.explicit)
+      throw new SqlError(
+        SqlState.noActiveSqlTransaction,
+        'ROLLBACK TO SAVEPOINT can only be used in transaction blocks',
+      );
+    const i = this.find(name);
+    const { mark } = this.savepoints[i];
+    this.savepoints.length = i + 1;
+    this.st?.txn.rollbackTo(mark ?? new Map());
+    this.aborted = false;
+  }
+
+  private find(name: string): number {
+    for (let i = this.savepoints.length - 1; i >= 0; i--)
+      if (this.savepoints[i].name === name) return i;
+    throw new SqlError('3B001', `savepoint "${name}" does not exist`);
+  }
+
+  /** Ends the current transaction; a failed commit has already rolled back. */
+  private async end(commit: boolean): Promise<void> {
+    const st = this.st;
+    this.st = null;
+    this.explicit = false;
+    this.aborted = false;
+    this.started = false;
+    this.options = {};
+    this.savepoints = [];
+    if (st === null) return;
+    if (!commit) {
+      await st.txn.rollback();
+      return;
+    }
+    try {
+      await st.txn.commit();
+    } catch (err) {
+      throw duplicateKeyToSql(err, st.conflicts);
+    }
+  }
+
+  /** The connection closes: roll back whatever is open. */
+  async close(): Promise<void> {
+    await this.end(false).catch(() => undefined); // locks expire by TTL anyway
+  }
+}
