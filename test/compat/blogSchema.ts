@@ -6,15 +6,3 @@ export const BLOG_SCHEMA = [
   `CREATE TABLE comments (id serial PRIMARY KEY, post_id integer NOT NULL REFERENCES posts(id), author_id integer NOT NULL REFERENCES users(id), body text NOT NULL)`,
 ];
 
-/**
- * Transactions arrive with the transaction layer (branch `txnsql`): until then BEGIN is
- * refused with 0A000, and the tests that need a transaction are skipped when that is the
- * only reason they fail.
- */
-export function isTransactionRefusal(err: unknown): boolean {
-  // Libraries wrap the driver's error: look through `original` (Sequelize) and `cause` (Drizzle).
-  if (err === null || typeof err !== 'object') return false;
-  const e = err as { code?: string; message?: string; original?: unknown; cause?: unknown };
-  if (e.code === '0A000' && /transaction/i.test(String(e.message ?? ''))) return true;
-  return isTransactionRefusal(e.original) || isTransactionRefusal(e.cause);
-}

@@ -2,7 +2,6 @@
 import { expect } from 'chai';
 import knexFactory, { type Knex } from 'knex';
 import { startInProcessCluster, type InProcessCluster } from '../support/inProcessCluster';
-import { isTransactionRefusal } from './blogSchema';
 
 const migration = {
   async up(knex: Knex): Promise<void> {
@@ -42,22 +41,13 @@ describe('compat: Knex', function () {
   });
 
   it('runs the migration through knex.migrate (migration table, lock table, batch)', async function () {
-    try {
-      await knex.migrate.latest({
-        migrationSource: {
-          getMigrations: async () => ['001_blog'],
-          getMigrationName: (m: string) => m,
-          getMigration: async () => migration,
-        },
-      });
-    } catch (err) {
-      // knex takes its migration lock inside a transaction: waits for branch txnsql (0A000 until then).
-      if (isTransactionRefusal(err)) {
-        await migration.up(knex);
-        this.skip();
-      }
-      throw err;
-    }
+    await knex.migrate.latest({
+      migrationSource: {
+        getMigrations: async () => ['001_blog'],
+        getMigrationName: (m: string) => m,
+        getMigration: async () => migration,
+      },
+    });
     const [row] = await knex('knex_migrations').select('name');
     expect(row.name).to.equal('001_blog');
   });
@@ -100,15 +90,9 @@ describe('compat: Knex', function () {
   });
 
   it('runs a transaction', async function () {
-    try {
-      await knex.transaction(async (trx) => {
-        await trx('users').insert({ email: 'bob@example.com', name: 'Bob' });
-      });
-    } catch (err) {
-      // Waits for transactions (branch txnsql): BEGIN is refused with 0A000 until then.
-      if (isTransactionRefusal(err)) this.skip();
-      throw err;
-    }
+    await knex.transaction(async (trx) => {
+      await trx('users').insert({ email: 'bob@example.com', name: 'Bob' });
+    });
     expect(await knex('users').where({ email: 'bob@example.com' }).first()).to.not.equal(undefined);
   });
 });

@@ -16,7 +16,6 @@ import {
   type ForeignKey,
 } from 'sequelize';
 import { startInProcessCluster, type InProcessCluster } from '../support/inProcessCluster';
-import { isTransactionRefusal } from './blogSchema';
 
 class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
   declare id: CreationOptional<number>;
@@ -151,15 +150,9 @@ describe('compat: Sequelize', function () {
   });
 
   it('commits a managed transaction and rolls back a failed one', async function () {
-    try {
-      await sequelize.transaction(async (transaction) => {
-        await User.create({ email: 'bob@example.com', name: 'Bob' }, { transaction });
-      });
-    } catch (err) {
-      // BEGIN is refused (0A000) until the transaction layer lands (branch txnsql).
-      if (isTransactionRefusal(err)) this.skip();
-      throw err;
-    }
+    await sequelize.transaction(async (transaction) => {
+      await User.create({ email: 'bob@example.com', name: 'Bob' }, { transaction });
+    });
     const failed = await sequelize
       .transaction(async (transaction) => {
         await User.create({ email: 'cy@example.com', name: 'Cy' }, { transaction });
