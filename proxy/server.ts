@@ -9,6 +9,9 @@ import { CatalogCache } from './catalogCache';
 import { RangeCache } from './rangeCache';
 import { ShardRouter } from './shardRouter';
 import { ShardSqlEngine } from './sql/engine';
+import { ActiveTransactions } from './txn/activeTransactions';
+import { TxnShardRpc } from './txn/shardGroups';
+import { LockResolver } from './txn/lockResolver';
 import type { ProxyConfig } from './config';
 
 export interface ProxyNode {
@@ -26,7 +29,28 @@ export async function startProxyNode(config: ProxyConfig, logger: Logger, cluste
   const catalog = new CatalogCache(meta);
   const ranges = new RangeCache(meta);
   const router = new ShardRouter(ranges, shardClients);
-  const engine = await ShardSqlEngine.create({ meta, catalog, ranges, router, shardClients });
+  // Open transactions' start timestamps, reported to meta so GC never passes them: every
+  // 2 s, and at once when the first transaction opens.
+  const active = new ActiveTransactions(() => report());
+  const txnRpc = new TxnShardRpc(ranges, shardClients);
+  const txnDeps = { rpc: txnRpc, resolver: new LockResolver(txnRpc), timestamp: () => meta.timestamp(), active };
+  const engine = await ShardSqlEngine.create({ meta, catalog, ranges, router, shardClients, txnDeps });
+  // Each worker process reports for itself (workers share the node name).
+  const reporterName = `${config.nodeName}/${process.pid}`;
+  let reportFailing = false;
+  const report = (): void => {
+    meta.reportActive(reporterName, active.oldest()).then(
+      () => {
+        reportFailing = false;
+      },
+      (err: unknown) => {
+        if (!reportFailing) logger.warn({ err: (err as Error).message }, 'cannot report active transactions to meta; GC may pass them if this lasts');
+        reportFailing = true;
+      },
+    );
+  };
+  const activeReport = setInterval(report, 2000);
+  activeReport.unref();
   // Warm the caches; a meta that is still starting is fine (first queries refresh them).
   await Promise.all([catalog.refresh(), ranges.refresh()]).catch((err: unknown) =>
     logger.warn({ err: (err as Error).message }, 'meta not reachable yet; caches will fill on first use'),
@@ -62,6 +86,7 @@ export async function startProxyNode(config: ProxyConfig, logger: Logger, cluste
     cancel: (pid, secret) => pg.cancel(pid, secret),
     async close() {
       clearInterval(versionPoll);
+      clearInterval(activeReport);
       await pg.close();
       meta.close();
       shardClients.close();

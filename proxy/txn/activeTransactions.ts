@@ -6,8 +6,17 @@
 export class ActiveTransactions {
   private readonly counts = new Map<bigint, number>();
 
+  /**
+   * @param onBusy called when the first transaction opens (the set was empty): the one
+   *   moment a report is urgent — a later transaction is never older than the oldest, and
+   *   until the first report meta holds nothing back for this proxy.
+   */
+  constructor(private readonly onBusy?: () => void) {}
+
   add(startTs: bigint): void {
+    const wasEmpty = this.counts.size === 0;
     this.counts.set(startTs, (this.counts.get(startTs) ?? 0) + 1);
+    if (wasEmpty) this.onBusy?.();
   }
 
   remove(startTs: bigint): void {

@@ -17,6 +17,7 @@ import type {
   ScanResult,
 } from '../../shard/mvcc';
 import type { TxnShardRpc } from './shardGroups';
+import type { ActiveTransactions } from './activeTransactions';
 import type { LockResolver } from './lockResolver';
 
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
@@ -25,6 +26,8 @@ export interface TxnDeps {
   readonly rpc: TxnShardRpc;
   readonly resolver: LockResolver;
   readonly timestamp: () => Promise<bigint>;
+  /** Open transactions' start_ts, reported to meta to hold the GC safe point back. */
+  readonly active?: ActiveTransactions;
 }
 
 export interface TxnOptions {
@@ -111,7 +114,15 @@ export class Transaction {
   }
 
   static async begin(deps: TxnDeps, options: TxnOptions): Promise<Transaction> {
-    return new Transaction(deps, options, await deps.timestamp());
+    const txn = new Transaction(deps, options, await deps.timestamp());
+    deps.active?.add(txn.startTs);
+    return txn;
+  }
+
+  /** Every way a transaction ends goes through here, so its GC hold is always released. */
+  private finish(state: 'committed' | 'aborted'): void {
+    if (this.state === 'active') this.deps.active?.remove(this.startTs);
+    this.state = state;
   }
 
   get isActive(): boolean {
@@ -425,7 +436,7 @@ export class Transaction {
     this.stopHeartbeat();
     const mutations = this.mutations();
     if (mutations.length === 0) {
-      this.state = 'committed';
+      this.finish('committed');
       return this.startTs;
     }
     try {
@@ -434,10 +445,10 @@ export class Transaction {
         groups.length === 1 && mutations.length <= CHUNK
           ? await this.onePhase(mutations)
           : await this.twoPhase(mutations);
-      this.state = 'committed';
+      this.finish('committed');
       return commitTs;
     } catch (err) {
-      this.state = 'aborted';
+      this.finish('aborted');
       await this.cleanup().catch(() => undefined); // best effort: TTL expiry resolves what is left
       throw err;
     }
@@ -584,7 +595,7 @@ export class Transaction {
 
   async rollback(): Promise<void> {
     if (this.state !== 'active') return;
-    this.state = 'aborted';
+    this.finish('aborted');
     this.stopHeartbeat();
     await this.cleanup();
   }

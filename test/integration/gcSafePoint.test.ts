@@ -77,3 +77,56 @@ describe('GC below the cluster safe point', function () {
     expect((err as { sqlState?: string }).sqlState ?? (err as SqlError).code).to.equal('72000');
   });
 });
+
+describe('GC with SQL sessions: proxies report their open transactions', function () {
+  this.timeout(60_000);
+  let cluster: InProcessCluster;
+  before(async () => {
+    cluster = await startInProcessCluster({ shards: 1, gcLifeTimeMs: 1000, gcIntervalMs: 100 });
+  });
+  after(async () => {
+    await cluster.close();
+  });
+
+  it('a REPEATABLE READ transaction keeps its snapshot through an update storm longer than gc_life_time; GC catches up after it ends', async () => {
+    const { Client } = await import('pg');
+    const reader = new Client(cluster.url);
+    const writer = new Client(cluster.url);
+    await reader.connect();
+    await writer.connect();
+    try {
+      await writer.query('CREATE TABLE counters (id int PRIMARY KEY, n int)');
+      await writer.query('INSERT INTO counters VALUES (1, 0)');
+      await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      expect((await reader.query('SELECT n FROM counters WHERE id = 1')).rows[0].n).to.equal(0);
+      const until = Date.now() + 3000; // three times gc_life_time
+      let updates = 0;
+      while (Date.now() < until) {
+        await writer.query('UPDATE counters SET n = n + 1 WHERE id = 1');
+        updates++;
+        if (updates % 20 === 0) {
+          // Throughout, the old snapshot reads its own value, never an error.
+          expect((await reader.query('SELECT n FROM counters WHERE id = 1')).rows[0].n).to.equal(0);
+        }
+      }
+      expect((await reader.query('SELECT n FROM counters WHERE id = 1')).rows[0].n).to.equal(0);
+      await reader.query('COMMIT');
+      expect((await reader.query('SELECT n FROM counters WHERE id = 1')).rows[0].n).to.equal(updates);
+
+      const meta = new MetaClient({ addresses: [cluster.meta.address], secret: cluster.secret, name: 'test', logger: silentLogger() });
+      const shards = new ShardClients(cluster.secret, 'test', silentLogger());
+      try {
+        await waitFor('GC to remove the storm\'s old versions', async () => {
+          const s = await shards.get(cluster.shards[0].address).call<{ deleted: number }>('shard.gcStatus', {});
+          return s.deleted >= updates / 2;
+        }, 20_000);
+      } finally {
+        shards.close();
+        meta.close();
+      }
+    } finally {
+      await reader.end();
+      await writer.end();
+    }
+  });
+});
