@@ -45,7 +45,11 @@ export function asBuffer(data: Uint8Array): Buffer {
 export function withBuffers(value: unknown): unknown {
   if (value instanceof Uint8Array) return asBuffer(value);
   if (Array.isArray(value)) return value.map(withBuffers);
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = withBuffers(v);
     return out;

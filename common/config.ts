@@ -17,6 +17,8 @@ export interface OptionSpec<T> {
   readonly default?: T;
   /** Masked when printed. */
   readonly secret?: boolean;
+  /** May be left unset (its value is then undefined) although it has no default. */
+  readonly optional?: boolean;
 }
 
 export type ConfigSpec<C> = { readonly [K in keyof C]: OptionSpec<C[K]> };
@@ -61,6 +63,7 @@ export function loadConfig<C>(
     const raw = flags.get(option.flag) ?? (option.env ? env[option.env] : undefined);
     if (raw === undefined) {
       if (option.default === undefined) {
+        if (option.optional) continue;
         problems.push(`--${option.flag}${option.env ? ` (or ${option.env})` : ''} is required`);
       } else {
         out[key] = option.default;

@@ -17,7 +17,9 @@ export interface Closable {
 export function resolveSecret(raw: { secret: string; secretFile: string }): string {
   if (raw.secret !== '') return raw.secret;
   if (raw.secretFile !== '') return readSecretFile(raw.secretFile);
-  throw new ConfigError(['a cluster secret is required: --secret-file (or SHARDDB_CLUSTER_SECRET_FILE) or SHARDDB_CLUSTER_SECRET']);
+  throw new ConfigError([
+    'a cluster secret is required: --secret-file (or SHARDDB_CLUSTER_SECRET_FILE) or SHARDDB_CLUSTER_SECRET',
+  ]);
 }
 
 export function runRole<Raw>(

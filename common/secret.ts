@@ -8,7 +8,9 @@ export function readSecretFile(file: string): string {
   try {
     text = fs.readFileSync(file, 'utf8').trim();
   } catch (err) {
-    throw new Error(`cannot read cluster secret file ${file}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot read cluster secret file ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   if (text === '') throw new Error(`cluster secret file ${file} is empty`);
   return text;

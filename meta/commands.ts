@@ -6,19 +6,56 @@
 import type { RoleDef, TableDef, TableSpec } from '../common/catalog/schema';
 
 export type MetaCommand =
-  | { readonly type: 'registerShard'; readonly address: string; readonly name: string; readonly shardId?: number }
+  | {
+      readonly type: 'registerShard';
+      readonly address: string;
+      readonly name: string;
+      readonly shardId?: number;
+    }
   | { readonly type: 'createTable'; readonly spec: TableSpec; readonly ifNotExists: boolean }
-  | { readonly type: 'dropTable'; readonly schema: string; readonly name: string; readonly ifExists: boolean }
+  | {
+      readonly type: 'dropTable';
+      readonly schema: string;
+      readonly name: string;
+      readonly ifExists: boolean;
+    }
   /** Replace a table's definition (ALTER TABLE, CREATE INDEX …); fails if its version moved. */
-  | { readonly type: 'alterTable'; readonly schema: string; readonly name: string; readonly expectVersion: number; readonly table: TableDef }
+  | {
+      readonly type: 'alterTable';
+      readonly schema: string;
+      readonly name: string;
+      readonly expectVersion: number;
+      readonly table: TableDef;
+    }
   /** Split ranges so that one starts at each key; the new right range goes to shardIds[i] (after the caller copied its data there) or stays. */
-  | { readonly type: 'splitRanges'; readonly keys: readonly Buffer[]; readonly shardIds?: readonly number[] }
+  | {
+      readonly type: 'splitRanges';
+      readonly keys: readonly Buffer[];
+      readonly shardIds?: readonly number[];
+    }
   /** Merge a range with its right neighbour; on different shards only once the caller copied the right one's data to the left's shard. */
   | { readonly type: 'mergeRange'; readonly rangeId: number; readonly rightCopied?: boolean }
-  | { readonly type: 'createSequence'; readonly schema: string; readonly name: string; readonly start: string; readonly increment: string; readonly ifNotExists: boolean }
-  | { readonly type: 'dropSequence'; readonly schema: string; readonly name: string; readonly ifExists: boolean }
+  | {
+      readonly type: 'createSequence';
+      readonly schema: string;
+      readonly name: string;
+      readonly start: string;
+      readonly increment: string;
+      readonly ifNotExists: boolean;
+    }
+  | {
+      readonly type: 'dropSequence';
+      readonly schema: string;
+      readonly name: string;
+      readonly ifExists: boolean;
+    }
   /** Hand out `count` values of a sequence (a cached block for one proxy). */
-  | { readonly type: 'nextSequence'; readonly schema: string; readonly name: string; readonly count: number }
+  | {
+      readonly type: 'nextSequence';
+      readonly schema: string;
+      readonly name: string;
+      readonly count: number;
+    }
   | { readonly type: 'createSchema'; readonly name: string; readonly ifNotExists: boolean }
   | { readonly type: 'createRole'; readonly role: RoleDef }
   /** Replaces the named role's attributes (ALTER ROLE); rename when role.name differs. */
@@ -32,4 +69,9 @@ export type MetaCommand =
   // string key, for the linearizability checks (meta.kv, test/support/linearizability/).
   | { readonly type: 'kvPut'; readonly key: string; readonly value: string }
   /** Sets key to `to` iff it holds `from` (null: absent); the result says whether it did. */
-  | { readonly type: 'kvCas'; readonly key: string; readonly from: string | null; readonly to: string };
+  | {
+      readonly type: 'kvCas';
+      readonly key: string;
+      readonly from: string | null;
+      readonly to: string;
+    };

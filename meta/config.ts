@@ -127,7 +127,8 @@ export const metaConfigSpec: ConfigSpec<
   gcLifeTimeMs: {
     flag: 'gc-life-time-ms',
     env: 'SHARDDB_GC_LIFE_TIME_MS',
-    description: 'MVCC versions younger than this are kept (the GC safe point trails now by this much)',
+    description:
+      'MVCC versions younger than this are kept (the GC safe point trails now by this much)',
     parse: parsers.int(1000, 30 * 24 * 3600 * 1000),
     default: 600_000,
   },

@@ -18,10 +18,18 @@ export function roleMethods(
       'meta.roleCommand',
       async (body) => {
         const command = (body as { command?: MetaCommand }).command;
-        if (!command || !ROLE_COMMANDS.has(command.type)) throw new SqlError(SqlState.internalError, 'bad meta request: not a role command');
+        if (!command || !ROLE_COMMANDS.has(command.type))
+          throw new SqlError(SqlState.internalError, 'bad meta request: not a role command');
         const result = await propose(command);
         // Never log the verifier.
-        logger.info({ command: command.type, role: 'name' in command ? command.name : (command as { role: { name: string } }).role.name }, 'role changed');
+        logger.info(
+          {
+            command: command.type,
+            role:
+              'name' in command ? command.name : (command as { role: { name: string } }).role.name,
+          },
+          'role changed',
+        );
         return { result, catalogVersion: machine.catalogVersion };
       },
     ],

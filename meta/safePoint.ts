@@ -41,7 +41,10 @@ export class SafePointKeeper {
     for (const [proxy, r] of this.reports) {
       if (now - r.at > this.deps.reportTtlMs) {
         this.reports.delete(proxy);
-        this.deps.logger.warn({ proxy }, 'proxy stopped reporting its active transactions; no longer holding the GC safe point for it');
+        this.deps.logger.warn(
+          { proxy },
+          'proxy stopped reporting its active transactions; no longer holding the GC safe point for it',
+        );
         continue;
       }
       if (r.oldest !== null && r.oldest < candidate) candidate = r.oldest;

@@ -67,7 +67,13 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
     logger,
   });
   logger.info(
-    { nodeId: config.nodeId, peers: config.peers, appliedIndex: log.status().applied, tables: machine.tables.length, ranges: machine.ranges.length },
+    {
+      nodeId: config.nodeId,
+      peers: config.peers,
+      appliedIndex: log.status().applied,
+      tables: machine.tables.length,
+      ranges: machine.ranges.length,
+    },
     'meta state recovered',
   );
   /** Every change to meta state: one Raft entry, applied on every member. */
@@ -86,7 +92,11 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
     logger: logger.child({ component: 'gc' }),
   });
   const safePointTimer = setInterval(() => {
-    safePoints.tick().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'could not advance the GC safe point'));
+    safePoints
+      .tick()
+      .catch((err: unknown) =>
+        logger.warn({ err: (err as Error).message }, 'could not advance the GC safe point'),
+      );
   }, config.gcIntervalMs ?? 5000);
   safePointTimer.unref();
 
@@ -98,7 +108,9 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
     // Liveness lives in the leader's memory: a new leader has heard nobody yet, and gives
     // every shard one liveness period to send its first heartbeat before calling it down.
     const since = tso.leaderSinceMs;
-    return (t === undefined || t < since!) && since !== null && now - since < config.shardLivenessMs;
+    return (
+      (t === undefined || t < since!) && since !== null && now - since < config.shardLivenessMs
+    );
   }
   function leaderOnly(): void {
     if (!log.isLeader()) throw log.notLeader();
@@ -122,152 +134,263 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
     try {
       const client = log.transport.client(id);
       if (!client) throw new Error('no client');
-      return await client.call<MetaMemberStatus>('meta.raftStatus', {}, { timeoutMs: PEER_STATUS_TIMEOUT_MS });
+      return await client.call<MetaMemberStatus>(
+        'meta.raftStatus',
+        {},
+        { timeoutMs: PEER_STATUS_TIMEOUT_MS },
+      );
     } catch {
-      return { id, name: null, address: peerAddress, role: 'unreachable', term: null, leaderId: null, commitIndex: null, appliedIndex: null, lastIndex: null, tsoServing: false };
+      return {
+        id,
+        name: null,
+        address: peerAddress,
+        role: 'unreachable',
+        term: null,
+        leaderId: null,
+        commitIndex: null,
+        appliedIndex: null,
+        lastIndex: null,
+        tsoServing: false,
+      };
     }
   }
 
   const handlers = new Map<string, RpcHandler>([
     ['meta.raft', (body) => log.transport.deliver(body)],
-    ['meta.registerShard', async (body) => {
-      const b = body as { address?: unknown; name?: unknown; shardId?: unknown };
-      if (typeof b.address !== 'string' || typeof b.name !== 'string') throw bad('registerShard needs address and name');
-      const shard = (await propose({ type: 'registerShard', address: b.address, name: b.name, shardId: typeof b.shardId === 'number' ? b.shardId : undefined })) as { id: number };
-      lastHeartbeat.set(shard.id, Date.now());
-      logger.info({ shard }, 'shard registered');
-      return shard;
-    }],
-    ['meta.heartbeat', (body) => {
-      const id = (body as { shardId?: unknown }).shardId;
-      if (typeof id !== 'number') throw bad('heartbeat needs shardId');
-      leaderOnly();
-      const wasDown = !lastHeartbeat.has(id) || !isLive(id);
-      lastHeartbeat.set(id, Date.now());
-      if (wasDown) logger.info({ shardId: id }, 'shard is live');
-      // Versions as the leader has applied them: a hint to refresh caches, not a read; the
-      // safe point is committed state and only moves forward, so a shard may GC up to it.
-      return { rangeVersion: machine.rangeVersion, catalogVersion: machine.catalogVersion, safePoint: machine.safePoint };
-    }],
+    [
+      'meta.registerShard',
+      async (body) => {
+        const b = body as { address?: unknown; name?: unknown; shardId?: unknown };
+        if (typeof b.address !== 'string' || typeof b.name !== 'string')
+          throw bad('registerShard needs address and name');
+        const shard = (await propose({
+          type: 'registerShard',
+          address: b.address,
+          name: b.name,
+          shardId: typeof b.shardId === 'number' ? b.shardId : undefined,
+        })) as { id: number };
+        lastHeartbeat.set(shard.id, Date.now());
+        logger.info({ shard }, 'shard registered');
+        return shard;
+      },
+    ],
+    [
+      'meta.heartbeat',
+      (body) => {
+        const id = (body as { shardId?: unknown }).shardId;
+        if (typeof id !== 'number') throw bad('heartbeat needs shardId');
+        leaderOnly();
+        const wasDown = !lastHeartbeat.has(id) || !isLive(id);
+        lastHeartbeat.set(id, Date.now());
+        if (wasDown) logger.info({ shardId: id }, 'shard is live');
+        // Versions as the leader has applied them: a hint to refresh caches, not a read; the
+        // safe point is committed state and only moves forward, so a shard may GC up to it.
+        return {
+          rangeVersion: machine.rangeVersion,
+          catalogVersion: machine.catalogVersion,
+          safePoint: machine.safePoint,
+        };
+      },
+    ],
     /** A proxy's oldest active start_ts (null: none), which holds the GC safe point back. */
-    ['meta.reportActive', (body) => {
-      const b = body as { proxy?: unknown; oldest?: unknown };
-      if (typeof b.proxy !== 'string' || (b.oldest !== null && typeof b.oldest !== 'bigint')) throw bad('reportActive needs proxy and oldest (bigint or null)');
-      leaderOnly();
-      safePoints.report(b.proxy, b.oldest);
-      return { safePoint: machine.safePoint };
-    }],
-    ['meta.safePoint', async () => {
-      await readBarrier();
-      return { safePoint: machine.safePoint };
-    }],
+    [
+      'meta.reportActive',
+      (body) => {
+        const b = body as { proxy?: unknown; oldest?: unknown };
+        if (typeof b.proxy !== 'string' || (b.oldest !== null && typeof b.oldest !== 'bigint'))
+          throw bad('reportActive needs proxy and oldest (bigint or null)');
+        leaderOnly();
+        safePoints.report(b.proxy, b.oldest);
+        return { safePoint: machine.safePoint };
+      },
+    ],
+    [
+      'meta.safePoint',
+      async () => {
+        await readBarrier();
+        return { safePoint: machine.safePoint };
+      },
+    ],
     /** Cheap change detection for proxies' caches: versions as applied here (a hint, not a read). */
-    ['meta.versions', () => ({ rangeVersion: machine.rangeVersion, catalogVersion: machine.catalogVersion })],
-    ['meta.ranges', async () => {
-      await readBarrier();
-      return { version: machine.rangeVersion, ranges: machine.ranges, shards: machine.shards };
-    }],
-    ['meta.catalog', async () => {
-      await readBarrier();
-      return { version: machine.catalogVersion, tables: machine.tables };
-    }],
-    ['meta.createTable', async (body) => {
-      const b = body as { spec?: TableSpec; ifNotExists?: boolean };
-      if (!b.spec || typeof b.spec.name !== 'string') throw bad('createTable needs a spec');
-      const table = await propose({ type: 'createTable', spec: b.spec, ifNotExists: b.ifNotExists === true });
-      if (table) logger.info({ table: b.spec.name }, 'table created');
-      return { table, catalogVersion: machine.catalogVersion, rangeVersion: machine.rangeVersion };
-    }],
-    ['meta.dropTable', async (body) => {
-      const b = body as { schema?: string; name?: string; ifExists?: boolean };
-      if (typeof b.name !== 'string' || typeof b.schema !== 'string') throw bad('dropTable needs schema and name');
-      const table = await propose({ type: 'dropTable', schema: b.schema, name: b.name, ifExists: b.ifExists === true });
-      if (table) logger.info({ table: b.name }, 'table dropped');
-      return { table, catalogVersion: machine.catalogVersion };
-    }],
-    ['meta.tso', (body) => {
-      const count = (body as { count?: unknown })?.count ?? 1;
-      if (typeof count !== 'number' || !Number.isInteger(count)) throw bad('tso count must be an integer');
-      return tso.next(count);
-    }],
+    [
+      'meta.versions',
+      () => ({ rangeVersion: machine.rangeVersion, catalogVersion: machine.catalogVersion }),
+    ],
+    [
+      'meta.ranges',
+      async () => {
+        await readBarrier();
+        return { version: machine.rangeVersion, ranges: machine.ranges, shards: machine.shards };
+      },
+    ],
+    [
+      'meta.catalog',
+      async () => {
+        await readBarrier();
+        return { version: machine.catalogVersion, tables: machine.tables };
+      },
+    ],
+    [
+      'meta.createTable',
+      async (body) => {
+        const b = body as { spec?: TableSpec; ifNotExists?: boolean };
+        if (!b.spec || typeof b.spec.name !== 'string') throw bad('createTable needs a spec');
+        const table = await propose({
+          type: 'createTable',
+          spec: b.spec,
+          ifNotExists: b.ifNotExists === true,
+        });
+        if (table) logger.info({ table: b.spec.name }, 'table created');
+        return {
+          table,
+          catalogVersion: machine.catalogVersion,
+          rangeVersion: machine.rangeVersion,
+        };
+      },
+    ],
+    [
+      'meta.dropTable',
+      async (body) => {
+        const b = body as { schema?: string; name?: string; ifExists?: boolean };
+        if (typeof b.name !== 'string' || typeof b.schema !== 'string')
+          throw bad('dropTable needs schema and name');
+        const table = await propose({
+          type: 'dropTable',
+          schema: b.schema,
+          name: b.name,
+          ifExists: b.ifExists === true,
+        });
+        if (table) logger.info({ table: b.name }, 'table dropped');
+        return { table, catalogVersion: machine.catalogVersion };
+      },
+    ],
+    [
+      'meta.tso',
+      (body) => {
+        const count = (body as { count?: unknown })?.count ?? 1;
+        if (typeof count !== 'number' || !Number.isInteger(count))
+          throw bad('tso count must be an integer');
+        return tso.next(count);
+      },
+    ],
     /** This node's own Raft state (any member answers; meta.cluster asks each one). */
-    ['meta.raftStatus', (body) => {
-      if ((body as { digest?: unknown } | null)?.digest !== true) return ownStatus();
-      return { ...ownStatus(), stateDigest: createHash('sha256').update(machine.snapshot()).digest('hex') };
-    }],
-    ['meta.cluster', async () => {
-      // From the leader, after a barrier. When no leader is known at all (an election, or a
-      // majority down) any member answers with what it can see, so an operator can still
-      // tell which members are up; shard liveness is then unknown and reported as down.
-      const leaderKnown = log.status().leader !== 0;
-      if (leaderKnown && !log.isLeader()) throw log.notLeader();
-      if (leaderKnown) await readBarrier();
-      const metas = await Promise.all(
-        config.peers.length === 0
-          ? [ownStatus()]
-          : config.peers.map((p) => (p.id === config.nodeId ? ownStatus() : peerStatus(p.id, p.address))),
-      );
-      const now = Date.now();
-      return {
-        metas,
-        shards: machine.shards.map((s) => {
-          const t = lastHeartbeat.get(s.id);
-          return { ...s, live: leaderKnown && isLive(s.id), lastHeartbeatMsAgo: t === undefined ? null : now - t };
-        }),
-      };
-    }],
+    [
+      'meta.raftStatus',
+      (body) => {
+        if ((body as { digest?: unknown } | null)?.digest !== true) return ownStatus();
+        return {
+          ...ownStatus(),
+          stateDigest: createHash('sha256').update(machine.snapshot()).digest('hex'),
+        };
+      },
+    ],
+    [
+      'meta.cluster',
+      async () => {
+        // From the leader, after a barrier. When no leader is known at all (an election, or a
+        // majority down) any member answers with what it can see, so an operator can still
+        // tell which members are up; shard liveness is then unknown and reported as down.
+        const leaderKnown = log.status().leader !== 0;
+        if (leaderKnown && !log.isLeader()) throw log.notLeader();
+        if (leaderKnown) await readBarrier();
+        const metas = await Promise.all(
+          config.peers.length === 0
+            ? [ownStatus()]
+            : config.peers.map((p) =>
+                p.id === config.nodeId ? ownStatus() : peerStatus(p.id, p.address),
+              ),
+        );
+        const now = Date.now();
+        return {
+          metas,
+          shards: machine.shards.map((s) => {
+            const t = lastHeartbeat.get(s.id);
+            return {
+              ...s,
+              live: leaderKnown && isLive(s.id),
+              lastHeartbeatMsAgo: t === undefined ? null : now - t,
+            };
+          }),
+        };
+      },
+    ],
     /**
      * Fault injection, only with --fault-injection (tests): {cutOff: [ids]} drops all Raft
      * traffic between this member and those peers (both directions, as seen from here);
      * {clockSkewMs} shifts the wall clock this member's TSO reads.
      */
-    ['meta.faultInjection', (body) => {
-      if (!config.faultInjection) throw bad('fault injection is disabled (--fault-injection)');
-      const b = body as { cutOff?: unknown; clockSkewMs?: unknown };
-      if (b.cutOff !== undefined) {
-        const cut = b.cutOff;
-        if (!Array.isArray(cut) || !cut.every((x) => typeof x === 'number')) throw bad('cutOff must be a list of node ids');
-        log.transport.partition(cut as number[]);
-        logger.warn({ cutOff: cut }, 'fault injection: raft traffic with these peers is dropped');
-      }
-      if (typeof b.clockSkewMs === 'number') {
-        tso.clockSkewMs = b.clockSkewMs;
-        logger.warn({ clockSkewMs: b.clockSkewMs }, 'fault injection: TSO clock skewed');
-      }
-      return null;
-    }],
+    [
+      'meta.faultInjection',
+      (body) => {
+        if (!config.faultInjection) throw bad('fault injection is disabled (--fault-injection)');
+        const b = body as { cutOff?: unknown; clockSkewMs?: unknown };
+        if (b.cutOff !== undefined) {
+          const cut = b.cutOff;
+          if (!Array.isArray(cut) || !cut.every((x) => typeof x === 'number'))
+            throw bad('cutOff must be a list of node ids');
+          log.transport.partition(cut as number[]);
+          logger.warn({ cutOff: cut }, 'fault injection: raft traffic with these peers is dropped');
+        }
+        if (typeof b.clockSkewMs === 'number') {
+          tso.clockSkewMs = b.clockSkewMs;
+          logger.warn({ clockSkewMs: b.clockSkewMs }, 'fault injection: TSO clock skewed');
+        }
+        return null;
+      },
+    ],
     /**
      * The test/diagnostic register (commands.ts): {op: 'get'|'put'|'cas', key, value?, from?, to?}.
      * get is a linearizable read (ReadIndex), put and cas are Raft entries.
      */
-    ['meta.kv', async (body) => {
-      const b = body as { op?: unknown; key?: unknown; value?: unknown; from?: unknown; to?: unknown };
-      if (typeof b.key !== 'string') throw bad('kv needs a key');
-      switch (b.op) {
-        case 'get':
-          await readBarrier();
-          return { value: machine.kvGet(b.key) };
-        case 'put':
-          if (typeof b.value !== 'string') throw bad('kv put needs a string value');
-          await propose({ type: 'kvPut', key: b.key, value: b.value });
-          return { ok: true };
-        case 'cas':
-          if (typeof b.to !== 'string' || (b.from !== null && typeof b.from !== 'string')) throw bad('kv cas needs from (string or null) and to');
-          return { ok: (await propose({ type: 'kvCas', key: b.key, from: b.from, to: b.to })) === true };
-        default:
-          throw bad('kv op must be get, put or cas');
-      }
-    }],
+    [
+      'meta.kv',
+      async (body) => {
+        const b = body as {
+          op?: unknown;
+          key?: unknown;
+          value?: unknown;
+          from?: unknown;
+          to?: unknown;
+        };
+        if (typeof b.key !== 'string') throw bad('kv needs a key');
+        switch (b.op) {
+          case 'get':
+            await readBarrier();
+            return { value: machine.kvGet(b.key) };
+          case 'put':
+            if (typeof b.value !== 'string') throw bad('kv put needs a string value');
+            await propose({ type: 'kvPut', key: b.key, value: b.value });
+            return { ok: true };
+          case 'cas':
+            if (typeof b.to !== 'string' || (b.from !== null && typeof b.from !== 'string'))
+              throw bad('kv cas needs from (string or null) and to');
+            return {
+              ok: (await propose({ type: 'kvCas', key: b.key, from: b.from, to: b.to })) === true,
+            };
+          default:
+            throw bad('kv op must be get, put or cas');
+        }
+      },
+    ],
     ...sqlMethods(machine, propose, logger, readBarrier),
     ...roleMethods(machine, propose, logger, readBarrier),
   ]);
 
   // The handlers above run only once the server accepts calls, by when tso is set.
   const { host, port } = parseAddress(config.listen);
-  const server = await RpcServer.listen({ host, port, secret: config.secret, handlers, logger: logger.child({ component: 'rpc' }) });
+  const server = await RpcServer.listen({
+    host,
+    port,
+    secret: config.secret,
+    handlers,
+    logger: logger.child({ component: 'rpc' }),
+  });
   const address = config.advertise !== '' ? config.advertise : `${host}:${server.port}`;
   const tso = new LeaderTso(log, machine, address, logger.child({ component: 'tso' }));
-  logger.info({ address, nodeId: config.nodeId, members: config.peers.length || 1 }, 'meta node serving');
+  logger.info(
+    { address, nodeId: config.nodeId, members: config.peers.length || 1 },
+    'meta node serving',
+  );
 
   return {
     address,

@@ -49,7 +49,12 @@ export function sqlMethods(
         await readBarrier();
         // Roles without their password verifiers: pg_roles shows '********', never a verifier.
         const roles = machine.roles.map(({ passwordVerifier: _v, ...role }) => role);
-        return { version: machine.catalogVersion, sequences: machine.sequences, schemas: machine.schemas, roles };
+        return {
+          version: machine.catalogVersion,
+          sequences: machine.sequences,
+          schemas: machine.schemas,
+          roles,
+        };
       },
     ],
   ];

@@ -4,7 +4,14 @@
  */
 import { SqlError, SqlState } from '../common/errors';
 import { encodeValue, decodeValue, asBuffer } from '../common/codec';
-import type { ColumnDef, RangeDescriptor, RoleDef, SequenceDef, ShardInfo, TableDef } from '../common/catalog/schema';
+import type {
+  ColumnDef,
+  RangeDescriptor,
+  RoleDef,
+  SequenceDef,
+  ShardInfo,
+  TableDef,
+} from '../common/catalog/schema';
 import { applyRoleCommand, rolesOf } from './roleCommands';
 import { applyCatalogCommand } from './catalogCommands';
 import { compareEnd, tableEnd, tableIdOfKey, tableStart } from '../common/catalog/keyspace';
@@ -153,7 +160,9 @@ export class MetaStateMachine {
 
   private registerShard(address: string, name: string, shardId?: number): ShardInfo {
     const s = this.state;
-    const existing = s.shards.find((x) => (shardId !== undefined ? x.id === shardId : x.name === name));
+    const existing = s.shards.find((x) =>
+      shardId !== undefined ? x.id === shardId : x.name === name,
+    );
     if (existing) {
       const updated = { ...existing, address };
       s.shards = s.shards.map((x) => (x.id === existing.id ? updated : x));
@@ -163,7 +172,13 @@ export class MetaStateMachine {
     s.shards.push(shard);
     if (s.ranges.length === 0) {
       // The first shard takes the whole key space; CREATE TABLE carves ranges out of it.
-      s.ranges.push({ id: s.nextRangeId++, startKey: Buffer.alloc(0), endKey: null, shardId: shard.id, epoch: 1 });
+      s.ranges.push({
+        id: s.nextRangeId++,
+        startKey: Buffer.alloc(0),
+        endKey: null,
+        shardId: shard.id,
+        epoch: 1,
+      });
       s.rangeVersion++;
     }
     return shard;
@@ -177,18 +192,33 @@ export class MetaStateMachine {
       throw new SqlError(SqlState.duplicateTable, `relation "${spec.name}" already exists`);
     }
     if (s.shards.length === 0) {
-      throw new SqlError(SqlState.objectNotInPrerequisiteState, 'no shard has registered with the cluster yet');
+      throw new SqlError(
+        SqlState.objectNotInPrerequisiteState,
+        'no shard has registered with the cluster yet',
+      );
     }
     const columns: ColumnDef[] = spec.columns.map((c, i) => ({ ...c, id: i + 1 }));
     const primaryKey = spec.primaryKey.map((name) => {
       const col = columns.find((c) => c.name === name);
-      if (!col) throw new SqlError(SqlState.undefinedColumn, `column "${name}" named in key does not exist`);
+      if (!col)
+        throw new SqlError(
+          SqlState.undefinedColumn,
+          `column "${name}" named in key does not exist`,
+        );
       return col.id;
     });
     if (spec.schema !== 'public' && !(s.schemas ?? []).includes(spec.schema)) {
       throw new SqlError(SqlState.invalidSchemaName, `schema "${spec.schema}" does not exist`);
     }
-    const table: TableDef = { ...(spec.extras ?? {}), id: s.nextTableId++, schema: spec.schema, name: spec.name, columns, primaryKey, version: 1 };
+    const table: TableDef = {
+      ...(spec.extras ?? {}),
+      id: s.nextTableId++,
+      schema: spec.schema,
+      name: spec.name,
+      columns,
+      primaryKey,
+      version: 1,
+    };
     s.tables.push(table);
     s.catalogVersion++;
     // Every table starts in its own range (DESIGN.md "Range map"), on the least loaded shard.
@@ -226,7 +256,13 @@ export class MetaStateMachine {
     const r = s.ranges[i];
     if (r.startKey.equals(key)) return;
     const left: RangeDescriptor = { ...r, endKey: key, epoch: r.epoch + 1 };
-    const right: RangeDescriptor = { id: s.nextRangeId++, startKey: key, endKey: r.endKey, shardId: r.shardId, epoch: 1 };
+    const right: RangeDescriptor = {
+      id: s.nextRangeId++,
+      startKey: key,
+      endKey: r.endKey,
+      shardId: r.shardId,
+      epoch: 1,
+    };
     s.ranges.splice(i, 1, left, right);
   }
 

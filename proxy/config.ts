@@ -1,5 +1,7 @@
 import os from 'node:os';
 import { ConfigSpec, parsers } from '../common/config';
+import type { HbaRule } from './pgwire';
+import { parseHba } from './hbaConfig';
 
 export interface ProxyConfigRaw {
   readonly nodeName: string;
@@ -15,6 +17,8 @@ export interface ProxyConfigRaw {
   readonly catalogPollMs: number;
   /** 'default': trust on loopback, SCRAM elsewhere; or one method for every connection. */
   readonly auth: 'default' | 'trust' | 'scram-sha-256' | 'md5' | 'password';
+  /** pg_hba.conf-style rules; when given they replace --auth. */
+  readonly hba?: readonly HbaRule[];
   /** pgwire worker processes (node:cluster); 1: a single process, no primary. */
   readonly workers: number;
 }
@@ -23,22 +27,95 @@ export interface ProxyConfigRaw {
 export type ProxyConfig = Omit<ProxyConfigRaw, 'secretFile' | 'workers'>;
 
 export const proxyConfigSpec: ConfigSpec<ProxyConfigRaw> = {
-  nodeName: { flag: 'node-name', env: 'SHARDDB_NODE_NAME', description: 'name of this proxy', parse: parsers.nonEmpty, default: 'proxy1' },
-  listen: { flag: 'listen', env: 'SHARDDB_LISTEN', description: 'host:port for PostgreSQL clients', parse: parsers.address, default: '127.0.0.1:5433' },
-  meta: { flag: 'meta', env: 'SHARDDB_META', description: 'comma-separated host:port of the meta nodes', parse: parsers.addressList, default: ['127.0.0.1:7001'] },
-  secret: { flag: 'secret', env: 'SHARDDB_CLUSTER_SECRET', description: 'cluster secret', parse: parsers.string, default: '', secret: true },
-  secretFile: { flag: 'secret-file', env: 'SHARDDB_CLUSTER_SECRET_FILE', description: 'file holding the cluster secret', parse: parsers.string, default: '' },
-  tlsCert: { flag: 'tls-cert', env: 'SHARDDB_TLS_CERT', description: 'PEM certificate file: enables TLS for clients', parse: parsers.string, default: '' },
-  tlsKey: { flag: 'tls-key', env: 'SHARDDB_TLS_KEY', description: 'PEM private key file for --tls-cert', parse: parsers.string, default: '' },
-  workers: { flag: 'workers', env: 'SHARDDB_WORKERS', description: 'worker processes serving clients (1: single process)', parse: parsers.int(1, 511), default: Math.min(511, os.availableParallelism()) },
+  nodeName: {
+    flag: 'node-name',
+    env: 'SHARDDB_NODE_NAME',
+    description: 'name of this proxy',
+    parse: parsers.nonEmpty,
+    default: 'proxy1',
+  },
+  listen: {
+    flag: 'listen',
+    env: 'SHARDDB_LISTEN',
+    description: 'host:port for PostgreSQL clients',
+    parse: parsers.address,
+    default: '127.0.0.1:5433',
+  },
+  meta: {
+    flag: 'meta',
+    env: 'SHARDDB_META',
+    description: 'comma-separated host:port of the meta nodes',
+    parse: parsers.addressList,
+    default: ['127.0.0.1:7001'],
+  },
+  secret: {
+    flag: 'secret',
+    env: 'SHARDDB_CLUSTER_SECRET',
+    description: 'cluster secret',
+    parse: parsers.string,
+    default: '',
+    secret: true,
+  },
+  secretFile: {
+    flag: 'secret-file',
+    env: 'SHARDDB_CLUSTER_SECRET_FILE',
+    description: 'file holding the cluster secret',
+    parse: parsers.string,
+    default: '',
+  },
+  tlsCert: {
+    flag: 'tls-cert',
+    env: 'SHARDDB_TLS_CERT',
+    description: 'PEM certificate file: enables TLS for clients',
+    parse: parsers.string,
+    default: '',
+  },
+  tlsKey: {
+    flag: 'tls-key',
+    env: 'SHARDDB_TLS_KEY',
+    description: 'PEM private key file for --tls-cert',
+    parse: parsers.string,
+    default: '',
+  },
+  workers: {
+    flag: 'workers',
+    env: 'SHARDDB_WORKERS',
+    description: 'worker processes serving clients (1: single process)',
+    parse: parsers.int(1, 511),
+    default: Math.min(511, os.availableParallelism()),
+  },
   auth: {
-    flag: 'auth', env: 'SHARDDB_AUTH', description: 'client authentication: default (trust on loopback, scram-sha-256 elsewhere), trust, scram-sha-256, md5 or password',
+    flag: 'auth',
+    env: 'SHARDDB_AUTH',
+    description:
+      'client authentication: default (trust on loopback, scram-sha-256 elsewhere), trust, scram-sha-256, md5 or password',
     parse: (raw) => {
-      if (!['default', 'trust', 'scram-sha-256', 'md5', 'password'].includes(raw)) throw new Error(`unknown auth method "${raw}"`);
+      if (!['default', 'trust', 'scram-sha-256', 'md5', 'password'].includes(raw))
+        throw new Error(`unknown auth method "${raw}"`);
       return raw as ProxyConfigRaw['auth'];
     },
     default: 'default',
   },
-  catalogPollMs: { flag: 'catalog-poll-ms', env: 'SHARDDB_CATALOG_POLL_MS', description: 'how often to check meta for catalog and range changes', parse: parsers.int(50, 60_000), default: 500 },
-  maxConnections: { flag: 'max-connections', env: 'SHARDDB_MAX_CONNECTIONS', description: 'client sessions beyond this get 53300', parse: parsers.int(1, 100_000), default: 1000 },
+  hba: {
+    flag: 'hba',
+    env: 'SHARDDB_HBA',
+    description:
+      'pg_hba.conf-style rules "TYPE DATABASE USER ADDRESS METHOD", separated by ; (replace --auth)',
+    parse: parseHba,
+    optional: true,
+  },
+  catalogPollMs: {
+    flag: 'catalog-poll-ms',
+    env: 'SHARDDB_CATALOG_POLL_MS',
+    description: 'how often to check meta for catalog and range changes',
+    parse: parsers.int(50, 60_000),
+    default: 500,
+  },
+  maxConnections: {
+    flag: 'max-connections',
+    env: 'SHARDDB_MAX_CONNECTIONS',
+    description: 'client sessions beyond this get 53300',
+    parse: parsers.int(1, 100_000),
+    default: 1000,
+  },
 };

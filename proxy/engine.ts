@@ -102,7 +102,10 @@ export interface EngineSession {
   /** Splits and prepares every statement of a simple Query string. */
   prepareMany(sql: string): PreparedStatement[] | Promise<PreparedStatement[]>;
   /** One statement for Parse (42601 if the text holds several). */
-  prepare(sql: string, paramTypeOids: readonly number[]): PreparedStatement | Promise<PreparedStatement>;
+  prepare(
+    sql: string,
+    paramTypeOids: readonly number[],
+  ): PreparedStatement | Promise<PreparedStatement>;
   /** Bind: params already decoded from the wire by their paramTypes. */
   bind(statement: PreparedStatement, params: readonly Datum[]): Portal | Promise<Portal>;
   /**

@@ -52,7 +52,8 @@ export class RangeCache {
   /** Ranges overlapping [start, end), in key order. */
   overlapping(start: Buffer, end: Buffer | null): RangeDescriptor[] {
     return this.ranges.filter(
-      (r) => compareEnd(start, r.endKey) < 0 && (end === null || Buffer.compare(r.startKey, end) < 0),
+      (r) =>
+        compareEnd(start, r.endKey) < 0 && (end === null || Buffer.compare(r.startKey, end) < 0),
     );
   }
 

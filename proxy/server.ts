@@ -23,9 +23,22 @@ export interface ProxyNode {
 }
 
 /** `cluster`: set when this node is one of the proxy's workers (proxy/workers/). */
-export async function startProxyNode(config: ProxyConfig, logger: Logger, cluster?: PgClusterHooks): Promise<ProxyNode> {
-  const meta = new MetaClient({ addresses: config.meta, secret: config.secret, name: config.nodeName, logger: logger.child({ component: 'meta-client' }) });
-  const shardClients = new ShardClients(config.secret, config.nodeName, logger.child({ component: 'shard-client' }));
+export async function startProxyNode(
+  config: ProxyConfig,
+  logger: Logger,
+  cluster?: PgClusterHooks,
+): Promise<ProxyNode> {
+  const meta = new MetaClient({
+    addresses: config.meta,
+    secret: config.secret,
+    name: config.nodeName,
+    logger: logger.child({ component: 'meta-client' }),
+  });
+  const shardClients = new ShardClients(
+    config.secret,
+    config.nodeName,
+    logger.child({ component: 'shard-client' }),
+  );
   const catalog = new CatalogCache(meta);
   const ranges = new RangeCache(meta);
   const router = new ShardRouter(ranges, shardClients);
@@ -33,8 +46,20 @@ export async function startProxyNode(config: ProxyConfig, logger: Logger, cluste
   // 2 s, and at once when the first transaction opens.
   const active = new ActiveTransactions(() => report());
   const txnRpc = new TxnShardRpc(ranges, shardClients);
-  const txnDeps = { rpc: txnRpc, resolver: new LockResolver(txnRpc), timestamp: () => meta.timestamp(), active };
-  const engine = await ShardSqlEngine.create({ meta, catalog, ranges, router, shardClients, txnDeps });
+  const txnDeps = {
+    rpc: txnRpc,
+    resolver: new LockResolver(txnRpc),
+    timestamp: () => meta.timestamp(),
+    active,
+  };
+  const engine = await ShardSqlEngine.create({
+    meta,
+    catalog,
+    ranges,
+    router,
+    shardClients,
+    txnDeps,
+  });
   // Each worker process reports for itself (workers share the node name).
   const reporterName = `${config.nodeName}/${process.pid}`;
   let reportFailing = false;
@@ -44,7 +69,11 @@ export async function startProxyNode(config: ProxyConfig, logger: Logger, cluste
         reportFailing = false;
       },
       (err: unknown) => {
-        if (!reportFailing) logger.warn({ err: (err as Error).message }, 'cannot report active transactions to meta; GC may pass them if this lasts');
+        if (!reportFailing)
+          logger.warn(
+            { err: (err as Error).message },
+            'cannot report active transactions to meta; GC may pass them if this lasts',
+          );
         reportFailing = true;
       },
     );
@@ -53,7 +82,10 @@ export async function startProxyNode(config: ProxyConfig, logger: Logger, cluste
   activeReport.unref();
   // Warm the caches; a meta that is still starting is fine (first queries refresh them).
   await Promise.all([catalog.refresh(), ranges.refresh()]).catch((err: unknown) =>
-    logger.warn({ err: (err as Error).message }, 'meta not reachable yet; caches will fill on first use'),
+    logger.warn(
+      { err: (err as Error).message },
+      'meta not reachable yet; caches will fill on first use',
+    ),
   );
   // Learn catalog and range changes made through other proxies: poll meta's versions and
   // refresh a cache only when its version moved (the plan cache keys on the catalog version).
@@ -69,17 +101,42 @@ export async function startProxyNode(config: ProxyConfig, logger: Logger, cluste
         await Promise.all(work);
       })
       .catch((err: unknown) => {
-        if (!pollFailing) logger.warn({ err: (err as Error).message }, 'cannot poll meta for catalog changes; will retry');
+        if (!pollFailing)
+          logger.warn(
+            { err: (err as Error).message },
+            'cannot poll meta for catalog changes; will retry',
+          );
         pollFailing = true;
       });
   }, config.catalogPollMs);
   versionPoll.unref();
-  if ((config.tlsCert === '') !== (config.tlsKey === '')) throw new Error('--tls-cert and --tls-key go together');
-  const tls = config.tlsCert !== '' ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) } : undefined;
+  if ((config.tlsCert === '') !== (config.tlsKey === ''))
+    throw new Error('--tls-cert and --tls-key go together');
+  const tls =
+    config.tlsCert !== ''
+      ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
+      : undefined;
   const { host, port } = parseAddress(config.listen);
-  const hba = config.auth === 'default' ? defaultHbaRules : [{ address: 'all', user: 'all', database: 'all', method: config.auth }];
-  const pg = await startPgServer({ host, port, engine, tls, hba, limits: { maxConnections: config.maxConnections }, logger: logger.child({ component: 'pgwire' }), cluster });
-  logger.info({ host, port: pg.port, tls: tls !== undefined }, 'proxy accepting PostgreSQL clients');
+  // --hba rules win; else --auth: 'default' (trust on loopback, SCRAM elsewhere) or one method.
+  const hba =
+    config.hba ??
+    (config.auth === 'default'
+      ? defaultHbaRules
+      : [{ address: 'all', user: 'all', database: 'all', method: config.auth }]);
+  const pg = await startPgServer({
+    host,
+    port,
+    engine,
+    tls,
+    hba,
+    limits: { maxConnections: config.maxConnections },
+    logger: logger.child({ component: 'pgwire' }),
+    cluster,
+  });
+  logger.info(
+    { host, port: pg.port, tls: tls !== undefined },
+    'proxy accepting PostgreSQL clients',
+  );
   return {
     host,
     port: pg.port,

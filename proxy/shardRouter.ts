@@ -16,7 +16,9 @@ const MAX_STALE_RETRIES = 8;
  * every 20 ms, so a retry that arrives sooner can meet the same stale view.
  */
 export function staleBackoff(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.min(100, 5 * (attempt + 1) * (attempt + 1))));
+  return new Promise((resolve) =>
+    setTimeout(resolve, Math.min(100, 5 * (attempt + 1) * (attempt + 1))),
+  );
 }
 
 export class ShardRouter {
@@ -31,14 +33,16 @@ export class ShardRouter {
       await this.ranges.refresh();
       r = this.ranges.lookup(key);
     }
-    if (r === undefined) throw new SqlError(SqlState.internalError, `no range covers key ${key.toString('hex')}`);
+    if (r === undefined)
+      throw new SqlError(SqlState.internalError, `no range covers key ${key.toString('hex')}`);
     return r;
   }
 
   /** Calls a shard directly (admin: range moves, sizes). */
   callShard<T>(shardId: number, method: string, body: Record<string, unknown>): Promise<T> {
     const address = this.ranges.shardAddress(shardId);
-    if (address === undefined) throw new SqlError(SqlState.internalError, `shard ${shardId} has no known address`);
+    if (address === undefined)
+      throw new SqlError(SqlState.internalError, `shard ${shardId} has no known address`);
     return this.clients.get(address).call<T>(method, body);
   }
 
@@ -49,7 +53,8 @@ export class ShardRouter {
 
   private send<T>(r: RangeDescriptor, method: string, body: Record<string, unknown>): Promise<T> {
     const address = this.ranges.shardAddress(r.shardId);
-    if (address === undefined) throw new SqlError(SqlState.internalError, `shard ${r.shardId} has no known address`);
+    if (address === undefined)
+      throw new SqlError(SqlState.internalError, `shard ${r.shardId} has no known address`);
     return this.clients.get(address).call<T>(method, { ...body, rangeId: r.id, epoch: r.epoch });
   }
 
@@ -60,7 +65,11 @@ export class ShardRouter {
       try {
         return await this.send<T>(r, method, body);
       } catch (err) {
-        if (!(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) || attempt >= MAX_STALE_RETRIES) throw err;
+        if (
+          !(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) ||
+          attempt >= MAX_STALE_RETRIES
+        )
+          throw err;
         await staleBackoff(attempt);
         await this.ranges.refresh();
       }
@@ -75,7 +84,11 @@ export class ShardRouter {
   async walk(
     start: Buffer,
     end: Buffer | null,
-    step: (send: <T>(method: string, body: Record<string, unknown>) => Promise<T>, cursor: Buffer, range: RangeDescriptor) => Promise<Buffer | null>,
+    step: (
+      send: <T>(method: string, body: Record<string, unknown>) => Promise<T>,
+      cursor: Buffer,
+      range: RangeDescriptor,
+    ) => Promise<Buffer | null>,
   ): Promise<void> {
     let cursor = start;
     let stale = 0;
@@ -85,7 +98,11 @@ export class ShardRouter {
       try {
         next = await step((method, body) => this.send(r, method, body), cursor, r);
       } catch (err) {
-        if (!(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) || ++stale > MAX_STALE_RETRIES) throw err;
+        if (
+          !(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) ||
+          ++stale > MAX_STALE_RETRIES
+        )
+          throw err;
         await staleBackoff(stale);
         await this.ranges.refresh();
         continue;

@@ -26,16 +26,48 @@ interface LauncherOptions {
 const options: LauncherOptions = (() => {
   try {
     return loadConfig<LauncherOptions>({
-      dataDir: { flag: 'data-dir', description: 'where every node keeps its data', parse: parsers.nonEmpty, default: './data' },
-      port: { flag: 'port', description: 'proxy port for PostgreSQL clients (0: any free port)', parse: parsers.int(0, 65535), default: 5433 },
-      host: { flag: 'host', description: 'loopback address to listen on', parse: parsers.nonEmpty, default: '127.0.0.1' },
-      shards: { flag: 'shards', description: 'number of shard nodes', parse: parsers.int(1, 64), default: 3 },
-      metas: { flag: 'metas', description: 'number of meta nodes', parse: parsers.int(1, 7), default: 3 },
-      engine: { flag: 'engine', description: 'shard storage engine (lsm | sqlite)', parse: parsers.nonEmpty, default: 'lsm' },
+      dataDir: {
+        flag: 'data-dir',
+        description: 'where every node keeps its data',
+        parse: parsers.nonEmpty,
+        default: './data',
+      },
+      port: {
+        flag: 'port',
+        description: 'proxy port for PostgreSQL clients (0: any free port)',
+        parse: parsers.int(0, 65535),
+        default: 5433,
+      },
+      host: {
+        flag: 'host',
+        description: 'loopback address to listen on',
+        parse: parsers.nonEmpty,
+        default: '127.0.0.1',
+      },
+      shards: {
+        flag: 'shards',
+        description: 'number of shard nodes',
+        parse: parsers.int(1, 64),
+        default: 3,
+      },
+      metas: {
+        flag: 'metas',
+        description: 'number of meta nodes',
+        parse: parsers.int(1, 7),
+        default: 3,
+      },
+      engine: {
+        flag: 'engine',
+        description: 'shard storage engine (lsm | sqlite)',
+        parse: parsers.nonEmpty,
+        default: 'lsm',
+      },
     });
   } catch (err) {
     console.error((err as ConfigError).message);
-    console.error('usage: npm start -- [--data-dir DIR] [--port N] [--shards N] [--metas N] [--engine sqlite|lsm]');
+    console.error(
+      'usage: npm start -- [--data-dir DIR] [--port N] [--shards N] [--metas N] [--engine sqlite|lsm]',
+    );
     process.exit(2);
   }
 })();
@@ -60,23 +92,40 @@ let stopping = false;
 function writeState(): void {
   const state = {
     launcherPid: process.pid,
-    nodes: children.map((c) => ({ name: c.name, role: c.role, pid: c.proc.pid, address: c.address, running: !c.exited })),
+    nodes: children.map((c) => ({
+      name: c.name,
+      role: c.role,
+      pid: c.proc.pid,
+      address: c.address,
+      running: !c.exited,
+    })),
   };
   fs.writeFileSync(path.join(dataDir, 'cluster.json'), JSON.stringify(state, null, 2) + '\n');
 }
 
-function startChild(role: 'meta' | 'shard' | 'proxy', name: string, args: string[]): Promise<Child> {
+function startChild(
+  role: 'meta' | 'shard' | 'proxy',
+  name: string,
+  args: string[],
+): Promise<Child> {
   const logFile = path.join(logDir, `${name}.log`);
   const log = fs.openSync(logFile, 'a');
-  const proc = fork(path.join(dist, role, 'main.js'), [...args, '--node-name', name, '--secret-file', secretFile], {
-    stdio: ['ignore', log, log, 'ipc'],
-    env: { ...process.env },
-  });
+  const proc = fork(
+    path.join(dist, role, 'main.js'),
+    [...args, '--node-name', name, '--secret-file', secretFile],
+    {
+      stdio: ['ignore', log, log, 'ipc'],
+      env: { ...process.env },
+    },
+  );
   fs.closeSync(log);
   const child: Child = { name, role, proc, address: '', exited: false };
   children.push(child);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not become ready within 60 s (see ${logFile})`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not become ready within 60 s (see ${logFile})`)),
+      60_000,
+    );
     proc.on('message', (m: { ready?: boolean; address?: string }) => {
       if (m.ready) {
         clearTimeout(timer);
@@ -144,12 +193,20 @@ async function main(): Promise<void> {
   // The meta Raft group: node ids 1..N are stable (they name each data dir's Raft state);
   // ports are picked afresh at every start and passed to every member in --peers.
   const metaAddresses: string[] = [];
-  for (let i = 0; i < options.metas; i++) metaAddresses.push(`${options.host}:${await freePort(options.host)}`);
+  for (let i = 0; i < options.metas; i++)
+    metaAddresses.push(`${options.host}:${await freePort(options.host)}`);
   const peers = metaAddresses.map((a, i) => `${i + 1}=${a}`).join(',');
   await Promise.all(
     metaAddresses.map((address, i) =>
       startChild('meta', `meta${i + 1}`, [
-        '--node-id', String(i + 1), '--listen', address, '--peers', peers, '--data-dir', path.join(dataDir, `meta${i + 1}`),
+        '--node-id',
+        String(i + 1),
+        '--listen',
+        address,
+        '--peers',
+        peers,
+        '--data-dir',
+        path.join(dataDir, `meta${i + 1}`),
       ]),
     ),
   );
@@ -157,13 +214,27 @@ async function main(): Promise<void> {
   await Promise.all(
     Array.from({ length: options.shards }, (_, i) =>
       startChild('shard', `shard${i + 1}`, [
-        '--listen', `${options.host}:0`, '--data-dir', path.join(dataDir, `shard${i + 1}`), '--meta', meta, '--engine', options.engine,
+        '--listen',
+        `${options.host}:0`,
+        '--data-dir',
+        path.join(dataDir, `shard${i + 1}`),
+        '--meta',
+        meta,
+        '--engine',
+        options.engine,
       ]),
     ),
   );
-  const proxy = await startChild('proxy', 'proxy1', ['--listen', `${options.host}:${options.port}`, '--meta', meta]);
+  const proxy = await startChild('proxy', 'proxy1', [
+    '--listen',
+    `${options.host}:${options.port}`,
+    '--meta',
+    meta,
+  ]);
   const port = proxy.address.slice(proxy.address.lastIndexOf(':') + 1);
-  console.log(`ShardDB is running: ${options.metas} meta, ${options.shards} shards, 1 proxy (data in ${dataDir}, logs in ${logDir})`);
+  console.log(
+    `ShardDB is running: ${options.metas} meta, ${options.shards} shards, 1 proxy (data in ${dataDir}, logs in ${logDir})`,
+  );
   console.log(`connect with: psql -h ${options.host} -p ${port} -U postgres`);
   console.log('press Ctrl-C to stop');
   // A machine-readable line for tests and scripts.

@@ -15,20 +15,72 @@ export interface ShardConfigRaw {
 export type ShardConfig = Omit<ShardConfigRaw, 'secretFile'>;
 
 export const shardConfigSpec: ConfigSpec<ShardConfigRaw> = {
-  nodeName: { flag: 'node-name', env: 'SHARDDB_NODE_NAME', description: 'name of this shard (stable across restarts)', parse: parsers.nonEmpty, default: 'shard1' },
-  listen: { flag: 'listen', env: 'SHARDDB_LISTEN', description: 'host:port for internal RPC', parse: parsers.address, default: '127.0.0.1:7101' },
-  advertise: { flag: 'advertise', env: 'SHARDDB_ADVERTISE', description: 'host:port others reach this shard at (default: listen)', parse: parsers.string, default: '' },
-  dataDir: { flag: 'data-dir', env: 'SHARDDB_DATA_DIR', description: 'directory for the storage engine', parse: parsers.nonEmpty, default: './data/shard1' },
-  meta: { flag: 'meta', env: 'SHARDDB_META', description: 'comma-separated host:port of the meta nodes', parse: parsers.addressList, default: ['127.0.0.1:7001'] },
-  secret: { flag: 'secret', env: 'SHARDDB_CLUSTER_SECRET', description: 'cluster secret', parse: parsers.string, default: '', secret: true },
-  secretFile: { flag: 'secret-file', env: 'SHARDDB_CLUSTER_SECRET_FILE', description: 'file holding the cluster secret', parse: parsers.string, default: '' },
+  nodeName: {
+    flag: 'node-name',
+    env: 'SHARDDB_NODE_NAME',
+    description: 'name of this shard (stable across restarts)',
+    parse: parsers.nonEmpty,
+    default: 'shard1',
+  },
+  listen: {
+    flag: 'listen',
+    env: 'SHARDDB_LISTEN',
+    description: 'host:port for internal RPC',
+    parse: parsers.address,
+    default: '127.0.0.1:7101',
+  },
+  advertise: {
+    flag: 'advertise',
+    env: 'SHARDDB_ADVERTISE',
+    description: 'host:port others reach this shard at (default: listen)',
+    parse: parsers.string,
+    default: '',
+  },
+  dataDir: {
+    flag: 'data-dir',
+    env: 'SHARDDB_DATA_DIR',
+    description: 'directory for the storage engine',
+    parse: parsers.nonEmpty,
+    default: './data/shard1',
+  },
+  meta: {
+    flag: 'meta',
+    env: 'SHARDDB_META',
+    description: 'comma-separated host:port of the meta nodes',
+    parse: parsers.addressList,
+    default: ['127.0.0.1:7001'],
+  },
+  secret: {
+    flag: 'secret',
+    env: 'SHARDDB_CLUSTER_SECRET',
+    description: 'cluster secret',
+    parse: parsers.string,
+    default: '',
+    secret: true,
+  },
+  secretFile: {
+    flag: 'secret-file',
+    env: 'SHARDDB_CLUSTER_SECRET_FILE',
+    description: 'file holding the cluster secret',
+    parse: parsers.string,
+    default: '',
+  },
   engine: {
-    flag: 'engine', env: 'SHARDDB_ENGINE', description: 'storage engine: lsm (ours, default) or sqlite (the reference engine)',
+    flag: 'engine',
+    env: 'SHARDDB_ENGINE',
+    description: 'storage engine: lsm (ours, default) or sqlite (the reference engine)',
     parse: (raw) => {
-      if (raw !== 'sqlite' && raw !== 'lsm') throw new Error(`unknown engine "${raw}" (sqlite or lsm)`);
+      if (raw !== 'sqlite' && raw !== 'lsm')
+        throw new Error(`unknown engine "${raw}" (sqlite or lsm)`);
       return raw;
     },
     default: 'lsm',
   },
-  heartbeatMs: { flag: 'heartbeat-ms', env: 'SHARDDB_HEARTBEAT_MS', description: 'heartbeat interval to meta', parse: parsers.int(50, 60_000), default: 1000 },
+  heartbeatMs: {
+    flag: 'heartbeat-ms',
+    env: 'SHARDDB_HEARTBEAT_MS',
+    description: 'heartbeat interval to meta',
+    parse: parsers.int(50, 60_000),
+    default: 1000,
+  },
 };

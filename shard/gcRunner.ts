@@ -35,13 +35,20 @@ export class GcRunner {
       try {
         await this.store.updateSafePoint(sp);
         if (this.engine instanceof LsmEngine) {
-          this.engine.setCompactionFilter({ module: path.join(__dirname, 'mvcc', 'lsmGcFilter.js'), options: { safePoint: sp.toString() } });
+          this.engine.setCompactionFilter({
+            module: path.join(__dirname, 'mvcc', 'lsmGcFilter.js'),
+            options: { safePoint: sp.toString() },
+          });
         }
         const n = await this.store.gc({});
         this.deleted += n;
-        if (n > 0) this.logger.info({ safePoint: String(sp), deleted: n }, 'GC pass removed old versions');
+        if (n > 0)
+          this.logger.info({ safePoint: String(sp), deleted: n }, 'GC pass removed old versions');
       } catch (err) {
-        this.logger.warn({ err: (err as Error).message, safePoint: String(sp) }, 'GC pass failed; will retry at the next safe point');
+        this.logger.warn(
+          { err: (err as Error).message, safePoint: String(sp) },
+          'GC pass failed; will retry at the next safe point',
+        );
       }
     }
   }

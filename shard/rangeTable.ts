@@ -38,7 +38,9 @@ export class RangeTable {
     const r = this.owned.get(rangeId);
     return new RpcError(
       RpcErrorCode.rangeStale,
-      r ? `range ${rangeId} is at epoch ${r.epoch}, not ${epoch}` : `range ${rangeId} is not on this shard`,
+      r
+        ? `range ${rangeId} is at epoch ${r.epoch}, not ${epoch}`
+        : `range ${rangeId} is not on this shard`,
       { rangeId, knownEpoch: r?.epoch ?? null },
     );
   }
@@ -47,7 +49,10 @@ export class RangeTable {
   checkKeys(range: RangeDescriptor, keys: Iterable<Buffer>): void {
     for (const key of keys) {
       if (!keyInRange(key, range.startKey, range.endKey)) {
-        throw new RpcError(RpcErrorCode.rangeStale, `key outside range ${range.id}`, { rangeId: range.id, knownEpoch: range.epoch });
+        throw new RpcError(RpcErrorCode.rangeStale, `key outside range ${range.id}`, {
+          rangeId: range.id,
+          knownEpoch: range.epoch,
+        });
       }
     }
   }

@@ -37,12 +37,14 @@ export interface ShardNode {
 const MAX_SCAN_BATCH = 10_000;
 
 function bytes(value: unknown, what: string): Buffer {
-  if (!(value instanceof Uint8Array)) throw new RpcError(RpcErrorCode.badRequest, `${what} must be bytes`);
+  if (!(value instanceof Uint8Array))
+    throw new RpcError(RpcErrorCode.badRequest, `${what} must be bytes`);
   return asBuffer(value);
 }
 
 function num(value: unknown, what: string): number {
-  if (typeof value !== 'number') throw new RpcError(RpcErrorCode.badRequest, `${what} must be a number`);
+  if (typeof value !== 'number')
+    throw new RpcError(RpcErrorCode.badRequest, `${what} must be a number`);
   return value;
 }
 
@@ -61,7 +63,9 @@ class WriteLock {
 
 async function openEngine(config: ShardConfig, logger: Logger): Promise<KvEngine> {
   if (config.engine === 'lsm') {
-    return openLsm(path.join(config.dataDir, 'lsm'), { logger: logger.child({ component: 'lsm' }) });
+    return openLsm(path.join(config.dataDir, 'lsm'), {
+      logger: logger.child({ component: 'lsm' }),
+    });
   }
   return SqliteEngine.open(path.join(config.dataDir, 'sqlite'));
 }
@@ -73,18 +77,29 @@ interface Identity {
 export async function startShardNode(config: ShardConfig, logger: Logger): Promise<ShardNode> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const identityFile = path.join(config.dataDir, 'shard.json');
-  const identity: Identity = fs.existsSync(identityFile) ? (JSON.parse(fs.readFileSync(identityFile, 'utf8')) as Identity) : {};
+  const identity: Identity = fs.existsSync(identityFile)
+    ? (JSON.parse(fs.readFileSync(identityFile, 'utf8')) as Identity)
+    : {};
   const engine = await openEngine(config, logger);
   logger.info({ engine: config.engine, dataDir: config.dataDir }, 'storage engine open');
 
   let shardId = identity.shardId ?? 0;
   const ranges = new RangeTable(() => shardId);
-  const meta = new MetaClient({ addresses: config.meta, secret: config.secret, name: config.nodeName, logger: logger.child({ component: 'meta-client' }) });
+  const meta = new MetaClient({
+    addresses: config.meta,
+    secret: config.secret,
+    name: config.nodeName,
+    logger: logger.child({ component: 'meta-client' }),
+  });
   const writeLock = new WriteLock();
 
   // Deadlocks across shards: the registered shard with the lowest id runs the wait-for
   // graph (shard/clusterDeadlock.ts); its address comes with every range map refresh.
-  const peers = new ShardClients(config.secret, config.nodeName, logger.child({ component: 'shard-peers' }));
+  const peers = new ShardClients(
+    config.secret,
+    config.nodeName,
+    logger.child({ component: 'shard-peers' }),
+  );
   let detectorAddress: string | undefined;
   const detector = new ClusterDeadlockDetector({ remote: () => detectorAddress }, peers);
 
@@ -101,7 +116,10 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
    * The range named by the request. Known ranges answer synchronously (the point-read hot
    * path pays no Promise); an unknown (rangeId, epoch) refreshes from meta once first.
    */
-  const rangeOf = (body: { rangeId?: unknown; epoch?: unknown }): RangeDescriptor | Promise<RangeDescriptor> => {
+  const rangeOf = (body: {
+    rangeId?: unknown;
+    epoch?: unknown;
+  }): RangeDescriptor | Promise<RangeDescriptor> => {
     const rangeId = num(body.rangeId, 'rangeId');
     const epoch = num(body.epoch, 'epoch');
     const known = ranges.lookup(rangeId, epoch);
@@ -120,84 +138,120 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
   };
 
   /** [start, end) clamped to the range. */
-  const bounds = (r: RangeDescriptor, start: unknown, end: unknown): { gte: Buffer; lt: Buffer | null } => {
+  const bounds = (
+    r: RangeDescriptor,
+    start: unknown,
+    end: unknown,
+  ): { gte: Buffer; lt: Buffer | null } => {
     let gte = r.startKey;
-    if (start instanceof Uint8Array && Buffer.compare(asBuffer(start), gte) > 0) gte = asBuffer(start);
+    if (start instanceof Uint8Array && Buffer.compare(asBuffer(start), gte) > 0)
+      gte = asBuffer(start);
     let lt = r.endKey;
     if (end instanceof Uint8Array && compareEnd(asBuffer(end), lt) < 0) lt = asBuffer(end);
     return { gte, lt };
   };
 
   const handlers = new Map<string, RpcHandler>([
-    ['kv.get', (body) =>
-      withRange(body, (r) => {
-        const key = bytes((body as { key?: unknown }).key, 'key');
-        ranges.checkKeys(r, [key]);
-        return engine.get(key) ?? null;
-      }),
+    [
+      'kv.get',
+      (body) =>
+        withRange(body, (r) => {
+          const key = bytes((body as { key?: unknown }).key, 'key');
+          ranges.checkKeys(r, [key]);
+          return engine.get(key) ?? null;
+        }),
     ],
-    ['kv.scan', async (body) => {
-      const b = body as { start?: unknown; end?: unknown; limit?: unknown };
-      const r = await rangeOf(body as object);
-      const { gte, lt } = bounds(r, b.start, b.end);
-      const limit = Math.min(typeof b.limit === 'number' && b.limit > 0 ? b.limit : MAX_SCAN_BATCH, MAX_SCAN_BATCH);
-      const it = engine.iterator(lt === null ? { gte } : { gte, lt });
-      const entries: Array<[Buffer, Buffer]> = [];
-      try {
-        for (let e = it.next(); e !== undefined; e = it.next()) {
-          if (entries.length === limit) return { entries, more: true };
-          entries.push(e);
-        }
-      } finally {
-        it.close();
-      }
-      return { entries, more: false };
-    }],
-    ['kv.count', async (body) => {
-      const b = body as { start?: unknown; end?: unknown };
-      const r = await rangeOf(body as object);
-      const { gte, lt } = bounds(r, b.start, b.end);
-      const it = engine.iterator(lt === null ? { gte } : { gte, lt });
-      let n = 0;
-      try {
-        while (it.next() !== undefined) n++;
-      } finally {
-        it.close();
-      }
-      return n;
-    }],
-    ['kv.write', async (body) => {
-      const b = body as { puts?: unknown; dels?: unknown; mustNotExist?: unknown };
-      const r = await rangeOf(body as object);
-      const puts = Array.isArray(b.puts) ? b.puts.map((p: unknown) => {
-        if (!Array.isArray(p)) throw new RpcError(RpcErrorCode.badRequest, 'puts must be [key, value] pairs');
-        return [bytes(p[0], 'key'), bytes(p[1], 'value')] as const;
-      }) : [];
-      const dels = Array.isArray(b.dels) ? b.dels.map((k: unknown) => bytes(k, 'key')) : [];
-      ranges.checkKeys(r, [...puts.map((p) => p[0]), ...dels]);
-      return writeLock.run(async () => {
-        if (b.mustNotExist === true) {
-          const seen = new Set<string>();
-          for (let i = 0; i < puts.length; i++) {
-            const hex = puts[i][0].toString('hex');
-            if (seen.has(hex) || engine.get(puts[i][0]) !== undefined) return { conflict: i };
-            seen.add(hex);
+    [
+      'kv.scan',
+      async (body) => {
+        const b = body as { start?: unknown; end?: unknown; limit?: unknown };
+        const r = await rangeOf(body as object);
+        const { gte, lt } = bounds(r, b.start, b.end);
+        const limit = Math.min(
+          typeof b.limit === 'number' && b.limit > 0 ? b.limit : MAX_SCAN_BATCH,
+          MAX_SCAN_BATCH,
+        );
+        const it = engine.iterator(lt === null ? { gte } : { gte, lt });
+        const entries: Array<[Buffer, Buffer]> = [];
+        try {
+          for (let e = it.next(); e !== undefined; e = it.next()) {
+            if (entries.length === limit) return { entries, more: true };
+            entries.push(e);
           }
+        } finally {
+          it.close();
         }
-        const batch = new WriteBatch();
-        for (const [k, v] of puts) batch.put(k, v);
-        for (const k of dels) batch.del(k);
-        await engine.write(batch, { sync: true });
-        return { written: batch.length };
-      });
-    }],
-    ['shard.status', () => ({ shardId, ranges: ranges.ranges.length, rangeVersion: ranges.knownVersion })],
-    ...sqlHandlers({ engine, rangeOf: async (b) => rangeOf(b), owned: () => ranges.ranges, refresh: refreshRanges }),
+        return { entries, more: false };
+      },
+    ],
+    [
+      'kv.count',
+      async (body) => {
+        const b = body as { start?: unknown; end?: unknown };
+        const r = await rangeOf(body as object);
+        const { gte, lt } = bounds(r, b.start, b.end);
+        const it = engine.iterator(lt === null ? { gte } : { gte, lt });
+        let n = 0;
+        try {
+          while (it.next() !== undefined) n++;
+        } finally {
+          it.close();
+        }
+        return n;
+      },
+    ],
+    [
+      'kv.write',
+      async (body) => {
+        const b = body as { puts?: unknown; dels?: unknown; mustNotExist?: unknown };
+        const r = await rangeOf(body as object);
+        const puts = Array.isArray(b.puts)
+          ? b.puts.map((p: unknown) => {
+              if (!Array.isArray(p))
+                throw new RpcError(RpcErrorCode.badRequest, 'puts must be [key, value] pairs');
+              return [bytes(p[0], 'key'), bytes(p[1], 'value')] as const;
+            })
+          : [];
+        const dels = Array.isArray(b.dels) ? b.dels.map((k: unknown) => bytes(k, 'key')) : [];
+        ranges.checkKeys(r, [...puts.map((p) => p[0]), ...dels]);
+        return writeLock.run(async () => {
+          if (b.mustNotExist === true) {
+            const seen = new Set<string>();
+            for (let i = 0; i < puts.length; i++) {
+              const hex = puts[i][0].toString('hex');
+              if (seen.has(hex) || engine.get(puts[i][0]) !== undefined) return { conflict: i };
+              seen.add(hex);
+            }
+          }
+          const batch = new WriteBatch();
+          for (const [k, v] of puts) batch.put(k, v);
+          for (const k of dels) batch.del(k);
+          await engine.write(batch, { sync: true });
+          return { written: batch.length };
+        });
+      },
+    ],
+    [
+      'shard.status',
+      () => ({ shardId, ranges: ranges.ranges.length, rangeVersion: ranges.knownVersion }),
+    ],
+    ...sqlHandlers({
+      engine,
+      rangeOf: async (b) => rangeOf(b),
+      owned: () => ranges.ranges,
+      refresh: refreshRanges,
+    }),
     ...detector.handlers(),
   ]);
 
   const { host, port } = parseAddress(config.listen);
-  const server = await RpcServer.listen({ host, port, secret: config.secret, handlers, logger: logger.child({ component: 'rpc' }) });
+  const server = await RpcServer.listen({
+    host,
+    port,
+    secret: config.secret,
+    handlers,
+    logger: logger.child({ component: 'rpc' }),
+  });
   const address = config.advertise !== '' ? config.advertise : `${host}:${server.port}`;
 
   // Register (or re-register under our stored id), retrying while meta comes up.
@@ -212,7 +266,10 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
         await server.close();
         await engine.close();
         meta.close();
-        throw new Error(`could not register with meta at ${config.meta.join(',')}: ${(err as Error).message}`, { cause: err });
+        throw new Error(
+          `could not register with meta at ${config.meta.join(',')}: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
       logger.warn({ err: (err as Error).message }, 'meta not reachable yet; retrying registration');
       await new Promise((r) => setTimeout(r, 200));
@@ -244,22 +301,31 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
   for (const [method, h] of txnHandlers(store, resolveRanges)) handlers.set(method, h);
   const gc = new GcRunner(store, engine, logger.child({ component: 'gc' }));
   handlers.set('shard.gcStatus', () => ({ safePoint: store.safePoint, deleted: gc.deleted }));
-  logger.info({ shardId, address, ranges: ranges.ranges.length, safePoint: String(store.safePoint) }, 'shard serving');
+  logger.info(
+    { shardId, address, ranges: ranges.ranges.length, safePoint: String(store.safePoint) },
+    'shard serving',
+  );
 
   let heartbeatFailing = false;
   const heartbeat = setInterval(() => {
-    meta.heartbeat(shardId).then(
-      async (reply) => {
-        if (heartbeatFailing) logger.info('heartbeats to meta restored');
-        heartbeatFailing = false;
-        if (reply.safePoint !== undefined) gc.advance(reply.safePoint);
-        if (reply.rangeVersion > ranges.knownVersion) await refreshRanges();
-      },
-      (err: unknown) => {
-        if (!heartbeatFailing) logger.warn({ err: (err as Error).message }, 'heartbeat to meta failed');
-        heartbeatFailing = true;
-      },
-    ).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'range refresh failed'));
+    meta
+      .heartbeat(shardId)
+      .then(
+        async (reply) => {
+          if (heartbeatFailing) logger.info('heartbeats to meta restored');
+          heartbeatFailing = false;
+          if (reply.safePoint !== undefined) gc.advance(reply.safePoint);
+          if (reply.rangeVersion > ranges.knownVersion) await refreshRanges();
+        },
+        (err: unknown) => {
+          if (!heartbeatFailing)
+            logger.warn({ err: (err as Error).message }, 'heartbeat to meta failed');
+          heartbeatFailing = true;
+        },
+      )
+      .catch((err: unknown) =>
+        logger.warn({ err: (err as Error).message }, 'range refresh failed'),
+      );
   }, config.heartbeatMs);
 
   return {

@@ -6,7 +6,14 @@
 import { RpcClient } from '../rpc';
 import { RpcError, RpcErrorCode } from '../errors';
 import type { Logger } from '../logger';
-import type { RoleDef, RangeDescriptor, SequenceDef, ShardInfo, TableDef, TableSpec } from '../catalog/schema';
+import type {
+  RoleDef,
+  RangeDescriptor,
+  SequenceDef,
+  ShardInfo,
+  TableDef,
+  TableSpec,
+} from '../catalog/schema';
 import { asBuffer } from '../codec';
 
 export interface MetaClientOptions {
@@ -42,7 +49,9 @@ const MAX_TSO_BATCH = 100_000;
 function retryable(err: unknown): err is RpcError {
   return (
     err instanceof RpcError &&
-    (err.code === RpcErrorCode.unavailable || err.code === RpcErrorCode.notLeader || err.code === RpcErrorCode.deadlineExceeded)
+    (err.code === RpcErrorCode.unavailable ||
+      err.code === RpcErrorCode.notLeader ||
+      err.code === RpcErrorCode.deadlineExceeded)
   );
 }
 
@@ -54,9 +63,17 @@ export class MetaClient {
   private tsoScheduled = false;
 
   constructor(private readonly options: MetaClientOptions) {
-    if (options.addresses.length === 0) throw new Error('MetaClient needs at least one meta address');
+    if (options.addresses.length === 0)
+      throw new Error('MetaClient needs at least one meta address');
     this.clients = options.addresses.map(
-      (address) => new RpcClient({ address, secret: options.secret, name: options.name, logger: options.logger, defaultTimeoutMs: 3000 }),
+      (address) =>
+        new RpcClient({
+          address,
+          secret: options.secret,
+          name: options.name,
+          logger: options.logger,
+          defaultTimeoutMs: 3000,
+        }),
     );
   }
 
@@ -68,7 +85,9 @@ export class MetaClient {
       const current = this.leader;
       const client = this.clients[current];
       try {
-        return await client.call<T>(method, body, { timeoutMs: Math.max(50, Math.min(3000, deadline - Date.now())) });
+        return await client.call<T>(method, body, {
+          timeoutMs: Math.max(50, Math.min(3000, deadline - Date.now())),
+        });
       } catch (err) {
         if (!retryable(err) || Date.now() + backoff > deadline) throw err;
         // A meta node names the leader by address in detail.leader (NOT_LEADER, or
@@ -113,7 +132,8 @@ export class MetaClient {
   }
 
   private flushTso(): void {
-    const batch = this.tsoQueue.length > MAX_TSO_BATCH ? this.tsoQueue.splice(0, MAX_TSO_BATCH) : this.tsoQueue;
+    const batch =
+      this.tsoQueue.length > MAX_TSO_BATCH ? this.tsoQueue.splice(0, MAX_TSO_BATCH) : this.tsoQueue;
     if (batch === this.tsoQueue) this.tsoQueue = [];
     this.tsoInFlight = true;
     this.call<bigint>('meta.tso', { count: batch.length }).then(
@@ -152,12 +172,16 @@ export class MetaClient {
     return this.call('meta.safePoint');
   }
 
-  heartbeat(shardId: number): Promise<{ rangeVersion: number; catalogVersion: number; safePoint?: bigint }> {
+  heartbeat(
+    shardId: number,
+  ): Promise<{ rangeVersion: number; catalogVersion: number; safePoint?: bigint }> {
     return this.call('meta.heartbeat', { shardId }, 2000);
   }
 
   async ranges(): Promise<{ version: number; ranges: RangeDescriptor[]; shards: ShardInfo[] }> {
-    const r = await this.call<{ version: number; ranges: RangeDescriptor[]; shards: ShardInfo[] }>('meta.ranges');
+    const r = await this.call<{ version: number; ranges: RangeDescriptor[]; shards: ShardInfo[] }>(
+      'meta.ranges',
+    );
     return {
       version: r.version,
       shards: r.shards,
@@ -173,20 +197,31 @@ export class MetaClient {
     return this.call('meta.catalog');
   }
 
-  createTable(spec: TableSpec, ifNotExists: boolean): Promise<{ table: TableDef | null; catalogVersion: number; rangeVersion: number }> {
+  createTable(
+    spec: TableSpec,
+    ifNotExists: boolean,
+  ): Promise<{ table: TableDef | null; catalogVersion: number; rangeVersion: number }> {
     return this.call('meta.createTable', { spec, ifNotExists });
   }
 
-  dropTable(schema: string, name: string, ifExists: boolean): Promise<{ table: TableDef | null; catalogVersion: number }> {
+  dropTable(
+    schema: string,
+    name: string,
+    ifExists: boolean,
+  ): Promise<{ table: TableDef | null; catalogVersion: number }> {
     return this.call('meta.dropTable', { schema, name, ifExists });
   }
 
   /** Proposes one of the SQL catalog commands (meta/catalogCommands.ts). */
-  sqlCommand<T>(command: { readonly type: string } & Record<string, unknown>): Promise<{ result: T; catalogVersion: number; rangeVersion: number }> {
+  sqlCommand<T>(
+    command: { readonly type: string } & Record<string, unknown>,
+  ): Promise<{ result: T; catalogVersion: number; rangeVersion: number }> {
     return this.call('meta.sqlCommand', { command });
   }
 
-  roleCommand(command: { readonly type: 'createRole' | 'alterRole' | 'dropRole' } & Record<string, unknown>): Promise<{ result: RoleDef | null; catalogVersion: number }> {
+  roleCommand(
+    command: { readonly type: 'createRole' | 'alterRole' | 'dropRole' } & Record<string, unknown>,
+  ): Promise<{ result: RoleDef | null; catalogVersion: number }> {
     return this.call('meta.roleCommand', { command });
   }
 
@@ -194,7 +229,12 @@ export class MetaClient {
     return this.call('meta.roles');
   }
 
-  sqlCatalog(): Promise<{ version: number; sequences: SequenceDef[]; schemas: string[]; roles?: RoleDef[] }> {
+  sqlCatalog(): Promise<{
+    version: number;
+    sequences: SequenceDef[];
+    schemas: string[];
+    roles?: RoleDef[];
+  }> {
     return this.call('meta.sqlCatalog');
   }
 

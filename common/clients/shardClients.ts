@@ -14,7 +14,13 @@ export class ShardClients {
   get(address: string): RpcClient {
     let c = this.clients.get(address);
     if (!c) {
-      c = new RpcClient({ address, secret: this.secret, name: this.name, logger: this.logger, defaultTimeoutMs: 10_000 });
+      c = new RpcClient({
+        address,
+        secret: this.secret,
+        name: this.name,
+        logger: this.logger,
+        defaultTimeoutMs: 10_000,
+      });
       this.clients.set(address, c);
     }
     return c;

@@ -82,7 +82,9 @@ export class RpcClient {
 
   call<T = unknown>(method: string, body: unknown, options?: CallOptions): Promise<T> {
     if (this.state === 'closed') {
-      return Promise.reject(new RpcError(RpcErrorCode.unavailable, `client to ${this.address} is closed`));
+      return Promise.reject(
+        new RpcError(RpcErrorCode.unavailable, `client to ${this.address} is closed`),
+      );
     }
     if (this.pending.size >= (this.options.maxInFlight ?? 200_000)) {
       return Promise.reject(
@@ -201,7 +203,11 @@ export class RpcClient {
 
     const onHandshake = (message: unknown): void => {
       if (clientNonce === null) {
-        if (!Array.isArray(message) || message[0] !== 'hello' || !isBytes(message[1], NONCE_BYTES)) {
+        if (
+          !Array.isArray(message) ||
+          message[0] !== 'hello' ||
+          !isBytes(message[1], NONCE_BYTES)
+        ) {
           throw new Error('peer did not greet with hello');
         }
         const serverNonce = message[1];
@@ -219,8 +225,14 @@ export class RpcClient {
         serverNonceSeen === null ||
         !proofsEqual(message[1], serverProof(secret, clientNonce, serverNonceSeen))
       ) {
-        failure = new RpcError(RpcErrorCode.authFailed, `${this.address} failed to prove the cluster secret`);
-        logger.error({ peer: this.address }, 'rpc server failed cluster authentication; disconnecting');
+        failure = new RpcError(
+          RpcErrorCode.authFailed,
+          `${this.address} failed to prove the cluster secret`,
+        );
+        logger.error(
+          { peer: this.address },
+          'rpc server failed cluster authentication; disconnecting',
+        );
         socket.destroy();
         return;
       }
@@ -241,9 +253,14 @@ export class RpcClient {
 
     socket.on('data', (chunk: Buffer) => {
       try {
-        reader.push(chunk, (message) => (authenticated ? onMessage(message) : onHandshake(message)));
+        reader.push(chunk, (message) =>
+          authenticated ? onMessage(message) : onHandshake(message),
+        );
       } catch (err) {
-        logger.warn({ peer: this.address, err: (err as Error).message }, 'bad rpc traffic from peer; closing');
+        logger.warn(
+          { peer: this.address, err: (err as Error).message },
+          'bad rpc traffic from peer; closing',
+        );
         failure = new RpcError(RpcErrorCode.unavailable, `bad traffic from ${this.address}`);
         socket.destroy();
       }

@@ -17,12 +17,28 @@ export function newNonce(): Buffer {
   return randomBytes(NONCE_BYTES);
 }
 
-export function clientProof(secret: string, serverNonce: Uint8Array, clientNonce: Uint8Array): Buffer {
-  return createHmac('sha256', secret).update('client').update(serverNonce).update(clientNonce).digest();
+export function clientProof(
+  secret: string,
+  serverNonce: Uint8Array,
+  clientNonce: Uint8Array,
+): Buffer {
+  return createHmac('sha256', secret)
+    .update('client')
+    .update(serverNonce)
+    .update(clientNonce)
+    .digest();
 }
 
-export function serverProof(secret: string, clientNonce: Uint8Array, serverNonce: Uint8Array): Buffer {
-  return createHmac('sha256', secret).update('server').update(clientNonce).update(serverNonce).digest();
+export function serverProof(
+  secret: string,
+  clientNonce: Uint8Array,
+  serverNonce: Uint8Array,
+): Buffer {
+  return createHmac('sha256', secret)
+    .update('server')
+    .update(clientNonce)
+    .update(serverNonce)
+    .digest();
 }
 
 export function proofsEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -47,7 +47,8 @@ export function toWireError(err: unknown): WireError {
 export function fromWireError(wire: unknown): RpcError {
   if (wire && typeof wire === 'object') {
     const w = wire as Partial<WireError>;
-    const code = typeof w.code === 'string' && validCodes.has(w.code) ? w.code : RpcErrorCode.internal;
+    const code =
+      typeof w.code === 'string' && validCodes.has(w.code) ? w.code : RpcErrorCode.internal;
     return new RpcError(code, String(w.message ?? 'remote error'), w.detail, w.sqlState);
   }
   return new RpcError(RpcErrorCode.internal, 'malformed remote error');

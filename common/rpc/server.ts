@@ -111,14 +111,25 @@ export class RpcServer {
     };
 
     const onRequest = (message: unknown): void => {
-      if (!Array.isArray(message) || message[0] !== KIND_REQUEST || typeof message[1] !== 'number' || typeof message[2] !== 'string') {
+      if (
+        !Array.isArray(message) ||
+        message[0] !== KIND_REQUEST ||
+        typeof message[1] !== 'number' ||
+        typeof message[2] !== 'string'
+      ) {
         throw new FrameError('malformed request frame');
       }
       const id = message[1];
       const method = message[2];
       inFlight++;
       if (inFlight > maxInFlight) {
-        fail(id, new RpcError(RpcErrorCode.resourceExhausted, `more than ${maxInFlight} requests in flight`));
+        fail(
+          id,
+          new RpcError(
+            RpcErrorCode.resourceExhausted,
+            `more than ${maxInFlight} requests in flight`,
+          ),
+        );
         return;
       }
       const handler = this.options.handlers.get(method);
@@ -166,11 +177,16 @@ export class RpcServer {
       try {
         reader.push(chunk, (message) => (ctx === null ? onHandshake(message) : onRequest(message)));
       } catch (err) {
-        logger.warn({ err: (err as Error).message, remoteAddress }, 'bad rpc traffic; closing connection');
+        logger.warn(
+          { err: (err as Error).message, remoteAddress },
+          'bad rpc traffic; closing connection',
+        );
         socket.destroy();
       }
     });
-    socket.on('error', (err) => logger.debug({ err: err.message, remoteAddress }, 'rpc socket error'));
+    socket.on('error', (err) =>
+      logger.debug({ err: err.message, remoteAddress }, 'rpc socket error'),
+    );
     socket.on('close', () => {
       clearTimeout(handshakeTimer);
       this.connections.delete(socket);

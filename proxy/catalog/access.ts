@@ -30,7 +30,14 @@ export function catalogAccess(
       const session = runningSession.getStore() ?? preparer;
       // The catalog cache may be behind another proxy's DDL: catalog queries read fresh.
       const [, sql] = await Promise.all([ctx.catalog.refresh(), ctx.meta.sqlCatalog()]);
-      return buildSnapshot(ctx.catalog.all, sql.sequences, sql.schemas, session, services, sql.roles ?? []);
+      return buildSnapshot(
+        ctx.catalog.all,
+        sql.sequences,
+        sql.schemas,
+        session,
+        services,
+        sql.roles ?? [],
+      );
     },
   };
 }

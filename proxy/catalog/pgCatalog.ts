@@ -502,7 +502,20 @@ defineVirtual(
   12000,
   `usename:name usesysid:oid usecreatedb:bool usesuper:bool userepl:bool usebypassrls:bool
    passwd:text valuntil:timestamptz useconfig:_text`,
-  (s) => roleRows(s).filter((r) => r.login).map((r) => [r.name, roleOid(r.name), r.createdb, r.superuser, r.superuser, r.superuser, '********', null, null]),
+  (s) =>
+    roleRows(s)
+      .filter((r) => r.login)
+      .map((r) => [
+        r.name,
+        roleOid(r.name),
+        r.createdb,
+        r.superuser,
+        r.superuser,
+        r.superuser,
+        '********',
+        null,
+        null,
+      ]),
 );
 
 defineVirtual(

@@ -103,7 +103,12 @@ export function buildSnapshot(
     tables: sorted,
     sequences,
     schemas: allSchemas,
-    roles: roles.some((r) => r.name === 'postgres') ? roles : [{ name: 'postgres', superuser: true, login: true, createdb: true, createrole: true }, ...roles],
+    roles: roles.some((r) => r.name === 'postgres')
+      ? roles
+      : [
+          { name: 'postgres', superuser: true, login: true, createdb: true, createrole: true },
+          ...roles,
+        ],
     session,
     services,
     relations,

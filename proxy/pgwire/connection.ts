@@ -539,7 +539,8 @@ export class Connection {
     };
     const stmt = session.prepare(msg.sql, msg.paramTypes);
     // A cached plan answers synchronously; only a catalog miss costs a Promise.
-    if (stmt instanceof Promise) return stmt.then(finish, (err: unknown) => this.extendedError(err));
+    if (stmt instanceof Promise)
+      return stmt.then(finish, (err: unknown) => this.extendedError(err));
     finish(stmt);
   }
 
@@ -584,7 +585,8 @@ export class Connection {
       this.w.empty(BackendType.bindComplete);
     };
     const portal = session.bind(stmt, values);
-    if (portal instanceof Promise) return portal.then(finish, (err: unknown) => this.extendedError(err));
+    if (portal instanceof Promise)
+      return portal.then(finish, (err: unknown) => this.extendedError(err));
     finish(portal);
   }
 
@@ -698,7 +700,11 @@ export class Connection {
     this.extendedError(err);
   }
 
-  private async executeCopy(portal: Portal, formats: readonly number[], maxRows: number): Promise<void> {
+  private async executeCopy(
+    portal: Portal,
+    formats: readonly number[],
+    maxRows: number,
+  ): Promise<void> {
     try {
       const ok = await this.runPortal(portal, formats, maxRows, false, false);
       if (!ok) this.skipToSync = true;
@@ -744,7 +750,8 @@ export class Connection {
     // A pipelining client (JDBC batches, pg's pipelined queries) has more frames already
     // here: answer them all in one write when the input runs dry (pump() flushes then),
     // rather than one write per Sync. A bounded amount is held back.
-    if (this.phase !== 'ready' || !this.reader.hasFrame() || this.w.length >= flushThreshold) this.flush();
+    if (this.phase !== 'ready' || !this.reader.hasFrame() || this.w.length >= flushThreshold)
+      this.flush();
     if (status !== 'I') this.startIdleTimer();
   }
 
@@ -790,7 +797,8 @@ export class Connection {
       const settings = this.formatSettings();
       for (let i = 0; i < rows.length; i++) {
         this.dataRow(rows[i], cols, formats, settings);
-        if (this.w.length >= flushThreshold) return this.writeRowsSlowly(cols, formats, r, i + 1, settings);
+        if (this.w.length >= flushThreshold)
+          return this.writeRowsSlowly(cols, formats, r, i + 1, settings);
       }
     }
     this.finishRows(r);

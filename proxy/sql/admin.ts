@@ -382,10 +382,33 @@ export function parseAdmin(sql: string): AdminStatement | null {
         await ctx.ranges.refresh();
         const big = (n: number | null): Datum => (n === null ? null : BigInt(n));
         const rows: Datum[][] = [
-          ...c.metas.map((m) => [m.name ?? `meta${m.id}`, 'meta', m.id, m.address, m.role, big(m.term), big(m.commitIndex), big(m.appliedIndex), null] as Datum[]),
+          ...c.metas.map(
+            (m) =>
+              [
+                m.name ?? `meta${m.id}`,
+                'meta',
+                m.id,
+                m.address,
+                m.role,
+                big(m.term),
+                big(m.commitIndex),
+                big(m.appliedIndex),
+                null,
+              ] as Datum[],
+          ),
           ...c.shards.map(
             (sh) =>
-              [sh.name, 'shard', sh.id, sh.address, sh.live ? 'live' : 'down', null, null, null, BigInt(ctx.ranges.all.filter((r) => r.shardId === sh.id).length)] as Datum[],
+              [
+                sh.name,
+                'shard',
+                sh.id,
+                sh.address,
+                sh.live ? 'live' : 'down',
+                null,
+                null,
+                null,
+                BigInt(ctx.ranges.all.filter((r) => r.shardId === sh.id).length),
+              ] as Datum[],
           ),
         ];
         return { rows, tag: `SELECT ${rows.length}` };

@@ -5,7 +5,13 @@ import { loadParser } from './parser';
 import { PlanCache } from './planCache';
 import { SqlSession } from './session';
 import { SequenceCache } from './sequences';
-import { AdvisoryLocks, catalogAccess, SessionRegistry, type PgServices, type PgSession } from '../catalog';
+import {
+  AdvisoryLocks,
+  catalogAccess,
+  SessionRegistry,
+  type PgServices,
+  type PgSession,
+} from '../catalog';
 import { trackSession } from '../catalog/track';
 import { TxnShardRpc } from '../txn/shardGroups';
 import { LockResolver } from '../txn/lockResolver';

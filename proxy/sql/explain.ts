@@ -154,7 +154,9 @@ export function explainPlan(
         out.push(`${pad}-> function ${n.fn}${actual}`);
         break;
       case 'virtual':
-        out.push(`${pad}-> catalog ${n.table.schema}.${n.table.name} (generated at the proxy)${actual}`);
+        out.push(
+          `${pad}-> catalog ${n.table.schema}.${n.table.name} (generated at the proxy)${actual}`,
+        );
         break;
       case 'values':
         out.push(`${pad}-> values (${n.rows.length} row(s))${actual}`);

@@ -51,7 +51,10 @@ function withOptions(base: RoleDef, options: readonly { DefElem: DefElem }[] | u
       case 'bypassrls':
         break; // accepted; not enforced
       default:
-        throw new SqlError(SqlState.featureNotSupported, `role option "${d.defname}" is not supported`);
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          `role option "${d.defname}" is not supported`,
+        );
     }
   }
   return role;
@@ -64,12 +67,21 @@ async function existingRole(ctx: ExecContext, name: string): Promise<RoleDef> {
 }
 
 /** The role statement's plan, or null if node is not a role statement. */
-export function compileRoleStatement(kind: string, stmt: AstNode): { execute(ctx: ExecContext): Promise<{ tag: string }> } | null {
+export function compileRoleStatement(
+  kind: string,
+  stmt: AstNode,
+): { execute(ctx: ExecContext): Promise<{ tag: string }> } | null {
   switch (kind) {
     case 'CreateRoleStmt': {
       const name = stmt.role as string;
       // CREATE USER implies LOGIN; CREATE ROLE does not (PostgreSQL's rule).
-      const base: RoleDef = { name, superuser: false, login: stmt.stmt_type === 'ROLESTMT_USER', createdb: false, createrole: false };
+      const base: RoleDef = {
+        name,
+        superuser: false,
+        login: stmt.stmt_type === 'ROLESTMT_USER',
+        createdb: false,
+        createrole: false,
+      };
       const role = withOptions(base, stmt.options as { DefElem: DefElem }[] | undefined);
       return {
         async execute(ctx) {
@@ -90,11 +102,14 @@ export function compileRoleStatement(kind: string, stmt: AstNode): { execute(ctx
       };
     }
     case 'DropRoleStmt': {
-      const names = (stmt.roles as Array<{ RoleSpec: { rolename: string } }>).map((r) => r.RoleSpec.rolename);
+      const names = (stmt.roles as Array<{ RoleSpec: { rolename: string } }>).map(
+        (r) => r.RoleSpec.rolename,
+      );
       const ifExists = stmt.missing_ok === true;
       return {
         async execute(ctx) {
-          for (const name of names) await ctx.meta.roleCommand({ type: 'dropRole', name, ifExists });
+          for (const name of names)
+            await ctx.meta.roleCommand({ type: 'dropRole', name, ifExists });
           return { tag: 'DROP ROLE' };
         },
       };
@@ -108,7 +123,9 @@ export function compileRoleStatement(kind: string, stmt: AstNode): { execute(ctx
           const role = await existingRole(ctx, from);
           // PostgreSQL clears an MD5 password on rename (the user name is its salt).
           const { passwordVerifier, ...rest } = role;
-          const renamed: RoleDef = passwordVerifier?.startsWith('md5') ? { ...rest, name: to } : { ...role, name: to };
+          const renamed: RoleDef = passwordVerifier?.startsWith('md5')
+            ? { ...rest, name: to }
+            : { ...role, name: to };
           await ctx.meta.roleCommand({ type: 'alterRole', name: from, role: renamed });
           return { tag: 'ALTER ROLE' };
         },

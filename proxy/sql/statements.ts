@@ -344,14 +344,19 @@ export async function compileStatement(
           let locked = false;
           let rows: Datum[][];
           try {
-            rows = await runWithCatalog(ctx2, catalogUse, () => evalCtxFor(ctx2, params), async (ev) => {
-              releases.push(await claimForStatement(ctx2.sequences, ev, sequencesUsed, 1));
-              if (forUpdate && !locked) {
-                runCtx = await lockForUpdate(ctx2, forUpdate, ev, paramTypes);
-                locked = true;
-              }
-              return run(q.plan, newRunEnv(runCtx, ev, paramTypes));
-            });
+            rows = await runWithCatalog(
+              ctx2,
+              catalogUse,
+              () => evalCtxFor(ctx2, params),
+              async (ev) => {
+                releases.push(await claimForStatement(ctx2.sequences, ev, sequencesUsed, 1));
+                if (forUpdate && !locked) {
+                  runCtx = await lockForUpdate(ctx2, forUpdate, ev, paramTypes);
+                  locked = true;
+                }
+                return run(q.plan, newRunEnv(runCtx, ev, paramTypes));
+              },
+            );
           } finally {
             for (const release of releases) release();
           }

@@ -36,16 +36,27 @@ export class LockResolver {
     await Promise.all(
       [...byTxn.values()].map(async (txnLocks) => {
         const first = txnLocks[0];
-        const status = await this.rpc.onKey<CheckTxnStatusResult>(first.primary, 'txn.checkTxnStatus', {
-          primary: first.primary,
-          startTs: first.startTs,
-          callerStartTs: callerTs,
-          rollbackIfNotExist: lockExpired(first, this.now()),
-        });
+        const status = await this.rpc.onKey<CheckTxnStatusResult>(
+          first.primary,
+          'txn.checkTxnStatus',
+          {
+            primary: first.primary,
+            startTs: first.startTs,
+            callerStartTs: callerTs,
+            rollbackIfNotExist: lockExpired(first, this.now()),
+          },
+        );
         if (status.kind === 'committed' || status.kind === 'rolledBack') {
           const commitTs = status.kind === 'committed' ? status.commitTs : 0n;
-          await this.rpc.perShard(txnLocks, (l) => l.key, (send, g) =>
-            send('txn.resolveLocks', { keys: g.items.map((l) => l.key), startTs: first.startTs, commitTs }) as Promise<ResolveLocksResult>,
+          await this.rpc.perShard(
+            txnLocks,
+            (l) => l.key,
+            (send, g) =>
+              send('txn.resolveLocks', {
+                keys: g.items.map((l) => l.key),
+                startTs: first.startTs,
+                commitTs,
+              }) as Promise<ResolveLocksResult>,
           );
         } else if (status.kind === 'locked' && status.minCommitTsPushed) {
           bypass.push(first.startTs);

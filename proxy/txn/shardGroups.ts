@@ -31,7 +31,8 @@ export class TxnShardRpc {
       await this.ranges.refresh();
       r = this.ranges.lookup(key);
     }
-    if (r === undefined) throw new SqlError(SqlState.internalError, `no range covers key ${key.toString('hex')}`);
+    if (r === undefined)
+      throw new SqlError(SqlState.internalError, `no range covers key ${key.toString('hex')}`);
     return r;
   }
 
@@ -42,7 +43,12 @@ export class TxnShardRpc {
       const r = await this.rangeOf(keyOf(item));
       let g = groups.get(r.shardId);
       if (!g) {
-        g = { shardId: r.shardId, address: this.ranges.shardAddress(r.shardId) as string, ranges: [], items: [] };
+        g = {
+          shardId: r.shardId,
+          address: this.ranges.shardAddress(r.shardId) as string,
+          ranges: [],
+          items: [],
+        };
         groups.set(r.shardId, g);
       }
       if (!g.ranges.some(([id]) => id === r.id)) g.ranges.push([r.id, r.epoch]);
@@ -52,7 +58,12 @@ export class TxnShardRpc {
   }
 
   /** Calls method on the shard owning key (one range). */
-  async onKey<R>(key: Buffer, method: string, body: Record<string, unknown>, timeoutMs?: number): Promise<R> {
+  async onKey<R>(
+    key: Buffer,
+    method: string,
+    body: Record<string, unknown>,
+    timeoutMs?: number,
+  ): Promise<R> {
     for (let attempt = 0; ; attempt++) {
       const r = await this.rangeOf(key);
       try {
@@ -61,7 +72,11 @@ export class TxnShardRpc {
           .call<R>(method, { ...body, ranges: [[r.id, r.epoch]] }, { timeoutMs });
         return withBuffers(result) as R;
       } catch (err) {
-        if (!(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) || attempt >= MAX_STALE_RETRIES) throw err;
+        if (
+          !(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) ||
+          attempt >= MAX_STALE_RETRIES
+        )
+          throw err;
         await this.ranges.refresh();
       }
     }
@@ -74,7 +89,10 @@ export class TxnShardRpc {
   async perShardInOrder<T, R>(
     items: readonly T[],
     keyOf: (item: T) => Buffer,
-    call: (send: (method: string, body: Record<string, unknown>, timeoutMs?: number) => Promise<R>, group: ShardGroup<T>) => Promise<R>,
+    call: (
+      send: (method: string, body: Record<string, unknown>, timeoutMs?: number) => Promise<R>,
+      group: ShardGroup<T>,
+    ) => Promise<R>,
   ): Promise<Array<{ group: ShardGroup<T>; result: R }>> {
     const groups = await this.group(items, keyOf);
     groups.sort((a, b) => Buffer.compare(keyOf(a.items[0]), keyOf(b.items[0])));
@@ -95,7 +113,10 @@ export class TxnShardRpc {
   async perShard<T, R>(
     items: readonly T[],
     keyOf: (item: T) => Buffer,
-    call: (send: (method: string, body: Record<string, unknown>, timeoutMs?: number) => Promise<R>, group: ShardGroup<T>) => Promise<R>,
+    call: (
+      send: (method: string, body: Record<string, unknown>, timeoutMs?: number) => Promise<R>,
+      group: ShardGroup<T>,
+    ) => Promise<R>,
   ): Promise<Array<{ group: ShardGroup<T>; result: R }>> {
     const out: Array<{ group: ShardGroup<T>; result: R }> = [];
     let pending: readonly T[] = items;
@@ -104,7 +125,11 @@ export class TxnShardRpc {
       const retry: T[] = [];
       await Promise.all(
         groups.map(async (g) => {
-          const send = (method: string, body: Record<string, unknown>, timeoutMs?: number): Promise<R> =>
+          const send = (
+            method: string,
+            body: Record<string, unknown>,
+            timeoutMs?: number,
+          ): Promise<R> =>
             this.clients
               .get(g.address)
               .call<R>(method, { ...body, ranges: g.ranges }, { timeoutMs })
@@ -112,7 +137,11 @@ export class TxnShardRpc {
           try {
             out.push({ group: g, result: await call(send, g) });
           } catch (err) {
-            if (!(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) || attempt >= MAX_STALE_RETRIES) throw err;
+            if (
+              !(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) ||
+              attempt >= MAX_STALE_RETRIES
+            )
+              throw err;
             retry.push(...g.items);
           }
         }),

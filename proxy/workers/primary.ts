@@ -71,7 +71,11 @@ export async function startPrimary(o: PrimaryOptions): Promise<Primary> {
 
 function startWorkers(o: PrimaryOptions, listen: string): Promise<Primary> {
   const log = o.logger.child({ component: 'workers' });
-  const registry = new WorkerRegistry(o.workers, o.maxConnections, o.budget ?? { maxRestarts: 10, windowMs: 60_000 });
+  const registry = new WorkerRegistry(
+    o.workers,
+    o.maxConnections,
+    o.budget ?? { maxRestarts: 10, windowMs: 60_000 },
+  );
   const bySlot = new Map<number, Worker>();
   const exited = new Map<Worker, Promise<void>>();
   const ready = new Set<number>();
@@ -90,7 +94,11 @@ function startWorkers(o: PrimaryOptions, listen: string): Promise<Primary> {
   const send = (w: Worker, m: PrimaryToWorker): void => {
     if (!w.isConnected()) return;
     w.send(m, (err: Error | null) => {
-      if (err) log.debug({ err: err.message, workerPid: w.process.pid }, 'message to worker not delivered');
+      if (err)
+        log.debug(
+          { err: err.message, workerPid: w.process.pid },
+          'message to worker not delivered',
+        );
     });
   };
 
@@ -117,7 +125,8 @@ function startWorkers(o: PrimaryOptions, listen: string): Promise<Primary> {
         const owner = registry.ownerOf(m.pid);
         const target = owner === undefined ? undefined : bySlot.get(owner);
         log.debug({ from: slot, to: owner, backendPid: m.pid }, 'cancel request routed');
-        if (target !== undefined) send(target, { sharddb: 'w', t: 'cancel', pid: m.pid, secret: m.secret });
+        if (target !== undefined)
+          send(target, { sharddb: 'w', t: 'cancel', pid: m.pid, secret: m.secret });
         return;
       }
     }
@@ -135,14 +144,20 @@ function startWorkers(o: PrimaryOptions, listen: string): Promise<Primary> {
       return;
     }
     if (!registry.mayRestart(Date.now())) {
-      log.error({ slot, workerPid: w.process.pid, code, signal }, 'worker died and the restart budget is spent; stopping the proxy');
+      log.error(
+        { slot, workerPid: w.process.pid, code, signal },
+        'worker died and the restart budget is spent; stopping the proxy',
+      );
       if (!gaveUp) {
         gaveUp = true;
         o.onGiveUp('worker restart budget spent');
       }
       return;
     }
-    log.error({ slot, workerPid: w.process.pid, code, signal }, 'worker died; starting a replacement');
+    log.error(
+      { slot, workerPid: w.process.pid, code, signal },
+      'worker died; starting a replacement',
+    );
     setTimeout(() => {
       if (!stopping) fork(slot);
     }, o.restartDelayMs ?? 100);
@@ -179,7 +194,10 @@ function startWorkers(o: PrimaryOptions, listen: string): Promise<Primary> {
     ]);
     clearTimeout(timer);
     if (!late) return;
-    log.warn({ workerPids: [...exited.keys()].map((w) => w.process.pid) }, 'workers did not stop in time; killing them');
+    log.warn(
+      { workerPids: [...exited.keys()].map((w) => w.process.pid) },
+      'workers did not stop in time; killing them',
+    );
     for (const w of exited.keys()) w.process.kill('SIGKILL');
     await Promise.race([all, new Promise<void>((r) => setTimeout(r, 2000).unref())]);
   };
@@ -197,7 +215,10 @@ function startWorkers(o: PrimaryOptions, listen: string): Promise<Primary> {
 
   log.info({ workers: o.workers, maxConnections: o.maxConnections }, 'starting workers');
   return new Promise<Primary>((resolve, reject) => {
-    const timer = setTimeout(() => startFailed(new Error(`workers not listening after ${o.startTimeoutMs ?? 60_000} ms`)), o.startTimeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => startFailed(new Error(`workers not listening after ${o.startTimeoutMs ?? 60_000} ms`)),
+      o.startTimeoutMs ?? 60_000,
+    );
     startDone = () => {
       clearTimeout(timer);
       started = true;

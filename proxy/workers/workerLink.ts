@@ -67,7 +67,10 @@ export function workerLink(logger: Logger): WorkerLink | undefined {
       return new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => {
           pending.delete(id);
-          log.warn({ id }, 'primary did not answer a connection ticket request in time; refusing the client');
+          log.warn(
+            { id },
+            'primary did not answer a connection ticket request in time; refusing the client',
+          );
           resolve(false);
         }, admitTimeoutMs);
         pending.set(id, { resolve, timer });

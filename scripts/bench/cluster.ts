@@ -26,7 +26,10 @@ async function load(url: string): Promise<void> {
     await c.query('CREATE TABLE kv (k int PRIMARY KEY, v text)');
     await c.query('CREATE TABLE kv_ins (k bigint PRIMARY KEY, v text)');
     for (let i = 0; i < rows; i += 500) {
-      const values = Array.from({ length: Math.min(500, rows - i) }, (_, j) => `(${i + j}, 'value ${i + j}')`).join(',');
+      const values = Array.from(
+        { length: Math.min(500, rows - i) },
+        (_, j) => `(${i + j}, 'value ${i + j}')`,
+      ).join(',');
       await c.query(`INSERT INTO kv VALUES ${values}`);
     }
   } finally {
@@ -35,8 +38,14 @@ async function load(url: string): Promise<void> {
 }
 
 const workloads = [
-  { name: 'point_select', script: `\\set k random(0, ${rows - 1})\nSELECT v FROM kv WHERE k = :k;\n` },
-  { name: 'insert', script: `\\set k random(1, 9000000000000)\nINSERT INTO kv_ins VALUES (:k, 'inserted');\n` },
+  {
+    name: 'point_select',
+    script: `\\set k random(0, ${rows - 1})\nSELECT v FROM kv WHERE k = :k;\n`,
+  },
+  {
+    name: 'insert',
+    script: `\\set k random(1, 9000000000000)\nINSERT INTO kv_ins VALUES (:k, 'inserted');\n`,
+  },
 ];
 
 async function main(): Promise<void> {
@@ -49,8 +58,20 @@ async function main(): Promise<void> {
     await load(pg.connectionString);
     for (const w of workloads) {
       const base = { dir, script: w.script, mode: 'prepared' as const, clients, seconds };
-      const ours = await runPgbench({ ...base, port: cluster.proxyPort, user: 'postgres', database: 'postgres', label: `sharddb_${w.name}` });
-      const theirs = await runPgbench({ ...base, port: pg.port, user: 'postgres', database: 'postgres', label: `postgres_${w.name}` });
+      const ours = await runPgbench({
+        ...base,
+        port: cluster.proxyPort,
+        user: 'postgres',
+        database: 'postgres',
+        label: `sharddb_${w.name}`,
+      });
+      const theirs = await runPgbench({
+        ...base,
+        port: pg.port,
+        user: 'postgres',
+        database: 'postgres',
+        label: `postgres_${w.name}`,
+      });
       console.log(benchLine(w.name, ours, theirs));
     }
   } finally {

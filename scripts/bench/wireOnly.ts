@@ -17,7 +17,13 @@ import { startPgServer } from '../../proxy/pgwire';
 import { MemoryEngine } from '../../test/support/memoryEngine';
 import { startMemoryProxy, type MemoryProxyProcess } from '../../test/support/memoryProxyProcess';
 import { startPostgres, type PostgresServer } from '../lib/postgresServer';
-import { benchLine, combineResults as combine, formatResult as fmt, runPgbench, type PgbenchResult as Result } from '../lib/pgbench';
+import {
+  benchLine,
+  combineResults as combine,
+  formatResult as fmt,
+  runPgbench,
+  type PgbenchResult as Result,
+} from '../lib/pgbench';
 
 /** Seconds per pgbench run (-T); each server runs BENCH_ROUNDS times. */
 const seconds = Number(process.env.BENCH_SECONDS ?? '10');
@@ -35,7 +41,9 @@ async function main(): Promise<void> {
   let multi: MemoryProxyProcess | undefined;
   try {
     if (workers > 1)
-      multi = await startMemoryProxy(['--workers', String(workers), '--max-connections', '200'], { SHARDDB_LOG_LEVEL: 'warn' });
+      multi = await startMemoryProxy(['--workers', String(workers), '--max-connections', '200'], {
+        SHARDDB_LOG_LEVEL: 'warn',
+      });
     const skipPostgres = process.env.BENCH_SKIP_POSTGRES === '1';
     if (!skipPostgres) pgServer = await startPostgres();
     // The machine is shared: alternate the two servers in rounds so that load drifts hit
@@ -44,24 +52,81 @@ async function main(): Promise<void> {
     // Warm-up, not counted: fresh worker processes are still compiling their hot path
     // (a first round of theirs came out at a third of the next ones).
     const warm = Math.min(2, seconds);
-    await runPgbench({ port: server.port, user: 'bench', database: 'bench', dir, label: 'warm1_', script, mode: 'prepared', clients, seconds: warm });
+    await runPgbench({
+      port: server.port,
+      user: 'bench',
+      database: 'bench',
+      dir,
+      label: 'warm1_',
+      script,
+      mode: 'prepared',
+      clients,
+      seconds: warm,
+    });
     if (multi !== undefined)
-      await runPgbench({ port: multi.port, user: 'bench', database: 'bench', dir, label: 'warm2_', script, mode: 'prepared', clients, seconds: warm });
+      await runPgbench({
+        port: multi.port,
+        user: 'bench',
+        database: 'bench',
+        dir,
+        label: 'warm2_',
+        script,
+        mode: 'prepared',
+        clients,
+        seconds: warm,
+      });
     const ours: Result[] = [];
     const oursMulti: Result[] = [];
     const theirs: Result[] = [];
     for (let i = 0; i < rounds; i++) {
-      ours.push(await runPgbench({ port: server.port, user: 'bench', database: 'bench', dir, label: `sharddb${i}_`, script, mode: 'prepared', clients, seconds }));
+      ours.push(
+        await runPgbench({
+          port: server.port,
+          user: 'bench',
+          database: 'bench',
+          dir,
+          label: `sharddb${i}_`,
+          script,
+          mode: 'prepared',
+          clients,
+          seconds,
+        }),
+      );
       if (multi !== undefined)
-        oursMulti.push(await runPgbench({ port: multi.port, user: 'bench', database: 'bench', dir, label: `workers${i}_`, script, mode: 'prepared', clients, seconds }));
+        oursMulti.push(
+          await runPgbench({
+            port: multi.port,
+            user: 'bench',
+            database: 'bench',
+            dir,
+            label: `workers${i}_`,
+            script,
+            mode: 'prepared',
+            clients,
+            seconds,
+          }),
+        );
       if (pgServer !== undefined)
-        theirs.push(await runPgbench({ port: pgServer.port, user: 'postgres', database: 'postgres', dir, label: `postgres${i}_`, script, mode: 'prepared', clients, seconds }));
+        theirs.push(
+          await runPgbench({
+            port: pgServer.port,
+            user: 'postgres',
+            database: 'postgres',
+            dir,
+            label: `postgres${i}_`,
+            script,
+            mode: 'prepared',
+            clients,
+            seconds,
+          }),
+        );
     }
     const o = combine(ours);
     const rounds_ = (rs: Result[]): string => rs.map((r) => r.tps.toFixed(0)).join(' ');
     console.log(`sharddb 1 process   ${fmt(o)}  rounds: ${rounds_(ours)}`);
     const m = multi === undefined ? undefined : combine(oursMulti);
-    if (m !== undefined) console.log(`sharddb ${workers} workers   ${fmt(m)}  rounds: ${rounds_(oursMulti)}`);
+    if (m !== undefined)
+      console.log(`sharddb ${workers} workers   ${fmt(m)}  rounds: ${rounds_(oursMulti)}`);
     if (pgServer === undefined) return;
     const t = combine(theirs);
     console.log(`postgres            ${fmt(t)}  rounds: ${rounds_(theirs)}`);

@@ -32,21 +32,47 @@ export function runPgbench(run: PgbenchRun): Promise<PgbenchResult> {
   writeFileSync(file, run.script);
   const prefix = join(run.dir, `log_${run.label}`);
   const args = [
-    '-n', '-M', run.mode, '-c', String(run.clients), '-j', '2', '-T', String(run.seconds), '-f', file,
-    '-h', '127.0.0.1', '-p', String(run.port), '-U', run.user,
-    '-l', '--sampling-rate', '0.05', '--log-prefix', prefix, run.database,
+    '-n',
+    '-M',
+    run.mode,
+    '-c',
+    String(run.clients),
+    '-j',
+    '2',
+    '-T',
+    String(run.seconds),
+    '-f',
+    file,
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(run.port),
+    '-U',
+    run.user,
+    '-l',
+    '--sampling-rate',
+    '0.05',
+    '--log-prefix',
+    prefix,
+    run.database,
   ];
   return new Promise((resolve, reject) => {
     execFile(
       'pgbench',
       args,
-      { timeout: (run.seconds + 60) * 1000, cwd: run.dir, env: { ...process.env, PGSSLMODE: 'disable' } },
+      {
+        timeout: (run.seconds + 60) * 1000,
+        cwd: run.dir,
+        env: { ...process.env, PGSSLMODE: 'disable' },
+      },
       (err, stdout, stderr) => {
         if (err) {
           reject(new Error(`pgbench failed: ${err.message}\n${stderr}\n${stdout}`));
           return;
         }
-        const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout) ?? /tps = ([\d.]+)/.exec(stdout);
+        const m =
+          /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout) ??
+          /tps = ([\d.]+)/.exec(stdout);
         if (m === null) {
           reject(new Error(`no tps in pgbench output:\n${stdout}`));
           return;
@@ -61,7 +87,8 @@ export function runPgbench(run: PgbenchRun): Promise<PgbenchResult> {
           }
         }
         lat.sort((a, b) => a - b);
-        const pct = (p: number): number => (lat.length === 0 ? NaN : lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]);
+        const pct = (p: number): number =>
+          lat.length === 0 ? NaN : lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
         resolve({ tps: Number(m[1]), p50: pct(0.5), p99: pct(0.99), p999: pct(0.999) });
       },
     );
@@ -74,8 +101,14 @@ export function formatResult(r: PgbenchResult): string {
 
 /** Averages rounds: tps and latency percentiles. */
 export function combineResults(rs: readonly PgbenchResult[]): PgbenchResult {
-  const avg = (f: (r: PgbenchResult) => number): number => Math.round(rs.reduce((a, r) => a + f(r), 0) / rs.length);
-  return { tps: rs.reduce((a, r) => a + r.tps, 0) / rs.length, p50: avg((r) => r.p50), p99: avg((r) => r.p99), p999: avg((r) => r.p999) };
+  const avg = (f: (r: PgbenchResult) => number): number =>
+    Math.round(rs.reduce((a, r) => a + f(r), 0) / rs.length);
+  return {
+    tps: rs.reduce((a, r) => a + r.tps, 0) / rs.length,
+    p50: avg((r) => r.p50),
+    p99: avg((r) => r.p99),
+    p999: avg((r) => r.p999),
+  };
 }
 
 /** The one line every bench section prints per workload. */

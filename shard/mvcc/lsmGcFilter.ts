@@ -10,9 +10,13 @@
 import type { CompactionFilter, CompactionFilterContext } from '../lsm/compactionFilter';
 import { createGcFilter } from './gcFilter';
 
-export function createCompactionFilter(options: unknown, context: CompactionFilterContext): CompactionFilter {
+export function createCompactionFilter(
+  options: unknown,
+  context: CompactionFilterContext,
+): CompactionFilter {
   const raw = (options as { safePoint?: unknown } | null)?.safePoint;
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) throw new Error('lsmGcFilter needs options.safePoint as a decimal string');
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw))
+    throw new Error('lsmGcFilter needs options.safePoint as a decimal string');
   const gc = createGcFilter(BigInt(raw), { bottommost: context.bottommost });
   return { filter: (key, value) => !gc.keep(key, value) };
 }

@@ -10,7 +10,14 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { IteratorOptions, KvEngine, KvIterator, KvSnapshot, WriteBatch, WriteOptions } from './kvEngine';
+import type {
+  IteratorOptions,
+  KvEngine,
+  KvIterator,
+  KvSnapshot,
+  WriteBatch,
+  WriteOptions,
+} from './kvEngine';
 
 const PAGE = 256;
 
@@ -33,9 +40,13 @@ export class SqliteEngine implements KvEngine {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.exec('CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID');
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID',
+    );
     this.getStmt = this.db.prepare('SELECT v FROM kv WHERE k = ?').pluck();
-    this.putStmt = this.db.prepare('INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v');
+    this.putStmt = this.db.prepare(
+      'INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v',
+    );
     this.delStmt = this.db.prepare('DELETE FROM kv WHERE k = ?');
     this.applyBatch = this.db.transaction((batch: WriteBatch) => {
       for (const op of batch.ops) {
@@ -98,8 +109,16 @@ export class SqliteEngine implements KvEngine {
 
   private pagedIterator(conn: ReadConnection, options: IteratorOptions): KvIterator {
     const reverse = options.reverse === true;
-    let lower: { key: Buffer; inclusive: boolean } | null = options.gte ? { key: options.gte, inclusive: true } : options.gt ? { key: options.gt, inclusive: false } : null;
-    let upper: { key: Buffer; inclusive: boolean } | null = options.lte ? { key: options.lte, inclusive: true } : options.lt ? { key: options.lt, inclusive: false } : null;
+    let lower: { key: Buffer; inclusive: boolean } | null = options.gte
+      ? { key: options.gte, inclusive: true }
+      : options.gt
+        ? { key: options.gt, inclusive: false }
+        : null;
+    let upper: { key: Buffer; inclusive: boolean } | null = options.lte
+      ? { key: options.lte, inclusive: true }
+      : options.lt
+        ? { key: options.lt, inclusive: false }
+        : null;
     let page: Array<{ k: Buffer; v: Buffer }> = [];
     let pos = 0;
     let exhausted = false;
@@ -148,7 +167,9 @@ export class SqliteEngine implements KvEngine {
   }
 
   approximateSize(start: Buffer, end: Buffer): number {
-    const row = this.db.prepare('SELECT coalesce(sum(length(k) + length(v)), 0) AS n FROM kv WHERE k >= ? AND k < ?').get(start, end) as { n: number };
+    const row = this.db
+      .prepare('SELECT coalesce(sum(length(k) + length(v)), 0) AS n FROM kv WHERE k >= ? AND k < ?')
+      .get(start, end) as { n: number };
     return row.n;
   }
 

@@ -5,4 +5,3 @@ export const BLOG_SCHEMA = [
   `CREATE INDEX posts_author_idx ON posts (author_id)`,
   `CREATE TABLE comments (id serial PRIMARY KEY, post_id integer NOT NULL REFERENCES posts(id), author_id integer NOT NULL REFERENCES users(id), body text NOT NULL)`,
 ];
-

@@ -19,7 +19,10 @@ describe('pg-cursor and pg-query-stream', function () {
     await client.connect();
     await client.query('CREATE TABLE events (id int PRIMARY KEY, kind text, payload text)');
     for (let i = 0; i < 1000; i += 250) {
-      const values = Array.from({ length: 250 }, (_, j) => `(${i + j}, '${(i + j) % 3 === 0 ? 'a' : 'b'}', 'payload ${i + j}')`).join(',');
+      const values = Array.from(
+        { length: 250 },
+        (_, j) => `(${i + j}, '${(i + j) % 3 === 0 ? 'a' : 'b'}', 'payload ${i + j}')`,
+      ).join(',');
       await client.query(`INSERT INTO events VALUES ${values}`);
     }
     await client.query('SPLIT RANGE ON events AT (300), (700)');
@@ -30,9 +33,15 @@ describe('pg-cursor and pg-query-stream', function () {
   });
 
   it('pg-cursor reads a query in slices, in order, across ranges', async () => {
-    const cursor = client.query(new Cursor('SELECT id, payload FROM events WHERE kind = $1 ORDER BY id', ['a']));
+    const cursor = client.query(
+      new Cursor('SELECT id, payload FROM events WHERE kind = $1 ORDER BY id', ['a']),
+    );
     const read = (n: number): Promise<Array<{ id: number; payload: string }>> =>
-      new Promise((resolve, reject) => cursor.read(n, (err, rows) => (err ? reject(err) : resolve(rows as Array<{ id: number; payload: string }>))));
+      new Promise((resolve, reject) =>
+        cursor.read(n, (err, rows) =>
+          err ? reject(err) : resolve(rows as Array<{ id: number; payload: string }>),
+        ),
+      );
     const all: number[] = [];
     let slices = 0;
     for (;;) {
@@ -51,7 +60,9 @@ describe('pg-cursor and pg-query-stream', function () {
   });
 
   it('pg-query-stream streams every row with backpressure', async () => {
-    const stream = client.query(new QueryStream('SELECT id FROM events ORDER BY id DESC', [], { batchSize: 64 }));
+    const stream = client.query(
+      new QueryStream('SELECT id FROM events ORDER BY id DESC', [], { batchSize: 64 }),
+    );
     const ids: number[] = [];
     for await (const row of stream as AsyncIterable<{ id: number }>) {
       ids.push(row.id);

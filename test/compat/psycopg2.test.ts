@@ -88,5 +88,7 @@ describe('compat: psycopg2', function () {
   // psycopg2's named (server-side) cursors send DECLARE … CURSOR WITHOUT HOLD, which
   // PostgreSQL only allows inside a transaction block: they wait for BEGIN (branch txnsql).
   // Not yet: DECLARE … CURSOR / FETCH / CLOSE are not implemented, so psycopg2's named cursors fail.
-  it.skip('streams a named cursor (DECLARE / FETCH FORWARD / CLOSE): DECLARE/FETCH not implemented yet');
+  it.skip(
+    'streams a named cursor (DECLARE / FETCH FORWARD / CLOSE): DECLARE/FETCH not implemented yet',
+  );
 });

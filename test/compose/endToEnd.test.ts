@@ -22,7 +22,9 @@ describe('end to end against a running cluster', function () {
         await client.query(`INSERT INTO ${table} VALUES ${values}`);
       }
       expect((await client.query(`SELECT count(*) FROM ${table}`)).rows[0].count).to.equal('1000');
-      expect((await client.query(`SELECT v FROM ${table} WHERE k = 500`)).rows).to.deep.equal([{ v: 'v500' }]);
+      expect((await client.query(`SELECT v FROM ${table} WHERE k = 500`)).rows).to.deep.equal([
+        { v: 'v500' },
+      ]);
     } finally {
       await client.end();
     }

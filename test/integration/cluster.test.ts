@@ -30,7 +30,12 @@ describe('local cluster of real processes (npm start)', function () {
 
   it('keeps 1000 inserted rows across a stop and a start on the same data dir', async () => {
     cluster = await startProcessCluster(dataDir);
-    expect(cluster.nodes().map((n) => n.role).sort()).to.deep.equal(['meta', 'meta', 'meta', 'proxy', 'shard', 'shard', 'shard']);
+    expect(
+      cluster
+        .nodes()
+        .map((n) => n.role)
+        .sort(),
+    ).to.deep.equal(['meta', 'meta', 'meta', 'proxy', 'shard', 'shard', 'shard']);
     let client = new Client(cluster.url);
     await client.connect();
     await client.query('CREATE TABLE kv (k int primary key, v text)');
@@ -42,15 +47,20 @@ describe('local cluster of real processes (npm start)', function () {
 
     const firstPids = cluster.nodes().map((n) => n.pid);
     await cluster.stop();
-    for (const pid of firstPids) expect(isAlive(pid), `pid ${pid} still running after stop`).to.equal(false);
+    for (const pid of firstPids)
+      expect(isAlive(pid), `pid ${pid} still running after stop`).to.equal(false);
 
     cluster = await startProcessCluster(dataDir);
     client = new Client(cluster.url);
     await client.connect();
     expect((await client.query('SELECT count(*) FROM kv')).rows[0].count).to.equal('1000');
-    expect((await client.query('SELECT v FROM kv WHERE k = 777')).rows).to.deep.equal([{ v: 'value 777' }]);
+    expect((await client.query('SELECT v FROM kv WHERE k = 777')).rows).to.deep.equal([
+      { v: 'value 777' },
+    ]);
     const all = await client.query('SELECT k FROM kv');
-    expect(all.rows.map((r: { k: number }) => r.k)).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i));
+    expect(all.rows.map((r: { k: number }) => r.k)).to.deep.equal(
+      Array.from({ length: 1000 }, (_, i) => i),
+    );
     await client.end();
   });
 
@@ -70,8 +80,16 @@ describe('local cluster of real processes (npm start)', function () {
       await client.end();
     }
     // Each table's range lives on a different shard: ask meta's range map directly.
-    const metaAddresses = cluster.nodes().filter((n) => n.role === 'meta').map((n) => n.address);
-    const meta = new MetaClient({ addresses: metaAddresses, secret: readSecretFile(path.join(dataDir, 'cluster.secret')), name: 'test', logger: silentLogger() });
+    const metaAddresses = cluster
+      .nodes()
+      .filter((n) => n.role === 'meta')
+      .map((n) => n.address);
+    const meta = new MetaClient({
+      addresses: metaAddresses,
+      secret: readSecretFile(path.join(dataDir, 'cluster.secret')),
+      name: 'test',
+      logger: silentLogger(),
+    });
     try {
       const { tables } = await meta.catalog();
       const { ranges } = await meta.ranges();
@@ -91,7 +109,13 @@ describe('local cluster of real processes (npm start)', function () {
     const client = new Client(cluster.url);
     await client.connect();
     try {
-      const rows = (await client.query('SHOW CLUSTER')).rows as Array<{ kind: string; state: string; term: string | null; commit_index: string | null; applied_index: string | null }>;
+      const rows = (await client.query('SHOW CLUSTER')).rows as Array<{
+        kind: string;
+        state: string;
+        term: string | null;
+        commit_index: string | null;
+        applied_index: string | null;
+      }>;
       const metas = rows.filter((r) => r.kind === 'meta');
       const shards = rows.filter((r) => r.kind === 'shard');
       expect(metas.map((m) => m.state).sort()).to.deep.equal(['follower', 'follower', 'leader']);

@@ -21,8 +21,21 @@ describe('GC below the cluster safe point', function () {
 
   before(async () => {
     cluster = await startInProcessCluster({ shards: 1, gcLifeTimeMs: 1000, gcIntervalMs: 100 });
-    meta = new MetaClient({ addresses: [cluster.meta.address], secret: cluster.secret, name: 'test', logger: silentLogger() });
-    const { table } = await meta.createTable({ schema: 'public', name: 'gc_t', columns: [{ name: 'k', typeOid: 23, typeMod: -1, notNull: true }], primaryKey: ['k'] }, false);
+    meta = new MetaClient({
+      addresses: [cluster.meta.address],
+      secret: cluster.secret,
+      name: 'test',
+      logger: silentLogger(),
+    });
+    const { table } = await meta.createTable(
+      {
+        schema: 'public',
+        name: 'gc_t',
+        columns: [{ name: 'k', typeOid: 23, typeMod: -1, notNull: true }],
+        primaryKey: ['k'],
+      },
+      false,
+    );
     key = Buffer.concat([tableStart((table as { id: number }).id), Buffer.from('rhot')]);
     const ranges = new RangeCache(meta);
     await ranges.refresh();
@@ -50,11 +63,16 @@ describe('GC below the cluster safe point', function () {
     for (let i = 1; i <= 30; i++) await write(i);
 
     // The proxy reports its oldest transaction: the safe point must not pass it.
-    const reporter = setInterval(() => void meta.reportActive('test-proxy', old.startTs).catch(() => undefined), 50);
+    const reporter = setInterval(
+      () => void meta.reportActive('test-proxy', old.startTs).catch(() => undefined),
+      50,
+    );
     try {
       await new Promise((r) => setTimeout(r, 1500)); // longer than gc_life_time
       const { safePoint } = await meta.safePoint();
-      expect(safePoint <= old.startTs, 'safe point held back by the reported transaction').to.equal(true);
+      expect(safePoint <= old.startTs, 'safe point held back by the reported transaction').to.equal(
+        true,
+      );
       expect((await old.get(key))?.toString()).to.equal('0');
     } finally {
       clearInterval(reporter);
@@ -64,16 +82,22 @@ describe('GC below the cluster safe point', function () {
 
     // Now the safe point passes it: shadowed versions are deleted on the shard.
     const shard = clients.get(cluster.shards[0].address);
-    await waitFor('GC to remove versions', async () => {
-      const s = await shard.call<{ safePoint: bigint; deleted: number }>('shard.gcStatus', {});
-      return s.safePoint > old.startTs && s.deleted >= 25;
-    }, 15_000);
+    await waitFor(
+      'GC to remove versions',
+      async () => {
+        const s = await shard.call<{ safePoint: bigint; deleted: number }>('shard.gcStatus', {});
+        return s.safePoint > old.startTs && s.deleted >= 25;
+      },
+      15_000,
+    );
     // The newest value is still there…
     const fresh = await Transaction.begin(deps, { isolation: 'repeatable read' });
     expect((await fresh.get(key))?.toString()).to.equal('30');
     await fresh.commit();
     // …and a read at the old snapshot is refused, never answered from a partial history.
-    const err = await deps.rpc.onKey(key, 'txn.get', { key, ts: old.startTs }).catch((e: unknown) => e);
+    const err = await deps.rpc
+      .onKey(key, 'txn.get', { key, ts: old.startTs })
+      .catch((e: unknown) => e);
     expect((err as { sqlState?: string }).sqlState ?? (err as SqlError).code).to.equal('72000');
   });
 });
@@ -111,15 +135,28 @@ describe('GC with SQL sessions: proxies report their open transactions', functio
       }
       expect((await reader.query('SELECT n FROM counters WHERE id = 1')).rows[0].n).to.equal(0);
       await reader.query('COMMIT');
-      expect((await reader.query('SELECT n FROM counters WHERE id = 1')).rows[0].n).to.equal(updates);
+      expect((await reader.query('SELECT n FROM counters WHERE id = 1')).rows[0].n).to.equal(
+        updates,
+      );
 
-      const meta = new MetaClient({ addresses: [cluster.meta.address], secret: cluster.secret, name: 'test', logger: silentLogger() });
+      const meta = new MetaClient({
+        addresses: [cluster.meta.address],
+        secret: cluster.secret,
+        name: 'test',
+        logger: silentLogger(),
+      });
       const shards = new ShardClients(cluster.secret, 'test', silentLogger());
       try {
-        await waitFor('GC to remove the storm\'s old versions', async () => {
-          const s = await shards.get(cluster.shards[0].address).call<{ deleted: number }>('shard.gcStatus', {});
-          return s.deleted >= updates / 2;
-        }, 20_000);
+        await waitFor(
+          "GC to remove the storm's old versions",
+          async () => {
+            const s = await shards
+              .get(cluster.shards[0].address)
+              .call<{ deleted: number }>('shard.gcStatus', {});
+            return s.deleted >= updates / 2;
+          },
+          20_000,
+        );
       } finally {
         shards.close();
         meta.close();

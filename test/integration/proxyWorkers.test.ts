@@ -54,7 +54,10 @@ describe('proxy with --workers 2 (real processes)', function () {
   const workerOf = (c: Client): number => workerOfPid((c as unknown as Keyed).processID);
 
   before(async () => {
-    proxy = await startMemoryProxy(['--workers', '2', '--max-connections', String(maxConnections)], { SHARDDB_LOG_LEVEL: 'debug' });
+    proxy = await startMemoryProxy(
+      ['--workers', '2', '--max-connections', String(maxConnections)],
+      { SHARDDB_LOG_LEVEL: 'debug' },
+    );
   });
   afterEach(closeClients);
   after(async () => {
@@ -88,18 +91,30 @@ describe('proxy with --workers 2 (real processes)', function () {
       // and a short probe on the same session would queue behind it, so poll for the cancel
       // taking effect instead (a cancel before the statement starts is a no-op, as in PostgreSQL).
       const key = c as unknown as Keyed;
-      const result = await waitFor('pg_sleep cancelled', async () => {
-        await sendCancel(proxy.port, key.processID, key.secretKey);
-        const settled = await Promise.race([q, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
-        return settled;
-      }, 5000, 0);
+      const result = await waitFor(
+        'pg_sleep cancelled',
+        async () => {
+          await sendCancel(proxy.port, key.processID, key.secretKey);
+          const settled = await Promise.race([
+            q,
+            new Promise<undefined>((r) => setTimeout(() => r(undefined), 100)),
+          ]);
+          return settled;
+        },
+        5000,
+        0,
+      );
       expect(result.code).to.equal('57014');
       expect(result.ms).to.be.below(500);
       expect((await c.query('SELECT 1 AS one')).rows).to.deep.equal([{ one: 1 }]);
     }
     // At least one cancel crossed workers through the primary (its debug log says so;
     // pino writes asynchronously, hence the wait).
-    await waitFor('a cancel routed through the primary', () => /cancel request routed/.test(proxy.output()), 5000);
+    await waitFor(
+      'a cancel routed through the primary',
+      () => /cancel request routed/.test(proxy.output()),
+      5000,
+    );
   });
 
   it('ignores a CancelRequest with the wrong secret', async () => {
@@ -132,22 +147,35 @@ describe('proxy with --workers 2 (real processes)', function () {
     expect(before).to.have.length(2);
     const victim = before[0];
     process.kill(victim, 'SIGKILL');
-    await waitFor('a replacement worker', () => {
-      const now = proxy.workerPids();
-      return now.length === 2 && !now.includes(victim);
-    }, 20_000);
+    await waitFor(
+      'a replacement worker',
+      () => {
+        const now = proxy.workerPids();
+        return now.length === 2 && !now.includes(victim);
+      },
+      20_000,
+    );
     const seen = new Set<number>();
-    await waitFor('sessions on both workers again', async () => {
-      const c = new Client({ host: '127.0.0.1', port: proxy.port, user: 'test', database: 'test' });
-      await c.connect();
-      try {
-        expect((await c.query('SELECT 3 AS three')).rows).to.deep.equal([{ three: 3 }]);
-        seen.add(workerOf(c));
-      } finally {
-        await c.end();
-      }
-      return seen.size === 2;
-    }, 20_000);
+    await waitFor(
+      'sessions on both workers again',
+      async () => {
+        const c = new Client({
+          host: '127.0.0.1',
+          port: proxy.port,
+          user: 'test',
+          database: 'test',
+        });
+        await c.connect();
+        try {
+          expect((await c.query('SELECT 3 AS three')).rows).to.deep.equal([{ three: 3 }]);
+          seen.add(workerOf(c));
+        } finally {
+          await c.end();
+        }
+        return seen.size === 2;
+      },
+      20_000,
+    );
     // Two of the four held sessions died with the victim; if their tickets had leaked the
     // remaining budget would be short.
     await closeClients();

@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { startInProcessCluster, InProcessCluster } from '../support/inProcessCluster';
 import { startProxyNode, ProxyNode } from '../../proxy';
 import { silentLogger } from '../../common/logger';
+import { parseHba } from '../../proxy/hbaConfig';
 
 /** Connects as user with password through the password-checking proxy; the SQLSTATE on failure. */
 async function login(port: number, user: string, password: string): Promise<string> {
@@ -28,7 +29,17 @@ describe('roles and password authentication from the catalog', function () {
   before(async () => {
     cluster = await startInProcessCluster({ shards: 1 });
     scram = await startProxyNode(
-      { nodeName: 'proxy-scram', listen: '127.0.0.1:0', meta: [cluster.meta.address], secret: cluster.secret, tlsCert: '', tlsKey: '', maxConnections: 50, catalogPollMs: 100, auth: 'scram-sha-256' },
+      {
+        nodeName: 'proxy-scram',
+        listen: '127.0.0.1:0',
+        meta: [cluster.meta.address],
+        secret: cluster.secret,
+        tlsCert: '',
+        tlsKey: '',
+        maxConnections: 50,
+        catalogPollMs: 100,
+        auth: 'scram-sha-256',
+      },
       silentLogger(),
     );
     admin = new Client(cluster.url); // the trust proxy, as the bootstrap superuser
@@ -69,14 +80,62 @@ describe('roles and password authentication from the catalog', function () {
     await admin.query('DROP ROLE IF EXISTS not_there');
   });
 
-  it('pg_roles shows the catalog\'s roles and their attributes, never a verifier', async () => {
+  it("pg_roles shows the catalog's roles and their attributes, never a verifier", async () => {
     await admin.query('CREATE ROLE auditor CREATEDB');
-    const r = await admin.query("SELECT rolname, rolsuper, rolcanlogin, rolcreatedb, rolpassword FROM pg_roles WHERE rolname IN ('postgres', 'alice', 'auditor') ORDER BY rolname");
+    const r = await admin.query(
+      "SELECT rolname, rolsuper, rolcanlogin, rolcreatedb, rolpassword FROM pg_roles WHERE rolname IN ('postgres', 'alice', 'auditor') ORDER BY rolname",
+    );
     expect(r.rows).to.deep.equal([
-      { rolname: 'alice', rolsuper: false, rolcanlogin: true, rolcreatedb: false, rolpassword: '********' },
-      { rolname: 'auditor', rolsuper: false, rolcanlogin: false, rolcreatedb: true, rolpassword: '********' },
-      { rolname: 'postgres', rolsuper: true, rolcanlogin: true, rolcreatedb: true, rolpassword: '********' },
+      {
+        rolname: 'alice',
+        rolsuper: false,
+        rolcanlogin: true,
+        rolcreatedb: false,
+        rolpassword: '********',
+      },
+      {
+        rolname: 'auditor',
+        rolsuper: false,
+        rolcanlogin: false,
+        rolcreatedb: true,
+        rolpassword: '********',
+      },
+      {
+        rolname: 'postgres',
+        rolsuper: true,
+        rolcanlogin: true,
+        rolcreatedb: true,
+        rolpassword: '********',
+      },
     ]);
+  });
+
+  it('--hba rules decide per user: reject, SCRAM, trust, first match wins', async () => {
+    const ruled = await startProxyNode(
+      {
+        nodeName: 'proxy-hba',
+        listen: '127.0.0.1:0',
+        meta: [cluster.meta.address],
+        secret: cluster.secret,
+        tlsCert: '',
+        tlsKey: '',
+        maxConnections: 50,
+        catalogPollMs: 100,
+        auth: 'default',
+        hba: parseHba(
+          'host all mallory loopback reject; host all alice loopback scram-sha-256; host all all loopback trust',
+        ),
+      },
+      silentLogger(),
+    );
+    try {
+      expect(await login(ruled.port, 'mallory', 'x')).to.equal('28000');
+      expect(await login(ruled.port, 'alice', 'wonderland')).to.match(/^ok/);
+      expect(await login(ruled.port, 'alice', 'wrong')).to.equal('28P01');
+      expect(await login(ruled.port, 'postgres', 'anything')).to.match(/^ok/);
+    } finally {
+      await ruled.close();
+    }
   });
 
   it('psql logs in with SCRAM using the stored verifier', async () => {
@@ -84,9 +143,23 @@ describe('roles and password authentication from the catalog', function () {
     const out = await new Promise<string>((resolve, reject) =>
       execFile(
         'psql',
-        ['-X', '-h', '127.0.0.1', '-p', String(scram.port), '-U', 'carol', '-d', 'postgres', '-tA', '-c', 'SELECT 40 + 2'],
+        [
+          '-X',
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(scram.port),
+          '-U',
+          'carol',
+          '-d',
+          'postgres',
+          '-tA',
+          '-c',
+          'SELECT 40 + 2',
+        ],
         { env: { ...process.env, PGPASSWORD: 'psql-pass', PGSSLMODE: 'disable' }, timeout: 20_000 },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
     expect(out.trim()).to.equal('42');

@@ -15,7 +15,17 @@ describe('two proxies over one cluster', function () {
   before(async () => {
     cluster = await startInProcessCluster({ shards: 2 });
     second = await startProxyNode(
-      { nodeName: 'proxy2', listen: '127.0.0.1:0', meta: [cluster.meta.address], secret: cluster.secret, tlsCert: '', tlsKey: '', maxConnections: 50, catalogPollMs: 100, auth: 'default' },
+      {
+        nodeName: 'proxy2',
+        listen: '127.0.0.1:0',
+        meta: [cluster.meta.address],
+        secret: cluster.secret,
+        tlsCert: '',
+        tlsKey: '',
+        maxConnections: 50,
+        catalogPollMs: 100,
+        auth: 'default',
+      },
       silentLogger(),
     );
     a = new Client(cluster.url);
@@ -34,23 +44,35 @@ describe('two proxies over one cluster', function () {
     await a.query('CREATE TABLE shared_t (id int PRIMARY KEY, name text)');
     await a.query("INSERT INTO shared_t VALUES (1, 'one')");
     // B plans and caches SELECT * with the table's first shape.
-    expect((await b.query('SELECT * FROM shared_t')).fields.map((f) => f.name)).to.deep.equal(['id', 'name']);
+    expect((await b.query('SELECT * FROM shared_t')).fields.map((f) => f.name)).to.deep.equal([
+      'id',
+      'name',
+    ]);
     await a.query("ALTER TABLE shared_t ADD COLUMN note text DEFAULT 'n/a'");
     await waitFor(
       'proxy 2 to see the new column',
       async () => (await b.query('SELECT * FROM shared_t')).fields.length === 3,
       5000,
     );
-    expect((await b.query('SELECT note FROM shared_t WHERE id = 1')).rows).to.deep.equal([{ note: 'n/a' }]);
+    expect((await b.query('SELECT note FROM shared_t WHERE id = 1')).rows).to.deep.equal([
+      { note: 'n/a' },
+    ]);
   });
 
   it('a proxy stops serving a table another proxy dropped', async () => {
     await a.query('CREATE TABLE doomed (id int PRIMARY KEY)');
     await b.query('SELECT * FROM doomed');
     await a.query('DROP TABLE doomed');
-    await waitFor('proxy 2 to forget the table', async () => {
-      const err = await b.query('SELECT * FROM doomed').then(() => null, (e: { code?: string }) => e);
-      return err?.code === '42P01';
-    }, 5000);
+    await waitFor(
+      'proxy 2 to forget the table',
+      async () => {
+        const err = await b.query('SELECT * FROM doomed').then(
+          () => null,
+          (e: { code?: string }) => e,
+        );
+        return err?.code === '42P01';
+      },
+      5000,
+    );
   });
 });

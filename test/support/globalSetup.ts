@@ -10,6 +10,8 @@ export async function mochaGlobalSetup(): Promise<void> {
   try {
     await installPostgresIfMissing();
   } catch (err) {
-    console.warn(`PostgreSQL 15 could not be installed; comparison tests will skip: ${(err as Error).message}`);
+    console.warn(
+      `PostgreSQL 15 could not be installed; comparison tests will skip: ${(err as Error).message}`,
+    );
   }
 }

@@ -23,26 +23,64 @@ export interface InProcessCluster {
 }
 
 export async function startInProcessCluster(
-  options: { shards?: number; engine?: 'lsm' | 'sqlite'; gcLifeTimeMs?: number; gcIntervalMs?: number } = {},
+  options: {
+    shards?: number;
+    engine?: 'lsm' | 'sqlite';
+    gcLifeTimeMs?: number;
+    gcIntervalMs?: number;
+  } = {},
 ): Promise<InProcessCluster> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharddb-test-'));
   const secret = randomBytes(16).toString('hex');
   const logger = silentLogger();
   const meta = await startMetaNode(
-    { nodeName: 'meta1', nodeId: 1, raftTickMs: 20, raftSnapshotEvery: 1000, faultInjection: false, listen: '127.0.0.1:0', advertise: '', dataDir: path.join(dataDir, 'meta1'), secret, peers: [], shardLivenessMs: 3000, gcLifeTimeMs: options.gcLifeTimeMs, gcIntervalMs: options.gcIntervalMs },
+    {
+      nodeName: 'meta1',
+      nodeId: 1,
+      raftTickMs: 20,
+      raftSnapshotEvery: 1000,
+      faultInjection: false,
+      listen: '127.0.0.1:0',
+      advertise: '',
+      dataDir: path.join(dataDir, 'meta1'),
+      secret,
+      peers: [],
+      shardLivenessMs: 3000,
+      gcLifeTimeMs: options.gcLifeTimeMs,
+      gcIntervalMs: options.gcIntervalMs,
+    },
     logger,
   );
   const shards: ShardNode[] = [];
   for (let i = 1; i <= (options.shards ?? 3); i++) {
     shards.push(
       await startShardNode(
-        { nodeName: `shard${i}`, listen: '127.0.0.1:0', advertise: '', dataDir: path.join(dataDir, `shard${i}`), meta: [meta.address], secret, engine: options.engine ?? 'lsm', heartbeatMs: 200 },
+        {
+          nodeName: `shard${i}`,
+          listen: '127.0.0.1:0',
+          advertise: '',
+          dataDir: path.join(dataDir, `shard${i}`),
+          meta: [meta.address],
+          secret,
+          engine: options.engine ?? 'lsm',
+          heartbeatMs: 200,
+        },
         logger,
       ),
     );
   }
   const proxy = await startProxyNode(
-    { nodeName: 'proxy1', listen: '127.0.0.1:0', meta: [meta.address], secret, tlsCert: '', tlsKey: '', maxConnections: 200, catalogPollMs: 100, auth: 'default' },
+    {
+      nodeName: 'proxy1',
+      listen: '127.0.0.1:0',
+      meta: [meta.address],
+      secret,
+      tlsCert: '',
+      tlsKey: '',
+      maxConnections: 200,
+      catalogPollMs: 100,
+      auth: 'default',
+    },
     logger,
   );
   return {

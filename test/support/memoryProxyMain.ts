@@ -21,32 +21,62 @@ interface MemoryProxyConfig {
 }
 
 const spec: ConfigSpec<MemoryProxyConfig> = {
-  nodeName: { flag: 'node-name', description: 'name of this proxy', parse: parsers.nonEmpty, default: 'memproxy' },
-  listen: { flag: 'listen', description: 'host:port for clients', parse: parsers.address, default: '127.0.0.1:0' },
-  workers: { flag: 'workers', description: 'worker processes (1: single process)', parse: parsers.int(1, 511), default: 2 },
-  maxConnections: { flag: 'max-connections', description: 'sessions across all workers', parse: parsers.int(1, 100_000), default: 1000 },
+  nodeName: {
+    flag: 'node-name',
+    description: 'name of this proxy',
+    parse: parsers.nonEmpty,
+    default: 'memproxy',
+  },
+  listen: {
+    flag: 'listen',
+    description: 'host:port for clients',
+    parse: parsers.address,
+    default: '127.0.0.1:0',
+  },
+  workers: {
+    flag: 'workers',
+    description: 'worker processes (1: single process)',
+    parse: parsers.int(1, 511),
+    default: 2,
+  },
+  maxConnections: {
+    flag: 'max-connections',
+    description: 'sessions across all workers',
+    parse: parsers.int(1, 100_000),
+    default: 1000,
+  },
 };
 
-runRole('proxy', spec, (raw) => processNodeName(raw.nodeName), (raw, logger) =>
-  startProxyProcess({
-    workers: raw.workers,
-    listen: raw.listen,
-    maxConnections: raw.maxConnections,
-    logger,
-    startNode: async (worker) => {
-      const { host, port } = parseAddress(worker?.listen ?? raw.listen);
-      const pg = await startPgServer({
-        host,
-        port,
-        engine: new MemoryEngine(),
-        limits: { maxConnections: raw.maxConnections },
-        logger,
-        cluster: worker?.hooks,
-      });
-      return { host, port: pg.port, cancel: (pid, secret) => pg.cancel(pid, secret), close: () => pg.close() };
-    },
-  }).then((proc) => {
-    if (proc.role !== 'worker' && process.send) process.send({ ready: true, address: proc.address });
-    return proc;
-  }),
+runRole(
+  'proxy',
+  spec,
+  (raw) => processNodeName(raw.nodeName),
+  (raw, logger) =>
+    startProxyProcess({
+      workers: raw.workers,
+      listen: raw.listen,
+      maxConnections: raw.maxConnections,
+      logger,
+      startNode: async (worker) => {
+        const { host, port } = parseAddress(worker?.listen ?? raw.listen);
+        const pg = await startPgServer({
+          host,
+          port,
+          engine: new MemoryEngine(),
+          limits: { maxConnections: raw.maxConnections },
+          logger,
+          cluster: worker?.hooks,
+        });
+        return {
+          host,
+          port: pg.port,
+          cancel: (pid, secret) => pg.cancel(pid, secret),
+          close: () => pg.close(),
+        };
+      },
+    }).then((proc) => {
+      if (proc.role !== 'worker' && process.send)
+        process.send({ ready: true, address: proc.address });
+      return proc;
+    }),
 );

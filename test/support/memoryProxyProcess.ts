@@ -38,7 +38,10 @@ export function childPids(parent: number): number[] {
     .filter((n) => n > 0);
 }
 
-export async function startMemoryProxy(args: string[], env: Record<string, string> = {}): Promise<MemoryProxyProcess> {
+export async function startMemoryProxy(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<MemoryProxyProcess> {
   const child = fork(mainScript, args, {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, ...env },
@@ -46,7 +49,9 @@ export async function startMemoryProxy(args: string[], env: Record<string, strin
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   let address: string | undefined;
   child.on('message', (m: unknown) => {
     const a = (m as { ready?: boolean; address?: string }).address;
@@ -69,10 +74,15 @@ export async function startMemoryProxy(args: string[], env: Record<string, strin
     },
   };
   try {
-    await waitFor('memory proxy ready', () => {
-      if (child.exitCode !== null) throw new Error(`memory proxy exited (${child.exitCode}):\n${out}`);
-      return address;
-    }, 30_000);
+    await waitFor(
+      'memory proxy ready',
+      () => {
+        if (child.exitCode !== null)
+          throw new Error(`memory proxy exited (${child.exitCode}):\n${out}`);
+        return address;
+      },
+      30_000,
+    );
   } catch (err) {
     await handle.stop();
     throw err;

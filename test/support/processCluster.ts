@@ -20,11 +20,18 @@ export interface ProcessCluster {
 
 const launcherScript = path.resolve(__dirname, '../../scripts/cluster.js');
 
-export async function startProcessCluster(dataDir: string, extraArgs: string[] = []): Promise<ProcessCluster> {
-  const launcher = spawn(process.execPath, [launcherScript, '--data-dir', dataDir, '--port', '0', ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SHARDDB_LOG_LEVEL: process.env.SHARDDB_LOG_LEVEL ?? 'info' },
-  });
+export async function startProcessCluster(
+  dataDir: string,
+  extraArgs: string[] = [],
+): Promise<ProcessCluster> {
+  const launcher = spawn(
+    process.execPath,
+    [launcherScript, '--data-dir', dataDir, '--port', '0', ...extraArgs],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SHARDDB_LOG_LEVEL: process.env.SHARDDB_LOG_LEVEL ?? 'info' },
+    },
+  );
   let out = '';
   launcher.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   launcher.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -53,7 +60,11 @@ export async function startProcessCluster(dataDir: string, extraArgs: string[] =
       await exited;
     },
     nodes() {
-      return (JSON.parse(fs.readFileSync(path.join(dataDir, 'cluster.json'), 'utf8')) as { nodes: ReturnType<ProcessCluster['nodes']> }).nodes;
+      return (
+        JSON.parse(fs.readFileSync(path.join(dataDir, 'cluster.json'), 'utf8')) as {
+          nodes: ReturnType<ProcessCluster['nodes']>;
+        }
+      ).nodes;
     },
   };
 }

@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { ConfigError, describeConfig, loadConfig, parseAddress, parsers, ConfigSpec } from '../../../common/config';
+import {
+  ConfigError,
+  describeConfig,
+  loadConfig,
+  parseAddress,
+  parsers,
+  ConfigSpec,
+} from '../../../common/config';
 
 interface C {
   port: number;
@@ -8,9 +15,22 @@ interface C {
   peers: string[];
 }
 const spec: ConfigSpec<C> = {
-  port: { flag: 'port', env: 'X_PORT', description: 'p', parse: parsers.int(1, 65535), default: 5433 },
+  port: {
+    flag: 'port',
+    env: 'X_PORT',
+    description: 'p',
+    parse: parsers.int(1, 65535),
+    default: 5433,
+  },
   name: { flag: 'name', env: 'X_NAME', description: 'n', parse: parsers.nonEmpty },
-  token: { flag: 'token', env: 'X_TOKEN', description: 't', parse: parsers.string, default: '', secret: true },
+  token: {
+    flag: 'token',
+    env: 'X_TOKEN',
+    description: 't',
+    parse: parsers.string,
+    default: '',
+    secret: true,
+  },
   peers: { flag: 'peers', description: 'p', parse: parsers.addressList, default: [] },
 };
 

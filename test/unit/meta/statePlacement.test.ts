@@ -7,20 +7,27 @@ import { SqlError } from '../../../common/errors';
 const spec = (name: string): MetaCommand => ({
   type: 'createTable',
   ifNotExists: false,
-  spec: { schema: 'public', name, columns: [{ name: 'k', typeOid: 23, typeMod: -1, notNull: true }], primaryKey: ['k'] },
+  spec: {
+    schema: 'public',
+    name,
+    columns: [{ name: 'k', typeOid: 23, typeMod: -1, notNull: true }],
+    primaryKey: ['k'],
+  },
 });
 
 function assertTiles(m: MetaStateMachine): void {
   const rs = m.ranges;
   expect(rs[0].startKey.length).to.equal(0);
   expect(rs[rs.length - 1].endKey).to.equal(null);
-  for (let i = 1; i < rs.length; i++) expect(rs[i].startKey.equals(rs[i - 1].endKey as Buffer)).to.equal(true);
+  for (let i = 1; i < rs.length; i++)
+    expect(rs[i].startKey.equals(rs[i - 1].endKey as Buffer)).to.equal(true);
 }
 
 describe('meta state machine: placement, duplicates, snapshots', () => {
   it('gives each table its own range and spreads tables over shards', () => {
     const m = new MetaStateMachine();
-    for (const n of ['s1', 's2', 's3']) m.apply({ type: 'registerShard', address: `${n}:1`, name: n });
+    for (const n of ['s1', 's2', 's3'])
+      m.apply({ type: 'registerShard', address: `${n}:1`, name: n });
     const tables = ['a', 'b', 'c'].map((n) => m.apply(spec(n)) as { id: number });
     assertTiles(m);
     const owners = tables.map((t) => {
@@ -36,15 +43,25 @@ describe('meta state machine: placement, duplicates, snapshots', () => {
     const m = new MetaStateMachine();
     m.apply({ type: 'registerShard', address: 'a:1', name: 's1' });
     m.apply(spec('t'));
-    expect(() => m.apply(spec('t'))).to.throw(SqlError).with.property('code', '42P07');
-    expect(m.apply({ ...(spec('t') as Extract<MetaCommand, { type: 'createTable' }>), ifNotExists: true })).to.equal(null);
+    expect(() => m.apply(spec('t')))
+      .to.throw(SqlError)
+      .with.property('code', '42P07');
+    expect(
+      m.apply({
+        ...(spec('t') as Extract<MetaCommand, { type: 'createTable' }>),
+        ifNotExists: true,
+      }),
+    ).to.equal(null);
     expect(m.tables).to.have.length(1);
   });
 
   it('re-registering a shard keeps its id and updates its address', () => {
     const m = new MetaStateMachine();
     const a = m.apply({ type: 'registerShard', address: 'h:1', name: 's1' }) as { id: number };
-    const b = m.apply({ type: 'registerShard', address: 'h:2', name: 's1', shardId: a.id }) as { id: number; address: string };
+    const b = m.apply({ type: 'registerShard', address: 'h:2', name: 's1', shardId: a.id }) as {
+      id: number;
+      address: string;
+    };
     expect(b.id).to.equal(a.id);
     expect(b.address).to.equal('h:2');
     expect(m.shards).to.have.length(1);

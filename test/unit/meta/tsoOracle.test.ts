@@ -51,7 +51,9 @@ describe('timestamp oracle: ordering across restarts and concurrency', () => {
     const all = await Promise.all(Array.from({ length: 200 }, (_, i) => tso.next(1 + (i % 3))));
     expect(new Set(all.map(String)).size).to.equal(all.length);
     // Batches of count n own [ts, ts + n): no two batches overlap.
-    const spans = all.map((ts, i) => [ts, ts + BigInt(1 + (i % 3))] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const spans = all
+      .map((ts, i) => [ts, ts + BigInt(1 + (i % 3))] as const)
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1));
     for (let i = 1; i < spans.length; i++) expect(spans[i][0] >= spans[i - 1][1]).to.equal(true);
   });
 

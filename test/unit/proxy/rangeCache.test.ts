@@ -6,7 +6,9 @@ import type { RangeDescriptor } from '../../../common/catalog/schema';
 const k = (hex: string): Buffer => Buffer.from(hex, 'hex');
 
 function cacheWith(ranges: RangeDescriptor[]): RangeCache {
-  const meta = { ranges: async () => ({ version: 2, ranges, shards: [{ id: 1, address: 'a:1', name: 's1' }] }) } as unknown as MetaClient;
+  const meta = {
+    ranges: async () => ({ version: 2, ranges, shards: [{ id: 1, address: 'a:1', name: 's1' }] }),
+  } as unknown as MetaClient;
   return new RangeCache(meta);
 }
 

@@ -17,11 +17,14 @@ function handlers(extra: Array<[string, RpcHandler]> = []): Map<string, RpcHandl
   return new Map<string, RpcHandler>([
     ['echo', (body) => body],
     ['asyncEcho', (body) => new Promise((r) => setImmediate(() => r(body)))],
-    ['sqlFail', () => {
-      throw new SqlError('23505', 'duplicate key value violates unique constraint "kv_pkey"', {
-        detail: 'Key (k)=(1) already exists.',
-      });
-    }],
+    [
+      'sqlFail',
+      () => {
+        throw new SqlError('23505', 'duplicate key value violates unique constraint "kv_pkey"', {
+          detail: 'Key (k)=(1) already exists.',
+        });
+      },
+    ],
     ['slow', (body) => new Promise((r) => setTimeout(() => r(body), 300))],
     ...extra,
   ]);
@@ -43,7 +46,14 @@ describe('internal RPC', function () {
   };
 
   beforeEach(async () => {
-    server = await RpcServer.listen({ host: '127.0.0.1', port: 0, secret: SECRET, handlers: handlers(), logger: silentLogger(), maxFrameBytes: 1 << 20 });
+    server = await RpcServer.listen({
+      host: '127.0.0.1',
+      port: 0,
+      secret: SECRET,
+      handlers: handlers(),
+      logger: silentLogger(),
+      maxFrameBytes: 1 << 20,
+    });
   });
   afterEach(async () => {
     clients.splice(0).forEach((c) => c.close());
@@ -54,9 +64,19 @@ describe('internal RPC', function () {
     const c = client();
     const calls = [];
     for (let i = 0; i < 10_000; i++) {
-      calls.push(c.call(i % 2 ? 'echo' : 'asyncEcho', { i, big: BigInt(i) * 10n ** 20n, bytes: Buffer.from([i & 255]) }));
+      calls.push(
+        c.call(i % 2 ? 'echo' : 'asyncEcho', {
+          i,
+          big: BigInt(i) * 10n ** 20n,
+          bytes: Buffer.from([i & 255]),
+        }),
+      );
     }
-    const results = (await Promise.all(calls)) as Array<{ i: number; big: bigint; bytes: Uint8Array }>;
+    const results = (await Promise.all(calls)) as Array<{
+      i: number;
+      big: bigint;
+      bytes: Uint8Array;
+    }>;
     results.forEach((r, i) => {
       expect(r.i).to.equal(i);
       expect(r.big).to.equal(BigInt(i) * 10n ** 20n);
@@ -65,7 +85,9 @@ describe('internal RPC', function () {
   });
 
   it('carries SQL errors with their SQLSTATE and detail', async () => {
-    const err = await client().call('sqlFail', null).catch((e: unknown) => e);
+    const err = await client()
+      .call('sqlFail', null)
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(RpcError);
     expect((err as RpcError).code).to.equal('SQL');
     expect((err as RpcError).sqlState).to.equal('23505');
@@ -73,7 +95,9 @@ describe('internal RPC', function () {
   });
 
   it('rejects unknown methods', async () => {
-    const err = (await client().call('nope', null).catch((e: unknown) => e)) as RpcError;
+    const err = (await client()
+      .call('nope', null)
+      .catch((e: unknown) => e)) as RpcError;
     expect(err.code).to.equal('UNKNOWN_METHOD');
   });
 
@@ -93,27 +117,42 @@ describe('internal RPC', function () {
     const c = client(SECRET, `127.0.0.1:${port}`);
     const err = (await c.call('echo', 1).catch((e: unknown) => e)) as RpcError;
     expect(err.code).to.equal('UNAVAILABLE');
-    server = await RpcServer.listen({ host: '127.0.0.1', port, secret: SECRET, handlers: handlers(), logger: silentLogger() });
+    server = await RpcServer.listen({
+      host: '127.0.0.1',
+      port,
+      secret: SECRET,
+      handlers: handlers(),
+      logger: silentLogger(),
+    });
     const value = await waitFor('reconnect', () => c.call('echo', 42).catch(() => undefined), 5000);
     expect(value).to.equal(42);
   });
 
   it('fails in-flight calls (never hangs) when the peer process is killed mid-call', async function () {
     this.timeout(20_000);
-    const child = spawn(process.execPath, [path.join(__dirname, '../../../support/rpcPeer.js'), SECRET], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(__dirname, '../../../support/rpcPeer.js'), SECRET],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     try {
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       const port = await waitFor('child port', () => /PORT (\d+)/.exec(out)?.[1]);
       const c = client(SECRET, `127.0.0.1:${port}`);
       expect(await c.call('echo', 'hi')).to.equal('hi');
-      const inFlight = [c.call('hang', null, { timeoutMs: 15_000 }), c.call('hang', null, { timeoutMs: 15_000 })];
+      const inFlight = [
+        c.call('hang', null, { timeoutMs: 15_000 }),
+        c.call('hang', null, { timeoutMs: 15_000 }),
+      ];
       await new Promise((r) => setTimeout(r, 50)); // let the requests reach the child before the kill
       const started = Date.now();
       child.kill('SIGKILL');
-      const errors = (await Promise.all(inFlight.map((p) => p.catch((e: unknown) => e)))) as RpcError[];
+      const errors = (await Promise.all(
+        inFlight.map((p) => p.catch((e: unknown) => e)),
+      )) as RpcError[];
       errors.forEach((e) => expect(e.code).to.equal('UNAVAILABLE'));
       expect(Date.now() - started).to.be.below(2000);
     } finally {
@@ -128,7 +167,14 @@ describe('internal RPC', function () {
     it(`closes a connection that sends ${what}; the server keeps serving`, async () => {
       const { logger, lines } = captureLogger();
       await server.close();
-      server = await RpcServer.listen({ host: '127.0.0.1', port: 0, secret: SECRET, handlers: handlers(), logger, maxFrameBytes: 1 << 20 });
+      server = await RpcServer.listen({
+        host: '127.0.0.1',
+        port: 0,
+        secret: SECRET,
+        handlers: handlers(),
+        logger,
+        maxFrameBytes: 1 << 20,
+      });
       const raw = net.connect({ host: '127.0.0.1', port: server.port });
       const closed = new Promise<void>((resolve) => raw.on('close', () => resolve()));
       raw.on('error', () => undefined);
@@ -136,14 +182,22 @@ describe('internal RPC', function () {
       raw.write(bytes);
       await closed;
       expect(await client().call('echo', 'alive')).to.equal('alive');
-      expect(lines.some((l) => String(l.msg).includes('closing') || String(l.msg).includes('refused'))).to.equal(true);
+      expect(
+        lines.some((l) => String(l.msg).includes('closing') || String(l.msg).includes('refused')),
+      ).to.equal(true);
     });
   }
 
   it('closes a connection that authenticates, then sends a malformed request', async () => {
     const { logger, lines } = captureLogger();
     await server.close();
-    server = await RpcServer.listen({ host: '127.0.0.1', port: 0, secret: SECRET, handlers: handlers(), logger });
+    server = await RpcServer.listen({
+      host: '127.0.0.1',
+      port: 0,
+      secret: SECRET,
+      handlers: handlers(),
+      logger,
+    });
     const raw = net.connect({ host: '127.0.0.1', port: server.port });
     raw.on('error', () => undefined);
     const reader = new FrameReader();
@@ -167,24 +221,48 @@ describe('internal RPC', function () {
       }),
     );
     await closed;
-    expect(lines.some((l) => l.msg === 'bad rpc traffic; closing connection' && String(l.err).includes('malformed request'))).to.equal(true);
+    expect(
+      lines.some(
+        (l) =>
+          l.msg === 'bad rpc traffic; closing connection' &&
+          String(l.err).includes('malformed request'),
+      ),
+    ).to.equal(true);
     expect(await client().call('echo', 'alive')).to.equal('alive');
   });
 
   it('refuses a peer without the cluster secret, and logs it', async () => {
     const { logger, lines } = captureLogger();
     await server.close();
-    server = await RpcServer.listen({ host: '127.0.0.1', port: 0, secret: SECRET, handlers: handlers(), logger });
-    const err = (await client('wrong-secret').call('echo', 1).catch((e: unknown) => e)) as RpcError;
+    server = await RpcServer.listen({
+      host: '127.0.0.1',
+      port: 0,
+      secret: SECRET,
+      handlers: handlers(),
+      logger,
+    });
+    const err = (await client('wrong-secret')
+      .call('echo', 1)
+      .catch((e: unknown) => e)) as RpcError;
     expect(err.code).to.equal('AUTH_FAILED');
-    await waitFor('refusal log line', () => lines.some((l) => String(l.msg).includes('failed cluster authentication')));
+    await waitFor('refusal log line', () =>
+      lines.some((l) => String(l.msg).includes('failed cluster authentication')),
+    );
     expect(await client().call('echo', 'ok')).to.equal('ok');
   });
 
   it('refuses to talk to a server that cannot prove the secret', async () => {
     await server.close();
-    server = await RpcServer.listen({ host: '127.0.0.1', port: 0, secret: 'other-secret', handlers: handlers(), logger: silentLogger() });
-    const err = (await client().call('echo', 1).catch((e: unknown) => e)) as RpcError;
+    server = await RpcServer.listen({
+      host: '127.0.0.1',
+      port: 0,
+      secret: 'other-secret',
+      handlers: handlers(),
+      logger: silentLogger(),
+    });
+    const err = (await client()
+      .call('echo', 1)
+      .catch((e: unknown) => e)) as RpcError;
     expect(err.code).to.equal('AUTH_FAILED');
   });
 

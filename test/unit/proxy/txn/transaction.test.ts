@@ -8,10 +8,16 @@ import { tableStart } from '../../../../common/catalog/keyspace';
 import { RangeCache } from '../../../../proxy/rangeCache';
 import { TxnShardRpc } from '../../../../proxy/txn/shardGroups';
 import { LockResolver } from '../../../../proxy/txn/lockResolver';
-import { DuplicateKeyError, Transaction, TxnDeps, IsolationLevel } from '../../../../proxy/txn/transaction';
+import {
+  DuplicateKeyError,
+  Transaction,
+  TxnDeps,
+  IsolationLevel,
+} from '../../../../proxy/txn/transaction';
 
 /** A key inside table `t`'s key span (each test table lives on its own shard). */
-const key = (tableId: number, name: string): Buffer => Buffer.concat([tableStart(tableId), Buffer.from('r' + name)]);
+const key = (tableId: number, name: string): Buffer =>
+  Buffer.concat([tableStart(tableId), Buffer.from('r' + name)]);
 const num = (b: Buffer | undefined): number => (b === undefined ? NaN : Number(b.toString()));
 const val = (n: number): Buffer => Buffer.from(String(n));
 
@@ -25,10 +31,23 @@ describe('transactions (proxy coordinator over MVCC shards)', function () {
 
   before(async () => {
     cluster = await startInProcessCluster({ shards: 3 });
-    meta = new MetaClient({ addresses: [cluster.meta.address], secret: cluster.secret, name: 'test', logger: silentLogger() });
+    meta = new MetaClient({
+      addresses: [cluster.meta.address],
+      secret: cluster.secret,
+      name: 'test',
+      logger: silentLogger(),
+    });
     tables = [];
     for (const name of ['ta', 'tb', 'tc']) {
-      const { table } = await meta.createTable({ schema: 'public', name, columns: [{ name: 'k', typeOid: 23, typeMod: -1, notNull: true }], primaryKey: ['k'] }, false);
+      const { table } = await meta.createTable(
+        {
+          schema: 'public',
+          name,
+          columns: [{ name: 'k', typeOid: 23, typeMod: -1, notNull: true }],
+          primaryKey: ['k'],
+        },
+        false,
+      );
       tables.push((table as { id: number }).id);
     }
     const ranges = new RangeCache(meta);
@@ -45,7 +64,8 @@ describe('transactions (proxy coordinator over MVCC shards)', function () {
     await cluster.close();
   });
 
-  const begin = (isolation: IsolationLevel = 'repeatable read'): Promise<Transaction> => Transaction.begin(deps, { isolation, lockTimeoutMs: 5000 });
+  const begin = (isolation: IsolationLevel = 'repeatable read'): Promise<Transaction> =>
+    Transaction.begin(deps, { isolation, lockTimeoutMs: 5000 });
 
   it('commits atomically across shards and reads its own writes', async () => {
     const t = await begin();
@@ -174,7 +194,13 @@ describe('transactions (proxy coordinator over MVCC shards)', function () {
     const startTs = await meta.timestamp();
     // Prewrite both keys as a dying coordinator would, with a short TTL, and never commit.
     for (const k of [a, b]) {
-      await deps.rpc.onKey(k, 'txn.prewrite', { mutations: [{ key: k, op: 'put', value: val(666) }], primary: a, startTs, ttlMs: 300, forUpdateTs: 0n });
+      await deps.rpc.onKey(k, 'txn.prewrite', {
+        mutations: [{ key: k, op: 'put', value: val(666) }],
+        primary: a,
+        startTs,
+        ttlMs: 300,
+        forUpdateTs: 0n,
+      });
     }
     const started = Date.now();
     const r = await begin();
@@ -193,7 +219,7 @@ describe('transactions (proxy coordinator over MVCC shards)', function () {
     expect(num(await check.get(b))).to.equal(1);
   });
 
-  it('scans merge committed rows with the transaction\'s own writes, in key order', async () => {
+  it("scans merge committed rows with the transaction's own writes, in key order", async () => {
     const t = await begin();
     const ks = ['q1', 'q2', 'q3', 'q4'].map((n) => key(tables[2], n));
     await t.lock(ks);

@@ -7,15 +7,19 @@ import { WorkerRegistry } from '../../../../proxy/workers/registry';
 describe('proxy/workers: backend pid layout', () => {
   it('round-trips the worker id and keeps pids positive int32 (BackendKeyData)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: maxWorkerId }), fc.integer({ min: 1, max: (1 << 22) - 1 }), (w, local) => {
-        const pid = makeWorkerPid(w, local);
-        expect(pid).to.be.within(1, 0x7fffffff);
-        expect(workerOfPid(pid)).to.equal(w);
-        // The wire carries it as a signed int32 and back.
-        const b = Buffer.alloc(4);
-        b.writeInt32BE(pid);
-        expect(workerOfPid(b.readInt32BE())).to.equal(w);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: maxWorkerId }),
+        fc.integer({ min: 1, max: (1 << 22) - 1 }),
+        (w, local) => {
+          const pid = makeWorkerPid(w, local);
+          expect(pid).to.be.within(1, 0x7fffffff);
+          expect(workerOfPid(pid)).to.equal(w);
+          // The wire carries it as a signed int32 and back.
+          const b = Buffer.alloc(4);
+          b.writeInt32BE(pid);
+          expect(workerOfPid(b.readInt32BE())).to.equal(w);
+        },
+      ),
     );
   });
   it('pids of different workers never collide', () => {
@@ -28,7 +32,12 @@ describe('proxy/workers: WorkerRegistry', () => {
 
   it('hands out connection tickets up to max_connections across workers', () => {
     const r = new WorkerRegistry(2, 3, budget);
-    expect([r.admit(1), r.admit(2), r.admit(2), r.admit(1)]).to.deep.equal([true, true, true, false]);
+    expect([r.admit(1), r.admit(2), r.admit(2), r.admit(1)]).to.deep.equal([
+      true,
+      true,
+      true,
+      false,
+    ]);
     r.release(2);
     expect(r.admit(1)).to.equal(true);
     expect(r.connections).to.equal(3);
@@ -43,7 +52,12 @@ describe('proxy/workers: WorkerRegistry', () => {
     expect(r.connections).to.equal(1);
     r.release(1); // a message racing the restart
     expect(r.connections).to.equal(1);
-    expect([r.admit(1), r.admit(1), r.admit(1), r.admit(2)]).to.deep.equal([true, true, true, false]);
+    expect([r.admit(1), r.admit(1), r.admit(1), r.admit(2)]).to.deep.equal([
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('routes a pid to the worker slot in its high bits, and nowhere for foreign pids', () => {
@@ -56,7 +70,12 @@ describe('proxy/workers: WorkerRegistry', () => {
 
   it('allows maxRestarts per sliding window', () => {
     const r = new WorkerRegistry(1, 10, budget);
-    expect([r.mayRestart(0), r.mayRestart(10), r.mayRestart(20), r.mayRestart(30)]).to.deep.equal([true, true, true, false]);
+    expect([r.mayRestart(0), r.mayRestart(10), r.mayRestart(20), r.mayRestart(30)]).to.deep.equal([
+      true,
+      true,
+      true,
+      false,
+    ]);
     expect(r.mayRestart(1005)).to.equal(true); // the one at 0 left the window
     expect(r.mayRestart(1006)).to.equal(false);
   });
@@ -69,12 +88,19 @@ describe('proxy/workers: WorkerRegistry', () => {
 
 describe('proxy/workers: IPC messages', () => {
   it('accepts well-formed messages and drops anything else', () => {
-    expect(asWorkerMessage({ sharddb: 'w', t: 'cancel', pid: 5, secret: -7 })).to.deep.equal({ sharddb: 'w', t: 'cancel', pid: 5, secret: -7 });
+    expect(asWorkerMessage({ sharddb: 'w', t: 'cancel', pid: 5, secret: -7 })).to.deep.equal({
+      sharddb: 'w',
+      t: 'cancel',
+      pid: 5,
+      secret: -7,
+    });
     expect(asWorkerMessage({ sharddb: 'w', t: 'cancel', pid: '5', secret: 1 })).to.equal(undefined);
     expect(asWorkerMessage({ cmd: 'NODE_CLUSTER', act: 'online' })).to.equal(undefined);
     expect(asWorkerMessage(null)).to.equal(undefined);
     expect(asWorkerMessage({ sharddb: 'w', t: 'admit', id: 1.5 })).to.equal(undefined);
-    expect(asPrimaryMessage({ sharddb: 'w', t: 'admitted', id: 1, ok: true })).to.not.equal(undefined);
+    expect(asPrimaryMessage({ sharddb: 'w', t: 'admitted', id: 1, ok: true })).to.not.equal(
+      undefined,
+    );
     expect(asPrimaryMessage({ sharddb: 'w', t: 'admitted', id: 1 })).to.equal(undefined);
   });
 });

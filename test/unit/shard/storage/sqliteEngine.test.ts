@@ -65,7 +65,10 @@ describe('SqliteEngine (reference KvEngine)', () => {
   it('matches a sorted-map model under random batches and bounded scans', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.boolean(), fc.uint8Array({ maxLength: 4 }), fc.uint8Array({ maxLength: 3 })), { maxLength: 40 }),
+        fc.array(
+          fc.tuple(fc.boolean(), fc.uint8Array({ maxLength: 4 }), fc.uint8Array({ maxLength: 3 })),
+          { maxLength: 40 },
+        ),
         fc.uint8Array({ maxLength: 3 }),
         fc.uint8Array({ maxLength: 3 }),
         async (ops, lo, hi) => {
@@ -95,7 +98,8 @@ describe('SqliteEngine (reference KvEngine)', () => {
             .map(([k, v]) => `${k.toString('hex')}=${v.toString('hex')}`);
           const got: string[] = [];
           const it = engine.iterator({ gte: L, lt: H });
-          for (let e = it.next(); e; e = it.next()) got.push(`${e[0].toString('hex')}=${e[1].toString('hex')}`);
+          for (let e = it.next(); e; e = it.next())
+            got.push(`${e[0].toString('hex')}=${e[1].toString('hex')}`);
           it.close();
           expect(got).to.deep.equal(expected);
         },
