@@ -15,8 +15,12 @@ import {
   type PostgresServer,
 } from '../../../../scripts/lib/postgresServer';
 
-/** A step that has not answered after this long is waiting for another session's lock. */
-const BLOCK_MS = 400;
+/**
+ * A step that has not answered after this long is waiting for another session's lock. A
+ * truly blocked step never answers until another session acts, so a generous bound costs
+ * only time; 400 ms misread a slow COMMIT on a loaded CI run as blocked.
+ */
+const BLOCK_MS = 1500;
 
 type Step = [session: number, sql: string];
 
