@@ -137,3 +137,31 @@ export function parseAddress(address: string): { host: string; port: number } {
   if (port < 0 || port > 65535) throw new Error(`port ${port} out of range`);
   return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port };
 }
+
+/** The cluster-secret options every role takes (one of them is required: see roleProcess.ts). */
+export const secretOptions = {
+  secret: {
+    flag: 'secret',
+    env: 'SHARDDB_CLUSTER_SECRET',
+    description: 'cluster secret',
+    parse: parsers.string,
+    default: '',
+    secret: true,
+  },
+  secretFile: {
+    flag: 'secret-file',
+    env: 'SHARDDB_CLUSTER_SECRET_FILE',
+    description: 'file holding the cluster secret',
+    parse: parsers.string,
+    default: '',
+  },
+} satisfies ConfigSpec<{ secret: string; secretFile: string }>;
+
+/** Where shards and proxies find the meta cluster. */
+export const metaAddressOption = {
+  flag: 'meta',
+  env: 'SHARDDB_META',
+  description: 'comma-separated host:port of the meta nodes',
+  parse: parsers.addressList,
+  default: ['127.0.0.1:7001'],
+} satisfies OptionSpec<string[]>;

@@ -1,4 +1,4 @@
-import { ConfigSpec, parseAddress, parsers } from '../common/config';
+import { ConfigSpec, parseAddress, parsers, secretOptions } from '../common/config';
 
 /** One member of the meta Raft group: a stable numeric Raft id and the address it serves at. */
 export interface MetaPeer {
@@ -102,21 +102,7 @@ export const metaConfigSpec: ConfigSpec<
     parse: parsers.nonEmpty,
     default: './data/meta1',
   },
-  secret: {
-    flag: 'secret',
-    env: 'SHARDDB_CLUSTER_SECRET',
-    description: 'cluster secret',
-    parse: parsers.string,
-    default: '',
-    secret: true,
-  },
-  secretFile: {
-    flag: 'secret-file',
-    env: 'SHARDDB_CLUSTER_SECRET_FILE',
-    description: 'file holding the cluster secret',
-    parse: parsers.string,
-    default: '',
-  },
+  ...secretOptions,
   peers: {
     flag: 'peers',
     env: 'SHARDDB_META_PEERS',

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { ConfigSpec, parsers } from '../common/config';
+import { ConfigSpec, metaAddressOption, parsers, secretOptions } from '../common/config';
 import type { HbaRule } from './pgwire';
 import { parseHba } from './hbaConfig';
 
@@ -41,28 +41,8 @@ export const proxyConfigSpec: ConfigSpec<ProxyConfigRaw> = {
     parse: parsers.address,
     default: '127.0.0.1:5433',
   },
-  meta: {
-    flag: 'meta',
-    env: 'SHARDDB_META',
-    description: 'comma-separated host:port of the meta nodes',
-    parse: parsers.addressList,
-    default: ['127.0.0.1:7001'],
-  },
-  secret: {
-    flag: 'secret',
-    env: 'SHARDDB_CLUSTER_SECRET',
-    description: 'cluster secret',
-    parse: parsers.string,
-    default: '',
-    secret: true,
-  },
-  secretFile: {
-    flag: 'secret-file',
-    env: 'SHARDDB_CLUSTER_SECRET_FILE',
-    description: 'file holding the cluster secret',
-    parse: parsers.string,
-    default: '',
-  },
+  meta: metaAddressOption,
+  ...secretOptions,
   tlsCert: {
     flag: 'tls-cert',
     env: 'SHARDDB_TLS_CERT',

@@ -1,4 +1,4 @@
-import { ConfigSpec, parsers } from '../common/config';
+import { ConfigSpec, metaAddressOption, parsers, secretOptions } from '../common/config';
 
 export interface ShardConfigRaw {
   readonly nodeName: string;
@@ -43,28 +43,8 @@ export const shardConfigSpec: ConfigSpec<ShardConfigRaw> = {
     parse: parsers.nonEmpty,
     default: './data/shard1',
   },
-  meta: {
-    flag: 'meta',
-    env: 'SHARDDB_META',
-    description: 'comma-separated host:port of the meta nodes',
-    parse: parsers.addressList,
-    default: ['127.0.0.1:7001'],
-  },
-  secret: {
-    flag: 'secret',
-    env: 'SHARDDB_CLUSTER_SECRET',
-    description: 'cluster secret',
-    parse: parsers.string,
-    default: '',
-    secret: true,
-  },
-  secretFile: {
-    flag: 'secret-file',
-    env: 'SHARDDB_CLUSTER_SECRET_FILE',
-    description: 'file holding the cluster secret',
-    parse: parsers.string,
-    default: '',
-  },
+  meta: metaAddressOption,
+  ...secretOptions,
   engine: {
     flag: 'engine',
     env: 'SHARDDB_ENGINE',
