@@ -10,6 +10,7 @@ export interface ShardConfigRaw {
   readonly secretFile: string;
   readonly engine: 'sqlite' | 'lsm';
   readonly heartbeatMs: number;
+  readonly gcPassIntervalMs: number;
 }
 
 export type ShardConfig = Omit<ShardConfigRaw, 'secretFile'>;
@@ -62,5 +63,13 @@ export const shardConfigSpec: ConfigSpec<ShardConfigRaw> = {
     description: 'heartbeat interval to meta',
     parse: parsers.int(50, 60_000),
     default: 1000,
+  },
+  gcPassIntervalMs: {
+    flag: 'gc-pass-interval-ms',
+    env: 'SHARDDB_GC_PASS_INTERVAL_MS',
+    description:
+      'least time between background GC passes over the shard (the compaction filter and the safe point apply at once)',
+    parse: parsers.int(0, 3_600_000),
+    default: 30_000,
   },
 };

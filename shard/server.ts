@@ -299,8 +299,17 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
     );
   };
   for (const [method, h] of txnHandlers(store, resolveRanges)) handlers.set(method, h);
-  const gc = new GcRunner(store, engine, logger.child({ component: 'gc' }));
-  handlers.set('shard.gcStatus', () => ({ safePoint: store.safePoint, deleted: gc.deleted }));
+  const gc = new GcRunner(
+    store,
+    engine,
+    logger.child({ component: 'gc' }),
+    config.gcPassIntervalMs,
+  );
+  handlers.set('shard.gcStatus', () => ({
+    safePoint: store.safePoint,
+    deleted: gc.deleted,
+    passes: gc.passes,
+  }));
   logger.info(
     { shardId, address, ranges: ranges.ranges.length, safePoint: String(store.safePoint) },
     'shard serving',
@@ -339,7 +348,7 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
       meta.close();
       peers.close();
       await writeLock.run(async () => undefined);
-      await gc.idle();
+      await gc.close();
       await engine.close();
       logger.info('shard stopped');
     },

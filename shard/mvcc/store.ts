@@ -86,6 +86,8 @@ export interface GcOptions {
   readonly end?: Buffer | null;
   /** Most deletes per write batch (default 1000). */
   readonly batchLimit?: number;
+  /** Most entries looked at before yielding to the event loop (default 2000). */
+  readonly scanLimit?: number;
 }
 
 type Action<Req, R> = (snap: KvReader, req: Req, nowMs: number) => ActionOutput<R>;
@@ -265,12 +267,13 @@ export class MvccStore {
     let start = options.start ?? Buffer.alloc(0);
     const end = options.end ?? null;
     const limit = options.batchLimit ?? 1000;
+    const scanLimit = options.scanLimit ?? 2000;
     let deleted = 0;
     for (;;) {
       const snap = this.engine.snapshot();
       let out;
       try {
-        out = gc(snap, { safePoint, start, end, limit }, this.now());
+        out = gc(snap, { safePoint, start, end, limit, scanLimit }, this.now());
       } finally {
         snap.release();
       }
@@ -278,6 +281,8 @@ export class MvccStore {
       deleted += out.result.deleted;
       if (out.result.resumeKey === null) return deleted;
       start = out.result.resumeKey;
+      // Let requests in between steps: the pass is background work.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

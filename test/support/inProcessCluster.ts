@@ -28,6 +28,8 @@ export async function startInProcessCluster(
     engine?: 'lsm' | 'sqlite';
     gcLifeTimeMs?: number;
     gcIntervalMs?: number;
+    /** Least time between background GC passes on a shard (default: gcIntervalMs, else 30 s). */
+    gcPassIntervalMs?: number;
   } = {},
 ): Promise<InProcessCluster> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharddb-test-'));
@@ -64,6 +66,7 @@ export async function startInProcessCluster(
           secret,
           engine: options.engine ?? 'lsm',
           heartbeatMs: 200,
+          gcPassIntervalMs: options.gcPassIntervalMs ?? options.gcIntervalMs ?? 30_000,
         },
         logger,
       ),

@@ -17,6 +17,11 @@ export interface GcRequest {
   readonly end: Buffer | null;
   /** Most deletes in one batch. */
   readonly limit: number;
+  /**
+   * Most entries looked at in one call (default: no bound). The pass runs on the shard's
+   * only thread, so an unbounded scan of a large, mostly clean range stalls every request.
+   */
+  readonly scanLimit?: number;
 }
 
 export interface GcResult {
@@ -35,9 +40,13 @@ export function gc(snap: KvReader, req: GcRequest, _nowMs: number): ActionOutput
   let resumeData: Buffer | null = null;
   try {
     let lastPart: Buffer | undefined;
+    let scanned = 0;
+    const scanLimit = req.scanLimit ?? Infinity;
     for (let e = it.next(); e !== undefined; e = it.next()) {
       const part = e[0].subarray(0, e[0].length - 8);
-      if (writes.length >= req.limit && (lastPart === undefined || !part.equals(lastPart))) {
+      const full = writes.length >= req.limit || scanned >= scanLimit;
+      scanned++;
+      if (full && (lastPart === undefined || !part.equals(lastPart))) {
         resumeData = userKeyOf(e[0], 8);
         break;
       }

@@ -92,6 +92,29 @@ describe('mvcc gc', () => {
     expect(familyCount(e, WRITE_PREFIX)).to.equal(0);
   });
 
+  it('bounds the entries one step looks at, so a clean shard does not stall its thread', () => {
+    // 200 clean keys (one version each): nothing to delete, yet a step stops at scanLimit.
+    for (let i = 0; i < 200; i++)
+      committed(e, `k${String(i).padStart(3, '0')}`, 'x', ts(1010), ts(1011));
+    const first = gc(
+      e,
+      { safePoint: ts(1100), start: k(''), end: null, limit: 1000, scanLimit: 50 },
+      NOW,
+    );
+    expect(first.result.resumeKey).to.not.equal(null);
+    let start: Buffer | null = k('');
+    let steps = 0;
+    while (start !== null) {
+      const out = gc(e, { safePoint: ts(1100), start, end: null, limit: 1000, scanLimit: 50 }, NOW);
+      apply(e, out);
+      start = out.result.resumeKey;
+      steps++;
+      expect(steps).to.be.below(20);
+    }
+    expect(steps).to.be.at.least(4); // 200+ entries in steps of ~50
+    expect(familyCount(e, DATA_PREFIX)).to.equal(202); // a4, c1 and the 200 clean keys
+  });
+
   it('as a compaction filter drops a tombstone only at the bottom level', () => {
     const run = (bottommost: boolean) => {
       const f = createGcFilter(ts(1005), { bottommost });
