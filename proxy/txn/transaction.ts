@@ -512,6 +512,12 @@ export class Transaction {
       throw serializationFailure(
         'the transaction was rolled back by another session (its locks expired)',
       );
+    if (result.kind === 'lockNotFound')
+      // Pessimistic locks are written without fsync (shard/mvcc/store.ts): a shard that
+      // restarted may have lost one, and then another transaction may have changed the row.
+      throw serializationFailure(
+        'a row lock of this transaction was lost (its shard restarted); retry the transaction',
+      );
     throw new SqlError(SqlState.internalError, `commit failed: ${result.kind}`);
   }
 

@@ -181,7 +181,10 @@ export class MvccStore {
     for (;;) {
       let wait: Promise<WaitOutcome> | undefined;
       let until = deadline;
-      const result = await this.run(req.keys, acquirePessimisticLock, req, (r) => {
+      // Not fsynced: a pessimistic lock lost in a crash is caught by prewrite, which fails
+      // with lockNotFound for a key the transaction believes it locked (TiKV makes the same
+      // trade with pipelined and in-memory pessimistic locks). Saves an fsync per locked row.
+      const result = await this.runUnsynced(req.keys, acquirePessimisticLock, req, (r) => {
         // Runs while the latches are held, so the holder's release cannot slip in before
         // this waiter is queued.
         if (r.kind !== 'locked' || options.nowait === true) return;
@@ -324,11 +327,21 @@ export class MvccStore {
    * Runs a write action under its keys' latches and applies its batch. `whileLatched` sees
    * the result before the latches are released.
    */
+  private runUnsynced<Req, R>(
+    keys: readonly Buffer[],
+    action: Action<Req, R>,
+    req: Req,
+    whileLatched?: (result: R) => void,
+  ): Promise<R> {
+    return this.run(keys, action, req, whileLatched, false);
+  }
+
   private async run<Req, R>(
     keys: readonly Buffer[],
     action: Action<Req, R>,
     req: Req,
     whileLatched?: (result: R) => void,
+    sync = this.sync,
   ): Promise<R> {
     const ids = Latches.idsOf(keys);
     const pending = this.latches.acquire(ids);
@@ -338,7 +351,7 @@ export class MvccStore {
     try {
       const out = action(this.engine, req, this.now());
       if (out.writes.length > 0) {
-        await this.engine.write(out.writes, { sync: this.sync });
+        await this.engine.write(out.writes, { sync: sync && this.sync });
         released = releasedKeys(out.writes);
       }
       result = out.result;

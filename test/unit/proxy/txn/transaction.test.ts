@@ -219,6 +219,31 @@ describe('transactions (proxy coordinator over MVCC shards)', function () {
     expect(num(await check.get(b))).to.equal(1);
   });
 
+  it('a pessimistic lock lost by its shard (they are not fsynced) fails the commit with 40001, not a wrong write', async () => {
+    const k0 = key(tables[0], 'lost'),
+      k1 = key(tables[1], 'lost');
+    const t = await begin('read committed');
+    await t.lock([k0, k1]);
+    // What a shard restart that lost the unsynced lock looks like to the coordinator.
+    await deps.rpc.onKey(k1, 'txn.pessimisticRollback', {
+      keys: [k1],
+      startTs: t.startTs,
+      forUpdateTs: t.startTs + (1n << 40n),
+    });
+    t.put(k0, val(1));
+    t.put(k1, val(2));
+    const err = await t.commit().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(SqlError);
+    expect((err as SqlError).code).to.equal('40001');
+    const r = await begin();
+    expect(await r.get(k0)).to.equal(undefined);
+    expect(await r.get(k1)).to.equal(undefined);
+    await r.commit();
+  });
+
   it("scans merge committed rows with the transaction's own writes, in key order", async () => {
     const t = await begin();
     const ks = ['q1', 'q2', 'q3', 'q4'].map((n) => key(tables[2], n));
