@@ -10,7 +10,8 @@
 import { SqlError, SqlState } from '../../common/errors';
 import type { TableDef } from '../../common/catalog/schema';
 import type { Datum } from '../../common/types/datum';
-import { type FormatSettings, parseBinary, parseText } from '../../common/types/io';
+import type { FormatSettings } from '../../common/types/io';
+import { engineFromBinary, engineFromText } from './copyDatum';
 import { newEvalCtx } from '../../common/expr/expr';
 import type { ColumnDescription, CopyInPortal, CopyOutPortal } from '../engine';
 import type { ExecContext } from './context';
@@ -25,6 +26,7 @@ import {
   csvParser,
   textParser,
   badFormat,
+  CopyParseError,
   type CopyParser,
   type RawRow,
 } from './copyFromParse';
@@ -236,7 +238,7 @@ export function copyInPortal(
   const seqs = ctx.sequences;
   if (seqs) ev.nextval = (name) => seqs.take(name);
 
-  const lineContext = (r: RawRow): string =>
+  const lineContext = (r: { line: number; text?: string }): string =>
     r.text === undefined
       ? `COPY ${rel}, line ${r.line}`
       : `COPY ${rel}, line ${r.line}: "${printable(r.text)}"`;
@@ -300,7 +302,7 @@ export function copyInPortal(
       let v: Datum;
       if (binary) {
         try {
-          v = f === null ? null : parseBinary(col.typeOid, f as Buffer);
+          v = f === null ? null : engineFromBinary(col.typeOid, f as Buffer);
         } catch (err) {
           throw withContext(err, `COPY ${rel}, line ${r.line}, column ${col.name}`);
         }
@@ -309,7 +311,7 @@ export function copyInPortal(
         if (text === null && plan.forceNotNull[j]) text = options.nullString;
         else if (text !== null && plan.forceNull[j] && text === options.nullString) text = null;
         try {
-          v = text === null ? null : parseText(col.typeOid, text, settings);
+          v = text === null ? null : engineFromText(col.typeOid, text, settings);
         } catch (err) {
           throw withContext(
             err,
@@ -370,8 +372,18 @@ export function copyInPortal(
     }
   };
 
+  /** Runs a parser step; its own format errors get the CONTEXT line. */
+  const parse = (step: () => void): void => {
+    try {
+      step();
+    } catch (err) {
+      if (err instanceof CopyParseError) throw withContext(err, lineContext(err));
+      throw err;
+    }
+  };
+
   const pushChunk = async (chunk: Buffer): Promise<void> => {
-    parser.push(chunk, emit);
+    parse(() => parser.push(chunk, emit));
     // One CopyData message may hold many batches' worth of rows; each is written in turn.
     while (full()) {
       const rest = batch.slice(BATCH_ROWS);
@@ -391,12 +403,17 @@ export function copyInPortal(
     },
     done: () =>
       guard(async () => {
-        parser.end(emit);
+        parse(() => parser.end(emit));
         await flush();
         return `COPY ${count}`;
       }),
-    fail: async () => {
+    // copyfrom.c: a CopyFail is reported with the line being read (cur_lineno), like any COPY error.
+    fail: async (message: string) => {
       await hooks.onError();
+      throw withContext(
+        new SqlError(SqlState.queryCanceled, `COPY from stdin failed: ${message}`),
+        `COPY ${rel}, line ${parser.lines + 1}`,
+      );
     },
   };
 }

@@ -22,7 +22,7 @@ import { SqlError, SqlState } from '../../common/errors';
 /** One parsed row: fields as text (text/csv) or bytes (binary); null is SQL NULL. */
 export interface RawRow {
   readonly fields: Array<string | null> | Array<Buffer | null>;
-  /** 1-based input line (text/csv: physical line where the row ends; binary: tuple number). */
+  /** 1-based input row number (csv: a quoted newline does not start a new one; binary: tuple). */
   readonly line: number;
   /** The row's text as it came (text/csv), for the error context PostgreSQL prints. */
   readonly text?: string;
@@ -30,7 +30,20 @@ export interface RawRow {
   readonly quoted?: boolean[];
 }
 
+/** A format error found by a parser itself, with where it was (for the CONTEXT line). */
+export class CopyParseError extends SqlError {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly text: string | undefined,
+  ) {
+    super(SqlState.badCopyFileFormat, message);
+  }
+}
+
 export interface CopyParser {
+  /** Input lines (binary: tuples) read so far. */
+  readonly lines: number;
   /** Parses what it can of this chunk; complete rows go to emit. */
   push(chunk: Buffer, emit: (row: RawRow) => void): void;
   /** End of data: the last row without a newline, or an error for a truncated tuple. */
@@ -127,6 +140,9 @@ export function textParser(delimiter: string, nullString: string): CopyParser {
     emit({ fields: splitTextLine(text, delimiter, nullString), line, text });
   };
   return {
+    get lines() {
+      return line;
+    },
     push(chunk, emit) {
       pending += decoder.write(chunk);
       let start = 0;
@@ -196,11 +212,9 @@ export function csvParser(
         } else if (c === escape && !final) {
           break; // wait for the next character to know what this one means
         }
+        // A newline inside quotes is data; PostgreSQL counts rows, not these lines.
         if (c === quote) inQuote = false;
-        else {
-          if (c === '\n') line++;
-          field += c;
-        }
+        else field += c;
         i++;
         continue;
       }
@@ -235,6 +249,9 @@ export function csvParser(
   };
 
   return {
+    get lines() {
+      return line;
+    },
     push(chunk, emit) {
       buf += decoder.write(chunk);
       parse(emit, false);
@@ -242,10 +259,7 @@ export function csvParser(
     end(emit) {
       buf += decoder.end();
       parse(emit, true);
-      if (inQuote) {
-        line++;
-        throw badFormat('unterminated CSV quoted field');
-      }
+      if (inQuote) throw new CopyParseError('unterminated CSV quoted field', line + 1, buf);
       if (buf.length > 0 || fields.length > 0) {
         endField();
         line++;
@@ -341,6 +355,9 @@ export function binaryParser(): CopyParser {
   };
 
   return {
+    get lines() {
+      return line;
+    },
     push(chunk, emit) {
       if (trailerSeen) {
         if (chunk.length > 0) throw badFormat('received copy data after EOF marker');
@@ -352,10 +369,8 @@ export function binaryParser(): CopyParser {
     },
     end() {
       if (!headerDone) throw badFormat('COPY file signature not recognized');
-      if (!trailerSeen && pending.length > 0) {
-        line++;
-        throw badFormat('unexpected EOF in COPY data');
-      }
+      if (!trailerSeen && pending.length > 0)
+        throw new CopyParseError('unexpected EOF in COPY data', line + 1, undefined);
     },
   };
 }

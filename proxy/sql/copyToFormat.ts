@@ -7,6 +7,7 @@
 import type { Datum } from '../../common/types/datum';
 import { type FormatSettings, formatBinary, formatText } from '../../common/types/io';
 import { binarySignature } from './copyFromParse';
+import { ioValue } from './copyDatum';
 import type { CopyOptions } from './copyOptions';
 
 /** Encodes rows into COPY data; one instance per COPY TO. */
@@ -102,7 +103,7 @@ export function rowEncoder(
             size += 4;
             continue;
           }
-          const data = formatBinary(typeOids[i], v);
+          const data = formatBinary(typeOids[i], ioValue(typeOids[i], v));
           const len = Buffer.alloc(4);
           len.writeInt32BE(data.length, 0);
           parts.push(len, data);
@@ -133,7 +134,7 @@ export function rowEncoder(
         const v = values[i];
         if (v === null || v === undefined) cells[i] = o.nullString;
         else {
-          const t = formatText(typeOids[i], v, settings);
+          const t = formatText(typeOids[i], ioValue(typeOids[i], v), settings);
           cells[i] = csv ? quoteCsv(t, o, forceQuote[i], n === 1) : escapeText(t, o.delimiter);
         }
       }
