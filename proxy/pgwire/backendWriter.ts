@@ -252,6 +252,9 @@ export class BackendWriter {
     if (err.table !== undefined) this.field(0x74, err.table);
     if (err.column !== undefined) this.field(0x63, err.column);
     if (err.constraint !== undefined) this.field(0x6e, err.constraint);
+    // W (context): SqlError has no such field yet; the engine's COPY errors carry one.
+    const where = (err as SqlError & { where?: unknown }).where;
+    if (typeof where === 'string') this.field(0x57, where);
     this.int8(0);
     this.end(at);
   }

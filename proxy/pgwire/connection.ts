@@ -895,8 +895,14 @@ export class Connection {
       } else if (type === FrontendType.CopyFail) {
         const message = readCopyFail(f.body);
         if (failed === undefined) {
-          await this.failCopy(portal, message);
-          failed = new SqlError(SqlState.queryCanceled, `COPY from stdin failed: ${message}`);
+          const reported = await this.failCopy(portal, message);
+          // The engine may describe the failure itself (PostgreSQL adds the line reached).
+          failed =
+            reported?.code === SqlState.queryCanceled
+              ? reported
+              : new SqlError(SqlState.queryCanceled, `COPY from stdin failed: ${message}`);
+          this.w.errorResponse(failed);
+          return false;
         }
         break;
       } else if (type === FrontendType.Flush || type === FrontendType.Sync) {
@@ -915,12 +921,15 @@ export class Connection {
     return false;
   }
 
-  private async failCopy(portal: CopyInPortal, message: string): Promise<void> {
+  /** Tells the engine the COPY failed; what it raises (if a SqlError) is returned. */
+  private async failCopy(portal: CopyInPortal, message: string): Promise<SqlError | undefined> {
     try {
       await portal.fail(message);
     } catch (err) {
+      if (err instanceof SqlError) return err;
       this.host.log('debug', 'copy fail() raised', { err: String(err) });
     }
+    return undefined;
   }
 
   private async runCopyOut(portal: CopyOutPortal): Promise<boolean> {

@@ -27,7 +27,9 @@ import type { PlanCache } from './planCache';
 import { parseAdmin } from './admin';
 import { utilityStatement, type UtilityHost } from './utility';
 import { parseIsolation, SessionTxn, type TxnOptionList } from './sessionTxn';
-import { compileCopyFrom, copyInPortal, type CopyTarget } from './copy';
+import { compileCopy, copyInPortal, copyOutPortal, type CopyPlan } from './copy';
+import { CursorOpt, CursorSet, readFetch, type FetchCommand } from './cursors';
+import { defaultFormatSettings, type FormatSettings } from '../../common/types/io';
 
 /** Statement kinds that run outside the session's transaction (catalog changes). */
 const DDL_KINDS = new Set([
@@ -90,8 +92,10 @@ class Prepared implements PreparedStatement {
   ) {}
   /** The verb refused in a READ ONLY transaction (INSERT, UPDATE, …), or null. */
   writes: string | null = null;
-  /** COPY … FROM STDIN: where the rows go. */
-  copy: CopyTarget | null = null;
+  /** COPY … FROM STDIN / TO STDOUT: what runs at Bind. */
+  copy: CopyPlan | null = null;
+  /** FETCH / MOVE: bound against the cursor as it is at Bind (its columns). */
+  fetch: FetchCommand | null = null;
 }
 
 function writeVerb(kind: string, node: AstNode): string | null {
@@ -137,6 +141,8 @@ export class SqlSession implements EngineSession {
   private readonly settings = new Map<string, { name: string; value: string }>();
   private cancelled = false;
   private readonly txn: SessionTxn;
+  /** DECLARE … CURSOR (cursors.ts). */
+  readonly cursors = new CursorSet();
 
   constructor(
     private readonly ctx: ExecContext,
@@ -219,9 +225,20 @@ export class SqlSession implements EngineSession {
         );
       return await stmt.compiled.execute({ ...this.ctx, txn: st }, params);
     } catch (err) {
-      await this.txn.failed().catch(() => undefined); // rollback failures: locks expire by TTL
+      await this.statementFailed();
       throw err;
     }
+  }
+
+  /** A statement failed: abort the block or roll back the implicit transaction. */
+  private async statementFailed(): Promise<void> {
+    await this.txn.failed().catch(() => undefined); // rollback failures: locks expire by TTL
+    this.afterTxnEnd(false);
+  }
+
+  /** Cursors follow their transaction's end (cursors.ts); a no-op inside a block. */
+  private afterTxnEnd(committed: boolean): void {
+    if (!this.txn.inBlock) this.cursors.transactionEnded(committed);
   }
 
   private async prepareAll(
@@ -265,8 +282,13 @@ export class SqlSession implements EngineSession {
       }
       if (p.node.CopyStmt) {
         const copy = new Prepared(p.sql, [], null, null);
-        copy.copy = await compileCopyFrom(p.node.CopyStmt as AstNode, this.ctx);
+        copy.copy = await compileCopy(p.node.CopyStmt as AstNode, this.ctx);
         out.push(copy);
+        continue;
+      }
+      const cursorStmt = await this.cursorStatement(p.node, p.sql);
+      if (cursorStmt) {
+        out.push(cursorStmt);
         continue;
       }
       if (p.node.VacuumStmt) {
@@ -420,9 +442,13 @@ export class SqlSession implements EngineSession {
           tx.begin(txnOptions(stmt.options as AstNode[] | undefined));
         });
       case 'TRANS_STMT_COMMIT':
-        return make('COMMIT', () => tx.commit(), true);
+        return make('COMMIT', () => this.ending(() => tx.commit()), true);
       case 'TRANS_STMT_ROLLBACK':
-        return make('ROLLBACK', () => tx.rollback(), true);
+        return make(
+          'ROLLBACK',
+          () => this.ending(() => tx.rollback().then(() => 'ROLLBACK')),
+          true,
+        );
       case 'TRANS_STMT_SAVEPOINT':
         return make('SAVEPOINT', () => tx.savepoint(name));
       case 'TRANS_STMT_RELEASE':
@@ -439,9 +465,86 @@ export class SqlSession implements EngineSession {
     }
   }
 
+  /** COMMIT / ROLLBACK: the transaction ends whether or not the commit succeeds. */
+  private async ending(fn: () => Promise<string>): Promise<string> {
+    let tag: string;
+    try {
+      tag = await fn();
+    } catch (err) {
+      this.afterTxnEnd(false);
+      throw err;
+    }
+    this.afterTxnEnd(tag === 'COMMIT');
+    return tag;
+  }
+
+  /** DECLARE / FETCH / MOVE / CLOSE, or null for other statements. */
+  private async cursorStatement(node: AstNode, sql: string): Promise<Prepared | null> {
+    if (node.FetchStmt) {
+      const cmd = readFetch(node.FetchStmt as AstNode);
+      const stmt = new Prepared(sql, [], null, null);
+      stmt.fetch = cmd;
+      return stmt;
+    }
+    if (node.ClosePortalStmt) {
+      const name = (node.ClosePortalStmt as AstNode).portalname as string | undefined;
+      return new Prepared(sql, [], null, async () => {
+        if (name === undefined) this.cursors.closeAll();
+        else this.cursors.close(name);
+        return { rows: [], tag: 'CLOSE CURSOR' };
+      });
+    }
+    if (!node.DeclareCursorStmt) return null;
+    const d = node.DeclareCursorStmt as AstNode;
+    const name = String(d.portalname);
+    const opts = Number(d.options ?? 0);
+    const hold = (opts & CursorOpt.hold) !== 0;
+    const query = await compileStatement(d.query as AstNode, this.ctx, []);
+    if (query.columns === null)
+      throw new SqlError(
+        SqlState.syntaxError,
+        'DECLARE CURSOR must specify a query returning rows',
+      );
+    const columns = query.columns;
+    return new Prepared(sql, [], null, async (params) => {
+      // portalcmds.c PerformCursorOpen: RequireTransactionBlock unless WITH HOLD, then 42P03.
+      if (!hold && !this.txn.inBlock)
+        throw new SqlError(
+          SqlState.noActiveSqlTransaction,
+          'DECLARE CURSOR can only be used in transaction blocks',
+        );
+      this.cursors.checkFree(name);
+      const st = await this.txn.forStatement();
+      const result = await query.execute({ ...this.ctx, txn: st }, params);
+      this.cursors.declare(
+        {
+          name,
+          statement: sql,
+          hold,
+          binary: (opts & CursorOpt.binary) !== 0,
+          scrollable: (opts & CursorOpt.noScroll) === 0,
+        },
+        columns,
+        result.rows,
+      );
+      return { rows: [], tag: 'DECLARE CURSOR' };
+    });
+  }
+
   bind(statement: PreparedStatement, params: readonly Datum[]): Portal | Promise<Portal> {
-    const stmt = statement as Prepared;
+    let stmt = statement as Prepared;
     if (stmt.copy !== null) return this.bindCopy(stmt.copy);
+    if (stmt.fetch !== null) {
+      // The cursor's columns as they are now (it may have been declared earlier in the
+      // same Query string); an unknown cursor fails at Execute with 34000.
+      const cmd = stmt.fetch;
+      stmt = new Prepared(
+        stmt.sql,
+        [],
+        cmd.move ? null : this.cursors.columnsOf(cmd.name),
+        async () => this.cursors.fetch(cmd),
+      );
+    }
     let result: { rows: Datum[][]; tag: string } | null = null;
     let offset = 0;
     this.cancelled = false;
@@ -468,21 +571,45 @@ export class SqlSession implements EngineSession {
     return portal;
   }
 
-  private async bindCopy(target: CopyTarget): Promise<Portal> {
+  private async bindCopy(plan: CopyPlan): Promise<Portal> {
     this.txn.checkNotAborted();
+    this.cancelled = false;
     const st = await this.txn.forStatement();
-    if (st.txn.options.readOnly)
+    if (plan.kind === 'from' && st.txn.options.readOnly)
       throw new SqlError(
         SqlState.readOnlySqlTransaction,
         'cannot execute COPY FROM in a read-only transaction',
       );
-    return copyInPortal(target, { ...this.ctx, txn: st }, () =>
-      this.txn.failed().catch(() => undefined),
-    );
+    const hooks = {
+      onError: () => this.statementFailed(),
+      cancelled: () => this.cancelled,
+    };
+    const ctx = { ...this.ctx, txn: st };
+    return plan.kind === 'from'
+      ? copyInPortal(plan, ctx, this.formatSettings(), hooks)
+      : copyOutPortal(plan, ctx, this.formatSettings(), hooks);
+  }
+
+  /** Value I/O settings for COPY, as pgwire derives them for result rows. */
+  private formatSettings(): FormatSettings {
+    const efd = Number(this.setting('extra_float_digits') ?? '1');
+    return {
+      dateStyle: this.setting('DateStyle') ?? defaultFormatSettings.dateStyle,
+      intervalStyle: this.setting('IntervalStyle') ?? defaultFormatSettings.intervalStyle,
+      timeZone: this.setting('TimeZone') ?? defaultFormatSettings.timeZone,
+      extraFloatDigits: Number.isFinite(efd) ? efd : 1,
+      byteaOutput: this.setting('bytea_output') === 'escape' ? 'escape' : 'hex',
+    };
   }
 
   async sync(): Promise<void> {
-    await this.txn.sync();
+    try {
+      await this.txn.sync();
+    } catch (err) {
+      this.afterTxnEnd(false);
+      throw err;
+    }
+    this.afterTxnEnd(true);
   }
 
   transactionStatus(): TransactionStatus {
@@ -518,7 +645,10 @@ export class SqlSession implements EngineSession {
         if (e && e.value !== v) this.setSetting(k, v);
       }
     },
-    discard: () => this.onDiscard?.(),
+    discard: () => {
+      this.cursors.closeAll();
+      this.onDiscard?.();
+    },
   };
 
   /** Set by the engine: what DISCARD ALL releases beyond settings (advisory locks). */

@@ -85,10 +85,48 @@ describe('compat: psycopg2', function () {
     expect(out.server_version).to.be.at.least(150000);
   });
 
-  // psycopg2's named (server-side) cursors send DECLARE … CURSOR WITHOUT HOLD, which
-  // PostgreSQL only allows inside a transaction block: they wait for BEGIN (branch txnsql).
-  // Not yet: DECLARE … CURSOR / FETCH / CLOSE are not implemented, so psycopg2's named cursors fail.
-  it.skip(
-    'streams a named cursor (DECLARE / FETCH FORWARD / CLOSE): DECLARE/FETCH not implemented yet',
-  );
+  // psycopg2's named (server-side) cursors: DECLARE "c" CURSOR WITHOUT HOLD FOR …, then
+  // FETCH FORWARD itersize FROM "c" until a short batch, CLOSE "c"; copy_expert streams
+  // COPY FROM STDIN / TO STDOUT.
+  it('streams a named cursor (DECLARE / FETCH FORWARD / CLOSE) and copy_expert in and out', async () => {
+    const program = `
+import io, json, sys
+import psycopg2
+conn = psycopg2.connect(sys.argv[1])
+cur = conn.cursor()
+cur.execute("CREATE TABLE nums (n int PRIMARY KEY, sq int)")
+conn.commit()
+cur.copy_expert("COPY nums FROM STDIN WITH (FORMAT csv)",
+                io.StringIO("".join("%d,%d\\n" % (i, i * i) for i in range(1, 1001))))
+conn.commit()
+named = conn.cursor(name="big")
+named.itersize = 300
+named.execute("SELECT n, sq FROM nums WHERE n % 2 = 0 ORDER BY n")
+rows = [r for r in named]
+named.close()
+fetched = conn.cursor(name="few")
+fetched.execute("SELECT n FROM nums ORDER BY n")
+first = fetched.fetchmany(3)
+fetched.scroll(2)
+after = fetched.fetchone()
+fetched.close()
+conn.commit()
+out = io.StringIO()
+cur.copy_expert("COPY (SELECT n, sq FROM nums WHERE n <= 3 ORDER BY n) TO STDOUT WITH CSV HEADER", out)
+print(json.dumps({"count": len(rows), "first": rows[0], "last": rows[-1], "few": first,
+                  "after": after, "csv": out.getvalue()}))
+conn.close()
+`;
+    writeFileSync(join(dir, 'cursor.py'), program);
+    const { stdout } = await promisify(execFile)(PYTHON, [join(dir, 'cursor.py'), cluster.url], {
+      timeout: 60_000,
+    });
+    const out = JSON.parse(stdout) as Record<string, unknown>;
+    expect(out.count).to.equal(500);
+    expect(out.first).to.deep.equal([2, 4]);
+    expect(out.last).to.deep.equal([1000, 1000000]);
+    expect(out.few).to.deep.equal([[1], [2], [3]]);
+    expect(out.after).to.deep.equal([6]);
+    expect(out.csv).to.equal('n,sq\n1,1\n2,4\n3,9\n');
+  });
 });

@@ -73,7 +73,7 @@ describe('proxy with --workers 2 (real processes)', function () {
     for (const c of cs) expect((await c.query('SELECT 42 AS n')).rows).to.deep.equal([{ n: 42 }]);
   });
 
-  it('cancels pg_sleep(10) within 500 ms whichever worker the CancelRequest reaches', async () => {
+  it('cancels pg_sleep(10) within 100 ms of the CancelRequest whichever worker the CancelRequest reaches', async () => {
     // A sleeper on each worker, cancelled twice each. The primary accepts round-robin, so
     // successive connections alternate workers: the first pass's cancels reach the
     // owners; one extra connection shifts the turn so that the second pass's reach the
@@ -82,10 +82,11 @@ describe('proxy with --workers 2 (real processes)', function () {
     expect(new Set(sleepers.map(workerOf))).to.deep.equal(new Set([1, 2]));
     for (const [i, c] of [...sleepers, ...sleepers].entries()) {
       if (i === 2) await connect();
-      const started = Date.now();
+      // Issue 3 measures from the CancelRequest that took effect to the ErrorResponse.
+      let cancelSentAt = Date.now();
       const q = c.query('SELECT pg_sleep(10)').then(
-        () => ({ code: 'none', ms: Date.now() - started }),
-        (err: { code?: string }) => ({ code: err.code, ms: Date.now() - started }),
+        () => ({ code: 'none', ms: Date.now() - cancelSentAt }),
+        (err: { code?: string }) => ({ code: err.code, ms: Date.now() - cancelSentAt }),
       );
       // Wait until the statement runs: the engine's sleep has begun once the query is sent
       // and a short probe on the same session would queue behind it, so poll for the cancel
@@ -94,6 +95,7 @@ describe('proxy with --workers 2 (real processes)', function () {
       const result = await waitFor(
         'pg_sleep cancelled',
         async () => {
+          cancelSentAt = Date.now();
           await sendCancel(proxy.port, key.processID, key.secretKey);
           const settled = await Promise.race([
             q,
@@ -105,7 +107,7 @@ describe('proxy with --workers 2 (real processes)', function () {
         0,
       );
       expect(result.code).to.equal('57014');
-      expect(result.ms).to.be.below(500);
+      expect(result.ms).to.be.below(100);
       expect((await c.query('SELECT 1 AS one')).rows).to.deep.equal([{ one: 1 }]);
     }
     // At least one cancel crossed workers through the primary (its debug log says so;
