@@ -18,6 +18,8 @@ import { PG_PROCS } from './procs';
 import type { CatalogRuntime } from './runtime';
 import type { CatalogSnapshot } from './snapshot';
 import { SERVER_VERSION_TEXT } from './version';
+import { pgSleep, pgSleepFor, pgSleepUntil } from './sleep';
+import type { Interval } from '../../common/types/interval';
 
 const T = TypeOid;
 
@@ -396,6 +398,19 @@ export const CATALOG_FUNCTIONS: ReadonlyMap<string, CatalogFunction> = new Map<
   ['pg_is_in_recovery', { sigs: [sig([], T.bool)], call: () => false }],
   ['txid_current', { sigs: [sig([], T.int8)], call: () => ++txidCounter }],
   ['pg_current_xact_id', { sigs: [sig([], T.int8)], call: () => ++txidCounter }],
+  // Sleeps happen outside evaluation, cancellably (sleep.ts, statementHooks.ts).
+  ['pg_sleep', { sigs: [sig([T.float8], T.void)], call: ([s], rt) => pgSleep(s as number, rt) }],
+  [
+    'pg_sleep_for',
+    {
+      sigs: [sig([T.interval], T.void)],
+      call: ([iv], rt) => pgSleepFor(iv as Interval | string, rt),
+    },
+  ],
+  [
+    'pg_sleep_until',
+    { sigs: [sig([T.timestamptz], T.void)], call: ([ts], rt) => pgSleepUntil(ts as bigint, rt) },
+  ],
   ['pg_advisory_lock', advisory('lock', false)],
   ['pg_advisory_lock_shared', advisory('lock', true)],
   ['pg_try_advisory_lock', advisory('try', false)],

@@ -12,6 +12,8 @@ import type { OutputColumn, PlanNode } from '../sql/plan';
 import { CATALOG_FUNCTIONS, LockWaitNeeded, regclassOut } from './functions';
 import { formatType } from './formatType';
 import { runtimeOf } from './runtime';
+import { resumeAfterSleeps, SleepNeeded } from './sleep';
+import { race, sleepFor } from '../txn/statementCancel';
 
 export interface CatalogUse {
   readonly snapshot: boolean;
@@ -44,9 +46,17 @@ export async function runWithCatalog(
   body: (ev: EvalCtx) => Promise<Datum[][]>,
 ): Promise<Datum[][]> {
   const u = use ?? NOTHING;
+  let slept = 0;
+  let nowUs: bigint | undefined;
   for (;;) {
     const ev = makeEv();
     const rt = runtimeOf(ev);
+    if (nowUs === undefined) nowUs = ev.nowUs;
+    else {
+      // A re-run after a sleep: same now() (the statement's start), past the calls that slept.
+      ev.nowUs = nowUs;
+      if (rt) resumeAfterSleeps(rt, slept);
+    }
     if (rt && u.snapshot && ctx.catalogAccess) rt.snapshot = await ctx.catalogAccess.snapshot();
     try {
       const rows = await body(ev);
@@ -62,13 +72,21 @@ export async function runWithCatalog(
           }
       return rows;
     } catch (err) {
+      if (err instanceof SleepNeeded) {
+        await sleepFor(err.ms, ctx.cancel);
+        slept++;
+        continue;
+      }
       if (err instanceof LockWaitNeeded && rt?.waitFor) {
         const w = rt.waitFor;
-        await rt.services.locks.waitAvailable(
-          w.key,
-          rt.session.pid,
-          w.shared,
-          lockTimeoutMs(rt.session.setting('lock_timeout')),
+        await race(
+          rt.services.locks.waitAvailable(
+            w.key,
+            rt.session.pid,
+            w.shared,
+            lockTimeoutMs(rt.session.setting('lock_timeout')),
+          ),
+          ctx.cancel,
         );
         continue;
       }

@@ -8,6 +8,7 @@ import type { ShardRouter } from '../shardRouter';
 import type { Transaction, TxnDeps } from '../txn/transaction';
 import type { SequenceCache } from './sequences';
 import type { CatalogAccess } from '../catalog/access';
+import type { StatementCancel } from '../txn/statementCancel';
 
 /** The session's transaction as a statement sees it. */
 export interface StatementTxn {
@@ -38,4 +39,6 @@ export interface ExecContext {
   readonly txnDeps?: TxnDeps;
   /** The statement's transaction; absent for internal work (each write then commits alone). */
   readonly txn?: StatementTxn;
+  /** The running statement's cancel (CancelRequest, statement_timeout): checked between steps. */
+  readonly cancel?: StatementCancel;
 }

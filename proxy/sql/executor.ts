@@ -26,6 +26,7 @@ import { runScan, type ScanStats } from './scanExec';
 import { virtualRows } from '../catalog/rows';
 import { runRangeFunction } from './rangeFunction';
 import { runZip } from './targetSrf';
+import { checkForInterrupts, INTERRUPT_MASK } from './interrupts';
 
 export interface RunEnv {
   readonly ctx: ExecContext;
@@ -144,6 +145,8 @@ export function sortRows(rows: Datum[][], keys: readonly SortKey[], env: RunEnv)
 // --- the node runner ---------------------------------------------------------------------------
 
 export async function run(node: PlanNode, env: RunEnv): Promise<Datum[][]> {
+  // Cancel / statement_timeout: checked as each plan node starts (between shard round trips).
+  env.ctx.cancel?.check();
   const rows = await runNode(node, env);
   env.nodeRows?.set(node, (env.nodeRows.get(node) ?? 0) + rows.length);
   return rows;
@@ -173,7 +176,9 @@ async function runNode(node: PlanNode, env: RunEnv): Promise<Datum[][]> {
       const input = await run(node.input, env);
       const corr = await prepareSubqueries(node.subqs, env);
       const out: Datum[][] = [];
-      for (const r of input) {
+      for (let j = 0; j < input.length; j++) {
+        const r = input[j];
+        if ((j & INTERRUPT_MASK) === INTERRUPT_MASK) await checkForInterrupts(env.ctx.cancel);
         if (corr.length > 0) await bindCorrelated(corr, r, env);
         if (evalExpr(node.pred, r, ev) === true) out.push(r);
       }
@@ -186,6 +191,7 @@ async function runNode(node: PlanNode, env: RunEnv): Promise<Datum[][]> {
       const n = node.exprs.length;
       for (let j = 0; j < input.length; j++) {
         const r = input[j];
+        if ((j & INTERRUPT_MASK) === INTERRUPT_MASK) await checkForInterrupts(env.ctx.cancel);
         if (corr.length > 0) await bindCorrelated(corr, r, env);
         const o = new Array<Datum>(n);
         for (let i = 0; i < n; i++) o[i] = evalExpr(node.exprs[i], r, ev);
@@ -197,8 +203,11 @@ async function runNode(node: PlanNode, env: RunEnv): Promise<Datum[][]> {
       return runJoin(node, env);
     case 'agg':
       return runAgg(node, await run(node.input, env), env);
-    case 'sort':
-      return sortRows(await run(node.input, env), node.keys, env);
+    case 'sort': {
+      const input = await run(node.input, env);
+      if (input.length > INTERRUPT_MASK) await checkForInterrupts(env.ctx.cancel);
+      return sortRows(input, node.keys, env);
+    }
     case 'limit': {
       const input = await run(node.input, env);
       const off = node.offset ? evalExpr(node.offset, [], ev) : null;
@@ -357,7 +366,9 @@ async function runJoin(node: Extract<PlanNode, { kind: 'join' }>, env: RunEnv): 
       if (list) list.push(j);
       else table.set(k, [j]);
     }
-    for (const l of left) {
+    for (let li = 0; li < left.length; li++) {
+      const l = left[li];
+      if ((li & INTERRUPT_MASK) === INTERRUPT_MASK) await checkForInterrupts(env.ctx.cancel);
       const kv = node.leftKeys.map((k) => evalExpr(k, l, ev));
       let matched = false;
       if (!kv.some((v) => v === null)) {
@@ -374,8 +385,15 @@ async function runJoin(node: Extract<PlanNode, { kind: 'join' }>, env: RunEnv): 
       if (!matched && (node.type === 'left' || node.type === 'full')) out.push([...l, ...nullsR]);
     }
   } else {
+    let pairs = 0;
     for (const l of left) {
       let matched = false;
+      // A nested loop's work is left × right: count pairs, not outer rows.
+      pairs += right.length;
+      if (pairs > INTERRUPT_MASK) {
+        pairs = 0;
+        await checkForInterrupts(env.ctx.cancel);
+      }
       for (let j = 0; j < right.length; j++) {
         const row = [...l, ...right[j]];
         if (await matches(row)) {

@@ -30,6 +30,10 @@ import { parseIsolation, SessionTxn, type TxnOptionList } from './sessionTxn';
 import { compileCopy, copyInPortal, copyOutPortal, type CopyPlan } from './copy';
 import { CursorOpt, CursorSet, readFetch, type FetchCommand } from './cursors';
 import { defaultFormatSettings, type FormatSettings } from '../../common/types/io';
+import { StatementCancel } from '../txn/statementCancel';
+import type { Transaction } from '../txn/transaction';
+import { SleepNeeded } from '../catalog/sleep';
+import { parseStartupOptions } from './startupOptions';
 
 /** Statement kinds that run outside the session's transaction (catalog changes). */
 const DDL_KINDS = new Set([
@@ -44,12 +48,12 @@ const DDL_KINDS = new Set([
 ]);
 
 /** PostgreSQL time units for settings like lock_timeout (ms when none). */
-function parseDurationMs(v: string): number {
+function parseDurationMs(v: string, name = 'lock_timeout'): number {
   const m = /^\s*(-?\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$/i.exec(v);
   if (!m)
     throw new SqlError(
       SqlState.invalidParameterValue,
-      `invalid value for parameter "lock_timeout": "${v}"`,
+      `invalid value for parameter "${name}": "${v}"`,
     );
   const mult: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
   return Math.round(Number(m[1]) * mult[(m[2] ?? 'ms').toLowerCase()]);
@@ -137,9 +141,30 @@ const extraSettings: ReadonlyArray<[string, string]> = [
   ['client_min_messages', 'notice'],
 ];
 
+/** A duration setting parsed once per value it takes (read on every statement). */
+class DurationSetting {
+  private raw = '';
+  private ms = 0;
+  constructor(private readonly name: string) {}
+  get(value: string | undefined): number {
+    const v = value ?? '0';
+    if (v !== this.raw) {
+      this.ms = parseDurationMs(v, this.name);
+      this.raw = v;
+    }
+    return this.ms;
+  }
+}
+
 export class SqlSession implements EngineSession {
   private readonly settings = new Map<string, { name: string; value: string }>();
-  private cancelled = false;
+  /**
+   * The running statement's cancel; null between statements, where a CancelRequest does
+   * nothing (PostgreSQL: a cancel that finds the backend idle is dropped).
+   */
+  private running: StatementCancel | null = null;
+  private readonly statementTimeout = new DurationSetting('statement_timeout');
+  private readonly lockTimeout = new DurationSetting('lock_timeout');
   private readonly txn: SessionTxn;
   /** DECLARE … CURSOR (cursors.ts). */
   readonly cursors = new CursorSet();
@@ -164,7 +189,11 @@ export class SqlSession implements EngineSession {
     for (const [k, v] of [...defaultSettings, ...extraSettings])
       this.settings.set(k.toLowerCase(), { name: k, value: v });
     this.settings.set('session_authorization', { name: 'session_authorization', value: info.user });
-    for (const [k, v] of info.parameters) {
+    // `options=-c statement_timeout=…` (PGOPTIONS) sets session defaults like a parameter does.
+    const startup = [...info.parameters];
+    const options = info.parameters.get('options');
+    if (options !== undefined) startup.push(...parseStartupOptions(options));
+    for (const [k, v] of startup) {
       const known = this.settings.get(k.toLowerCase());
       if (
         known &&
@@ -214,19 +243,64 @@ export class SqlSession implements EngineSession {
   ): Promise<{ rows: Datum[][]; tag: string }> {
     if (stmt.endsBlock) return (stmt.run as RunFn)(params);
     this.txn.checkNotAborted();
+    const cancel = this.statementStarts();
     try {
       if (stmt.compiled === null) return await (stmt.run as RunFn)(params);
-      if (stmt.outside) return await stmt.compiled.execute(this.ctx, params);
+      if (stmt.outside) return await stmt.compiled.execute({ ...this.ctx, cancel }, params);
       const st = await this.txn.forStatement();
+      cancel.check();
       if (st.txn.options.readOnly && stmt.writes)
         throw new SqlError(
           SqlState.readOnlySqlTransaction,
           `cannot execute ${stmt.writes} in a read-only transaction`,
         );
-      return await stmt.compiled.execute({ ...this.ctx, txn: st }, params);
+      return await this.underCancel(st.txn, cancel, () =>
+        (stmt.compiled as CompiledStatement).execute({ ...this.ctx, txn: st, cancel }, params),
+      );
     } catch (err) {
+      // A cancelled statement fails like any other (xact.c): the block is aborted (25P02
+      // until ROLLBACK), an implicit transaction rolls back its locks and prewrites.
       await this.statementFailed();
+      if (err instanceof SleepNeeded)
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          'pg_sleep() is supported in SELECT statements only',
+        );
       throw err;
+    } finally {
+      this.statementEnds(cancel);
+    }
+  }
+
+  /** A statement starts: its cancel (CancelRequest target) and statement_timeout's timer. */
+  private statementStarts(): StatementCancel {
+    const cancel = new StatementCancel();
+    // PostgreSQL ≥ 13 times each statement of a multi-statement Query on its own.
+    const ms = this.statementTimeout.get(this.setting('statement_timeout'));
+    if (ms > 0) cancel.startTimer(ms);
+    this.running = cancel;
+    return cancel;
+  }
+
+  private statementEnds(cancel: StatementCancel): void {
+    cancel.done();
+    if (this.running === cancel) this.running = null;
+  }
+
+  /**
+   * Runs fn with the transaction's waits bound to the statement's cancel and lock_timeout;
+   * unbound before anything else uses the transaction (rollback, COMMIT at Sync).
+   */
+  private async underCancel<T>(
+    txn: Transaction,
+    cancel: StatementCancel,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    txn.bindStatement(cancel, this.lockTimeout.get(this.setting('lock_timeout')));
+    try {
+      return await fn();
+    } finally {
+      txn.bindStatement(undefined);
     }
   }
 
@@ -390,6 +464,7 @@ export class SqlSession implements EngineSession {
         }
         if (name === 'default_transaction_isolation') parseIsolation(next);
         if (name === 'lock_timeout') parseDurationMs(next);
+        if (name === 'statement_timeout') parseDurationMs(next, name);
         entry.value = next;
         this.settings.set(name, entry);
         if (reported.has(name)) this.events.parameterStatus(entry.name, entry.value);
@@ -515,7 +590,8 @@ export class SqlSession implements EngineSession {
         );
       this.cursors.checkFree(name);
       const st = await this.txn.forStatement();
-      const result = await query.execute({ ...this.ctx, txn: st }, params);
+      const cancel = this.running ?? undefined;
+      const result = await query.execute({ ...this.ctx, txn: st, cancel }, params);
       this.cursors.declare(
         {
           name,
@@ -547,16 +623,12 @@ export class SqlSession implements EngineSession {
     }
     let result: { rows: Datum[][]; tag: string } | null = null;
     let offset = 0;
-    this.cancelled = false;
     const portal: RowsPortal = {
       kind: 'rows',
       columns: stmt.columns,
       fetch: async (maxRows: number) => {
-        if (result === null) {
-          result = await this.runStatement(stmt, params);
-          if (this.cancelled)
-            throw new SqlError(SqlState.queryCanceled, 'canceling statement due to user request');
-        }
+        // A statement that completed stands, even if a cancel arrived as it ended (PG).
+        if (result === null) result = await this.runStatement(stmt, params);
         const end =
           maxRows > 0 ? Math.min(result.rows.length, offset + maxRows) : result.rows.length;
         const rows = result.rows.slice(offset, end);
@@ -573,21 +645,50 @@ export class SqlSession implements EngineSession {
 
   private async bindCopy(plan: CopyPlan): Promise<Portal> {
     this.txn.checkNotAborted();
-    this.cancelled = false;
     const st = await this.txn.forStatement();
     if (plan.kind === 'from' && st.txn.options.readOnly)
       throw new SqlError(
         SqlState.readOnlySqlTransaction,
         'cannot execute COPY FROM in a read-only transaction',
       );
-    const hooks = {
-      onError: () => this.statementFailed(),
-      cancelled: () => this.cancelled,
+    // COPY runs from Bind until its end, while the client streams: the cancel (and
+    // statement_timeout) covers that whole time, and is checked between batches.
+    const cancel = this.statementStarts();
+    st.txn.bindStatement(cancel, this.lockTimeout.get(this.setting('lock_timeout')));
+    const end = (): void => {
+      st.txn.bindStatement(undefined);
+      this.statementEnds(cancel);
     };
-    const ctx = { ...this.ctx, txn: st };
-    return plan.kind === 'from'
-      ? copyInPortal(plan, ctx, this.formatSettings(), hooks)
-      : copyOutPortal(plan, ctx, this.formatSettings(), hooks);
+    const hooks = {
+      onError: () => {
+        end();
+        return this.statementFailed();
+      },
+      cancelled: () => cancel.cancelled,
+    };
+    const ctx = { ...this.ctx, txn: st, cancel };
+    if (plan.kind === 'from') {
+      const p = copyInPortal(plan, ctx, this.formatSettings(), hooks);
+      const done = p.done.bind(p);
+      const fail = p.fail.bind(p);
+      p.done = () => done().finally(end);
+      p.fail = (message) => fail(message).finally(end);
+      return p;
+    }
+    const p = copyOutPortal(plan, ctx, this.formatSettings(), hooks);
+    const read = p.read.bind(p);
+    p.read = () =>
+      read().then(
+        (chunk) => {
+          if (chunk === null) end();
+          return chunk;
+        },
+        (err: unknown) => {
+          end();
+          throw err;
+        },
+      );
+    return p;
   }
 
   /** Value I/O settings for COPY, as pgwire derives them for result rows. */
@@ -659,8 +760,9 @@ export class SqlSession implements EngineSession {
     return [...this.settings.values()].map((e) => [e.name, e.value]);
   }
 
+  /** CancelRequest / pg_cancel_backend: cancels the running statement, if any (57014). */
   cancel(): void {
-    this.cancelled = true;
+    this.running?.cancel();
   }
 
   async close(): Promise<void> {

@@ -19,6 +19,7 @@ import type {
 import type { TxnShardRpc } from './shardGroups';
 import type { ActiveTransactions } from './activeTransactions';
 import type { LockResolver } from './lockResolver';
+import { race, sleepFor, type StatementCancel } from './statementCancel';
 
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
 
@@ -50,6 +51,8 @@ const CHUNK = 2048;
 const BIG_TIMEOUT_MS = 60_000;
 /** The shard's lock wait when the session sets no lock_timeout (shard/mvcc DEFAULT_LOCK_TIMEOUT_MS). */
 const DEFAULT_LOCK_WAIT_MS = 10_000;
+/** What a lock request abandoned by a cancel answers for the shards it never reached. */
+const GAVE_UP: AcquirePessimisticLockResult = { kind: 'locked', locks: [] };
 
 /** Runs fn over items in chunks, in order; stops at the first result that is not ok. */
 async function chunked<T, R extends { kind: string }>(
@@ -88,10 +91,6 @@ function serializationFailure(detail: string): SqlError {
   );
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 export class Transaction {
   /** Buffered writes by key (hex): what the session has written but not committed. */
   private readonly writes = new Map<string, { key: Buffer; w: Buffered }>();
@@ -103,6 +102,16 @@ export class Transaction {
   private readonly bypass: bigint[] = [];
   private state: 'active' | 'committed' | 'aborted' = 'active';
   private heartbeat: NodeJS.Timeout | null = null;
+  /** The running statement's cancel (bindStatement), observed by every wait below. */
+  private cancel: StatementCancel | undefined;
+  /** lock_timeout as the running statement sees it (SET inside a block applies at once). */
+  private lockTimeoutMs: number | undefined;
+  /**
+   * Keys whose lock request was abandoned by a cancel while the shard still held it in a
+   * wait queue: the shard may grant it later, so rollback covers them (its rollback record
+   * also stops a grant that has not happened yet).
+   */
+  private readonly abandoned = new Map<string, Buffer>();
 
   private constructor(
     private readonly deps: TxnDeps,
@@ -111,6 +120,18 @@ export class Transaction {
   ) {
     this.forUpdateTs = startTs;
     this.statementTs = startTs;
+    this.lockTimeoutMs = options.lockTimeoutMs;
+  }
+
+  /**
+   * A statement starts running in this transaction: its cancel ends every wait (lock
+   * queues, lock resolution backoff, reads) with 57014, and its lock_timeout applies.
+   * Commit and rollback never run under a statement's cancel (unbind before them).
+   */
+  bindStatement(cancel: StatementCancel | undefined, lockTimeoutMs?: number): void {
+    this.cancel = cancel;
+    if (lockTimeoutMs !== undefined)
+      this.lockTimeoutMs = lockTimeoutMs > 0 ? lockTimeoutMs : undefined;
   }
 
   static async begin(deps: TxnDeps, options: TxnOptions): Promise<Transaction> {
@@ -205,6 +226,7 @@ export class Transaction {
         bypassLocks: this.bypass,
       });
       if (r.kind === 'ok') return r.value;
+      this.cancel?.check();
       await this.meetLocks(r.locks, round);
     }
   }
@@ -237,6 +259,7 @@ export class Transaction {
     let cursor = start;
     let round = 0;
     while (!stopped && Buffer.compare(cursor, end) < 0) {
+      this.cancel?.check();
       const r = await this.deps.rpc.onKey<ScanResult>(cursor, 'txn.scan', {
         start: cursor,
         end,
@@ -275,9 +298,9 @@ export class Transaction {
         'could not read: rows stayed locked by other transactions',
       );
     }
-    const outcome = await this.deps.resolver.resolve(locks, this.readTs);
+    const outcome = await race(this.deps.resolver.resolve(locks, this.readTs), this.cancel);
     this.bypass.push(...outcome.bypass);
-    if (outcome.mustWait) await sleep(Math.min(5 * (round + 1), 100));
+    if (outcome.mustWait) await sleepFor(Math.min(5 * (round + 1), 100), this.cancel);
   }
 
   // --- writes ------------------------------------------------------------------------
@@ -322,28 +345,44 @@ export class Transaction {
   ): Promise<void> {
     for (let round = 0; ; round++) {
       if (this.options.isolation === 'read committed' && round > 0)
-        this.forUpdateTs = await this.deps.timestamp();
-      const results = await this.deps.rpc.perShardInOrder<Buffer, AcquirePessimisticLockResult>(
+        this.forUpdateTs = await race(this.deps.timestamp(), this.cancel);
+      const forUpdateTs = this.forUpdateTs;
+      const lockTimeoutMs = this.lockTimeoutMs;
+      let gaveUp = false;
+      const pending = this.deps.rpc.perShardInOrder<Buffer, AcquirePessimisticLockResult>(
         fresh,
         (k) => k,
         (send, g) =>
-          send(
-            'txn.lock',
-            {
-              keys: g.items,
-              primary,
-              startTs: this.startTs,
-              forUpdateTs: this.forUpdateTs,
-              ttlMs: LOCK_TTL_MS,
-              shouldNotExist: opts.shouldNotExist === true,
-              returnValues: values !== undefined,
-              lockTimeoutMs: this.options.lockTimeoutMs,
-              nowait: opts.nowait === true,
-            },
-            // The shard may hold the request while it waits in the key's queue (lock_timeout).
-            (this.options.lockTimeoutMs ?? DEFAULT_LOCK_WAIT_MS) + 5_000,
-          ) as Promise<AcquirePessimisticLockResult>,
+          gaveUp
+            ? // Abandoned: lock no further shard (perShardInOrder stops at a result not ok).
+              Promise.resolve(GAVE_UP)
+            : (send(
+                'txn.lock',
+                {
+                  keys: g.items,
+                  primary,
+                  startTs: this.startTs,
+                  forUpdateTs,
+                  ttlMs: LOCK_TTL_MS,
+                  shouldNotExist: opts.shouldNotExist === true,
+                  returnValues: values !== undefined,
+                  lockTimeoutMs,
+                  nowait: opts.nowait === true,
+                },
+                // The shard may hold the request while it waits in the key's queue (lock_timeout).
+                (lockTimeoutMs ?? DEFAULT_LOCK_WAIT_MS) + 5_000,
+              ) as Promise<AcquirePessimisticLockResult>),
       );
+      let results: Array<{ group: { items: Buffer[] }; result: AcquirePessimisticLockResult }>;
+      try {
+        results = await race(pending, this.cancel);
+      } catch (err) {
+        if (this.cancel !== undefined && err === this.cancel.reason) {
+          gaveUp = true;
+          this.abandon(fresh, pending, forUpdateTs);
+        }
+        throw err;
+      }
       let retry = false;
       for (const { group, result } of results) {
         if (result.kind === 'ok') {
@@ -384,6 +423,49 @@ export class Transaction {
       if (round > MAX_RESOLVE_ROUNDS)
         throw new SqlError(SqlState.lockNotAvailable, 'could not obtain lock');
     }
+  }
+
+  /**
+   * A cancel stopped waiting for a lock request the shard still holds in its queue. The
+   * statement fails now (PostgreSQL's cancel ends a lock wait at once); what the request
+   * gets later is undone here: granted keys this transaction has not locked since are
+   * released (pessimistic rollback, which leaves no record, so a later statement of the
+   * same transaction may lock them again). Until it settles, rollback covers the keys.
+   */
+  private abandon(
+    keys: readonly Buffer[],
+    pending: Promise<Array<{ group: { items: Buffer[] }; result: AcquirePessimisticLockResult }>>,
+    forUpdateTs: bigint,
+  ): void {
+    for (const k of keys) {
+      const hex = k.toString('hex');
+      if (!this.locked.has(hex)) this.abandoned.set(hex, k);
+    }
+    const settle = (): void => {
+      for (const k of keys) this.abandoned.delete(k.toString('hex'));
+    };
+    pending
+      .then(async (results) => {
+        const granted = results
+          .filter(({ result }) => result.kind === 'ok')
+          .flatMap(({ group }) => group.items)
+          .filter((k) => !this.locked.has(k.toString('hex')));
+        if (granted.length > 0)
+          await this.deps.rpc.perShard(
+            granted,
+            (k) => k,
+            (send, g) =>
+              send('txn.pessimisticRollback', {
+                keys: g.items,
+                startTs: this.startTs,
+                forUpdateTs,
+              }) as Promise<{ kind: string }>,
+          );
+        settle();
+      })
+      // A request that failed holds nothing; a release that failed leaves a lock that its
+      // primary's fate resolves (this transaction's end, or TTL expiry).
+      .catch(settle);
   }
 
   /** Buffers an optimistic insert: committed only if the key has no visible value then. */
@@ -611,6 +693,8 @@ export class Transaction {
     const keys = [...this.locked.values()];
     for (const { key } of this.writes.values())
       if (!this.locked.has(key.toString('hex'))) keys.push(key);
+    for (const [hex, key] of this.abandoned)
+      if (!this.locked.has(hex) && !this.writes.has(hex)) keys.push(key);
     if (keys.length === 0) return;
     await this.deps.rpc.perShard(
       keys,
