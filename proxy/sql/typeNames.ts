@@ -57,6 +57,9 @@ const sizes = new Map<number, number>([
   [TypeOid.interval, 16],
   [TypeOid.uuid, 16],
   [TypeOid.oid, 4],
+  // pg_type.typlen as PostgreSQL 15 reports them in RowDescription (pg_sleep's void, name).
+  [TypeOid.void, 4],
+  [TypeOid.name, 64],
 ]);
 
 /** The OID for a TypeName node's names (e.g. ['pg_catalog', 'int4']). */

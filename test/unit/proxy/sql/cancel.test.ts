@@ -8,6 +8,7 @@
 import { expect } from 'chai';
 import { Client } from 'pg';
 import { startInProcessCluster, type InProcessCluster } from '../../../support/inProcessCluster';
+import { useTestPostgres } from '../../../support/testPostgres';
 import {
   outcomeOf,
   pidOf,
@@ -205,4 +206,66 @@ describe('cancelling real statements (CancelRequest, statement_timeout)', functi
     await waiter.query('ROLLBACK');
     await holder.query('ROLLBACK');
   });
+});
+
+/**
+ * The same statements against a private PostgreSQL 15 and against ShardDB: what a client
+ * sees of pg_sleep (RowDescription, the void value) and of a timed-out statement must be
+ * PostgreSQL's.
+ */
+describe('pg_sleep and statement_timeout compared with PostgreSQL 15', function () {
+  this.timeout(30_000);
+  const pg = useTestPostgres();
+  let cluster: InProcessCluster;
+  let ours: Client;
+
+  before(async () => {
+    cluster = await startInProcessCluster({ shards: 1 });
+    ours = new Client({ connectionString: cluster.url });
+    await ours.connect();
+  });
+  after(async () => {
+    await ours?.end().catch(() => undefined);
+    await cluster?.close();
+  });
+
+  /** Rows (text, as arrays), RowDescription fields, or the error's SQLSTATE and message. */
+  const seen = async (c: Client, sql: string): Promise<unknown> => {
+    try {
+      const r = await c.query({ text: sql, rowMode: 'array' });
+      // A multi-statement string answers with one result per statement: keep the last.
+      const last = Array.isArray(r) ? (r[r.length - 1] as typeof r) : r;
+      return {
+        fields: last.fields.map((f) => [f.name, f.dataTypeID, f.dataTypeSize, f.dataTypeModifier]),
+        rows: last.rows,
+      };
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      return { error: `${e.code} ${e.message}` };
+    }
+  };
+
+  const steps = [
+    'SELECT pg_sleep(0.01)',
+    'SELECT pg_sleep(0.01) IS NULL AS n, pg_sleep(NULL) IS NULL AS m, pg_sleep(-1) AS neg',
+    "SELECT pg_sleep_for('10 milliseconds') AS f",
+    "SELECT pg_sleep_until('2000-01-01 00:00:00+00') AS u",
+    "SELECT oid::int, proname, prorettype::int FROM pg_proc WHERE proname IN ('pg_sleep', 'pg_sleep_for', 'pg_sleep_until') ORDER BY oid",
+    'SET statement_timeout = 100; SELECT pg_sleep(5)',
+    // (PostgreSQL rolls that SET back with the failed implicit transaction; we keep it: the
+    // RESET makes both sides alike again.)
+    'RESET statement_timeout',
+    'SET statement_timeout = 100',
+    'SELECT pg_sleep(5)',
+    'SELECT pg_sleep(0.01) AS after_timeout',
+    'BEGIN',
+    'SELECT pg_sleep(5)',
+    'SELECT 1',
+    'ROLLBACK',
+    'RESET statement_timeout',
+  ];
+  for (const [i, sql] of steps.entries())
+    it(`step ${i}: ${sql}`, async () => {
+      expect(await seen(ours, sql)).to.deep.equal(await seen(pg.client, sql));
+    });
 });
