@@ -30,9 +30,7 @@ describe('StatementCancel', () => {
   it('race passes results and errors through when no cancel fires', async () => {
     const c = new StatementCancel();
     expect(await race(Promise.resolve(5), c)).to.equal(5);
-    expect(await codeOf(race(Promise.reject(new SqlError('55P03', 'x')), c))).to.equal(
-      '55P03 x',
-    );
+    expect(await codeOf(race(Promise.reject(new SqlError('55P03', 'x')), c))).to.equal('55P03 x');
     c.done();
     c.check(); // done() is not a cancel
   });
