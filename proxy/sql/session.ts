@@ -276,7 +276,7 @@ export class SqlSession implements EngineSession {
   private statementStarts(): StatementCancel {
     const cancel = new StatementCancel();
     // PostgreSQL ≥ 13 times each statement of a multi-statement Query on its own.
-    const ms = this.statementTimeout.get(this.setting('statement_timeout'));
+    const ms = this.statementTimeout.get(this.settings.get('statement_timeout')?.value);
     if (ms > 0) cancel.startTimer(ms);
     this.running = cancel;
     return cancel;
@@ -296,7 +296,7 @@ export class SqlSession implements EngineSession {
     cancel: StatementCancel,
     fn: () => Promise<T>,
   ): Promise<T> {
-    txn.bindStatement(cancel, this.lockTimeout.get(this.setting('lock_timeout')));
+    txn.bindStatement(cancel, this.lockTimeout.get(this.settings.get('lock_timeout')?.value));
     try {
       return await fn();
     } finally {
@@ -654,7 +654,7 @@ export class SqlSession implements EngineSession {
     // COPY runs from Bind until its end, while the client streams: the cancel (and
     // statement_timeout) covers that whole time, and is checked between batches.
     const cancel = this.statementStarts();
-    st.txn.bindStatement(cancel, this.lockTimeout.get(this.setting('lock_timeout')));
+    st.txn.bindStatement(cancel, this.lockTimeout.get(this.settings.get('lock_timeout')?.value));
     const end = (): void => {
       st.txn.bindStatement(undefined);
       this.statementEnds(cancel);
