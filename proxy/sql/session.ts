@@ -220,9 +220,28 @@ export class SqlSession implements EngineSession {
       return await stmt.compiled.execute({ ...this.ctx, txn: st }, params);
     } catch (err) {
       await this.txn.failed().catch(() => undefined); // rollback failures: locks expire by TTL
+      if (!this.txn.inBlock) await this.transactionEnded(false);
       throw err;
     }
   }
+
+  /**
+   * The session's transaction ended (committed or not): what it queued beyond data — NOTIFY,
+   * LISTEN, transaction-level advisory locks — happens or is dropped now. The hook returns
+   * undefined when there is nothing to do, so the hot path pays no Promise.
+   */
+  private transactionEnded(committed: boolean): Promise<void> | undefined {
+    return this.onTransactionEnd?.(committed);
+  }
+
+  /** Set by the engine (proxy/sql/engine.ts): see transactionEnded. */
+  onTransactionEnd?: (committed: boolean) => Promise<void> | undefined;
+  /** Set by the engine: LISTEN / UNLISTEN / NOTIFY (proxy/notify/sessionNotify.ts). */
+  notifications?: {
+    listen(channel: string): void;
+    unlisten(channel: string | null): void;
+    notify(channel: string, payload: string): void;
+  };
 
   private async prepareAll(
     sql: string,
@@ -420,9 +439,31 @@ export class SqlSession implements EngineSession {
           tx.begin(txnOptions(stmt.options as AstNode[] | undefined));
         });
       case 'TRANS_STMT_COMMIT':
-        return make('COMMIT', () => tx.commit(), true);
+        return make(
+          'COMMIT',
+          async () => {
+            const inBlock = tx.inBlock;
+            let tag: string;
+            try {
+              tag = await tx.commit();
+            } catch (err) {
+              if (inBlock) await this.transactionEnded(false);
+              throw err;
+            }
+            if (inBlock) await this.transactionEnded(tag === 'COMMIT');
+            return tag;
+          },
+          true,
+        );
       case 'TRANS_STMT_ROLLBACK':
-        return make('ROLLBACK', () => tx.rollback(), true);
+        return make(
+          'ROLLBACK',
+          async () => {
+            await tx.rollback();
+            await this.transactionEnded(false);
+          },
+          true,
+        );
       case 'TRANS_STMT_SAVEPOINT':
         return make('SAVEPOINT', () => tx.savepoint(name));
       case 'TRANS_STMT_RELEASE':
@@ -482,7 +523,15 @@ export class SqlSession implements EngineSession {
   }
 
   async sync(): Promise<void> {
-    await this.txn.sync();
+    if (this.onTransactionEnd === undefined || this.txn.inBlock) return this.txn.sync();
+    try {
+      await this.txn.sync();
+    } catch (err) {
+      await this.transactionEnded(false);
+      throw err;
+    }
+    const ended = this.transactionEnded(true);
+    if (ended !== undefined) await ended;
   }
 
   transactionStatus(): TransactionStatus {
@@ -519,10 +568,20 @@ export class SqlSession implements EngineSession {
       }
     },
     discard: () => this.onDiscard?.(),
+    listen: (channel) => this.notificationsOrFail().listen(channel),
+    unlisten: (channel) => this.notificationsOrFail().unlisten(channel),
+    notify: (channel, payload) => this.notificationsOrFail().notify(channel, payload),
   };
 
-  /** Set by the engine: what DISCARD ALL releases beyond settings (advisory locks). */
-  onDiscard?: () => void;
+  private notificationsOrFail(): NonNullable<SqlSession['notifications']> {
+    const n = this.notifications;
+    if (n === undefined)
+      throw new SqlError(SqlState.featureNotSupported, 'LISTEN/NOTIFY is not available here');
+    return n;
+  }
+
+  /** Set by the engine: what DISCARD ALL releases beyond settings (advisory locks, LISTENs). */
+  onDiscard?: () => void | Promise<void>;
 
   /** Every setting as [name, value] (pg_settings, RESET ALL). */
   allSettings(): Array<[string, string]> {
@@ -535,5 +594,6 @@ export class SqlSession implements EngineSession {
 
   async close(): Promise<void> {
     await this.txn.close();
+    await this.transactionEnded(false);
   }
 }
