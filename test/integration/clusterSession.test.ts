@@ -229,6 +229,29 @@ describe('sessions across proxies: LISTEN/NOTIFY, advisory locks, pg_terminate_b
     });
   });
 
+  it("serialises Prisma migrate's lock (pg_advisory_lock(72707369)) across proxies", async () => {
+    // What `prisma migrate deploy` does: take the lock, run the migration in a transaction,
+    // record it, unlock. Two deployers on two proxies: the second runs after the first.
+    const order: string[] = [];
+    const migrate = async (url: string, who: string): Promise<void> => {
+      const c = await client(url);
+      await c.query('SELECT pg_advisory_lock(72707369)');
+      order.push(`${who} locked`);
+      await c.query('BEGIN');
+      await c.query('CREATE TABLE IF NOT EXISTS _migrations (name text PRIMARY KEY)');
+      await c.query('COMMIT');
+      const done = await c.query("SELECT 1 FROM _migrations WHERE name = 'init'");
+      if (done.rowCount === 0) await c.query("INSERT INTO _migrations VALUES ('init')");
+      order.push(`${who} unlocks`);
+      await c.query('SELECT pg_advisory_unlock(72707369)');
+    };
+    await Promise.all([migrate(urlA, 'a'), migrate(urlB, 'b')]);
+    expect([order[0][0], order[1][0]]).to.satisfy(([x, y]: string[]) => x === y);
+    expect(order[1]).to.match(/unlocks$/);
+    const a = await client(urlA);
+    expect((await a.query('SELECT name FROM _migrations')).rows).to.deep.equal([{ name: 'init' }]);
+  });
+
   describe('pg_terminate_backend', () => {
     it('ends the session with FATAL 57P01; an unknown pid gives false', async () => {
       const victim = await connect(urlA);
