@@ -4,6 +4,8 @@
  * while applying), so every replica that applies the same log reaches the same state.
  */
 import type { RoleDef, TableDef, TableSpec } from '../common/catalog/schema';
+import type { NotifyCommand } from './notifications';
+import type { AdvisoryCommand } from './advisoryLocks';
 
 export type MetaCommand =
   | {
@@ -65,6 +67,9 @@ export type MetaCommand =
   | { readonly type: 'setSafePoint'; readonly ts: bigint }
   /** Persist a TSO high-water mark (physical ms) the leader may hand out timestamps below. */
   | { readonly type: 'tsoHighWater'; readonly physicalMs: number }
+  /** LISTEN/NOTIFY (notifications.ts) and cluster-wide advisory locks (advisoryLocks.ts). */
+  | NotifyCommand
+  | AdvisoryCommand
   // A test and diagnostic facility, apart from everything the database uses: a register per
   // string key, for the linearizability checks (meta.kv, test/support/linearizability/).
   | { readonly type: 'kvPut'; readonly key: string; readonly value: string }

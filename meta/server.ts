@@ -22,6 +22,7 @@ import type { MetaCommand } from './commands';
 import { roleMethods } from './roleMethods';
 import { SafePointKeeper } from './safePoint';
 import { sqlMethods } from './sqlMethods';
+import { sessionMethods } from './sessionMethods';
 
 export interface MetaNode {
   readonly address: string;
@@ -154,6 +155,9 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
       };
     }
   }
+
+  // LISTEN/NOTIFY and advisory locks shared by every proxy (sessionMethods.ts).
+  const shared = sessionMethods(machine, propose, readBarrier, leaderOnly);
 
   const handlers = new Map<string, RpcHandler>([
     ['meta.raft', (body) => log.transport.deliver(body)],
@@ -374,6 +378,7 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
     ],
     ...sqlMethods(machine, propose, logger, readBarrier),
     ...roleMethods(machine, propose, logger, readBarrier),
+    ...shared.handlers,
   ]);
 
   // The handlers above run only once the server accepts calls, by when tso is set.
@@ -397,6 +402,7 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
     name: config.nodeName,
     async close() {
       clearInterval(safePointTimer);
+      shared.close();
       tso.close();
       await server.close();
       log.close();

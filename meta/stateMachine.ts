@@ -16,6 +16,20 @@ import { applyRoleCommand, rolesOf } from './roleCommands';
 import { applyCatalogCommand } from './catalogCommands';
 import { compareEnd, tableEnd, tableIdOfKey, tableStart } from '../common/catalog/keyspace';
 import type { MetaCommand } from './commands';
+import {
+  applyNotify,
+  emptyNotificationLog,
+  readNotifications,
+  type NotificationLogState,
+  type NotifyRead,
+} from './notifications';
+import {
+  advisoryHolds,
+  applyAdvisory,
+  emptyAdvisoryState,
+  type AdvisoryHold,
+  type AdvisoryLockState,
+} from './advisoryLocks';
 
 export interface State {
   nextTableId: number;
@@ -35,6 +49,10 @@ export interface State {
   gcSafePoint?: bigint;
   /** The test/diagnostic register (commands.ts, kvPut/kvCas); not database state. */
   kv: Record<string, string>;
+  /** LISTEN/NOTIFY's log (notifications.ts); absent = empty. */
+  notifications?: NotificationLogState;
+  /** Cluster-wide advisory locks (advisoryLocks.ts); absent = none. */
+  advisory?: AdvisoryLockState;
 }
 
 /** First user table id; lower ids are reserved for system tables. */
@@ -57,6 +75,8 @@ function emptyState(): State {
 
 export class MetaStateMachine {
   private state: State = emptyState();
+  /** Called after a notify entry is applied (the leader's long polls wake up). */
+  onNotify: (() => void) | undefined;
 
   apply(command: MetaCommand): unknown {
     switch (command.type) {
@@ -91,6 +111,18 @@ export class MetaStateMachine {
       case 'tsoHighWater':
         this.state.tsoHighWaterMs = Math.max(this.state.tsoHighWaterMs, command.physicalMs);
         return this.state.tsoHighWaterMs;
+      case 'notify': {
+        const log = (this.state.notifications ??= emptyNotificationLog());
+        const head = applyNotify(log, command);
+        this.onNotify?.();
+        return head;
+      }
+      case 'advisoryLock':
+      case 'advisoryUnlock':
+      case 'advisoryRelease':
+      case 'advisoryRenew':
+      case 'advisoryDropProxy':
+        return applyAdvisory((this.state.advisory ??= emptyAdvisoryState()), command);
       case 'kvPut':
         this.state.kv[command.key] = command.value;
         return null;
@@ -137,6 +169,18 @@ export class MetaStateMachine {
   /** The test/diagnostic register: the value at key, or null. */
   kvGet(key: string): string | null {
     return Object.prototype.hasOwnProperty.call(this.state.kv, key) ? this.state.kv[key] : null;
+  }
+
+  /** Notifications after seq `after` (at most max). */
+  notificationsAfter(after: number, max: number): NotifyRead {
+    return readNotifications(this.state.notifications ?? emptyNotificationLog(), after, max);
+  }
+  get notificationHead(): number {
+    return this.state.notifications?.head ?? 0;
+  }
+  /** Every advisory lock hold: [key, hold]. */
+  get advisoryHolds(): Array<[string, AdvisoryHold]> {
+    return advisoryHolds(this.state.advisory ?? emptyAdvisoryState());
   }
 
   // --- snapshots ---------------------------------------------------------------------

@@ -5,6 +5,8 @@
  */
 import type { RoleDef, SequenceDef, TableDef } from '../../common/catalog/schema';
 import type { AdvisoryLocks } from './advisoryLocks';
+import type { BackendTerminator } from './terminate';
+import type { Notice } from '../engine';
 import type { SessionEntry, SessionRegistry } from './sessions';
 import { indexOid, namespaceOid, pkIndexOid, sequenceOid, tableOid } from './oids';
 
@@ -19,12 +21,20 @@ export interface PgSession {
   /** Every setting: [name, value], for pg_settings. */
   settings(): ReadonlyArray<[string, string]>;
   cancel(): void;
+  /** pg_notify: queues a notification in the session's transaction. */
+  notify?(channel: string, payload: string): void;
+  /** A NoticeResponse / WARNING to the client (pg_terminate_backend's unknown pid). */
+  notice?(n: Notice): void;
 }
 
 /** Proxy-wide services the catalog functions reach. */
 export interface PgServices {
   readonly sessions: SessionRegistry;
   readonly locks: AdvisoryLocks;
+  /** pg_terminate_backend across this proxy's workers (absent: terminate is refused). */
+  readonly terminator?: BackendTerminator;
+  /** The catalog's roles (pg_terminate_backend's permission check). */
+  readonly roles?: () => Promise<readonly RoleDef[]>;
 }
 
 export type RelKind = 'r' | 'i' | 'S' | 'v';
