@@ -6,6 +6,7 @@ import { SqlError, SqlState } from '../common/errors';
 import { encodeValue, decodeValue, asBuffer } from '../common/codec';
 import type {
   ColumnDef,
+  DatabaseDef,
   RangeDescriptor,
   RoleDef,
   SequenceDef,
@@ -15,9 +16,13 @@ import type {
 import { applyRoleCommand, rolesOf } from './roleCommands';
 import { applyCatalogCommand } from './catalogCommands';
 import { compareEnd, tableEnd, tableIdOfKey, tableStart } from '../common/catalog/keyspace';
-import type { MetaCommand } from './commands';
+import type { MetaCommand, MetaEntry } from './commands';
+import { applyOnce, requestIdOf, type SessionsState } from './clientSessions';
+import { applyDatabaseCommand, databasesOf, type DatabaseState } from './databaseCommands';
+import { setMetaMember, type MembersState } from './members';
+import type { MetaPeer } from './config';
 
-export interface State {
+export interface State extends SessionsState, DatabaseState, MembersState {
   nextTableId: number;
   nextRangeId: number;
   nextShardId: number;
@@ -57,8 +62,19 @@ function emptyState(): State {
 
 export class MetaStateMachine {
   private state: State = emptyState();
+  /** Stands in for the Raft index when a caller (a unit test) applies without one. */
+  private localIndex = 0;
 
-  apply(command: MetaCommand): unknown {
+  /**
+   * Applies one Raft entry at log position `index`. A command with a request id runs once per
+   * id: a retried copy gets the first copy's result or error (clientSessions.ts).
+   */
+  apply(entry: MetaEntry, index?: number): unknown {
+    const at = index ?? ++this.localIndex;
+    return applyOnce(this.state, requestIdOf(entry.req), at, () => this.applyCommand(entry));
+  }
+
+  private applyCommand(command: MetaCommand): unknown {
     switch (command.type) {
       case 'registerShard':
         return this.registerShard(command.address, command.name, command.shardId);
@@ -83,6 +99,12 @@ export class MetaStateMachine {
       case 'alterRole':
       case 'dropRole':
         return applyRoleCommand(this.state, command);
+      case 'createDatabase':
+      case 'dropDatabase':
+      case 'renameDatabase':
+        return applyDatabaseCommand(this.state, command);
+      case 'setMetaMember':
+        return setMetaMember(this.state, command.id, command.address);
       case 'setSafePoint': {
         const current = this.state.gcSafePoint ?? 0n;
         if (command.ts > current) this.state.gcSafePoint = command.ts;
@@ -133,6 +155,13 @@ export class MetaStateMachine {
   }
   get schemas(): readonly string[] {
     return ['public', ...(this.state.schemas ?? [])];
+  }
+  get databases(): readonly DatabaseDef[] {
+    return databasesOf(this.state);
+  }
+  /** Meta members added at run time, with their addresses (members.ts). */
+  get metaMembers(): readonly MetaPeer[] {
+    return this.state.metaMembers ?? [];
   }
   /** The test/diagnostic register: the value at key, or null. */
   kvGet(key: string): string | null {
