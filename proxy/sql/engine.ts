@@ -5,6 +5,7 @@ import { loadParser } from './parser';
 import { PlanCache } from './planCache';
 import { SqlSession } from './session';
 import { SequenceCache } from './sequences';
+import { startupDatabasesFor, type StartupDatabases } from './startupDatabase';
 import {
   AdvisoryLocks,
   catalogAccess,
@@ -23,8 +24,11 @@ export class ShardSqlEngine implements SqlEngine {
     locks: new AdvisoryLocks(),
   };
 
+  private readonly databases: StartupDatabases;
+
   private constructor(private readonly ctx: ExecContext) {
     this.plans = new PlanCache(() => ctx.catalog.knownVersion);
+    this.databases = startupDatabasesFor(ctx.meta);
   }
 
   static async create(ctx: ExecContext): Promise<ShardSqlEngine> {
@@ -44,6 +48,7 @@ export class ShardSqlEngine implements SqlEngine {
   }
 
   async openSession(info: SessionStartInfo, events: SessionEvents): Promise<EngineSession> {
+    await this.databases.check(info.database);
     // The session's own ExecContext carries its view of pg_catalog (catalog/access.ts).
     const holder: { session?: SqlSession } = {};
     const pgSession: PgSession = {
