@@ -153,3 +153,41 @@ export function applyDatabaseCommand(state: DatabaseState, c: DatabaseCommand): 
     }
   }
 }
+
+/** ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST. */
+const DEPENDENT_OBJECTS_STILL_EXIST = '2BP01';
+
+/**
+ * Databases follow their owner role, as pg_database.datdba (an OID) does in PostgreSQL: a role
+ * that owns a database cannot be dropped (2BP01), and renaming a role renames the owner.
+ * Called before a role command is applied; the role command itself may still fail, so the
+ * rename of owners happens in `afterRoleRenamed`.
+ */
+export function checkRoleCommand(
+  state: DatabaseState,
+  c: Extract<MetaCommand, { type: 'dropRole' }>,
+): void {
+  const owned = databasesOf(state).filter((d) => d.owner === c.name);
+  if (owned.length > 0)
+    throw new SqlError(
+      DEPENDENT_OBJECTS_STILL_EXIST,
+      `role "${c.name}" cannot be dropped because some objects depend on it`,
+      { detail: owned.map((d) => `owner of database ${d.name}`).join('\n') },
+    );
+}
+
+export function afterRoleRenamed(state: DatabaseState, from: string, to: string): void {
+  const dbs = databasesOf(state);
+  if (from === to || !dbs.some((d) => d.owner === from)) return;
+  state.databases = dbs.map((d) => {
+    if (d.owner !== from) return d;
+    // aclitem text: grantee=privileges/grantor (an empty grantee is PUBLIC).
+    const acl = d.acl?.map((item) => {
+      const m = /^(.*)=(.*)\/(.*)$/.exec(item);
+      if (!m) return item;
+      const rename = (r: string): string => (r === from ? to : r);
+      return `${rename(m[1])}=${m[2]}/${rename(m[3])}`;
+    });
+    return { ...d, owner: to, ...(acl ? { acl } : {}) };
+  });
+}

@@ -18,7 +18,13 @@ import { applyCatalogCommand } from './catalogCommands';
 import { compareEnd, tableEnd, tableIdOfKey, tableStart } from '../common/catalog/keyspace';
 import type { MetaCommand, MetaEntry } from './commands';
 import { applyOnce, requestIdOf, type SessionsState } from './clientSessions';
-import { applyDatabaseCommand, databasesOf, type DatabaseState } from './databaseCommands';
+import {
+  afterRoleRenamed,
+  applyDatabaseCommand,
+  checkRoleCommand,
+  databasesOf,
+  type DatabaseState,
+} from './databaseCommands';
 import { setMetaMember, type MembersState } from './members';
 import type { MetaPeer } from './config';
 
@@ -95,9 +101,15 @@ export class MetaStateMachine {
           reassign: (rangeId, shardId) => this.reassign(rangeId, shardId),
           leastLoadedShard: () => this.leastLoadedShard(-1),
         });
-      case 'createRole':
-      case 'alterRole':
       case 'dropRole':
+        checkRoleCommand(this.state, command);
+        return applyRoleCommand(this.state, command);
+      case 'alterRole': {
+        const result = applyRoleCommand(this.state, command);
+        afterRoleRenamed(this.state, command.name, command.role.name);
+        return result;
+      }
+      case 'createRole':
         return applyRoleCommand(this.state, command);
       case 'createDatabase':
       case 'dropDatabase':

@@ -71,3 +71,27 @@ describe('meta databases', () => {
     expect(create('shop').oid).to.be.greaterThan(shop.oid);
   });
 });
+
+describe('meta databases and their owner roles', () => {
+  const role = (name: string) => ({
+    name,
+    superuser: false,
+    login: true,
+    createdb: true,
+    createrole: false,
+  });
+
+  it('a role owning a database cannot be dropped (2BP01); renaming the role renames the owner', () => {
+    const m = new MetaStateMachine();
+    m.apply({ type: 'createRole', role: role('alice') });
+    m.apply({ type: 'createDatabase', name: 'shop', owner: 'alice' });
+    expect(codeOf(() => m.apply({ type: 'dropRole', name: 'alice', ifExists: false }))).to.equal(
+      '2BP01',
+    );
+    m.apply({ type: 'alterRole', name: 'alice', role: role('alicia') });
+    expect(m.databases.find((d) => d.name === 'shop')?.owner).to.equal('alicia');
+    m.apply({ type: 'dropDatabase', name: 'shop', ifExists: false });
+    m.apply({ type: 'dropRole', name: 'alicia', ifExists: false });
+    expect(m.roles.map((r) => r.name)).to.not.include('alicia');
+  });
+});
