@@ -13,7 +13,7 @@ import type {
   ShardInfo,
   TableDef,
 } from '../common/catalog/schema';
-import { applyRoleCommand, rolesOf } from './roleCommands';
+import { applyRoleCommand, BOOTSTRAP_ROLE, rolesOf } from './roleCommands';
 import { applyCatalogCommand } from './catalogCommands';
 import { compareEnd, tableEnd, tableIdOfKey, tableStart } from '../common/catalog/keyspace';
 import type { MetaCommand, MetaEntry } from './commands';
@@ -102,7 +102,8 @@ export class MetaStateMachine {
           leastLoadedShard: () => this.leastLoadedShard(-1),
         });
       case 'dropRole':
-        checkRoleCommand(this.state, command);
+        // The bootstrap superuser is refused by applyRoleCommand first (55006), as in PostgreSQL.
+        if (command.name !== BOOTSTRAP_ROLE.name) checkRoleCommand(this.state, command);
         return applyRoleCommand(this.state, command);
       case 'alterRole': {
         const result = applyRoleCommand(this.state, command);
