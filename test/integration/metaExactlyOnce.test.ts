@@ -75,6 +75,12 @@ describe('meta: exactly-once commands across kill -9 of the leader', function ()
     const ackedTables: string[] = [];
     const false42P07: string[] = [];
     const otherErrors: string[] = [];
+    // A call that ran out of its deadline has an unknown outcome: not a wrong answer.
+    let unknownOutcomes = 0;
+    const failed = (what: string, err: unknown): void => {
+      if (err instanceof RpcError && err.sqlState === undefined) unknownOutcomes++;
+      else otherErrors.push(`${what}: ${(err as Error).message}`);
+    };
     const worker = async (w: number): Promise<void> => {
       for (let i = 0; !stop; i++) {
         const name = `t_${w}_${i}`;
@@ -84,7 +90,7 @@ describe('meta: exactly-once commands across kill -9 of the leader', function ()
         } catch (err) {
           // Nobody else creates this name: 42P07 would be our own retry seen as a duplicate.
           if (sqlStateOf(err) === '42P07') false42P07.push(name);
-          else otherErrors.push(`create ${name}: ${(err as Error).message}`);
+          else failed(`create ${name}`, err);
         }
         try {
           const { result } = await m.sqlCommand<{ first: bigint; increment: bigint }>({
@@ -96,7 +102,7 @@ describe('meta: exactly-once commands across kill -9 of the leader', function ()
           const first = BigInt(result.first);
           values.push(first, first + 1n, first + 2n);
         } catch (err) {
-          otherErrors.push(`nextval: ${(err as Error).message}`);
+          failed('nextval', err);
         }
       }
     };
@@ -110,7 +116,8 @@ describe('meta: exactly-once commands across kill -9 of the leader', function ()
         const leader = await g.waitForLeader();
         await g.kill(leader.id);
         await g.waitForLeader(20_000);
-        await g.restart(leader.id);
+        // The last one stays down: two of three serve the final round.
+        if (k < KILLS - 1) await g.restart(leader.id);
       }
       const before = ackedTables.length;
       while (ackedTables.length < before + 20) await new Promise((r) => setTimeout(r, 10));
@@ -129,7 +136,7 @@ describe('meta: exactly-once commands across kill -9 of the leader', function ()
     expect(otherErrors, otherErrors.slice(0, 3).join('; ')).to.deep.equal([]);
     expect(ackedTables.length).to.be.greaterThan(60);
     console.log(
-      `    exactly-once: ${ackedTables.length} tables, ${values.length} sequence values, ${KILLS} leader kills`,
+      `    exactly-once: ${ackedTables.length} tables, ${values.length} sequence values, ${KILLS} leader kills, ${unknownOutcomes} calls out of time`,
     );
   });
 });
