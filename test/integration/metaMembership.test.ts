@@ -1,7 +1,8 @@
 /**
  * Meta membership changes at run time, with real meta processes and admin SQL through a proxy:
  * start 3, add a 4th (it catches up by snapshot, the leader's log being compacted, and then
- * votes), remove the leader itself (it steps down); TSO and catalog reads keep being served
+ * votes), remove the leader itself (it steps down), restart a member with its original --peers
+ * (it reaches node 4 through the replicated address book); TSO and catalog reads keep being served
  * throughout, and SHOW CLUSTER lists the new membership.
  */
 import { expect } from 'chai';
@@ -195,10 +196,16 @@ describe('meta membership changes (real processes, admin SQL)', function () {
       // Catalog changes keep working in the new group.
       await meta.createTable(tableSpec('after_change'), false);
 
-      // Node 4 votes: with the removed node and one more original member gone, the two left
-      // (node 4 and one original) are a majority of three, and serve.
+      // The membership is persisted: an original member restarted with its original --peers
+      // (which do not name node 4) finds node 4's address in the replicated state.
       await g.kill(oldLeader.id);
       const originalLeft = remaining.filter((id) => id !== 4);
+      await g.kill(originalLeft[1], 'SIGKILL');
+      await g.restart(originalLeft[1]);
+      await g.waitForLeader(20_000);
+
+      // Node 4 votes: with one more original member gone, the two left (node 4 and the
+      // restarted one) are a majority of three, and serve.
       await g.kill(originalLeft[0]);
       await waitFor(
         'a leader among the two members left (node 4 votes)',
