@@ -6,6 +6,7 @@
 import type { RoleDef, TableDef, TableSpec } from '../common/catalog/schema';
 import type { NotifyCommand } from './notifications';
 import type { AdvisoryCommand } from './advisoryLocks';
+import type { RequestId } from './clientSessions';
 
 export type MetaCommand =
   | {
@@ -70,6 +71,19 @@ export type MetaCommand =
   /** LISTEN/NOTIFY (notifications.ts) and cluster-wide advisory locks (advisoryLocks.ts). */
   | NotifyCommand
   | AdvisoryCommand
+  /** CREATE DATABASE (databaseCommands.ts); absent template/collate/ctype: the defaults. */
+  | {
+      readonly type: 'createDatabase';
+      readonly name: string;
+      readonly owner: string;
+      readonly template?: string;
+      readonly collate?: string;
+      readonly ctype?: string;
+    }
+  | { readonly type: 'dropDatabase'; readonly name: string; readonly ifExists: boolean }
+  | { readonly type: 'renameDatabase'; readonly name: string; readonly newName: string }
+  /** Records where meta member `id` serves (before it is added as a Raft voter; members.ts). */
+  | { readonly type: 'setMetaMember'; readonly id: number; readonly address: string }
   // A test and diagnostic facility, apart from everything the database uses: a register per
   // string key, for the linearizability checks (meta.kv, test/support/linearizability/).
   | { readonly type: 'kvPut'; readonly key: string; readonly value: string }
@@ -80,3 +94,9 @@ export type MetaCommand =
       readonly from: string | null;
       readonly to: string;
     };
+
+/**
+ * One Raft entry: a command, with the client's request id when a client sent it, so that a
+ * retried command is applied once (clientSessions.ts).
+ */
+export type MetaEntry = MetaCommand & { readonly req?: RequestId };

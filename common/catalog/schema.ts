@@ -114,3 +114,22 @@ export interface RoleDef {
   /** `SCRAM-SHA-256$…` or `md5…`, as PostgreSQL stores it; absent: no password. */
   readonly passwordVerifier?: string;
 }
+
+/**
+ * A database (pg_database row). All databases share one keyspace of schemas and tables for
+ * now (meta/PROTOCOL.md "Databases"); a database gates connections and is listed by \l.
+ */
+export interface DatabaseDef {
+  readonly oid: number;
+  readonly name: string;
+  /** The owning role's name. */
+  readonly owner: string;
+  /** Always UTF8: the only server encoding ShardDB has. */
+  readonly encoding: 'UTF8';
+  readonly collate: string;
+  readonly ctype: string;
+  readonly isTemplate: boolean;
+  readonly allowConnections: boolean;
+  /** datacl as PostgreSQL prints its items (`=c/postgres`); absent: the default privileges. */
+  readonly acl?: readonly string[];
+}

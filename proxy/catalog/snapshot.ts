@@ -3,7 +3,7 @@
  * (tables from the catalog cache, sequences and schemas from meta) so that virtual tables
  * and catalog functions are synchronous during evaluation, like every other expression.
  */
-import type { RoleDef, SequenceDef, TableDef } from '../../common/catalog/schema';
+import type { DatabaseDef, RoleDef, SequenceDef, TableDef } from '../../common/catalog/schema';
 import type { AdvisoryLocks } from './advisoryLocks';
 import type { BackendTerminator } from './terminate';
 import type { Notice } from '../engine';
@@ -57,6 +57,8 @@ export interface CatalogSnapshot {
   readonly schemas: readonly string[];
   /** Every role (without password verifiers). */
   readonly roles: readonly RoleDef[];
+  /** Every database (pg_database); empty when meta did not say (then the session's own). */
+  readonly databases: readonly DatabaseDef[];
   readonly session: PgSession;
   readonly services: PgServices;
   readonly relations: readonly Relation[];
@@ -76,6 +78,7 @@ export function buildSnapshot(
   session: PgSession,
   services: PgServices,
   roles: readonly RoleDef[] = [],
+  databases: readonly DatabaseDef[] = [],
 ): CatalogSnapshot {
   const relations: Relation[] = [...virtualRelations];
   const sorted = [...tables].sort((a, b) => a.id - b.id);
@@ -119,6 +122,7 @@ export function buildSnapshot(
           { name: 'postgres', superuser: true, login: true, createdb: true, createrole: true },
           ...roles,
         ],
+    databases,
     session,
     services,
     relations,

@@ -2,7 +2,8 @@
  * Admin SQL (DESIGN.md "Admin SQL"), recognized by this small parser before libpg-query
  * sees the text: SPLIT RANGE ON t AT (v)[, (v2) …], SPLIT RANGE ON t BETWEEN (lo) AND (hi)
  * INTO n, ALTER TABLE t SPLIT AT VALUES (v)[, …], MERGE RANGE id, SHOW RANGES [ON t],
- * SHOW SHARDS / SHOW CLUSTER. Results are ordinary result sets.
+ * SHOW SHARDS / SHOW CLUSTER, ALTER CLUSTER ADD|REMOVE META (clusterAdmin.ts). Results are
+ * ordinary result sets.
  *
  * A split spreads the new right-hand range to the shard with the fewest ranges: the
  * proxy copies the rows there, meta moves ownership (epoch bump), the source drops its
@@ -27,6 +28,7 @@ import { parseSql, type AstNode } from './parser';
 import { Planner } from './planner';
 import { Scope } from './scope';
 import { typeSizeOf } from './typeNames';
+import { parseClusterAdmin } from './clusterAdmin';
 
 export interface AdminStatement {
   readonly columns: ColumnDescription[] | null;
@@ -363,6 +365,8 @@ export function parseAdmin(sql: string): AdminStatement | null {
     const name = m[1] ?? null;
     return { columns: RANGES_COLUMNS, execute: (ctx) => showRanges(ctx, name) };
   }
+  const clusterAdmin = parseClusterAdmin(text);
+  if (clusterAdmin) return clusterAdmin;
   if (/^SHOW\s+CLUSTER$/i.test(text)) {
     // Every node of the cluster: meta members with their Raft state, then shards.
     return {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../common/logger';
 import type { RoleDef } from '../../common/catalog/schema';
+import { startupDatabasesFor, type StartupDatabases } from './startupDatabase';
 import {
   AdvisoryLocks,
   BackendTerminator,
@@ -42,11 +43,14 @@ export class ShardSqlEngine implements SqlEngine {
   /** pg_terminate_backend (catalog/terminate.ts); pgwire and the worker link plug in. */
   readonly terminator: BackendTerminator;
 
+  private readonly databases: StartupDatabases;
+
   private constructor(
     private readonly ctx: ExecContext,
     options: EngineOptions,
   ) {
     this.plans = new PlanCache(() => ctx.catalog.knownVersion);
+    this.databases = startupDatabasesFor(ctx.meta);
     const processId =
       options.processId ?? `${os.hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
     const sessions = new SessionRegistry();
@@ -87,6 +91,7 @@ export class ShardSqlEngine implements SqlEngine {
   }
 
   async openSession(info: SessionStartInfo, events: SessionEvents): Promise<EngineSession> {
+    await this.databases.check(info.database);
     // The session's own ExecContext carries its view of pg_catalog (catalog/access.ts).
     const holder: { session?: SqlSession } = {};
     const pid = info.backendPid;
