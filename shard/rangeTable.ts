@@ -145,10 +145,15 @@ export class RangeTable {
 
 /** RANGE_STALE with retryLater: the same request will succeed once the move ends. */
 export function movingError(r: RangeDescriptor, what: string): RpcError {
-  const detail: StaleDetail = { rangeId: r.id, knownEpoch: r.epoch, retryLater: true };
-  return new RpcError(
-    RpcErrorCode.rangeStale,
+  return retryLaterError(
     `range ${r.id} is ${what} to shard ${r.moving?.toShard ?? '?'}; retry later`,
-    detail,
+    r.id,
+    r.epoch,
   );
+}
+
+/** RANGE_STALE with retryLater, for a key whose range moves or moved away from this shard. */
+export function retryLaterError(message: string, rangeId = -1, epoch: number | null = null): RpcError {
+  const detail: StaleDetail = { rangeId, knownEpoch: epoch, retryLater: true };
+  return new RpcError(RpcErrorCode.rangeStale, message, detail);
 }

@@ -18,8 +18,10 @@ import type { KvEngine } from './storage/kvEngine';
 import { WriteBatch } from './storage/kvEngine';
 import { SqliteEngine } from './storage/sqliteEngine';
 import { openLsm } from './lsm';
-import { RangeTable } from './rangeTable';
-import { LockWaiters, MvccStore } from './mvcc';
+import { RangeTable, retryLaterError } from './rangeTable';
+import { RangeLockWaiters } from './rangeLockWaiters';
+import { lockKey } from './mvcc/keys';
+import { MvccStore } from './mvcc';
 import { ShardClients } from '../common/clients/shardClients';
 import { ClusterDeadlockDetector } from './clusterDeadlock';
 import { txnHandlers, RangeResolver } from './txnHandlers';
@@ -108,11 +110,18 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
   let detectorAddress: string | undefined;
   const detector = new ClusterDeadlockDetector({ remote: () => detectorAddress }, peers);
 
+  let lockWaits: RangeLockWaiters | undefined;
   let lastRefresh = 0;
   const refreshRanges = async (): Promise<void> => {
     lastRefresh = Date.now();
     const { version, ranges: all, shards } = await meta.ranges();
     ranges.update(version, all);
+    // Waits for locks in ranges this shard no longer writes (frozen or gone) end now with
+    // "retry later": the release they wait for will happen on the new owner.
+    lockWaits?.endWaitsOutside(
+      (key) => ranges.writableEngineKey(lockKey(key)),
+      () => retryLaterError('the lock waited for is in a range moving off this shard; retry later'),
+    );
     const lowest = [...(shards ?? [])].sort((a, b) => a.id - b.id)[0];
     detectorAddress = lowest === undefined || lowest.id === shardId ? undefined : lowest.address;
   };
@@ -299,7 +308,10 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
   const store = await MvccStore.open({
     engine: fenced,
     initialMaxReadTs: await meta.timestamp(),
-    waiters: new LockWaiters({ detector, logger: logger.child({ component: 'lock-waits' }) }),
+    waiters: (lockWaits = new RangeLockWaiters({
+      detector,
+      logger: logger.child({ component: 'lock-waits' }),
+    })),
   });
   const usable = (found: RangeDescriptor[], access: 'read' | 'write'): RangeDescriptor[] => {
     for (const r of found) {

@@ -24,9 +24,8 @@
  */
 import type { KvEngine, KvSnapshot, IteratorOptions, KvIterator } from './storage/kvEngine';
 import type { WriteBatch, WriteOptions } from './storage/kvEngine';
-import { RpcError, RpcErrorCode } from '../common/errors';
 import { DATA_PREFIX, LOCK_PREFIX, WRITE_PREFIX } from './mvcc/keys';
-import type { StaleDetail } from './rangeTable';
+import { retryLaterError } from './rangeTable';
 
 export interface OwnershipView {
   writableEngineKey(key: Buffer): boolean;
@@ -49,14 +48,10 @@ export class FencedEngine implements KvEngine {
       } else if (f !== LOCK_PREFIX) {
         continue;
       }
-      if (!this.ownership.writableEngineKey(op.key)) {
-        const detail: StaleDetail = { rangeId: -1, knownEpoch: null, retryLater: true };
-        throw new RpcError(
-          RpcErrorCode.rangeStale,
-          'the key is no longer writable on this shard (its range is moving or moved); retry later',
-          detail,
+      if (!this.ownership.writableEngineKey(op.key))
+        throw retryLaterError(
+          'the key is not writable on this shard now (its range is moving or moved); retry later',
         );
-      }
     }
   }
 

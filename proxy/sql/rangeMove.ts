@@ -100,8 +100,10 @@ async function carryOut(
   let entries = 0;
   let finished: { range: RangeDescriptor; version: number };
   try {
-    await call(ctx, source, 'range.adopt', { version: frozenVersion });
-    await call(ctx, target, 'sql.dropSpan', span);
+    await Promise.all([
+      call(ctx, source, 'range.adopt', { version: frozenVersion }),
+      call(ctx, target, 'sql.dropSpan', span),
+    ]);
     entries = await copy(ctx, frozen, target);
     await call(ctx, source, 'range.seal', { rangeId: frozen.id, epoch: frozen.epoch });
     const ts = await ctx.meta.timestamp();
