@@ -40,11 +40,7 @@ function put(s: State, i: number, r: RangeDescriptor): RangeDescriptor {
 }
 
 /** Applies one step; returns the range as it now is. */
-export function applyRangeMove(
-  s: State,
-  c: RangeMoveCommand,
-  ops: RangeMoveOps,
-): RangeDescriptor {
+export function applyRangeMove(s: State, c: RangeMoveCommand, ops: RangeMoveOps): RangeDescriptor {
   let i = rangeAt(s, c.rangeId, c.epoch);
   const r = s.ranges[i];
   if (c.op === 'start') {

@@ -29,7 +29,8 @@ export interface RangeMoveDeps {
 }
 
 function num(v: unknown, what: string): number {
-  if (typeof v !== 'number') throw new RpcError(RpcErrorCode.badRequest, `${what} must be a number`);
+  if (typeof v !== 'number')
+    throw new RpcError(RpcErrorCode.badRequest, `${what} must be a number`);
   return v;
 }
 

@@ -153,7 +153,11 @@ export function movingError(r: RangeDescriptor, what: string): RpcError {
 }
 
 /** RANGE_STALE with retryLater, for a key whose range moves or moved away from this shard. */
-export function retryLaterError(message: string, rangeId = -1, epoch: number | null = null): RpcError {
+export function retryLaterError(
+  message: string,
+  rangeId = -1,
+  epoch: number | null = null,
+): RpcError {
   const detail: StaleDetail = { rangeId, knownEpoch: epoch, retryLater: true };
   return new RpcError(RpcErrorCode.rangeStale, message, detail);
 }

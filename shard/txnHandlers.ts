@@ -64,23 +64,24 @@ export function txnHandlers(store: MvccStore, resolve: RangeResolver): Map<strin
   /* eslint-disable @typescript-eslint/no-explicit-any -- bodies are validated by the MVCC actions */
   return new Map<string, RpcHandler>([
     ['txn.get', handler(one, (b) => store.get(b as any), 'read')],
-    [
-      'txn.batchGet',
-      handler(many, (b) => store.batchGet(b.keys as Buffer[], b as any), 'read'),
-    ],
+    ['txn.batchGet', handler(many, (b) => store.batchGet(b.keys as Buffer[], b as any), 'read')],
     [
       'txn.scan',
-      handler(none, (b, ranges) => {
-        // A scan stays inside the one range it names: the caller walks range by range.
-        const r = ranges[0];
-        const start =
-          Buffer.compare(b.start as Buffer, r.startKey) > 0 ? (b.start as Buffer) : r.startKey;
-        const end =
-          compareEnd((b.end as Buffer | null) ?? null, r.endKey) < 0
-            ? ((b.end as Buffer | null) ?? null)
-            : r.endKey;
-        return store.scan({ ...(b as any), start, end });
-      }, 'read'),
+      handler(
+        none,
+        (b, ranges) => {
+          // A scan stays inside the one range it names: the caller walks range by range.
+          const r = ranges[0];
+          const start =
+            Buffer.compare(b.start as Buffer, r.startKey) > 0 ? (b.start as Buffer) : r.startKey;
+          const end =
+            compareEnd((b.end as Buffer | null) ?? null, r.endKey) < 0
+              ? ((b.end as Buffer | null) ?? null)
+              : r.endKey;
+          return store.scan({ ...(b as any), start, end });
+        },
+        'read',
+      ),
     ],
     [
       'txn.scanLocks',

@@ -63,7 +63,12 @@ async function rangeCommand(
 }
 
 function call<T>(ctx: ExecContext, shardId: number, method: string, body: object): Promise<T> {
-  return ctx.router.callShard<T>(shardId, method, body as Record<string, unknown>, MOVE_CALL_TIMEOUT_MS);
+  return ctx.router.callShard<T>(
+    shardId,
+    method,
+    body as Record<string, unknown>,
+    MOVE_CALL_TIMEOUT_MS,
+  );
 }
 
 /**

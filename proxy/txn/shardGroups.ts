@@ -80,6 +80,23 @@ export class TxnShardRpc {
   }
 
   /**
+   * Calls method once on exactly this group, with no regrouping: a RANGE_STALE answer is
+   * the caller's to handle (a 1PC must stay one batch on one shard, so after a range moved
+   * the caller decides afresh between 1PC and 2PC).
+   */
+  async sendGroup<R>(
+    g: ShardGroup<unknown>,
+    method: string,
+    body: Record<string, unknown>,
+    timeoutMs?: number,
+  ): Promise<R> {
+    const result = await this.clients
+      .get(g.address)
+      .call<R>(method, { ...body, ranges: g.ranges }, { timeoutMs });
+    return withBuffers(result) as R;
+  }
+
+  /**
    * Like perShard, but one shard group at a time, groups ordered by their first item's key
    * (pessimistic locks: a global acquisition order prevents cross-shard wait cycles).
    */

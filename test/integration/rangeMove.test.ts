@@ -187,7 +187,9 @@ describe('range split / move / merge under concurrent writes', function () {
       try {
         while (!stop) {
           await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-          const r = await c.query('SELECT sum(balance)::bigint AS t, count(*)::int AS n FROM accounts');
+          const r = await c.query(
+            'SELECT sum(balance)::bigint AS t, count(*)::int AS n FROM accounts',
+          );
           await c.query('COMMIT');
           expect(Number(r.rows[0].t), 'total in a snapshot').to.equal(total);
           expect(r.rows[0].n).to.equal(ACCOUNTS);
@@ -216,7 +218,7 @@ describe('range split / move / merge under concurrent writes', function () {
     const rangeOf = async (table: string, pick: (rs: RangeRow[]) => RangeRow): Promise<RangeRow> =>
       pick(await ranges(admin, table));
     try {
-      await waitFor('the workload to start', () => transfers > 20 && acked.length > 20);
+      await waitFor('the workload to start', () => transfers > 20 && acked.length > 20, 30_000);
       await run('SPLIT RANGE ON accounts AT (17), (34)');
       await run('SPLIT RANGE ON events AT (2000000)');
       let r = await rangeOf('accounts', (rs) => rs[0]);
@@ -245,7 +247,9 @@ describe('range split / move / merge under concurrent writes', function () {
     expect(unexpected, String(unexpected[0])).to.deep.equal([]);
 
     // Money: exact. Inserts: every acknowledged one present, none twice.
-    const sum = await admin.query('SELECT sum(balance)::bigint AS t, count(*)::int AS n FROM accounts');
+    const sum = await admin.query(
+      'SELECT sum(balance)::bigint AS t, count(*)::int AS n FROM accounts',
+    );
     expect(Number(sum.rows[0].t)).to.equal(total);
     expect(sum.rows[0].n).to.equal(ACCOUNTS);
     const ids = (await admin.query('SELECT id FROM events')).rows.map((x: { id: string }) =>
@@ -262,21 +266,28 @@ describe('range split / move / merge under concurrent writes', function () {
       ['events', 'id'],
     ]) {
       const shown = await ranges(admin, table);
-      expect(shown.every((x) => x.moving_to === null), 'no range left frozen').to.equal(true);
+      expect(
+        shown.every((x) => x.moving_to === null),
+        'no range left frozen',
+      ).to.equal(true);
       const onShards = await rowsOnOwners(table);
       let all = 0;
       for (const x of shown) {
         const lo = boundOf(x.start_key, table);
         const hi = boundOf(x.end_key, table);
-        const where = [lo === null ? null : `${key} >= ${lo}`, hi === null ? null : `${key} < ${hi}`]
+        const where = [
+          lo === null ? null : `${key} >= ${lo}`,
+          hi === null ? null : `${key} < ${hi}`,
+        ]
           .filter((w) => w !== null)
           .join(' AND ');
         const n = await admin.query(
           `SELECT count(*)::int AS n FROM ${table}${where ? ` WHERE ${where}` : ''}`,
         );
-        expect(onShards.get(x.range_id), `rows of range ${x.range_id} on shard ${x.shard_id}`).to.equal(
-          n.rows[0].n,
-        );
+        expect(
+          onShards.get(x.range_id),
+          `rows of range ${x.range_id} on shard ${x.shard_id}`,
+        ).to.equal(n.rows[0].n);
         all += n.rows[0].n;
       }
       const count = await admin.query(`SELECT count(*)::int AS n FROM ${table}`);
@@ -341,9 +352,10 @@ describe('range split / move / merge under concurrent writes', function () {
         ),
       10_000,
     );
-    const again = await admin
-      .query(`MOVE RANGE ${before.range_id} TO SHARD ${down}`)
-      .then(() => null, (err: { code?: string; message?: string }) => err);
+    const again = await admin.query(`MOVE RANGE ${before.range_id} TO SHARD ${down}`).then(
+      () => null,
+      (err: { code?: string; message?: string }) => err,
+    );
     expect(again?.code).to.equal('55000');
     expect(again?.message).to.contain('down');
   });
