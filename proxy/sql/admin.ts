@@ -2,7 +2,7 @@
  * Admin SQL (DESIGN.md "Admin SQL"), recognized by this small parser before libpg-query
  * sees the text: SPLIT RANGE ON t AT (v)[, (v2) …], SPLIT RANGE ON t BETWEEN (lo) AND (hi)
  * INTO n, ALTER TABLE t SPLIT AT VALUES (v)[, …], MERGE RANGE id, MOVE RANGE id TO SHARD n,
- * SHOW RANGES [ON t], SHOW SHARDS / SHOW CLUSTER. Results are ordinary result sets.
+ * MOVE RANGE id CANCEL, SHOW RANGES [ON t], SHOW SHARDS / SHOW CLUSTER. Results are ordinary result sets.
  *
  * A split spreads the new right-hand range to the shard with the fewest ranges, a merge of
  * ranges on two shards first brings the right one to the left's shard: both move data
@@ -11,7 +11,7 @@
  * RANGE_STALE and continue from their cursor on the new owner, so they return the same rows.
  */
 import { SqlError, SqlState, toSqlError } from '../../common/errors';
-import { moveRange } from './rangeMove';
+import { cancelMove, moveRange } from './rangeMove';
 import type { RangeDescriptor, TableDef } from '../../common/catalog/schema';
 import { tableIdOfKey, tableStart } from '../../common/catalog/keyspace';
 import type { Datum } from '../../common/types/datum';
@@ -368,6 +368,26 @@ export function parseAdmin(sql: string): AdminStatement | null {
           keys.push([typeof a === 'bigint' ? v : Number(v)]);
         }
         return splitTable(ctx, t, keys);
+      },
+    };
+  }
+  if ((m = /^MOVE\s+RANGE\s+(\d+)\s+CANCEL$/i.exec(text))) {
+    // The way out for a range left frozen by a mover that died (SHOW RANGES: moving_to).
+    const id = Number(m[1]);
+    return {
+      columns: [col('range_id', TypeOid.int8), col('shard_id', TypeOid.int4)],
+      execute: async (ctx) => {
+        await ctx.ranges.refresh();
+        const r = ctx.ranges.all.find((x) => x.id === id);
+        if (!r) throw new SqlError(SqlState.undefinedObject, `range ${id} does not exist`);
+        if (!r.moving)
+          throw new SqlError(SqlState.objectNotInPrerequisiteState, `range ${id} is not moving`);
+        if (!(await cancelMove(ctx, r)))
+          throw new SqlError(
+            SqlState.objectNotInPrerequisiteState,
+            `range ${id} finished its move to shard ${r.moving.toShard} before it could be cancelled`,
+          );
+        return { rows: [[BigInt(id), r.shardId]], tag: 'MOVE' };
       },
     };
   }

@@ -158,6 +158,15 @@ async function copy(ctx: ExecContext, frozen: RangeDescriptor, target: number): 
 }
 
 /**
+ * Ends a move whose mover is gone (its proxy died mid-move): unfreezes the range on its
+ * source. A mover still at work then fails at its finish (the epoch moved on) and reports it.
+ */
+export async function cancelMove(ctx: ExecContext, frozen: RangeDescriptor): Promise<boolean> {
+  const span = { start: frozen.startKey, end: frozen.endKey ?? KEYSPACE_END };
+  return (await abort(ctx, frozen, span)) === null;
+}
+
+/**
  * Unfreezes the range on its source and clears the target. Returns null once aborted, or
  * the finished range if meta shows the finish had committed after all.
  */

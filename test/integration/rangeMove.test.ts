@@ -14,6 +14,7 @@ import { Client } from 'pg';
 import { startInProcessCluster, type InProcessCluster } from '../support/inProcessCluster';
 import { waitFor } from '../support/waitFor';
 import { ShardClients } from '../../common/clients/shardClients';
+import { MetaClient } from '../../common/clients/metaClient';
 import { silentLogger } from '../../common/logger';
 import { DATA_PREFIX, userKeyOf } from '../../shard/mvcc/keys';
 
@@ -316,6 +317,55 @@ describe('range split / move / merge under concurrent writes', function () {
     );
     expect(badShard?.code).to.equal('42704');
     expect(badShard?.message).to.contain('shard 42');
+  });
+
+  it('writes wait out a frozen range unseen; MOVE RANGE … CANCEL frees one a dead mover left', async () => {
+    await admin.query('CREATE TABLE stuck (id int PRIMARY KEY, v int)');
+    await admin.query('INSERT INTO stuck VALUES (1, 0)');
+    const [r] = await ranges(admin, 'stuck');
+    // A mover that froze the range and died: only the meta step of a move.
+    const meta = new MetaClient({
+      addresses: [cluster.meta.address],
+      secret: cluster.secret,
+      name: 'dead-mover',
+      logger: silentLogger(),
+    });
+    try {
+      await meta.sqlCommand({
+        type: 'rangeMove',
+        op: 'start',
+        rangeId: Number(r.range_id),
+        epoch: Number(r.epoch),
+        toShard: otherShard(r.shard_id),
+      });
+    } finally {
+      meta.close();
+    }
+    const [frozen] = await ranges(admin, 'stuck');
+    expect(frozen.moving_to).to.equal(otherShard(r.shard_id));
+    const writer = new Client({ connectionString: cluster.url });
+    await writer.connect();
+    try {
+      let settled = false;
+      const update = writer.query('UPDATE stuck SET v = v + 1 WHERE id = 1').finally(() => {
+        settled = true;
+      });
+      // Reads are still served from the frozen range; the write cannot have completed.
+      expect((await admin.query('SELECT v FROM stuck WHERE id = 1')).rows).to.deep.equal([
+        { v: 0 },
+      ]);
+      expect(settled).to.equal(false);
+      await admin.query(`MOVE RANGE ${r.range_id} CANCEL`);
+      await update; // no error reached the client
+      expect((await admin.query('SELECT v FROM stuck WHERE id = 1')).rows).to.deep.equal([
+        { v: 1 },
+      ]);
+      const [after] = await ranges(admin, 'stuck');
+      expect(after.moving_to).to.equal(null);
+      expect(after.shard_id).to.equal(r.shard_id);
+    } finally {
+      await writer.end();
+    }
   });
 
   it('a move to a shard that is down fails clearly and leaves the range writable', async () => {
