@@ -103,9 +103,13 @@ async function tableOf(ctx: ExecContext, name: string): Promise<TableDef> {
   return t;
 }
 
-function leastLoaded(ctx: ExecContext): number {
-  const counts = new Map<number, number>(ctx.ranges.shardIds.map((id) => [id, 0]));
-  for (const r of ctx.ranges.all) counts.set(r.shardId, (counts.get(r.shardId) ?? 0) + 1);
+/** The live shard with the fewest ranges (a split's right half goes there), or -1. */
+function leastLoaded(ctx: ExecContext, live: ReadonlySet<number>): number {
+  const counts = new Map<number, number>(
+    ctx.ranges.shardIds.filter((id) => live.has(id)).map((id) => [id, 0]),
+  );
+  for (const r of ctx.ranges.all)
+    if (counts.has(r.shardId)) counts.set(r.shardId, (counts.get(r.shardId) as number) + 1);
   let best = -1;
   for (const [id, n] of counts) if (best < 0 || n < (counts.get(best) as number)) best = id;
   return best;
@@ -132,11 +136,12 @@ async function retryRaces<T>(ctx: ExecContext, fn: () => Promise<T>): Promise<T>
  * online (proxy/sql/rangeMove.ts).
  */
 export async function splitAt(ctx: ExecContext, key: Buffer): Promise<boolean> {
-  await ctx.ranges.refresh();
+  const [cluster] = await Promise.all([ctx.meta.cluster(), ctx.ranges.refresh()]);
+  const live = new Set(cluster.shards.filter((x) => x.live).map((x) => x.id));
   return retryRaces(ctx, async () => {
     const r = ctx.ranges.lookup(key);
     if (!r || r.startKey.equals(key)) return false;
-    const target = leastLoaded(ctx);
+    const target = leastLoaded(ctx, live);
     if (target >= 0 && target !== r.shardId) {
       await moveRange(ctx, r, target, key);
     } else {
