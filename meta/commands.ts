@@ -8,6 +8,29 @@ import type { NotifyCommand } from './notifications';
 import type { AdvisoryCommand } from './advisoryLocks';
 import type { RequestId } from './clientSessions';
 
+/**
+ * The three steps of MOVE RANGE (and of a split or merge that moves data). Each names the
+ * range at the epoch the caller saw, so a step that lost a race fails instead of acting
+ * on a range that changed meanwhile.
+ */
+export type RangeMoveCommand =
+  /** Freeze range rangeId@epoch for a move to toShard; with splitKey, split it there first and freeze the right half. */
+  | {
+      readonly type: 'rangeMove';
+      readonly op: 'start';
+      readonly rangeId: number;
+      readonly epoch: number;
+      readonly toShard: number;
+      readonly splitKey?: Buffer;
+    }
+  /** The copy is on toShard: hand the frozen range rangeId@epoch over to it (or give it back). */
+  | {
+      readonly type: 'rangeMove';
+      readonly op: 'finish' | 'abort';
+      readonly rangeId: number;
+      readonly epoch: number;
+    };
+
 export type MetaCommand =
   | {
       readonly type: 'registerShard';
@@ -30,14 +53,20 @@ export type MetaCommand =
       readonly expectVersion: number;
       readonly table: TableDef;
     }
-  /** Split ranges so that one starts at each key; the new right range goes to shardIds[i] (after the caller copied its data there) or stays. */
+  /**
+   * Split ranges so that one starts at each key, on the same shard. shardIds (the new right
+   * range goes there) and mergeRange's rightCopied are only for log entries written before
+   * range moves froze their range (rangeMove); proxies no longer send them.
+   */
   | {
       readonly type: 'splitRanges';
       readonly keys: readonly Buffer[];
       readonly shardIds?: readonly number[];
     }
-  /** Merge a range with its right neighbour; on different shards only once the caller copied the right one's data to the left's shard. */
+  /** Merge a range with its right neighbour on the same shard (MOVE the right one there first). */
   | { readonly type: 'mergeRange'; readonly rangeId: number; readonly rightCopied?: boolean }
+  /** A range move (meta/rangeMoves.ts): freeze (optionally splitting first), finish or abort. */
+  | RangeMoveCommand
   | {
       readonly type: 'createSequence';
       readonly schema: string;

@@ -13,6 +13,7 @@ const ALLOWED = new Set([
   'alterTable',
   'splitRanges',
   'mergeRange',
+  'rangeMove',
   'createSequence',
   'dropSequence',
   'nextSequence',

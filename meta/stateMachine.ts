@@ -111,6 +111,7 @@ export class MetaStateMachine {
       case 'alterTable':
       case 'splitRanges':
       case 'mergeRange':
+      case 'rangeMove':
       case 'createSequence':
       case 'dropSequence':
       case 'nextSequence':

@@ -94,8 +94,18 @@ export interface RangeDescriptor {
   /** Exclusive; null = the end of the key space. */
   readonly endKey: Buffer | null;
   readonly shardId: number;
-  /** Bumped by every change to this range (split, merge, move). */
+  /** Bumped by every change to this range (split, merge, move, freeze, unfreeze). */
   readonly epoch: number;
+  /**
+   * Set while the range is being moved to another shard (DESIGN.md "Range map", MOVE
+   * RANGE): the range is frozen, its shard (the source) refuses every write with a
+   * "retry later" RANGE_STALE until meta finishes the move (shardId := toShard) or aborts it.
+   */
+  readonly moving?: RangeMove;
+}
+
+export interface RangeMove {
+  readonly toShard: number;
 }
 
 export interface ShardInfo {
