@@ -9,6 +9,7 @@ import { asBuffer } from '../common/codec';
 import type { RangeDescriptor, SequenceDef, TableDef } from '../common/catalog/schema';
 import type { MetaCommand } from './commands';
 import type { State } from './stateMachine';
+import { applyRangeMove, assertNotMoving } from './rangeMoves';
 
 export interface RangeOps {
   findTable(schema: string, name: string): TableDef | undefined;
@@ -24,6 +25,7 @@ type CatalogCommand = Extract<
       | 'alterTable'
       | 'splitRanges'
       | 'mergeRange'
+      | 'rangeMove'
       | 'createSequence'
       | 'dropSequence'
       | 'nextSequence'
@@ -58,6 +60,12 @@ export function applyCatalogCommand(s: State, c: CatalogCommand, ops: RangeOps):
       for (let k = 0; k < c.keys.length; k++) {
         const raw = c.keys[k];
         const key = asBuffer(raw as unknown as Uint8Array);
+        const holder = s.ranges.find(
+          (r) =>
+            Buffer.compare(r.startKey, key) <= 0 &&
+            (r.endKey === null || Buffer.compare(key, r.endKey) < 0),
+        );
+        if (holder && !holder.startKey.equals(key)) assertNotMoving(holder);
         const before = new Set(s.ranges.map((r) => r.id));
         ops.splitAt(key);
         const fresh = s.ranges.find((r) => !before.has(r.id));
@@ -81,6 +89,8 @@ export function applyCatalogCommand(s: State, c: CatalogCommand, ops: RangeOps):
           SqlState.objectNotInPrerequisiteState,
           `range ${c.rangeId} has no right neighbour`,
         );
+      assertNotMoving(left);
+      assertNotMoving(right);
       if (right.shardId !== left.shardId && !c.rightCopied) {
         throw new SqlError(
           SqlState.objectNotInPrerequisiteState,
@@ -96,6 +106,8 @@ export function applyCatalogCommand(s: State, c: CatalogCommand, ops: RangeOps):
       s.rangeVersion++;
       return merged;
     }
+    case 'rangeMove':
+      return applyRangeMove(s, c, ops);
     case 'createSequence': {
       const seqs = (s.sequences ??= []);
       if (seqs.some((q) => q.schema === c.schema && q.name === c.name)) {

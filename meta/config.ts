@@ -29,6 +29,11 @@ export interface MetaConfig {
   readonly raftSnapshotEvery: number;
   /** Enables meta.faultInjection (network partitions between members), for tests only. */
   readonly faultInjection: boolean;
+  /**
+   * Start as a new member of a running group: no configuration of its own until the leader
+   * adds it (ALTER CLUSTER ADD META, meta.addMember). Only matters for an empty data dir.
+   */
+  readonly join?: boolean;
   /** MVCC versions younger than this are kept (gc_life_time; default 10 minutes). */
   readonly gcLifeTimeMs?: number;
   /** How often the leader recomputes the GC safe point (default 5 s). */
@@ -145,6 +150,14 @@ export const metaConfigSpec: ConfigSpec<
     description: 'compact the Raft log every this many applied entries',
     parse: parsers.int(10, 10_000_000),
     default: 1000,
+  },
+  join: {
+    flag: 'join',
+    env: 'SHARDDB_META_JOIN',
+    description:
+      'join a running group (empty data dir): wait to be added by ALTER CLUSTER ADD META instead of bootstrapping from --peers',
+    parse: parsers.bool,
+    default: false,
   },
   faultInjection: {
     flag: 'fault-injection',

@@ -29,26 +29,39 @@ export class RpcRaftTransport implements RaftTransport {
   /** Peers cut off by fault injection: nothing is sent to them or accepted from them. */
   private readonly blocked = new Set<NodeId>();
 
+  private readonly addresses = new Map<NodeId, string>();
+
   constructor(
     private readonly selfId: NodeId,
     peers: readonly MetaPeer[],
-    secret: string,
+    private readonly secret: string,
     private readonly logger: Logger,
   ) {
+    this.setPeers(peers);
+  }
+
+  /**
+   * Connects to every peer listed (a new member, or a member at a new address) and keeps the
+   * connections to peers already known; membership changes call it (replicatedLog.ts).
+   */
+  setPeers(peers: readonly MetaPeer[]): void {
+    if (this.closed) return;
     for (const p of peers) {
-      if (p.id === selfId) continue;
+      if (p.id === this.selfId || this.addresses.get(p.id) === p.address) continue;
+      this.clients.get(p.id)?.close();
+      this.addresses.set(p.id, p.address);
       this.clients.set(
         p.id,
         new RpcClient({
           address: p.address,
-          secret,
-          name: `meta-${selfId}`,
-          logger,
+          secret: this.secret,
+          name: `meta-${this.selfId}`,
+          logger: this.logger,
           defaultTimeoutMs: SEND_TIMEOUT_MS,
           backoffMaxMs: 500,
         }),
       );
-      this.queues.set(p.id, []);
+      if (!this.queues.has(p.id)) this.queues.set(p.id, []);
     }
   }
 

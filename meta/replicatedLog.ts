@@ -12,8 +12,9 @@ import type { Logger } from '../common/logger';
 import { RaftNode, SqliteStorage, systemClock } from './raft';
 import type { NodeId, RaftNodeStatus } from './raft';
 import type { MetaStateMachine } from './stateMachine';
-import type { MetaCommand } from './commands';
+import type { MetaEntry } from './commands';
 import type { MetaPeer } from './config';
+import { memberAddresses } from './members';
 import { RpcRaftTransport } from './raftTransport';
 
 export interface ReplicatedLogOptions {
@@ -25,17 +26,27 @@ export interface ReplicatedLogOptions {
   readonly tickMs: number;
   readonly snapshotEvery: number;
   readonly logger: Logger;
+  /** Join an existing group: start with no configuration and wait for the leader to add us. */
+  readonly join?: boolean;
 }
 
 export class ReplicatedLog {
   readonly raft: RaftNode;
   readonly transport: RpcRaftTransport;
-  private readonly addresses = new Map<NodeId, string>();
+  private addresses = new Map<NodeId, string>();
+  private readonly machine: MetaStateMachine;
+  private readonly configured: readonly MetaPeer[];
 
   constructor(machine: MetaStateMachine, options: ReplicatedLogOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
+    this.machine = machine;
+    this.configured = options.peers;
     for (const p of options.peers) this.addresses.set(p.id, p.address);
-    const voters = options.peers.length > 0 ? options.peers.map((p) => p.id) : [options.nodeId];
+    const voters = options.join
+      ? []
+      : options.peers.length > 0
+        ? options.peers.map((p) => p.id)
+        : [options.nodeId];
     this.transport = new RpcRaftTransport(
       options.nodeId,
       options.peers,
@@ -47,18 +58,27 @@ export class ReplicatedLog {
       storage: new SqliteStorage(path.join(options.dataDir, 'raft.db')),
       transport: this.transport,
       clock: systemClock,
-      apply: (entry) => machine.apply(decodeValue(entry.data) as MetaCommand),
+      apply: (entry) => {
+        const command = decodeValue(entry.data) as MetaEntry;
+        const result = machine.apply(command, entry.index);
+        if (command.type === 'setMetaMember') this.refreshPeers();
+        return result;
+      },
       snapshot: () => machine.snapshot(),
-      restore: (data) => machine.restore(data),
+      restore: (data) => {
+        machine.restore(data);
+        this.refreshPeers();
+      },
       initialVoters: voters,
       tickMs: options.tickMs,
       snapshotEvery: options.snapshotEvery,
       logger: options.logger,
     });
+    this.refreshPeers();
   }
 
   /** Replicates the command and resolves with its result once applied here (leader only). */
-  propose(command: MetaCommand): Promise<unknown> {
+  propose(command: MetaEntry): Promise<unknown> {
     return this.raft.propose(encodeValue(command)).catch((err: unknown) => {
       throw this.withLeaderAddress(err);
     });
@@ -87,6 +107,21 @@ export class ReplicatedLog {
     return this.addresses.get(id);
   }
 
+  /** The current members (Raft's voter set) with their addresses ('' if unknown). */
+  members(): MetaPeer[] {
+    return this.raft.status().voters.map((id) => ({ id, address: this.addresses.get(id) ?? '' }));
+  }
+
+  /**
+   * Adds or removes one voter (single-server change, meta/raft confChange.ts); resolves once
+   * the change is applied here. Leader only.
+   */
+  changeMembership(type: 'addNode' | 'removeNode', id: NodeId): Promise<unknown> {
+    return this.raft.changeMembership(type, id).catch((err: unknown) => {
+      throw this.withLeaderAddress(err);
+    });
+  }
+
   /** NOT_LEADER naming the known leader by address (for MetaClient's redirect). */
   notLeader(): RpcError {
     const leader = this.raft.status().leader;
@@ -99,6 +134,14 @@ export class ReplicatedLog {
         : 'not the meta leader; no leader known yet',
       { leader: address },
     );
+  }
+
+  /** Recomputes every member's address (--peers, then the replicated address book). */
+  private refreshPeers(): void {
+    // Called from the Raft node's constructor (restore) before this.transport exists.
+    if (!this.machine || !this.transport) return;
+    this.addresses = memberAddresses(this.configured, this.machine.metaMembers);
+    this.transport.setPeers([...this.addresses].map(([id, address]) => ({ id, address })));
   }
 
   close(): void {

@@ -9,7 +9,8 @@ const ROLE_COMMANDS = new Set(['createRole', 'alterRole', 'dropRole']);
 
 export function roleMethods(
   machine: MetaStateMachine,
-  propose: (c: MetaCommand) => Promise<unknown>,
+  /** Proposes a client's command with the request id of its RPC body (clientSessions.ts). */
+  propose: (body: unknown, c: MetaCommand) => Promise<unknown>,
   logger: Logger,
   readBarrier: () => Promise<void>,
 ): Array<[string, RpcHandler]> {
@@ -20,7 +21,7 @@ export function roleMethods(
         const command = (body as { command?: MetaCommand }).command;
         if (!command || !ROLE_COMMANDS.has(command.type))
           throw new SqlError(SqlState.internalError, 'bad meta request: not a role command');
-        const result = await propose(command);
+        const result = await propose(body, command);
         // Never log the verifier.
         logger.info(
           {

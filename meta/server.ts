@@ -22,6 +22,10 @@ import type { MetaCommand } from './commands';
 import { roleMethods } from './roleMethods';
 import { SafePointKeeper } from './safePoint';
 import { sqlMethods } from './sqlMethods';
+import { sessionMethods } from './sessionMethods';
+import { requestIdOf } from './clientSessions';
+import { databaseMethods } from './databaseMethods';
+import { memberMethods } from './memberMethods';
 
 export interface MetaNode {
   readonly address: string;
@@ -65,6 +69,7 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
     tickMs: config.raftTickMs,
     snapshotEvery: config.raftSnapshotEvery,
     logger,
+    join: config.join,
   });
   logger.info(
     {
@@ -78,6 +83,9 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
   );
   /** Every change to meta state: one Raft entry, applied on every member. */
   const propose = (command: MetaCommand): Promise<unknown> => log.propose(command);
+  /** A client's command, with the request id from its RPC body (applied once per id). */
+  const proposeFor = (body: unknown, command: MetaCommand): Promise<unknown> =>
+    log.propose({ ...command, req: requestIdOf((body as { req?: unknown } | null)?.req) });
   /** Before every read of replicated state (linearizable reads). */
   const readBarrier = (): Promise<void> => log.readBarrier();
 
@@ -155,6 +163,9 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
     }
   }
 
+  // LISTEN/NOTIFY and advisory locks shared by every proxy (sessionMethods.ts).
+  const shared = sessionMethods(machine, propose, readBarrier, leaderOnly);
+
   const handlers = new Map<string, RpcHandler>([
     ['meta.raft', (body) => log.transport.deliver(body)],
     [
@@ -163,7 +174,7 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
         const b = body as { address?: unknown; name?: unknown; shardId?: unknown };
         if (typeof b.address !== 'string' || typeof b.name !== 'string')
           throw bad('registerShard needs address and name');
-        const shard = (await propose({
+        const shard = (await proposeFor(body, {
           type: 'registerShard',
           address: b.address,
           name: b.name,
@@ -235,7 +246,7 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
       async (body) => {
         const b = body as { spec?: TableSpec; ifNotExists?: boolean };
         if (!b.spec || typeof b.spec.name !== 'string') throw bad('createTable needs a spec');
-        const table = await propose({
+        const table = await proposeFor(body, {
           type: 'createTable',
           spec: b.spec,
           ifNotExists: b.ifNotExists === true,
@@ -254,7 +265,7 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
         const b = body as { schema?: string; name?: string; ifExists?: boolean };
         if (typeof b.name !== 'string' || typeof b.schema !== 'string')
           throw bad('dropTable needs schema and name');
-        const table = await propose({
+        const table = await proposeFor(body, {
           type: 'dropTable',
           schema: b.schema,
           name: b.name,
@@ -293,12 +304,11 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
         const leaderKnown = log.status().leader !== 0;
         if (leaderKnown && !log.isLeader()) throw log.notLeader();
         if (leaderKnown) await readBarrier();
+        // The members are Raft's current voter set (it changes with ALTER CLUSTER … META).
         const metas = await Promise.all(
-          config.peers.length === 0
-            ? [ownStatus()]
-            : config.peers.map((p) =>
-                p.id === config.nodeId ? ownStatus() : peerStatus(p.id, p.address),
-              ),
+          log
+            .members()
+            .map((p) => (p.id === config.nodeId ? ownStatus() : peerStatus(p.id, p.address))),
         );
         const now = Date.now();
         return {
@@ -372,8 +382,11 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
         }
       },
     ],
-    ...sqlMethods(machine, propose, logger, readBarrier),
-    ...roleMethods(machine, propose, logger, readBarrier),
+    ...sqlMethods(machine, proposeFor, logger, readBarrier),
+    ...roleMethods(machine, proposeFor, logger, readBarrier),
+    ...databaseMethods(machine, proposeFor, logger, readBarrier),
+    ...memberMethods(log, propose, logger.child({ component: 'membership' }), config.secret),
+    ...shared.handlers,
   ]);
 
   // The handlers above run only once the server accepts calls, by when tso is set.
@@ -397,6 +410,7 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
     name: config.nodeName,
     async close() {
       clearInterval(safePointTimer);
+      shared.close();
       tso.close();
       await server.close();
       log.close();

@@ -13,6 +13,7 @@ const ALLOWED = new Set([
   'alterTable',
   'splitRanges',
   'mergeRange',
+  'rangeMove',
   'createSequence',
   'dropSequence',
   'nextSequence',
@@ -21,7 +22,8 @@ const ALLOWED = new Set([
 
 export function sqlMethods(
   machine: MetaStateMachine,
-  propose: (c: MetaCommand) => Promise<unknown>,
+  /** Proposes a client's command with the request id of its RPC body (clientSessions.ts). */
+  propose: (body: unknown, c: MetaCommand) => Promise<unknown>,
   logger: Logger,
   /** Resolves once this node may answer reads linearizably (ReadIndex on the leader). */
   readBarrier: () => Promise<void>,
@@ -33,7 +35,7 @@ export function sqlMethods(
         const command = (body as { command?: MetaCommand }).command;
         if (!command || !ALLOWED.has(command.type))
           throw new SqlError(SqlState.internalError, 'bad meta request: unknown sql command');
-        const result = await propose(command);
+        const result = await propose(body, command);
         if (command.type !== 'nextSequence')
           logger.info({ command: command.type }, 'catalog changed');
         return {
@@ -54,6 +56,7 @@ export function sqlMethods(
           sequences: machine.sequences,
           schemas: machine.schemas,
           roles,
+          databases: machine.databases,
         };
       },
     ],

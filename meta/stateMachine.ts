@@ -6,18 +6,43 @@ import { SqlError, SqlState } from '../common/errors';
 import { encodeValue, decodeValue, asBuffer } from '../common/codec';
 import type {
   ColumnDef,
+  DatabaseDef,
   RangeDescriptor,
   RoleDef,
   SequenceDef,
   ShardInfo,
   TableDef,
 } from '../common/catalog/schema';
-import { applyRoleCommand, rolesOf } from './roleCommands';
+import { applyRoleCommand, BOOTSTRAP_ROLE, rolesOf } from './roleCommands';
 import { applyCatalogCommand } from './catalogCommands';
 import { compareEnd, tableEnd, tableIdOfKey, tableStart } from '../common/catalog/keyspace';
-import type { MetaCommand } from './commands';
+import {
+  applyNotify,
+  emptyNotificationLog,
+  readNotifications,
+  type NotificationLogState,
+  type NotifyRead,
+} from './notifications';
+import {
+  advisoryHolds,
+  applyAdvisory,
+  emptyAdvisoryState,
+  type AdvisoryHold,
+  type AdvisoryLockState,
+} from './advisoryLocks';
+import type { MetaCommand, MetaEntry } from './commands';
+import { applyOnce, requestIdOf, type SessionsState } from './clientSessions';
+import {
+  afterRoleRenamed,
+  applyDatabaseCommand,
+  checkRoleCommand,
+  databasesOf,
+  type DatabaseState,
+} from './databaseCommands';
+import { setMetaMember, type MembersState } from './members';
+import type { MetaPeer } from './config';
 
-export interface State {
+export interface State extends SessionsState, DatabaseState, MembersState {
   nextTableId: number;
   nextRangeId: number;
   nextShardId: number;
@@ -35,6 +60,10 @@ export interface State {
   gcSafePoint?: bigint;
   /** The test/diagnostic register (commands.ts, kvPut/kvCas); not database state. */
   kv: Record<string, string>;
+  /** LISTEN/NOTIFY's log (notifications.ts); absent = empty. */
+  notifications?: NotificationLogState;
+  /** Cluster-wide advisory locks (advisoryLocks.ts); absent = none. */
+  advisory?: AdvisoryLockState;
 }
 
 /** First user table id; lower ids are reserved for system tables. */
@@ -57,8 +86,21 @@ function emptyState(): State {
 
 export class MetaStateMachine {
   private state: State = emptyState();
+  /** Called after a notify entry is applied (the leader's long polls wake up). */
+  onNotify: (() => void) | undefined;
+  /** Stands in for the Raft index when a caller (a unit test) applies without one. */
+  private localIndex = 0;
 
-  apply(command: MetaCommand): unknown {
+  /**
+   * Applies one Raft entry at log position `index`. A command with a request id runs once per
+   * id: a retried copy gets the first copy's result or error (clientSessions.ts).
+   */
+  apply(entry: MetaEntry, index?: number): unknown {
+    const at = index ?? ++this.localIndex;
+    return applyOnce(this.state, requestIdOf(entry.req), at, () => this.applyCommand(entry));
+  }
+
+  private applyCommand(command: MetaCommand): unknown {
     switch (command.type) {
       case 'registerShard':
         return this.registerShard(command.address, command.name, command.shardId);
@@ -69,6 +111,7 @@ export class MetaStateMachine {
       case 'alterTable':
       case 'splitRanges':
       case 'mergeRange':
+      case 'rangeMove':
       case 'createSequence':
       case 'dropSequence':
       case 'nextSequence':
@@ -79,10 +122,23 @@ export class MetaStateMachine {
           reassign: (rangeId, shardId) => this.reassign(rangeId, shardId),
           leastLoadedShard: () => this.leastLoadedShard(-1),
         });
-      case 'createRole':
-      case 'alterRole':
       case 'dropRole':
+        // The bootstrap superuser is refused by applyRoleCommand first (55006), as in PostgreSQL.
+        if (command.name !== BOOTSTRAP_ROLE.name) checkRoleCommand(this.state, command);
         return applyRoleCommand(this.state, command);
+      case 'alterRole': {
+        const result = applyRoleCommand(this.state, command);
+        afterRoleRenamed(this.state, command.name, command.role.name);
+        return result;
+      }
+      case 'createRole':
+        return applyRoleCommand(this.state, command);
+      case 'createDatabase':
+      case 'dropDatabase':
+      case 'renameDatabase':
+        return applyDatabaseCommand(this.state, command);
+      case 'setMetaMember':
+        return setMetaMember(this.state, command.id, command.address);
       case 'setSafePoint': {
         const current = this.state.gcSafePoint ?? 0n;
         if (command.ts > current) this.state.gcSafePoint = command.ts;
@@ -91,6 +147,18 @@ export class MetaStateMachine {
       case 'tsoHighWater':
         this.state.tsoHighWaterMs = Math.max(this.state.tsoHighWaterMs, command.physicalMs);
         return this.state.tsoHighWaterMs;
+      case 'notify': {
+        const log = (this.state.notifications ??= emptyNotificationLog());
+        const head = applyNotify(log, command);
+        this.onNotify?.();
+        return head;
+      }
+      case 'advisoryLock':
+      case 'advisoryUnlock':
+      case 'advisoryRelease':
+      case 'advisoryRenew':
+      case 'advisoryDropProxy':
+        return applyAdvisory((this.state.advisory ??= emptyAdvisoryState()), command);
       case 'kvPut':
         this.state.kv[command.key] = command.value;
         return null;
@@ -134,9 +202,28 @@ export class MetaStateMachine {
   get schemas(): readonly string[] {
     return ['public', ...(this.state.schemas ?? [])];
   }
+  get databases(): readonly DatabaseDef[] {
+    return databasesOf(this.state);
+  }
+  /** Meta members added at run time, with their addresses (members.ts). */
+  get metaMembers(): readonly MetaPeer[] {
+    return this.state.metaMembers ?? [];
+  }
   /** The test/diagnostic register: the value at key, or null. */
   kvGet(key: string): string | null {
     return Object.prototype.hasOwnProperty.call(this.state.kv, key) ? this.state.kv[key] : null;
+  }
+
+  /** Notifications after seq `after` (at most max). */
+  notificationsAfter(after: number, max: number): NotifyRead {
+    return readNotifications(this.state.notifications ?? emptyNotificationLog(), after, max);
+  }
+  get notificationHead(): number {
+    return this.state.notifications?.head ?? 0;
+  }
+  /** Every advisory lock hold: [key, hold]. */
+  get advisoryHolds(): Array<[string, AdvisoryHold]> {
+    return advisoryHolds(this.state.advisory ?? emptyAdvisoryState());
   }
 
   // --- snapshots ---------------------------------------------------------------------

@@ -88,6 +88,14 @@ export interface SessionEvents {
   notice(notice: Notice): void;
   /** A reported setting changed (SET application_name …): send ParameterStatus. */
   parameterStatus(name: string, value: string): void;
+  /**
+   * A notification for a channel this session listens on (LISTEN/NOTIFY): pid is the
+   * notifying backend's. May be called at any time, also while no statement runs; pgwire
+   * sends NotificationResponse when the session is idle outside a transaction block, or
+   * just before the ReadyForQuery that ends the current one (PostgreSQL never sends one
+   * inside a transaction block), and keeps a bounded number waiting meanwhile.
+   */
+  notification(pid: number, channel: string, payload: string): void;
 }
 
 /**

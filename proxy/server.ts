@@ -1,10 +1,12 @@
 /** The proxy process as a library: pgwire in front, the SQL engine, caches and clients behind. */
 import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { parseAddress } from '../common/config';
 import type { Logger } from '../common/logger';
 import { MetaClient } from '../common/clients/metaClient';
 import { ShardClients } from '../common/clients/shardClients';
-import { defaultHbaRules, startPgServer, type PgClusterHooks } from './pgwire';
+import { defaultHbaRules, startPgServer, workerOfPid, type PgClusterHooks } from './pgwire';
+import type { TerminateOutcome, TerminateRequester } from './catalog';
 import { CatalogCache } from './catalogCache';
 import { RangeCache } from './rangeCache';
 import { ShardRouter } from './shardRouter';
@@ -19,6 +21,8 @@ export interface ProxyNode {
   readonly host: string;
   /** Cancels this node's session `pid` if `secret` matches (a CancelRequest another worker received). */
   cancel(pid: number, secret: number): boolean;
+  /** pg_terminate_backend from another worker: checks the permission, then terminates. */
+  terminate(pid: number, requester: TerminateRequester): Promise<TerminateOutcome>;
   close(): Promise<void>;
 }
 
@@ -52,14 +56,21 @@ export async function startProxyNode(
     timestamp: () => meta.timestamp(),
     active,
   };
-  const engine = await ShardSqlEngine.create({
-    meta,
-    catalog,
-    ranges,
-    router,
-    shardClients,
-    txnDeps,
-  });
+  const engine = await ShardSqlEngine.create(
+    {
+      meta,
+      catalog,
+      ranges,
+      router,
+      shardClients,
+      txnDeps,
+    },
+    {
+      // Owner of this process's advisory locks and origin of its notifications in meta.
+      processId: `${config.nodeName}/${process.pid}/${randomBytes(4).toString('hex')}`,
+      logger,
+    },
+  );
   // Each worker process reports for itself (workers share the node name).
   const reporterName = `${config.nodeName}/${process.pid}`;
   let reportFailing = false;
@@ -133,6 +144,14 @@ export async function startProxyNode(
     logger: logger.child({ component: 'pgwire' }),
     cluster,
   });
+  // pg_terminate_backend: pgwire closes local sessions; other workers' go through the primary.
+  engine.terminator.closeLocal = (pid) => pg.terminate(pid);
+  const forwardTerminate = cluster?.forwardTerminate?.bind(cluster);
+  if (cluster !== undefined && forwardTerminate !== undefined)
+    engine.terminator.forward = (pid, requester) =>
+      workerOfPid(pid) === cluster.workerId
+        ? engine.terminator.terminateLocal(pid, requester)
+        : forwardTerminate(pid, requester);
   logger.info(
     { host, port: pg.port, tls: tls !== undefined },
     'proxy accepting PostgreSQL clients',
@@ -141,10 +160,19 @@ export async function startProxyNode(
     host,
     port: pg.port,
     cancel: (pid, secret) => pg.cancel(pid, secret),
+    terminate: (pid, requester) => engine.terminator.terminateLocal(pid, requester),
     async close() {
       clearInterval(versionPoll);
       clearInterval(activeReport);
       await pg.close();
+      await engine
+        .close()
+        .catch((err: unknown) =>
+          logger.warn(
+            { err: (err as Error).message },
+            'could not release advisory locks; meta drops them when the lease expires',
+          ),
+        );
       meta.close();
       shardClients.close();
       logger.info('proxy stopped');

@@ -18,14 +18,18 @@ import type { KvEngine } from './storage/kvEngine';
 import { WriteBatch } from './storage/kvEngine';
 import { SqliteEngine } from './storage/sqliteEngine';
 import { openLsm } from './lsm';
-import { RangeTable } from './rangeTable';
-import { LockWaiters, MvccStore } from './mvcc';
+import { RangeTable, retryLaterError } from './rangeTable';
+import { RangeLockWaiters } from './rangeLockWaiters';
+import { lockKey } from './mvcc/keys';
+import { MvccStore } from './mvcc';
 import { ShardClients } from '../common/clients/shardClients';
 import { ClusterDeadlockDetector } from './clusterDeadlock';
 import { txnHandlers, RangeResolver } from './txnHandlers';
 import { GcRunner } from './gcRunner';
 import type { ShardConfig } from './config';
 import { sqlHandlers } from './sqlHandlers';
+import { FencedEngine } from './writeFence';
+import { rangeMoveHandlers } from './rangeMoveHandlers';
 
 export interface ShardNode {
   readonly address: string;
@@ -85,6 +89,9 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
 
   let shardId = identity.shardId ?? 0;
   const ranges = new RangeTable(() => shardId);
+  // Every MVCC write goes through the fence: it lands only in ranges owned and not frozen
+  // at the moment it is handed to the engine (shard/writeFence.ts).
+  const fenced = new FencedEngine(engine, ranges);
   const meta = new MetaClient({
     addresses: config.meta,
     secret: config.secret,
@@ -103,11 +110,18 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
   let detectorAddress: string | undefined;
   const detector = new ClusterDeadlockDetector({ remote: () => detectorAddress }, peers);
 
+  let lockWaits: RangeLockWaiters | undefined;
   let lastRefresh = 0;
   const refreshRanges = async (): Promise<void> => {
     lastRefresh = Date.now();
     const { version, ranges: all, shards } = await meta.ranges();
     ranges.update(version, all);
+    // Waits for locks in ranges this shard no longer writes (frozen or gone) end now with
+    // "retry later": the release they wait for will happen on the new owner.
+    lockWaits?.endWaitsOutside(
+      (key) => ranges.writableEngineKey(lockKey(key)),
+      () => retryLaterError('the lock waited for is in a range moving off this shard; retry later'),
+    );
     const lowest = [...(shards ?? [])].sort((a, b) => a.id - b.id)[0];
     detectorAddress = lowest === undefined || lowest.id === shardId ? undefined : lowest.address;
   };
@@ -214,6 +228,7 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
           : [];
         const dels = Array.isArray(b.dels) ? b.dels.map((k: unknown) => bytes(k, 'key')) : [];
         ranges.checkKeys(r, [...puts.map((p) => p[0]), ...dels]);
+        ranges.checkWritable(r);
         return writeLock.run(async () => {
           if (b.mustNotExist === true) {
             const seen = new Set<string>();
@@ -236,8 +251,16 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
       () => ({ shardId, ranges: ranges.ranges.length, rangeVersion: ranges.knownVersion }),
     ],
     ...sqlHandlers({
-      engine,
+      engine: fenced,
+      rawEngine: engine,
       rangeOf: async (b) => rangeOf(b),
+      checkReadable: (r) => ranges.checkReadable(r),
+      checkWritableNow: (r) => {
+        const now = ranges.lookup(r.id, r.epoch);
+        if (now === undefined) throw ranges.stale(r.id, r.epoch);
+        ranges.checkWritable(now);
+      },
+      writableEngineKey: (k) => ranges.writableEngineKey(k),
       owned: () => ranges.ranges,
       refresh: refreshRanges,
     }),
@@ -283,22 +306,47 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
   // Reads served before a restart are forgotten, so 1PC commits must land above a fresh
   // TSO timestamp (the MVCC store's initial max read ts), as TiKV syncs max_ts from PD.
   const store = await MvccStore.open({
-    engine,
+    engine: fenced,
     initialMaxReadTs: await meta.timestamp(),
-    waiters: new LockWaiters({ detector, logger: logger.child({ component: 'lock-waits' }) }),
+    waiters: (lockWaits = new RangeLockWaiters({
+      detector,
+      logger: logger.child({ component: 'lock-waits' }),
+    })),
   });
-  const resolveRanges: RangeResolver = (pairs) => {
+  const usable = (found: RangeDescriptor[], access: 'read' | 'write'): RangeDescriptor[] => {
+    for (const r of found) {
+      if (access === 'write') ranges.checkWritable(r);
+      else ranges.checkReadable(r);
+    }
+    return found;
+  };
+  const resolveRanges: RangeResolver = (pairs, access) => {
     const found = pairs.map(([id, epoch]) => ranges.lookup(id, epoch));
-    if (found.every((r) => r !== undefined)) return found as RangeDescriptor[];
+    if (found.every((r) => r !== undefined)) return usable(found as RangeDescriptor[], access);
     return refreshRanges().then(() =>
-      pairs.map(([id, epoch]) => {
-        const r = ranges.lookup(id, epoch);
-        if (r === undefined) throw ranges.stale(id, epoch);
-        return r;
-      }),
+      usable(
+        pairs.map(([id, epoch]) => {
+          const r = ranges.lookup(id, epoch);
+          if (r === undefined) throw ranges.stale(id, epoch);
+          return r;
+        }),
+        access,
+      ),
     );
   };
   for (const [method, h] of txnHandlers(store, resolveRanges)) handlers.set(method, h);
+  for (const [method, h] of rangeMoveHandlers({
+    ranges,
+    fence: fenced,
+    refresh: refreshRanges,
+    raiseMaxReadTs: async (ts) => {
+      // A read of no keys at ts: raises the store's max read timestamp, which 1PC commits
+      // land above (MvccStore has no other door to it).
+      await store.batchGet([], { ts });
+    },
+    maxReadTs: () => store.maxReadTs,
+  }))
+    handlers.set(method, h);
   const gc = new GcRunner(
     store,
     engine,

@@ -26,9 +26,18 @@ function engineSpans(start: Buffer, end: Buffer | null): Array<{ gte: Buffer; lt
 const EXPORT_PAGE = 5000;
 
 export interface SqlHandlerDeps {
+  /** The engine behind the write fence (shard/writeFence.ts): writes only where owned. */
   readonly engine: KvEngine;
+  /** The bare engine, for moving spans this shard does not own (yet, or any more). */
+  readonly rawEngine: KvEngine;
   /** The range a request names, or RANGE_STALE. */
   rangeOf(body: { rangeId?: unknown; epoch?: unknown }): Promise<RangeDescriptor>;
+  /** Throws "retry later" if the range is sealed for a move's hand-over. */
+  checkReadable(r: RangeDescriptor): void;
+  /** Throws RANGE_STALE / "retry later" unless r, as the table holds it now, takes writes. */
+  checkWritableNow(r: RangeDescriptor): void;
+  /** Whether an engine key lies in a range this shard owns and writes now. */
+  writableEngineKey(key: Buffer): boolean;
   readonly owned: () => readonly RangeDescriptor[];
   /** Re-reads the range map from meta. */
   refresh(): Promise<void>;
@@ -44,6 +53,7 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
       'sql.fragment',
       async (body) => {
         const r = await deps.rangeOf(body as object);
+        deps.checkReadable(r);
         const w = (body as { fragment: Record<string, unknown> }).fragment;
         const f = fragmentFromWire(w);
         const keys = toBuffers(w.keys);
@@ -73,6 +83,10 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
           end = asBuffer(b.end);
         const gte = Buffer.compare(start, r.startKey) > 0 ? start : r.startKey;
         const lt = r.endKey === null || Buffer.compare(end, r.endKey) < 0 ? end : r.endKey;
+        // Checked again here, in the step that hands the batch to the engine: its version
+        // and record deletes would pass the write fence (they look like GC) and must not
+        // land on a range frozen while this request waited.
+        deps.checkWritableNow(r);
         return deleteSpan(deps.engine, gte, lt);
       },
     ],
@@ -112,18 +126,30 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
     [
       'sql.ingest',
       async (body) => {
-        // Range move: the copy lands before meta hands the range to this shard.
+        // Range move: the copy lands before meta hands the range to this shard. Never into a
+        // span this shard already owns and writes: a late page of an abandoned move would
+        // overwrite newer data.
         const puts = (body as { puts: Array<[Uint8Array, Uint8Array]> }).puts;
         const batch = new WriteBatch();
-        for (const [k, v] of puts) batch.put(asBuffer(k), asBuffer(v));
-        await deps.engine.write(batch, { sync: true });
+        for (const [k, v] of puts) {
+          const key = asBuffer(k);
+          if (deps.writableEngineKey(key))
+            throw new RpcError(
+              RpcErrorCode.badRequest,
+              'sql.ingest into a range this shard owns; the move that sent it is stale',
+            );
+          batch.put(key, asBuffer(v));
+        }
+        await deps.rawEngine.write(batch, { sync: true });
         return batch.length;
       },
     ],
     [
       'sql.dropSpan',
       async (body) => {
-        // Range move: the source drops its copy once meta moved ownership.
+        // Range move: the source drops its copy once meta moved ownership, the target drops
+        // what it was sent before the copy starts and when a move aborts. Only spans this
+        // shard does not own: the bare engine, since the fence would refuse them.
         const b = body as { start: Uint8Array; end: Uint8Array };
         const start = asBuffer(b.start),
           end = asBuffer(b.end);
@@ -139,7 +165,7 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
         ) {
           return 0; // Still (or again) ours: keep it.
         }
-        return deleteSpan(deps.engine, start, end);
+        return deleteSpan(deps.rawEngine, start, end);
       },
     ],
     [

@@ -14,9 +14,13 @@ import { asBuffer } from '../common/codec';
 import { fragmentFromWire } from '../common/expr/fragment';
 import { runMvccFragment } from './txnFragment';
 
-/** Resolves the (rangeId, epoch) pairs of a request, or throws RANGE_STALE. */
+/**
+ * Resolves the (rangeId, epoch) pairs of a request, or throws RANGE_STALE; for a write,
+ * also "retry later" when a range is frozen for a move, for a read when it is sealed.
+ */
 export type RangeResolver = (
   pairs: ReadonlyArray<readonly [number, number]>,
+  access: 'read' | 'write',
 ) => RangeDescriptor[] | Promise<RangeDescriptor[]>;
 
 function stale(message: string): RpcError {
@@ -34,16 +38,20 @@ type Body = Record<string, unknown> & { ranges?: unknown };
 
 export function txnHandlers(store: MvccStore, resolve: RangeResolver): Map<string, RpcHandler> {
   /** Decodes the body, resolves its ranges, checks the keys, then runs the action. */
+  // Every method that may change the engine (a lock, a commit, a rollback record, a TTL
+  // bump, a lock resolution) is a write: refused early on a frozen range. The engine's
+  // write fence (shard/writeFence.ts) refuses it again if the range froze while it waited.
   const handler =
     <R>(
       keysOf: (b: Body) => Buffer[],
       run: (b: Body, ranges: RangeDescriptor[]) => Promise<R>,
+      access: 'read' | 'write' = 'write',
     ): RpcHandler =>
     async (raw) => {
       const b = withBuffers(raw) as Body;
       if (!Array.isArray(b.ranges) || b.ranges.length === 0)
         throw new RpcError(RpcErrorCode.badRequest, 'ranges required');
-      const ranges = await resolve(b.ranges as Array<[number, number]>);
+      const ranges = await resolve(b.ranges as Array<[number, number]>, access);
       checkKeys(ranges, keysOf(b));
       return run(b, ranges);
     };
@@ -55,26 +63,33 @@ export function txnHandlers(store: MvccStore, resolve: RangeResolver): Map<strin
   // Request bodies are the MvccStore request types, checked by the action itself.
   /* eslint-disable @typescript-eslint/no-explicit-any -- bodies are validated by the MVCC actions */
   return new Map<string, RpcHandler>([
-    ['txn.get', handler(one, (b) => store.get(b as any))],
-    ['txn.batchGet', handler(many, (b) => store.batchGet(b.keys as Buffer[], b as any))],
+    ['txn.get', handler(one, (b) => store.get(b as any), 'read')],
+    ['txn.batchGet', handler(many, (b) => store.batchGet(b.keys as Buffer[], b as any), 'read')],
     [
       'txn.scan',
-      handler(none, (b, ranges) => {
-        // A scan stays inside the one range it names: the caller walks range by range.
-        const r = ranges[0];
-        const start =
-          Buffer.compare(b.start as Buffer, r.startKey) > 0 ? (b.start as Buffer) : r.startKey;
-        const end =
-          compareEnd((b.end as Buffer | null) ?? null, r.endKey) < 0
-            ? ((b.end as Buffer | null) ?? null)
-            : r.endKey;
-        return store.scan({ ...(b as any), start, end });
-      }),
+      handler(
+        none,
+        (b, ranges) => {
+          // A scan stays inside the one range it names: the caller walks range by range.
+          const r = ranges[0];
+          const start =
+            Buffer.compare(b.start as Buffer, r.startKey) > 0 ? (b.start as Buffer) : r.startKey;
+          const end =
+            compareEnd((b.end as Buffer | null) ?? null, r.endKey) < 0
+              ? ((b.end as Buffer | null) ?? null)
+              : r.endKey;
+          return store.scan({ ...(b as any), start, end });
+        },
+        'read',
+      ),
     ],
     [
       'txn.scanLocks',
-      handler(none, (b, ranges) =>
-        store.scanLocks({ ...(b as any), start: ranges[0].startKey, end: ranges[0].endKey }),
+      handler(
+        none,
+        (b, ranges) =>
+          store.scanLocks({ ...(b as any), start: ranges[0].startKey, end: ranges[0].endKey }),
+        'read',
       ),
     ],
     [
@@ -111,7 +126,7 @@ export function txnHandlers(store: MvccStore, resolve: RangeResolver): Map<strin
         // A plan fragment read at an MVCC timestamp (shard/txnFragment.ts); addressed like
         // sql.fragment, by rangeId/epoch.
         const b = raw as Record<string, unknown>;
-        const [r] = await resolve([[Number(b.rangeId), Number(b.epoch)]]);
+        const [r] = await resolve([[Number(b.rangeId), Number(b.epoch)]], 'read');
         const w = b.fragment as Record<string, unknown>;
         const f = fragmentFromWire(w);
         const keys = Array.isArray(w.keys)

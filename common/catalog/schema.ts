@@ -94,8 +94,18 @@ export interface RangeDescriptor {
   /** Exclusive; null = the end of the key space. */
   readonly endKey: Buffer | null;
   readonly shardId: number;
-  /** Bumped by every change to this range (split, merge, move). */
+  /** Bumped by every change to this range (split, merge, move, freeze, unfreeze). */
   readonly epoch: number;
+  /**
+   * Set while the range is being moved to another shard (DESIGN.md "Range map", MOVE
+   * RANGE): the range is frozen, its shard (the source) refuses every write with a
+   * "retry later" RANGE_STALE until meta finishes the move (shardId := toShard) or aborts it.
+   */
+  readonly moving?: RangeMove;
+}
+
+export interface RangeMove {
+  readonly toShard: number;
 }
 
 export interface ShardInfo {
@@ -113,4 +123,23 @@ export interface RoleDef {
   readonly createrole: boolean;
   /** `SCRAM-SHA-256$…` or `md5…`, as PostgreSQL stores it; absent: no password. */
   readonly passwordVerifier?: string;
+}
+
+/**
+ * A database (pg_database row). All databases share one keyspace of schemas and tables for
+ * now (meta/PROTOCOL.md "Databases"); a database gates connections and is listed by \l.
+ */
+export interface DatabaseDef {
+  readonly oid: number;
+  readonly name: string;
+  /** The owning role's name. */
+  readonly owner: string;
+  /** Always UTF8: the only server encoding ShardDB has. */
+  readonly encoding: 'UTF8';
+  readonly collate: string;
+  readonly ctype: string;
+  readonly isTemplate: boolean;
+  readonly allowConnections: boolean;
+  /** datacl as PostgreSQL prints its items (`=c/postgres`); absent: the default privileges. */
+  readonly acl?: readonly string[];
 }

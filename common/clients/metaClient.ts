@@ -2,11 +2,19 @@
  * How proxies and shards talk to the meta cluster: find the leader, follow NOT_LEADER
  * redirects, fail over on UNAVAILABLE, retry with backoff within a deadline; and batch
  * every timestamp request in flight into one TSO call.
+ *
+ * Retrying a command whose answer was lost may deliver it twice, so every command carries a
+ * request id (this client's random id + a sequence number, the same on every retry) and the
+ * meta state machine applies each id once, answering a duplicate with the first outcome
+ * (meta/clientSessions.ts). A leader named in a redirect that is not among the addresses this
+ * client was given (a member added at run time) is added to them.
  */
+import { randomBytes } from 'node:crypto';
 import { RpcClient } from '../rpc';
 import { RpcError, RpcErrorCode } from '../errors';
 import type { Logger } from '../logger';
 import type {
+  DatabaseDef,
   RoleDef,
   RangeDescriptor,
   SequenceDef,
@@ -23,6 +31,11 @@ export interface MetaClientOptions {
   readonly logger: Logger;
   /** Total time a call may take across retries. */
   readonly deadlineMs?: number;
+}
+
+export interface MetaMemberAddress {
+  readonly id: number;
+  readonly address: string;
 }
 
 export interface ClusterStatus {
@@ -42,6 +55,16 @@ export interface ClusterStatus {
   readonly shards: ReadonlyArray<ShardInfo & { live: boolean; lastHeartbeatMsAgo: number | null }>;
 }
 
+/** Meta addresses learned from redirects, beyond the configured ones (a bound, not a target). */
+const MAX_LEARNED_ADDRESSES = 16;
+
+/** The request id a command carries (meta/clientSessions.ts RequestId). */
+interface RequestId {
+  readonly client: string;
+  readonly seq: number;
+  readonly ackedBelow: number;
+}
+
 /** Timestamps per TSO call; the logical part of one millisecond holds 2^18 (meta/tso.ts). */
 const MAX_TSO_BATCH = 100_000;
 
@@ -57,7 +80,13 @@ function retryable(err: unknown): err is RpcError {
 
 export class MetaClient {
   private readonly clients: RpcClient[];
+  private readonly addresses: string[];
   private leader = 0;
+  /** Unique per client instance: request ids of different clients never collide. */
+  private readonly clientId: string;
+  private nextSeq = 1;
+  /** Seqs of commands not yet answered (their outcome may still be asked for again). */
+  private readonly pending = new Set<number>();
   private tsoQueue: Array<{ resolve: (ts: bigint) => void; reject: (err: unknown) => void }> = [];
   private tsoInFlight = false;
   private tsoScheduled = false;
@@ -65,16 +94,48 @@ export class MetaClient {
   constructor(private readonly options: MetaClientOptions) {
     if (options.addresses.length === 0)
       throw new Error('MetaClient needs at least one meta address');
-    this.clients = options.addresses.map(
-      (address) =>
-        new RpcClient({
-          address,
-          secret: options.secret,
-          name: options.name,
-          logger: options.logger,
-          defaultTimeoutMs: 3000,
-        }),
-    );
+    this.addresses = [...options.addresses];
+    this.clients = this.addresses.map((address) => this.rpcClient(address));
+    this.clientId = `${options.name}-${randomBytes(8).toString('hex')}`;
+  }
+
+  private rpcClient(address: string): RpcClient {
+    return new RpcClient({
+      address,
+      secret: this.options.secret,
+      name: this.options.name,
+      logger: this.options.logger,
+      defaultTimeoutMs: 3000,
+    });
+  }
+
+  /** The index of a leader's address, learning it if it is new to us (-1: not usable). */
+  private addressIndex(address: string): number {
+    const i = this.addresses.indexOf(address);
+    if (i >= 0) return i;
+    if (this.addresses.length >= this.options.addresses.length + MAX_LEARNED_ADDRESSES) return -1;
+    this.addresses.push(address);
+    this.clients.push(this.rpcClient(address));
+    this.options.logger.info({ address }, 'learned a new meta member from a redirect');
+    return this.addresses.length - 1;
+  }
+
+  /**
+   * A call that changes meta state: it carries a request id, the same on every retry, so it
+   * is applied once however many times it reaches the log.
+   */
+  async command<T>(method: string, body: Record<string, unknown>, timeoutMs?: number): Promise<T> {
+    const seq = this.nextSeq++;
+    this.pending.add(seq);
+    let ackedBelow = seq;
+    for (const p of this.pending) if (p < ackedBelow) ackedBelow = p;
+    const req: RequestId = { client: this.clientId, seq, ackedBelow };
+    try {
+      return await this.call<T>(method, { ...body, req }, timeoutMs);
+    } finally {
+      // Answered or given up: either way this client will not ask for it again.
+      this.pending.delete(seq);
+    }
   }
 
   async call<T>(method: string, body: unknown = {}, timeoutMs?: number): Promise<T> {
@@ -94,7 +155,7 @@ export class MetaClient {
         // UNAVAILABLE from a leader that is not ready yet): follow it at once when it points
         // elsewhere; otherwise try the next node, and back off once per round of nodes.
         const hint = (err.detail as { leader?: unknown } | undefined)?.leader;
-        const hinted = typeof hint === 'string' ? this.options.addresses.indexOf(hint) : -1;
+        const hinted = typeof hint === 'string' ? this.addressIndex(hint) : -1;
         if (hinted >= 0 && hinted !== current && hops < this.clients.length) {
           this.leader = hinted;
           hops++;
@@ -155,7 +216,7 @@ export class MetaClient {
   }
 
   registerShard(address: string, name: string, shardId?: number): Promise<ShardInfo> {
-    return this.call('meta.registerShard', { address, name, shardId });
+    return this.command('meta.registerShard', { address, name, shardId });
   }
 
   /** The catalog and range-map versions (a hint for cache refreshes). */
@@ -201,7 +262,7 @@ export class MetaClient {
     spec: TableSpec,
     ifNotExists: boolean,
   ): Promise<{ table: TableDef | null; catalogVersion: number; rangeVersion: number }> {
-    return this.call('meta.createTable', { spec, ifNotExists });
+    return this.command('meta.createTable', { spec, ifNotExists });
   }
 
   dropTable(
@@ -209,20 +270,20 @@ export class MetaClient {
     name: string,
     ifExists: boolean,
   ): Promise<{ table: TableDef | null; catalogVersion: number }> {
-    return this.call('meta.dropTable', { schema, name, ifExists });
+    return this.command('meta.dropTable', { schema, name, ifExists });
   }
 
   /** Proposes one of the SQL catalog commands (meta/catalogCommands.ts). */
   sqlCommand<T>(
     command: { readonly type: string } & Record<string, unknown>,
   ): Promise<{ result: T; catalogVersion: number; rangeVersion: number }> {
-    return this.call('meta.sqlCommand', { command });
+    return this.command('meta.sqlCommand', { command });
   }
 
   roleCommand(
     command: { readonly type: 'createRole' | 'alterRole' | 'dropRole' } & Record<string, unknown>,
   ): Promise<{ result: RoleDef | null; catalogVersion: number }> {
-    return this.call('meta.roleCommand', { command });
+    return this.command('meta.roleCommand', { command });
   }
 
   roles(): Promise<{ version: number; roles: RoleDef[] }> {
@@ -234,8 +295,40 @@ export class MetaClient {
     sequences: SequenceDef[];
     schemas: string[];
     roles?: RoleDef[];
+    databases?: DatabaseDef[];
   }> {
     return this.call('meta.sqlCatalog');
+  }
+
+  /** CREATE / DROP DATABASE, ALTER DATABASE … RENAME TO (meta/databaseCommands.ts). */
+  databaseCommand(
+    command:
+      | {
+          readonly type: 'createDatabase';
+          readonly name: string;
+          readonly owner: string;
+          readonly template?: string;
+          readonly collate?: string;
+          readonly ctype?: string;
+        }
+      | { readonly type: 'dropDatabase'; readonly name: string; readonly ifExists: boolean }
+      | { readonly type: 'renameDatabase'; readonly name: string; readonly newName: string },
+  ): Promise<{ result: DatabaseDef | null; catalogVersion: number }> {
+    return this.command('meta.databaseCommand', { command });
+  }
+
+  databases(): Promise<{ version: number; databases: DatabaseDef[] }> {
+    return this.call('meta.databases');
+  }
+
+  /** Adds a meta node (already running with --join) to the Raft group, as a voter. */
+  addMetaMember(id: number, address: string): Promise<{ members: MetaMemberAddress[] }> {
+    return this.call('meta.addMember', { id, address }, 30_000);
+  }
+
+  /** Removes a meta node from the Raft group (the leader too: it steps down). */
+  removeMetaMember(id: number): Promise<{ members: MetaMemberAddress[] }> {
+    return this.call('meta.removeMember', { id }, 30_000);
   }
 
   cluster(): Promise<ClusterStatus> {

@@ -310,6 +310,10 @@ export class RaftNode {
     if (rd.snapshot) {
       this.opts.restore?.(rd.snapshot.data, rd.snapshot.meta);
       this.applied = rd.snapshot.meta.index;
+      this.log?.info(
+        { index: rd.snapshot.meta.index, voters: rd.snapshot.meta.voters },
+        'raft snapshot installed',
+      );
       // We cannot tell whether our own proposals up to here made it: their outcome is unknown.
       for (const [index, p] of this.proposals) {
         if (index > this.applied) continue;

@@ -37,6 +37,7 @@ export function catalogAccess(
         session,
         services,
         sql.roles ?? [],
+        sql.databases ?? [],
       );
     },
   };

@@ -15,7 +15,8 @@ import { formatType } from './formatType';
 import { BOOTSTRAP_SUPERUSER_OID, namespaceOid, tableOid } from './oids';
 import { sequenceOwners } from './pgCatalog';
 import { PG_PROCS } from './procs';
-import type { CatalogRuntime } from './runtime';
+import { callAsync, type CatalogRuntime } from './runtime';
+import { isSuperuser } from './terminate';
 import type { CatalogSnapshot } from './snapshot';
 import { SERVER_VERSION_TEXT } from './version';
 import { pgSleep, pgSleepFor, pgSleepUntil } from './sleep';
@@ -140,28 +141,101 @@ function lockKey(args: Datum[]): string {
   return args.length === 1 ? `1:${String(args[0])}` : `2:${String(args[0])}:${String(args[1])}`;
 }
 
-function advisory(kind: 'lock' | 'try' | 'unlock', shared: boolean): CatalogFunction {
+/** lock_timeout in ms, undefined when 0 (no timeout): '0', '150' (ms), '2s', '1min'. */
+function lockTimeoutMs(rt: CatalogRuntime): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$/i.exec(
+    rt.session.setting('lock_timeout') ?? '0',
+  );
+  if (!m) return undefined;
+  const mult: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+  const ms = Number(m[1]) * mult[(m[2] ?? 'ms').toLowerCase()];
+  return ms > 0 ? ms : undefined;
+}
+
+/**
+ * The pg_advisory_* family, cluster-wide through meta (advisoryLocks.ts); each call is an
+ * asynchronous catalog call (runtime.ts callAsync).
+ */
+function advisory(kind: 'lock' | 'try' | 'unlock', shared: boolean, xact = false): CatalogFunction {
   const ret = kind === 'lock' ? T.void : T.bool;
   return {
     sigs: [sig([T.int8], ret), sig([T.int4, T.int4], ret)],
     call: (args, rt) => {
       const key = lockKey(args);
+      const pid = rt.session.pid;
       const locks = rt.services.locks;
-      if (kind === 'unlock') return locks.unlock(key, rt.session.pid, shared);
-      const ok = locks.tryLock(key, rt.session.pid, shared);
-      if (kind === 'try') return ok;
-      if (!ok) {
-        // The statement waits for the key outside evaluation, then runs again (statements.ts).
-        rt.waitFor = { key, shared };
-        throw new LockWaitNeeded();
-      }
-      return null;
+      return callAsync(rt, async () => {
+        if (kind === 'unlock') {
+          const ok = await locks.unlock(key, pid, shared);
+          if (!ok)
+            rt.session.notice?.({
+              severity: 'WARNING',
+              code: '01000',
+              message: `you don't own a lock of type ${shared ? 'ShareLock' : 'ExclusiveLock'}`,
+            });
+          return ok;
+        }
+        if (kind === 'try') return locks.tryLock(key, pid, shared, xact);
+        const entry = rt.services.sessions.get(pid);
+        await locks.lock(key, pid, shared, xact, {
+          timeoutMs: lockTimeoutMs(rt),
+          cancelled: () => entry !== undefined && entry.cancels !== entry.statementCancels,
+        });
+        return null;
+      });
     },
   };
 }
 
-/** Thrown by pg_advisory_lock when the key is held: the caller waits and retries. */
-export class LockWaitNeeded extends Error {}
+/** pg_terminate_backend(pid [, timeout]): PostgreSQL 15's answers (terminate.ts). */
+const terminateBackend: CatalogFunction = {
+  sigs: [sig([T.int4], T.bool), sig([T.int4, T.int8], T.bool)],
+  call: ([pid], rt) =>
+    callAsync(rt, async () => {
+      const target = pid as number;
+      const terminator = rt.services.terminator;
+      const roles = (await rt.services.roles?.()) ?? [];
+      const user = rt.session.user;
+      const outcome =
+        terminator === undefined
+          ? 'nopid'
+          : await terminator.terminate(target, { user, superuser: isSuperuser(user, roles) });
+      switch (outcome) {
+        case 'ok':
+          return true;
+        case 'superuser':
+          throw new SqlError(
+            SqlState.insufficientPrivilege,
+            'must be a superuser to terminate superuser process',
+          );
+        case 'permission':
+          throw new SqlError(
+            SqlState.insufficientPrivilege,
+            'must be a member of the role whose process is being terminated or member of pg_signal_backend',
+          );
+        default:
+          rt.session.notice?.({
+            severity: 'WARNING',
+            code: '01000',
+            message: `PID ${target} is not a PostgreSQL backend process`,
+          });
+          return false;
+      }
+    }),
+};
+
+/** pg_notify(channel, payload): NOTIFY with computed arguments. */
+const pgNotify: CatalogFunction = {
+  sigs: [sig([T.text, T.text], T.void)],
+  nonStrict: true,
+  call: ([channel, payload], rt) => {
+    const notify = rt.session.notify;
+    if (notify === undefined)
+      throw new SqlError(SqlState.featureNotSupported, 'pg_notify is not available here');
+    notify((channel as string | null) ?? '', (payload as string | null) ?? '');
+    return null;
+  },
+};
 
 function sizePretty(v: Datum): string {
   let n =
@@ -362,20 +436,8 @@ export const CATALOG_FUNCTIONS: ReadonlyMap<string, CatalogFunction> = new Map<
       },
     },
   ],
-  // Terminating a connection needs pgwire's socket; until the engine can reach it this
-  // cancels the backend's running statement, which is what waiting clients observe first.
-  [
-    'pg_terminate_backend',
-    {
-      sigs: [sig([T.int4], T.bool), sig([T.int4, T.int8], T.bool)],
-      call: ([pid], rt) => {
-        const e = rt.services.sessions.get(pid as number);
-        if (!e) return false;
-        e.cancel();
-        return true;
-      },
-    },
-  ],
+  ['pg_terminate_backend', terminateBackend],
+  ['pg_notify', pgNotify],
   [
     'pg_encoding_to_char',
     {
@@ -421,41 +483,18 @@ export const CATALOG_FUNCTIONS: ReadonlyMap<string, CatalogFunction> = new Map<
     'pg_advisory_unlock_all',
     {
       sigs: [sig([], T.void)],
-      call: (_a, rt) => {
-        rt.services.locks.releaseAll(rt.session.pid);
-        return null;
-      },
+      call: (_a, rt) =>
+        callAsync(rt, async () => {
+          await rt.services.locks.release(rt.session.pid, 'session');
+          return null;
+        }),
     },
   ],
-  // Every statement is its own transaction (autocommit): a transaction-level lock is
-  // released as soon as it is taken, so taking one only has to check nobody else holds it.
-  [
-    'pg_advisory_xact_lock',
-    {
-      sigs: [sig([T.int8], T.void), sig([T.int4, T.int4], T.void)],
-      call: (args, rt) => {
-        const key = lockKey(args);
-        if (!rt.services.locks.tryLock(key, rt.session.pid)) {
-          rt.waitFor = { key, shared: false };
-          throw new LockWaitNeeded();
-        }
-        rt.services.locks.unlock(key, rt.session.pid);
-        return null;
-      },
-    },
-  ],
-  [
-    'pg_try_advisory_xact_lock',
-    {
-      sigs: [sig([T.int8], T.bool), sig([T.int4, T.int4], T.bool)],
-      call: (args, rt) => {
-        const key = lockKey(args);
-        const ok = rt.services.locks.tryLock(key, rt.session.pid);
-        if (ok) rt.services.locks.unlock(key, rt.session.pid);
-        return ok;
-      },
-    },
-  ],
+  // Transaction-level locks: released when the session's transaction ends (sql/engine.ts).
+  ['pg_advisory_xact_lock', advisory('lock', false, true)],
+  ['pg_advisory_xact_lock_shared', advisory('lock', true, true)],
+  ['pg_try_advisory_xact_lock', advisory('try', false, true)],
+  ['pg_try_advisory_xact_lock_shared', advisory('try', true, true)],
   [
     'pg_get_function_result',
     {

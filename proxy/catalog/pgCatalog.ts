@@ -6,7 +6,7 @@
  * such objects.
  */
 import type { Datum } from '../../common/types/datum';
-import type { RoleDef } from '../../common/catalog/schema';
+import type { DatabaseDef, RoleDef } from '../../common/catalog/schema';
 import { TypeOid } from '../../common/types/datum';
 import { allTypes } from '../../common/types/typeTable';
 import { constraintDef, constraintsOf, indexesOf, refAttnums, visibleColumns } from './constraints';
@@ -421,27 +421,43 @@ defineVirtual(
   `oid:oid datname:name datdba:oid encoding:int4 datlocprovider:char datistemplate:bool
    datallowconn:bool datconnlimit:int4 datfrozenxid:int4 datminmxid:int4 dattablespace:oid
    datcollate:text datctype:text daticulocale:text datcollversion:text datacl:_text`,
-  (s) => [
-    [
-      DATABASE_OID,
-      s.session.database,
-      OWNER,
-      6,
+  (s) =>
+    databaseRows(s).map((d) => [
+      d.oid,
+      d.name,
+      roleOid(d.owner),
+      6, // PG_UTF8
       'c',
-      false,
-      true,
+      d.isTemplate,
+      d.allowConnections,
       -1,
       0,
       1,
       1663,
-      'C.UTF-8',
-      'C.UTF-8',
+      d.collate,
+      d.ctype,
       null,
       null,
-      null,
-    ],
-  ],
+      d.acl ? [...d.acl] : null,
+    ]),
 );
+
+/** The catalog's databases; before meta lists them (an older meta), the session's own. */
+function databaseRows(s: CatalogSnapshot): readonly DatabaseDef[] {
+  if (s.databases.length > 0) return s.databases;
+  return [
+    {
+      oid: DATABASE_OID,
+      name: s.session.database,
+      owner: 'postgres',
+      encoding: 'UTF8',
+      collate: 'C',
+      ctype: 'C',
+      isTemplate: false,
+      allowConnections: true,
+    },
+  ];
+}
 
 function roleRows(s: CatalogSnapshot): RoleDef[] {
   return [...s.roles];
@@ -741,7 +757,7 @@ defineVirtual(
    backend_xmin:int4 query_id:int8 query:text backend_type:text`,
   (s) =>
     s.sessionList.map((e) => [
-      DATABASE_OID,
+      s.databases.find((d) => d.name === e.database)?.oid ?? DATABASE_OID,
       e.database,
       e.pid,
       null,

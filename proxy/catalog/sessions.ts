@@ -1,10 +1,10 @@
 /**
- * This proxy's sessions as the catalog sees them: pg_stat_activity rows, the targets of
- * pg_cancel_backend / pg_terminate_backend, and the holders of advisory locks.
+ * This proxy process's sessions as the catalog sees them: pg_stat_activity rows, the targets
+ * of pg_cancel_backend / pg_terminate_backend, and the holders of advisory locks.
  *
- * Per proxy: pg_stat_activity lists the sessions of the proxy that answers, and
+ * Per process: pg_stat_activity lists the sessions of the process that answers, and
  * pg_cancel_backend reaches only those (a CancelRequest, which pgwire routes across
- * workers, is the cluster-wide path).
+ * workers, is the proxy-wide path; pg_terminate_backend is routed too: terminate.ts).
  */
 
 export interface SessionEntry {
@@ -20,6 +20,10 @@ export interface SessionEntry {
   queryStartUs: bigint | null;
   state: 'active' | 'idle';
   cancel(): void;
+  /** Cancels received so far (CancelRequest, statement_timeout, pg_cancel_backend). */
+  cancels: number;
+  /** `cancels` when the running statement started: a wait inside it ends once they differ. */
+  statementCancels: number;
 }
 
 export class SessionRegistry {

@@ -3,8 +3,10 @@
  * (tables from the catalog cache, sequences and schemas from meta) so that virtual tables
  * and catalog functions are synchronous during evaluation, like every other expression.
  */
-import type { RoleDef, SequenceDef, TableDef } from '../../common/catalog/schema';
+import type { DatabaseDef, RoleDef, SequenceDef, TableDef } from '../../common/catalog/schema';
 import type { AdvisoryLocks } from './advisoryLocks';
+import type { BackendTerminator } from './terminate';
+import type { Notice } from '../engine';
 import type { SessionEntry, SessionRegistry } from './sessions';
 import { indexOid, namespaceOid, pkIndexOid, sequenceOid, tableOid } from './oids';
 
@@ -19,12 +21,20 @@ export interface PgSession {
   /** Every setting: [name, value], for pg_settings. */
   settings(): ReadonlyArray<[string, string]>;
   cancel(): void;
+  /** pg_notify: queues a notification in the session's transaction. */
+  notify?(channel: string, payload: string): void;
+  /** A NoticeResponse / WARNING to the client (pg_terminate_backend's unknown pid). */
+  notice?(n: Notice): void;
 }
 
 /** Proxy-wide services the catalog functions reach. */
 export interface PgServices {
   readonly sessions: SessionRegistry;
   readonly locks: AdvisoryLocks;
+  /** pg_terminate_backend across this proxy's workers (absent: terminate is refused). */
+  readonly terminator?: BackendTerminator;
+  /** The catalog's roles (pg_terminate_backend's permission check). */
+  readonly roles?: () => Promise<readonly RoleDef[]>;
 }
 
 export type RelKind = 'r' | 'i' | 'S' | 'v';
@@ -47,6 +57,8 @@ export interface CatalogSnapshot {
   readonly schemas: readonly string[];
   /** Every role (without password verifiers). */
   readonly roles: readonly RoleDef[];
+  /** Every database (pg_database); empty when meta did not say (then the session's own). */
+  readonly databases: readonly DatabaseDef[];
   readonly session: PgSession;
   readonly services: PgServices;
   readonly relations: readonly Relation[];
@@ -66,6 +78,7 @@ export function buildSnapshot(
   session: PgSession,
   services: PgServices,
   roles: readonly RoleDef[] = [],
+  databases: readonly DatabaseDef[] = [],
 ): CatalogSnapshot {
   const relations: Relation[] = [...virtualRelations];
   const sorted = [...tables].sort((a, b) => a.id - b.id);
@@ -109,6 +122,7 @@ export function buildSnapshot(
           { name: 'postgres', superuser: true, login: true, createdb: true, createrole: true },
           ...roles,
         ],
+    databases,
     session,
     services,
     relations,

@@ -1,19 +1,18 @@
 /**
  * How a statement that touches the catalog runs: a snapshot before it starts (when it reads
  * a virtual table or a function that needs one), reg* result columns printed as names, and
- * pg_advisory_lock's wait (the lock function cannot wait inside synchronous evaluation: it
- * records the key, the statement waits here for the key to come free, then runs again).
+ * catalog functions that must wait (advisory locks, pg_terminate_backend: evaluation is
+ * synchronous, so such a call records what to wait for, the statement waits here, then
+ * evaluates again with the result: runtime.ts callAsync).
  */
 import type { Datum } from '../../common/types/datum';
 import { TypeOid } from '../../common/types/datum';
 import type { EvalCtx } from '../../common/expr/expr';
 import type { ExecContext } from '../sql/context';
 import type { OutputColumn, PlanNode } from '../sql/plan';
-import { CATALOG_FUNCTIONS, LockWaitNeeded, regclassOut } from './functions';
+import { CATALOG_FUNCTIONS, regclassOut } from './functions';
 import { formatType } from './formatType';
-import { runtimeOf } from './runtime';
-import { resumeAfterSleeps, SleepNeeded } from './sleep';
-import { race, sleepFor } from '../txn/statementCancel';
+import { AsyncCallNeeded, runtimeOf } from './runtime';
 
 export interface CatalogUse {
   readonly snapshot: boolean;
@@ -34,11 +33,6 @@ export function catalogUseOf(plan: PlanNode, columns: readonly OutputColumn[]): 
 
 const NOTHING: CatalogUse = { snapshot: false, regColumns: [] };
 
-function lockTimeoutMs(setting: string | undefined): number {
-  const n = Number.parseInt(setting ?? '0', 10);
-  return Number.isFinite(n) && n > 0 ? n : 60_000;
-}
-
 export async function runWithCatalog(
   ctx: ExecContext,
   use: CatalogUse | undefined,
@@ -46,16 +40,19 @@ export async function runWithCatalog(
   body: (ev: EvalCtx) => Promise<Datum[][]>,
 ): Promise<Datum[][]> {
   const u = use ?? NOTHING;
-  let slept = 0;
+  const asyncResults: Datum[] = [];
   let nowUs: bigint | undefined;
   for (;;) {
     const ev = makeEv();
     const rt = runtimeOf(ev);
+    // A re-run after an asynchronous call (a sleep, a lock wait) keeps the statement's now().
     if (nowUs === undefined) nowUs = ev.nowUs;
-    else {
-      // A re-run after a sleep: same now() (the statement's start), past the calls that slept.
-      ev.nowUs = nowUs;
-      if (rt) resumeAfterSleeps(rt, slept);
+    else ev.nowUs = nowUs;
+    if (rt) {
+      rt.asyncResults = asyncResults;
+      rt.asyncNext = 0;
+      // What pg_sleep's wait (sleep.ts) wakes on: CancelRequest, statement_timeout.
+      rt.cancel = ctx.cancel;
     }
     if (rt && u.snapshot && ctx.catalogAccess) rt.snapshot = await ctx.catalogAccess.snapshot();
     try {
@@ -72,22 +69,10 @@ export async function runWithCatalog(
           }
       return rows;
     } catch (err) {
-      if (err instanceof SleepNeeded) {
-        await sleepFor(err.ms, ctx.cancel);
-        slept++;
-        continue;
-      }
-      if (err instanceof LockWaitNeeded && rt?.waitFor) {
-        const w = rt.waitFor;
-        await race(
-          rt.services.locks.waitAvailable(
-            w.key,
-            rt.session.pid,
-            w.shared,
-            lockTimeoutMs(rt.session.setting('lock_timeout')),
-          ),
-          ctx.cancel,
-        );
+      if (err instanceof AsyncCallNeeded && rt?.asyncCall) {
+        const call = rt.asyncCall;
+        rt.asyncCall = undefined;
+        asyncResults.push(await call());
         continue;
       }
       throw err;

@@ -1,8 +1,7 @@
 /**
  * Registers a session for pg_stat_activity and pg_cancel_backend, and keeps its state and
  * current query up to date by wrapping bind(): a portal's first fetch marks the session
- * active with the statement's text, the last one marks it idle. Advisory locks a session
- * holds are released when it ends, as PostgreSQL does at backend exit.
+ * active with the statement's text, the last one marks it idle; counts its cancels.
  */
 import type { EngineSession, Portal, PreparedStatement, SessionStartInfo } from '../engine';
 import type { PgServices, PgSession } from './snapshot';
@@ -32,8 +31,17 @@ export function trackSession(
     queryStartUs: null,
     state: 'idle',
     cancel: () => session.cancel(),
+    cancels: 0,
+    statementCancels: 0,
   };
   services.sessions.add(entry);
+  // Every cancel path (pgwire's CancelRequest and statement_timeout, pg_cancel_backend) goes
+  // through session.cancel(): counting them here lets an advisory lock wait see them.
+  const cancel = session.cancel.bind(session);
+  session.cancel = () => {
+    entry.cancels++;
+    cancel();
+  };
   const bind = session.bind.bind(session);
   const wrap = (statement: PreparedStatement, portal: Portal): Portal => {
     if (portal.kind !== 'rows') return portal;
@@ -47,6 +55,7 @@ export function trackSession(
         if (!started) {
           started = true;
           entry.state = 'active';
+          entry.statementCancels = entry.cancels;
           entry.query = statement.sql;
           entry.queryStartUs = nowUs();
         }
@@ -68,7 +77,6 @@ export function trackSession(
   return {
     remove: () => {
       services.sessions.remove(info.backendPid);
-      services.locks.releaseAll(info.backendPid);
     },
   };
 }

@@ -142,6 +142,15 @@ export class BackendWriter {
     this.end(at);
   }
 
+  /** NotificationResponse ('A'): notifying backend's pid, channel, payload. */
+  notificationResponse(pid: number, channel: string, payload: string): void {
+    const at = this.begin(0x41, 4);
+    this.int32(pid);
+    this.cstring(channel);
+    this.cstring(payload);
+    this.end(at);
+  }
+
   backendKeyData(pid: number, secret: number): void {
     const at = this.begin(0x4b, 8);
     this.int32(pid);

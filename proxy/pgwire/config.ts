@@ -81,4 +81,12 @@ export interface PgClusterHooks {
   acquireConnection(): Promise<boolean>;
   /** Gives back a ticket acquireConnection granted. */
   releaseConnection(): void;
+  /**
+   * pg_terminate_backend for a pid another worker owns (the engine asks; the owner checks
+   * the permission): resolves with that worker's answer, 'nopid' when it is gone.
+   */
+  forwardTerminate?(
+    pid: number,
+    requester: { user: string; superuser: boolean },
+  ): Promise<'ok' | 'nopid' | 'superuser' | 'permission'>;
 }

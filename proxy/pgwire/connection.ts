@@ -106,6 +106,12 @@ const noParams: readonly Datum[] = [];
 const flushThreshold = 64 * 1024;
 /** Stop reading from the socket while busy once this much input is queued. */
 const inputHighWater = 1024 * 1024;
+/**
+ * Notifications held for a session that is busy or inside a transaction block: past this
+ * many the oldest are dropped (with a warning) so a listener that never goes idle cannot
+ * exhaust the proxy's memory.
+ */
+const maxHeldNotifications = 10_000;
 
 export class Connection {
   private readonly reader: FrameReader;
@@ -133,6 +139,10 @@ export class Connection {
   private unnamedPortal: OpenPortal | undefined;
   private readonly portals = new Map<string, OpenPortal>();
   private settings: FormatSettings | undefined;
+
+  /** NotificationResponses waiting for the session to be idle: [pid, channel, payload]. */
+  private heldNotifications: Array<[number, string, string]> = [];
+  private droppedNotifications = 0;
 
   private statementTimer: unknown;
   private statementTimedOut = false;
@@ -179,6 +189,7 @@ export class Connection {
       this.drainWaiter = undefined;
       waiter();
     }
+    if (this.heldNotifications.length > 0) this.deliverIfIdle();
   }
 
   /** The socket closed (by the client, an error, or us). */
@@ -482,7 +493,38 @@ export class Connection {
         this.settings = undefined;
         if (this.phase !== 'closed') this.w.parameterStatus(name, value);
       },
+      notification: (pid: number, channel: string, payload: string) => {
+        if (this.phase === 'closed') return;
+        if (this.heldNotifications.length >= maxHeldNotifications) {
+          this.heldNotifications.shift();
+          if (this.droppedNotifications++ === 0)
+            this.host.log('warn', 'listener is not reading; dropping its oldest notifications', {
+              pid: this.pid,
+            });
+        }
+        this.heldNotifications.push([pid, channel, payload]);
+        this.deliverIfIdle();
+      },
     };
+  }
+
+  /**
+   * Sends held notifications now if the session waits for the client outside a transaction
+   * block (PostgreSQL's ProcessClientReadInterrupt → ProcessNotifyInterrupt does the same).
+   */
+  private deliverIfIdle(): void {
+    if (this.phase !== 'ready' || this.busy || this.blocked) return;
+    if (this.session === undefined || this.session.transactionStatus() !== 'I') return;
+    this.writeHeldNotifications();
+    this.flush();
+  }
+
+  private writeHeldNotifications(): void {
+    const held = this.heldNotifications;
+    if (held.length === 0) return;
+    this.heldNotifications = [];
+    this.droppedNotifications = 0;
+    for (const [pid, channel, payload] of held) this.w.notificationResponse(pid, channel, payload);
   }
 
   private authTimeout(): void {
@@ -746,6 +788,8 @@ export class Connection {
   private readyForQuery(): void {
     const session = this.session;
     const status = session === undefined ? 'I' : session.transactionStatus();
+    // Notifications go out between transactions, just before ReadyForQuery (postgres.c).
+    if (status === 'I' && this.heldNotifications.length > 0) this.writeHeldNotifications();
     this.w.readyForQuery(statusByte[status]);
     // A pipelining client (JDBC batches, pg's pipelined queries) has more frames already
     // here: answer them all in one write when the input runs dry (pump() flushes then),
@@ -1092,6 +1136,24 @@ export class Connection {
   /** The engine session, for CancelRequest. */
   cancelRunning(): void {
     this.session?.cancel();
+  }
+
+  /**
+   * pg_terminate_backend: what PostgreSQL's die() leads to — the running statement stops,
+   * the client gets FATAL 57P01 (instead of whatever the statement would still have sent)
+   * and the connection closes. false if it had already ended.
+   */
+  terminateByAdministrator(): boolean {
+    if (this.phase === 'closed') return false;
+    this.session?.cancel();
+    // Whatever the running statement had buffered is dropped: the FATAL is the last word.
+    if (this.phase === 'ready') this.w.discard();
+    this.fatal(
+      new SqlError('57P01', 'terminating connection due to administrator command', {
+        severity: 'FATAL',
+      }),
+    );
+    return true;
   }
 }
 

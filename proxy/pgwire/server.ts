@@ -32,6 +32,11 @@ export interface PgServer {
    * (a CancelRequest forwarded from another worker). true when the key matched.
    */
   cancel(pid: number, secret: number): boolean;
+  /**
+   * pg_terminate_backend for this server's session `pid`: FATAL 57P01 and the connection
+   * closes. false when no such session is here (the caller checked the permission).
+   */
+  terminate(pid: number): boolean;
 }
 
 class SocketTransport implements Transport {
@@ -242,6 +247,10 @@ export function startPgServer(options: PgServerOptions): Promise<PgServer> {
           return sockets.size;
         },
         cancel: cancelLocal,
+        terminate(pid: number): boolean {
+          const conn = byPid.get(pid);
+          return conn !== undefined && conn.terminateByAdministrator();
+        },
         close(): Promise<void> {
           return new Promise<void>((done) => {
             server.close(() => done());

@@ -8,6 +8,7 @@ import type { TableDef } from '../../common/catalog/schema';
 import type { Expr } from '../../common/expr/expr';
 import { isPushable, usesColumns } from '../../common/expr/expr';
 import type { Access } from './plan';
+import { TypeOid } from '../../common/types/datum';
 
 export function splitConjuncts(e: Expr | null): Expr[] {
   if (e === null) return [];
@@ -25,6 +26,26 @@ interface ColumnFacts {
   upper: { e: Expr; incl: boolean } | null;
 }
 
+const INTEGERS = new Set<number>([TypeOid.int2, TypeOid.int4, TypeOid.int8]);
+
+/**
+ * Whether a comparison evaluated in type cmpType can bound a key column of colType: the
+ * same type, or integers of any width. All integer widths share one key encoding
+ * (keys.ts: sign-flipped big-endian int64), so an int8 bound on an int4 key is exact,
+ * as PostgreSQL's btree integer_ops family lets `int4col = $1::int8` use the index
+ * (sysbench binds its ids as int8).
+ */
+function keyComparable(colType: number, cmpType: number): boolean {
+  return colType === cmpType || (INTEGERS.has(colType) && INTEGERS.has(cmpType));
+}
+
+/** A key column as the comparison sees it: bare, or widened from one integer type to another. */
+function keyColumn(e: Expr): Expr {
+  if (e.k === 'cast' && e.a.k === 'col' && INTEGERS.has(e.t) && INTEGERS.has(e.from) && e.tm < 0)
+    return e.a;
+  return e;
+}
+
 const FLIP = { lt: 'gt', le: 'ge', gt: 'lt', ge: 'le', eq: 'eq', ne: 'ne' } as const;
 
 export function chooseAccess(table: TableDef, conjuncts: readonly Expr[]): Access {
@@ -33,23 +54,24 @@ export function chooseAccess(table: TableDef, conjuncts: readonly Expr[]): Acces
   const facts: ColumnFacts[] = pkPositions.map(() => ({ eq: [], lower: null, upper: null }));
   for (const c of conjuncts) {
     if (c.k === 'cmp') {
-      let col: Expr = c.a,
+      let col: Expr = keyColumn(c.a),
         val: Expr = c.b,
         op = c.op as keyof typeof FLIP;
       if (col.k !== 'col') {
-        [col, val] = [c.b, c.a];
+        [col, val] = [keyColumn(c.b), c.a];
         op = FLIP[op];
       }
       if (col.k !== 'col' || !isValue(val)) continue;
       const k = pkPositions.indexOf(col.i);
-      if (k < 0 || table.columns[col.i].typeOid !== c.ct) continue;
+      if (k < 0 || !keyComparable(table.columns[col.i].typeOid, c.ct)) continue;
       const f = facts[k];
       if (op === 'eq') f.eq.push([val]);
       else if (op === 'gt' || op === 'ge') f.lower = { e: val, incl: op === 'ge' };
       else if (op === 'lt' || op === 'le') f.upper = { e: val, incl: op === 'le' };
-    } else if (c.k === 'in' && !c.neg && c.a.k === 'col' && c.list.every(isValue)) {
-      const k = pkPositions.indexOf(c.a.i);
-      if (k < 0 || table.columns[c.a.i].typeOid !== c.ct) continue;
+    } else if (c.k === 'in' && !c.neg && keyColumn(c.a).k === 'col' && c.list.every(isValue)) {
+      const a = keyColumn(c.a) as Extract<Expr, { k: 'col' }>;
+      const k = pkPositions.indexOf(a.i);
+      if (k < 0 || !keyComparable(table.columns[a.i].typeOid, c.ct)) continue;
       facts[k].eq.push([...c.list]);
     }
   }

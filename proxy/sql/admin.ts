@@ -1,20 +1,20 @@
 /**
  * Admin SQL (DESIGN.md "Admin SQL"), recognized by this small parser before libpg-query
  * sees the text: SPLIT RANGE ON t AT (v)[, (v2) …], SPLIT RANGE ON t BETWEEN (lo) AND (hi)
- * INTO n, ALTER TABLE t SPLIT AT VALUES (v)[, …], MERGE RANGE id, SHOW RANGES [ON t],
- * SHOW SHARDS / SHOW CLUSTER. Results are ordinary result sets.
+ * INTO n, ALTER TABLE t SPLIT AT VALUES (v)[, …], MERGE RANGE id, MOVE RANGE id TO SHARD n,
+ * MOVE RANGE id CANCEL, SHOW RANGES [ON t], SHOW SHARDS / SHOW CLUSTER, ALTER CLUSTER
+ * ADD|REMOVE META (clusterAdmin.ts). Results are ordinary result sets.
  *
- * A split spreads the new right-hand range to the shard with the fewest ranges: the
- * proxy copies the rows there, meta moves ownership (epoch bump), the source drops its
- * copy. Reads running across the split meet RANGE_STALE and continue from their cursor
- * on the new owner, so they return the same rows. Writes to the moving half during the
- * copy are not carried over (the transaction layer's locks will close that window).
+ * A split spreads the new right-hand range to the shard with the fewest ranges, a merge of
+ * ranges on two shards first brings the right one to the left's shard: both move data
+ * with the freeze-then-hand-over protocol of proxy/sql/rangeMove.ts, so writes running
+ * meanwhile wait (briefly) and are never lost. Reads running across a split meet
+ * RANGE_STALE and continue from their cursor on the new owner, so they return the same rows.
  */
-import { RpcError, RpcErrorCode, SqlError, SqlState } from '../../common/errors';
-import { staleBackoff } from '../shardRouter';
+import { SqlError, SqlState, toSqlError } from '../../common/errors';
+import { cancelMove, moveRange } from './rangeMove';
 import type { RangeDescriptor, TableDef } from '../../common/catalog/schema';
 import { tableIdOfKey, tableStart } from '../../common/catalog/keyspace';
-import { asBuffer } from '../../common/codec';
 import type { Datum } from '../../common/types/datum';
 import { TypeOid } from '../../common/types/datum';
 import { evalExpr } from '../../common/expr/eval';
@@ -27,6 +27,7 @@ import { parseSql, type AstNode } from './parser';
 import { Planner } from './planner';
 import { Scope } from './scope';
 import { typeSizeOf } from './typeNames';
+import { parseClusterAdmin } from './clusterAdmin';
 
 export interface AdminStatement {
   readonly columns: ColumnDescription[] | null;
@@ -104,74 +105,53 @@ async function tableOf(ctx: ExecContext, name: string): Promise<TableDef> {
   return t;
 }
 
-function leastLoaded(ctx: ExecContext): number {
-  const counts = new Map<number, number>(ctx.ranges.shardIds.map((id) => [id, 0]));
-  for (const r of ctx.ranges.all) counts.set(r.shardId, (counts.get(r.shardId) ?? 0) + 1);
+/** The live shard with the fewest ranges (a split's right half goes there), or -1. */
+function leastLoaded(ctx: ExecContext, live: ReadonlySet<number>): number {
+  const counts = new Map<number, number>(
+    ctx.ranges.shardIds.filter((id) => live.has(id)).map((id) => [id, 0]),
+  );
+  for (const r of ctx.ranges.all)
+    if (counts.has(r.shardId)) counts.set(r.shardId, (counts.get(r.shardId) as number) + 1);
   let best = -1;
   for (const [id, n] of counts) if (best < 0 || n < (counts.get(best) as number)) best = id;
   return best;
 }
 
-/** Calls a range, waiting out RANGE_STALE while its shard catches up with a change just made. */
-async function onRange<T>(
-  ctx: ExecContext,
-  r: RangeDescriptor,
-  method: string,
-  body: Record<string, unknown>,
-): Promise<T> {
+/** How often an admin step re-reads the map and tries again after losing a race (40001). */
+const ADMIN_RACE_RETRIES = 3;
+
+async function retryRaces<T>(ctx: ExecContext, fn: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await ctx.router.sendTo<T>(r, method, body);
+      return await fn();
     } catch (err) {
-      if (!(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) || attempt >= 8)
+      if (toSqlError(err).code !== SqlState.serializationFailure || attempt >= ADMIN_RACE_RETRIES)
         throw err;
-      await staleBackoff(attempt);
+      await ctx.ranges.refresh();
     }
   }
 }
 
-/** Copies [start, end) of range r from its shard to shard `to` (rows ingested unowned). */
-async function copySpan(
-  ctx: ExecContext,
-  r: RangeDescriptor,
-  start: Buffer,
-  end: Buffer | null,
-  to: number,
-): Promise<void> {
-  let after: Buffer | undefined;
-  for (;;) {
-    // Every MVCC family of the span (versions, locks, commit records): shard/sqlHandlers.ts.
-    const page = await onRange<{ entries: Array<[Uint8Array, Uint8Array]>; more: boolean }>(
-      ctx,
-      r,
-      'sql.exportSpan',
-      { start, end, after },
-    );
-    if (page.entries.length > 0)
-      await ctx.router.callShard(to, 'sql.ingest', { puts: page.entries });
-    if (!page.more || page.entries.length === 0) return;
-    after = asBuffer(page.entries[page.entries.length - 1][0]);
-  }
-}
-
-/** Splits so that a range starts at key, moving the right half to the least loaded shard. */
+/**
+ * Splits so that a range starts at key, sending the right half to the least loaded shard:
+ * the split and the freeze of the right half are one meta entry, then the data moves
+ * online (proxy/sql/rangeMove.ts).
+ */
 export async function splitAt(ctx: ExecContext, key: Buffer): Promise<boolean> {
-  await ctx.ranges.refresh();
-  const r = ctx.ranges.lookup(key);
-  if (!r || r.startKey.equals(key)) return false;
-  const target = leastLoaded(ctx);
-  if (target >= 0 && target !== r.shardId) {
-    await copySpan(ctx, r, key, r.endKey, target);
-    await ctx.meta.sqlCommand({ type: 'splitRanges', keys: [key], shardIds: [target] });
-    await ctx.router.callShard(r.shardId, 'sql.dropSpan', {
-      start: key,
-      end: r.endKey ?? Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff]),
-    });
-  } else {
-    await ctx.meta.sqlCommand({ type: 'splitRanges', keys: [key] });
-  }
-  await ctx.ranges.refresh();
-  return true;
+  const [cluster] = await Promise.all([ctx.meta.cluster(), ctx.ranges.refresh()]);
+  const live = new Set(cluster.shards.filter((x) => x.live).map((x) => x.id));
+  return retryRaces(ctx, async () => {
+    const r = ctx.ranges.lookup(key);
+    if (!r || r.startKey.equals(key)) return false;
+    const target = leastLoaded(ctx, live);
+    if (target >= 0 && target !== r.shardId) {
+      await moveRange(ctx, r, target, key);
+    } else {
+      await ctx.meta.sqlCommand({ type: 'splitRanges', keys: [key] });
+    }
+    await ctx.ranges.refresh();
+    return true;
+  });
 }
 
 async function splitTable(
@@ -185,8 +165,8 @@ async function splitTable(
   return { rows: [[BigInt(n)]], tag: 'SPLIT' };
 }
 
-async function mergeRange(ctx: ExecContext, id: number): Promise<{ rows: Datum[][]; tag: string }> {
-  await ctx.ranges.refresh();
+/** The range with this id and its right neighbour, which must hold the same table. */
+function mergePair(ctx: ExecContext, id: number): [RangeDescriptor, RangeDescriptor] {
   const all = ctx.ranges.all;
   const i = all.findIndex((r) => r.id === id);
   if (i < 0) throw new SqlError(SqlState.undefinedObject, `range ${id} does not exist`);
@@ -201,20 +181,64 @@ async function mergeRange(ctx: ExecContext, id: number): Promise<{ rows: Datum[]
       SqlState.objectNotInPrerequisiteState,
       `range ${id} and range ${right.id} belong to different tables`,
     );
-  if (right.shardId !== left.shardId)
-    await copySpan(ctx, right, right.startKey, right.endKey, left.shardId);
-  await ctx.meta.sqlCommand({
-    type: 'mergeRange',
-    rangeId: id,
-    rightCopied: right.shardId !== left.shardId,
+  return [left, right];
+}
+
+/** MERGE RANGE: on different shards, the right range first moves to the left's shard. */
+async function mergeRange(ctx: ExecContext, id: number): Promise<{ rows: Datum[][]; tag: string }> {
+  await ctx.ranges.refresh();
+  await retryRaces(ctx, async () => {
+    const [left, right] = mergePair(ctx, id);
+    if (right.shardId !== left.shardId) {
+      await moveRange(ctx, right, left.shardId);
+      mergePair(ctx, id); // still neighbours of one table
+    }
+    await ctx.meta.sqlCommand({ type: 'mergeRange', rangeId: id });
   });
-  if (right.shardId !== left.shardId)
-    await ctx.router.callShard(right.shardId, 'sql.dropSpan', {
-      start: right.startKey,
-      end: right.endKey ?? Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff]),
-    });
   await ctx.ranges.refresh();
   return { rows: [[BigInt(id)]], tag: 'MERGE' };
+}
+
+/** MOVE RANGE id TO SHARD n. */
+async function moveRangeTo(
+  ctx: ExecContext,
+  id: number,
+  shardId: number,
+): Promise<{ rows: Datum[][]; tag: string }> {
+  await Promise.all([ctx.ranges.refresh(), ctx.catalog.refresh()]);
+  const report = await retryRaces(ctx, async () => {
+    const r = ctx.ranges.all.find((x) => x.id === id);
+    if (!r) throw new SqlError(SqlState.undefinedObject, `range ${id} does not exist`);
+    if (ctx.ranges.shardAddress(shardId) === undefined)
+      throw new SqlError(SqlState.undefinedObject, `shard ${shardId} does not exist`);
+    const tid = tableIdOfKey(r.startKey);
+    if (tid === undefined || !ctx.catalog.all.some((t) => t.id === tid))
+      throw new SqlError(
+        SqlState.objectNotInPrerequisiteState,
+        `range ${id} holds no table's rows; only table ranges move`,
+      );
+    if (r.shardId === shardId)
+      return { rangeId: id, fromShard: shardId, toShard: shardId, entries: 0, frozenMs: 0 };
+    const live = (await ctx.meta.cluster()).shards.find((x) => x.id === shardId);
+    if (live && !live.live)
+      throw new SqlError(
+        SqlState.objectNotInPrerequisiteState,
+        `could not move range ${id} to shard ${shardId}: the shard is down`,
+      );
+    return moveRange(ctx, r, shardId);
+  });
+  return {
+    rows: [
+      [
+        BigInt(report.rangeId),
+        report.fromShard,
+        report.toShard,
+        BigInt(report.entries),
+        BigInt(report.frozenMs),
+      ],
+    ],
+    tag: 'MOVE',
+  };
 }
 
 async function showRanges(
@@ -265,6 +289,7 @@ async function showRanges(
       r.shardId,
       BigInt(r.epoch),
       BigInt(sizes.get(r.id) ?? 0),
+      r.moving?.toShard ?? null,
     ]);
   }
   return { rows, tag: `SELECT ${rows.length}` };
@@ -278,6 +303,8 @@ const RANGES_COLUMNS = [
   col('shard_id', TypeOid.int4),
   col('epoch', TypeOid.int8),
   col('approximate_size', TypeOid.int8),
+  /** The shard a range is being moved to (it is frozen meanwhile), else NULL. */
+  col('moving_to', TypeOid.int4),
 ];
 
 /** The admin statement in sql, or null when it is ordinary SQL. */
@@ -351,6 +378,40 @@ export function parseAdmin(sql: string): AdminStatement | null {
       },
     };
   }
+  if ((m = /^MOVE\s+RANGE\s+(\d+)\s+CANCEL$/i.exec(text))) {
+    // The way out for a range left frozen by a mover that died (SHOW RANGES: moving_to).
+    const id = Number(m[1]);
+    return {
+      columns: [col('range_id', TypeOid.int8), col('shard_id', TypeOid.int4)],
+      execute: async (ctx) => {
+        await ctx.ranges.refresh();
+        const r = ctx.ranges.all.find((x) => x.id === id);
+        if (!r) throw new SqlError(SqlState.undefinedObject, `range ${id} does not exist`);
+        if (!r.moving)
+          throw new SqlError(SqlState.objectNotInPrerequisiteState, `range ${id} is not moving`);
+        if (!(await cancelMove(ctx, r)))
+          throw new SqlError(
+            SqlState.objectNotInPrerequisiteState,
+            `range ${id} finished its move to shard ${r.moving.toShard} before it could be cancelled`,
+          );
+        return { rows: [[BigInt(id), r.shardId]], tag: 'MOVE' };
+      },
+    };
+  }
+  if ((m = /^MOVE\s+RANGE\s+(\d+)\s+TO\s+SHARD\s+(\d+)$/i.exec(text))) {
+    const id = Number(m[1]);
+    const shard = Number(m[2]);
+    return {
+      columns: [
+        col('range_id', TypeOid.int8),
+        col('from_shard', TypeOid.int4),
+        col('to_shard', TypeOid.int4),
+        col('entries_moved', TypeOid.int8),
+        col('frozen_ms', TypeOid.int8),
+      ],
+      execute: (ctx) => moveRangeTo(ctx, id, shard),
+    };
+  }
   if ((m = /^MERGE\s+RANGE\s+(\d+)$/i.exec(text))) {
     const id = Number(m[1]);
     return { columns: [col('range_id', TypeOid.int8)], execute: (ctx) => mergeRange(ctx, id) };
@@ -363,6 +424,8 @@ export function parseAdmin(sql: string): AdminStatement | null {
     const name = m[1] ?? null;
     return { columns: RANGES_COLUMNS, execute: (ctx) => showRanges(ctx, name) };
   }
+  const clusterAdmin = parseClusterAdmin(text);
+  if (clusterAdmin) return clusterAdmin;
   if (/^SHOW\s+CLUSTER$/i.test(text)) {
     // Every node of the cluster: meta members with their Raft state, then shards.
     return {

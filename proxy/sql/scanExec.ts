@@ -4,7 +4,7 @@
  * RANGE_STALE (a split or move since the range cache was filled) refreshes the cache
  * and re-resolves the affected keys or the rest of the span, invisibly to the client.
  */
-import { RpcError, RpcErrorCode, SqlError, SqlState } from '../../common/errors';
+import { SqlError, SqlState } from '../../common/errors';
 import type { RangeDescriptor } from '../../common/catalog/schema';
 import { rowPrefix } from '../../common/catalog/keyspace';
 import type { Datum } from '../../common/types/datum';
@@ -18,7 +18,7 @@ import { asBuffer } from '../../common/codec';
 import type { ExecContext } from './context';
 import { encodeKeyPart, pkColumns, prefixEnd } from './keys';
 import type { ScanNode } from './plan';
-import { staleBackoff } from '../shardRouter';
+import { StaleRetry } from '../shardRouter';
 import type { Lock } from '../../shard/mvcc';
 
 /**
@@ -96,10 +96,6 @@ export interface ScanStats {
 export interface ScanOutput {
   rows: Datum[][];
   keys?: Buffer[];
-}
-
-function isStale(err: unknown): boolean {
-  return err instanceof RpcError && err.code === RpcErrorCode.rangeStale;
 }
 
 /** Keys (point access) or spans (range/scatter) for a scan, with this execution's parameters. */
@@ -261,6 +257,7 @@ async function fetchKeys(
   note: (r: RangeDescriptor, res: FragmentResult) => void,
   attempt: number,
   reader: ScanReader,
+  retry = new StaleRetry(),
 ): Promise<void> {
   const groups = new Map<RangeDescriptor, Buffer[]>();
   const missing: Buffer[] = [];
@@ -277,7 +274,7 @@ async function fetchKeys(
   if (missing.length > 0) {
     if (attempt >= MAX_STALE) throw new SqlError(SqlState.internalError, 'no range covers a key');
     await ctx.ranges.refresh();
-    await fetchKeys(ctx, missing, wire, note, attempt + 1, reader);
+    await fetchKeys(ctx, missing, wire, note, attempt + 1, reader, retry);
   }
   await Promise.all(
     [...groups].map(async ([r, ks]) => {
@@ -294,10 +291,9 @@ async function fetchKeys(
           await reader.locked(withLockBuffers(res.locked), round);
         }
       } catch (err) {
-        if (!isStale(err) || attempt >= MAX_STALE) throw err;
-        await staleBackoff(attempt);
+        if (!(await retry.pause(err))) throw err;
         await ctx.ranges.refresh();
-        await fetchKeys(ctx, ks, wire, note, attempt + 1, reader);
+        await fetchKeys(ctx, ks, wire, note, attempt + 1, reader, retry);
       }
     }),
   );

@@ -32,7 +32,7 @@ import { CursorOpt, CursorSet, readFetch, type FetchCommand } from './cursors';
 import { defaultFormatSettings, type FormatSettings } from '../../common/types/io';
 import { StatementCancel } from '../txn/statementCancel';
 import type { Transaction } from '../txn/transaction';
-import { SleepNeeded } from '../catalog/sleep';
+import { AsyncCallNeeded } from '../catalog/runtime';
 import { parseStartupOptions } from './startupOptions';
 
 /** Statement kinds that run outside the session's transaction (catalog changes). */
@@ -261,10 +261,12 @@ export class SqlSession implements EngineSession {
       // A cancelled statement fails like any other (xact.c): the block is aborted (25P02
       // until ROLLBACK), an implicit transaction rolls back its locks and prewrites.
       await this.statementFailed();
-      if (err instanceof SleepNeeded)
+      // pg_sleep and the advisory lock functions wait between evaluations (catalog/runtime.ts
+      // callAsync), which only SELECT does so far.
+      if (err instanceof AsyncCallNeeded)
         throw new SqlError(
           SqlState.featureNotSupported,
-          'pg_sleep() is supported in SELECT statements only',
+          'functions that wait (pg_sleep, pg_advisory_lock) are supported in SELECT only',
         );
       throw err;
     } finally {
@@ -307,13 +309,30 @@ export class SqlSession implements EngineSession {
   /** A statement failed: abort the block or roll back the implicit transaction. */
   private async statementFailed(): Promise<void> {
     await this.txn.failed().catch(() => undefined); // rollback failures: locks expire by TTL
-    this.afterTxnEnd(false);
+    const ended = this.afterTxnEnd(false);
+    if (ended !== undefined) await ended;
   }
 
-  /** Cursors follow their transaction's end (cursors.ts); a no-op inside a block. */
-  private afterTxnEnd(committed: boolean): void {
-    if (!this.txn.inBlock) this.cursors.transactionEnded(committed);
+  /**
+   * The session's transaction ended (no-op while a block is still open): cursors follow it
+   * (cursors.ts), and what it queued beyond data — NOTIFY, LISTEN, transaction-level
+   * advisory locks — happens or is dropped now. Returns undefined when there is nothing to
+   * wait for, so the hot path pays no Promise.
+   */
+  private afterTxnEnd(committed: boolean, hadTransaction = true): Promise<void> | undefined {
+    if (this.txn.inBlock) return undefined;
+    this.cursors.transactionEnded(committed);
+    return hadTransaction ? this.onTransactionEnd?.(committed) : undefined;
   }
+
+  /** Set by the engine (proxy/sql/engine.ts): see afterTxnEnd. */
+  onTransactionEnd?: (committed: boolean) => Promise<void> | undefined;
+  /** Set by the engine: LISTEN / UNLISTEN / NOTIFY (proxy/notify/sessionNotify.ts). */
+  notifications?: {
+    listen(channel: string): void;
+    unlisten(channel: string | null): void;
+    notify(channel: string, payload: string): void;
+  };
 
   private async prepareAll(
     sql: string,
@@ -542,14 +561,15 @@ export class SqlSession implements EngineSession {
 
   /** COMMIT / ROLLBACK: the transaction ends whether or not the commit succeeds. */
   private async ending(fn: () => Promise<string>): Promise<string> {
+    const hadBlock = this.txn.inBlock;
     let tag: string;
     try {
       tag = await fn();
     } catch (err) {
-      this.afterTxnEnd(false);
+      await this.afterTxnEnd(false, hadBlock);
       throw err;
     }
-    this.afterTxnEnd(tag === 'COMMIT');
+    await this.afterTxnEnd(tag === 'COMMIT', hadBlock);
     return tag;
   }
 
@@ -704,13 +724,15 @@ export class SqlSession implements EngineSession {
   }
 
   async sync(): Promise<void> {
+    if (this.txn.inBlock) return this.txn.sync();
     try {
       await this.txn.sync();
     } catch (err) {
-      this.afterTxnEnd(false);
+      await this.afterTxnEnd(false);
       throw err;
     }
-    this.afterTxnEnd(true);
+    const ended = this.afterTxnEnd(true);
+    if (ended !== undefined) await ended;
   }
 
   transactionStatus(): TransactionStatus {
@@ -748,12 +770,22 @@ export class SqlSession implements EngineSession {
     },
     discard: () => {
       this.cursors.closeAll();
-      this.onDiscard?.();
+      return this.onDiscard?.();
     },
+    listen: (channel) => this.notificationsOrFail().listen(channel),
+    unlisten: (channel) => this.notificationsOrFail().unlisten(channel),
+    notify: (channel, payload) => this.notificationsOrFail().notify(channel, payload),
   };
 
-  /** Set by the engine: what DISCARD ALL releases beyond settings (advisory locks). */
-  onDiscard?: () => void;
+  private notificationsOrFail(): NonNullable<SqlSession['notifications']> {
+    const n = this.notifications;
+    if (n === undefined)
+      throw new SqlError(SqlState.featureNotSupported, 'LISTEN/NOTIFY is not available here');
+    return n;
+  }
+
+  /** Set by the engine: what DISCARD ALL releases beyond settings (advisory locks, LISTENs). */
+  onDiscard?: () => void | Promise<void>;
 
   /** Every setting as [name, value] (pg_settings, RESET ALL). */
   allSettings(): Array<[string, string]> {
@@ -767,5 +799,6 @@ export class SqlSession implements EngineSession {
 
   async close(): Promise<void> {
     await this.txn.close();
+    await this.onTransactionEnd?.(false);
   }
 }

@@ -27,6 +27,7 @@ import { compileDelete, compileInsert, compileUpdate } from './dml';
 import { newRunEnv, run } from './executor';
 import { explainPlan } from './explain';
 import { compileRoleStatement } from './roles';
+import { compileDatabaseStatement } from './databases';
 import type { AstNode } from './parser';
 import type { OutputColumn } from './plan';
 import { Planner, type TableLookup } from './planner';
@@ -301,6 +302,8 @@ export async function compileStatement(
   const stmt = node[kind] as AstNode;
   const roleStatement = compileRoleStatement(kind, stmt);
   if (roleStatement) return ddl(roleStatement, paramTypes);
+  const databaseStatement = compileDatabaseStatement(kind, stmt);
+  if (databaseStatement) return ddl(databaseStatement, paramTypes);
   switch (kind) {
     case 'CreateStmt':
       return ddl(compileCreateTable(stmt), paramTypes);

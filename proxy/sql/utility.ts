@@ -5,19 +5,22 @@
  * VACUUM / ANALYZE / CHECKPOINT (pgbench; our storage reclaims space itself, so there is
  * nothing for them to do and PostgreSQL's answer is the tag alone).
  *
- * LISTEN / NOTIFY need a NotificationResponse path from the engine to pgwire, which the
- * engine contract (proxy/engine.ts SessionEvents) does not have yet: they are refused with
- * 0A000 rather than accepted and never delivered.
+ * LISTEN / UNLISTEN / NOTIFY queue their effect in the session's transaction; it happens at
+ * commit (proxy/notify/sessionNotify.ts has the rules).
  */
-import { SqlError, SqlState } from '../../common/errors';
+import { SqlError } from '../../common/errors';
 import type { AstNode } from './parser';
 
 export interface UtilityHost {
   setSetting(name: string, value: string): string;
   /** Every setting back to its default (RESET ALL, DISCARD ALL). */
   resetAll(): void;
-  /** Ends what the session holds beyond settings: advisory locks. */
-  discard(): void;
+  /** Ends what the session holds beyond settings: advisory locks, LISTENs. */
+  discard(): void | Promise<void>;
+  /** LISTEN / UNLISTEN (null channel: UNLISTEN *) / NOTIFY, effective at commit. */
+  listen(channel: string): void;
+  unlisten(channel: string | null): void;
+  notify(channel: string, payload: string): void;
 }
 
 export interface UtilityStatement {
@@ -52,7 +55,7 @@ export function utilityStatement(node: AstNode, host: UtilityHost): UtilityState
         run: async () => {
           if (stmt.target === 'DISCARD_ALL') {
             host.resetAll();
-            host.discard();
+            await host.discard();
           }
         },
       };
@@ -71,13 +74,21 @@ export function utilityStatement(node: AstNode, host: UtilityHost): UtilityState
     case 'CheckPointStmt':
       return { tag: 'CHECKPOINT', run: async () => {} };
     case 'ListenStmt':
+      return { tag: 'LISTEN', run: async () => host.listen(String(stmt.conditionname)) };
     case 'UnlistenStmt':
+      return {
+        tag: 'UNLISTEN',
+        run: async () =>
+          host.unlisten(typeof stmt.conditionname === 'string' ? stmt.conditionname : null),
+      };
     case 'NotifyStmt':
       return {
-        tag: 'LISTEN',
-        run: async () => {
-          throw new SqlError(SqlState.featureNotSupported, 'LISTEN/NOTIFY is not supported yet');
-        },
+        tag: 'NOTIFY',
+        run: async () =>
+          host.notify(
+            String(stmt.conditionname),
+            typeof stmt.payload === 'string' ? stmt.payload : '',
+          ),
       };
     case 'VariableSetStmt': {
       if (stmt.kind === 'VAR_RESET_ALL') return { tag: 'RESET', run: async () => host.resetAll() };

@@ -4,13 +4,12 @@
  * commit is one atomic batch there). A RANGE_STALE answer refreshes the range cache and
  * regroups that part, invisibly to the caller, a bounded number of times.
  */
-import { RpcError, RpcErrorCode, SqlError, SqlState } from '../../common/errors';
+import { SqlError, SqlState } from '../../common/errors';
 import type { RangeDescriptor } from '../../common/catalog/schema';
 import type { ShardClients } from '../../common/clients/shardClients';
 import { withBuffers } from '../../common/codec';
 import type { RangeCache } from '../rangeCache';
-
-const MAX_STALE_RETRIES = 8;
+import { StaleRetry, isRangeStale, isRetryLater } from '../shardRouter';
 
 export interface ShardGroup<T> {
   readonly shardId: number;
@@ -64,7 +63,9 @@ export class TxnShardRpc {
     body: Record<string, unknown>,
     timeoutMs?: number,
   ): Promise<R> {
-    for (let attempt = 0; ; attempt++) {
+    // RANGE_STALE: refresh and retry; "retry later" (a moving range) after a pause.
+    const retry = new StaleRetry();
+    for (;;) {
       const r = await this.rangeOf(key);
       try {
         const result = await this.clients
@@ -72,14 +73,27 @@ export class TxnShardRpc {
           .call<R>(method, { ...body, ranges: [[r.id, r.epoch]] }, { timeoutMs });
         return withBuffers(result) as R;
       } catch (err) {
-        if (
-          !(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) ||
-          attempt >= MAX_STALE_RETRIES
-        )
-          throw err;
+        if (!(await retry.pause(err))) throw err;
         await this.ranges.refresh();
       }
     }
+  }
+
+  /**
+   * Calls method once on exactly this group, with no regrouping: a RANGE_STALE answer is
+   * the caller's to handle (a 1PC must stay one batch on one shard, so after a range moved
+   * the caller decides afresh between 1PC and 2PC).
+   */
+  async sendGroup<R>(
+    g: ShardGroup<unknown>,
+    method: string,
+    body: Record<string, unknown>,
+    timeoutMs?: number,
+  ): Promise<R> {
+    const result = await this.clients
+      .get(g.address)
+      .call<R>(method, { ...body, ranges: g.ranges }, { timeoutMs });
+    return withBuffers(result) as R;
   }
 
   /**
@@ -120,9 +134,11 @@ export class TxnShardRpc {
   ): Promise<Array<{ group: ShardGroup<T>; result: R }>> {
     const out: Array<{ group: ShardGroup<T>; result: R }> = [];
     let pending: readonly T[] = items;
-    for (let attempt = 0; pending.length > 0; attempt++) {
+    const policy = new StaleRetry();
+    while (pending.length > 0) {
       const groups = await this.group(pending, keyOf);
       const retry: T[] = [];
+      const staleErrors: unknown[] = [];
       await Promise.all(
         groups.map(async (g) => {
           const send = (
@@ -137,16 +153,18 @@ export class TxnShardRpc {
           try {
             out.push({ group: g, result: await call(send, g) });
           } catch (err) {
-            if (
-              !(err instanceof RpcError && err.code === RpcErrorCode.rangeStale) ||
-              attempt >= MAX_STALE_RETRIES
-            )
-              throw err;
+            if (!isRangeStale(err)) throw err;
+            staleErrors.push(err);
             retry.push(...g.items);
           }
         }),
       );
-      if (retry.length > 0) await this.ranges.refresh();
+      if (retry.length > 0) {
+        // One pause per round; a moving range ("retry later") sets the pace.
+        const err = staleErrors.find(isRetryLater) ?? staleErrors[0];
+        if (!(await policy.pause(err))) throw err;
+        await this.ranges.refresh();
+      }
       pending = retry;
     }
     return out;

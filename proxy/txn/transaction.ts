@@ -16,7 +16,8 @@ import type {
   PrewriteResult,
   ScanResult,
 } from '../../shard/mvcc';
-import type { TxnShardRpc } from './shardGroups';
+import type { ShardGroup, TxnShardRpc } from './shardGroups';
+import { StaleRetry } from '../shardRouter';
 import type { ActiveTransactions } from './activeTransactions';
 import type { LockResolver } from './lockResolver';
 import { race, sleepFor, type StatementCancel } from './statementCancel';
@@ -522,11 +523,7 @@ export class Transaction {
       return this.startTs;
     }
     try {
-      const groups = await this.deps.rpc.group(mutations, (m) => m.key);
-      const commitTs =
-        groups.length === 1 && mutations.length <= CHUNK
-          ? await this.onePhase(mutations)
-          : await this.twoPhase(mutations);
+      const commitTs = await this.commitMutations(mutations);
       this.finish('committed');
       return commitTs;
     } catch (err) {
@@ -540,23 +537,42 @@ export class Transaction {
     return mutations.map((m) => this.locked.has(m.key.toString('hex')));
   }
 
-  private async onePhase(mutations: Mutation[]): Promise<bigint> {
+  /**
+   * 1PC when every mutation lands on one shard, else 2PC. A 1PC refused with RANGE_STALE
+   * (a range split, moved or froze under it) wrote nothing: decide again from a fresh
+   * range map, since the keys may now span two shards, where two separate 1PCs would
+   * commit the halves at different timestamps (a snapshot could see one without the other).
+   */
+  private async commitMutations(mutations: Mutation[]): Promise<bigint> {
+    const retry = new StaleRetry();
+    for (;;) {
+      const groups = await this.deps.rpc.group(mutations, (m) => m.key);
+      if (groups.length !== 1 || mutations.length > CHUNK) return this.twoPhase(mutations);
+      try {
+        return await this.onePhase(mutations, groups[0]);
+      } catch (err) {
+        if (!(await retry.pause(err))) throw err;
+        await this.deps.rpc.ranges.refresh();
+      }
+    }
+  }
+
+  private async onePhase(mutations: Mutation[], group: ShardGroup<Mutation>): Promise<bigint> {
     for (let round = 0; ; round++) {
       // No TSO call: the shard commits above every read it served, above our locks'
       // min_commit_ts and above for_update_ts (onePhaseCommit.ts; TiKV's 1PC max_ts rule),
       // which keeps an autocommit write at one round trip after its start timestamp.
       const commitTs = (this.forUpdateTs > this.startTs ? this.forUpdateTs : this.startTs) + 1n;
-      const [{ result }] = await this.deps.rpc.perShard<Mutation, OnePhaseCommitResult>(
-        mutations,
-        (m) => m.key,
-        (send, g) =>
-          send('txn.onePhaseCommit', {
-            mutations: g.items,
-            startTs: this.startTs,
-            forUpdateTs: this.forUpdateTs,
-            pessimistic: this.pessimisticFlags(g.items),
-            commitTs,
-          }) as Promise<OnePhaseCommitResult>,
+      const result = await this.deps.rpc.sendGroup<OnePhaseCommitResult>(
+        group,
+        'txn.onePhaseCommit',
+        {
+          mutations: group.items,
+          startTs: this.startTs,
+          forUpdateTs: this.forUpdateTs,
+          pessimistic: this.pessimisticFlags(group.items),
+          commitTs,
+        },
       );
       if (result.kind === 'ok') return result.commitTs;
       if (result.kind !== 'locked') await this.insertConflict(result);

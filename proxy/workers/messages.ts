@@ -11,12 +11,48 @@ export type WorkerToPrimary =
   | { readonly sharddb: 'w'; readonly t: 'cancel'; readonly pid: number; readonly secret: number }
   /** Asks for a connection ticket; answered by 'admitted' with the same id. */
   | { readonly sharddb: 'w'; readonly t: 'admit'; readonly id: number }
-  | { readonly sharddb: 'w'; readonly t: 'release' };
+  | { readonly sharddb: 'w'; readonly t: 'release' }
+  /**
+   * pg_terminate_backend for a pid another worker owns (id: the asker's), and a worker's
+   * answer to one the primary forwarded to it (id: the primary's).
+   */
+  | TerminateMessage
+  | TerminatedMessage;
 
 /** Primary → worker. */
 export type PrimaryToWorker =
   | { readonly sharddb: 'w'; readonly t: 'admitted'; readonly id: number; readonly ok: boolean }
-  | { readonly sharddb: 'w'; readonly t: 'cancel'; readonly pid: number; readonly secret: number };
+  | { readonly sharddb: 'w'; readonly t: 'cancel'; readonly pid: number; readonly secret: number }
+  /** A forwarded pg_terminate_backend (id: the primary's), and the answer to one (id: the worker's). */
+  | TerminateMessage
+  | TerminatedMessage;
+
+export type TerminateOutcome = 'ok' | 'nopid' | 'superuser' | 'permission';
+const OUTCOMES = new Set<string>(['ok', 'nopid', 'superuser', 'permission']);
+
+export interface TerminateMessage {
+  readonly sharddb: 'w';
+  readonly t: 'terminate';
+  readonly id: number;
+  readonly pid: number;
+  readonly user: string;
+  readonly superuser: boolean;
+}
+
+export interface TerminatedMessage {
+  readonly sharddb: 'w';
+  readonly t: 'terminated';
+  readonly id: number;
+  readonly outcome: TerminateOutcome;
+}
+
+function terminateOk(r: Record<string, unknown>): boolean {
+  return num(r.id) && num(r.pid) && typeof r.user === 'string' && typeof r.superuser === 'boolean';
+}
+
+function terminatedOk(r: Record<string, unknown>): boolean {
+  return num(r.id) && typeof r.outcome === 'string' && OUTCOMES.has(r.outcome);
+}
 
 function isOurs(m: unknown): m is { sharddb: 'w'; t: string } {
   return typeof m === 'object' && m !== null && (m as { sharddb?: unknown }).sharddb === 'w';
@@ -37,6 +73,10 @@ export function asWorkerMessage(m: unknown): WorkerToPrimary | undefined {
       return num(r.id) ? (m as WorkerToPrimary) : undefined;
     case 'release':
       return m as WorkerToPrimary;
+    case 'terminate':
+      return terminateOk(r) ? (m as WorkerToPrimary) : undefined;
+    case 'terminated':
+      return terminatedOk(r) ? (m as WorkerToPrimary) : undefined;
     default:
       return undefined;
   }
@@ -50,6 +90,10 @@ export function asPrimaryMessage(m: unknown): PrimaryToWorker | undefined {
       return num(r.id) && typeof r.ok === 'boolean' ? (m as PrimaryToWorker) : undefined;
     case 'cancel':
       return num(r.pid) && num(r.secret) ? (m as PrimaryToWorker) : undefined;
+    case 'terminate':
+      return terminateOk(r) ? (m as PrimaryToWorker) : undefined;
+    case 'terminated':
+      return terminatedOk(r) ? (m as PrimaryToWorker) : undefined;
     default:
       return undefined;
   }

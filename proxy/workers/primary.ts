@@ -9,7 +9,12 @@ import cluster, { type Worker } from 'node:cluster';
 import net from 'node:net';
 import { parseAddress } from '../../common/config';
 import type { Logger } from '../../common/logger';
-import { asWorkerMessage, type PrimaryToWorker, type WorkerToPrimary } from './messages';
+import {
+  asWorkerMessage,
+  type PrimaryToWorker,
+  type TerminateOutcome,
+  type WorkerToPrimary,
+} from './messages';
 import { WorkerRegistry, type RestartBudget } from './registry';
 
 export interface PrimaryOptions {
@@ -102,6 +107,15 @@ function startWorkers(o: PrimaryOptions, listen: string): Promise<Primary> {
     });
   };
 
+  // Forwarded pg_terminate_backend requests awaiting the owner's answer: the primary's id →
+  // who asked (slot and its id) and which slot owns the pid.
+  const terminates = new Map<number, { from: number; fromId: number; owner: number }>();
+  let nextTerminate = 1;
+  const answerTerminate = (from: number, fromId: number, outcome: TerminateOutcome): void => {
+    const asker = bySlot.get(from);
+    if (asker !== undefined) send(asker, { sharddb: 'w', t: 'terminated', id: fromId, outcome });
+  };
+
   const onMessage = (slot: number, w: Worker, raw: unknown): void => {
     const m: WorkerToPrimary | undefined = asWorkerMessage(raw);
     if (m === undefined) return;
@@ -129,6 +143,26 @@ function startWorkers(o: PrimaryOptions, listen: string): Promise<Primary> {
           send(target, { sharddb: 'w', t: 'cancel', pid: m.pid, secret: m.secret });
         return;
       }
+      case 'terminate': {
+        const owner = registry.ownerOf(m.pid);
+        const target = owner === undefined ? undefined : bySlot.get(owner);
+        log.debug({ from: slot, to: owner, backendPid: m.pid }, 'terminate request routed');
+        if (owner === undefined || target === undefined) {
+          answerTerminate(slot, m.id, 'nopid');
+          return;
+        }
+        const id = nextTerminate++;
+        terminates.set(id, { from: slot, fromId: m.id, owner });
+        send(target, { ...m, id });
+        return;
+      }
+      case 'terminated': {
+        const t = terminates.get(m.id);
+        if (t === undefined || t.owner !== slot) return;
+        terminates.delete(m.id);
+        answerTerminate(t.from, t.fromId, m.outcome);
+        return;
+      }
     }
   };
 
@@ -137,6 +171,12 @@ function startWorkers(o: PrimaryOptions, listen: string): Promise<Primary> {
       bySlot.delete(slot);
       ready.delete(slot);
       registry.workerGone(slot);
+      // Its sessions died with it: a terminate waiting on it has nothing left to end.
+      for (const [id, t] of terminates)
+        if (t.owner === slot) {
+          terminates.delete(id);
+          answerTerminate(t.from, t.fromId, 'nopid');
+        }
     }
     if (stopping) return;
     if (!started) {

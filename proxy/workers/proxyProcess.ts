@@ -16,6 +16,11 @@ export interface ServingNode {
   readonly port: number;
   /** Cancels a local session's statement if the secret matches (forwarded CancelRequest). */
   cancel(pid: number, secret: number): boolean;
+  /** pg_terminate_backend forwarded from another worker (absent: such requests get 'nopid'). */
+  terminate?(
+    pid: number,
+    requester: { user: string; superuser: boolean },
+  ): Promise<'ok' | 'nopid' | 'superuser' | 'permission'>;
   close(): Promise<void>;
 }
 
@@ -53,7 +58,7 @@ export async function startProxyProcess(o: ProxyProcessOptions): Promise<ProxyPr
     if (link === undefined) throw new Error('not a worker');
     const node = await o.startNode({ hooks: link.hooks, listen: link.listenOverride });
     const address = `${node.host}:${node.port}`;
-    link.ready(address, (pid, secret) => node.cancel(pid, secret));
+    link.ready(address, (pid, secret) => node.cancel(pid, secret), node.terminate?.bind(node));
     return { role: 'worker', address, close: () => node.close() };
   }
   if (o.workers <= 1) {

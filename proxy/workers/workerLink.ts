@@ -6,7 +6,7 @@
 import cluster from 'node:cluster';
 import type { Logger } from '../../common/logger';
 import { maxWorkerId, type PgClusterHooks } from '../pgwire';
-import { asPrimaryMessage, type WorkerToPrimary } from './messages';
+import { asPrimaryMessage, type TerminateOutcome, type WorkerToPrimary } from './messages';
 import { workerIdEnv, workerListenEnv } from './primary';
 
 export interface WorkerLink {
@@ -15,8 +15,17 @@ export interface WorkerLink {
   readonly hooks: PgClusterHooks;
   /** The address to listen on: the configured one with port 0 resolved by the primary. */
   readonly listenOverride: string | undefined;
-  /** The server listens: take forwarded cancels and tell the primary. */
-  ready(address: string, cancelLocal: (pid: number, secret: number) => boolean): void;
+  /** The server listens: take forwarded cancels and terminates, and tell the primary. */
+  ready(
+    address: string,
+    cancelLocal: (pid: number, secret: number) => boolean,
+    terminateLocal?: (pid: number, requester: TerminateRequester) => Promise<TerminateOutcome>,
+  ): void;
+}
+
+interface TerminateRequester {
+  readonly user: string;
+  readonly superuser: boolean;
 }
 
 /** Deadline for the primary's answer to a ticket request (CONVENTIONS: every wait has one). */
@@ -37,6 +46,12 @@ export function workerLink(logger: Logger): WorkerLink | undefined {
   let nextId = 1;
   const pending = new Map<number, { resolve: (ok: boolean) => void; timer: NodeJS.Timeout }>();
   let cancelLocal: ((pid: number, secret: number) => boolean) | undefined;
+  let terminateLocal:
+    ((pid: number, requester: TerminateRequester) => Promise<TerminateOutcome>) | undefined;
+  const terminating = new Map<
+    number,
+    { resolve: (o: TerminateOutcome) => void; timer: NodeJS.Timeout }
+  >();
 
   process.on('message', (raw: unknown) => {
     const m = asPrimaryMessage(raw);
@@ -53,6 +68,23 @@ export function workerLink(logger: Logger): WorkerLink | undefined {
       p.resolve(m.ok);
     } else if (m.t === 'cancel') {
       cancelLocal?.(m.pid, m.secret);
+    } else if (m.t === 'terminate') {
+      // Forwarded from another worker: check and terminate here, answer with the same id.
+      const local = terminateLocal;
+      const answer = (outcome: TerminateOutcome): void =>
+        send({ sharddb: 'w', t: 'terminated', id: m.id, outcome });
+      if (local === undefined) answer('nopid');
+      else
+        local(m.pid, { user: m.user, superuser: m.superuser }).then(answer, (err: unknown) => {
+          log.warn({ err: (err as Error).message }, 'forwarded terminate failed');
+          answer('nopid');
+        });
+    } else if (m.t === 'terminated') {
+      const p = terminating.get(m.id);
+      if (p === undefined) return;
+      terminating.delete(m.id);
+      clearTimeout(p.timer);
+      p.resolve(m.outcome);
     }
   });
 
@@ -80,14 +112,28 @@ export function workerLink(logger: Logger): WorkerLink | undefined {
     releaseConnection() {
       send({ sharddb: 'w', t: 'release' });
     },
+    forwardTerminate(pid, requester) {
+      if (!process.connected) return Promise.resolve('nopid');
+      const id = nextId++;
+      return new Promise<TerminateOutcome>((resolve) => {
+        const timer = setTimeout(() => {
+          terminating.delete(id);
+          log.warn({ id, pid }, 'no answer to a forwarded terminate in time');
+          resolve('nopid');
+        }, admitTimeoutMs);
+        terminating.set(id, { resolve, timer });
+        send({ sharddb: 'w', t: 'terminate', id, pid, ...requester });
+      });
+    },
   };
 
   return {
     workerId,
     hooks,
     listenOverride: process.env[workerListenEnv] || undefined,
-    ready(address, cancel) {
+    ready(address, cancel, terminate) {
       cancelLocal = cancel;
+      terminateLocal = terminate;
       send({ sharddb: 'w', t: 'ready', address });
     },
   };

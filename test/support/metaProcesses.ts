@@ -18,6 +18,8 @@ export interface MetaMember {
   readonly id: number;
   readonly address: string;
   proc: ChildProcess | null;
+  /** A member started later with --join: its --peers (the group it joins, and itself). */
+  readonly joinPeers?: string;
 }
 
 export interface MetaProcessGroup {
@@ -38,6 +40,11 @@ export interface MetaProcessGroup {
   statuses(): Promise<MetaMemberStatus[]>;
   /** The member that leads and serves timestamps, once there is one (within timeoutMs). */
   waitForLeader(timeoutMs?: number): Promise<MetaMemberStatus>;
+  /**
+   * Starts a new node with --join (no configuration until the leader adds it: ALTER CLUSTER ADD
+   * META, meta.addMember); resolves once it serves RPC. It is not a member until added.
+   */
+  startJoining(id: number): Promise<MetaMember>;
   /** Stops every member (SIGKILL after a grace period). */
   stop(): Promise<void>;
 }
@@ -55,7 +62,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 
 export async function startMetaProcesses(
   dataDir: string,
-  options: { count?: number; secret?: string; tickMs?: number } = {},
+  options: { count?: number; secret?: string; tickMs?: number; snapshotEvery?: number } = {},
 ): Promise<MetaProcessGroup> {
   const count = options.count ?? 3;
   const secret = options.secret ?? 'test-secret-' + process.pid;
@@ -79,6 +86,12 @@ export async function startMetaProcesses(
     ]),
   );
 
+  function memberOf(id: number): MetaMember {
+    const m = members.find((x) => x.id === id);
+    if (!m) throw new Error(`no meta member ${id}`);
+    return m;
+  }
+
   function start(m: MetaMember): Promise<void> {
     const log = fs.openSync(path.join(logDir, `meta${m.id}.log`), 'a');
     const args = [
@@ -91,11 +104,14 @@ export async function startMetaProcesses(
       '--listen',
       m.address,
       '--peers',
-      peers,
+      m.joinPeers ?? peers,
       '--data-dir',
       path.join(dataDir, `meta${m.id}`),
     ];
     if (options.tickMs !== undefined) args.push('--raft-tick-ms', String(options.tickMs));
+    if (m.joinPeers !== undefined) args.push('--join', 'true');
+    if (options.snapshotEvery !== undefined)
+      args.push('--raft-snapshot-every', String(options.snapshotEvery));
     const proc = fork(metaMain, args, {
       stdio: ['ignore', log, log, 'ipc'],
       env: { ...process.env, SHARDDB_CLUSTER_SECRET: secret },
@@ -122,7 +138,7 @@ export async function startMetaProcesses(
   }
 
   async function kill(id: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const m = members[id - 1];
+    const m = memberOf(id);
     const proc = m.proc;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
@@ -163,9 +179,30 @@ export async function startMetaProcesses(
       await (clients.get(id) as RpcClient).call('meta.faultInjection', { clockSkewMs: skewMs });
     },
     signal: (id, signal) => {
-      members[id - 1].proc?.kill(signal);
+      memberOf(id).proc?.kill(signal);
     },
-    restart: (id) => start(members[id - 1]),
+    restart: (id) => start(memberOf(id)),
+    async startJoining(id) {
+      if (members.some((m) => m.id === id)) throw new Error(`meta${id} exists already`);
+      const address = `127.0.0.1:${await freePort()}`;
+      const joinPeers = [...members, { id, address }].map((m) => `${m.id}=${m.address}`).join(',');
+      const m: MetaMember = { id, address, proc: null, joinPeers };
+      members.push(m);
+      (group.addresses as string[]).push(address);
+      clients.set(
+        id,
+        new RpcClient({
+          address,
+          secret,
+          name: 'test',
+          logger: silentLogger(),
+          defaultTimeoutMs: 1000,
+          backoffMaxMs: 100,
+        }),
+      );
+      await start(m);
+      return m;
+    },
     statuses,
     waitForLeader: (timeoutMs = 15_000) =>
       waitFor(
