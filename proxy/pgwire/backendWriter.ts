@@ -58,6 +58,11 @@ export class BackendWriter {
     return at;
   }
 
+  /** Drops a message begun at `rel` (begin's answer) and everything written after it. */
+  abandon(rel: number): void {
+    this.off = this.start + rel - 1;
+  }
+
   end(rel: number): void {
     const at = this.start + rel;
     this.buf.writeInt32BE(this.off - at, at);

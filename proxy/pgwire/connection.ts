@@ -893,8 +893,20 @@ export class Connection {
       }
       const fmt = nf === 0 ? 0 : nf === 1 ? formats[0] : formats[i];
       const oid = cols[i].typeOid;
-      if (fmt === 0) w.lengthPrefixedString(formatText(oid, v, settings));
-      else w.lengthPrefixedBytes(formatBinary(oid, v));
+      try {
+        if (fmt === 0) w.lengthPrefixedString(formatText(oid, v, settings));
+        else w.lengthPrefixedBytes(formatBinary(oid, v));
+      } catch (err) {
+        // Never a half-written DataRow (clients drop the connection): the row goes, and the
+        // statement fails with an ErrorResponse instead.
+        w.abandon(at);
+        throw err instanceof SqlError
+          ? err
+          : new SqlError(
+              SqlState.internalError,
+              `could not output a value of type ${oid} in column "${cols[i].name}": ${(err as Error).message}`,
+            );
+      }
     }
     w.end(at);
   }

@@ -9,6 +9,7 @@
  *   SELECT generate_series(a, b)   a..b as int4 rows, fetched lazily
  *   SELECT pg_sleep(seconds)       waits; cancel() ends it with 57014
  *   SELECT notice('text')          sends a NoticeResponse
+ *   SELECT 1, unprintable()         a value its column's type cannot output (pgwire's error path)
  *   SELECT * FROM t
  *   CREATE TABLE t (col type, …)   int4/int/integer, int8/bigint, text, bool
  *   INSERT INTO t VALUES (v, …)    literal values only
@@ -249,6 +250,11 @@ function plan(
         columns.push(
           column(name ?? (pm[2] !== undefined ? canonicalTypeName[oid] : '?column?'), oid),
         );
+        continue;
+      }
+      if (/^unprintable\(\)$/i.test(text)) {
+        items.push({ kind: 'const', value: 'not an interval' });
+        columns.push(column(name ?? 'unprintable', TypeOid.interval));
         continue;
       }
       if (/^1\s*\/\s*0$/.test(text)) {

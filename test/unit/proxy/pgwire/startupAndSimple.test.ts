@@ -119,6 +119,30 @@ describe('pgwire startup and simple query (raw client)', () => {
     c.end();
   });
 
+  it('never sends half a DataRow: a value that cannot be output fails the statement', async () => {
+    const c = await RawClient.connect(fx.server.port);
+    c.send(serialize.query('SELECT 1; SELECT 2, unprintable(); SELECT 3'));
+    const ms = await c.until('readyForQuery');
+    expect(c.names(ms)).to.deep.equal([
+      'rowDescription',
+      'dataRow',
+      'commandComplete',
+      'rowDescription',
+      'error:XX000',
+      'readyForQuery',
+    ]);
+    expect(ms[4].message).to.match(/could not output a value of type 1186 in column "unprintable"/);
+    c.send(serialize.query('SELECT 4'));
+    const after = await c.until('readyForQuery');
+    expect(c.names(after)).to.deep.equal([
+      'rowDescription',
+      'dataRow',
+      'commandComplete',
+      'readyForQuery',
+    ]);
+    c.end();
+  });
+
   it('reports transaction status I, T and E in ReadyForQuery', async () => {
     const c = await RawClient.connect(fx.server.port);
     const status = async (sql: string): Promise<unknown> => {
