@@ -11,6 +11,17 @@ import { TypeOid } from '../types/datum';
 import { divisionByZero } from './arith';
 import { Numeric } from './numeric';
 import { formatValue } from './typesAdapter';
+import { callJsonFunction, JSON_NON_STRICT } from './jsonFunctions';
+import {
+  age,
+  extractInterval,
+  justifyDays,
+  justifyHours,
+  justifyInterval,
+  makeInterval,
+  truncInterval,
+} from './intervalFunctions';
+import { Interval } from '../types/interval';
 
 const T = TypeOid;
 
@@ -26,6 +37,7 @@ export const NON_STRICT = new Set([
   'current_date',
   'num_nulls',
   'num_nonnulls',
+  ...JSON_NON_STRICT,
 ]);
 
 function intResult(t: number, n: number): Datum {
@@ -372,14 +384,29 @@ export function callFunction(
     case 'current_date':
       return Number(nowUs / DAY_US);
     case 'date_trunc':
+      if (types[1] === T.interval) return truncInterval(args[0] as string, args[1] as Interval);
       return dateTrunc(args[0] as string, toMicros(types[1], args[1]));
     case 'date_part':
     case 'extract': {
-      const n = extract(args[0] as string, types[1], args[1]);
+      const n =
+        types[1] === T.interval
+          ? extractInterval(args[0] as string, args[1] as Interval)
+          : extract(args[0] as string, types[1], args[1]);
       return rt === T.float8 ? n.toNumber() : n;
     }
     case 'age':
-      return (args[0] as bigint) - (args[1] as bigint);
+      // age(ts) is the age from today's midnight (statement time).
+      if (args.length === 1)
+        return age(nowUs - (((nowUs % DAY_US) + DAY_US) % DAY_US), args[0] as bigint);
+      return age(args[0] as bigint, args[1] as bigint);
+    case 'justify_days':
+      return justifyDays(args[0] as Interval);
+    case 'justify_hours':
+      return justifyHours(args[0] as Interval);
+    case 'justify_interval':
+      return justifyInterval(args[0] as Interval);
+    case 'make_interval':
+      return makeInterval(args as number[]);
     case 'make_date':
       return Math.round(
         (Date.UTC(Number(args[0]), Number(args[1]) - 1, Number(args[2])) - Date.UTC(2000, 0, 1)) /
@@ -413,8 +440,11 @@ export function callFunction(
     case 'int4':
     case 'int8':
       return intResult(rt, Number(args[0]));
-    default:
+    default: {
+      const j = callJsonFunction(f, args, types);
+      if (j !== undefined) return j;
       throw new SqlError(SqlState.undefinedFunction, `function ${f} does not exist`);
+    }
   }
 }
 

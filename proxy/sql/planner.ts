@@ -912,18 +912,24 @@ export class Planner {
       throw new SqlError(SqlState.undefinedFunction, `function ${name}() does not exist`, {
         position,
       });
-    let arg: Expr | null = fn === 'count_star' ? null : args[0];
+    const objectAgg = fn === 'json_object_agg' || fn === 'jsonb_object_agg';
+    if (objectAgg && args.length !== 2)
+      throw new SqlError(SqlState.undefinedFunction, `function ${name} does not exist`, {
+        position,
+      });
+    // The object aggregates collect the value; the key rides along as text (`extra`).
+    let arg: Expr | null = fn === 'count_star' ? null : objectAgg ? args[1] : args[0];
     if (arg && arg.t === T.unknown)
       arg = coerce(
         arg,
-        name === 'string_agg' ? T.text : name === 'count' ? T.text : T.numeric,
+        name === 'string_agg' || name === 'count' || name.startsWith('json') ? T.text : T.numeric,
         this.params,
       );
     if (
       arg &&
       (fn === 'sum' || fn === 'avg') &&
       arg.t !== T.unknown &&
-      ![T.int2, T.int4, T.int8, T.numeric, T.float4, T.float8].includes(arg.t as 21)
+      ![T.int2, T.int4, T.int8, T.numeric, T.float4, T.float8, T.interval].includes(arg.t as 21)
     ) {
       throw new SqlError(
         SqlState.undefinedFunction,
@@ -941,7 +947,9 @@ export class Planner {
     const extra =
       fn === 'string_agg'
         ? coerce(args[1] ?? { k: 'const', t: T.text, v: null }, T.text, this.params)
-        : null;
+        : objectAgg
+          ? coerce(args[0], T.text, this.params, { explicit: true })
+          : null;
     const orderBy: SortKey[] = ((fc.agg_order as AstNode[] | undefined) ?? []).map((s) => {
       const sb = s.SortBy as AstNode;
       const desc = sb.sortby_dir === 'SORTBY_DESC';
