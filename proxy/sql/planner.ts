@@ -637,7 +637,12 @@ export class Planner {
       postHooks.aggregate = (call) =>
         this.aggregateCall(call, baseCompiler, aggs, groupExprs.length);
       postHooks.group = (node) => {
-        if (node.FuncCall || node.SubLink || node.A_Const || node.ParamRef) return undefined;
+        if (node.SubLink || node.A_Const || node.ParamRef) return undefined;
+        // A scalar call can match a GROUP BY expression (GROUP BY date_trunc('month', d));
+        // aggregate and window calls never do.
+        const fc = node.FuncCall as AstNode | undefined;
+        if (fc && (fc.over || AGGREGATES.has(names(fc.funcname).pop()?.toLowerCase() ?? '')))
+          return undefined;
         let e: Expr;
         try {
           e = new ExprCompiler(fromScope, this.params, {
