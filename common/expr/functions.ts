@@ -20,6 +20,7 @@ import {
   justifyInterval,
   makeInterval,
   truncInterval,
+  unitOf,
 } from './intervalFunctions';
 import { Interval } from '../types/interval';
 
@@ -87,9 +88,17 @@ function fromUtc(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): bigint
   return BigInt(Date.UTC(y, mo - 1, d, h, mi, s) - Date.UTC(2000, 0, 1)) * 1000n;
 }
 
-function dateTrunc(field: string, us: bigint): bigint {
+/** date_trunc on a timestamp (timestamp_trunc, for positive years; the zone is UTC). */
+function dateTrunc(field: string, us: bigint, typeName: string): bigint {
   const p = dateParts(us);
-  switch (field.toLowerCase()) {
+  const micro = ((us % 1_000_000n) + 1_000_000n) % 1_000_000n;
+  switch (unitOf(field)) {
+    case 'millennium':
+      return fromUtc(Math.floor((p.y - 1) / 1000) * 1000 + 1, 1, 1);
+    case 'century':
+      return fromUtc(Math.floor((p.y - 1) / 100) * 100 + 1, 1, 1);
+    case 'decade':
+      return fromUtc(Math.floor(p.y / 10) * 10, 1, 1);
     case 'year':
       return fromUtc(p.y, 1, 1);
     case 'quarter':
@@ -105,20 +114,49 @@ function dateTrunc(field: string, us: bigint): bigint {
     case 'minute':
       return fromUtc(p.y, p.mo, p.d, p.h, p.mi);
     case 'second':
-      return fromUtc(p.y, p.mo, p.d, p.h, p.mi, Math.floor(p.s));
+      return us - micro;
+    case 'milliseconds':
+      return us - (micro % 1000n);
+    case 'microseconds':
+      return us;
     default:
       throw new SqlError(
-        SqlState.featureNotSupported,
-        `unit "${field}" not supported for type timestamp`,
+        SqlState.invalidParameterValue,
+        `unit "${field}" not recognized for type ${typeName}`,
       );
   }
 }
 
+/** ISO 8601 week number and week-numbering year of a date (date2isoweek, date2isoyear). */
+function isoWeek(y: number, mo: number, d: number): { week: number; year: number } {
+  const day = Date.UTC(y, mo - 1, d);
+  const dow = (new Date(day).getUTCDay() + 6) % 7; // Monday = 0
+  const thursday = day + (3 - dow) * 86_400_000; // the week's Thursday decides its year
+  const isoYear = new Date(thursday).getUTCFullYear();
+  const jan4 = Date.UTC(isoYear, 0, 4);
+  const week1 = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * 86_400_000;
+  return { week: Math.floor((day - week1) / (7 * 86_400_000)) + 1, year: isoYear };
+}
+
+/**
+ * extract(field from date / timestamp[tz]) as PostgreSQL 15's timestamp_part_common and
+ * date_part (numeric; date_part casts to float8). A date has no time fields, and its
+ * epoch is whole seconds.
+ */
 function extract(field: string, t: number, v: Datum): Numeric {
-  const p = dateParts(toMicros(t, v));
-  const f = field.toLowerCase();
+  const u = unitOf(field);
+  const us = toMicros(t, v);
+  const p = dateParts(us);
   const int = (n: number): Numeric => Numeric.fromInt(n);
-  switch (f) {
+  const typeName =
+    t === T.date
+      ? 'date'
+      : t === T.timestamptz
+        ? 'timestamp with time zone'
+        : 'timestamp without time zone';
+  if (t === T.date && ['microseconds', 'milliseconds', 'second', 'minute', 'hour'].includes(u))
+    throw new SqlError(SqlState.featureNotSupported, `unit "${field}" not supported for type date`);
+  switch (u) {
     case 'year':
       return int(p.y);
     case 'month':
@@ -131,6 +169,10 @@ function extract(field: string, t: number, v: Datum): Numeric {
       return int(p.mi);
     case 'second':
       return new Numeric(BigInt(p.frac), 6);
+    case 'milliseconds':
+      return new Numeric(BigInt(p.frac), 3);
+    case 'microseconds':
+      return int(p.frac);
     case 'dow':
       return int(p.dow);
     case 'isodow':
@@ -139,12 +181,30 @@ function extract(field: string, t: number, v: Datum): Numeric {
       return int(p.doy);
     case 'quarter':
       return int(Math.floor((p.mo - 1) / 3) + 1);
+    case 'week':
+      return int(isoWeek(p.y, p.mo, p.d).week);
+    case 'isoyear':
+      return int(isoWeek(p.y, p.mo, p.d).year);
+    case 'decade':
+      return int(p.y >= 0 ? Math.trunc(p.y / 10) : -Math.trunc((8 - (p.y - 1)) / 10));
+    case 'century':
+      return int(p.y > 0 ? Math.trunc((p.y + 99) / 100) : -Math.trunc((99 - (p.y - 1)) / 100));
+    case 'millennium':
+      return int(p.y > 0 ? Math.trunc((p.y + 999) / 1000) : -Math.trunc((999 - (p.y - 1)) / 1000));
     case 'epoch': {
-      const us = toMicros(t, v) + 946_684_800_000_000n;
-      return new Numeric(us, 6);
+      const unix = us + 946_684_800_000_000n;
+      return t === T.date ? new Numeric(unix / 1_000_000n, 0) : new Numeric(unix, 6);
     }
     default:
-      throw new SqlError(SqlState.featureNotSupported, `unit "${field}" not supported`);
+      if (['timezone', 'timezone_hour', 'timezone_minute', 'julian'].includes(u))
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          `unit "${field}" not supported for type ${typeName}`,
+        );
+      throw new SqlError(
+        SqlState.invalidParameterValue,
+        `unit "${field}" not recognized for type ${typeName}`,
+      );
   }
 }
 
@@ -385,7 +445,11 @@ export function callFunction(
       return Number(nowUs / DAY_US);
     case 'date_trunc':
       if (types[1] === T.interval) return truncInterval(args[0] as string, args[1] as Interval);
-      return dateTrunc(args[0] as string, toMicros(types[1], args[1]));
+      return dateTrunc(
+        args[0] as string,
+        toMicros(types[1], args[1]),
+        rt === T.timestamp ? 'timestamp without time zone' : 'timestamp with time zone',
+      );
     case 'date_part':
     case 'extract': {
       const n =

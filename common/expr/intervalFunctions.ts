@@ -62,7 +62,7 @@ function fromItm(m: Itm): Interval {
 }
 
 /** Units by the names PostgreSQL's DecodeUnits accepts (singular, plural, abbreviations). */
-function unitOf(field: string): string {
+export function unitOf(field: string): string {
   const f = field.toLowerCase();
   const aliases: Record<string, string> = {
     microsecond: 'microseconds',

@@ -13,6 +13,7 @@ import { Numeric as JNumeric } from '../types/numeric';
 import { compareJsonValues } from '../types/compare';
 import { elementType } from '../types/typeTable';
 import { formatValue, isFloatType, isIntType } from './typesAdapter';
+import { jsonAsText, jsonPath } from './jsonText';
 
 const T = TypeOid;
 
@@ -303,7 +304,20 @@ export function callJsonFunction(
   types: readonly number[],
 ): Datum | undefined {
   const j = args[0] as Jsonb;
+  const jt = args[0] as string;
   switch (f) {
+    case 'json_object_field':
+      return jsonPath(jt, [args[1] as string]);
+    case 'json_array_element':
+      return jsonPath(jt, [Number(args[1])]);
+    case 'json_object_field_text':
+      return jsonAsText(jsonPath(jt, [args[1] as string]));
+    case 'json_array_element_text':
+      return jsonAsText(jsonPath(jt, [Number(args[1])]));
+    case 'json_extract_path':
+      return jsonPath(jt, args[1] as Array<string | null>);
+    case 'json_extract_path_text':
+      return jsonAsText(jsonPath(jt, args[1] as Array<string | null>));
     case 'jsonb_object_field':
       return objectField(j, args[1] as string);
     case 'jsonb_array_element':

@@ -4,9 +4,8 @@
  * operator's candidates agree on: text for `->`, `->>`, `?` and `-` (the string category
  * is preferred over integer), text[] for `#>`, `#>>`, `?|`, `?&`, jsonb for `@>`, `<@`, `||`.
  *
- * json (not jsonb) supports the extraction operators through jsonb: the result text is
- * jsonb's (keys reordered, whitespace normalized), a known difference from PostgreSQL,
- * which keeps json's original text.
+ * json (not jsonb) has the extraction operators only, answered from its text as written
+ * (common/expr/jsonText.ts).
  */
 import { SqlError, SqlState } from '../../common/errors';
 import { TypeOid } from '../../common/types/datum';
@@ -52,30 +51,30 @@ export function compileJsonOperator(
   const c = (e: Expr, t: number) => coerce(e, t, params, { position });
   const jb = (e: Expr) =>
     e.t === T.jsonb ? e : coerce(e, T.jsonb, params, { position, explicit: e.t === T.json });
-  const jsonIn = a.t === T.json;
-  // json operands go through jsonb; json results come back as json text.
-  const out = (e: Expr): Expr =>
-    jsonIn && e.t === T.jsonb ? { k: 'cast', t: T.json, from: T.jsonb, tm: -1, a: e } : e;
+  // json_* functions read json's text; jsonb_* the parsed value.
+  const family = a.t === T.json ? 'json' : 'jsonb';
   switch (op) {
     case '->':
     case '->>': {
       if (!aj) return null;
       const text = op === '->>';
+      const rt = text ? T.text : a.t;
       if (isIntType(b.t) && b.t !== T.int8) {
-        const f = text ? 'jsonb_array_element_text' : 'jsonb_array_element';
-        return out(fn(text ? T.text : T.jsonb, f, [jb(a), c(b, T.int4)]));
+        const f = `${family}_array_element${text ? '_text' : ''}`;
+        return fn(rt, f, [a, c(b, T.int4)]);
       }
       if (!isUnknown(b) && !isTextLike(b.t)) throw noOperator(op, a.t, b.t, position);
-      const f = text ? 'jsonb_object_field_text' : 'jsonb_object_field';
-      return out(fn(text ? T.text : T.jsonb, f, [jb(a), c(b, T.text)]));
+      return fn(rt, `${family}_object_field${text ? '_text' : ''}`, [a, c(b, T.text)]);
     }
     case '#>':
     case '#>>': {
       if (!aj) return null;
       if (!isUnknown(b) && b.t !== T._text) throw noOperator(op, a.t, b.t, position);
       const text = op === '#>>';
-      const f = text ? 'jsonb_extract_path_text' : 'jsonb_extract_path';
-      return out(fn(text ? T.text : T.jsonb, f, [jb(a), c(b, T._text)]));
+      return fn(text ? T.text : a.t, `${family}_extract_path${text ? '_text' : ''}`, [
+        a,
+        c(b, T._text),
+      ]);
     }
     default:
       break;

@@ -417,6 +417,10 @@ export const TEXT_EXACT: string[] = [
   `SELECT '{"a":1}'::jsonb -> 1.5`,
   `SELECT '{"a":1}'::jsonb @> 'nope'`,
   `SELECT '{"a":1}'::jsonb = '{"a":1.0}'::jsonb, '{"a":1}'::jsonb < '{"a":2}'::jsonb, '[1]'::jsonb < '{}'::jsonb, '1'::jsonb < '"a"'::jsonb`,
+  // json keeps its text: -> and #> answer the member as written (last duplicate key wins)
+  `SELECT '{"a":1,"a":2}'::json -> 'a', '{"a": [1,  2] , "b":3}'::json -> 'a', '[1, {"x" : 2} ]'::json -> 1, '[1,2]'::json -> -1, '{"a":"x\\ny"}'::json ->> 'a', '{"a":"x\\ny"}'::json -> 'a', '{"a":null}'::json ->> 'a'`,
+  `SELECT '{"a":{"b" : [ 1 ]}}'::json #> '{a,b}', '{"a":{"b" : [ 1 ]}}'::json #>> '{a,b,0}', '{"a":{"b" : [ 1 ]}}'::json #>> '{a}', '{"a":1}'::json -> 'b', '[1]'::json -> 'a', '"s"'::json -> 0, '{ }'::json -> 'a'`,
+  `SELECT '{"a":1}'::json @> '{"a":1}'`,
   // --- jsonb functions and aggregates
   `SELECT jsonb_build_object('b', 1, 'a', 'x', 'c', NULL, 'd', 2.50, 'e', true, 'f', ARRAY[1,2]), jsonb_build_array(1, 'two', NULL, 3.0), json_build_object('a', 1, 'b', ARRAY[1,2]), json_build_array(1, 'x', NULL)`,
   `SELECT jsonb_build_object(NULL, 1)`,
@@ -463,6 +467,13 @@ export const TEXT_EXACT: string[] = [
   `SELECT make_interval(1, 2, 3, 4, 5, 6, 7.5), make_interval(days => 10), make_interval(hours => 1, mins => 30), make_interval(), make_interval(secs => 0.000001)`,
   `SELECT extract(year from timestamp '2024-05-06 07:08:09.5'), extract(second from timestamp '2024-05-06 07:08:09.5'), date_part('dow', date '2024-05-06'), date_trunc('month', timestamp '2024-05-06 07:08'), extract(epoch from timestamp '2024-01-01')`,
   `SELECT '1 day'::interval::text, '1 day'::text::interval, '2024-01-01'::date::text, interval '1 day' IN (interval '24 hours'), greatest(interval '1 day', interval '23 hours')`,
+  `SELECT extract(week from date '2024-01-01'), extract(week from date '2021-01-03'), extract(isoyear from date '2021-01-03'), extract(decade from date '2024-05-05'), extract(century from date '2000-12-31'), extract(century from date '2001-01-01'), extract(millennium from date '2024-01-01'), extract(epoch from date '2024-01-01')`,
+  `SELECT extract(hour from date '2024-01-01')`,
+  `SELECT extract(milliseconds from timestamp '2024-01-01 10:00:01.5'), extract(microseconds from timestamp '2024-01-01 10:00:01.5'), extract(doy from timestamp '2024-12-31'), extract(isodow from timestamp '2024-06-09'), date_part('epoch', timestamp '2024-01-01 00:00:00.5'), extract(years from timestamp '2024-01-01')`,
+  `SELECT extract(foo from timestamp '2024-01-01')`,
+  `SELECT date_trunc('century', timestamp '2024-05-06 07:08:09.123456'), date_trunc('millennium', timestamp '2000-05-06'), date_trunc('decade', timestamp '2024-05-06'), date_trunc('milliseconds', timestamp '2024-05-06 07:08:09.123456'), date_trunc('second', timestamp '2024-05-06 07:08:09.123456'), date_trunc('week', timestamp '2024-05-09 07:08'), date_trunc('days', timestamp '2024-05-09 07:08')`,
+  `SELECT date_trunc('foo', timestamp '2024-05-06')`,
+  `SELECT date_trunc('day', timestamptz '2024-05-06 07:08:09+00'), date_trunc('month', date '2024-05-06')`,
   // --- date/time columns
   'SELECT id, created, due, span, at FROM docs ORDER BY id',
   "SELECT id, created + span, due + span, at + span, due - 1, created - interval '1 day' FROM docs ORDER BY id",
