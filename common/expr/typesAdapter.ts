@@ -2,9 +2,10 @@
  * The one seam between the SQL engine and the value layer (common/types, common/keys,
  * owned by the types branch). Everything the evaluator, planner and shard need from a
  * type goes through here: text input/output, comparison, and the stored/wire form of a
- * value. Until the full types land this file carries minimal bodies for the common
- * types (ints, floats, numeric, text, bool, date, timestamp, uuid, bytea); swapping in
- * common/types changes this file only.
+ * value. Dates, times, timestamps, intervals, json and jsonb go through common/types
+ * (PostgreSQL's own input and output routines, with the session defaults of
+ * common/types/io.ts); the other types still have the minimal bodies below (numeric is
+ * common/expr/numeric.ts), and swapping them in changes this file only.
  */
 import { SqlError, SqlState } from '../errors';
 import type { Datum } from '../types/datum';
