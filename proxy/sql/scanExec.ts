@@ -170,6 +170,15 @@ export function resolveAccess(
   return { spans: [[prefix, tableEnd]] };
 }
 
+/** Is the plan's index still in the catalog, and readable? */
+function indexStillReadable(ctx: ExecContext, node: ScanNode): boolean {
+  const a = node.access;
+  if (a.kind !== 'index') return false;
+  const table = ctx.catalog.all.find((t) => t.id === node.table.id);
+  const ix = table?.indexes?.find((i) => i.id === a.index.id);
+  return ix !== undefined && ix.building !== true;
+}
+
 /** Reads the index entries of the spans; answers the row keys they point at. */
 async function readIndexEntries(
   ctx: ExecContext,
@@ -261,7 +270,12 @@ export async function runScan(
   };
   if (ctx.ranges.all.length === 0) await ctx.ranges.refresh();
   const reader = await scanReader(ctx);
-  if (node.access.kind === 'index' && !overrideKeys) {
+  if (node.access.kind === 'index' && !overrideKeys && !indexStillReadable(ctx, node)) {
+    // A plan kept across DROP INDEX (a named prepared statement): read the whole table;
+    // the fragment's filter still applies the WHERE.
+    const prefix = rowPrefix(node.table.id);
+    await scanPiece(ctx, prefix, prefixEnd(prefix), wire, note, true, reader);
+  } else if (node.access.kind === 'index' && !overrideKeys) {
     // Index lookup: the entries at the statement's snapshot (own writes overlaid), then
     // the rows by primary key, batched per range; the fragment's filter re-checks WHERE.
     const keys = await readIndexEntries(ctx, access.spans ?? [], ev, reader, stats);

@@ -12,8 +12,15 @@ async function explain(c: Client, sql: string, params: unknown[] = []): Promise<
   return (r.rows as Array<{ 'QUERY PLAN': string }>).map((x) => x['QUERY PLAN']).join('\n');
 }
 
-async function ids(c: Client, sql: string, params: unknown[] = []): Promise<number[]> {
-  const r = await c.query(sql, params);
+async function ids(
+  c: Client,
+  sql: string | { name: string; text: string },
+  params: unknown[] = [],
+): Promise<number[]> {
+  const r =
+    typeof sql === 'string'
+      ? await c.query(sql, params)
+      : await c.query({ ...sql, values: params });
   return (r.rows as Array<{ id: number }>).map((x) => x.id).sort((a, b) => a - b);
 }
 
@@ -134,6 +141,17 @@ describe('proxy/sql index lookups', function () {
     } finally {
       await c.query('ROLLBACK');
     }
+  });
+
+  it('a statement prepared while an index existed still answers after DROP INDEX', async () => {
+    await c.query('CREATE INDEX p_tmp_idx ON p (tag, grp)');
+    const text = 'SELECT id FROM p WHERE tag = $1';
+    expect(await explain(c, text, ['t3'])).to.contain('using p_tmp_idx');
+    const stmt = { name: 'by_tag', text };
+    const before = await ids(c, stmt, ['t3']);
+    expect(before.length).to.equal(80);
+    await c.query('DROP INDEX p_tmp_idx');
+    expect(await ids(c, stmt, ['t3'])).to.deep.equal(before);
   });
 
   it('an index created on a loaded table serves reads with every old row', async () => {
