@@ -78,7 +78,7 @@ export function executeFragment(
       plainCount++;
       return;
     }
-    const row = decodeStoredRow(f.cols, value);
+    const row = f.rawValues === true ? [value] : decodeStoredRow(f.cols, value);
     if (f.filter !== undefined && evalExpr(f.filter, row, ctx) !== true) return;
     if (agg !== undefined) {
       const gv = new Array<Datum>(agg.groups.length);

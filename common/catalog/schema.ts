@@ -27,6 +27,11 @@ export interface IndexDef {
   readonly unique: boolean;
   /** Backs a UNIQUE constraint (dropped with the constraint). */
   readonly constraint?: boolean;
+  /**
+   * Being backfilled (CREATE INDEX on a table with rows): writers maintain it, readers
+   * must not use it yet, since entries for older rows may still be missing.
+   */
+  readonly building?: boolean;
 }
 
 export interface CheckDef {

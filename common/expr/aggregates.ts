@@ -10,6 +10,9 @@ import type { Datum } from '../types/datum';
 import { TypeOid } from '../types/datum';
 import { checkInt8 } from './arith';
 import { Numeric } from './numeric';
+import { finishJsonAgg } from './jsonAggregates';
+import { Interval } from '../types/interval';
+import { intervalDiv, intervalPlus } from '../types/datetimeArith';
 import { compareValues, formatValue, fromWire, isIntType, toWire, typeName } from './typesAdapter';
 
 const T = TypeOid;
@@ -25,7 +28,25 @@ export type AggFn =
   | 'bool_or'
   | 'string_agg'
   | 'array_agg'
+  | 'json_agg'
+  | 'jsonb_agg'
+  | 'json_object_agg'
+  | 'jsonb_object_agg'
   | 'every';
+
+/**
+ * Aggregates that see NULL inputs (array_agg and the json ones keep them). For the
+ * object aggregates the input is the value; the key travels as `extra` (text).
+ */
+export function keepsNulls(fn: AggFn): boolean {
+  return (
+    fn === 'array_agg' ||
+    fn === 'json_agg' ||
+    fn === 'jsonb_agg' ||
+    fn === 'json_object_agg' ||
+    fn === 'jsonb_object_agg'
+  );
+}
 
 /** Aggregates whose partial states merge (pushable to shards). */
 export const MERGEABLE = new Set<AggFn>([
@@ -46,11 +67,13 @@ export function aggResultType(fn: AggFn, argType: number): number {
     case 'count_star':
       return T.int8;
     case 'sum':
+      if (argType === T.interval) return T.interval;
       if (argType === T.int2 || argType === T.int4) return T.int8;
       if (argType === T.int8 || argType === T.numeric) return T.numeric;
       if (argType === T.float4 || argType === T.float8) return argType;
       break;
     case 'avg':
+      if (argType === T.interval) return T.interval;
       if (isIntType(argType) || argType === T.numeric) return T.numeric;
       if (argType === T.float4 || argType === T.float8) return T.float8;
       break;
@@ -64,6 +87,12 @@ export function aggResultType(fn: AggFn, argType: number): number {
       break;
     case 'string_agg':
       return T.text;
+    case 'json_agg':
+    case 'json_object_agg':
+      return T.json;
+    case 'jsonb_agg':
+    case 'jsonb_object_agg':
+      return T.jsonb;
     case 'array_agg': {
       const arr: Record<number, number> = {
         [T.int4]: T._int4,
@@ -99,6 +128,10 @@ export function initState(fn: AggFn): AggState {
       return [null, 0];
     case 'string_agg':
     case 'array_agg':
+    case 'json_agg':
+    case 'jsonb_agg':
+    case 'json_object_agg':
+    case 'jsonb_object_agg':
       return [];
     default:
       return null;
@@ -113,6 +146,7 @@ function addSum(argType: number, s: Datum, v: Datum): Datum {
   }
   if (typeof s === 'bigint') return s + BigInt(v as number | bigint);
   if (s instanceof Numeric) return s.add(v as Numeric);
+  if (s instanceof Interval) return intervalPlus(s, v as Interval);
   return (s as number) + (v as number);
 }
 
@@ -129,6 +163,16 @@ export function accumulate(
       return (state as number) + 1;
     case 'count':
       return v === null ? state : (state as number) + 1;
+    case 'json_agg':
+    case 'jsonb_agg':
+      (state as Datum[]).push(v);
+      return state;
+    case 'json_object_agg':
+    case 'jsonb_object_agg':
+      if (extra === null || extra === undefined)
+        throw new SqlError(SqlState.invalidParameterValue, 'field name must not be null');
+      (state as Datum[]).push(extra, v);
+      return state;
     default:
       break;
   }
@@ -235,6 +279,7 @@ export function finishState(fn: AggFn, argType: number, state: AggState): Datum 
       if (n === 0 || sum === null) return null;
       if (typeof sum === 'bigint') return Numeric.fromInt(sum).div(Numeric.fromInt(n));
       if (sum instanceof Numeric) return sum.div(Numeric.fromInt(n));
+      if (sum instanceof Interval) return intervalDiv(sum, n);
       return (sum as number) / n;
     }
     case 'string_agg': {
@@ -251,6 +296,11 @@ export function finishState(fn: AggFn, argType: number, state: AggState): Datum 
       const items = state as Datum[];
       return items.length === 0 ? null : items;
     }
+    case 'json_agg':
+    case 'jsonb_agg':
+    case 'json_object_agg':
+    case 'jsonb_object_agg':
+      return finishJsonAgg(fn, argType, state as Datum[]);
     default:
       return state as Datum;
   }
@@ -260,10 +310,11 @@ export function finishState(fn: AggFn, argType: number, state: AggState): Datum 
 export function stateToWire(fn: AggFn, argType: number, s: AggState): unknown {
   if (fn === 'avg') {
     const [sum, n] = s as [Datum, number];
-    return [sum instanceof Numeric ? sum.toString() : sum, n];
+    return [sum instanceof Numeric ? sum.toString() : toWire(argType, sum), n];
   }
   if (fn === 'sum' || fn === 'min' || fn === 'max') {
     if (s instanceof Numeric) return s.toString();
+    if (s instanceof Interval) return toWire(T.interval, s);
     if (fn !== 'sum') return toWire(argType, s as Datum);
   }
   return s;
@@ -272,6 +323,7 @@ export function stateToWire(fn: AggFn, argType: number, s: AggState): unknown {
 export function stateFromWire(fn: AggFn, argType: number, w: unknown): AggState {
   if (fn === 'avg') {
     const [sum, n] = w as [unknown, number];
+    if (argType === T.interval) return [fromWire(T.interval, sum), n];
     return [
       argType === T.numeric && sum !== null
         ? Numeric.fromString(sum as string)
@@ -285,6 +337,7 @@ export function stateFromWire(fn: AggFn, argType: number, w: unknown): AggState 
     if (w === null) return null;
     if (argType === T.numeric) return Numeric.fromString(w as string);
     if (isIntType(argType)) return BigInt(w as number | bigint);
+    if (argType === T.interval) return fromWire(T.interval, w);
     return w as Datum;
   }
   if (fn === 'min' || fn === 'max') return fromWire(argType, w);

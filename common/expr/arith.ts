@@ -7,6 +7,28 @@ import type { Datum } from '../types/datum';
 import { TypeOid } from '../types/datum';
 import type { ArithOp } from './expr';
 import { Numeric } from './numeric';
+import { Interval } from '../types/interval';
+import {
+  dateMinus,
+  datePlusDays,
+  intervalDiv,
+  intervalMinus,
+  intervalMul,
+  intervalPlus,
+  negateInterval,
+  timestampMinus,
+  timestampMinusInterval,
+  timestampPlusInterval,
+  timestamptzMinusInterval,
+  timestamptzPlusInterval,
+} from '../types/datetimeArith';
+import { sessionZone } from '../types/timezone';
+
+/**
+ * The zone timestamptz arithmetic runs in. Sessions report TimeZone UTC (proxy/sql/session.ts)
+ * and the evaluator has no session settings, so this is UTC until settings reach it.
+ */
+const UTC_ZONE = sessionZone('UTC');
 
 const T = TypeOid;
 const INT8_MIN = -(1n << 63n);
@@ -161,14 +183,40 @@ export function arith(op: ArithOp, t: number, a: Datum, b: Datum, rt: number): D
     }
     case T.date: {
       // date ± integer days → date; date - date → integer.
-      if (rt === T.int4) return (a as number) - (b as number);
-      if (op === 'add') return (a as number) + (b as number);
-      if (op === 'sub') return (a as number) - (b as number);
+      if (rt === T.int4) return dateMinus(a as number, b as number);
+      if (op === 'add') return datePlusDays(a as number, b as number);
+      if (op === 'sub') return datePlusDays(a as number, -(b as number));
       break;
     }
     case T.timestamp:
     case T.timestamptz: {
-      if (op === 'sub' && rt === T.interval) return (a as bigint) - (b as bigint);
+      if (op === 'sub' && rt === T.interval) return timestampMinus(a as bigint, b as bigint);
+      if (b instanceof Interval) {
+        // timestamptz steps months and days in the session zone (UTC: see UTC_ZONE).
+        if (t === T.timestamptz) {
+          if (op === 'add') return timestamptzPlusInterval(a as bigint, b, UTC_ZONE);
+          if (op === 'sub') return timestamptzMinusInterval(a as bigint, b, UTC_ZONE);
+          break;
+        }
+        if (op === 'add') return timestampPlusInterval(a as bigint, b);
+        if (op === 'sub') return timestampMinusInterval(a as bigint, b);
+      }
+      break;
+    }
+    case T.interval: {
+      const x = a as Interval;
+      switch (op) {
+        case 'add':
+          return intervalPlus(x, b as Interval);
+        case 'sub':
+          return intervalMinus(x, b as Interval);
+        case 'mul':
+          return intervalMul(x, b as number);
+        case 'div':
+          return intervalDiv(x, b as number);
+        default:
+          break;
+      }
       break;
     }
     default:
@@ -187,6 +235,8 @@ export function negate(t: number, a: Datum): Datum {
       return checkInt8(-(a as bigint));
     case T.numeric:
       return (a as Numeric).neg();
+    case T.interval:
+      return negateInterval(a as Interval);
     default:
       return -(a as number);
   }

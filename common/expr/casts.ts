@@ -10,6 +10,7 @@ import { TypeOid } from '../types/datum';
 import { checkInt8 } from './arith';
 import { Numeric } from './numeric';
 import { elementType } from '../types/typeTable';
+import { Jsonb } from '../types/jsonb';
 import { formatValue, isIntType, isStringType, parseValue, typeName } from './typesAdapter';
 
 const T = TypeOid;
@@ -110,8 +111,10 @@ export function castValue(from: number, to: number, v: Datum, tm = -1, explicit 
     (to === T.timestamptz && from === T.timestamp)
   ) {
     out = v; // The session time zone is UTC.
-  } else if ((to === T.json || to === T.jsonb) && (from === T.json || from === T.jsonb)) {
-    out = v;
+  } else if (to === T.jsonb && from === T.json) {
+    out = Jsonb.parse(v as string);
+  } else if (to === T.json && from === T.jsonb) {
+    out = (v as Jsonb).toString();
   } else if (elementType(from) !== 0 && elementType(from) === elementType(to)) {
     out = v; // int2vector ↔ int2[], oidvector ↔ oid[]: binary-coercible in pg_cast
   } else {

@@ -49,6 +49,11 @@ export interface Fragment {
   readonly withKeys?: boolean;
   /** Stop after this many matching rows and answer a resume key. */
   readonly pageRows?: number;
+  /**
+   * Rows are `[value]`, the stored bytes undecoded (index entries, whose value is a row
+   * key); cols, filter, proj and agg are then unused.
+   */
+  readonly rawValues?: boolean;
 }
 
 export interface FragmentResult {

@@ -11,6 +11,18 @@ import { TypeOid } from '../types/datum';
 import { divisionByZero } from './arith';
 import { Numeric } from './numeric';
 import { formatValue } from './typesAdapter';
+import { callJsonFunction, JSON_NON_STRICT } from './jsonFunctions';
+import {
+  age,
+  extractInterval,
+  justifyDays,
+  justifyHours,
+  justifyInterval,
+  makeInterval,
+  truncInterval,
+  unitOf,
+} from './intervalFunctions';
+import { Interval } from '../types/interval';
 
 const T = TypeOid;
 
@@ -26,6 +38,7 @@ export const NON_STRICT = new Set([
   'current_date',
   'num_nulls',
   'num_nonnulls',
+  ...JSON_NON_STRICT,
 ]);
 
 function intResult(t: number, n: number): Datum {
@@ -75,9 +88,17 @@ function fromUtc(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): bigint
   return BigInt(Date.UTC(y, mo - 1, d, h, mi, s) - Date.UTC(2000, 0, 1)) * 1000n;
 }
 
-function dateTrunc(field: string, us: bigint): bigint {
+/** date_trunc on a timestamp (timestamp_trunc, for positive years; the zone is UTC). */
+function dateTrunc(field: string, us: bigint, typeName: string): bigint {
   const p = dateParts(us);
-  switch (field.toLowerCase()) {
+  const micro = ((us % 1_000_000n) + 1_000_000n) % 1_000_000n;
+  switch (unitOf(field)) {
+    case 'millennium':
+      return fromUtc(Math.floor((p.y - 1) / 1000) * 1000 + 1, 1, 1);
+    case 'century':
+      return fromUtc(Math.floor((p.y - 1) / 100) * 100 + 1, 1, 1);
+    case 'decade':
+      return fromUtc(Math.floor(p.y / 10) * 10, 1, 1);
     case 'year':
       return fromUtc(p.y, 1, 1);
     case 'quarter':
@@ -93,20 +114,49 @@ function dateTrunc(field: string, us: bigint): bigint {
     case 'minute':
       return fromUtc(p.y, p.mo, p.d, p.h, p.mi);
     case 'second':
-      return fromUtc(p.y, p.mo, p.d, p.h, p.mi, Math.floor(p.s));
+      return us - micro;
+    case 'milliseconds':
+      return us - (micro % 1000n);
+    case 'microseconds':
+      return us;
     default:
       throw new SqlError(
-        SqlState.featureNotSupported,
-        `unit "${field}" not supported for type timestamp`,
+        SqlState.invalidParameterValue,
+        `unit "${field}" not recognized for type ${typeName}`,
       );
   }
 }
 
+/** ISO 8601 week number and week-numbering year of a date (date2isoweek, date2isoyear). */
+function isoWeek(y: number, mo: number, d: number): { week: number; year: number } {
+  const day = Date.UTC(y, mo - 1, d);
+  const dow = (new Date(day).getUTCDay() + 6) % 7; // Monday = 0
+  const thursday = day + (3 - dow) * 86_400_000; // the week's Thursday decides its year
+  const isoYear = new Date(thursday).getUTCFullYear();
+  const jan4 = Date.UTC(isoYear, 0, 4);
+  const week1 = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * 86_400_000;
+  return { week: Math.floor((day - week1) / (7 * 86_400_000)) + 1, year: isoYear };
+}
+
+/**
+ * extract(field from date / timestamp[tz]) as PostgreSQL 15's timestamp_part_common and
+ * date_part (numeric; date_part casts to float8). A date has no time fields, and its
+ * epoch is whole seconds.
+ */
 function extract(field: string, t: number, v: Datum): Numeric {
-  const p = dateParts(toMicros(t, v));
-  const f = field.toLowerCase();
+  const u = unitOf(field);
+  const us = toMicros(t, v);
+  const p = dateParts(us);
   const int = (n: number): Numeric => Numeric.fromInt(n);
-  switch (f) {
+  const typeName =
+    t === T.date
+      ? 'date'
+      : t === T.timestamptz
+        ? 'timestamp with time zone'
+        : 'timestamp without time zone';
+  if (t === T.date && ['microseconds', 'milliseconds', 'second', 'minute', 'hour'].includes(u))
+    throw new SqlError(SqlState.featureNotSupported, `unit "${field}" not supported for type date`);
+  switch (u) {
     case 'year':
       return int(p.y);
     case 'month':
@@ -119,6 +169,10 @@ function extract(field: string, t: number, v: Datum): Numeric {
       return int(p.mi);
     case 'second':
       return new Numeric(BigInt(p.frac), 6);
+    case 'milliseconds':
+      return new Numeric(BigInt(p.frac), 3);
+    case 'microseconds':
+      return int(p.frac);
     case 'dow':
       return int(p.dow);
     case 'isodow':
@@ -127,12 +181,30 @@ function extract(field: string, t: number, v: Datum): Numeric {
       return int(p.doy);
     case 'quarter':
       return int(Math.floor((p.mo - 1) / 3) + 1);
+    case 'week':
+      return int(isoWeek(p.y, p.mo, p.d).week);
+    case 'isoyear':
+      return int(isoWeek(p.y, p.mo, p.d).year);
+    case 'decade':
+      return int(p.y >= 0 ? Math.trunc(p.y / 10) : -Math.trunc((8 - (p.y - 1)) / 10));
+    case 'century':
+      return int(p.y > 0 ? Math.trunc((p.y + 99) / 100) : -Math.trunc((99 - (p.y - 1)) / 100));
+    case 'millennium':
+      return int(p.y > 0 ? Math.trunc((p.y + 999) / 1000) : -Math.trunc((999 - (p.y - 1)) / 1000));
     case 'epoch': {
-      const us = toMicros(t, v) + 946_684_800_000_000n;
-      return new Numeric(us, 6);
+      const unix = us + 946_684_800_000_000n;
+      return t === T.date ? new Numeric(unix / 1_000_000n, 0) : new Numeric(unix, 6);
     }
     default:
-      throw new SqlError(SqlState.featureNotSupported, `unit "${field}" not supported`);
+      if (['timezone', 'timezone_hour', 'timezone_minute', 'julian'].includes(u))
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          `unit "${field}" not supported for type ${typeName}`,
+        );
+      throw new SqlError(
+        SqlState.invalidParameterValue,
+        `unit "${field}" not recognized for type ${typeName}`,
+      );
   }
 }
 
@@ -372,14 +444,33 @@ export function callFunction(
     case 'current_date':
       return Number(nowUs / DAY_US);
     case 'date_trunc':
-      return dateTrunc(args[0] as string, toMicros(types[1], args[1]));
+      if (types[1] === T.interval) return truncInterval(args[0] as string, args[1] as Interval);
+      return dateTrunc(
+        args[0] as string,
+        toMicros(types[1], args[1]),
+        rt === T.timestamp ? 'timestamp without time zone' : 'timestamp with time zone',
+      );
     case 'date_part':
     case 'extract': {
-      const n = extract(args[0] as string, types[1], args[1]);
+      const n =
+        types[1] === T.interval
+          ? extractInterval(args[0] as string, args[1] as Interval)
+          : extract(args[0] as string, types[1], args[1]);
       return rt === T.float8 ? n.toNumber() : n;
     }
     case 'age':
-      return (args[0] as bigint) - (args[1] as bigint);
+      // age(ts) is the age from today's midnight (statement time).
+      if (args.length === 1)
+        return age(nowUs - (((nowUs % DAY_US) + DAY_US) % DAY_US), args[0] as bigint);
+      return age(args[0] as bigint, args[1] as bigint);
+    case 'justify_days':
+      return justifyDays(args[0] as Interval);
+    case 'justify_hours':
+      return justifyHours(args[0] as Interval);
+    case 'justify_interval':
+      return justifyInterval(args[0] as Interval);
+    case 'make_interval':
+      return makeInterval(args as number[]);
     case 'make_date':
       return Math.round(
         (Date.UTC(Number(args[0]), Number(args[1]) - 1, Number(args[2])) - Date.UTC(2000, 0, 1)) /
@@ -413,8 +504,11 @@ export function callFunction(
     case 'int4':
     case 'int8':
       return intResult(rt, Number(args[0]));
-    default:
+    default: {
+      const j = callJsonFunction(f, args, types);
+      if (j !== undefined) return j;
       throw new SqlError(SqlState.undefinedFunction, `function ${f} does not exist`);
+    }
   }
 }
 

@@ -1,5 +1,7 @@
 /** Hashable keys for rows of values (GROUP BY, DISTINCT, hash joins, set operations). */
 import type { Datum } from '../types/datum';
+import { intervalSpan } from '../types/compare';
+import { Interval } from '../types/interval';
 
 /** A hashable key for group values (type-aware enough: numerics and bigints by text). */
 export function groupKey(values: readonly Datum[]): string {
@@ -9,6 +11,7 @@ export function groupKey(values: readonly Datum[]): string {
     if (v === null) k += '\u0000N|';
     else if (typeof v === 'string') k += 's' + v.length + ':' + v + '|';
     else if (Buffer.isBuffer(v)) k += 'b' + v.toString('hex') + '|';
+    else if (v instanceof Interval) k += 'i' + String(intervalSpan(v)) + '|';
     else if (typeof v === 'object' && !Array.isArray(v))
       k += 'o' + normalizeNumeric(String(v)) + '|';
     else if (typeof v === 'bigint' || typeof v === 'number')

@@ -2,16 +2,20 @@
  * The one seam between the SQL engine and the value layer (common/types, common/keys,
  * owned by the types branch). Everything the evaluator, planner and shard need from a
  * type goes through here: text input/output, comparison, and the stored/wire form of a
- * value. Until the full types land this file carries minimal bodies for the common
- * types (ints, floats, numeric, text, bool, date, timestamp, uuid, bytea); swapping in
- * common/types changes this file only.
+ * value. Dates, times, timestamps, intervals, json and jsonb go through common/types
+ * (PostgreSQL's own input and output routines, with the session defaults of
+ * common/types/io.ts); the other types still have the minimal bodies below (numeric is
+ * common/expr/numeric.ts), and swapping them in changes this file only.
  */
 import { SqlError, SqlState } from '../errors';
 import type { Datum } from '../types/datum';
 import { TypeOid } from '../types/datum';
 import { Numeric } from './numeric';
-import { defaultFormatSettings, parseText } from '../types/io';
+import { defaultFormatSettings, formatText, parseText } from '../types/io';
 import { elementType } from '../types/typeTable';
+import { Interval } from '../types/interval';
+import { Jsonb } from '../types/jsonb';
+import { compareJsonValues, intervalSpan } from '../types/compare';
 
 export { Numeric };
 
@@ -92,86 +96,6 @@ function invalid(t: number, text: string): SqlError {
   );
 }
 
-// --- dates and timestamps (PostgreSQL epoch 2000-01-01) ------------------------------
-
-const EPOCH_MS = Date.UTC(2000, 0, 1);
-const DAY_US = 86_400_000_000n;
-
-function pad(n: number, w: number): string {
-  return String(n).padStart(w, '0');
-}
-
-function parseDate(text: string): number {
-  const m = /^\s*(\d{4,})-(\d{1,2})-(\d{1,2})\s*$/.exec(text);
-  if (!m) {
-    const t = text.trim().toLowerCase();
-    if (t === 'infinity') return Infinity;
-    if (t === '-infinity') return -Infinity;
-    throw invalid(T.date, text);
-  }
-  const y = Number(m[1]),
-    mo = Number(m[2]),
-    d = Number(m[3]);
-  const ms = Date.UTC(y, mo - 1, d);
-  const back = new Date(ms);
-  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) {
-    throw new SqlError(
-      SqlState.datetimeFieldOverflow,
-      `date/time field value out of range: "${text}"`,
-    );
-  }
-  return Math.round((ms - EPOCH_MS) / 86_400_000);
-}
-
-function formatDate(days: number): string {
-  if (days === Infinity) return 'infinity';
-  if (days === -Infinity) return '-infinity';
-  const d = new Date(EPOCH_MS + days * 86_400_000);
-  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
-}
-
-function parseTimestamp(text: string, withZone: boolean): bigint {
-  const m =
-    /^\s*(\d{4,})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?\s*(Z|[+-]\d{1,2}(?::?\d{2})?)?\s*$/i.exec(
-      text,
-    );
-  if (!m) throw invalid(withZone ? T.timestamptz : T.timestamp, text);
-  const days = BigInt(parseDate(`${m[1]}-${m[2]}-${m[3]}`));
-  const h = Number(m[4] ?? 0),
-    mi = Number(m[5] ?? 0),
-    s = Number(m[6] ?? 0);
-  const frac = BigInt((m[7] ?? '').padEnd(6, '0') || '0');
-  let us = days * DAY_US + BigInt((h * 3600 + mi * 60 + s) * 1_000_000) + frac;
-  if (withZone && m[8] && m[8].toUpperCase() !== 'Z') {
-    const z = /^([+-])(\d{1,2}):?(\d{2})?$/.exec(m[8]) as RegExpExecArray;
-    const off = (Number(z[2]) * 60 + Number(z[3] ?? 0)) * 60_000_000;
-    us -= BigInt(z[1] === '-' ? -off : off);
-  }
-  return us;
-}
-
-function formatTimestamp(us: bigint, withZone: boolean): string {
-  let days = us / DAY_US;
-  let rem = us % DAY_US;
-  if (rem < 0n) {
-    rem += DAY_US;
-    days -= 1n;
-  }
-  const secs = Number(rem / 1_000_000n);
-  const frac = Number(rem % 1_000_000n);
-  let out = `${formatDate(Number(days))} ${pad(Math.floor(secs / 3600), 2)}:${pad(Math.floor(secs / 60) % 60, 2)}:${pad(secs % 60, 2)}`;
-  if (frac !== 0) out += '.' + pad(frac, 6).replace(/0+$/, '');
-  return withZone ? out + '+00' : out;
-}
-
-function formatTime(us: number): string {
-  const secs = Math.floor(us / 1_000_000);
-  const frac = us % 1_000_000;
-  let out = `${pad(Math.floor(secs / 3600), 2)}:${pad(Math.floor(secs / 60) % 60, 2)}:${pad(secs % 60, 2)}`;
-  if (frac !== 0) out += '.' + pad(frac, 6).replace(/0+$/, '');
-  return out;
-}
-
 // --- text input / output --------------------------------------------------------------
 
 const INT4_MIN = -2147483648;
@@ -227,19 +151,14 @@ export function parseValue(t: number, text: string): Datum {
         throw invalid(t, text);
       }
     case T.date:
-      return parseDate(text);
     case T.timestamp:
-      return parseTimestamp(text, false);
     case T.timestamptz:
-      return parseTimestamp(text, true);
-    case T.time: {
-      const m = /^\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?\s*$/.exec(text);
-      if (!m) throw invalid(t, text);
-      return (
-        (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0)) * 1_000_000 +
-        Number((m[4] ?? '').padEnd(6, '0') || '0')
-      );
-    }
+    case T.time:
+    case T.interval:
+    case T.json:
+    case T.jsonb:
+      // PostgreSQL's own input routines (common/types), with the session defaults.
+      return parseText(t, text, defaultFormatSettings);
     case T.uuid: {
       const hex = text.trim().replace(/[{}-]/g, '').toLowerCase();
       if (!/^[0-9a-f]{32}$/.test(hex)) throw invalid(t, text);
@@ -248,14 +167,6 @@ export function parseValue(t: number, text: string): Datum {
     case T.bytea:
       if (text.startsWith('\\x')) return Buffer.from(text.slice(2), 'hex');
       return Buffer.from(text, 'utf8');
-    case T.json:
-    case T.jsonb:
-      try {
-        JSON.parse(text);
-      } catch {
-        throw invalid(t, text);
-      }
-      return text;
     default:
       // Arrays and int2vector / oidvector through the type's own input function.
       if (elementType(t) !== 0) return parseText(t, text, defaultFormatSettings);
@@ -292,13 +203,12 @@ export function formatValue(t: number, v: Datum): string {
     case T.float8:
       return formatFloat(v as number, t);
     case T.date:
-      return formatDate(v as number);
     case T.timestamp:
-      return formatTimestamp(v as bigint, false);
     case T.timestamptz:
-      return formatTimestamp(v as bigint, true);
     case T.time:
-      return formatTime(v as number);
+    case T.interval:
+    case T.jsonb:
+      return formatText(t, v, defaultFormatSettings);
     case T.bytea:
       return '\\x' + (v as Buffer).toString('hex');
     default:
@@ -334,6 +244,13 @@ export function compareValues(t: number, a: Datum, b: Datum): number {
       return a === b ? 0 : a ? 1 : -1;
     default:
       if (a instanceof Numeric) return a.compare(b as Numeric);
+      if (a instanceof Interval) {
+        // interval_cmp: as one span of µs, a month being 30 days ('1 mon' = '30 days').
+        const x = intervalSpan(a),
+          y = intervalSpan(b as Interval);
+        return x < y ? -1 : x > y ? 1 : 0;
+      }
+      if (a instanceof Jsonb) return compareJsonValues(a.value, (b as Jsonb).value);
       if (Buffer.isBuffer(a)) return Buffer.compare(a, b as Buffer);
       if (Array.isArray(a)) {
         const y = b as Datum[];
@@ -359,6 +276,11 @@ export function compareValues(t: number, a: Datum, b: Datum): number {
 export function toWire(t: number, v: Datum): unknown {
   if (v === null) return null;
   if (t === T.numeric) return (v as Numeric).toString();
+  if (t === T.interval) {
+    const iv = v as Interval;
+    return [iv.months, iv.days, iv.micros];
+  }
+  if (t === T.jsonb) return (v as Jsonb).toString();
   if ((t === T.date || isFloatType(t)) && !Number.isFinite(v as number)) return String(v);
   return v;
 }
@@ -369,6 +291,13 @@ export function fromWire(t: number, v: unknown): Datum {
     return typeof v === 'string' ? Numeric.fromString(v) : Numeric.fromInt(v as number);
   if ((t === T.date || isFloatType(t)) && typeof v === 'string') return Number(v);
   if (t === T.int8 && typeof v === 'number') return BigInt(v);
+  if (t === T.interval) {
+    if (typeof v === 'string') return parseText(t, v, defaultFormatSettings);
+    if (v instanceof Interval) return v;
+    const [m, d, us] = v as [number, number, bigint | number];
+    return new Interval(m, d, BigInt(us));
+  }
+  if (t === T.jsonb) return typeof v === 'string' ? Jsonb.parse(v) : (v as Datum);
   if (v instanceof Uint8Array && !Buffer.isBuffer(v))
     return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   return v as Datum;
@@ -376,5 +305,13 @@ export function fromWire(t: number, v: unknown): Datum {
 
 /** Whether toWire/fromWire change values of type t (lets hot loops skip the call). */
 export function needsWireConversion(t: number): boolean {
-  return t === T.numeric || t === T.date || isFloatType(t) || t === T.int8 || t === T.bytea;
+  return (
+    t === T.numeric ||
+    t === T.date ||
+    isFloatType(t) ||
+    t === T.int8 ||
+    t === T.bytea ||
+    t === T.interval ||
+    t === T.jsonb
+  );
 }

@@ -1,8 +1,9 @@
 /**
  * Access path choice (DESIGN.md "Planner"): point when the WHERE fixes every primary-key
  * column with = or IN (constants or $n), range when it fixes a prefix and/or bounds the
- * next column, scatter otherwise. The filter itself still runs on the shard, so a range
- * that is wider than the predicate never returns extra rows.
+ * next column; else an index lookup when a secondary index's leading columns are fixed
+ * by = / IN (or its first column bounded); scatter otherwise. The filter itself still
+ * runs on the shard, so an access path wider than the predicate never returns extra rows.
  */
 import type { TableDef } from '../../common/catalog/schema';
 import type { Expr } from '../../common/expr/expr';
@@ -48,10 +49,13 @@ function keyColumn(e: Expr): Expr {
 
 const FLIP = { lt: 'gt', le: 'ge', gt: 'lt', ge: 'le', eq: 'eq', ne: 'ne' } as const;
 
-export function chooseAccess(table: TableDef, conjuncts: readonly Expr[]): Access {
-  if (table.primaryKey.length === 0) return { kind: 'scatter' };
-  const pkPositions = table.primaryKey.map((id) => table.columns.findIndex((c) => c.id === id));
-  const facts: ColumnFacts[] = pkPositions.map(() => ({ eq: [], lower: null, upper: null }));
+/** What the conjuncts say about each of these columns (positions in the table's row). */
+function columnFacts(
+  table: TableDef,
+  positions: readonly number[],
+  conjuncts: readonly Expr[],
+): ColumnFacts[] {
+  const facts: ColumnFacts[] = positions.map(() => ({ eq: [], lower: null, upper: null }));
   for (const c of conjuncts) {
     if (c.k === 'cmp') {
       let col: Expr = keyColumn(c.a),
@@ -62,7 +66,7 @@ export function chooseAccess(table: TableDef, conjuncts: readonly Expr[]): Acces
         op = FLIP[op];
       }
       if (col.k !== 'col' || !isValue(val)) continue;
-      const k = pkPositions.indexOf(col.i);
+      const k = positions.indexOf(col.i);
       if (k < 0 || !keyComparable(table.columns[col.i].typeOid, c.ct)) continue;
       const f = facts[k];
       if (op === 'eq') f.eq.push([val]);
@@ -70,11 +74,18 @@ export function chooseAccess(table: TableDef, conjuncts: readonly Expr[]): Acces
       else if (op === 'lt' || op === 'le') f.upper = { e: val, incl: op === 'le' };
     } else if (c.k === 'in' && !c.neg && keyColumn(c.a).k === 'col' && c.list.every(isValue)) {
       const a = keyColumn(c.a) as Extract<Expr, { k: 'col' }>;
-      const k = pkPositions.indexOf(a.i);
+      const k = positions.indexOf(a.i);
       if (k < 0 || !keyComparable(table.columns[a.i].typeOid, c.ct)) continue;
       facts[k].eq.push([...c.list]);
     }
   }
+  return facts;
+}
+
+export function chooseAccess(table: TableDef, conjuncts: readonly Expr[]): Access {
+  if (table.primaryKey.length === 0) return chooseIndex(table, conjuncts);
+  const pkPositions = table.primaryKey.map((id) => table.columns.findIndex((c) => c.id === id));
+  const facts = columnFacts(table, pkPositions, conjuncts);
   if (facts.every((f) => f.eq.length > 0)) {
     // One alternative list per column (the first = or IN found); the filter re-checks the rest.
     return { kind: 'point', alternatives: facts.map((f) => f.eq[0]) };
@@ -88,5 +99,37 @@ export function chooseAccess(table: TableDef, conjuncts: readonly Expr[]): Acces
   const lower = next?.lower ?? null;
   const upper = next?.upper ?? null;
   if (prefix.length > 0 || lower || upper) return { kind: 'range', prefix, lower, upper };
-  return { kind: 'scatter' };
+  return chooseIndex(table, conjuncts);
+}
+
+/**
+ * The secondary index that narrows the read most: the most leading columns fixed by
+ * = / IN, a unique index winning ties (one entry per value), then a bound on the next
+ * column; an index whose first column is neither fixed nor bounded is no use.
+ */
+function chooseIndex(table: TableDef, conjuncts: readonly Expr[]): Access {
+  let best: Access = { kind: 'scatter' };
+  let bestScore = 0;
+  for (const ix of table.indexes ?? []) {
+    if (ix.building === true) continue;
+    const positions = ix.columns.map((id) => table.columns.findIndex((c) => c.id === id));
+    if (positions.some((p) => p < 0)) continue;
+    const facts = columnFacts(table, positions, conjuncts);
+    const alternatives: Expr[][] = [];
+    for (const f of facts) {
+      if (f.eq.length === 0) break;
+      alternatives.push(f.eq[0]);
+    }
+    const next = facts[alternatives.length];
+    const lower = next?.lower ?? null;
+    const upper = next?.upper ?? null;
+    if (alternatives.length === 0 && !lower && !upper) continue;
+    const full = alternatives.length === positions.length;
+    const score = alternatives.length * 4 + (full && ix.unique ? 2 : 0) + (lower || upper ? 1 : 0);
+    if (score > bestScore) {
+      bestScore = score;
+      best = { kind: 'index', index: ix, alternatives, lower, upper };
+    }
+  }
+  return best;
 }

@@ -112,6 +112,18 @@ async function alterTable(ctx: ExecContext, before: TableDef, after: TableDef): 
   return result;
 }
 
+/** The backfill is done: the index may serve reads (access.ts skips `building` ones). */
+async function indexBuilt(ctx: ExecContext, table: TableDef, indexId: number): Promise<void> {
+  await alterTable(ctx, table, {
+    ...table,
+    indexes: (table.indexes ?? []).map((i) => {
+      if (i.id !== indexId) return i;
+      const { building: _b, ...rest } = i;
+      return rest;
+    }),
+  });
+}
+
 // --- column and constraint definitions ----------------------------------------------------
 
 interface TableBuild {
@@ -540,6 +552,7 @@ export function compileCreateIndex(stmt: AstNode): DdlStatement {
         name,
         columns,
         unique: stmt.unique === true,
+        building: true,
       };
       // Catalog first so concurrent writers maintain the index, then backfill existing rows.
       const after = await alterTable(ctx, table, {
@@ -549,6 +562,7 @@ export function compileCreateIndex(stmt: AstNode): DdlStatement {
       });
       try {
         await buildIndex(ctx, after, ix);
+        await indexBuilt(ctx, after, ix.id);
       } catch (err) {
         const now = (await ctx.catalog.find(schema, table.name)) as TableDef;
         await alterTable(ctx, now, {
@@ -892,6 +906,7 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
       columns: u.cols.map(idOf),
       unique: true,
       constraint: true,
+      building: true,
     };
     const after = await alterTable(ctx, table, {
       ...table,
@@ -900,6 +915,7 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
     });
     try {
       await buildIndex(ctx, after, ix);
+      await indexBuilt(ctx, after, ix.id);
     } catch (err) {
       const now = (await ctx.catalog.find(table.schema, table.name)) as TableDef;
       await alterTable(ctx, now, {

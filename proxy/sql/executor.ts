@@ -9,6 +9,7 @@ import type { Datum } from '../../common/types/datum';
 import {
   accumulate,
   accumulateArray,
+  keepsNulls,
   finishState,
   initState,
   mergeState,
@@ -518,7 +519,7 @@ function accumulateOne(a: AggCall, st: GroupState, i: number, r: Datum[], ev: Ev
   const x = a.extra ? evalExpr(a.extra, r, ev) : null;
   const ordered = st.ordered[i];
   if (ordered) {
-    if (v === null && a.fn !== 'array_agg') return;
+    if (v === null && !keepsNulls(a.fn)) return;
     ordered.push({ k: a.orderBy.map((o) => evalExpr(o.e, r, ev)), v, x });
     return;
   }

@@ -24,6 +24,7 @@ import {
 } from '../../common/expr/typesAdapter';
 import { coerce, commonType, promoteNumeric, type ParamTypes } from './coerce';
 import { resolveFunction } from './functionTypes';
+import { compileJsonOperator } from './jsonOperators';
 import type { AstNode } from './parser';
 import type { PlanNode, SubqueryPlan } from './plan';
 import type { Scope } from './scope';
@@ -42,6 +43,10 @@ export const AGGREGATES = new Set([
   'every',
   'string_agg',
   'array_agg',
+  'json_agg',
+  'jsonb_agg',
+  'json_object_agg',
+  'jsonb_object_agg',
 ]);
 
 export interface ExprHooks {
@@ -347,6 +352,22 @@ export class ExprCompiler {
     const ua = a.t === T.unknown,
       ub = b.t === T.unknown;
     // date ± integer, date - date, timestamp - timestamp.
+    if (a.t === T.date && ub && (op === '+' || op === '-')) {
+      // date - unknown is date - date (same-type rule); date + unknown has several
+      // candidates (integer, interval, time) of different categories.
+      if (op === '-')
+        return {
+          k: 'arith',
+          t: T.int4,
+          op: 'sub',
+          a,
+          b: coerce(b, T.date, this.params, { position }),
+        };
+      throw new SqlError('42725', 'operator is not unique: date + unknown', {
+        position,
+        hint: 'Could not choose a best candidate operator. You might need to add explicit type casts.',
+      });
+    }
     if (a.t === T.date && (op === '+' || op === '-') && isIntTypeOrUnknown(b.t)) {
       return { k: 'arith', t: T.date, op: aop, a, b: coerce(b, T.int4, this.params, { position }) };
     }
@@ -361,6 +382,8 @@ export class ExprCompiler {
     }
     if (a.t === T.date && b.t === T.date && op === '-')
       return { k: 'arith', t: T.int4, op: 'sub', a, b };
+    const dt = this.dateTimeArith(op, aop, a, b, position);
+    if (dt) return dt;
     const na = ua ? b.t : a.t,
       nb = ub ? a.t : b.t;
     if (!isNumericCategory(na) || !isNumericCategory(nb)) {
@@ -390,6 +413,57 @@ export class ExprCompiler {
     };
   }
 
+  /**
+   * The date/time operators of pg_operator: timestamp[tz] ± interval, date ± interval
+   * (through timestamp), timestamp[tz] − timestamp[tz], interval ± interval,
+   * interval × / float8. An unknown literal takes the type the one candidate wants (an
+   * unknown beside a timestamp in `-` is a timestamp, as PostgreSQL's same-type rule).
+   */
+  private dateTimeArith(op: string, aop: ArithOp, a: Expr, b: Expr, pos?: number): Expr | null {
+    const P = this.params;
+    const isTs = (t: number) => t === T.timestamp || t === T.timestamptz;
+    const ua = a.t === T.unknown,
+      ub = b.t === T.unknown;
+    const mk = (t: number, x: Expr, y: Expr, o: ArithOp = aop): Expr => ({
+      k: 'arith',
+      t,
+      op: o,
+      a: x,
+      b: y,
+    });
+    const iv = (e: Expr) => coerce(e, T.interval, P, { position: pos });
+    if (op === '+' || op === '-') {
+      // timestamp - timestamp (an unknown on either side is the other's type).
+      if (op === '-' && isTs(a.t) && (isTs(b.t) || ub)) {
+        const t = a.t === T.timestamptz || b.t === T.timestamptz ? T.timestamptz : T.timestamp;
+        return mk(T.interval, coerce(a, t, P), coerce(b, t, P, { position: pos }), 'sub');
+      }
+      if (op === '-' && ua && isTs(b.t))
+        return mk(T.interval, coerce(a, b.t, P, { position: pos }), b, 'sub');
+      if ((isTs(a.t) || a.t === T.date) && (b.t === T.interval || ub)) {
+        const t = a.t === T.date ? T.timestamp : a.t;
+        return mk(t, coerce(a, t, P), iv(b));
+      }
+      if (op === '+' && a.t === T.interval && (isTs(b.t) || b.t === T.date)) {
+        const t = b.t === T.date ? T.timestamp : b.t;
+        return mk(t, coerce(b, t, P), a);
+      }
+      if (op === '+' && ua && isTs(b.t)) return mk(b.t, b, iv(a));
+      if (a.t === T.interval && (b.t === T.interval || ub)) return mk(T.interval, a, iv(b));
+      if (ua && b.t === T.interval) return mk(T.interval, iv(a), b);
+      return null;
+    }
+    if (op === '*' || op === '/') {
+      const num = (e: Expr) => isNumericCategory(e.t) || e.t === T.unknown || e.k === 'param';
+      if (a.t === T.interval && num(b))
+        return mk(T.interval, a, coerce(b, T.float8, P, { position: pos }));
+      if (op === '*' && b.t === T.interval && num(a))
+        return mk(T.interval, b, coerce(a, T.float8, P, { position: pos }));
+      if (a.t === T.interval && b.t === T.interval) throw noOperator(op, a.t, b.t, pos);
+    }
+    return null;
+  }
+
   private aExpr(n: AstNode, position?: number): Expr {
     const kind = String(n.kind);
     const opName = names(n.name).pop() as string;
@@ -401,6 +475,7 @@ export class ExprCompiler {
           const a = this.compile(n.rexpr as AstNode);
           if (opName === '+') return a;
           if (opName === '-') {
+            if (a.t === T.interval) return { k: 'neg', t: a.t, a };
             if (a.k === 'const' && a.v !== null && a.t !== T.unknown) {
               return {
                 k: 'const',
@@ -428,6 +503,8 @@ export class ExprCompiler {
         if (CMP[opName]) return this.binaryCmp(opName, a, b, opPos);
         const regex = compileRegexOp(opName, a, b, this.params);
         if (regex) return regex;
+        const json = compileJsonOperator(opName, a, b, this.params, opPos);
+        if (json) return json;
         if (ARITH[opName]) return this.arith(opName, a, b, opPos);
         if (opName === '||' && (elementType(a.t) !== 0 || elementType(b.t) !== 0)) {
           // array || array (array_cat); the other side's unknown literal takes the array type.
@@ -644,6 +721,7 @@ export class ExprCompiler {
         );
       return this.hooks.aggregate({ FuncCall: n }, this);
     }
+    if (name === 'make_interval') return this.makeInterval(n, position);
     const args = ((n.args as AstNode[] | undefined) ?? []).map((a) => this.compile(a));
     if (name === 'coalesce' || name === 'greatest' || name === 'least') {
       const t = commonType(
@@ -680,6 +758,30 @@ export class ExprCompiler {
     if (catalogCall) return catalogCall;
     const r = resolveFunction(name, args, this.params, position);
     return { k: 'fn', t: r.t, f: r.f, a: r.args };
+  }
+
+  /** make_interval(years, months, weeks, days, hours, mins, secs), by position or by name. */
+  private makeInterval(n: AstNode, position?: number): Expr {
+    const PARAMS = ['years', 'months', 'weeks', 'days', 'hours', 'mins', 'secs'];
+    const args: Expr[] = PARAMS.map((p, i) =>
+      i === 6 ? { k: 'const', t: T.float8, v: 0 } : { k: 'const', t: T.int4, v: 0 },
+    );
+    const given = (n.args as AstNode[] | undefined) ?? [];
+    if (given.length > 7)
+      throw new SqlError(SqlState.undefinedFunction, 'function make_interval does not exist', {
+        position,
+      });
+    given.forEach((a, i) => {
+      const named = a.NamedArgExpr as AstNode | undefined;
+      const at = named ? PARAMS.indexOf(String(named.name)) : i;
+      if (at < 0)
+        throw new SqlError(SqlState.undefinedFunction, 'function make_interval does not exist', {
+          position,
+        });
+      const e = this.compile(named ? (named.arg as AstNode) : a);
+      args[at] = coerce(e, at === 6 ? T.float8 : T.int4, this.params, { position });
+    });
+    return { k: 'fn', t: T.interval, f: 'make_interval', a: args };
   }
 
   private subLink(n: AstNode, position?: number): Expr {
@@ -781,6 +883,9 @@ const ARRAY_OF: Record<number, number> = {
   [T.timestamp]: T._timestamp,
   [T.timestamptz]: T._timestamptz,
   [T.uuid]: T._uuid,
+  [T.interval]: T._interval,
+  [T.jsonb]: T._jsonb,
+  [T.json]: T._json,
   [T.bpchar]: T._bpchar,
   [T.bytea]: T._bytea,
   [T.unknown]: T._text,

@@ -214,8 +214,61 @@ export function resolveFunction(
       return { f: name, args: [], t: T.date };
     case 'date_trunc': {
       need(2);
-      const t = args[1].t === T.timestamp ? T.timestamp : T.timestamptz;
+      const t = args[1].t === T.timestamp || args[1].t === T.interval ? args[1].t : T.timestamptz;
       return { f: name, args: [c(args[0], T.text), c(args[1], t)], t };
+    }
+    case 'age': {
+      need(1, 2);
+      const t = args.every((a) => a.t === T.timestamp) ? T.timestamp : T.timestamptz;
+      return { f: name, args: all(t), t: T.interval };
+    }
+    case 'justify_days':
+    case 'justify_hours':
+    case 'justify_interval':
+      need(1);
+      return { f: name, args: all(T.interval), t: T.interval };
+    case 'jsonb_build_object':
+    case 'jsonb_build_array':
+    case 'json_build_object':
+    case 'json_build_array':
+      return {
+        f: name,
+        args: args.map((a) => (a.t === T.unknown ? c(a, T.text) : a)),
+        t: name.startsWith('jsonb') ? T.jsonb : T.json,
+      };
+    case 'to_jsonb':
+    case 'to_json':
+      need(1);
+      if (args[0].t === T.unknown || args[0].t === 0)
+        throw new SqlError(
+          SqlState.datatypeMismatch,
+          'could not determine polymorphic type because input has type unknown',
+          { position },
+        );
+      return { f: name, args, t: name === 'to_jsonb' ? T.jsonb : T.json };
+    case 'jsonb_array_length':
+      need(1);
+      return { f: name, args: all(T.jsonb), t: T.int4 };
+    case 'jsonb_typeof':
+      need(1);
+      return { f: name, args: all(T.jsonb), t: T.text };
+    case 'jsonb_object_keys':
+      // Reached only through targetSrf.ts, which expands the array into rows.
+      need(1);
+      return { f: name, args: all(T.jsonb), t: T._text };
+    case 'jsonb_extract_path':
+    case 'jsonb_extract_path_text': {
+      if (args.length < 1) throw noFunction(name, args, position);
+      const path: Expr = {
+        k: 'array',
+        t: T._text,
+        a: args.slice(1).map((a) => c(a, T.text)),
+      };
+      return {
+        f: name,
+        args: [c(args[0], T.jsonb), path],
+        t: name.endsWith('_text') ? T.text : T.jsonb,
+      };
     }
     case 'date_part':
       need(2);

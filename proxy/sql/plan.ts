@@ -4,7 +4,7 @@
  * (point / range / scatter, DESIGN.md "Planner"); everything above runs at the proxy.
  * Every node's output row is a Datum[] of `types`.
  */
-import type { TableDef } from '../../common/catalog/schema';
+import type { IndexDef, TableDef } from '../../common/catalog/schema';
 import type { AggFn } from '../../common/expr/aggregates';
 import type { Expr } from '../../common/expr/expr';
 import type { FragmentAgg } from '../../common/expr/fragment';
@@ -19,7 +19,20 @@ export type Access =
       readonly lower: { e: Expr; incl: boolean } | null;
       readonly upper: { e: Expr; incl: boolean } | null;
     }
-  | { readonly kind: 'scatter' };
+  | { readonly kind: 'scatter' }
+  /**
+   * A global secondary index narrows the read (access.ts): its entries are read over the
+   * spans the leading columns' = / IN values (and a bound on the next column) give, then
+   * the rows fetched by primary key, grouped by range, and the whole filter re-checked.
+   */
+  | {
+      readonly kind: 'index';
+      readonly index: IndexDef;
+      /** One list of alternatives (= or IN) per leading index column. */
+      readonly alternatives: ReadonlyArray<readonly Expr[]>;
+      readonly lower: { e: Expr; incl: boolean } | null;
+      readonly upper: { e: Expr; incl: boolean } | null;
+    };
 
 export interface SortKey {
   readonly e: Expr;

@@ -637,7 +637,12 @@ export class Planner {
       postHooks.aggregate = (call) =>
         this.aggregateCall(call, baseCompiler, aggs, groupExprs.length);
       postHooks.group = (node) => {
-        if (node.FuncCall || node.SubLink || node.A_Const || node.ParamRef) return undefined;
+        if (node.SubLink || node.A_Const || node.ParamRef) return undefined;
+        // A scalar call can match a GROUP BY expression (GROUP BY date_trunc('month', d));
+        // aggregate and window calls never do.
+        const fc = node.FuncCall as AstNode | undefined;
+        if (fc && (fc.over || AGGREGATES.has(names(fc.funcname).pop()?.toLowerCase() ?? '')))
+          return undefined;
         let e: Expr;
         try {
           e = new ExprCompiler(fromScope, this.params, {
@@ -912,18 +917,24 @@ export class Planner {
       throw new SqlError(SqlState.undefinedFunction, `function ${name}() does not exist`, {
         position,
       });
-    let arg: Expr | null = fn === 'count_star' ? null : args[0];
+    const objectAgg = fn === 'json_object_agg' || fn === 'jsonb_object_agg';
+    if (objectAgg && args.length !== 2)
+      throw new SqlError(SqlState.undefinedFunction, `function ${name} does not exist`, {
+        position,
+      });
+    // The object aggregates collect the value; the key rides along as text (`extra`).
+    let arg: Expr | null = fn === 'count_star' ? null : objectAgg ? args[1] : args[0];
     if (arg && arg.t === T.unknown)
       arg = coerce(
         arg,
-        name === 'string_agg' ? T.text : name === 'count' ? T.text : T.numeric,
+        name === 'string_agg' || name === 'count' || name.startsWith('json') ? T.text : T.numeric,
         this.params,
       );
     if (
       arg &&
       (fn === 'sum' || fn === 'avg') &&
       arg.t !== T.unknown &&
-      ![T.int2, T.int4, T.int8, T.numeric, T.float4, T.float8].includes(arg.t as 21)
+      ![T.int2, T.int4, T.int8, T.numeric, T.float4, T.float8, T.interval].includes(arg.t as 21)
     ) {
       throw new SqlError(
         SqlState.undefinedFunction,
@@ -941,7 +952,9 @@ export class Planner {
     const extra =
       fn === 'string_agg'
         ? coerce(args[1] ?? { k: 'const', t: T.text, v: null }, T.text, this.params)
-        : null;
+        : objectAgg
+          ? coerce(args[0], T.text, this.params, { explicit: true })
+          : null;
     const orderBy: SortKey[] = ((fc.agg_order as AstNode[] | undefined) ?? []).map((s) => {
       const sb = s.SortBy as AstNode;
       const desc = sb.sortby_dir === 'SORTBY_DESC';

@@ -18,6 +18,7 @@ import { asBuffer } from '../../common/codec';
 import type { ExecContext } from './context';
 import { encodeKeyPart, pkColumns, prefixEnd } from './keys';
 import type { ScanNode } from './plan';
+import { indexEntryFragment, indexSpans, rowKeysOf } from './indexLookup';
 import { StaleRetry } from '../shardRouter';
 import type { Lock } from '../../shard/mvcc';
 
@@ -161,7 +162,43 @@ export function resolveAccess(
     }
     return { spans: Buffer.compare(start, end) < 0 ? [[start, end]] : [] };
   }
+  if (a.kind === 'index') return { spans: indexSpans(node, ev) };
   return { spans: [[prefix, tableEnd]] };
+}
+
+/** Is the plan's index still in the catalog, and readable? */
+function indexStillReadable(ctx: ExecContext, node: ScanNode): boolean {
+  const a = node.access;
+  if (a.kind !== 'index') return false;
+  const table = ctx.catalog.all.find((t) => t.id === node.table.id);
+  const ix = table?.indexes?.find((i) => i.id === a.index.id);
+  return ix !== undefined && ix.building !== true;
+}
+
+/** Reads the index entries of the spans; answers the row keys they point at. */
+async function readIndexEntries(
+  ctx: ExecContext,
+  spans: ReadonlyArray<[Buffer, Buffer]>,
+  ev: EvalCtx,
+  reader: ScanReader,
+  stats: ScanStats | undefined,
+): Promise<Buffer[]> {
+  const f = indexEntryFragment(ev.nowUs);
+  const wire = fragmentToWire(f, []);
+  const found: Datum[][] = [];
+  const note = (r: RangeDescriptor, res: FragmentResult): void => {
+    for (const raw of res.rows) found.push(rowFromWire(f.outTypes, raw));
+    if (stats) {
+      stats.ranges.add(r.id);
+      stats.shards.add(r.shardId);
+      stats.calls++;
+      stats.scanned += res.scanned;
+    }
+  };
+  const jobs: Array<Promise<void>> = [];
+  for (const [start, end] of spans) jobs.push(scanPiece(ctx, start, end, wire, note, true, reader));
+  await Promise.all(jobs);
+  return rowKeysOf(found);
 }
 
 export function buildFragment(
@@ -229,7 +266,17 @@ export async function runScan(
   };
   if (ctx.ranges.all.length === 0) await ctx.ranges.refresh();
   const reader = await scanReader(ctx);
-  if (access.keys) {
+  if (node.access.kind === 'index' && !overrideKeys && !indexStillReadable(ctx, node)) {
+    // A plan kept across DROP INDEX (a named prepared statement): read the whole table;
+    // the fragment's filter still applies the WHERE.
+    const prefix = rowPrefix(node.table.id);
+    await scanPiece(ctx, prefix, prefixEnd(prefix), wire, note, true, reader);
+  } else if (node.access.kind === 'index' && !overrideKeys) {
+    // Index lookup: the entries at the statement's snapshot (own writes overlaid), then
+    // the rows by primary key, batched per range; the fragment's filter re-checks WHERE.
+    const keys = await readIndexEntries(ctx, access.spans ?? [], ev, reader, stats);
+    if (keys.length > 0) await fetchKeys(ctx, keys, wire, note, 0, reader);
+  } else if (access.keys) {
     await fetchKeys(ctx, access.keys, wire, note, 0, reader);
   } else {
     const jobs: Array<Promise<void>> = [];

@@ -16,6 +16,12 @@ import type { PlannedQuery } from './planner';
 
 export type ZipNode = PlanNode & { kind: 'zip' };
 
+/**
+ * Set-returning functions planned as an array-valued call then expanded: unnest, and
+ * jsonb_object_keys (whose scalar form returns its keys as text[], functionTypes.ts).
+ */
+const SRF_AS_ARRAY = new Set(['unnest', 'jsonb_object_keys']);
+
 export function planWithTargetUnnest(
   stmt: AstNode,
   plan: (s: AstNode) => PlannedQuery,
@@ -26,17 +32,16 @@ export function planWithTargetUnnest(
     const rt = t.ResTarget as AstNode | undefined;
     const fc = (rt?.val as AstNode | undefined)?.FuncCall as AstNode | undefined;
     const args = (fc?.args as AstNode[] | undefined) ?? [];
-    if (
-      !rt ||
-      !fc ||
-      fc.over ||
-      names(fc.funcname).pop()?.toLowerCase() !== 'unnest' ||
-      args.length !== 1
-    )
-      return t;
+    const fname = names(fc?.funcname).pop()?.toLowerCase();
+    if (!rt || !fc || fc.over || !SRF_AS_ARRAY.has(fname ?? '') || args.length !== 1) return t;
     idx.push(i);
+    // unnest(x) plans x itself; the others plan their array-valued twin (same name).
     return {
-      ResTarget: { ...rt, name: (rt.name as string | undefined) ?? 'unnest', val: args[0] },
+      ResTarget: {
+        ...rt,
+        name: (rt.name as string | undefined) ?? fname,
+        val: fname === 'unnest' ? args[0] : rt.val,
+      },
     };
   });
   if (idx.length === 0) return plan(stmt);
@@ -44,7 +49,7 @@ export function planWithTargetUnnest(
   if (starred || stmt.sortClause || stmt.limitCount || stmt.distinctClause || stmt.groupClause)
     throw new SqlError(
       SqlState.featureNotSupported,
-      'unnest() in a select list is supported only without *, ORDER BY, LIMIT, DISTINCT and GROUP BY',
+      'set-returning functions in a select list are supported only without *, ORDER BY, LIMIT, DISTINCT and GROUP BY',
     );
   const q = plan({ ...stmt, targetList: rewritten });
   const columns = q.columns.map((c, i) =>

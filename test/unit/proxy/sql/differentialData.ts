@@ -18,6 +18,14 @@ export const SCHEMA = [
   'CREATE TABLE customers (name text PRIMARY KEY, city text, tier smallint)',
   'CREATE TABLE events (tenant int, seq int, kind text, val float8, big bigint, PRIMARY KEY (tenant, seq))',
   'CREATE TABLE logs (msg text, level int)',
+  'CREATE TABLE docs (id int PRIMARY KEY, doc jsonb, created timestamp, due date, span interval, at timestamptz)',
+  // Secondary indexes: ShardDB reads through them (index lookups) where = / IN / a range
+  // fixes their leading column, so the queries below check those paths against PostgreSQL.
+  'CREATE INDEX items_category_idx ON items (category)',
+  'CREATE INDEX items_qty_idx ON items (qty)',
+  'CREATE INDEX orders_customer_idx ON orders (customer, amount)',
+  'CREATE UNIQUE INDEX docs_created_idx ON docs (created)',
+  'CREATE INDEX docs_due_idx ON docs (due)',
 ];
 
 /** Admin SQL run only on ShardDB after loading: several ranges per table over 3 shards. */
@@ -26,6 +34,7 @@ export const SPLITS = [
   'SPLIT RANGE ON orders BETWEEN (1) AND (400) INTO 4',
   "SPLIT RANGE ON customers AT ('h'), ('p')",
   'ALTER TABLE events SPLIT AT VALUES (2, 0), (4, 20)',
+  'SPLIT RANGE ON docs AT (20), (40)',
 ];
 
 const WORDS = [
@@ -129,7 +138,69 @@ export function dataStatements(seed = 42): string[] {
   out.push(
     `INSERT INTO logs VALUES ('boot', 1), ('warn disk', 2), ('boot', 1), (NULL, 3), ('err', NULL)`,
   );
+  out.push(docsInsert(seed + 1));
   return out;
+}
+
+const SPANS = [
+  '1 mon',
+  '1 day',
+  '-3 days',
+  '02:30:00',
+  '1 year 2 mons 3 days 04:05:06.789',
+  '45 days',
+  '-1 mon +2 days',
+  '36:00:00',
+  '00:00:01.5',
+  '2 mons -12:00:00',
+];
+const MONTH_ENDS = [
+  '2024-01-31',
+  '2024-02-29',
+  '2023-02-28',
+  '2024-03-31',
+  '2023-12-31',
+  '2024-04-30',
+];
+
+/** jsonb, timestamp, date, interval and timestamptz values for the docs table. */
+function docsInsert(seed: number): string {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  const rows: string[] = [];
+  for (let id = 1; id <= 60; id++) {
+    let doc: string;
+    const k = r();
+    if (k < 0.08) doc = 'NULL';
+    else if (k < 0.14) doc = `'[${id}, "${pick(WORDS)}", null, ${id % 3 === 0}]'`;
+    else if (k < 0.18) doc = pick([`'"${pick(WORDS)}"'`, `'${id}.50'`, "'null'", "'true'"]);
+    else {
+      const fields: string[] = [`"name": "${pick(WORDS)}"`];
+      if (r() < 0.8) fields.push(`"n": ${r() < 0.5 ? id % 9 : (id * 1.25).toFixed(2)}`);
+      if (r() < 0.7)
+        fields.push(
+          `"tags": [${Array.from({ length: Math.floor(r() * 3) }, () => `"${pick(['red', 'green', 'blue'])}"`).join(', ')}]`,
+        );
+      if (r() < 0.5) fields.push(`"sub": {"k": ${id % 4}, "deep": {"z": "${pick(WORDS)}"}}`);
+      if (r() < 0.3) fields.push(`"flag": ${r() < 0.5}`);
+      if (r() < 0.2) fields.push(`"nil": null`);
+      // Source order differs from jsonb's (shorter keys first), so output order is checked.
+      doc = `'{${fields.reverse().join(', ')}}'`;
+    }
+    const day = id <= MONTH_ENDS.length ? MONTH_ENDS[id - 1] : null;
+    const base =
+      day ??
+      `2023-${String(1 + Math.floor(r() * 12)).padStart(2, '0')}-${String(1 + Math.floor(r() * 28)).padStart(2, '0')}`;
+    const time = `${String(Math.floor(r() * 24)).padStart(2, '0')}:${String(Math.floor(r() * 60)).padStart(2, '0')}:${String(Math.floor(r() * 60)).padStart(2, '0')}${r() < 0.3 ? '.25' : ''}`;
+    // created is unique (a unique index): the id in the seconds' fraction keeps it so.
+    const created =
+      id % 11 === 0 ? 'NULL' : `'${base} ${time.slice(0, 8)}.${String(id).padStart(3, '0')}'`;
+    const due = id % 13 === 0 ? 'NULL' : `'${base}'`;
+    const span = id % 17 === 0 ? 'NULL' : `'${pick(SPANS)}'`;
+    const at = id % 7 === 0 ? 'NULL' : `'${base} ${time}+00'`;
+    rows.push(`(${id}, ${doc}, ${created}, ${due}, ${span}, ${at})`);
+  }
+  return `INSERT INTO docs VALUES ${rows.join(', ')}`;
 }
 
 /** Hand-written queries over every feature. */
@@ -322,6 +393,116 @@ export const HAND_WRITTEN: string[] = [
   'SELECT nofunc(1)',
   'SELECT i.nope FROM items i',
   'SELECT z.id FROM items i',
+];
+
+/**
+ * jsonb, date/time arithmetic and queries that read through secondary indexes. Their
+ * results are compared as the text PostgreSQL sends (no client-side parsing), so the
+ * output formats (jsonb key order and spacing, interval and timestamp styles) must match
+ * byte for byte.
+ */
+export const TEXT_EXACT: string[] = [
+  // --- jsonb values and operators
+  `SELECT '{"b": 1, "a": [1, 2.50, "x", null, true], "aa": {}}'::jsonb, '[]'::jsonb, '"s"'::jsonb, 'null'::jsonb`,
+  `SELECT '{"a": 1, "a": 2}'::jsonb, '{"a":1}'::json::jsonb, '{"x" :  1}'::json, '{"b":1,"a":2}'::jsonb::text`,
+  `SELECT '{"a":1}'::jsonb -> 'a', '{"a":{"b":[1,2]}}'::jsonb -> 'a' -> 'b' -> 1, '[1,2,3]'::jsonb -> -1, '[1,2]'::jsonb -> 5, '{"a":1}'::jsonb -> 0`,
+  `SELECT '{"a":"x"}'::jsonb ->> 'a', '{"a":null}'::jsonb ->> 'a', '{"a":[1, {"b": 2}]}'::jsonb ->> 'a', '["p","q"]'::jsonb ->> 1`,
+  `SELECT '{"a":{"b":[1,{"c":"d"}]}}'::jsonb #> '{a,b,1}', '{"a":{"b":[1,{"c":"d"}]}}'::jsonb #>> '{a,b,1,c}', '{"a":1}'::jsonb #> '{x}', '{"a":[1]}'::jsonb #> '{a,z}'`,
+  `SELECT '{"a":1,"b":{"c":2}}'::jsonb @> '{"b":{"c":2}}', '{"a":1}'::jsonb @> '{"a":2}', '[1,2,[3]]'::jsonb @> '[[3],1]', '[1,2]'::jsonb @> '1', '{"a":1}'::jsonb <@ '{"a":1,"b":2}', '{"a":[1,2]}'::jsonb @> '{"a":1}'`,
+  `SELECT '{"a":1}'::jsonb ? 'a', '{"a":1}'::jsonb ? 'b', '["a","b"]'::jsonb ? 'b', '"a"'::jsonb ? 'a', '{"a":1,"b":2}'::jsonb ?| array['x','b'], '{"a":1,"b":2}'::jsonb ?& array['a','b'], '{"a":1}'::jsonb ?& '{a,c}'`,
+  `SELECT '{"a":1}'::jsonb || '{"b":2}', '[1]'::jsonb || '[2,3]', '{"a":1}'::jsonb || '{"a":5}'::jsonb, '1'::jsonb || '[2]', '{"a":1}'::jsonb || '[2]', '{"a":1}'::jsonb || 'x'::text`,
+  `SELECT '{"a":1,"b":2}'::jsonb - 'a', '["a","b","a"]'::jsonb - 'a', '[1,2,3]'::jsonb - 1, '[1,2,3]'::jsonb - -1, '{"a":1,"b":2,"c":3}'::jsonb - '{a,c}'::text[]`,
+  `SELECT '{"a":1}'::jsonb - 1`,
+  `SELECT '1'::jsonb - 'a'`,
+  `SELECT '{"a":1}'::jsonb -> 1.5`,
+  `SELECT '{"a":1}'::jsonb @> 'nope'`,
+  `SELECT '{"a":1}'::jsonb = '{"a":1.0}'::jsonb, '{"a":1}'::jsonb < '{"a":2}'::jsonb, '[1]'::jsonb < '{}'::jsonb, '1'::jsonb < '"a"'::jsonb`,
+  // json keeps its text: -> and #> answer the member as written (last duplicate key wins)
+  `SELECT '{"a":1,"a":2}'::json -> 'a', '{"a": [1,  2] , "b":3}'::json -> 'a', '[1, {"x" : 2} ]'::json -> 1, '[1,2]'::json -> -1, '{"a":"x\\ny"}'::json ->> 'a', '{"a":"x\\ny"}'::json -> 'a', '{"a":null}'::json ->> 'a'`,
+  `SELECT '{"a":{"b" : [ 1 ]}}'::json #> '{a,b}', '{"a":{"b" : [ 1 ]}}'::json #>> '{a,b,0}', '{"a":{"b" : [ 1 ]}}'::json #>> '{a}', '{"a":1}'::json -> 'b', '[1]'::json -> 'a', '"s"'::json -> 0, '{ }'::json -> 'a'`,
+  `SELECT '{"a":1}'::json @> '{"a":1}'`,
+  // --- jsonb functions and aggregates
+  `SELECT jsonb_build_object('b', 1, 'a', 'x', 'c', NULL, 'd', 2.50, 'e', true, 'f', ARRAY[1,2]), jsonb_build_array(1, 'two', NULL, 3.0), json_build_object('a', 1, 'b', ARRAY[1,2]), json_build_array(1, 'x', NULL)`,
+  `SELECT jsonb_build_object(NULL, 1)`,
+  `SELECT jsonb_build_object('a')`,
+  `SELECT jsonb_array_length('[1,2,[3]]'), jsonb_typeof('{}'), jsonb_typeof('[]'), jsonb_typeof('1.5'), jsonb_typeof('"s"'), jsonb_typeof('null'), jsonb_typeof('false')`,
+  `SELECT jsonb_array_length('{}')`,
+  `SELECT jsonb_extract_path('{"a":{"b":3}}', 'a', 'b'), jsonb_extract_path_text('{"a":{"b":"t"}}', 'a', 'b'), jsonb_extract_path('{"a":1}', 'z')`,
+  `SELECT jsonb_object_keys('{"b":1,"a":2,"aa":3}')`,
+  `SELECT to_jsonb(1), to_jsonb('x'::text), to_jsonb(2.50), to_jsonb(ARRAY['a','b']), to_jsonb(true), to_jsonb(date '2024-02-29'), to_jsonb(timestamp '2024-01-01 10:00:00.5'), to_jsonb(interval '1 day'), to_jsonb(NULL::int), to_jsonb('NaN'::float8), to_json('x'::text)`,
+  `SELECT json_agg(x), jsonb_agg(x), jsonb_object_agg(k, x), json_object_agg(k, x) FROM (VALUES ('b', 1), ('a', NULL), ('c', 3)) v(k, x)`,
+  `SELECT json_agg(x ORDER BY x DESC), jsonb_agg(x) FILTER (WHERE x > 1), jsonb_agg(x) FILTER (WHERE x > 9) FROM (VALUES (1), (2), (3)) v(x)`,
+  // --- jsonb columns
+  'SELECT id, doc FROM docs ORDER BY id',
+  `SELECT id, doc -> 'name', doc ->> 'name', doc -> 'tags' -> 0, doc #>> '{sub,deep,z}', doc -> 'n' FROM docs ORDER BY id`,
+  `SELECT id FROM docs WHERE doc @> '{"tags": ["red"]}' ORDER BY id`,
+  `SELECT id FROM docs WHERE doc ? 'flag' OR doc ?| array['nil'] ORDER BY id`,
+  `SELECT id, jsonb_typeof(doc), jsonb_array_length(doc -> 'tags') FROM docs ORDER BY id`,
+  `SELECT doc ->> 'name' AS name, count(*), sum((doc ->> 'n')::numeric) FROM docs GROUP BY doc ->> 'name' ORDER BY 1 NULLS FIRST`,
+  `SELECT doc -> 'sub' -> 'k', count(*) FROM docs GROUP BY 1 ORDER BY 1 NULLS FIRST`,
+  `SELECT id, doc || jsonb_build_object('id', id), doc - 'tags' FROM docs WHERE jsonb_typeof(doc) = 'object' ORDER BY id LIMIT 10`,
+  `SELECT jsonb_agg(id ORDER BY id), json_agg(doc -> 'name' ORDER BY id) FROM docs WHERE id < 12`,
+  `SELECT jsonb_object_agg(id, doc -> 'n') FROM docs WHERE doc ? 'n' AND id < 30`,
+  `SELECT id, jsonb_build_object('id', id, 'span', span, 'due', due, 'created', created) FROM docs ORDER BY id LIMIT 8`,
+  `SELECT id, jsonb_object_keys(doc) FROM docs WHERE id < 10 AND jsonb_typeof(doc) = 'object'`,
+  `SELECT id, to_jsonb(created), to_jsonb(at), to_jsonb(due) FROM docs WHERE id < 8 ORDER BY id`,
+  `SELECT id, (doc ->> 'n')::numeric * 2 FROM docs WHERE (doc ->> 'n')::numeric > 5 ORDER BY id`,
+  // --- intervals and date/time arithmetic
+  `SELECT interval '1 year 2 months 3 days 04:05:06.789', interval '-1 day +2 hours', interval '0', interval '100 hours', interval '-1 mon -2 days', interval '1.5 years'`,
+  `SELECT date '2024-01-31' + interval '1 month', date '2023-01-31' + interval '1 month', timestamp '2024-03-31 10:00' - interval '1 month', timestamp '2024-02-29' + interval '1 year'`,
+  `SELECT timestamptz '2024-01-31 10:00+00' + interval '1 month 1 day 1 hour', timestamptz '2024-03-01 00:00+00' - interval '1 day'`,
+  `SELECT timestamp '2024-03-01 10:00' - timestamp '2024-01-01 12:30:15.5', timestamptz '2024-03-01' - timestamptz '2023-01-01', timestamp '2024-01-01' - timestamp '2024-01-02 01:00'`,
+  `SELECT date '2024-03-01' - date '2024-02-01', date '2024-02-28' + 1, 1 + date '2024-02-28', date '2024-03-01' - 1, date '2024-01-10' - '2024-01-01'`,
+  `SELECT date '2024-01-10' + '3'`,
+  `SELECT 2 * interval '1 day', interval '1 mon' / 3, interval '1 day' * 1.5, -interval '1 day 2 hours', interval '1 day' - interval '1 hour', interval '1 mon' - interval '1 day', interval '1 hour' * 0.001`,
+  `SELECT interval '2 days' / 0`,
+  `SELECT interval '1 day' > interval '23 hours', interval '1 mon' = interval '30 days', interval '1 day' = '24 hours', interval '1 year' < interval '365 days', interval '-1 day' < interval '0'`,
+  `SELECT now() - interval '1 day' < now(), now() - now(), current_date - current_date, (now() + interval '1 hour') > now()`,
+  `SELECT extract(epoch from interval '1 day 2 hours'), extract(hour from interval '26 hours 30 min'), extract(month from interval '14 months'), extract(year from interval '14 months'), extract(second from interval '1.5 seconds'), extract(day from interval '40 days'), date_part('minute', interval '90 minutes'), extract(epoch from interval '1 year 1 month')`,
+  `SELECT extract(millisecond from interval '1.5 seconds'), extract(microsecond from interval '2.000001 seconds'), extract(quarter from interval '7 months'), extract(decade from interval '25 years'), extract(century from interval '-250 years')`,
+  `SELECT extract(dow from interval '1 day')`,
+  `SELECT date_trunc('hour', interval '1 day 02:34:56'), date_trunc('year', interval '3 years 4 months 5 days'), date_trunc('month', interval '1 year 2 months 3 days 04:00'), date_trunc('quarter', interval '5 months'), date_trunc('second', interval '1.75 seconds')`,
+  `SELECT age(timestamp '2024-03-31', timestamp '2024-01-30'), age(timestamp '2024-01-01', timestamp '2024-03-15 10:00'), age(timestamp '2000-02-29', timestamp '1990-06-15 08:30'), age(date '2024-03-01', date '2023-02-28')`,
+  `SELECT justify_days(interval '65 days'), justify_hours(interval '50 hours'), justify_interval(interval '1 mon -1 hour'), justify_days(interval '-35 days'), justify_interval(interval '-1 mon 40 days 30 hours')`,
+  `SELECT make_interval(1, 2, 3, 4, 5, 6, 7.5), make_interval(days => 10), make_interval(hours => 1, mins => 30), make_interval(), make_interval(secs => 0.000001)`,
+  `SELECT extract(year from timestamp '2024-05-06 07:08:09.5'), extract(second from timestamp '2024-05-06 07:08:09.5'), date_part('dow', date '2024-05-06'), date_trunc('month', timestamp '2024-05-06 07:08'), extract(epoch from timestamp '2024-01-01')`,
+  `SELECT '1 day'::interval::text, '1 day'::text::interval, '2024-01-01'::date::text, interval '1 day' IN (interval '24 hours'), greatest(interval '1 day', interval '23 hours')`,
+  `SELECT extract(week from date '2024-01-01'), extract(week from date '2021-01-03'), extract(isoyear from date '2021-01-03'), extract(decade from date '2024-05-05'), extract(century from date '2000-12-31'), extract(century from date '2001-01-01'), extract(millennium from date '2024-01-01'), extract(epoch from date '2024-01-01')`,
+  `SELECT extract(hour from date '2024-01-01')`,
+  `SELECT extract(milliseconds from timestamp '2024-01-01 10:00:01.5'), extract(microseconds from timestamp '2024-01-01 10:00:01.5'), extract(doy from timestamp '2024-12-31'), extract(isodow from timestamp '2024-06-09'), date_part('epoch', timestamp '2024-01-01 00:00:00.5'), extract(years from timestamp '2024-01-01')`,
+  `SELECT extract(foo from timestamp '2024-01-01')`,
+  `SELECT date_trunc('century', timestamp '2024-05-06 07:08:09.123456'), date_trunc('millennium', timestamp '2000-05-06'), date_trunc('decade', timestamp '2024-05-06'), date_trunc('milliseconds', timestamp '2024-05-06 07:08:09.123456'), date_trunc('second', timestamp '2024-05-06 07:08:09.123456'), date_trunc('week', timestamp '2024-05-09 07:08'), date_trunc('days', timestamp '2024-05-09 07:08')`,
+  `SELECT date_trunc('foo', timestamp '2024-05-06')`,
+  `SELECT date_trunc('day', timestamptz '2024-05-06 07:08:09+00'), date_trunc('month', date '2024-05-06')`,
+  // --- date/time columns
+  'SELECT id, created, due, span, at FROM docs ORDER BY id',
+  "SELECT id, created + span, due + span, at + span, due - 1, created - interval '1 day' FROM docs ORDER BY id",
+  'SELECT id, span, -span, span * 2, span / 3, justify_interval(span) FROM docs ORDER BY span NULLS FIRST, id',
+  `SELECT id FROM docs WHERE span > interval '1 day' ORDER BY id`,
+  `SELECT id, created - timestamp '2023-06-01', age(created, timestamp '2020-02-29'), date_trunc('month', created), extract(year from created), due - date '2024-01-01' FROM docs ORDER BY id`,
+  'SELECT sum(span), avg(span), max(span), min(span), count(span), max(created), min(due) FROM docs',
+  'SELECT span, count(*) FROM docs GROUP BY span ORDER BY span NULLS FIRST',
+  `SELECT date_trunc('month', due) AS m, count(*), max(span) FROM docs GROUP BY 1 ORDER BY 1 NULLS LAST`,
+  `SELECT id FROM docs WHERE due + interval '1 month' > date '2024-03-01' ORDER BY id`,
+  `SELECT id, extract(epoch from span), date_part('hour', span), extract(month from span) FROM docs ORDER BY id`,
+  `SELECT id FROM docs WHERE created BETWEEN timestamp '2023-03-01' AND timestamp '2023-06-30 23:59' ORDER BY created`,
+  // --- reads through secondary indexes (items_category_idx, items_qty_idx, orders_customer_idx, docs_*_idx)
+  `SELECT id, name FROM items WHERE category = 'b' ORDER BY id`,
+  `SELECT id FROM items WHERE category IN ('a', 'c', NULL) AND qty > 50 ORDER BY id`,
+  'SELECT id, qty FROM items WHERE qty = 42 ORDER BY id',
+  'SELECT id, qty FROM items WHERE qty BETWEEN 10 AND 12 ORDER BY qty, id',
+  'SELECT count(*), sum(qty) FROM items WHERE qty >= 95',
+  'SELECT id FROM items WHERE qty < 3 ORDER BY id DESC LIMIT 4',
+  `SELECT id, amount FROM orders WHERE customer = 'alice' ORDER BY id`,
+  `SELECT id, amount FROM orders WHERE customer = 'bob' AND amount > 200 ORDER BY amount, id`,
+  `SELECT customer, count(*), sum(amount) FROM orders WHERE customer IN ('carol', 'dave', 'nobody') GROUP BY customer ORDER BY customer`,
+  `SELECT o.id, i.name FROM orders o JOIN items i ON i.id = o.item_id WHERE o.customer = 'erin' ORDER BY o.id`,
+  `SELECT c.name, o.id FROM customers c JOIN orders o ON o.customer = c.name WHERE c.name = 'frank' ORDER BY o.id`,
+  `SELECT id FROM items WHERE category = 'a' AND id = 17`,
+  `SELECT id, created FROM docs WHERE created = timestamp '2024-02-29 00:00:00' OR created IS NULL ORDER BY id`,
+  `SELECT id, due FROM docs WHERE due = date '2024-02-29'`,
+  `SELECT id, due FROM docs WHERE due >= date '2023-11-01' ORDER BY due, id`,
+  `SELECT id FROM items WHERE qty = NULL`,
 ];
 
 /** DML and DDL run in order on both sides (command tags, RETURNING rows and errors compared). */
