@@ -5,7 +5,7 @@
  * request when every write lands on one shard, or Percolator 2PC with the first locked
  * key as primary. The SQL layer turns rows into keys and calls this.
  */
-import { SqlError, SqlState } from '../../common/errors';
+import { RpcError, RpcErrorCode, SqlError, SqlState } from '../../common/errors';
 import type {
   AcquirePessimisticLockResult,
   CommitResult,
@@ -62,6 +62,22 @@ async function chunked<T, R extends { kind: string }>(
     if (last.kind !== 'ok') return last;
   }
   return last as R;
+}
+
+/** How long a coordinator keeps asking a primary whose commit call went unanswered. */
+const AMBIGUOUS_COMMIT_RETRY_MS = 10_000;
+/** PostgreSQL's statement_completion_unknown: the COMMIT may or may not have taken effect. */
+const STATEMENT_COMPLETION_UNKNOWN = '40003';
+
+/**
+ * A failed call that may still have been applied: anything but an answer the shard gave
+ * before executing (a stale range, a malformed request, an unknown method).
+ */
+function maybeApplied(err: unknown): boolean {
+  if (!(err instanceof RpcError)) return !(err instanceof SqlError);
+  return !(
+    [RpcErrorCode.rangeStale, RpcErrorCode.badRequest, RpcErrorCode.unknownMethod] as string[]
+  ).includes(err.code);
 }
 
 /** 'insert': an optimistic put that must find no visible value at commit (→ DuplicateKeyError). */
@@ -449,6 +465,9 @@ export class Transaction {
       return commitTs;
     } catch (err) {
       this.finish('aborted');
+      // An unknown outcome leaves every lock to the resolvers, which settle the
+      // transaction from the primary's record (commitPrimary says why).
+      if (err instanceof SqlError && err.code === STATEMENT_COMPLETION_UNKNOWN) throw err;
       await this.cleanup().catch(() => undefined); // best effort: TTL expiry resolves what is left
       throw err;
     }
@@ -553,20 +572,7 @@ export class Transaction {
       pending = retry;
     }
     // Phase 2: the primary's commit record is the commit point.
-    let commitTs = await this.deps.timestamp();
-    for (let round = 0; ; round++) {
-      const r = await this.deps.rpc.onKey<CommitResult>(primary, 'txn.commit', {
-        keys: [primary],
-        startTs: this.startTs,
-        commitTs,
-      });
-      if (r.kind === 'ok') break;
-      if (r.kind === 'commitTsExpired' && round < 10) {
-        commitTs = await this.deps.timestamp();
-        continue;
-      }
-      this.commitFailure(r);
-    }
+    const commitTs = await this.commitPrimary(primary);
     // Secondaries: the transaction is committed once the primary is; a failure here is
     // recovered by whoever meets their locks (rolled forward from the primary's record).
     // Awaited rather than left to the background: the next transaction of a hot row would
@@ -591,6 +597,52 @@ export class Transaction {
         .catch(() => undefined); // readers roll these forward from the primary's record
     }
     return commitTs;
+  }
+
+  /**
+   * Commits the primary key: the transaction's commit point. A call that fails without an
+   * answer (the shard died, the connection dropped, the deadline passed) may or may not
+   * have been applied. Rolling back then, as other failures do, would write rollback
+   * records over the secondaries of a transaction whose primary did commit: half of it
+   * applied, for good (the bank test under kill -9 found this). So ask again — commit is
+   * idempotent, and a resolver that rolled the expired primary back meanwhile makes the
+   * answer definite (txnRolledBack) — and if no answer comes in time, report 40003
+   * (statement_completion_unknown, as CockroachDB does) and leave every lock to the
+   * resolvers, which roll the rest forward or back from the primary's record.
+   */
+  private async commitPrimary(primary: Buffer): Promise<bigint> {
+    let commitTs = await this.deps.timestamp();
+    const askUntil = Date.now() + AMBIGUOUS_COMMIT_RETRY_MS;
+    let unanswered: unknown = null;
+    for (let round = 0; ; round++) {
+      let r: CommitResult;
+      try {
+        r = await this.deps.rpc.onKey<CommitResult>(primary, 'txn.commit', {
+          keys: [primary],
+          startTs: this.startTs,
+          commitTs,
+        });
+      } catch (err) {
+        if (!maybeApplied(err)) throw err;
+        unanswered = err;
+        if (Date.now() >= askUntil) {
+          throw new SqlError(
+            STATEMENT_COMPLETION_UNKNOWN,
+            'the commit outcome is unknown: the shard holding the commit point did not answer',
+            { detail: `${(err as Error).message}; the transaction is settled by lock resolution` },
+          );
+        }
+        await sleep(Math.min(50 * (round + 1), 500));
+        continue;
+      }
+      if (r.kind === 'ok') return commitTs;
+      // After an unanswered call the lock is still there only if that call was not applied.
+      if (r.kind === 'commitTsExpired' && round < 10 + (unanswered === null ? 0 : 100)) {
+        commitTs = await this.deps.timestamp();
+        continue;
+      }
+      this.commitFailure(r);
+    }
   }
 
   async rollback(): Promise<void> {
