@@ -301,6 +301,14 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
   for (const [method, h] of txnHandlers(store, resolveRanges)) handlers.set(method, h);
   const gc = new GcRunner(store, engine, logger.child({ component: 'gc' }));
   handlers.set('shard.gcStatus', () => ({ safePoint: store.safePoint, deleted: gc.deleted }));
+  // MVCC history held for user keys [start, end) (default: all): versions per key, locks.
+  handlers.set('shard.mvccStats', (body) => {
+    const b = body as { start?: unknown; end?: unknown };
+    return store.versionStats({
+      start: b.start instanceof Uint8Array ? asBuffer(b.start) : Buffer.alloc(0),
+      end: b.end instanceof Uint8Array ? asBuffer(b.end) : null,
+    });
+  });
   logger.info(
     { shardId, address, ranges: ranges.ranges.length, safePoint: String(store.safePoint) },
     'shard serving',
@@ -339,7 +347,7 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
       meta.close();
       peers.close();
       await writeLock.run(async () => undefined);
-      await gc.idle();
+      await gc.close();
       await engine.close();
       logger.info('shard stopped');
     },

@@ -46,6 +46,8 @@ import type { ScanRequest, ScanResult } from './actions/scan';
 import { scanLocks } from './actions/scanLocks';
 import type { ScanLocksRequest, ScanLocksResult } from './actions/scanLocks';
 import { txnHeartBeat } from './actions/txnHeartBeat';
+import { versionStats } from './actions/versionStats';
+import type { VersionStatsRequest, VersionStatsResult } from './actions/versionStats';
 import type { TxnHeartBeatRequest, TxnHeartBeatResult } from './actions/txnHeartBeat';
 import { lockNotAvailableError, lockTimeoutError, snapshotTooOldError } from './errors';
 import { createGcFilter } from './gcFilter';
@@ -86,6 +88,8 @@ export interface GcOptions {
   readonly end?: Buffer | null;
   /** Most deletes per write batch (default 1000). */
   readonly batchLimit?: number;
+  /** Most entries examined per batch before the pass yields to other work (default 2000). */
+  readonly scanLimit?: number;
 }
 
 type Action<Req, R> = (snap: KvReader, req: Req, nowMs: number) => ActionOutput<R>;
@@ -265,12 +269,13 @@ export class MvccStore {
     let start = options.start ?? Buffer.alloc(0);
     const end = options.end ?? null;
     const limit = options.batchLimit ?? 1000;
+    const scanLimit = options.scanLimit ?? 2000;
     let deleted = 0;
     for (;;) {
       const snap = this.engine.snapshot();
       let out;
       try {
-        out = gc(snap, { safePoint, start, end, limit }, this.now());
+        out = gc(snap, { safePoint, start, end, limit, scanLimit }, this.now());
       } finally {
         snap.release();
       }
@@ -278,6 +283,18 @@ export class MvccStore {
       deleted += out.result.deleted;
       if (out.result.resumeKey === null) return deleted;
       start = out.result.resumeKey;
+      // Let requests in between batches: a pass is background work.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Versions, locks and records held for user keys [start, end) (operators, GC tests). */
+  versionStats(req: VersionStatsRequest): VersionStatsResult {
+    const snap = this.engine.snapshot();
+    try {
+      return versionStats(snap, req);
+    } finally {
+      snap.release();
     }
   }
 
