@@ -14,6 +14,7 @@ import type {
   Mutation,
   OnePhaseCommitResult,
   PrewriteResult,
+  RollbackResult,
   ScanResult,
 } from '../../shard/mvcc';
 import type { TxnShardRpc } from './shardGroups';
@@ -483,22 +484,67 @@ export class Transaction {
       // min_commit_ts and above for_update_ts (onePhaseCommit.ts; TiKV's 1PC max_ts rule),
       // which keeps an autocommit write at one round trip after its start timestamp.
       const commitTs = (this.forUpdateTs > this.startTs ? this.forUpdateTs : this.startTs) + 1n;
-      const [{ result }] = await this.deps.rpc.perShard<Mutation, OnePhaseCommitResult>(
-        mutations,
-        (m) => m.key,
-        (send, g) =>
-          send('txn.onePhaseCommit', {
-            mutations: g.items,
-            startTs: this.startTs,
-            forUpdateTs: this.forUpdateTs,
-            pessimistic: this.pessimisticFlags(g.items),
-            commitTs,
-          }) as Promise<OnePhaseCommitResult>,
-      );
+      let result: OnePhaseCommitResult;
+      try {
+        [{ result }] = await this.deps.rpc.perShard<Mutation, OnePhaseCommitResult>(
+          mutations,
+          (m) => m.key,
+          (send, g) =>
+            send('txn.onePhaseCommit', {
+              mutations: g.items,
+              startTs: this.startTs,
+              forUpdateTs: this.forUpdateTs,
+              pessimistic: this.pessimisticFlags(g.items),
+              commitTs,
+            }) as Promise<OnePhaseCommitResult>,
+        );
+      } catch (err) {
+        if (!maybeApplied(err)) throw err;
+        return this.settleOnePhase(mutations, err);
+      }
       if (result.kind === 'ok') return result.commitTs;
       if (result.kind !== 'locked') await this.insertConflict(result);
       if (result.kind !== 'locked') this.commitFailure(result);
       await this.meetLocks(result.locks, round);
+    }
+  }
+
+  /**
+   * A 1PC call that went unanswered may have committed. Roll back: the rollback refuses
+   * (txnCommitted, with the commit_ts) if the 1PC was applied, and otherwise leaves
+   * rollback records that make a late 1PC fail — so its answer is the outcome. Asked
+   * until AMBIGUOUS_COMMIT_RETRY_MS; with no answer by then, 40003 as in commitPrimary.
+   */
+  private async settleOnePhase(mutations: readonly Mutation[], cause: unknown): Promise<bigint> {
+    const askUntil = Date.now() + AMBIGUOUS_COMMIT_RETRY_MS;
+    const keys = mutations.map((m) => m.key);
+    for (let round = 0; ; round++) {
+      try {
+        const results = await this.deps.rpc.perShard<Buffer, RollbackResult>(
+          keys,
+          (k) => k,
+          (send, g) =>
+            send('txn.rollback', {
+              keys: g.items,
+              startTs: this.startTs,
+            }) as Promise<RollbackResult>,
+        );
+        const committed = results.find(({ result }) => result.kind === 'txnCommitted');
+        if (committed !== undefined) return (committed.result as { commitTs: bigint }).commitTs;
+        throw serializationFailure(
+          `the transaction was rolled back: its commit went unanswered (${(cause as Error).message})`,
+        );
+      } catch (err) {
+        if (!maybeApplied(err)) throw err;
+        if (Date.now() >= askUntil) {
+          throw new SqlError(
+            STATEMENT_COMPLETION_UNKNOWN,
+            'the commit outcome is unknown: the shard did not answer',
+            { detail: (cause as Error).message },
+          );
+        }
+        await sleep(Math.min(50 * (round + 1), 500));
+      }
     }
   }
 

@@ -13,7 +13,7 @@ import { silentLogger } from '../../../../common/logger';
 import { RpcError, RpcErrorCode } from '../../../../common/errors';
 import { tableStart } from '../../../../common/catalog/keyspace';
 import { RangeCache } from '../../../../proxy/rangeCache';
-import { TxnShardRpc } from '../../../../proxy/txn/shardGroups';
+import { TxnShardRpc, type ShardGroup } from '../../../../proxy/txn/shardGroups';
 import { LockResolver } from '../../../../proxy/txn/lockResolver';
 import { Transaction, TxnDeps } from '../../../../proxy/txn/transaction';
 
@@ -33,6 +33,29 @@ class LossyRpc extends TxnShardRpc {
       throw new RpcError(RpcErrorCode.unavailable, 'connection to the shard lost');
     }
     return result;
+  }
+
+  /** Loses the reply of the next `loseOnePhase` one-phase commits (applied all the same). */
+  loseOnePhase = 0;
+  override perShard<T, R>(
+    items: readonly T[],
+    keyOf: (item: T) => Buffer,
+    call: (
+      send: (method: string, body: Record<string, unknown>, timeoutMs?: number) => Promise<R>,
+      group: ShardGroup<T>,
+    ) => Promise<R>,
+  ): Promise<Array<{ group: ShardGroup<T>; result: R }>> {
+    return super.perShard(items, keyOf, (send, group) =>
+      call(async (method, body, timeoutMs) => {
+        const r = await send(method, body, timeoutMs);
+        if (method === 'txn.onePhaseCommit' && this.loseOnePhase > 0) {
+          this.loseOnePhase--;
+          this.lost++;
+          throw new RpcError(RpcErrorCode.unavailable, 'connection to the shard lost');
+        }
+        return r;
+      }, group),
+    );
   }
 }
 
@@ -100,5 +123,20 @@ describe('a 2PC commit whose primary reply is lost', function () {
     await r.commit();
     expect(seen, 'both keys committed (the secondary not rolled back)').to.deep.equal(['1', '2']);
     expect(failure, 'COMMIT reports the commit').to.equal(null);
+  });
+
+  it('settles a one-phase commit whose reply is lost from the shard: committed is reported as committed', async () => {
+    const a = key(0, 'one');
+    const t = await Transaction.begin(deps, { isolation: 'repeatable read' });
+    await t.lock([a]);
+    t.put(a, Buffer.from('7'));
+    rpc.lost = 0;
+    rpc.loseOnePhase = 1;
+    const commitTs = await t.commit();
+    expect(rpc.lost).to.equal(1);
+    expect(commitTs > t.startTs).to.equal(true);
+    const r = await Transaction.begin(deps, { isolation: 'repeatable read' });
+    expect(String(await r.get(a))).to.equal('7');
+    await r.commit();
   });
 });
