@@ -71,14 +71,17 @@ const AMBIGUOUS_COMMIT_RETRY_MS = 10_000;
 const STATEMENT_COMPLETION_UNKNOWN = '40003';
 
 /**
- * A failed call that may still have been applied: anything but an answer the shard gave
- * before executing (a stale range, a malformed request, an unknown method).
+ * A failed call that may still have been applied: the peer went away or did not answer in
+ * time (or failed inside its handler). Every other failure is an answer given before
+ * anything was written (a stale range, a malformed request, a full queue).
  */
 function maybeApplied(err: unknown): boolean {
-  if (!(err instanceof RpcError)) return !(err instanceof SqlError);
-  return !(
-    [RpcErrorCode.rangeStale, RpcErrorCode.badRequest, RpcErrorCode.unknownMethod] as string[]
-  ).includes(err.code);
+  return (
+    err instanceof RpcError &&
+    (
+      [RpcErrorCode.unavailable, RpcErrorCode.deadlineExceeded, RpcErrorCode.internal] as string[]
+    ).includes(err.code)
+  );
 }
 
 /** 'insert': an optimistic put that must find no visible value at commit (→ DuplicateKeyError). */
