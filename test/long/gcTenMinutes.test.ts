@@ -170,8 +170,14 @@ describe(`GC over a ${RUN_MS / 1000} s update-heavy run, gc_life_time ${GC_LIFE_
       .join('\n        ');
     console.log(`      GC samples (t, phase, versions per key, …):\n        ${table}`);
 
-    const perKeyRate = updates / ROWS / (RUN_MS / 1000); // updates per key per second
-    const bound = 1 + Math.ceil(perKeyRate * ((GC_LIFE_MS + GC_LAG_MS) / 1000) * 1.5);
+    // The bound at each sample: every update of the last gc_life_time (+ GC lag) may
+    // still be kept, with slack — from the update counts sampled, as the update rate
+    // varies with the machine's load.
+    const window = GC_LIFE_MS + GC_LAG_MS;
+    const boundAt = (s: Sample): number => {
+      const from = [...samples].reverse().find((x) => x.atMs <= s.atMs - window);
+      return 1 + Math.ceil((1.5 * (s.updates - (from?.updates ?? 0))) / ROWS);
+    };
     const steady = samples.filter(
       (s) => s.phase === 'after' && s.atMs >= HOLD_MS + GC_LIFE_MS + GC_LAG_MS,
     );
@@ -179,14 +185,22 @@ describe(`GC over a ${RUN_MS / 1000} s update-heavy run, gc_life_time ${GC_LIFE_
       ...samples.filter((s) => s.phase === 'hold').map((s) => s.stats.maxVersionsPerKey),
     );
     const steadyMax = Math.max(...steady.map((s) => s.stats.maxVersionsPerKey));
+    const over = steady.filter((s) => s.stats.maxVersionsPerKey > boundAt(s));
     console.log(
-      `      GC: ${updates} updates (${perKeyRate.toFixed(1)}/key/s); safe point held from ${(heldFromMs / 1000).toFixed(0)} s to ${(HOLD_MS / 1000).toFixed(0)} s; ` +
-        `versions per key: ${peakHold} at the end of the hold, ≤ ${steadyMax} after (bound ${bound}); ${updates / ROWS} updates per key in all`,
+      `      GC: ${updates} updates (${(updates / ROWS).toFixed(0)} per key); safe point held from ${(heldFromMs / 1000).toFixed(0)} s to ${(HOLD_MS / 1000).toFixed(0)} s; ` +
+        `versions per key: ${peakHold} at the end of the hold, at most ${steadyMax} in the steady state after it`,
     );
     expect(heldFromMs, 'the old transaction was seen holding the safe point').to.be.at.least(0);
     expect(steady.length, 'samples in the steady state after the hold').to.be.at.least(2);
-    expect(steadyMax, 'versions per key after the hold, in the steady state').to.be.at.most(bound);
-    expect(steadyMax, 'GC removed what the hold kept').to.be.below(peakHold);
+    expect(
+      over.map((s) => `${s.atMs} ms: ${s.stats.maxVersionsPerKey} > ${boundAt(s)}`),
+      'versions per key above what the last gc_life_time of updates explains',
+    ).to.deep.equal([]);
+    // What the hold kept (every update since the start) is gone once a window has passed.
+    expect(
+      steady.filter((s) => s.stats.maxVersionsPerKey >= (0.8 * s.updates) / ROWS).length,
+      'steady samples still holding (nearly) the whole history',
+    ).to.equal(0);
     expect(steadyMax, 'far below the history each key had').to.be.below((0.6 * updates) / ROWS);
     // No lock or record is left piling up either.
     expect(steady.every((s) => s.stats.locks <= WRITERS)).to.equal(true);
