@@ -22,10 +22,19 @@ export interface SafePointDeps {
   readonly isLeader: () => boolean;
   readonly propose: (ts: bigint) => Promise<unknown>;
   readonly logger: Logger;
+  /**
+   * How long a new leader listens before it first advances the safe point (default 0).
+   * Reports live only in the leader's memory: a leader that has heard from no proxy yet
+   * would compute now − gc_life_time and pass a transaction older than that which a proxy
+   * is about to report (its previous leader knew). At least one report interval.
+   */
+  readonly leaderWarmupMs?: number;
 }
 
 export class SafePointKeeper {
   private readonly reports = new Map<string, { oldest: bigint | null; at: number }>();
+  /** When this node was first seen leading (null: not leading at the last tick). */
+  private leaderSince: number | null = null;
 
   constructor(private readonly deps: SafePointDeps) {}
 
@@ -54,7 +63,13 @@ export class SafePointKeeper {
 
   /** On the leader: advance the safe point if the rule allows. */
   async tick(): Promise<void> {
-    if (!this.deps.isLeader()) return;
+    if (!this.deps.isLeader()) {
+      this.leaderSince = null;
+      return;
+    }
+    const now = this.deps.now();
+    this.leaderSince ??= now;
+    if (now - this.leaderSince < (this.deps.leaderWarmupMs ?? 0)) return;
     const next = this.candidate();
     if (next > this.deps.current()) {
       await this.deps.propose(next);

@@ -98,6 +98,8 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
     isLeader: () => log.isLeader(),
     propose: (ts) => propose({ type: 'setSafePoint', ts }),
     logger: logger.child({ component: 'gc' }),
+    // Proxies report every 2 s (proxy/server.ts): hear each of them before moving on.
+    leaderWarmupMs: 5_000,
   });
   const safePointTimer = setInterval(() => {
     safePoints

@@ -358,6 +358,14 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
     deleted: gc.deleted,
     passes: gc.passes,
   }));
+  // MVCC history held for user keys [start, end) (default: all): versions per key, locks.
+  handlers.set('shard.mvccStats', (body) => {
+    const b = body as { start?: unknown; end?: unknown };
+    return store.versionStats({
+      start: b.start instanceof Uint8Array ? asBuffer(b.start) : Buffer.alloc(0),
+      end: b.end instanceof Uint8Array ? asBuffer(b.end) : null,
+    });
+  });
   logger.info(
     { shardId, address, ranges: ranges.ranges.length, safePoint: String(store.safePoint) },
     'shard serving',

@@ -5,7 +5,7 @@
  * request when every write lands on one shard, or Percolator 2PC with the first locked
  * key as primary. The SQL layer turns rows into keys and calls this.
  */
-import { SqlError, SqlState } from '../../common/errors';
+import { RpcError, RpcErrorCode, SqlError, SqlState } from '../../common/errors';
 import type {
   AcquirePessimisticLockResult,
   CommitResult,
@@ -14,6 +14,7 @@ import type {
   Mutation,
   OnePhaseCommitResult,
   PrewriteResult,
+  RollbackResult,
   ScanResult,
 } from '../../shard/mvcc';
 import type { ShardGroup, TxnShardRpc } from './shardGroups';
@@ -21,6 +22,11 @@ import { StaleRetry } from '../shardRouter';
 import type { ActiveTransactions } from './activeTransactions';
 import type { LockResolver } from './lockResolver';
 import { race, sleepFor, type StatementCancel } from './statementCancel';
+
+/** A pause no cancel cuts short: settling a commit's outcome must run to its end. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
 
@@ -66,6 +72,25 @@ async function chunked<T, R extends { kind: string }>(
     if (last.kind !== 'ok') return last;
   }
   return last as R;
+}
+
+/** How long a coordinator keeps asking a primary whose commit call went unanswered. */
+const AMBIGUOUS_COMMIT_RETRY_MS = 10_000;
+/** PostgreSQL's statement_completion_unknown: the COMMIT may or may not have taken effect. */
+const STATEMENT_COMPLETION_UNKNOWN = '40003';
+
+/**
+ * A failed call that may still have been applied: the peer went away or did not answer in
+ * time (or failed inside its handler). Every other failure is an answer given before
+ * anything was written (a stale range, a malformed request, a full queue).
+ */
+function maybeApplied(err: unknown): boolean {
+  return (
+    err instanceof RpcError &&
+    (
+      [RpcErrorCode.unavailable, RpcErrorCode.deadlineExceeded, RpcErrorCode.internal] as string[]
+    ).includes(err.code)
+  );
 }
 
 /** 'insert': an optimistic put that must find no visible value at commit (→ DuplicateKeyError). */
@@ -528,6 +553,9 @@ export class Transaction {
       return commitTs;
     } catch (err) {
       this.finish('aborted');
+      // An unknown outcome leaves every lock to the resolvers, which settle the
+      // transaction from the primary's record (commitPrimary says why).
+      if (err instanceof SqlError && err.code === STATEMENT_COMPLETION_UNKNOWN) throw err;
       await this.cleanup().catch(() => undefined); // best effort: TTL expiry resolves what is left
       throw err;
     }
@@ -563,21 +591,62 @@ export class Transaction {
       // min_commit_ts and above for_update_ts (onePhaseCommit.ts; TiKV's 1PC max_ts rule),
       // which keeps an autocommit write at one round trip after its start timestamp.
       const commitTs = (this.forUpdateTs > this.startTs ? this.forUpdateTs : this.startTs) + 1n;
-      const result = await this.deps.rpc.sendGroup<OnePhaseCommitResult>(
-        group,
-        'txn.onePhaseCommit',
-        {
+      let result: OnePhaseCommitResult;
+      try {
+        result = await this.deps.rpc.sendGroup<OnePhaseCommitResult>(group, 'txn.onePhaseCommit', {
           mutations: group.items,
           startTs: this.startTs,
           forUpdateTs: this.forUpdateTs,
           pessimistic: this.pessimisticFlags(group.items),
           commitTs,
-        },
-      );
+        });
+      } catch (err) {
+        if (!maybeApplied(err)) throw err;
+        return this.settleOnePhase(mutations, err);
+      }
       if (result.kind === 'ok') return result.commitTs;
       if (result.kind !== 'locked') await this.insertConflict(result);
       if (result.kind !== 'locked') this.commitFailure(result);
       await this.meetLocks(result.locks, round);
+    }
+  }
+
+  /**
+   * A 1PC call that went unanswered may have committed. Roll back: the rollback refuses
+   * (txnCommitted, with the commit_ts) if the 1PC was applied, and otherwise leaves
+   * rollback records that make a late 1PC fail — so its answer is the outcome. Asked
+   * until AMBIGUOUS_COMMIT_RETRY_MS; with no answer by then, 40003 as in commitPrimary.
+   */
+  private async settleOnePhase(mutations: readonly Mutation[], cause: unknown): Promise<bigint> {
+    const askUntil = Date.now() + AMBIGUOUS_COMMIT_RETRY_MS;
+    const keys = mutations.map((m) => m.key);
+    for (let round = 0; ; round++) {
+      try {
+        const results = await this.deps.rpc.perShard<Buffer, RollbackResult>(
+          keys,
+          (k) => k,
+          (send, g) =>
+            send('txn.rollback', {
+              keys: g.items,
+              startTs: this.startTs,
+            }) as Promise<RollbackResult>,
+        );
+        const committed = results.find(({ result }) => result.kind === 'txnCommitted');
+        if (committed !== undefined) return (committed.result as { commitTs: bigint }).commitTs;
+        throw serializationFailure(
+          `the transaction was rolled back: its commit went unanswered (${(cause as Error).message})`,
+        );
+      } catch (err) {
+        if (!maybeApplied(err)) throw err;
+        if (Date.now() >= askUntil) {
+          throw new SqlError(
+            STATEMENT_COMPLETION_UNKNOWN,
+            'the commit outcome is unknown: the shard did not answer',
+            { detail: (cause as Error).message },
+          );
+        }
+        await sleep(Math.min(50 * (round + 1), 500));
+      }
     }
   }
 
@@ -657,20 +726,7 @@ export class Transaction {
       pending = retry;
     }
     // Phase 2: the primary's commit record is the commit point.
-    let commitTs = await this.deps.timestamp();
-    for (let round = 0; ; round++) {
-      const r = await this.deps.rpc.onKey<CommitResult>(primary, 'txn.commit', {
-        keys: [primary],
-        startTs: this.startTs,
-        commitTs,
-      });
-      if (r.kind === 'ok') break;
-      if (r.kind === 'commitTsExpired' && round < 10) {
-        commitTs = await this.deps.timestamp();
-        continue;
-      }
-      this.commitFailure(r);
-    }
+    const commitTs = await this.commitPrimary(primary);
     // Secondaries: the transaction is committed once the primary is; a failure here is
     // recovered by whoever meets their locks (rolled forward from the primary's record).
     // Awaited rather than left to the background: the next transaction of a hot row would
@@ -695,6 +751,52 @@ export class Transaction {
         .catch(() => undefined); // readers roll these forward from the primary's record
     }
     return commitTs;
+  }
+
+  /**
+   * Commits the primary key: the transaction's commit point. A call that fails without an
+   * answer (the shard died, the connection dropped, the deadline passed) may or may not
+   * have been applied. Rolling back then, as other failures do, would write rollback
+   * records over the secondaries of a transaction whose primary did commit: half of it
+   * applied, for good (the bank test under kill -9 found this). So ask again — commit is
+   * idempotent, and a resolver that rolled the expired primary back meanwhile makes the
+   * answer definite (txnRolledBack) — and if no answer comes in time, report 40003
+   * (statement_completion_unknown, as CockroachDB does) and leave every lock to the
+   * resolvers, which roll the rest forward or back from the primary's record.
+   */
+  private async commitPrimary(primary: Buffer): Promise<bigint> {
+    let commitTs = await this.deps.timestamp();
+    const askUntil = Date.now() + AMBIGUOUS_COMMIT_RETRY_MS;
+    let unanswered: unknown = null;
+    for (let round = 0; ; round++) {
+      let r: CommitResult;
+      try {
+        r = await this.deps.rpc.onKey<CommitResult>(primary, 'txn.commit', {
+          keys: [primary],
+          startTs: this.startTs,
+          commitTs,
+        });
+      } catch (err) {
+        if (!maybeApplied(err)) throw err;
+        unanswered = err;
+        if (Date.now() >= askUntil) {
+          throw new SqlError(
+            STATEMENT_COMPLETION_UNKNOWN,
+            'the commit outcome is unknown: the shard holding the commit point did not answer',
+            { detail: `${(err as Error).message}; the transaction is settled by lock resolution` },
+          );
+        }
+        await sleep(Math.min(50 * (round + 1), 500));
+        continue;
+      }
+      if (r.kind === 'ok') return commitTs;
+      // After an unanswered call the lock is still there only if that call was not applied.
+      if (r.kind === 'commitTsExpired' && round < 10 + (unanswered === null ? 0 : 100)) {
+        commitTs = await this.deps.timestamp();
+        continue;
+      }
+      this.commitFailure(r);
+    }
   }
 
   async rollback(): Promise<void> {

@@ -41,6 +41,8 @@ export type { ResolveLocksRequest, ResolveLocksResult } from './actions/resolveL
 export { onePhaseCommit } from './actions/onePhaseCommit';
 export type { OnePhaseCommitRequest, OnePhaseCommitResult } from './actions/onePhaseCommit';
 export { gc } from './actions/gc';
+export { versionStats } from './actions/versionStats';
+export type { VersionStatsRequest, VersionStatsResult } from './actions/versionStats';
 export type { GcRequest, GcResult } from './actions/gc';
 
 export { createGcFilter } from './gcFilter';

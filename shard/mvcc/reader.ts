@@ -28,8 +28,16 @@ export function versionAt(snap: KvReader, key: Buffer, ts?: Timestamp): Version 
  * Did transaction `startTs` commit or roll back this key? Looks up the rollback/lock-commit
  * record at (key, startTs), then walks the versions committed after startTs (a commit's
  * commit_ts is always above its start_ts) for one written by this transaction.
+ * `newest`, when the caller already read it (versionAt; null for none), skips that walk
+ * if nothing was committed after startTs — one seek less per key on the prewrite path
+ * (profiled under COPY of a million rows: these seeks were a third of prewrite's time).
  */
-export function txnRecord(snap: KvReader, key: Buffer, startTs: Timestamp): TxnRecord {
+export function txnRecord(
+  snap: KvReader,
+  key: Buffer,
+  startTs: Timestamp,
+  newest?: Version | null,
+): TxnRecord {
   const raw = snap.get(writeKey(key, startTs));
   if (raw !== undefined) {
     const rec = decodeWriteRecord(raw);
@@ -37,6 +45,8 @@ export function txnRecord(snap: KvReader, key: Buffer, startTs: Timestamp): TxnR
       ? { kind: 'rolledBack' }
       : { kind: 'committed', commitTs: rec.commitTs };
   }
+  if (newest === null || (newest !== undefined && newest.commitTs <= startTs))
+    return { kind: 'none' };
   // Versions newer than startTs lie in [dataKey(key, MAX), dataKey(key, startTs)).
   const { gte } = versionBounds(key);
   const it = snap.iterator({ gte, lt: dataKey(key, startTs) });

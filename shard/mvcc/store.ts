@@ -46,6 +46,8 @@ import type { ScanRequest, ScanResult } from './actions/scan';
 import { scanLocks } from './actions/scanLocks';
 import type { ScanLocksRequest, ScanLocksResult } from './actions/scanLocks';
 import { txnHeartBeat } from './actions/txnHeartBeat';
+import { versionStats } from './actions/versionStats';
+import type { VersionStatsRequest, VersionStatsResult } from './actions/versionStats';
 import type { TxnHeartBeatRequest, TxnHeartBeatResult } from './actions/txnHeartBeat';
 import { lockNotAvailableError, lockTimeoutError, snapshotTooOldError } from './errors';
 import { createGcFilter } from './gcFilter';
@@ -86,7 +88,7 @@ export interface GcOptions {
   readonly end?: Buffer | null;
   /** Most deletes per write batch (default 1000). */
   readonly batchLimit?: number;
-  /** Most entries looked at before yielding to the event loop (default 2000). */
+  /** Most entries examined per batch before the pass yields to other work (default 2000). */
   readonly scanLimit?: number;
 }
 
@@ -284,8 +286,18 @@ export class MvccStore {
       deleted += out.result.deleted;
       if (out.result.resumeKey === null) return deleted;
       start = out.result.resumeKey;
-      // Let requests in between steps: the pass is background work.
+      // Let requests in between batches: a pass is background work.
       await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Versions, locks and records held for user keys [start, end) (operators, GC tests). */
+  versionStats(req: VersionStatsRequest): VersionStatsResult {
+    const snap = this.engine.snapshot();
+    try {
+      return versionStats(snap, req);
+    } finally {
+      snap.release();
     }
   }
 

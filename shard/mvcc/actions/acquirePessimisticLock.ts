@@ -60,7 +60,7 @@ export function acquirePessimisticLock(
       return fail({ kind: 'locked', locks: [lock] });
     const newest = versionAt(snap, key);
     if (lock === undefined) {
-      const record = txnRecord(snap, key, req.startTs);
+      const record = txnRecord(snap, key, req.startTs, newest ?? null);
       if (record.kind === 'rolledBack') return fail({ kind: 'txnRolledBack', key });
       if (record.kind === 'committed')
         return fail({ kind: 'txnCommitted', key, commitTs: record.commitTs });

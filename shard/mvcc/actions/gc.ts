@@ -18,8 +18,9 @@ export interface GcRequest {
   /** Most deletes in one batch. */
   readonly limit: number;
   /**
-   * Most entries looked at in one call (default: no bound). The pass runs on the shard's
-   * only thread, so an unbounded scan of a large, mostly clean range stalls every request.
+   * Most entries examined in one call (default: no limit). Without it a pass over a large
+   * range with little to delete ran as one synchronous loop over every version, holding
+   * the shard's event loop for seconds (1M pgbench rows: RPCs timed out behind it).
    */
   readonly scanLimit?: number;
 }
@@ -38,18 +39,20 @@ export function gc(snap: KvReader, req: GcRequest, _nowMs: number): ActionOutput
   const filter = createGcFilter(req.safePoint, { bottommost: true });
   let it = snap.iterator(familyBounds(DATA_PREFIX, req.start, req.end));
   let resumeData: Buffer | null = null;
+  const scanLimit = req.scanLimit ?? Infinity;
+  let examined = 0;
   try {
     let lastPart: Buffer | undefined;
-    let scanned = 0;
-    const scanLimit = req.scanLimit ?? Infinity;
     for (let e = it.next(); e !== undefined; e = it.next()) {
       const part = e[0].subarray(0, e[0].length - 8);
-      const full = writes.length >= req.limit || scanned >= scanLimit;
-      scanned++;
-      if (full && (lastPart === undefined || !part.equals(lastPart))) {
+      if (
+        (writes.length >= req.limit || examined >= scanLimit) &&
+        (lastPart === undefined || !part.equals(lastPart))
+      ) {
         resumeData = userKeyOf(e[0], 8);
         break;
       }
+      examined++;
       lastPart = part;
       if (!filter.keep(e[0], e[1])) writes.del(e[0]);
     }
@@ -60,6 +63,10 @@ export function gc(snap: KvReader, req: GcRequest, _nowMs: number): ActionOutput
   it = snap.iterator(familyBounds(WRITE_PREFIX, req.start, resumeData ?? req.end));
   try {
     for (let e = it.next(); e !== undefined; e = it.next()) {
+      if (++examined > 2 * scanLimit) {
+        resumeKey = userKeyOf(e[0], 8);
+        break;
+      }
       if (tsOfKey(e[0]) < req.safePoint) {
         if (writes.length >= 2 * req.limit) {
           // Too many records: resume at this key (versions below it are already done).

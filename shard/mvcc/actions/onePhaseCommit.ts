@@ -80,7 +80,7 @@ export function onePhaseCommit(
     ours.push(lock);
     const newest = versionAt(snap, m.key);
     if (lock === undefined) {
-      const record = txnRecord(snap, m.key, req.startTs);
+      const record = txnRecord(snap, m.key, req.startTs, newest ?? null);
       if (record.kind === 'rolledBack') return fail({ kind: 'txnRolledBack', key: m.key });
       if (record.kind === 'committed') {
         // Retried after it succeeded: one committed key means all of them did (one batch).

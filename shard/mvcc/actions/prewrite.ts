@@ -74,7 +74,7 @@ export function prewrite(
     }
     const newest = versionAt(snap, m.key);
     if (lock === undefined) {
-      const record = txnRecord(snap, m.key, req.startTs);
+      const record = txnRecord(snap, m.key, req.startTs, newest ?? null);
       if (record.kind === 'rolledBack') return fail({ kind: 'txnRolledBack', key: m.key });
       if (record.kind === 'committed') continue; // a prewrite retried after the commit
       if (req.pessimistic?.[i] === true) return fail({ kind: 'lockNotFound', key: m.key });

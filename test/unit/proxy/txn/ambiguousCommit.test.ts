@@ -1,0 +1,142 @@
+/**
+ * A 2PC commit whose primary-commit reply is lost (the shard applied it, then the
+ * connection died, as a kill -9 does): the coordinator must not roll back the
+ * secondaries of a transaction whose commit point was reached. Found by the bank test
+ * under a nemesis (test/integration/bank.test.ts); before the fix the secondaries got
+ * rollback records and the transfer stayed half applied.
+ */
+import { expect } from 'chai';
+import { startInProcessCluster, InProcessCluster } from '../../../support/inProcessCluster';
+import { MetaClient } from '../../../../common/clients/metaClient';
+import { ShardClients } from '../../../../common/clients/shardClients';
+import { silentLogger } from '../../../../common/logger';
+import { RpcError, RpcErrorCode } from '../../../../common/errors';
+import { tableStart } from '../../../../common/catalog/keyspace';
+import { RangeCache } from '../../../../proxy/rangeCache';
+import { TxnShardRpc, type ShardGroup } from '../../../../proxy/txn/shardGroups';
+import { LockResolver } from '../../../../proxy/txn/lockResolver';
+import { Transaction, TxnDeps } from '../../../../proxy/txn/transaction';
+
+/** Applies every call, but loses the reply of the first `lose` primary commits. */
+class LossyRpc extends TxnShardRpc {
+  lose = 0;
+  lost = 0;
+  override async onKey<R>(
+    key: Buffer,
+    method: string,
+    body: Record<string, unknown>,
+    timeoutMs?: number,
+  ): Promise<R> {
+    const result = await super.onKey<R>(key, method, body, timeoutMs);
+    if (method === 'txn.commit' && this.lost < this.lose) {
+      this.lost++;
+      throw new RpcError(RpcErrorCode.unavailable, 'connection to the shard lost');
+    }
+    return result;
+  }
+
+  /** Loses the reply of the next `loseOnePhase` one-phase commits (applied all the same). */
+  loseOnePhase = 0;
+  override perShard<T, R>(
+    items: readonly T[],
+    keyOf: (item: T) => Buffer,
+    call: (
+      send: (method: string, body: Record<string, unknown>, timeoutMs?: number) => Promise<R>,
+      group: ShardGroup<T>,
+    ) => Promise<R>,
+  ): Promise<Array<{ group: ShardGroup<T>; result: R }>> {
+    return super.perShard(items, keyOf, (send, group) =>
+      call(async (method, body, timeoutMs) => {
+        const r = await send(method, body, timeoutMs);
+        if (method === 'txn.onePhaseCommit' && this.loseOnePhase > 0) {
+          this.loseOnePhase--;
+          this.lost++;
+          throw new RpcError(RpcErrorCode.unavailable, 'connection to the shard lost');
+        }
+        return r;
+      }, group),
+    );
+  }
+}
+
+describe('a 2PC commit whose primary reply is lost', function () {
+  this.timeout(60_000);
+  let cluster: InProcessCluster;
+  let meta: MetaClient;
+  let clients: ShardClients;
+  let rpc: LossyRpc;
+  let deps: TxnDeps;
+  const tables: number[] = [];
+
+  before(async () => {
+    cluster = await startInProcessCluster({ shards: 2 });
+    meta = new MetaClient({
+      addresses: [cluster.meta.address],
+      secret: cluster.secret,
+      name: 'test',
+      logger: silentLogger(),
+    });
+    for (const name of ['lossy_a', 'lossy_b']) {
+      const { table } = await meta.createTable(
+        {
+          schema: 'public',
+          name,
+          columns: [{ name: 'k', typeOid: 23, typeMod: -1, notNull: true }],
+          primaryKey: ['k'],
+        },
+        false,
+      );
+      tables.push((table as { id: number }).id);
+    }
+    const ranges = new RangeCache(meta);
+    await ranges.refresh();
+    const shards = new Set(tables.map((t) => ranges.lookup(tableStart(t))?.shardId));
+    expect(shards.size, 'the two tables on two shards').to.equal(2);
+    clients = new ShardClients(cluster.secret, 'test', silentLogger());
+    rpc = new LossyRpc(ranges, clients);
+    deps = { rpc, resolver: new LockResolver(rpc), timestamp: () => meta.timestamp() };
+  });
+  after(async () => {
+    clients.close();
+    meta.close();
+    await cluster.close();
+  });
+
+  const key = (t: number, name: string): Buffer =>
+    Buffer.concat([tableStart(tables[t]), Buffer.from('r' + name)]);
+
+  it('asks the primary again and reports the commit, with every key applied', async () => {
+    const a = key(0, 'x');
+    const b = key(1, 'y');
+    const t = await Transaction.begin(deps, { isolation: 'repeatable read' });
+    await t.lock([a, b]);
+    t.put(a, Buffer.from('1'));
+    t.put(b, Buffer.from('2'));
+    rpc.lose = 1;
+    const failure = await t.commit().then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(rpc.lost, 'the primary commit reply was lost once').to.equal(1);
+    const r = await Transaction.begin(deps, { isolation: 'repeatable read' });
+    const seen = [String(await r.get(a)), String(await r.get(b))];
+    await r.commit();
+    expect(seen, 'both keys committed (the secondary not rolled back)').to.deep.equal(['1', '2']);
+    expect(failure, 'COMMIT reports the commit').to.equal(null);
+  });
+
+  it('settles a one-phase commit whose reply is lost from the shard: committed is reported as committed', async () => {
+    const a = key(0, 'one');
+    const t = await Transaction.begin(deps, { isolation: 'repeatable read' });
+    await t.lock([a]);
+    t.put(a, Buffer.from('7'));
+    rpc.lost = 0;
+    rpc.loseOnePhase = 1;
+    const commitTs = await t.commit();
+    expect(rpc.lost).to.equal(1);
+    expect(commitTs > t.startTs).to.equal(true);
+    const r = await Transaction.begin(deps, { isolation: 'repeatable read' });
+    expect(String(await r.get(a))).to.equal('7');
+    await r.commit();
+  });
+});
