@@ -37,6 +37,20 @@ class LossyRpc extends TxnShardRpc {
 
   /** Loses the reply of the next `loseOnePhase` one-phase commits (applied all the same). */
   loseOnePhase = 0;
+  override async sendGroup<R>(
+    g: ShardGroup<unknown>,
+    method: string,
+    body: Record<string, unknown>,
+    timeoutMs?: number,
+  ): Promise<R> {
+    const r = await super.sendGroup<R>(g, method, body, timeoutMs);
+    if (method === 'txn.onePhaseCommit' && this.loseOnePhase > 0) {
+      this.loseOnePhase--;
+      this.lost++;
+      throw new RpcError(RpcErrorCode.unavailable, 'connection to the shard lost');
+    }
+    return r;
+  }
   override perShard<T, R>(
     items: readonly T[],
     keyOf: (item: T) => Buffer,
