@@ -17,7 +17,10 @@
  * time on a shared machine) plus a `#` line with the levels and block-cache figures.
  *
  *   node dist/scripts/bench/mvcc.js [--existing 500000] [--fresh 100000] [--batch 1000]
- *     [--gets 200000] [--sync]
+ *     [--gets 200000] [--sync] [--filter-prefix mvcc|none]
+ *
+ * The engine is opened as the shard opens it (filterPrefix 'mvcc'); `--filter-prefix none`
+ * gives the whole-key filters for comparison.
  *
  * Writes are not fsynced unless --sync: the figure is the CPU cost of the actions' reads
  * and writes, not the shared disk's fsync latency (which drifts by several times here).
@@ -25,7 +28,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type LsmEngine, openLsm } from '../../shard/lsm';
+import { type FilterPrefixName, type LsmEngine, openLsm } from '../../shard/lsm';
 import { MvccStore } from '../../shard/mvcc';
 import { dataKey } from '../../shard/mvcc/keys';
 import { encodeVersion } from '../../shard/mvcc/records';
@@ -37,13 +40,22 @@ interface Args {
   batch: number;
   gets: number;
   sync: boolean;
+  filterPrefix: FilterPrefixName;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { existing: 500_000, fresh: 100_000, batch: 1000, gets: 200_000, sync: false };
+  const a: Args = {
+    existing: 500_000,
+    fresh: 100_000,
+    batch: 1000,
+    gets: 200_000,
+    sync: false,
+    filterPrefix: 'mvcc',
+  };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i];
     if (f === '--sync') a.sync = true;
+    else if (f === '--filter-prefix') a.filterPrefix = argv[++i] as FilterPrefixName;
     else if (f === '--existing' || f === '--fresh' || f === '--batch' || f === '--gets') {
       const v = Number(argv[++i]);
       if (!Number.isInteger(v) || v <= 0) throw new Error(`${f} must be a positive integer`);
@@ -104,7 +116,7 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharddb-bench-mvcc-'));
   let db: LsmEngine | undefined;
   try {
-    db = await openLsm(dir, {});
+    db = await openLsm(dir, { filterPrefix: args.filterPrefix });
     const t0 = performance.now();
     await preload(db, args.existing);
     const preloadS = (performance.now() - t0) / 1000;
@@ -157,9 +169,9 @@ async function main(): Promise<void> {
     );
     const st = db.stats();
     console.log(
-      `# mvcc: preload ${args.existing} rows in ${preloadS.toFixed(1)} s, levels ${st.levelFiles.join('/')}, ` +
+      `# mvcc: filterPrefix ${args.filterPrefix}, preload ${args.existing} rows in ${preloadS.toFixed(1)} s, levels ${st.levelFiles.join('/')}, ` +
         `block cache hits/misses during gets ${st.blockCacheHits - before.blockCacheHits}/` +
-        `${st.blockCacheMisses - before.blockCacheMisses}`,
+        `${st.blockCacheMisses - before.blockCacheMisses}, tables skipped by prefix filters ${st.prefixFilterSkips}`,
     );
   } finally {
     await db?.close();

@@ -449,6 +449,23 @@ describe('lsm prefix filter in the engine', function () {
     expect(versionsOf(db, Buffer.from('user00100')).length).to.equal(3);
   });
 
+  it('flushes in a worker thread when the engine has a logger (jobs carry plain data only)', async () => {
+    // A logger's methods cannot be structured-cloned: before jobs carried only the table
+    // options, every flush of an engine opened with a logger (as the shard opens it) failed.
+    const lines: string[] = [];
+    const logger = {
+      info: (_o: object, msg?: string) => lines.push(`info ${msg}`),
+      warn: (_o: object, msg?: string) => lines.push(`warn ${msg}`),
+      error: (_o: object, msg?: string) => lines.push(`error ${msg}`),
+    };
+    db = await openLsm(dir, { logger, filterPrefix: 'mvcc' });
+    await db.write(new WriteBatch().put(dataKey(Buffer.from('a'), 1n), Buffer.from('x')));
+    await db.flush();
+    expect(db.stats().levelFiles[0]).to.equal(1);
+    expect(lines.filter((l) => l.startsWith('error'))).to.deep.equal([]);
+    expect(tableFooters(dir)).to.deep.equal([{ version: 2, policy: POLICY_MVCC }]);
+  });
+
   it('reads a data directory written before tables recorded a policy, then rewrites it', async () => {
     for (const [name, b64] of Object.entries(oldFormatDb as OldFormatFixture))
       fs.writeFileSync(path.join(dir, name), Buffer.from(b64, 'base64'));
