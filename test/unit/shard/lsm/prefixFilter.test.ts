@@ -28,6 +28,10 @@ import {
   versionBounds,
   writeKey,
 } from '../../../../shard/mvcc/keys';
+import { TYPE_VALUE, makeInternalKey } from '../../../../shard/lsm/dbformat';
+import { FilterKeyHashes } from '../../../../shard/lsm/filterPolicy';
+import { TableBuilder } from '../../../../shard/lsm/tableBuilder';
+import { type GetResult, TableReader } from '../../../../shard/lsm/tableReader';
 import { type IteratorOptions, WriteBatch } from '../../../../shard/storage/kvEngine';
 import oldFormatDb from './fixtures/oldFormatDb.json';
 import { type OldFormatFixture, oldFormatExpected } from './fixtures/oldFormatData';
@@ -126,6 +130,60 @@ describe('lsm prefix filter policy', () => {
         dataKey(Buffer.from('a'), 0n),
       ),
     ).to.equal(-1);
+  });
+
+  it('a table records its policy; one with a policy this code does not know is read without its filter', () => {
+    const dir = tempDir('prefix-table');
+    try {
+      const keys = Array.from({ length: 50 }, (_, i) => dataKey(Buffer.from(`u${i}`), 5n));
+      const sizes: number[] = [];
+      for (const [n, policy] of [
+        [1, POLICY_MVCC],
+        [2, 9],
+      ]) {
+        const t = new TableBuilder(path.join(dir, `00000${n}.sst`), {
+          blockSize: 256,
+          restartInterval: 4,
+          bloomBitsPerKey: 10,
+          filterPolicy: policy,
+        });
+        for (const k of [...keys].sort(Buffer.compare)) {
+          const ik = makeInternalKey(k, 1, TYPE_VALUE);
+          t.add(ik, 0, ik.length, k, 0, k.length);
+        }
+        sizes.push(t.finish().size);
+      }
+      expect(tableFooters(dir)).to.deep.equal([
+        { version: 2, policy: POLICY_MVCC },
+        { version: 2, policy: 9 },
+      ]);
+      const known = TableReader.open(dir, 1, sizes[0], null);
+      const unknown = TableReader.open(dir, 2, sizes[1], null);
+      expect(known.filterPolicy).to.equal(POLICY_MVCC);
+      expect(unknown.filterPolicy).to.equal(-1);
+      const out: GetResult = { state: undefined, value: undefined };
+      for (const r of [known, unknown]) {
+        for (const k of keys) {
+          const found = r.get(
+            k,
+            makeInternalKey(k, 2, TYPE_VALUE),
+            out,
+            new FilterKeyHashes().reset(k),
+          );
+          expect(found && out.value?.equals(k)).to.equal(true);
+        }
+        // Another version of a stored key shares its filter key: the filter says maybe.
+        expect(r.mayContain(dataKey(Buffer.from('u7'), 99n))).to.equal(true);
+      }
+      // An absent key: the known policy's filter rules it out, the unknown one cannot.
+      const missing = Array.from({ length: 20 }, (_, i) => dataKey(Buffer.from(`x${i}`), 5n));
+      expect(missing.filter((k) => known.mayContain(k)).length).to.be.lessThan(3);
+      expect(missing.every((k) => unknown.mayContain(k))).to.equal(true);
+      known.close();
+      unknown.close();
+    } finally {
+      rmDir(dir);
+    }
   });
 
   it('rejects an unknown filterPrefix', async () => {
