@@ -69,6 +69,7 @@ async function openEngine(config: ShardConfig, logger: Logger): Promise<KvEngine
   if (config.engine === 'lsm') {
     return openLsm(path.join(config.dataDir, 'lsm'), {
       logger: logger.child({ component: 'lsm' }),
+      filterPrefix: 'mvcc', // bloom filters per MVCC key, so versionAt/txnRecord seeks skip tables
     });
   }
   return SqliteEngine.open(path.join(config.dataDir, 'sqlite'));

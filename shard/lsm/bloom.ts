@@ -1,5 +1,5 @@
 /**
- * The SSTable's bloom filter over user keys (FORMAT.md "Filter block"): `bitsPerKey` bits
+ * The SSTable's bloom filter over filter keys (FORMAT.md "Filter block"; filterPolicy.ts): `bitsPerKey` bits
  * a key (10 gives ~1% false positives), k = round(bitsPerKey · ln 2) probes by double
  * hashing (Kirsch & Mitzenmacher 2006). Block layout: [bit array][k u8].
  */
@@ -52,12 +52,17 @@ export function bloomMayContain(
   start: number,
   end: number,
 ): boolean {
+  return bloomMayContainHash(filter, bloomHash(buf, start, end));
+}
+
+/** bloomMayContain for a key whose bloomHash is h (hash once, probe several tables). */
+export function bloomMayContainHash(filter: Buffer, hash: number): boolean {
   const bytes = filter.length - 1;
   if (bytes <= 0) return true;
   const k = filter[bytes];
   if (k > 30) return true; // reserved for future encodings: never filter out
   const nbits = bytes * 8;
-  let h = bloomHash(buf, start, end);
+  let h = hash;
   const delta = ((h >>> 17) | (h << 15)) >>> 0;
   for (let j = 0; j < k; j++) {
     const pos = h % nbits;

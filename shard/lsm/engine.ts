@@ -38,6 +38,7 @@ import { DbIterator } from './dbIterator';
 import { TRAILER, TYPE_VALUE, makeInternalKey, writeTrailer } from './dbformat';
 import { LsmStateError } from './errors';
 import { fsyncDir, tableFileName, walFileName } from './fileNames';
+import { FilterKeyHashes, POLICY_WHOLE_KEY, PrefixProbe } from './filterPolicy';
 import type { InternalIterator } from './internalIterator';
 import { LevelIterator } from './levelIterator';
 import { LogWriter } from './logWriter';
@@ -45,12 +46,13 @@ import type { ManifestWriter } from './manifest';
 import { MemIterator } from './memIterator';
 import { type MemGetResult, Memtable } from './memtable';
 import { MergingIterator } from './mergingIterator';
-import { type LsmOptions, type ResolvedOptions, resolveOptions } from './options';
+import { type LsmOptions, type ResolvedOptions, resolveOptions, tableOptionsOf } from './options';
 import { openDirectory } from './recovery';
 import { TableCache } from './tableCache';
+import type { TableOptions } from './tableBuilder';
 import { TableIterator } from './tableIterator';
 import type { GetResult } from './tableReader';
-import { NUM_LEVELS, Version } from './version';
+import { NUM_LEVELS, Version, userCompareToLargest, userCompareToSmallest } from './version';
 import type { FileMeta, VersionEdit } from './versionEdit';
 import { decodeBatch, encodeBatchRecord } from './writeBatchCodec';
 
@@ -88,6 +90,8 @@ export interface LsmStats {
   readonly blockCacheMisses: number;
   readonly openTables: number;
   readonly fsyncs: number;
+  /** Tables an iterator within one filter key left out because their filter said no. */
+  readonly prefixFilterSkips: number;
 }
 
 const RESOLVED = Promise.resolve();
@@ -114,6 +118,10 @@ export class LsmEngine implements KvEngine {
   private readonly pins = new Map<number, number>();
   private readonly compactPointers: (Buffer | undefined)[] = new Array(NUM_LEVELS).fill(undefined);
   private filterSpec: CompactionFilterSpec | undefined;
+  /** The filter policy new tables are built with (filterPolicy.ts), and jobs' table options. */
+  private readonly policy: number;
+  private readonly tableOptions: TableOptions;
+  private readonly getHashes = new FilterKeyHashes();
 
   private queue: QueuedWrite[] = [];
   private roundInFlight = false;
@@ -149,6 +157,7 @@ export class LsmEngine implements KvEngine {
     compactionBytesRead: 0,
     compactionBytesWritten: 0,
     fsyncs: 0,
+    prefixFilterSkips: 0,
   };
 
   private constructor(
@@ -157,6 +166,8 @@ export class LsmEngine implements KvEngine {
   ) {
     this.o = resolveOptions(options);
     this.filterSpec = this.o.compactionFilter;
+    this.tableOptions = tableOptionsOf(this.o);
+    this.policy = this.tableOptions.filterPolicy ?? POLICY_WHOLE_KEY;
     const st = openDirectory(dir, this.o, this.o.logger);
     this.version = st.version;
     this.liveVersions.add(this.version);
@@ -430,7 +441,7 @@ export class LsmEngine implements KvEngine {
       dir: this.dir,
       fileNumber: number,
       entries,
-      table: this.o,
+      table: this.tableOptions,
     };
     this.runJob(this.flushWorker, job, [entries.buffer as ArrayBuffer])
       .then((res) =>
@@ -561,11 +572,7 @@ export class LsmEngine implements KvEngine {
       smallestSnapshot: this.smallestSnapshot(),
       bottommost: plan.bottommost,
       targetFileSize: this.o.targetFileSize,
-      table: {
-        blockSize: this.o.blockSize,
-        restartInterval: this.o.restartInterval,
-        bloomBitsPerKey: this.o.bloomBitsPerKey,
-      },
+      table: this.tableOptions,
       filter: this.filterSpec,
     };
     let res: JobResult;
@@ -668,8 +675,8 @@ export class LsmEngine implements KvEngine {
     if (this.mem.get(key, seq, out)) return out.value;
     for (let i = this.imms.length - 1; i >= 0; i--)
       if (this.imms[i].get(key, seq, out)) return out.value;
-    if (this.version.get(key, makeInternalKey(key, seq, TYPE_VALUE), this.tc, out))
-      return out.value;
+    const lookup = makeInternalKey(key, seq, TYPE_VALUE);
+    if (this.version.get(key, lookup, this.tc, out, this.getHashes.reset(key))) return out.value;
     return undefined;
   }
 
@@ -694,10 +701,18 @@ export class LsmEngine implements KvEngine {
     this.pin(seq);
     const children: InternalIterator[] = [new MemIterator(this.mem)];
     for (let i = this.imms.length - 1; i >= 0; i--) children.push(new MemIterator(this.imms[i]));
-    for (const f of v.levels[0])
-      children.push(new TableIterator(this.tc.acquire(f.number, f.size), this.tc));
-    for (let l = 1; l < NUM_LEVELS; l++)
-      if (v.levels[l].length > 0) children.push(new LevelIterator(v.levels[l], this.tc));
+    const probe =
+      this.policy === POLICY_WHOLE_KEY
+        ? null
+        : PrefixProbe.forBounds(this.policy, options.gte ?? options.gt, options.lte ?? options.lt);
+    if (probe !== null) {
+      this.addPrefixChildren(v, probe, children);
+    } else {
+      for (const f of v.levels[0])
+        children.push(new TableIterator(this.tc.acquire(f.number, f.size), this.tc));
+      for (let l = 1; l < NUM_LEVELS; l++)
+        if (v.levels[l].length > 0) children.push(new LevelIterator(v.levels[l], this.tc));
+    }
     const merged = new MergingIterator(children, options.reverse === true);
     return new DbIterator(merged, seq, options, () => {
       this.unpin(seq);
@@ -707,6 +722,45 @@ export class LsmEngine implements KvEngine {
         if (!this.closed) this.deleteObsoleteFiles();
       }
     });
+  }
+
+  /**
+   * The table children of an iterator whose bounds lie within one filter key (RocksDB's
+   * prefix seek): only tables whose key range meets the bounds and whose filter may hold the
+   * filter key. Leaving the others out changes nothing the iterator returns: every key
+   * within the bounds has that filter key (sharedFilterKeyEnd), so a table whose filter
+   * lacks it holds no key within the bounds, and the user iterator never looks past them.
+   * In L0 each file is checked; in a deeper level, the files meeting the bounds (one, unless
+   * a key's versions were split between two files).
+   */
+  private addPrefixChildren(v: Version, probe: PrefixProbe, children: InternalIterator[]): void {
+    const { lo, hi } = probe;
+    for (const f of v.levels[0]) {
+      if (userCompareToSmallest(hi, f) < 0 || userCompareToLargest(lo, f) > 0) continue;
+      if (!this.tc.get(f.number, f.size).prefixMayMatch(probe)) {
+        this.s.prefixFilterSkips++;
+        continue;
+      }
+      children.push(new TableIterator(this.tc.acquire(f.number, f.size), this.tc));
+    }
+    for (let l = 1; l < NUM_LEVELS; l++) {
+      const files = v.levels[l];
+      let picked: FileMeta | FileMeta[] | null = null;
+      for (let i = Version.firstFileFrom(files, lo); i < files.length; i++) {
+        const f = files[i];
+        if (userCompareToSmallest(hi, f) < 0) break;
+        if (!this.tc.get(f.number, f.size).prefixMayMatch(probe)) {
+          this.s.prefixFilterSkips++;
+          continue;
+        }
+        if (picked === null) picked = f;
+        else if (Array.isArray(picked)) picked.push(f);
+        else picked = [picked, f];
+      }
+      if (picked === null) continue;
+      if (Array.isArray(picked)) children.push(new LevelIterator(picked, this.tc));
+      else children.push(new TableIterator(this.tc.acquire(picked.number, picked.size), this.tc));
+    }
   }
 
   snapshot(): KvSnapshot {

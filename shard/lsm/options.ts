@@ -1,5 +1,7 @@
 /** The engine's options, their defaults, and validation (one typed config object). */
 import type { CompactionFilterSpec } from './compactionFilter';
+import { FILTER_POLICY_IDS, type FilterPrefixName } from './filterPolicy';
+import type { TableOptions } from './tableBuilder';
 
 /** What the engine logs through; pino's Logger fits. Optional: the engine is silent without one. */
 export interface LsmLogger {
@@ -16,6 +18,13 @@ export interface LsmOptions {
   readonly blockSize?: number;
   readonly restartInterval?: number;
   readonly bloomBitsPerKey?: number;
+  /**
+   * What the bloom filters of new tables hold (filterPolicy.ts; RocksDB's prefix_extractor):
+   * 'none' (default) whole keys; 'mvcc' `d`/`w` keys without their 8-byte timestamp, so an
+   * iterator over one MVCC key's versions skips tables that hold none. Tables keep the
+   * policy they were built with; changing it affects only tables written afterwards.
+   */
+  readonly filterPrefix?: FilterPrefixName;
   /** Bytes of data blocks kept in memory. */
   readonly blockCacheSize?: number;
   /** Table files kept open at once. */
@@ -46,6 +55,7 @@ export const DEFAULTS: ResolvedOptions = {
   blockSize: 4096,
   restartInterval: 16,
   bloomBitsPerKey: 10,
+  filterPrefix: 'none',
   blockCacheSize: 32 * 1024 * 1024,
   maxOpenFiles: 1000,
   l0CompactionTrigger: 4,
@@ -82,6 +92,10 @@ export function resolveOptions(o: LsmOptions): ResolvedOptions {
     if (!Number.isInteger(v) || v <= 0)
       throw new RangeError(`LSM option ${k} must be a positive integer, got ${v}`);
   }
+  if (!Object.prototype.hasOwnProperty.call(FILTER_POLICY_IDS, r.filterPrefix))
+    throw new RangeError(
+      `LSM option filterPrefix must be one of ${Object.keys(FILTER_POLICY_IDS).join(', ')}, got ${String(r.filterPrefix)}`,
+    );
   if (!Number.isInteger(r.blockCacheSize) || r.blockCacheSize < 0)
     throw new RangeError('LSM option blockCacheSize must be ≥ 0');
   if (!(r.l0CompactionTrigger <= r.l0SlowdownTrigger && r.l0SlowdownTrigger <= r.l0StopTrigger)) {
@@ -90,4 +104,17 @@ export function resolveOptions(o: LsmOptions): ResolvedOptions {
     );
   }
   return r;
+}
+
+/**
+ * What every table this engine writes (flush, compaction, WAL recovery) is built with.
+ * Plain data only: flush and compaction jobs carry it to worker threads (structured clone).
+ */
+export function tableOptionsOf(o: ResolvedOptions): TableOptions {
+  return {
+    blockSize: o.blockSize,
+    restartInterval: o.restartInterval,
+    bloomBitsPerKey: o.bloomBitsPerKey,
+    filterPolicy: FILTER_POLICY_IDS[o.filterPrefix],
+  };
 }

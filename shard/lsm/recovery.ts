@@ -13,7 +13,7 @@ import { readLog } from './logFormat';
 import { LogWriter } from './logWriter';
 import { ManifestWriter, recoverManifest } from './manifest';
 import { Memtable } from './memtable';
-import type { LsmLogger, ResolvedOptions } from './options';
+import { type LsmLogger, type ResolvedOptions, tableOptionsOf } from './options';
 import { TableBuilder } from './tableBuilder';
 import { Version } from './version';
 import { WAL_RECORD_BATCH, decodeBatch } from './writeBatchCodec';
@@ -98,7 +98,7 @@ export function openDirectory(
 
   if (mem.count > 0) {
     const number = next++;
-    const b = new TableBuilder(path.join(dir, tableFileName(number)), o);
+    const b = new TableBuilder(path.join(dir, tableFileName(number)), tableOptionsOf(o));
     let ik = Buffer.allocUnsafe(256);
     for (let n = mem.first(); n !== null; n = n.next[0]) {
       const kl = n.key.length + TRAILER;

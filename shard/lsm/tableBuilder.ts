@@ -11,12 +11,22 @@ import { copyBytes, putVarint } from './coding';
 import { crc32 } from './checksum';
 import { TRAILER } from './dbformat';
 import { TEMP_SUFFIX, fsyncDir } from './fileNames';
-import { BLOCK_TRAILER, FOOTER_SIZE, TABLE_FORMAT_VERSION, TABLE_MAGIC } from './tableFormat';
+import { POLICY_WHOLE_KEY, filterKeyEnd } from './filterPolicy';
+import {
+  BLOCK_TRAILER,
+  FOOTER_POLICY_OFFSET,
+  FOOTER_SIZE,
+  TABLE_FORMAT_VERSION,
+  TABLE_FORMAT_VERSION_POLICY,
+  TABLE_MAGIC,
+} from './tableFormat';
 
 export interface TableOptions {
   readonly blockSize: number;
   readonly restartInterval: number;
   readonly bloomBitsPerKey: number;
+  /** Filter policy id (filterPolicy.ts); absent: whole keys. Plain data: jobs carry it to workers. */
+  readonly filterPolicy?: number;
 }
 
 export interface BuiltTable {
@@ -37,8 +47,9 @@ export class TableBuilder {
   private outLen = 0;
   private offset = 0;
   private hashes = new Uint32Array(1024);
-  private lastUserKey = Buffer.allocUnsafe(64);
-  private lastUserKeyLen = -1;
+  private lastFilterKey = Buffer.allocUnsafe(64);
+  private lastFilterKeyLen = -1;
+  private readonly policy: number;
   private smallest: Buffer | undefined;
   private largest = Buffer.allocUnsafe(0);
   entries = 0;
@@ -48,6 +59,7 @@ export class TableBuilder {
     readonly filePath: string,
     private readonly opts: TableOptions,
   ) {
+    this.policy = opts.filterPolicy ?? POLICY_WHOLE_KEY;
     this.tmpPath = filePath + TEMP_SUFFIX;
     this.fd = fs.openSync(this.tmpPath, 'w');
     this.data = new BlockBuilder(opts.restartInterval);
@@ -69,13 +81,14 @@ export class TableBuilder {
   ): void {
     if (this.smallest === undefined) this.smallest = Buffer.from(key.subarray(kStart, kEnd));
     this.data.add(key, kStart, kEnd, value, vStart, vEnd);
-    // One bloom entry per user key, even when several versions of it are stored.
-    const uEnd = kEnd - TRAILER;
-    const ulen = uEnd - kStart;
-    const last = this.lastUserKey;
-    let same = this.lastUserKeyLen === ulen;
+    // One bloom entry per filter key, however many versions (or, with a prefix policy,
+    // however many keys) share it: they are adjacent in key order.
+    const fEnd = filterKeyEnd(this.policy, key, kStart, kEnd - TRAILER);
+    const flen = fEnd - kStart;
+    const last = this.lastFilterKey;
+    let same = this.lastFilterKeyLen === flen;
     if (same) {
-      for (let i = 0; i < ulen; i++) {
+      for (let i = 0; i < flen; i++) {
         if (last[i] !== key[kStart + i]) {
           same = false;
           break;
@@ -88,10 +101,10 @@ export class TableBuilder {
         h.set(this.hashes);
         this.hashes = h;
       }
-      this.hashes[this.bloomCount++] = bloomHash(key, kStart, uEnd);
-      if (this.lastUserKey.length < ulen) this.lastUserKey = Buffer.allocUnsafe(ulen * 2);
-      copyBytes(key, kStart, uEnd, this.lastUserKey, 0);
-      this.lastUserKeyLen = ulen;
+      this.hashes[this.bloomCount++] = bloomHash(key, kStart, fEnd);
+      if (this.lastFilterKey.length < flen) this.lastFilterKey = Buffer.allocUnsafe(flen * 2);
+      copyBytes(key, kStart, fEnd, this.lastFilterKey, 0);
+      this.lastFilterKeyLen = flen;
     }
     this.entries++;
     if (this.data.estimatedSize() >= this.opts.blockSize) this.flushDataBlock();
@@ -158,7 +171,12 @@ export class TableBuilder {
     footer.writeUInt32LE(indexHandle.size, 8);
     footer.writeUIntLE(filterHandle.offset, 12, 6);
     footer.writeUInt32LE(filterHandle.size, 20);
-    footer.writeUInt32LE(TABLE_FORMAT_VERSION, 24);
+    if (this.policy === POLICY_WHOLE_KEY) {
+      footer.writeUInt32LE(TABLE_FORMAT_VERSION, 24);
+    } else {
+      footer[FOOTER_POLICY_OFFSET] = this.policy;
+      footer.writeUInt32LE(TABLE_FORMAT_VERSION_POLICY, 24);
+    }
     footer.writeUInt32LE(crc32(footer, 0, 28), 28);
     TABLE_MAGIC.copy(footer, 32);
     this.emit(footer);

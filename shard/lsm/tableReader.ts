@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bloomMayContain } from './bloom';
+import { bloomMayContainHash, bloomMayContain } from './bloom';
 import { type BlockCache, CacheEntry } from './blockCache';
 import { BlockIter } from './blockIter';
 import { compareRange, cursor, getVarint } from './coding';
@@ -13,7 +13,21 @@ import { crc32 } from './checksum';
 import { TRAILER, TYPE_DELETION, compareInternalRange } from './dbformat';
 import { LsmCorruptionError } from './errors';
 import { tableFileName } from './fileNames';
-import { BLOCK_TRAILER, FOOTER_SIZE, TABLE_FORMAT_VERSION, TABLE_MAGIC } from './tableFormat';
+import {
+  type FilterKeyHashes,
+  POLICY_WHOLE_KEY,
+  type PrefixProbe,
+  filterKeyEnd,
+  knownPolicy,
+} from './filterPolicy';
+import {
+  BLOCK_TRAILER,
+  FOOTER_POLICY_OFFSET,
+  FOOTER_SIZE,
+  TABLE_FORMAT_VERSION,
+  TABLE_FORMAT_VERSION_POLICY,
+  TABLE_MAGIC,
+} from './tableFormat';
 
 const READ_AHEAD = 256 * 1024;
 
@@ -56,6 +70,8 @@ export class TableReader {
   readonly blockOffsets: number[] = [];
   readonly blockSizes: number[] = [];
   private filter: Buffer = Buffer.alloc(0);
+  /** The policy the filter was built with (footer); -1: unknown to this code, filter unused. */
+  private policy = POLICY_WHOLE_KEY;
   /** Bytes every index key's user key starts with, and the 6 bytes after them as numbers. */
   private commonPrefix = 0;
   private indexWords = new Float64Array(0);
@@ -103,8 +119,14 @@ export class TableReader {
       this.corrupt(footerOff + 32, 'bad table magic');
     if (footer.readUInt32LE(28) !== crc32(footer, 0, 28))
       this.corrupt(footerOff, 'footer checksum mismatch');
-    if (footer.readUInt32LE(24) !== TABLE_FORMAT_VERSION)
+    const version = footer.readUInt32LE(24);
+    if (version === TABLE_FORMAT_VERSION_POLICY) {
+      const p = footer[FOOTER_POLICY_OFFSET];
+      // A policy a later version added: the table is readable, its filter just unusable.
+      this.policy = knownPolicy(p) ? p : -1;
+    } else if (version !== TABLE_FORMAT_VERSION) {
       this.corrupt(footerOff + 24, 'unknown table format version');
+    }
     const indexOff = footer.readUIntLE(0, 6);
     const indexSize = footer.readUInt32LE(8);
     const filterOff = footer.readUIntLE(12, 6);
@@ -246,16 +268,33 @@ export class TableReader {
     return this.indexKeys.length;
   }
 
-  mayContain(userKey: Buffer): boolean {
-    return bloomMayContain(this.filter, userKey, 0, userKey.length);
+  /** The filter policy id the table's filter was built with (-1: unknown, not used). */
+  get filterPolicy(): number {
+    return this.policy;
+  }
+
+  /** May the table hold key? False means certainly not (the filter, under the table's policy). */
+  mayContain(key: Buffer): boolean {
+    if (this.policy < 0) return true;
+    return bloomMayContain(this.filter, key, 0, filterKeyEnd(this.policy, key, 0, key.length));
+  }
+
+  /**
+   * May the table hold a key within the probe's bounds? Only a table built with the probe's
+   * policy can say no; any other is read.
+   */
+  prefixMayMatch(probe: PrefixProbe): boolean {
+    return this.policy !== probe.policy || bloomMayContainHash(this.filter, probe.hash);
   }
 
   /**
    * Looks up lookupKey (= userKey + trailer(snapshotSeq, VALUE)): the first entry at or
    * after it, if it has the same user key, is the newest version visible to the snapshot.
+   * `hashes` holds userKey's filter-key hashes (computed once for every table a get probes).
    */
-  get(userKey: Buffer, lookupKey: Buffer, out: GetResult): boolean {
-    if (!bloomMayContain(this.filter, userKey, 0, userKey.length)) return false;
+  get(userKey: Buffer, lookupKey: Buffer, out: GetResult, hashes: FilterKeyHashes): boolean {
+    if (this.policy >= 0 && !bloomMayContainHash(this.filter, hashes.hash(this.policy)))
+      return false;
     let bi = this.findBlock(lookupKey, 0, lookupKey.length);
     const it = this.scratchIter;
     while (bi < this.indexKeys.length) {

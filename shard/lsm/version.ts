@@ -6,6 +6,7 @@
  */
 import { compareRange } from './coding';
 import { TRAILER, compareInternalRange } from './dbformat';
+import type { FilterKeyHashes } from './filterPolicy';
 import type { TableCache } from './tableCache';
 import type { GetResult } from './tableReader';
 import type { FileMeta, VersionEdit } from './versionEdit';
@@ -63,13 +64,22 @@ export class Version {
     return lo;
   }
 
-  /** Looks the key up level by level: L0 newest first, then one file per level. */
-  get(userKey: Buffer, lookupKey: Buffer, tc: TableCache, out: GetResult): boolean {
+  /**
+   * Looks the key up level by level: L0 newest first, then one file per level. `hashes`
+   * holds userKey's filter-key hashes: each table's filter is probed under its own policy.
+   */
+  get(
+    userKey: Buffer,
+    lookupKey: Buffer,
+    tc: TableCache,
+    out: GetResult,
+    hashes: FilterKeyHashes,
+  ): boolean {
     const l0 = this.levels[0];
     for (let i = 0; i < l0.length; i++) {
       const f = l0[i];
       if (userCompareToSmallest(userKey, f) < 0 || userCompareToLargest(userKey, f) > 0) continue;
-      if (tc.get(f.number, f.size).get(userKey, lookupKey, out)) return true;
+      if (tc.get(f.number, f.size).get(userKey, lookupKey, out, hashes)) return true;
     }
     for (let level = 1; level < NUM_LEVELS; level++) {
       const files = this.levels[level];
@@ -78,9 +88,24 @@ export class Version {
       if (i >= files.length) continue;
       const f = files[i];
       if (userCompareToSmallest(userKey, f) < 0) continue;
-      if (tc.get(f.number, f.size).get(userKey, lookupKey, out)) return true;
+      if (tc.get(f.number, f.size).get(userKey, lookupKey, out, hashes)) return true;
     }
     return false;
+  }
+
+  /**
+   * The files of a level ≥ 1 whose user-key range meets [lo, hi]: indices [from, result).
+   * `from` is the first file whose largest user key is ≥ lo (binary search).
+   */
+  static firstFileFrom(files: readonly FileMeta[], lo: Buffer): number {
+    let a = 0;
+    let b = files.length;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (userCompareToLargest(lo, files[mid]) > 0) a = mid + 1;
+      else b = mid;
+    }
+    return a;
   }
 
   /** Files of a level whose user-key range meets [lo, hi] (undefined = unbounded). */

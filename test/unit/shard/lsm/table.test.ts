@@ -6,6 +6,7 @@ import { BlockBuilder } from '../../../../shard/lsm/blockBuilder';
 import { BlockIter } from '../../../../shard/lsm/blockIter';
 import { TYPE_DELETION, TYPE_VALUE, makeInternalKey } from '../../../../shard/lsm/dbformat';
 import { LsmCorruptionError } from '../../../../shard/lsm/errors';
+import { FilterKeyHashes } from '../../../../shard/lsm/filterPolicy';
 import { TableBuilder } from '../../../../shard/lsm/tableBuilder';
 import { TableIterator } from '../../../../shard/lsm/tableIterator';
 import { type GetResult, TableReader } from '../../../../shard/lsm/tableReader';
@@ -64,7 +65,10 @@ describe('lsm blocks and tables', () => {
     const lookup = (i: number): string | undefined => {
       out.state = undefined;
       const k = key(i);
-      if (!r.get(k, makeInternalKey(k, 2 ** 48 - 1, TYPE_VALUE), out)) return 'absent';
+      if (
+        !r.get(k, makeInternalKey(k, 2 ** 48 - 1, TYPE_VALUE), out, new FilterKeyHashes().reset(k))
+      )
+        return 'absent';
       return out.state === 'deleted' ? 'deleted' : out.value?.toString();
     };
     expect(lookup(0)).to.equal('value-0');
