@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const sections = ['cluster', 'wireOnly', 'sql', 'lsm', 'meta', 'txn'];
+const sections = ['cluster', 'wireOnly', 'sql', 'lsm', 'mvcc', 'meta', 'txn'];
 const wanted = process.argv.slice(2);
 let failed = 0;
 for (const section of sections) {
