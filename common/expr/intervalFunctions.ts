@@ -5,8 +5,8 @@
  * (months, days, µs); the helpers break it into PostgreSQL's pg_itm the same way.
  */
 import { SqlError, SqlState } from '../errors';
-import { daysInMonth, j2date, POSTGRES_EPOCH_JDATE, rint } from '../types/calendar';
-import { justifyHours } from '../types/datetimeArith';
+import { daysInMonth, rint } from '../types/calendar';
+import { justifyHours, timestampToTm } from '../types/datetimeArith';
 import { Interval } from '../types/interval';
 import { Numeric } from './numeric';
 
@@ -279,43 +279,14 @@ export function truncInterval(field: string, iv: Interval): Interval {
   return fromItm(m);
 }
 
-/** timestamp2tm without a zone. */
-function breakDown(ts: bigint): {
-  year: number;
-  mon: number;
-  mday: number;
-  hour: number;
-  min: number;
-  sec: number;
-  usec: number;
-} {
-  let days = ts / DAY;
-  let t = ts % DAY;
-  if (t < 0n) {
-    t += DAY;
-    days -= 1n;
-  }
-  const d = j2date(Number(days) + POSTGRES_EPOCH_JDATE);
-  const tt = Number(t);
-  return {
-    year: d.year,
-    mon: d.month,
-    mday: d.day,
-    hour: Math.floor(tt / 3600e6),
-    min: Math.floor((tt % 3600e6) / 60e6),
-    sec: Math.floor((tt % 60e6) / 1e6),
-    usec: tt % 1e6,
-  };
-}
-
 /**
  * age(a, b) (timestamp_age): the field-wise difference, negative fields borrowed from the
  * next larger one, a borrowed month being as long as the earlier timestamp's month.
  */
 export function age(dt1: bigint, dt2: bigint): Interval {
-  const a = breakDown(dt1);
-  const b = breakDown(dt2);
-  let usec = a.usec - b.usec;
+  const a = timestampToTm(dt1);
+  const b = timestampToTm(dt2);
+  let usec = a.fsec - b.fsec;
   let sec = a.sec - b.sec;
   let min = a.min - b.min;
   let hour = a.hour - b.hour;

@@ -9,17 +9,12 @@
  * typmods).
  */
 import { SqlError, SqlState } from '../errors';
-import {
-  TIMESTAMP_NOBEGIN,
-  TIMESTAMP_NOEND,
-  isValidTimestamp,
-  j2date,
-  POSTGRES_EPOCH_JDATE,
-} from './calendar';
+import { TIMESTAMP_NOBEGIN, TIMESTAMP_NOEND, isValidTimestamp } from './calendar';
 import { trimBpchar } from './compare';
 import { TypeOid, type Datum } from './datum';
 import { offsetAtTimestamp } from './datetime';
-import { localOffset, type Tm } from './datetimeParse';
+import { timestampToTm } from './datetimeArith';
+import { localOffset } from './datetimeParse';
 import { decimalToFloat4, formatG, parseFloat4, parseFloat8 } from './floatText';
 import { Interval } from './interval';
 import { formatText, parseText, type FormatSettings } from './io';
@@ -267,31 +262,10 @@ function jsonbScalar(v: Jsonb, to: number): JsonValue {
   return j;
 }
 
-function tmOfLocalMicros(local: bigint): Tm {
-  let days = local / 86_400_000_000n;
-  let t = local % 86_400_000_000n;
-  if (t < 0n) {
-    t += 86_400_000_000n;
-    days -= 1n;
-  }
-  const d = j2date(Number(days) + POSTGRES_EPOCH_JDATE);
-  const tt = Number(t);
-  return {
-    year: d.year,
-    mon: d.month,
-    mday: d.day,
-    hour: Math.floor(tt / 3600e6),
-    min: Math.floor((tt % 3600e6) / 60e6),
-    sec: Math.floor((tt % 60e6) / 1e6),
-    fsec: tt % 1e6,
-    yday: 0,
-  };
-}
-
 /** timestamp (local wall clock) → timestamptz in the session zone. */
 function timestampToTz(ts: bigint, s: FormatSettings, message = 'timestamp out of range'): bigint {
   if (ts === TIMESTAMP_NOBEGIN || ts === TIMESTAMP_NOEND) return ts;
-  const off = localOffset(tmOfLocalMicros(ts), sessionZone(s.timeZone));
+  const off = localOffset(timestampToTm(ts), sessionZone(s.timeZone));
   const r = ts - BigInt(off) * 1_000_000n;
   if (!isValidTimestamp(r)) throw new SqlError(SqlState.datetimeFieldOverflow, message);
   return r;

@@ -38,7 +38,7 @@ function isInfinite(ts: bigint): boolean {
 }
 
 /** timestamp2tm without a zone: the broken-down wall clock of µs since 2000. */
-function toTm(ts: bigint): Tm {
+export function timestampToTm(ts: bigint): Tm {
   let days = ts / DAY;
   let t = ts % DAY;
   if (t < 0n) {
@@ -91,12 +91,12 @@ function addDays(tm: Tm, days: number): void {
 export function timestampPlusInterval(ts: bigint, iv: Interval): bigint {
   if (isInfinite(ts)) return ts;
   if (iv.months !== 0) {
-    const tm = toTm(ts);
+    const tm = timestampToTm(ts);
     addMonths(tm, iv.months);
     ts = fromTm(tm);
   }
   if (iv.days !== 0) {
-    const tm = toTm(ts);
+    const tm = timestampToTm(ts);
     addDays(tm, iv.days);
     ts = fromTm(tm);
   }
@@ -109,7 +109,7 @@ export function timestampPlusInterval(ts: bigint, iv: Interval): bigint {
 export function timestamptzPlusInterval(ts: bigint, iv: Interval, zone: Zone): bigint {
   if (isInfinite(ts)) return ts;
   const step = (f: (tm: Tm) => void) => {
-    const tm = toTm(ts + BigInt(offsetAtTimestamp(ts, zone)) * 1_000_000n);
+    const tm = timestampToTm(ts + BigInt(offsetAtTimestamp(ts, zone)) * 1_000_000n);
     f(tm);
     const off = localOffset(tm, zone);
     ts = fromTm(tm) - BigInt(off) * 1_000_000n;
