@@ -340,11 +340,7 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
     ranges,
     fence: fenced,
     refresh: refreshRanges,
-    raiseMaxReadTs: async (ts) => {
-      // A read of no keys at ts: raises the store's max read timestamp, which 1PC commits
-      // land above (MvccStore has no other door to it).
-      await store.batchGet([], { ts });
-    },
+    raiseMaxReadTs: async (ts) => store.raiseMaxReadTs(ts),
     maxReadTs: () => store.maxReadTs,
   }))
     handlers.set(method, h);

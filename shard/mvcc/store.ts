@@ -137,6 +137,14 @@ export class MvccStore {
   }
 
   /** Several point reads at one timestamp (an IN list, a lookup join batch). */
+  /**
+   * Raises the max read timestamp exactly as a read at `ts` would, so later 1PC commits land
+   * above it: a range handed over by another shard brings the reads that shard served.
+   */
+  raiseMaxReadTs(ts: Timestamp): void {
+    this.beginRead(ts);
+  }
+
   async batchGet(keys: readonly Buffer[], req: Omit<GetRequest, 'key'>): Promise<GetResult[]> {
     this.beginRead(req.ts);
     for (const key of keys) {
