@@ -47,7 +47,7 @@ export async function lockFirstPointRows(
   const keys = resolveAccess(node, ev).keys ?? [];
   if (keys.length === 0) return [];
   const txn = st.txn;
-  const latest = await txn.lock(keys, { returnValues: true });
+  const latest = await txn.lock(keys, { returnValues: true, latest: true });
   const stored = storedColumns(node.table);
   const out: Datum[][] = [];
   for (const k of keys) {
@@ -94,7 +94,7 @@ export async function lockTargetRows(
   if (opts.skipLocked === true) return lockSkipping(ctx, table, targetWidth, rows, recheck, ev);
   const rc = txn.options.isolation === 'read committed';
   const distinct = [...new Map(keys.map((k) => [k.toString('hex'), k])).values()];
-  const latest = await txn.lock(distinct, { returnValues: rc, nowait: opts.nowait });
+  const latest = await txn.lock(distinct, { returnValues: rc, latest: rc, nowait: opts.nowait });
   if (!rc || latest === undefined) return rows;
   const stored = storedColumns(table);
   const out: Datum[][] = [];

@@ -39,6 +39,7 @@ async function scanReader(ctx: ExecContext): Promise<ScanReader> {
   const st = ctx.txn;
   if (st !== undefined) {
     const txn = st.txn;
+    await txn.snapshot();
     return {
       readFor(keys, start, end) {
         const base = txn.readOptions();

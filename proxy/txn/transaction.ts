@@ -125,6 +125,14 @@ export class Transaction {
   private primary: Buffer | null = null;
   private forUpdateTs: bigint;
   private statementTs: bigint;
+  /**
+   * READ COMMITTED: the running statement has not taken its snapshot yet. It is taken at
+   * its first read (snapshot()), not when it starts: a statement that only locks by
+   * primary key (lock-first UPDATE, which works on the newest version anyway) or only
+   * inserts never needs one, which saves a TSO round trip per such statement.
+   */
+  private snapshotOwed = false;
+  private snapshotting: Promise<void> | null = null;
   private readonly bypass: bigint[] = [];
   private state: 'active' | 'committed' | 'aborted' = 'active';
   private heartbeat: NodeJS.Timeout | null = null;
@@ -186,14 +194,43 @@ export class Transaction {
    */
   async beginStatement(): Promise<void> {
     if (this.options.isolation === 'read committed') {
-      this.statementTs = await this.deps.timestamp();
-      // Locks check conflicts against the statement's snapshot (PostgreSQL's RC: a row
-      // changed after it is waited for and re-read, not an error).
-      if (this.statementTs > this.forUpdateTs) this.forUpdateTs = this.statementTs;
+      this.snapshotOwed = true;
+      this.snapshotting = null;
     }
   }
 
-  /** The read timestamp, own start_ts and resolved-lock bypass list, for fragment reads. */
+  /**
+   * Takes the running statement's snapshot if it has none yet (READ COMMITTED); every read
+   * calls it first. A timestamp drawn now is as good a statement snapshot as one drawn at
+   * the statement's start: PostgreSQL's READ COMMITTED only promises that a statement sees
+   * what committed before it began, and nothing this statement did precedes its first read.
+   */
+  snapshot(): Promise<void> {
+    if (!this.snapshotOwed) return Promise.resolve();
+    if (this.snapshotting === null) {
+      const taking: Promise<void> = race(this.deps.timestamp(), this.cancel).then(
+        (ts) => {
+          if (this.snapshotting !== taking) return; // a newer statement began meanwhile
+          this.statementTs = ts;
+          // Locks check conflicts against the statement's snapshot (PostgreSQL's RC: a row
+          // changed after it is waited for and re-read, not an error).
+          if (ts > this.forUpdateTs) this.forUpdateTs = ts;
+          this.snapshotOwed = false;
+        },
+        (err: unknown) => {
+          if (this.snapshotting === taking) this.snapshotting = null;
+          throw err;
+        },
+      );
+      this.snapshotting = taking;
+    }
+    return this.snapshotting;
+  }
+
+  /**
+   * The read timestamp, own start_ts and resolved-lock bypass list, for fragment reads;
+   * the caller has awaited snapshot().
+   */
   readOptions(): ReadOptions {
     return { ts: this.statementTs, txnStartTs: this.startTs, bypassLocks: this.bypass };
   }
@@ -244,6 +281,7 @@ export class Transaction {
     this.active();
     const own = this.writes.get(key.toString('hex'));
     if (own) return own.w.op === 'put' ? own.w.value : undefined;
+    await this.snapshot();
     for (let round = 0; ; round++) {
       const r = await this.deps.rpc.onKey<GetResult>(key, 'txn.get', {
         key,
@@ -267,6 +305,7 @@ export class Transaction {
     onRow: (key: Buffer, value: Buffer) => boolean | void,
   ): Promise<void> {
     this.active();
+    await this.snapshot();
     const own = [...this.writes.values()]
       .filter(({ key }) => Buffer.compare(key, start) >= 0 && Buffer.compare(key, end) < 0)
       .sort((a, b) => Buffer.compare(a.key, b.key));
@@ -338,7 +377,13 @@ export class Transaction {
    */
   async lock(
     keys: readonly Buffer[],
-    opts: { shouldNotExist?: boolean; nowait?: boolean; returnValues?: boolean } = {},
+    opts: {
+      shouldNotExist?: boolean;
+      nowait?: boolean;
+      returnValues?: boolean;
+      /** READ COMMITTED lock-first: lock the newest version, whenever it committed. */
+      latest?: boolean;
+    } = {},
   ): Promise<Map<string, Buffer | undefined> | undefined> {
     this.active();
     const values = opts.returnValues === true ? new Map<string, Buffer | undefined>() : undefined;
@@ -366,9 +411,10 @@ export class Transaction {
   private async lockRounds(
     fresh: readonly Buffer[],
     primary: Buffer,
-    opts: { shouldNotExist?: boolean; nowait?: boolean },
+    opts: { shouldNotExist?: boolean; nowait?: boolean; latest?: boolean },
     values: Map<string, Buffer | undefined> | undefined,
   ): Promise<void> {
+    const latest = opts.latest === true && this.options.isolation === 'read committed';
     for (let round = 0; ; round++) {
       if (this.options.isolation === 'read committed' && round > 0)
         this.forUpdateTs = await race(this.deps.timestamp(), this.cancel);
@@ -392,6 +438,7 @@ export class Transaction {
                   ttlMs: LOCK_TTL_MS,
                   shouldNotExist: opts.shouldNotExist === true,
                   returnValues: values !== undefined,
+                  latest,
                   lockTimeoutMs,
                   nowait: opts.nowait === true,
                 },
@@ -412,6 +459,9 @@ export class Transaction {
       let retry = false;
       for (const { group, result } of results) {
         if (result.kind === 'ok') {
+          // We now hold a version committed after for_update_ts: commit above it.
+          if (result.latestCommitTs !== undefined && result.latestCommitTs > this.forUpdateTs)
+            this.forUpdateTs = result.latestCommitTs;
           group.items.forEach((k, i) => {
             this.locked.set(k.toString('hex'), k);
             values?.set(k.toString('hex'), result.values?.[i]);

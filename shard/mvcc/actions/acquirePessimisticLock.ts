@@ -4,7 +4,8 @@
  * proxy session. A key locked by another transaction is reported so the caller can wait in
  * that key's queue; a version committed after for_update_ts is a write conflict (REPEATABLE
  * READ passes for_update_ts = start_ts and turns it into 40001; READ COMMITTED retries the
- * statement with a fresh for_update_ts). All keys or none: a failure writes nothing.
+ * statement with a fresh for_update_ts, or asks for `latest`). All keys or none: a failure
+ * writes nothing.
  */
 import { WriteBatch } from '../../storage/kvEngine';
 import type { KvReader } from '../../storage/kvEngine';
@@ -31,10 +32,25 @@ export interface AcquirePessimisticLockRequest {
   readonly returnValues?: boolean;
   /** Fail with alreadyExists if any key has a visible value (INSERT's uniqueness). */
   readonly shouldNotExist?: boolean;
+  /**
+   * READ COMMITTED's lock-first UPDATE/DELETE (PostgreSQL's EvalPlanQual): a version
+   * committed after for_update_ts is no conflict — the lock is taken on the newest version,
+   * which is returned (with returnValues) for the statement to re-check its WHERE on. Its
+   * commit_ts comes back as latestCommitTs and the lock's min_commit_ts goes above it, so
+   * this transaction commits after the version it overwrites. Without it, a hot row's
+   * waiter met a conflict once the holder committed and paid a TSO call and a second lock
+   * round trip before it could hold the row.
+   */
+  readonly latest?: boolean;
 }
 
 export type AcquirePessimisticLockResult =
-  | { readonly kind: 'ok'; readonly values?: Array<Buffer | undefined> }
+  | {
+      readonly kind: 'ok';
+      readonly values?: Array<Buffer | undefined>;
+      /** With `latest`: the newest commit_ts above for_update_ts met (the caller raises its own). */
+      readonly latestCommitTs?: Timestamp;
+    }
   | LockedResult
   | WriteConflictResult
   | AlreadyExistsResult
@@ -54,6 +70,7 @@ export function acquirePessimisticLock(
     result,
   });
   const values: Array<Buffer | undefined> = [];
+  let latestCommitTs: Timestamp | undefined;
   for (const key of req.keys) {
     const lock = loadLock(snap, key);
     if (lock !== undefined && lock.startTs !== req.startTs)
@@ -64,7 +81,10 @@ export function acquirePessimisticLock(
       if (record.kind === 'rolledBack') return fail({ kind: 'txnRolledBack', key });
       if (record.kind === 'committed')
         return fail({ kind: 'txnCommitted', key, commitTs: record.commitTs });
-      if (newest !== undefined && newest.commitTs > req.forUpdateTs) {
+      if (newest !== undefined && newest.commitTs > req.forUpdateTs && req.latest === true) {
+        if (latestCommitTs === undefined || newest.commitTs > latestCommitTs)
+          latestCommitTs = newest.commitTs;
+      } else if (newest !== undefined && newest.commitTs > req.forUpdateTs) {
         return fail({
           kind: 'writeConflict',
           key,
@@ -84,7 +104,7 @@ export function acquirePessimisticLock(
         primary: req.primary,
         startTs: req.startTs,
         forUpdateTs: req.forUpdateTs,
-        minCommitTs: maxTs(req.startTs, req.forUpdateTs) + 1n,
+        minCommitTs: maxTs(maxTs(req.startTs, req.forUpdateTs), newest?.commitTs ?? 0n) + 1n,
         ttlMs: req.ttlMs,
       });
     } else if (
@@ -103,5 +123,12 @@ export function acquirePessimisticLock(
     }
     // Our own prewrite lock: the key is already in the commit; nothing to do.
   }
-  return { writes, result: req.returnValues === true ? { kind: 'ok', values } : { kind: 'ok' } };
+  return {
+    writes,
+    result: {
+      kind: 'ok',
+      ...(req.returnValues === true ? { values } : {}),
+      ...(latestCommitTs !== undefined ? { latestCommitTs } : {}),
+    },
+  };
 }

@@ -102,6 +102,46 @@ describe('transactions (proxy coordinator over MVCC shards)', function () {
     await rc.commit();
   });
 
+  it('READ COMMITTED: a statement takes its snapshot at its first read, and a lock-first write needs none', async () => {
+    const k = key(tables[1], 'rc-lazy');
+    const w0 = await begin();
+    await w0.lock([k]);
+    w0.put(k, val(1));
+    await w0.commit();
+    let tsoCalls = 0;
+    const counting: TxnDeps = {
+      ...deps,
+      timestamp: () => {
+        tsoCalls++;
+        return deps.timestamp();
+      },
+    };
+    const rc = await Transaction.begin(counting, { isolation: 'read committed' });
+    expect(tsoCalls, 'start_ts').to.equal(1);
+    // A concurrent commit after rc's start: a lock-first UPDATE (latest) holds the newest
+    // version without a conflict round, and without drawing a statement snapshot.
+    const w1 = await begin();
+    await w1.lock([k]);
+    w1.put(k, val(2));
+    await w1.commit();
+    await rc.beginStatement();
+    const latest = await rc.lock([k], { returnValues: true, latest: true });
+    expect(num(latest?.get(k.toString('hex')))).to.equal(2);
+    rc.put(k, val(3));
+    expect(tsoCalls, 'no statement snapshot for a lock-first write').to.equal(1);
+    // Reading its own write needs no snapshot either; reading another key does.
+    await rc.beginStatement();
+    expect(num(await rc.get(k))).to.equal(3);
+    expect(tsoCalls).to.equal(1);
+    expect(await rc.get(key(tables[1], 'rc-lazy-other'))).to.equal(undefined);
+    expect(tsoCalls, 'one snapshot for the reading statement').to.equal(2);
+    await rc.commit();
+    // It committed above the version it overwrote: a later reader sees 3, not 2.
+    const r = await begin('read committed');
+    expect(num(await r.get(k))).to.equal(3);
+    await r.commit();
+  });
+
   it('refuses a duplicate insert, and a REPEATABLE READ write to a row changed after its snapshot (40001)', async () => {
     const k = key(tables[0], 'dup');
     const a = await begin();

@@ -223,6 +223,46 @@ describe('mvcc actions', () => {
       ).to.equal('ok');
     });
 
+    it('with latest (READ COMMITTED), locks the newest version committed after for_update_ts and commits above it', () => {
+      committed(e, 'a', 'v1', ts(1000), ts(1005));
+      const r = apply(
+        e,
+        acquirePessimisticLock(
+          e,
+          lockReq('a', ts(1002), ts(1002), { returnValues: true, latest: true }),
+          NOW,
+        ),
+      );
+      expect(r.kind).to.equal('ok');
+      expect(r.kind === 'ok' && r.values?.map(str)).to.deep.equal(['v1']);
+      expect(r.kind === 'ok' && r.latestCommitTs).to.equal(ts(1005));
+      // The lock's min_commit_ts is above the version it overwrites, so a 1PC commits after it.
+      const out = onePhaseCommit(
+        e,
+        {
+          mutations: [{ key: k('a'), op: 'put', value: Buffer.from('v2') }],
+          startTs: ts(1002),
+          forUpdateTs: ts(1002),
+          pessimistic: [true],
+          commitTs: ts(1003),
+          maxReadTs: 0n,
+        },
+        NOW,
+      );
+      expect(out.result.kind).to.equal('ok');
+      expect(out.result.kind === 'ok' && out.result.commitTs > ts(1005)).to.equal(true);
+    });
+
+    it('with latest, still refuses a transaction that was rolled back', () => {
+      committed(e, 'a', 'v1', ts(1000), ts(1005));
+      apply(e, rollback(e, { keys: [k('a')], startTs: ts(1002) }, NOW));
+      const r = apply(
+        e,
+        acquirePessimisticLock(e, lockReq('a', ts(1002), ts(1002), { latest: true }), NOW),
+      );
+      expect(r.kind).to.equal('txnRolledBack');
+    });
+
     it('reports another transaction lock so the caller can wait, and writes nothing', () => {
       apply(e, acquirePessimisticLock(e, lockReq('a', ts(1000), ts(1000)), NOW));
       const out = acquirePessimisticLock(
