@@ -20,6 +20,7 @@ import { encodeKeyPart, pkColumns, prefixEnd } from './keys';
 import type { ScanNode } from './plan';
 import { indexEntryFragment, indexSpans, rowKeysOf } from './indexLookup';
 import { StaleRetry } from '../shardRouter';
+import { readOwnRows } from './ownRowsRead';
 import type { Lock } from '../../shard/mvcc';
 
 /**
@@ -256,15 +257,23 @@ export async function runScan(
   const wire = wireFragment(node, fragment, ev);
   const access = overrideKeys ? { keys: overrideKeys } : resolveAccess(node, ev);
   const results: FragmentResult[] = [];
-  const note = (r: RangeDescriptor, res: FragmentResult): void => {
+  const note = (r: RangeDescriptor | null, res: FragmentResult): void => {
     results.push(res);
-    if (stats) {
+    if (stats && r !== null) {
       stats.ranges.add(r.id);
       stats.shards.add(r.shardId);
       stats.calls++;
       stats.scanned += res.scanned;
     }
   };
+  const own =
+    access.keys !== undefined && ctx.txn !== undefined && ctx.txn.skip === undefined
+      ? readOwnRows(ctx.txn.txn, access.keys, wire)
+      : null;
+  if (own !== null) {
+    note(null, own);
+    return finishScan(node, fragment, results, stats, started);
+  }
   if (ctx.ranges.all.length === 0) await ctx.ranges.refresh();
   const reader = await scanReader(ctx);
   if (node.access.kind === 'index' && !overrideKeys && !indexStillReadable(ctx, node)) {
@@ -290,6 +299,16 @@ export async function runScan(
     }
     await Promise.all(jobs);
   }
+  return finishScan(node, fragment, results, stats, started);
+}
+
+function finishScan(
+  node: ScanNode,
+  fragment: Fragment,
+  results: FragmentResult[],
+  stats: ScanStats | undefined,
+  started: bigint,
+): ScanOutput {
   const out = mergeResults(node, fragment, results);
   if (stats) {
     stats.rows += out.rows.length;
