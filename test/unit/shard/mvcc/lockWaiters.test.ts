@@ -46,7 +46,12 @@ describe('mvcc lock waiters', () => {
   let waiters: LockWaiters;
   beforeEach(() => {
     timers = new FakeTimers();
-    waiters = new LockWaiters({ timers, now: () => timers.now, maxWaitersPerKey: 2 });
+    waiters = new LockWaiters({
+      timers,
+      now: () => timers.now,
+      maxWaitersPerKey: 2,
+      deadlockCheckDelayMs: 0,
+    });
   });
 
   it('wakes every waiter of a key when its lock is released, in order', async () => {
@@ -91,6 +96,47 @@ describe('mvcc lock waiters', () => {
     expect(waiters.totalWaiting).to.equal(1);
     // Transaction 2 aborts and releases b: transaction 1 proceeds.
     waiters.wake([k('b')]);
+    expect(await first).to.equal('woken');
+  });
+
+  it('reports a wait to the deadlock detector only once it has lasted deadlockCheckDelayMs', async () => {
+    const calls: string[] = [];
+    const detector = {
+      detect: (waiter: bigint, holder: bigint) => {
+        calls.push(`detect ${waiter}->${holder}`);
+        return null;
+      },
+      cleanUp: (waiter: bigint, holder: bigint) => {
+        calls.push(`cleanUp ${waiter}->${holder}`);
+      },
+    };
+    const delayed = new LockWaiters({
+      timers,
+      now: () => timers.now,
+      detector,
+      deadlockCheckDelayMs: 100,
+    });
+    const short = delayed.wait(2n, lockOf('x', 1n), 1000);
+    timers.advance(99);
+    delayed.wake([k('x')]);
+    expect(await short).to.equal('woken');
+    expect(calls, 'a short wait costs the detector nothing').to.deep.equal([]);
+    const long = delayed.wait(3n, lockOf('x', 1n), 1000);
+    timers.advance(100);
+    expect(calls).to.deep.equal(['detect 3->1']);
+    delayed.wake([k('x')]);
+    expect(await long).to.equal('woken');
+    expect(calls).to.deep.equal(['detect 3->1', 'cleanUp 3->1']);
+    expect(timers.count, 'no timer left behind').to.equal(0);
+  });
+
+  it('finds a deadlock one delay after it forms', async () => {
+    const delayed = new LockWaiters({ timers, now: () => timers.now, deadlockCheckDelayMs: 100 });
+    const first = delayed.wait(1n, lockOf('b', 2n), 10_000);
+    const second = errorOf(delayed.wait(2n, lockOf('a', 1n), 10_000));
+    timers.advance(100);
+    expect(((await second) as SqlError).code).to.equal(SqlState.deadlockDetected);
+    delayed.wake([k('b')]);
     expect(await first).to.equal('woken');
   });
 
