@@ -7,7 +7,11 @@
  *   transfer_2pc  BEGIN; UPDATE acc (shard A); UPDATE acc (shard B); COMMIT: Percolator 2PC
  * Each line: tps, and latency p50/p99 per transaction (pgbench's sampled log).
  *
- *   node dist/scripts/bench/txn.js   (BENCH_SECONDS=10, BENCH_CLIENTS=16, BENCH_SCALE=2)
+ * Each workload first runs BENCH_WARMUP_SECONDS unmeasured on both servers: our processes
+ * are JIT-compiled, and a cold run measures V8 tiering up, not the database.
+ *
+ *   node dist/scripts/bench/txn.js
+ *     (BENCH_SECONDS=10, BENCH_WARMUP_SECONDS=5, BENCH_CLIENTS=16, BENCH_SCALE=2)
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +25,7 @@ import { startProcessCluster } from '../../test/support/processCluster';
 const seconds = Number(process.env.BENCH_SECONDS ?? '10');
 const clients = Number(process.env.BENCH_CLIENTS ?? '16');
 const scale = Number(process.env.BENCH_SCALE ?? '2');
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? '5');
 const ACCOUNTS = 1000;
 
 function pgbenchInit(port: number): Promise<void> {
@@ -113,6 +118,11 @@ async function main(): Promise<void> {
         user: 'postgres',
         database: 'postgres',
       };
+      if (warmupSeconds > 0) {
+        const warm = { ...base, seconds: warmupSeconds };
+        await runPgbench({ ...warm, port: cluster.proxyPort, label: `warmup_sharddb_${w.name}` });
+        await runPgbench({ ...warm, port: pg.port, label: `warmup_postgres_${w.name}` });
+      }
       const ours = await runPgbench({
         ...base,
         port: cluster.proxyPort,
