@@ -185,7 +185,23 @@ export class LockWaiters {
     );
   }
 
-  /** Locks on these user keys were released: every waiter retries. */
+  /**
+   * Locks on these user keys were released: the first waiter of each retries. Only one
+   * can take the lock; waking all of them (which this did) made every release of a hot
+   * row cost one lock attempt per waiter, all but one of them failing and queueing again.
+   * The woken waiter owes a passOn() if its retry does not leave it holding the key or
+   * waiting on it again, so the rest never wait for a release that already happened.
+   */
+  wakeFirst(keys: Iterable<Buffer>): void {
+    for (const key of keys) this.queues.get(key.toString('latin1'))?.[0]?.settle('woken');
+  }
+
+  /** A waiter woken on key went elsewhere (failed, or waits on another key): wake the next. */
+  passOn(key: Buffer): void {
+    this.wakeFirst([key]);
+  }
+
+  /** Every waiter of these keys retries. */
   wake(keys: Iterable<Buffer>): void {
     for (const key of keys) {
       const queue = this.queues.get(key.toString('latin1'));

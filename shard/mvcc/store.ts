@@ -188,22 +188,38 @@ export class MvccStore {
   ): Promise<AcquirePessimisticLockResult> {
     this.checkStartTs(req.startTs);
     const deadline = this.now() + (options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+    // The key a release woke this request for (LockWaiters.wakeFirst): unless the retry
+    // takes it or waits on it again, the next waiter is owed the wake-up.
+    let wokenOn: Buffer | undefined;
     for (;;) {
       let wait: Promise<WaitOutcome> | undefined;
+      let waitingOn: Buffer | undefined;
       let until = deadline;
       // Not fsynced: a pessimistic lock lost in a crash is caught by prewrite, which fails
       // with lockNotFound for a key the transaction believes it locked (TiKV makes the same
       // trade with pipelined and in-memory pessimistic locks). Saves an fsync per locked row.
-      const result = await this.runUnsynced(req.keys, acquirePessimisticLock, req, (r) => {
-        // Runs while the latches are held, so the holder's release cannot slip in before
-        // this waiter is queued.
-        if (r.kind !== 'locked' || options.nowait === true) return;
-        const lock = r.locks[0];
-        const now = this.now();
-        if (lockExpired(lock, now) || now >= deadline) return;
-        until = Math.min(deadline, lockExpiresAtMs(lock));
-        wait = this.waiters.wait(req.startTs, lock, until);
-      });
+      let result: AcquirePessimisticLockResult | undefined;
+      try {
+        result = await this.runUnsynced(req.keys, acquirePessimisticLock, req, (r) => {
+          // Runs while the latches are held, so the holder's release cannot slip in before
+          // this waiter is queued.
+          if (r.kind !== 'locked' || options.nowait === true) return;
+          const lock = r.locks[0];
+          const now = this.now();
+          if (lockExpired(lock, now) || now >= deadline) return;
+          until = Math.min(deadline, lockExpiresAtMs(lock));
+          waitingOn = lock.key;
+          wait = this.waiters.wait(req.startTs, lock, until);
+        });
+      } finally {
+        if (
+          wokenOn !== undefined &&
+          result?.kind !== 'ok' &&
+          (waitingOn === undefined || !waitingOn.equals(wokenOn))
+        )
+          this.waiters.passOn(wokenOn);
+        wokenOn = undefined;
+      }
       if (result.kind !== 'locked') return result;
       if (wait === undefined) {
         // An expired holder is not a reason to fail, even under NOWAIT: resolve it.
@@ -213,6 +229,7 @@ export class MvccStore {
       // Woken: look again. Timed out at the holder's expiry: look again (it may be
       // resolvable now). Timed out at lock_timeout: give up. A deadlock victim throws.
       const outcome = await wait;
+      if (outcome === 'woken') wokenOn = waitingOn;
       if (outcome === 'timedOut' && until >= deadline) throw lockTimeoutError();
     }
   }
@@ -379,7 +396,7 @@ export class MvccStore {
     } finally {
       this.latches.release(ids);
     }
-    if (released.length > 0) this.waiters.wake(released);
+    if (released.length > 0) this.waiters.wakeFirst(released);
     return result;
   }
 }

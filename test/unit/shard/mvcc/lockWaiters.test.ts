@@ -69,6 +69,20 @@ describe('mvcc lock waiters', () => {
     expect(await other).to.equal('timedOut');
   });
 
+  it('wakeFirst wakes the head of each queue only; passOn wakes the next', async () => {
+    const order: string[] = [];
+    const a = waiters.wait(2n, lockOf('x', 1n), 1000).then((o) => order.push(`2:${o}`));
+    const b = waiters.wait(3n, lockOf('x', 1n), 1000).then((o) => order.push(`3:${o}`));
+    waiters.wakeFirst([k('x')]);
+    await a;
+    expect(order).to.deep.equal(['2:woken']);
+    expect(waiters.waitingOn(k('x'))).to.equal(1);
+    waiters.passOn(k('x'));
+    await b;
+    expect(order).to.deep.equal(['2:woken', '3:woken']);
+    expect(waiters.totalWaiting).to.equal(0);
+  });
+
   it('times out at the deadline', async () => {
     const w = waiters.wait(2n, lockOf('x', 1n), 500);
     timers.advance(499);

@@ -68,6 +68,55 @@ describe('mvcc store', () => {
       expect(await waiting).to.deep.include({ kind: 'writeConflict', conflictCommitTs: ts(1002) });
     });
 
+    it('a release wakes one waiter; one that fails passes the wake-up on', async () => {
+      await store.acquirePessimisticLock(lockReq('a', ts(1000)));
+      const opts = { lockTimeoutMs: 60_000 };
+      const w1 = store.acquirePessimisticLock(lockReq('a', ts(1001)), opts);
+      const w2 = store.acquirePessimisticLock(
+        lockReq('a', ts(1003), { forUpdateTs: ts(1003) }),
+        opts,
+      );
+      const w3 = store.acquirePessimisticLock(
+        lockReq('a', ts(1004), { forUpdateTs: ts(1004) }),
+        opts,
+      );
+      expect(await settledWithin(w1)).to.equal(false);
+      expect(store.waiters.waitingOn(k('a'))).to.equal(3);
+      await store.onePhaseCommit({
+        mutations: [{ key: k('a'), op: 'put', value: v('1') }],
+        startTs: ts(1000),
+        forUpdateTs: ts(1000),
+        pessimistic: [true],
+        commitTs: ts(1002),
+      });
+      // w1 (for_update_ts below the commit) fails; w2 takes the lock; w3 waits for w2.
+      expect((await w1).kind).to.equal('writeConflict');
+      expect((await w2).kind).to.equal('ok');
+      expect(await settledWithin(w3)).to.equal(false);
+      expect(store.waiters.waitingOn(k('a'))).to.equal(1);
+      await store.pessimisticRollback({ keys: [k('a')], startTs: ts(1003), forUpdateTs: ts(1003) });
+      expect((await w3).kind).to.equal('ok');
+    });
+
+    it('a woken waiter that now waits on another key passes the wake-up on', async () => {
+      await store.acquirePessimisticLock(lockReq('a', ts(1000)));
+      await store.acquirePessimisticLock(lockReq('b', ts(1001)));
+      const opts = { lockTimeoutMs: 60_000 };
+      const both = store.acquirePessimisticLock(
+        { ...lockReq('a', ts(1002)), keys: [k('a'), k('b')] },
+        opts,
+      );
+      const onlyA = store.acquirePessimisticLock(lockReq('a', ts(1003)), opts);
+      expect(await settledWithin(both)).to.equal(false);
+      await store.pessimisticRollback({ keys: [k('a')], startTs: ts(1000), forUpdateTs: ts(1000) });
+      // `both` wakes, meets b's lock and queues there; `onlyA` gets a.
+      expect((await onlyA).kind).to.equal('ok');
+      expect(store.waiters.waitingOn(k('b'))).to.equal(1);
+      await store.pessimisticRollback({ keys: [k('a')], startTs: ts(1003), forUpdateTs: ts(1003) });
+      await store.pessimisticRollback({ keys: [k('b')], startTs: ts(1001), forUpdateTs: ts(1001) });
+      expect((await both).kind).to.equal('ok');
+    });
+
     it('gives up after lock_timeout with 55P03, and at once with NOWAIT', async () => {
       await store.acquirePessimisticLock(lockReq('a', ts(1000)));
       const timedOut = (await errorOf(
