@@ -3,14 +3,19 @@
  * grew past a threshold had them prewritten to the shards early (Percolator phase 1 ahead
  * of commit, Transaction.spillIfLarge) and dropped from the proxy's memory. What stays
  * here is only what commit and rollback need — every spilled key, to commit or roll it
- * back, and whether it was a put or a delete, to answer "did this transaction already
- * write this key?" (23505 for a duplicate COPY row 150 000 lines after the first).
+ * back — and what the rest of the transaction needs to stay correct: whether a key was
+ * spilled, and as a put or a delete (23505 for a duplicate COPY row 150 000 lines after the
+ * first), and whether a key range holds spilled keys (such reads are refused).
  *
- * Keys are packed into sorted runs (one Buffer of key bytes, a Uint32Array of offsets, a
- * Uint8Array of ops): about key length + 5 bytes per key, against the hundreds of bytes
- * a buffered row costs (value, Buffer objects, hex Map key). Runs of similar size are
- * merged as they come, like a binary counter (an LSM's leveling in miniature), so there
- * are O(log n) runs and a lookup is O(log² n) with no per-key objects.
+ * Each spill's keys are packed as they come into one run (a Buffer of key bytes, a
+ * Uint32Array of offsets, a Uint8Array of ops, the run's least and greatest key), and a
+ * hash index over all of them (open addressing: each slot a key's global number and its
+ * 32-bit fingerprint) answers "was this key spilled?" — asked once per COPY row — in a
+ * probe or two, comparing key bytes only when a fingerprint matches. About key length +
+ * 17-28 bytes per key and no per-key objects, against the hundreds of bytes a buffered
+ * row costs (its value, Buffer objects, a hex Map key). Nothing is sorted (a sort of
+ * random keys cost more than the COPY itself); a range question scans only the runs whose
+ * key span meets the range.
  */
 
 /** The op a spilled key was prewritten with. */
@@ -45,77 +50,81 @@ export const spillHooks: { onCheck?: (bufferedBytes: number, spills: number) => 
 export const ENTRY_OVERHEAD_BYTES = 96;
 
 interface Run {
-  /** Keys back to back, in key order. */
+  /** The global number of this run's first key. */
+  readonly first: number;
+  /** Keys back to back, in the order they were spilled. */
   readonly bytes: Buffer;
   /** offs[i]..offs[i+1] is key i; length n + 1. */
   readonly offs: Uint32Array;
   readonly ops: Uint8Array;
+  readonly min: Buffer;
+  readonly max: Buffer;
 }
 
 function count(r: Run): number {
   return r.ops.length;
 }
 
-/** Sign of (key i of run) − key, with no allocation. */
-function cmpAt(r: Run, i: number, key: Buffer): number {
-  return r.bytes.compare(key, 0, key.length, r.offs[i], r.offs[i + 1]);
+function keyAt(r: Run, i: number): Buffer {
+  return r.bytes.subarray(r.offs[i], r.offs[i + 1]);
 }
 
-/** The first index whose key is ≥ key. */
-function lowerBound(r: Run, key: Buffer): number {
-  let lo = 0;
-  let hi = count(r);
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cmpAt(r, mid, key) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/** Buffer.compare in plain JS: for keys of tens of bytes the native call costs more than the loop. */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
 }
 
-function pack(keys: readonly Buffer[], ops: readonly number[]): Run {
+function pack(
+  first: number,
+  entries: ReadonlyArray<{ readonly key: Buffer; readonly del: boolean }>,
+): Run {
   let total = 0;
-  for (const k of keys) total += k.length;
-  const bytes = Buffer.allocUnsafe(total);
-  const offs = new Uint32Array(keys.length + 1);
-  const out = new Uint8Array(keys.length);
-  let at = 0;
-  for (let i = 0; i < keys.length; i++) {
-    offs[i] = at;
-    at += keys[i].copy(bytes, at);
-    out[i] = ops[i];
+  let min = entries[0].key;
+  let max = min;
+  for (const { key } of entries) {
+    total += key.length;
+    if (compareBytes(key, min) < 0) min = key;
+    else if (compareBytes(key, max) > 0) max = key;
   }
-  offs[keys.length] = at;
-  return { bytes, offs, ops: out };
+  const bytes = Buffer.allocUnsafe(total);
+  const offs = new Uint32Array(entries.length + 1);
+  const ops = new Uint8Array(entries.length);
+  let at = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const { key, del } = entries[i];
+    offs[i] = at;
+    for (let j = 0; j < key.length; j++) bytes[at + j] = key[j];
+    at += key.length;
+    ops[i] = del ? DEL : PUT;
+  }
+  offs[entries.length] = at;
+  // min and max are copied out so the run holds no view into the caller's buffers.
+  return { first, bytes, offs, ops, min: Buffer.from(min), max: Buffer.from(max) };
 }
 
-/** Merges two sorted runs (a key is in at most one: a spilled key is never written again). */
-function merge(a: Run, b: Run): Run {
-  const na = count(a);
-  const nb = count(b);
-  const bytes = Buffer.allocUnsafe(a.bytes.length + b.bytes.length);
-  const offs = new Uint32Array(na + nb + 1);
-  const ops = new Uint8Array(na + nb);
-  let i = 0;
-  let j = 0;
-  let at = 0;
-  for (let k = 0; k < na + nb; k++) {
-    const takeA =
-      j >= nb ||
-      (i < na &&
-        a.bytes.compare(b.bytes, b.offs[j], b.offs[j + 1], a.offs[i], a.offs[i + 1]) <= 0);
-    const r = takeA ? a : b;
-    const x = takeA ? i++ : j++;
-    offs[k] = at;
-    at += r.bytes.copy(bytes, at, r.offs[x], r.offs[x + 1]);
-    ops[k] = r.ops[x];
+/** A 32-bit hash of key (FNV-1a, then murmur3's finalizer to spread the low bits); never 0. */
+function fingerprint(key: Buffer): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key[i];
+    h = Math.imul(h, 0x01000193);
   }
-  offs[na + nb] = at;
-  return { bytes, offs, ops };
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0 || 1;
 }
 
 export class SpilledKeys {
-  private runs: Run[] = [];
+  /** One run per spill: commit and rollback walk them in order. */
+  private readonly runs: Run[] = [];
+  /** Hash index: fps[i] a key's fingerprint (0 = empty slot), nums[i] its global number. */
+  private fps = new Uint32Array(1024);
+  private nums = new Uint32Array(1024);
   private n = 0;
   /** How many spills made these keys (savepoint marks remember it). */
   spills = 0;
@@ -124,9 +133,9 @@ export class SpilledKeys {
     return this.n;
   }
 
-  /** Approximate bytes held (keys, offsets, ops). */
+  /** Approximate bytes held (keys, offsets, ops, hash index). */
   get bytes(): number {
-    let b = 0;
+    let b = this.fps.byteLength + this.nums.byteLength;
     for (const r of this.runs) b += r.bytes.length + r.offs.byteLength + r.ops.byteLength;
     return b;
   }
@@ -135,37 +144,42 @@ export class SpilledKeys {
   add(entries: ReadonlyArray<{ readonly key: Buffer; readonly del: boolean }>): void {
     this.spills++;
     if (entries.length === 0) return;
-    const sorted = [...entries].sort((x, y) => Buffer.compare(x.key, y.key));
-    this.runs.push(
-      pack(
-        sorted.map((e) => e.key),
-        sorted.map((e) => (e.del ? DEL : PUT)),
-      ),
-    );
+    // Grown at 70% load, so a miss costs a few probes on average (linear probing).
+    let cap = this.fps.length;
+    while ((this.n + entries.length) * 10 > cap * 7) cap *= 2;
+    if (cap !== this.fps.length) this.rehash(cap);
+    const run = pack(this.n, entries);
+    this.runs.push(run);
+    for (let i = 0; i < entries.length; i++) this.index(fingerprint(entries[i].key), this.n + i);
     this.n += entries.length;
-    // Binary-counter merging: a run never sits on top of one less than twice its size.
-    while (this.runs.length >= 2) {
-      const top = this.runs[this.runs.length - 1];
-      const below = this.runs[this.runs.length - 2];
-      if (count(below) > 2 * count(top)) break;
-      this.runs.splice(this.runs.length - 2, 2, merge(below, top));
-    }
   }
 
   /** The op key was spilled with, or undefined if it was not spilled. */
   get(key: Buffer): SpilledOp | undefined {
-    for (const r of this.runs) {
-      const i = lowerBound(r, key);
-      if (i < count(r) && cmpAt(r, i, key) === 0) return r.ops[i] === DEL ? 'del' : 'put';
+    const fp = fingerprint(key);
+    const mask = this.fps.length - 1;
+    for (let i = fp & mask; ; i = (i + 1) & mask) {
+      const f = this.fps[i];
+      if (f === 0) return undefined;
+      if (f !== fp) continue;
+      const num = this.nums[i];
+      const r = this.runOf(num);
+      const k = num - r.first;
+      if (r.bytes.compare(key, 0, key.length, r.offs[k], r.offs[k + 1]) === 0)
+        return r.ops[k] === DEL ? 'del' : 'put';
     }
-    return undefined;
   }
 
   /** Is some spilled key in [start, end) (end null: to the end of the key space)? */
   overlaps(start: Buffer, end: Buffer | null): boolean {
     for (const r of this.runs) {
-      const i = lowerBound(r, start);
-      if (i < count(r) && (end === null || cmpAt(r, i, end) < 0)) return true;
+      if (compareBytes(r.max, start) < 0 || (end !== null && compareBytes(r.min, end) >= 0))
+        continue;
+      for (let i = 0; i < count(r); i++) {
+        const k = keyAt(r, i);
+        if (compareBytes(k, start) >= 0 && (end === null || compareBytes(k, end) < 0))
+          return true;
+      }
     }
     return false;
   }
@@ -179,9 +193,37 @@ export class SpilledKeys {
       for (let i = 0; i < count(r); i += size) {
         const end = Math.min(count(r), i + size);
         const keys: Buffer[] = [];
-        for (let k = i; k < end; k++) keys.push(r.bytes.subarray(r.offs[k], r.offs[k + 1]));
+        for (let k = i; k < end; k++) keys.push(keyAt(r, k));
         yield keys;
       }
     }
+  }
+
+  private index(fp: number, num: number): void {
+    const mask = this.fps.length - 1;
+    let i = fp & mask;
+    while (this.fps[i] !== 0) i = (i + 1) & mask;
+    this.fps[i] = fp;
+    this.nums[i] = num;
+  }
+
+  private rehash(cap: number): void {
+    const fps = this.fps;
+    const nums = this.nums;
+    this.fps = new Uint32Array(cap);
+    this.nums = new Uint32Array(cap);
+    for (let i = 0; i < fps.length; i++) if (fps[i] !== 0) this.index(fps[i], nums[i]);
+  }
+
+  /** The run holding global key number num (binary search over the runs' first numbers). */
+  private runOf(num: number): Run {
+    let lo = 0;
+    let hi = this.runs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.runs[mid].first <= num) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.runs[lo];
   }
 }
