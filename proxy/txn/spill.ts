@@ -126,7 +126,10 @@ export class SpilledKeys {
   private fps = new Uint32Array(1024);
   private nums = new Uint32Array(1024);
   private n = 0;
-  /** How many spills made these keys (savepoint marks remember it). */
+  /**
+   * Spills begun (Transaction.spillIfLarge counts one before it prewrites anything, so a
+   * savepoint mark from before a failed spill is refused too); marks remember it.
+   */
   spills = 0;
 
   get count(): number {
@@ -142,7 +145,6 @@ export class SpilledKeys {
 
   /** Records one spill's keys (each distinct, none spilled before). */
   add(entries: ReadonlyArray<{ readonly key: Buffer; readonly del: boolean }>): void {
-    this.spills++;
     if (entries.length === 0) return;
     // Grown at 70% load, so a miss costs a few probes on average (linear probing).
     let cap = this.fps.length;

@@ -976,6 +976,10 @@ export class Transaction {
     );
     if (this.primary === null) this.primary = mutations[0].key;
     const primary = this.primary;
+    // Counted before anything is sent: if this spill fails half way, some keys are
+    // prewritten already, and a savepoint set before must not be returned to either.
+    const spilled = (this.spilled ??= new SpilledKeys());
+    spilled.spills++;
     let rest = mutations;
     if (this.heartbeat === null) {
       // The primary's lock must exist, and stay alive, before any secondary's: whoever
@@ -989,9 +993,7 @@ export class Transaction {
       this.startHeartbeat();
     }
     await this.prewriteEarly(rest, primary);
-    (this.spilled ??= new SpilledKeys()).add(
-      entries.map(({ key, w }) => ({ key, del: w.op === 'del' })),
-    );
+    spilled.add(entries.map(({ key, w }) => ({ key, del: w.op === 'del' })));
     // Their pessimistic locks are prewrite locks now: commit must not prewrite them again.
     for (const { key } of entries) this.locked.delete(key.toString('hex'));
     this.writes.clear();
