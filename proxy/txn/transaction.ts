@@ -109,7 +109,7 @@ const SPILL_SLICE = 16 * CHUNK;
  * A read or write of a key this transaction already prewrote by spilling (spillIfLarge):
  * shard reads do not return a transaction's own prewritten values, and a second prewrite
  * of a key is taken for a retry and ignored, so either would silently give a wrong
- * answer. Refused instead (0A000), as the brief rule in spillIfLarge says.
+ * answer. Refused instead (0A000); spillIfLarge's comment gives the whole rule.
  */
 function spilledRowsError(): SqlError {
   return new SqlError(
