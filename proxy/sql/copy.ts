@@ -4,7 +4,9 @@
  * (copyOptions.ts). Input is parsed as it arrives (copyFromParse.ts) and written in
  * batches through the same path as INSERT (TableWriter: defaults, serial columns,
  * NOT NULL/CHECK, unique keys, indexes) into the session's transaction; only one batch of
- * parsed rows is held at a time. Errors carry PostgreSQL's CONTEXT line
+ * parsed rows is held at a time, and the transaction's buffered writes are spilled to the
+ * shards past a threshold (Transaction.spillIfLarge), so memory stays bounded whatever
+ * the input's size. Errors carry PostgreSQL's CONTEXT line
  * (`COPY t, line N[, column c: "v"]`, copyfrom.c CopyFromErrorCallback).
  */
 import { SqlError, SqlState } from '../../common/errors';
@@ -18,7 +20,7 @@ import type { ExecContext } from './context';
 import { parseSql, type AstNode } from './parser';
 import { Planner } from './planner';
 import { TableWriter } from './tableWriter';
-import { WriteBuffer } from './writeBuffer';
+import { WriteBuffer, spillIfLarge } from './writeBuffer';
 import { compileStatement, statementTime, type CompiledStatement } from './statements';
 import { readCopyOptions, type CopyOptions } from './copyOptions';
 import {
@@ -358,6 +360,8 @@ export function copyInPortal(
       release();
     }
     await wb.flush(ctx, true);
+    // Never the whole input in memory: past a threshold the buffered rows go to the shards.
+    if (ctx.txn !== undefined) await spillIfLarge(ctx.txn);
     count += rows.length;
   };
 

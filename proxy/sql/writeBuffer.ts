@@ -99,6 +99,9 @@ async function applyOps(st: StatementTxn, ops: readonly Op[], optimistic: boolea
   for (const o of ops) {
     if (!o.mustNotExist) continue;
     const hex = o.key.toString('hex');
+    // A key a large COPY already spilled to the shards (Transaction.spillIfLarge) is no
+    // longer buffered, and the shard takes a second prewrite of it for a retry.
+    if (txn.spilledOp(o.key) === 'put') throw conflictOf(o);
     const own = txn.ownWrite(o.key);
     if (seen.has(hex) || (own !== undefined && own !== null)) throw conflictOf(o);
     seen.add(hex);
@@ -130,4 +133,21 @@ async function applyOps(st: StatementTxn, ops: readonly Op[], optimistic: boolea
     // (optimistic, unchecked puts and deletes: conflicts are caught at commit)
     else txn.put(o.key, o.value);
   }
+}
+
+/**
+ * Between COPY FROM batches: lets the transaction spill its buffered writes to the shards
+ * once they pass the threshold (Transaction.spillIfLarge says when that is allowed and
+ * what it changes). A row found to exist on the way reports its constraint's 23505; once
+ * spilled, no buffered write is left whose uniqueness commit could find violated, so the
+ * statement's per-key error makers go too (they would otherwise grow with the input).
+ */
+export async function spillIfLarge(st: StatementTxn): Promise<void> {
+  let spilled: boolean;
+  try {
+    spilled = await st.txn.spillIfLarge();
+  } catch (err) {
+    throw duplicateKeyToSql(err, st.conflicts);
+  }
+  if (spilled) st.conflicts.clear();
 }

@@ -22,6 +22,7 @@ import { StaleRetry } from '../shardRouter';
 import type { ActiveTransactions } from './activeTransactions';
 import type { LockResolver } from './lockResolver';
 import { race, sleepFor, type StatementCancel } from './statementCancel';
+import { ENTRY_OVERHEAD_BYTES, SpilledKeys, spillHooks, spillThreshold } from './spill';
 
 /** A pause no cancel cuts short: settling a commit's outcome must run to its end. */
 function sleep(ms: number): Promise<void> {
@@ -96,6 +97,32 @@ function maybeApplied(err: unknown): boolean {
 /** 'insert': an optimistic put that must find no visible value at commit (→ DuplicateKeyError). */
 type Buffered = { readonly op: 'put' | 'insert'; readonly value: Buffer } | { readonly op: 'del' };
 
+/** What one buffered write costs the proxy (the spill check's running count). */
+function entryBytes(key: Buffer, w: Buffered): number {
+  return key.length + (w.op === 'del' ? 0 : w.value.length) + ENTRY_OVERHEAD_BYTES;
+}
+
+/** Spilled keys are committed and rolled back this many at a time (bounded request sets). */
+const SPILL_SLICE = 16 * CHUNK;
+
+/**
+ * A read or write of a key this transaction already prewrote by spilling (spillIfLarge):
+ * shard reads do not return a transaction's own prewritten values, and a second prewrite
+ * of a key is taken for a retry and ignored, so either would silently give a wrong
+ * answer. Refused instead (0A000); spillIfLarge's comment gives the whole rule.
+ */
+function spilledRowsError(): SqlError {
+  return new SqlError(
+    SqlState.featureNotSupported,
+    'cannot access rows written earlier in this transaction by a COPY too large to keep in memory',
+    {
+      detail:
+        'A large COPY FROM sends its rows to the shards before commit; this transaction cannot read or change them again until it commits.',
+      hint: 'Commit the transaction after the COPY, then read or change the copied rows.',
+    },
+  );
+}
+
 /** What a plan fragment needs to read as this transaction reads (shard/txnFragment.ts). */
 export interface ReadOptions {
   readonly ts: bigint;
@@ -146,6 +173,14 @@ export class Transaction {
    * also stops a grant that has not happened yet).
    */
   private readonly abandoned = new Map<string, Buffer>();
+  /** Approximate bytes held in `writes`, kept per write so the spill check is O(1). */
+  private buffered = 0;
+  /** Keys prewritten early by spillIfLarge (a large COPY); null until the first spill. */
+  private spilled: SpilledKeys | null = null;
+  /** Savepoint marks taken after a spill, with the spill count then (see rollbackTo). */
+  private markSpills: WeakMap<object, number> | null = null;
+  /** ROLLBACK TO could not undo spilled rows: this transaction can only roll back now. */
+  private doomed: SqlError | null = null;
 
   private constructor(
     private readonly deps: TxnDeps,
@@ -185,7 +220,7 @@ export class Transaction {
   }
 
   get hasWrites(): boolean {
-    return this.writes.size > 0 || this.locked.size > 0;
+    return this.writes.size > 0 || this.locked.size > 0 || this.spilled !== null;
   }
 
   /**
@@ -237,6 +272,7 @@ export class Transaction {
 
   /** Buffered writes with keys in [start, end), sorted; null value = delete. */
   ownWritesIn(start: Buffer, end: Buffer | null): Array<[Buffer, Buffer | null]> {
+    if (this.spilled !== null && this.spilled.overlaps(start, end)) throw spilledRowsError();
     const out: Array<[Buffer, Buffer | null]> = [];
     for (const { key, w } of this.writes.values()) {
       if (Buffer.compare(key, start) < 0 || (end !== null && Buffer.compare(key, end) >= 0))
@@ -248,12 +284,14 @@ export class Transaction {
 
   /** The buffered write of key: undefined if none, null if a delete. */
   ownWrite(key: Buffer): Buffer | null | undefined {
+    if (this.spilled !== null) this.refuseSpilled(key);
     const own = this.writes.get(key.toString('hex'));
     return own === undefined ? undefined : own.w.op === 'del' ? null : own.w.value;
   }
 
+  /** Writes this transaction made: buffered, and spilled to the shards (spillIfLarge). */
   get writeCount(): number {
-    return this.writes.size;
+    return this.writes.size + (this.spilled?.count ?? 0);
   }
 
   isLocked(key: Buffer): boolean {
@@ -279,6 +317,7 @@ export class Transaction {
 
   async get(key: Buffer): Promise<Buffer | undefined> {
     this.active();
+    if (this.spilled !== null) this.refuseSpilled(key);
     const own = this.writes.get(key.toString('hex'));
     if (own) return own.w.op === 'put' ? own.w.value : undefined;
     await this.snapshot();
@@ -305,6 +344,7 @@ export class Transaction {
     onRow: (key: Buffer, value: Buffer) => boolean | void,
   ): Promise<void> {
     this.active();
+    if (this.spilled !== null && this.spilled.overlaps(start, end)) throw spilledRowsError();
     await this.snapshot();
     const own = [...this.writes.values()]
       .filter(({ key }) => Buffer.compare(key, start) >= 0 && Buffer.compare(key, end) < 0)
@@ -547,35 +587,78 @@ export class Transaction {
   /** Buffers an optimistic insert: committed only if the key has no visible value then. */
   insert(key: Buffer, value: Buffer): void {
     this.active();
-    this.writes.set(key.toString('hex'), { key, w: { op: 'insert', value } });
+    if (this.spilled !== null) this.refuseSpilled(key);
+    const hex = key.toString('hex');
+    const w: Buffered = { op: 'insert', value };
+    this.account(this.writes.get(hex), key, w);
+    this.writes.set(hex, { key, w });
   }
 
   /** Buffers a put of an already locked key (or an autocommit blind write). */
   put(key: Buffer, value: Buffer): void {
     this.active();
+    if (this.spilled !== null) this.refuseSpilled(key);
     const hex = key.toString('hex');
+    const prev = this.writes.get(hex);
     // A put over our own optimistic insert keeps the insert's uniqueness check.
-    const op = this.writes.get(hex)?.w.op === 'insert' ? 'insert' : 'put';
-    this.writes.set(hex, { key, w: { op, value } });
+    const op = prev?.w.op === 'insert' ? 'insert' : 'put';
+    const w: Buffered = { op, value };
+    this.account(prev, key, w);
+    this.writes.set(hex, { key, w });
   }
 
   del(key: Buffer): void {
     this.active();
+    if (this.spilled !== null) this.refuseSpilled(key);
     const hex = key.toString('hex');
+    const prev = this.writes.get(hex);
     // Deleting our own not-yet-committed optimistic insert leaves nothing to write.
-    if (this.writes.get(hex)?.w.op === 'insert' && !this.locked.has(hex)) this.writes.delete(hex);
-    else this.writes.set(hex, { key, w: { op: 'del' } });
+    if (prev?.w.op === 'insert' && !this.locked.has(hex)) {
+      this.writes.delete(hex);
+      this.buffered -= entryBytes(prev.key, prev.w);
+    } else {
+      const w: Buffered = { op: 'del' };
+      this.account(prev, key, w);
+      this.writes.set(hex, { key, w });
+    }
   }
 
   /** A mark for ROLLBACK TO SAVEPOINT: the buffered writes as they are now. */
   savepoint(): Map<string, { key: Buffer; w: Buffered }> {
-    return new Map(this.writes);
+    const mark = new Map(this.writes);
+    if (this.spilled !== null) (this.markSpills ??= new WeakMap()).set(mark, this.spilled.spills);
+    return mark;
   }
 
   rollbackTo(mark: Map<string, { key: Buffer; w: Buffered }>): void {
+    // Rows spilled since the mark are prewritten on the shards and cannot be taken back
+    // one by one (a rollback record would also refuse their keys for good): refuse, and
+    // make sure this transaction can only roll back, never commit them.
+    if (this.spilled !== null && (this.markSpills?.get(mark) ?? 0) !== this.spilled.spills) {
+      this.doomed = new SqlError(
+        SqlState.featureNotSupported,
+        'cannot roll back to a savepoint set before a COPY too large to keep in memory',
+        {
+          detail: 'The COPY already sent its rows to the shards; the transaction must be rolled back.',
+          hint: 'Run ROLLBACK.',
+        },
+      );
+      throw this.doomed;
+    }
     this.writes.clear();
     for (const [k, v] of mark) this.writes.set(k, v);
+    this.buffered = 0;
+    for (const { key, w } of this.writes.values()) this.buffered += entryBytes(key, w);
     // Locks taken since the mark stay until the end, as PostgreSQL keeps row locks.
+  }
+
+  /** The running size of the buffered writes after key's entry goes from prev to w. */
+  private account(prev: { key: Buffer; w: Buffered } | undefined, key: Buffer, w: Buffered): void {
+    this.buffered += entryBytes(key, w) - (prev === undefined ? 0 : entryBytes(prev.key, prev.w));
+  }
+
+  private refuseSpilled(key: Buffer): void {
+    if ((this.spilled as SpilledKeys).get(key) !== undefined) throw spilledRowsError();
   }
 
   // --- commit / rollback ---------------------------------------------------------------
@@ -591,6 +674,7 @@ export class Transaction {
   /** Commits; resolves with the commit timestamp (or start_ts for a read-only transaction). */
   async commit(): Promise<bigint> {
     this.active();
+    if (this.spilled !== null) return this.commitSpilled();
     this.stopHeartbeat();
     const mutations = this.mutations();
     if (mutations.length === 0) {
@@ -858,6 +942,7 @@ export class Transaction {
 
   /** Releases our locks (pessimistic or prewritten) with rollback records. */
   private async cleanup(): Promise<void> {
+    if (this.spilled !== null) await this.rollbackSpilled();
     const keys = [...this.locked.values()];
     for (const { key } of this.writes.values())
       if (!this.locked.has(key.toString('hex'))) keys.push(key);
@@ -897,5 +982,199 @@ export class Transaction {
   private stopHeartbeat(): void {
     if (this.heartbeat !== null) clearInterval(this.heartbeat);
     this.heartbeat = null;
+  }
+
+  // --- spilling a large COPY to the shards before commit ---------------------------------
+
+  /** Approximate bytes of buffered writes the proxy holds for this transaction now. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** How often this transaction spilled (0: never; its writes are all buffered). */
+  get spillCount(): number {
+    return this.spilled?.spills ?? 0;
+  }
+
+  /** The op key was spilled with ('put' for puts and inserts), undefined if not spilled. */
+  spilledOp(key: Buffer): 'put' | 'del' | undefined {
+    return this.spilled === null ? undefined : this.spilled.get(key);
+  }
+
+  /**
+   * When the buffered writes have grown past the spill threshold (spill.ts), prewrites
+   * them to the shards now (Percolator phase 1, ahead of commit) and drops them from
+   * memory, keeping only their keys (SpilledKeys). COPY FROM calls this between batches,
+   * and nothing else does: a COPY only inserts keys it has never written before (a
+   * repeated one is a 23505 the caller finds with spilledOp), so no later write of the
+   * statement needs a spilled value. After a spill the transaction stays correct by
+   * refusing (0A000) what it could not answer right — a read of a key range holding
+   * spilled keys (shard reads do not show a transaction its own prewritten values), a
+   * second write of a spilled key (a second prewrite of a key is ignored as a retry), and
+   * ROLLBACK TO a savepoint set before the spill — and commits by 2PC (never 1PC), the
+   * primary then every secondary, spilled ones included. Rollback rolls them back; a
+   * proxy that dies leaves locks that its primary's TTL (kept alive by the heartbeat
+   * until then) hands to the lock resolvers, which roll them back.
+   */
+  async spillIfLarge(): Promise<boolean> {
+    spillHooks.onCheck?.(this.buffered, this.spillCount);
+    if (this.buffered < spillThreshold() || this.state !== 'active' || this.writes.size === 0)
+      return false;
+    const entries = [...this.writes.values()];
+    const mutations: Mutation[] = entries.map(({ key, w }) =>
+      w.op === 'del' ? { key, op: 'del' } : { key, op: w.op, value: w.value },
+    );
+    if (this.primary === null) this.primary = mutations[0].key;
+    const primary = this.primary;
+    // Counted before anything is sent: if this spill fails half way, some keys are
+    // prewritten already, and a savepoint set before must not be returned to either.
+    const spilled = (this.spilled ??= new SpilledKeys());
+    spilled.spills++;
+    let rest = mutations;
+    if (this.heartbeat === null) {
+      // The primary's lock must exist, and stay alive, before any secondary's: whoever
+      // meets an expired secondary asks the primary, and a primary with neither a lock
+      // nor a record is rolled back on the spot (checkTxnStatus rollbackIfNotExist).
+      const own = mutations.find((m) => m.key.equals(primary));
+      if (own !== undefined) {
+        await this.prewriteEarly([own], primary);
+        rest = mutations.filter((m) => m !== own);
+      }
+      this.startHeartbeat();
+    }
+    await this.prewriteEarly(rest, primary);
+    spilled.add(entries.map(({ key, w }) => ({ key, del: w.op === 'del' })));
+    // Their pessimistic locks are prewrite locks now: commit must not prewrite them again.
+    for (const { key } of entries) this.locked.delete(key.toString('hex'));
+    this.writes.clear();
+    this.buffered = 0;
+    return true;
+  }
+
+  /** Milliseconds since start_ts: lock TTLs count from it (shard/mvcc lockExpiresAtMs). */
+  private ageMs(): number {
+    return Math.max(0, Number(BigInt(Date.now()) - (this.startTs >> 18n)));
+  }
+
+  /**
+   * Phase 1 for a spill (and a spilled transaction's last writes): as twoPhase prewrites,
+   * but with a TTL counted from now, since a long COPY's locks would otherwise be born
+   * expired (the TTL counts from start_ts) and a reader meeting one before the next
+   * heartbeat could roll the transaction back.
+   */
+  private async prewriteEarly(mutations: Mutation[], primary: Buffer): Promise<void> {
+    let pending = mutations;
+    for (let round = 0; pending.length > 0; round++) {
+      const ttlMs = this.ageMs() + LOCK_TTL_MS;
+      const results = await this.deps.rpc.perShard<Mutation, PrewriteResult>(
+        pending,
+        (m) => m.key,
+        (send, g) =>
+          chunked(
+            g.items,
+            (part) =>
+              send(
+                'txn.prewrite',
+                {
+                  mutations: part,
+                  primary,
+                  startTs: this.startTs,
+                  ttlMs,
+                  forUpdateTs: this.forUpdateTs,
+                  pessimistic: this.pessimisticFlags(part),
+                },
+                BIG_TIMEOUT_MS,
+              ) as Promise<PrewriteResult>,
+          ),
+      );
+      const retry: Mutation[] = [];
+      for (const { group, result } of results) {
+        if (result.kind === 'ok') continue;
+        if (result.kind !== 'locked') await this.insertConflict(result);
+        if (result.kind !== 'locked') this.commitFailure(result);
+        await this.meetLocks(result.locks, round);
+        retry.push(...group.items);
+      }
+      pending = retry;
+    }
+  }
+
+  /**
+   * Commit after a spill: always 2PC. The buffered rest is prewritten, then the primary
+   * committed (the commit point) with the heartbeat still running, then every secondary,
+   * the spilled ones a slice at a time. After the commit point a failure only leaves
+   * locks that resolvers roll forward from the primary's record, as in twoPhase.
+   */
+  private async commitSpilled(): Promise<bigint> {
+    const spilled = this.spilled as SpilledKeys;
+    const primary = this.primary as Buffer; // chosen by the first spill at the latest
+    let rest: Mutation[] = [];
+    let commitTs: bigint;
+    try {
+      if (this.doomed !== null) throw this.doomed;
+      rest = this.mutations();
+      if (rest.length > 0) await this.prewriteEarly(rest, primary);
+      commitTs = await this.commitPrimary(primary);
+    } catch (err) {
+      this.stopHeartbeat();
+      this.finish('aborted');
+      if (err instanceof SqlError && err.code === STATEMENT_COMPLETION_UNKNOWN) throw err;
+      await this.cleanup().catch(() => undefined); // best effort: TTL expiry resolves what is left
+      throw err;
+    }
+    this.stopHeartbeat();
+    this.finish('committed');
+    const notPrimary = (k: Buffer): boolean => !k.equals(primary);
+    try {
+      await this.commitKeys(rest.map((m) => m.key).filter(notPrimary), commitTs);
+      for (const keys of spilled.slices(SPILL_SLICE))
+        await this.commitKeys(keys.filter(notPrimary), commitTs);
+    } catch {
+      // Committed at the primary already: readers roll the rest forward from its record.
+    }
+    return commitTs;
+  }
+
+  private async commitKeys(keys: readonly Buffer[], commitTs: bigint): Promise<void> {
+    if (keys.length === 0) return;
+    await this.deps.rpc.perShard(
+      keys,
+      (k) => k,
+      (send, g) =>
+        chunked(
+          g.items,
+          (part) =>
+            send(
+              'txn.commit',
+              { keys: part, startTs: this.startTs, commitTs },
+              BIG_TIMEOUT_MS,
+            ) as Promise<{ kind: string }>,
+        ),
+    );
+  }
+
+  /**
+   * Rolls back the spilled keys, the primary first: once its rollback record is written,
+   * whoever meets any other lock of this transaction resolves it at once.
+   */
+  private async rollbackSpilled(): Promise<void> {
+    const spilled = this.spilled as SpilledKeys;
+    if (this.primary !== null) await this.rollbackKeys([this.primary]);
+    for (const keys of spilled.slices(SPILL_SLICE)) await this.rollbackKeys(keys);
+  }
+
+  private async rollbackKeys(keys: readonly Buffer[]): Promise<void> {
+    await this.deps.rpc.perShard(
+      keys,
+      (k) => k,
+      (send, g) =>
+        chunked(
+          g.items,
+          (part) =>
+            send('txn.rollback', { keys: part, startTs: this.startTs }, BIG_TIMEOUT_MS) as Promise<{
+              kind: string;
+            }>,
+        ),
+    );
   }
 }
