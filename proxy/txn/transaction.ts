@@ -639,7 +639,8 @@ export class Transaction {
         SqlState.featureNotSupported,
         'cannot roll back to a savepoint set before a COPY too large to keep in memory',
         {
-          detail: 'The COPY already sent its rows to the shards; the transaction must be rolled back.',
+          detail:
+            'The COPY already sent its rows to the shards; the transaction must be rolled back.',
           hint: 'Run ROLLBACK.',
         },
       );
