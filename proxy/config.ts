@@ -21,6 +21,8 @@ export interface ProxyConfigRaw {
   readonly hba?: readonly HbaRule[];
   /** pgwire worker processes (node:cluster); 1: a single process, no primary. */
   readonly workers: number;
+  /** Buffered write bytes past which a COPY FROM prewrites them early (proxy/txn/spill.ts). */
+  readonly copySpillBytes?: number;
 }
 
 /** What startProxyNode needs (the process shape, --workers, is main.ts's business). */
@@ -97,5 +99,13 @@ export const proxyConfigSpec: ConfigSpec<ProxyConfigRaw> = {
     description: 'client sessions beyond this get 53300',
     parse: parsers.int(1, 100_000),
     default: 1000,
+  },
+  copySpillBytes: {
+    flag: 'copy-spill-bytes',
+    env: 'SHARDDB_COPY_SPILL_BYTES',
+    description:
+      "a COPY FROM's buffered writes past this many bytes are prewritten to the shards early",
+    parse: parsers.int(64 * 1024, 2 ** 31 - 1),
+    default: 16 * 1024 * 1024,
   },
 };

@@ -13,6 +13,7 @@ import { ShardRouter } from './shardRouter';
 import { ShardSqlEngine } from './sql/engine';
 import { ActiveTransactions } from './txn/activeTransactions';
 import { TxnShardRpc } from './txn/shardGroups';
+import { setSpillThreshold } from './txn/spill';
 import { LockResolver } from './txn/lockResolver';
 import type { ProxyConfig } from './config';
 
@@ -89,6 +90,7 @@ export async function startProxyNode(
       },
     );
   };
+  if (config.copySpillBytes !== undefined) setSpillThreshold(config.copySpillBytes);
   const activeReport = setInterval(report, 2000);
   activeReport.unref();
   // Warm the caches; a meta that is still starting is fine (first queries refresh them).
