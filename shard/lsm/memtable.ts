@@ -4,7 +4,7 @@
  * JavaScript runs one thing at a time, so an iterator that walks the list while writes
  * insert new nodes stays valid; it skips nodes newer than its snapshot sequence.
  */
-import { compareBytes } from './coding';
+import { compareRange } from './coding';
 import { TYPE_DELETION } from './dbformat';
 
 const MAX_HEIGHT = 12;
@@ -91,10 +91,12 @@ function cmpKey(n: MemNode, s: SearchKey): number {
   if (n.w5 !== s.w5) return n.w5 - s.w5;
   const a = n.key.length;
   const b = s.key.length;
-  // Equal zero-padded prefixes: when both keys fit in it, the shorter one is a prefix of
-  // the longer (whose extra bytes are zeros), so length decides.
-  if (a <= PREFIX_BYTES && b <= PREFIX_BYTES) return a - b;
-  return compareBytes(n.key, s.key);
+  // Equal zero-padded prefixes: when either key fits in it, the shorter one is a prefix of
+  // the longer (whose extra bytes there are zeros), so length decides. Otherwise the first
+  // PREFIX_BYTES bytes are equal: compare from there (keys of one table share a long
+  // prefix, so this is most comparisons near the target, and saves re-reading 18 bytes).
+  if (a <= PREFIX_BYTES || b <= PREFIX_BYTES) return a - b;
+  return compareRange(n.key, PREFIX_BYTES, a, s.key, PREFIX_BYTES, b);
 }
 
 /** Compares (key, seq) of a node with (key, seq): user key ascending, then seq descending. */
