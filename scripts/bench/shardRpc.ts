@@ -381,29 +381,25 @@ async function drive(args: Args, port: number, shardPid: number): Promise<void> 
           txns.push({ keys: [rowKey(id)], startTs, forUpdateTs: startTs, commitTs: 0n });
         }
         const g = gen++;
-        print(await d.phase('lock', txns.length, async (i) => {
-          await lockKeys(d, txns[i], txns[i].keys);
-        }));
+        print(
+          await d.phase('lock', txns.length, async (i) => {
+            await lockKeys(d, txns[i], txns[i].keys);
+          }),
+        );
         print(await d.phase('prewrite', txns.length, (i) => prewriteTxn(d, txns[i], g)));
         for (const t of txns) t.commitTs = nextTs();
-        print(
-          await d.phase('commit', txns.length, (i) => commitKeys(d, txns[i], txns[i].keys)),
-        );
+        print(await d.phase('commit', txns.length, (i) => commitKeys(d, txns[i], txns[i].keys)));
       }
       if (args.phases.includes('get')) {
         print(
-          await d.phase(
-            'get',
-            args.txns,
-            async () => {
-              const r = await d.call<{ kind: string; value?: Uint8Array }>('txn.get', {
-                ranges: RANGES,
-                key: rowKey(Math.floor(rand() * args.rows)),
-                ts: nextTs(),
-              });
-              if (r.kind !== 'ok' || r.value === undefined) throw new Error(`get: ${r.kind}`);
-            },
-          ),
+          await d.phase('get', args.txns, async () => {
+            const r = await d.call<{ kind: string; value?: Uint8Array }>('txn.get', {
+              ranges: RANGES,
+              key: rowKey(Math.floor(rand() * args.rows)),
+              ts: nextTs(),
+            });
+            if (r.kind !== 'ok' || r.value === undefined) throw new Error(`get: ${r.kind}`);
+          }),
         );
       }
       if (args.phases.includes('tpcb')) {
@@ -417,32 +413,28 @@ async function drive(args: Args, port: number, shardPid: number): Promise<void> 
         }
         const g = gen++;
         print(
-          await d.phase(
-            'tpcb',
-            plans.length,
-            async (i) => {
-              const startTs = nextTs();
-              const t: Txn = { keys: plans[i], startTs, forUpdateTs: startTs, commitTs: 0n };
-              let rpcs = 0;
-              try {
-                const locks = await lockKeys(d, t, t.keys);
-                rpcs += locks;
+          await d.phase('tpcb', plans.length, async (i) => {
+            const startTs = nextTs();
+            const t: Txn = { keys: plans[i], startTs, forUpdateTs: startTs, commitTs: 0n };
+            let rpcs = 0;
+            try {
+              const locks = await lockKeys(d, t, t.keys);
+              rpcs += locks;
+              rpcs++;
+              await prewriteTxn(d, t, g);
+              t.commitTs = nextTs();
+              rpcs++;
+              await commitKeys(d, t, [t.keys[0]]);
+              if (t.keys.length > 1) {
                 rpcs++;
-                await prewriteTxn(d, t, g);
-                t.commitTs = nextTs();
-                rpcs++;
-                await commitKeys(d, t, [t.keys[0]]);
-                if (t.keys.length > 1) {
-                  rpcs++;
-                  await commitKeys(d, t, t.keys.slice(1));
-                }
-              } catch (e) {
-                await rollbackTxn(d, t);
-                throw e;
+                await commitKeys(d, t, t.keys.slice(1));
               }
-              return rpcs;
-            },
-          ),
+            } catch (e) {
+              await rollbackTxn(d, t);
+              throw e;
+            }
+            return rpcs;
+          }),
         );
       }
     }

@@ -136,10 +136,9 @@ describe('LsmEngine.firstInRange vs the iterator (fast-check)', function () {
   this.timeout(60000);
 
   it('returns what the first iterator step returns, whatever holds the versions', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(cmdArb, { minLength: 1, maxLength: 60 }), run),
-      { numRuns: Number(process.env.LSM_FIRST_IN_RANGE_RUNS ?? 60) },
-    );
+    await fc.assert(fc.asyncProperty(fc.array(cmdArb, { minLength: 1, maxLength: 60 }), run), {
+      numRuns: Number(process.env.LSM_FIRST_IN_RANGE_RUNS ?? 60),
+    });
   });
 
   it('picks the newest version across the memtable, L0 and a deeper level', async () => {

@@ -384,9 +384,9 @@ async function runModel(cmds: Cmd[]): Promise<void> {
           // The point seek of versionAt returns what the iterator's first step returns.
           const e = db.firstInRange(cmd.lo, cmd.hi);
           const want = modelScan(model, { gte: cmd.lo, lte: cmd.hi })[0];
-          expect(e === undefined ? undefined : `${e[0].toString('hex')}=${e[1].toString()}`).to.equal(
-            want,
-          );
+          expect(
+            e === undefined ? undefined : `${e[0].toString('hex')}=${e[1].toString()}`,
+          ).to.equal(want);
           break;
         }
         case 'flush':
