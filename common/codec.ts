@@ -56,3 +56,31 @@ export function withBuffers(value: unknown): unknown {
   }
   return value;
 }
+
+/**
+ * withBuffers without the copy: turns every byte field of a freshly decoded value into a
+ * Buffer in place and returns it. For a value nobody else holds (an RPC request body);
+ * decoding from a Buffer already yields Buffers, so usually this only walks.
+ */
+export function buffersInPlace(value: unknown): unknown {
+  if (value instanceof Uint8Array) return asBuffer(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v !== null && typeof v === 'object') value[i] = buffersInPlace(v);
+    }
+    return value;
+  }
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    const o = value as Record<string, unknown>;
+    for (const k in o) {
+      const v = o[k];
+      if (v !== null && typeof v === 'object') o[k] = buffersInPlace(v);
+    }
+  }
+  return value;
+}

@@ -5,7 +5,7 @@
  * which is what makes a single-shard one-phase commit one atomic batch.
  */
 import type { RpcHandler } from '../common/rpc';
-import { withBuffers } from '../common/codec';
+import { buffersInPlace, withBuffers } from '../common/codec';
 import { RpcError, RpcErrorCode } from '../common/errors';
 import type { RangeDescriptor } from '../common/catalog/schema';
 import { compareEnd, keyInRange } from '../common/catalog/keyspace';
@@ -27,11 +27,15 @@ function stale(message: string): RpcError {
   return new RpcError(RpcErrorCode.rangeStale, message);
 }
 
+function inSome(ranges: readonly RangeDescriptor[], key: Buffer): boolean {
+  for (let i = 0; i < ranges.length; i++)
+    if (keyInRange(key, ranges[i].startKey, ranges[i].endKey)) return true;
+  return false;
+}
+
 function checkKeys(ranges: readonly RangeDescriptor[], keys: readonly Buffer[]): void {
-  for (const key of keys) {
-    if (!ranges.some((r) => keyInRange(key, r.startKey, r.endKey)))
-      throw stale('key outside the named ranges');
-  }
+  for (let i = 0; i < keys.length; i++)
+    if (!inSome(ranges, keys[i])) throw stale('key outside the named ranges');
 }
 
 type Body = Record<string, unknown> & { ranges?: unknown };
@@ -41,17 +45,25 @@ export function txnHandlers(store: MvccStore, resolve: RangeResolver): Map<strin
   // Every method that may change the engine (a lock, a commit, a rollback record, a TTL
   // bump, a lock resolution) is a write: refused early on a frozen range. The engine's
   // write fence (shard/writeFence.ts) refuses it again if the range froze while it waited.
+  // Known ranges resolve synchronously: no await (a microtask hop) before the action. A
+  // synchronous throw is answered by the RPC server exactly as a rejection is.
   const handler =
     <R>(
       keysOf: (b: Body) => Buffer[],
       run: (b: Body, ranges: RangeDescriptor[]) => Promise<R>,
       access: 'read' | 'write' = 'write',
     ): RpcHandler =>
-    async (raw) => {
-      const b = withBuffers(raw) as Body;
+    (raw) => {
+      // The body is this request's own decoded object: its bytes become Buffers in place.
+      const b = buffersInPlace(raw) as Body;
       if (!Array.isArray(b.ranges) || b.ranges.length === 0)
         throw new RpcError(RpcErrorCode.badRequest, 'ranges required');
-      const ranges = await resolve(b.ranges as Array<[number, number]>, access);
+      const ranges = resolve(b.ranges as Array<[number, number]>, access);
+      if (ranges instanceof Promise)
+        return ranges.then((r) => {
+          checkKeys(r, keysOf(b));
+          return run(b, r);
+        });
       checkKeys(ranges, keysOf(b));
       return run(b, ranges);
     };

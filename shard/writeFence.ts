@@ -25,6 +25,7 @@
 import type { KvEngine, KvSnapshot, IteratorOptions, KvIterator } from './storage/kvEngine';
 import type { WriteBatch, WriteOptions } from './storage/kvEngine';
 import { DATA_PREFIX, LOCK_PREFIX, WRITE_PREFIX } from './mvcc/keys';
+import type { FirstInRangeReader } from './mvcc/reader';
 import { retryLaterError } from './rangeTable';
 
 export interface OwnershipView {
@@ -62,18 +63,18 @@ export class FencedEngine implements KvEngine {
       return Promise.reject(err);
     }
     const p = this.inner.write(batch, options);
-    const tracked = p.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.inFlight.add(tracked);
-    void tracked.then(() => this.inFlight.delete(tracked));
+    // One reaction per write, settled or failed alike (the caller sees p's own outcome).
+    const untrack = (): void => {
+      this.inFlight.delete(p);
+    };
+    this.inFlight.add(p);
+    p.then(untrack, untrack);
     return p;
   }
 
   /** Resolves when every write handed to the engine before this call has finished. */
   async drain(): Promise<void> {
-    await Promise.all([...this.inFlight]);
+    await Promise.all([...this.inFlight].map((p) => p.catch(() => undefined)));
   }
 
   get writesInFlight(): number {
@@ -85,6 +86,17 @@ export class FencedEngine implements KvEngine {
   }
   iterator(options?: IteratorOptions): KvIterator {
     return this.inner.iterator(options);
+  }
+  /** The engine's point seek when it has one (shard/mvcc/reader.ts FirstInRangeReader). */
+  firstInRange(gte: Buffer, lte: Buffer): [Buffer, Buffer] | undefined {
+    const inner = this.inner as KvEngine & Partial<FirstInRangeReader>;
+    if (inner.firstInRange !== undefined) return inner.firstInRange(gte, lte);
+    const it = inner.iterator({ gte, lte });
+    try {
+      return it.next();
+    } finally {
+      it.close();
+    }
   }
   snapshot(): KvSnapshot {
     return this.inner.snapshot();

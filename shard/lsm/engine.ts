@@ -23,7 +23,8 @@ import type {
 } from '../storage/kvEngine';
 import { BackgroundWorker } from './background';
 import { BlockCache } from './blockCache';
-import { putVarint, varintLength } from './coding';
+import type { BlockIter } from './blockIter';
+import { compareRange, copyBytes, putVarint, varintLength } from './coding';
 import {
   type CompactJob,
   type FlushJob,
@@ -44,7 +45,7 @@ import { LevelIterator } from './levelIterator';
 import { LogWriter } from './logWriter';
 import type { ManifestWriter } from './manifest';
 import { MemIterator } from './memIterator';
-import { type MemGetResult, Memtable } from './memtable';
+import { type MemGetResult, type MemNode, Memtable } from './memtable';
 import { MergingIterator } from './mergingIterator';
 import { type LsmOptions, type ResolvedOptions, resolveOptions, tableOptionsOf } from './options';
 import { openDirectory } from './recovery';
@@ -143,6 +144,7 @@ export class LsmEngine implements KvEngine {
   private closing = false;
   private closed = false;
   private readonly getScratch: MemGetResult & GetResult = { state: undefined, value: undefined };
+  private readonly pointBest = new PointCandidate();
 
   private s = {
     stallTimeMs: 0,
@@ -763,6 +765,73 @@ export class LsmEngine implements KvEngine {
     }
   }
 
+  /**
+   * What `iterator({ gte: lo, lte: hi }).next()` returns, for bounds within one filter key:
+   * the MVCC layer's "newest version of this key" read (shard/mvcc/reader.ts versionAt),
+   * several per transactional RPC. Each source is sought once in place — the memtables,
+   * then the tables addPrefixChildren would pick (filter says maybe) — and the smallest
+   * entry wins: no iterator, merge heap, version pin or table reference is allocated,
+   * which is safe because nothing can change the sources during this synchronous call.
+   * Whenever the answer is not simply that entry, the iterator answers instead: bounds
+   * spanning several filter keys, a winning deletion (the iterator looks further), an
+   * entry newer than the read's sequence.
+   */
+  firstInRange(lo: Buffer, hi: Buffer): [Buffer, Buffer] | undefined {
+    this.checkOpen();
+    const seq = this.visibleSeq;
+    const probe =
+      this.policy === POLICY_WHOLE_KEY ? null : PrefixProbe.forBounds(this.policy, lo, hi);
+    if (probe === null) return this.firstViaIterator(lo, hi, seq);
+    const best = this.pointBest.reset();
+    if (!best.offerMem(this.mem.seek(lo, seq), seq)) return this.firstViaIterator(lo, hi, seq);
+    for (let i = this.imms.length - 1; i >= 0; i--)
+      if (!best.offerMem(this.imms[i].seek(lo, seq), seq))
+        return this.firstViaIterator(lo, hi, seq);
+    const v = this.version;
+    const lookup = makeInternalKey(lo, seq, TYPE_VALUE);
+    for (const f of v.levels[0]) {
+      if (userCompareToSmallest(hi, f) < 0 || userCompareToLargest(lo, f) > 0) continue;
+      const r = this.tc.get(f.number, f.size);
+      if (!r.prefixMayMatch(probe)) {
+        this.s.prefixFilterSkips++;
+        continue;
+      }
+      if (!best.offerTable(r.seekScratch(lookup), seq)) return this.firstViaIterator(lo, hi, seq);
+    }
+    for (let l = 1; l < NUM_LEVELS; l++) {
+      const files = v.levels[l];
+      if (files.length === 0) continue;
+      // Files of a level are disjoint and sorted: the first entry ≥ lookup in the level is
+      // in the first file whose largest key is ≥ lookup. If that file's filter rules the
+      // key out, its entries ≥ lookup all lie past hi, and so do the next files'.
+      const i = Version.findFile(files, lookup);
+      if (i >= files.length) continue;
+      const f = files[i];
+      if (userCompareToSmallest(hi, f) < 0) continue;
+      const r = this.tc.get(f.number, f.size);
+      if (!r.prefixMayMatch(probe)) {
+        this.s.prefixFilterSkips++;
+        continue;
+      }
+      if (!best.offerTable(r.seekScratch(lookup), seq)) return this.firstViaIterator(lo, hi, seq);
+    }
+    if (best.key === null || compareRange(best.key, 0, best.len, hi, 0, hi.length) > 0)
+      return undefined;
+    if (best.type !== TYPE_VALUE) return this.firstViaIterator(lo, hi, seq);
+    const key = Buffer.allocUnsafe(best.len);
+    copyBytes(best.key, 0, best.len, key, 0);
+    return [key, best.value()];
+  }
+
+  private firstViaIterator(lo: Buffer, hi: Buffer, seq: number): [Buffer, Buffer] | undefined {
+    const it = this.iteratorAt(seq, { gte: lo, lte: hi });
+    try {
+      return it.next();
+    } finally {
+      it.close();
+    }
+  }
+
   snapshot(): KvSnapshot {
     this.checkOpen();
     const seq = this.visibleSeq;
@@ -862,6 +931,71 @@ export class LsmEngine implements KvEngine {
     await this.flushWorker?.terminate();
     await this.compactWorker?.terminate();
     this.tc.closeAll();
+  }
+}
+
+/**
+ * The smallest entry seen so far by firstInRange, in internal order (user key ascending,
+ * then the newest): a memtable node or a table's scratch block iterator, read in place.
+ */
+class PointCandidate {
+  key: Buffer | null = null;
+  len = 0;
+  seq = -1;
+  type = 0;
+  private node: MemNode | null = null;
+  private it: BlockIter | null = null;
+
+  reset(): this {
+    this.key = null;
+    this.node = null;
+    this.it = null;
+    this.seq = -1;
+    return this;
+  }
+
+  private better(key: Buffer, len: number, seq: number): boolean {
+    if (this.key === null) return true;
+    const c = compareRange(key, 0, len, this.key, 0, this.len);
+    return c < 0 || (c === 0 && seq > this.seq);
+  }
+
+  /** Offers a memtable's first node ≥ (lo, seq); false if it is newer than seq (give up). */
+  offerMem(n: MemNode | null, seq: number): boolean {
+    if (n === null) return true;
+    if (n.seq > seq) return false;
+    if (this.better(n.key, n.key.length, n.seq)) {
+      this.key = n.key;
+      this.len = n.key.length;
+      this.seq = n.seq;
+      this.type = n.type;
+      this.node = n;
+      this.it = null;
+    }
+    return true;
+  }
+
+  /** Offers a table's first entry ≥ (lo, seq); false if it is newer than seq (give up). */
+  offerTable(it: BlockIter | null, seq: number): boolean {
+    if (it === null) return true;
+    const kl = it.keyLen;
+    if (kl < TRAILER) return false; // malformed: let the iterator path report it
+    const s = it.key.readUIntBE(kl - 7, 6);
+    if (s > seq) return false;
+    if (this.better(it.key, kl - TRAILER, s)) {
+      this.key = it.key;
+      this.len = kl - TRAILER;
+      this.seq = s;
+      this.type = it.key[kl - 1];
+      this.node = null;
+      this.it = it;
+    }
+    return true;
+  }
+
+  /** The winning entry's value: a memtable node's value, or a view of the table block. */
+  value(): Buffer {
+    return this.node !== null ? this.node.value : (this.it as BlockIter).value();
   }
 }
 

@@ -4,7 +4,7 @@
  * JavaScript runs one thing at a time, so an iterator that walks the list while writes
  * insert new nodes stays valid; it skips nodes newer than its snapshot sequence.
  */
-import { compareBytes } from './coding';
+import { compareRange } from './coding';
 import { TYPE_DELETION } from './dbformat';
 
 const MAX_HEIGHT = 12;
@@ -91,10 +91,12 @@ function cmpKey(n: MemNode, s: SearchKey): number {
   if (n.w5 !== s.w5) return n.w5 - s.w5;
   const a = n.key.length;
   const b = s.key.length;
-  // Equal zero-padded prefixes: when both keys fit in it, the shorter one is a prefix of
-  // the longer (whose extra bytes are zeros), so length decides.
-  if (a <= PREFIX_BYTES && b <= PREFIX_BYTES) return a - b;
-  return compareBytes(n.key, s.key);
+  // Equal zero-padded prefixes: when either key fits in it, the shorter one is a prefix of
+  // the longer (whose extra bytes there are zeros), so length decides. Otherwise the first
+  // PREFIX_BYTES bytes are equal: compare from there (keys of one table share a long
+  // prefix, so this is most comparisons near the target, and saves re-reading 18 bytes).
+  if (a <= PREFIX_BYTES || b <= PREFIX_BYTES) return a - b;
+  return compareRange(n.key, PREFIX_BYTES, a, s.key, PREFIX_BYTES, b);
 }
 
 /** Compares (key, seq) of a node with (key, seq): user key ascending, then seq descending. */
@@ -123,6 +125,14 @@ export class Memtable {
   private height = 1;
   private tail: MemNode | null = null;
   private readonly prevScratch: MemNode[] = new Array(MAX_HEIGHT);
+  /**
+   * The newest node of each user key (latin1 string of its bytes): a point get is a hash
+   * lookup instead of a skip-list descent, whose ~30 dependent node loads (cache misses in
+   * a memtable of tens of thousands of nodes) were the largest single cost of a shard's
+   * transactional RPCs (each reads a lock and a record by exact key). Only a get at a
+   * sequence below that newest node (an old snapshot) still descends the list.
+   */
+  private readonly newest = new Map<string, MemNode>();
   /** Approximate bytes held, compared with the memtable budget. */
   bytes = 0;
   count = 0;
@@ -165,6 +175,9 @@ export class Memtable {
       node.next[level] = prev[level].next[level];
       prev[level].next[level] = node;
     }
+    const id = key.toString('latin1');
+    const had = this.newest.get(id);
+    if (had === undefined || had.seq < seq) this.newest.set(id, node);
     node.prev = prev[0] === this.head ? null : prev[0];
     const after = node.next[0];
     if (after !== null) after.prev = node;
@@ -211,8 +224,13 @@ export class Memtable {
 
   /** The newest version of key with sequence ≤ seq. */
   get(key: Buffer, seq: number, out: MemGetResult): boolean {
-    const n = this.seek(key, seq);
-    if (n === null || cmpKey(n, this.sk) !== 0) return false;
+    const top = this.newest.get(key.toString('latin1'));
+    if (top === undefined) return false; // no version of the key here at all
+    let n: MemNode | null = top;
+    if (top.seq > seq) {
+      n = this.seek(key, seq);
+      if (n === null || cmpKey(n, this.sk) !== 0) return false;
+    }
     if (n.type === TYPE_DELETION) {
       out.state = 'deleted';
       out.value = undefined;

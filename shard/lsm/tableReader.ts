@@ -317,6 +317,24 @@ export class TableReader {
     return false;
   }
 
+  /**
+   * Positions this reader's scratch iterator (the one get() uses) at the first entry ≥
+   * lookupKey in internal order and returns it, or null past the table's end. Valid until
+   * the next get or seekScratch on this reader: for a synchronous point seek that reads
+   * the entry at once (LsmEngine.firstInRange), with no iterator allocated.
+   */
+  seekScratch(lookupKey: Buffer): BlockIter | null {
+    let bi = this.findBlock(lookupKey, 0, lookupKey.length);
+    const it = this.scratchIter;
+    while (bi < this.indexKeys.length) {
+      it.reset(this.block(bi), this.fileName, this.blockOffsets[bi]);
+      it.seek(lookupKey, 0, lookupKey.length);
+      if (it.valid()) return it;
+      bi++;
+    }
+    return null;
+  }
+
   /** Approximate byte offset in the file where ikey would be. */
   approximateOffsetOf(ikey: Buffer): number {
     const bi = this.findBlock(ikey, 0, ikey.length);

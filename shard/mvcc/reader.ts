@@ -12,16 +12,33 @@ export function loadLock(snap: KvReader, key: Buffer): Lock | undefined {
   return raw === undefined ? undefined : decodeLock(key, raw);
 }
 
-/** The newest version with commitTs ≤ ts (default: the newest of all), tombstones included. */
-export function versionAt(snap: KvReader, key: Buffer, ts?: Timestamp): Version | undefined {
-  const bounds = versionBounds(key, ts);
-  const it = snap.iterator(bounds);
+/**
+ * An optional capability of a KvReader: `iterator({ gte, lte }).next()` answered without
+ * an iterator (LsmEngine.firstInRange, forwarded by the write fence). versionAt runs for
+ * nearly every key of every transactional RPC, and building a merging iterator over the
+ * memtables and tables was most of its cost. (Not in the KvReader contract, which this
+ * layer does not own: readers without it take the iterator.)
+ */
+export interface FirstInRangeReader {
+  firstInRange(gte: Buffer, lte: Buffer): [Buffer, Buffer] | undefined;
+}
+
+function firstIn(snap: KvReader, gte: Buffer, lte: Buffer): [Buffer, Buffer] | undefined {
+  const fast = (snap as Partial<FirstInRangeReader>).firstInRange;
+  if (fast !== undefined) return fast.call(snap, gte, lte);
+  const it = snap.iterator({ gte, lte });
   try {
-    const e = it.next();
-    return e === undefined ? undefined : decodeVersion(tsOfKey(e[0]), e[1]);
+    return it.next();
   } finally {
     it.close();
   }
+}
+
+/** The newest version with commitTs ≤ ts (default: the newest of all), tombstones included. */
+export function versionAt(snap: KvReader, key: Buffer, ts?: Timestamp): Version | undefined {
+  const bounds = versionBounds(key, ts);
+  const e = firstIn(snap, bounds.gte, bounds.lte);
+  return e === undefined ? undefined : decodeVersion(tsOfKey(e[0]), e[1]);
 }
 
 /**

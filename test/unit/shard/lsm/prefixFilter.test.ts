@@ -216,6 +216,7 @@ type Cmd =
   | { c: 'write'; ops: { k: Buffer; v: string | null }[] }
   | { c: 'get'; k: Buffer }
   | { c: 'scan'; o: IteratorOptions }
+  | { c: 'first'; lo: Buffer; hi: Buffer }
   | { c: 'flush' }
   | { c: 'compact' }
   | { c: 'reopen' };
@@ -243,6 +244,27 @@ const versionScanArb: fc.Arbitrary<IteratorOptions> = fc
     o[r.hiIncl ? 'lte' : 'lt'] = upper;
     return o;
   });
+/**
+ * Inclusive bounds for LsmEngine.firstInRange: one user key's versions (its fast path,
+ * versionAt's shape), or any two keys (bounds spanning filter keys: the iterator answers).
+ */
+const firstArb: fc.Arbitrary<{ lo: Buffer; hi: Buffer }> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({
+        u: userArb,
+        family: fc.constantFrom(DATA_PREFIX, WRITE_PREFIX),
+        hiTs: fc.oneof(fc.constant(TS_MAX), fc.bigInt({ min: 0n, max: 7n })),
+        loTs: fc.bigInt({ min: 0n, max: 7n }),
+      })
+      .map((r) => {
+        const mk = r.family === DATA_PREFIX ? dataKey : writeKey;
+        return { lo: mk(r.u, r.hiTs), hi: mk(r.u, r.loTs) };
+      }),
+  },
+  { weight: 1, arbitrary: fc.record({ lo: keyArb, hi: keyArb }) },
+);
 const rangeScanArb: fc.Arbitrary<IteratorOptions> = fc.oneof(
   fc
     .record({ f: fc.constantFrom(DATA_PREFIX, WRITE_PREFIX, LOCK_PREFIX), a: userArb, b: userArb })
@@ -269,6 +291,10 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ c: fc.constant('get' as const), k: keyArb }) },
   { weight: 5, arbitrary: fc.record({ c: fc.constant('scan' as const), o: versionScanArb }) },
   { weight: 1, arbitrary: fc.record({ c: fc.constant('scan' as const), o: rangeScanArb }) },
+  {
+    weight: 5,
+    arbitrary: firstArb.map(({ lo, hi }) => ({ c: 'first' as const, lo, hi })),
+  },
   { weight: 1, arbitrary: fc.constant({ c: 'flush' as const }) },
   { weight: 1, arbitrary: fc.constant({ c: 'compact' as const }) },
   { weight: 1, arbitrary: fc.constant({ c: 'reopen' as const }) },
@@ -354,6 +380,15 @@ async function runModel(cmds: Cmd[]): Promise<void> {
         case 'scan':
           expect(drain(db.iterator(cmd.o))).to.deep.equal(modelScan(model, cmd.o));
           break;
+        case 'first': {
+          // The point seek of versionAt returns what the iterator's first step returns.
+          const e = db.firstInRange(cmd.lo, cmd.hi);
+          const want = modelScan(model, { gte: cmd.lo, lte: cmd.hi })[0];
+          expect(
+            e === undefined ? undefined : `${e[0].toString('hex')}=${e[1].toString()}`,
+          ).to.equal(want);
+          break;
+        }
         case 'flush':
           await db.flush();
           break;
@@ -390,7 +425,7 @@ describe('lsm with the mvcc prefix filter vs a sorted-map model (fast-check)', f
     if (base !== undefined) rmDir(base.dir);
     base = undefined;
   });
-  it('gets and iterators (one-key version bounds included) agree with the model', async () => {
+  it('gets, iterators and firstInRange (one-key version bounds included) agree with the model', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(cmdArb, { minLength: 1, maxLength: 80 }), (cmds) => runModel(cmds)),
       { numRuns: Number(process.env.LSM_PREFIX_MODEL_RUNS ?? 20) },
