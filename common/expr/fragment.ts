@@ -89,6 +89,13 @@ function mapAny(node: unknown, f: (t: number, v: Datum) => Datum): unknown {
   return out;
 }
 
+/** A statement's parameters in wire form (what fragmentToWire puts in `params`). */
+export function paramsToWire(paramTypes: readonly number[], params: readonly Datum[]): unknown[] {
+  const out = new Array<unknown>(params.length);
+  for (let i = 0; i < params.length; i++) out[i] = toWire(paramTypes[i] ?? 0, params[i]);
+  return out;
+}
+
 export function fragmentToWire(f: Fragment, params: readonly Datum[]): Record<string, unknown> {
   const ex = (e: Expr | undefined): Expr | undefined =>
     e === undefined ? undefined : exprToWire(e);
@@ -104,7 +111,7 @@ export function fragmentToWire(f: Fragment, params: readonly Datum[]): Record<st
         filter: a.filter && exprToWire(a.filter),
       })),
     },
-    params: params.map((p, i) => toWire(f.paramTypes[i] ?? 0, p)),
+    params: paramsToWire(f.paramTypes, params),
   };
 }
 

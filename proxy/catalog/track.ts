@@ -4,8 +4,7 @@
  * active with the statement's text, the last one marks it idle; counts its cancels.
  */
 import type { EngineSession, Portal, PreparedStatement, SessionStartInfo } from '../engine';
-import type { PgServices, PgSession } from './snapshot';
-import { runningSession } from './access';
+import type { PgServices } from './snapshot';
 import type { SessionEntry } from './sessions';
 
 const EPOCH_2000_MS = Date.UTC(2000, 0, 1);
@@ -18,7 +17,6 @@ export function trackSession(
   services: PgServices,
   info: SessionStartInfo,
   session: EngineSession & { setting(name: string): string | undefined; cancel(): void },
-  pgSession: PgSession,
 ): { remove(): void } {
   const entry: SessionEntry = {
     pid: info.backendPid,
@@ -60,7 +58,7 @@ export function trackSession(
           entry.queryStartUs = nowUs();
         }
         try {
-          const r = await runningSession.run(pgSession, () => fetch(maxRows));
+          const r = await fetch(maxRows);
           if (r.done) entry.state = 'idle';
           return r;
         } catch (err) {

@@ -264,7 +264,8 @@ export function compileInsert(
                     hasNull: rows.some((r) => r[0] === null),
                   } as unknown as Datum);
         }
-        release = await writer.reserve(ctx, valueRows.length, ev);
+        const claim = writer.reserve(ctx, valueRows.length, ev);
+        release = typeof claim === 'function' ? claim : await claim;
         inputs = valueRows.map((r) =>
           r.map((e) =>
             e === DEFAULT_MARK ? (DEFAULT_MARK as unknown as Datum) : evalExpr(e, [], ev),
@@ -272,7 +273,8 @@ export function compileInsert(
         );
       } else {
         const rows = await run((source as { plan: PlanNode }).plan, env);
-        release = await writer.reserve(ctx, rows.length, ev);
+        const claim = writer.reserve(ctx, rows.length, ev);
+        release = typeof claim === 'function' ? claim : await claim;
         const types = (source as { types: number[] }).types;
         inputs = rows.map((r) =>
           r.map((v, j) =>
@@ -483,7 +485,8 @@ export function compileUpdate(
           SqlState.featureNotSupported,
           'correlated subqueries in UPDATE SET are not supported yet',
         );
-      const release = await writer.reserve(ctx, rows.length, ev);
+      const claim = writer.reserve(ctx, rows.length, ev);
+      const release = typeof claim === 'function' ? claim : await claim;
       const seen = new Set<string>();
       const wb = new WriteBuffer();
       const olds: Datum[][] = [];

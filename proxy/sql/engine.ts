@@ -136,7 +136,7 @@ export class ShardSqlEngine implements SqlEngine {
       notifications.unlistenAll();
       await locks.release(pid, 'session');
     };
-    const entry = trackSession(this.services, info, session, pgSession);
+    const entry = trackSession(this.services, info, session);
     const close = session.close.bind(session);
     session.close = async () => {
       entry.remove();

@@ -111,8 +111,20 @@ export function encodeKeyPart(t: number, v: Datum, out: Buffer[], withNullMarker
   }
 }
 
+/** pkColumns per table definition, re-derived if the definition's arrays were replaced. */
+const pkCache = new WeakMap<
+  TableDef,
+  { primaryKey: TableDef['primaryKey']; columns: TableDef['columns']; cols: ColumnDef[] }
+>();
+
+/** The primary-key columns in key order (memoized: point statements ask on every execution). */
 export function pkColumns(table: TableDef): ColumnDef[] {
-  return table.primaryKey.map((id) => table.columns.find((c) => c.id === id) as ColumnDef);
+  const hit = pkCache.get(table);
+  if (hit !== undefined && hit.primaryKey === table.primaryKey && hit.columns === table.columns)
+    return hit.cols;
+  const cols = table.primaryKey.map((id) => table.columns.find((c) => c.id === id) as ColumnDef);
+  pkCache.set(table, { primaryKey: table.primaryKey, columns: table.columns, cols });
+  return cols;
 }
 
 /** Row key for the primary-key values (in key order); a prefix when fewer values are given. */

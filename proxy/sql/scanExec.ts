@@ -12,7 +12,12 @@ import { TypeOid } from '../../common/types/datum';
 import { stateFromWire } from '../../common/expr/aggregates';
 import { evalExpr } from '../../common/expr/eval';
 import type { EvalCtx } from '../../common/expr/expr';
-import { fragmentToWire, type Fragment, type FragmentResult } from '../../common/expr/fragment';
+import {
+  fragmentToWire,
+  paramsToWire,
+  type Fragment,
+  type FragmentResult,
+} from '../../common/expr/fragment';
 import { rowFromWire } from '../../common/expr/rowFormat';
 import { asBuffer } from '../../common/codec';
 import type { ExecContext } from './context';
@@ -107,9 +112,18 @@ export function resolveAccess(
   ev: EvalCtx,
 ): { keys?: Buffer[]; spans?: Array<[Buffer, Buffer]> } {
   const prefix = rowPrefix(node.table.id);
-  const tableEnd = prefixEnd(prefix);
   const a = node.access;
   const cols = pkColumns(node.table);
+  if (a.kind === 'point' && a.alternatives.every((alt) => alt.length === 1)) {
+    // One value per key column (`pk = $1`): one key, no combinations to build.
+    const parts: Buffer[] = [prefix];
+    for (let i = 0; i < a.alternatives.length; i++) {
+      const v = evalExpr(a.alternatives[i][0], [], ev);
+      if (v === null) return { keys: [] }; // pk = NULL matches nothing
+      encodeKeyPart(cols[i].typeOid, v, parts);
+    }
+    return { keys: [Buffer.concat(parts)] };
+  }
   if (a.kind === 'point') {
     let keys: Buffer[][] = [[prefix]];
     for (let i = 0; i < a.alternatives.length; i++) {
@@ -135,6 +149,7 @@ export function resolveAccess(
     }
     return { keys: out };
   }
+  const tableEnd = prefixEnd(prefix);
   if (a.kind === 'range') {
     const parts: Buffer[] = [prefix];
     for (let i = 0; i < a.prefix.length; i++) {
@@ -236,11 +251,7 @@ function wireFragment(node: ScanNode, f: Fragment, ev: EvalCtx): Record<string, 
     base = fragmentToWire(f, ev.params);
     if (!node.withKeys) wireCache.set(node, base);
   }
-  const params =
-    ev.params.length === 0
-      ? []
-      : (fragmentToWire({ ...f, filter: undefined, proj: undefined, agg: undefined }, ev.params)
-          .params as unknown[]);
+  const params = ev.params.length === 0 ? [] : paramsToWire(f.paramTypes, ev.params);
   return { ...base, params, limit: f.limit, nowUs: f.nowUs };
 }
 

@@ -88,7 +88,8 @@ class Prepared implements PreparedStatement {
     readonly paramTypes: readonly number[],
     readonly columns: readonly ColumnDescription[] | null,
     readonly run: RunFn | null,
-    readonly compiled: CompiledStatement | null = null,
+    /** Replaced when the catalog moved on since it was planned (SqlSession.current). */
+    public compiled: CompiledStatement | null = null,
     /** Runs outside the session's transaction (DDL, admin). */
     readonly outside = false,
     /** Allowed in an aborted block (ROLLBACK, COMMIT, ROLLBACK TO). */
@@ -100,6 +101,23 @@ class Prepared implements PreparedStatement {
   copy: CopyPlan | null = null;
   /** FETCH / MOVE: bound against the cursor as it is at Bind (its columns). */
   fetch: FetchCommand | null = null;
+  /** The catalog version `compiled` was planned against (-1: not catalog-dependent). */
+  catalogVersion = -1;
+}
+
+/** Same result row shape (names and types), as a re-planned statement must keep. */
+function sameColumns(
+  a: readonly ColumnDescription[] | null,
+  b: readonly ColumnDescription[] | null,
+): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.length === b.length &&
+    a.every(
+      (c, i) =>
+        c.name === b[i].name && c.typeOid === b[i].typeOid && c.typeModifier === b[i].typeModifier,
+    )
+  );
 }
 
 function writeVerb(kind: string, node: AstNode): string | null {
@@ -247,6 +265,10 @@ export class SqlSession implements EngineSession {
     try {
       if (stmt.compiled === null) return await (stmt.run as RunFn)(params);
       if (stmt.outside) return await stmt.compiled.execute({ ...this.ctx, cancel }, params);
+      const compiled =
+        stmt.catalogVersion === this.ctx.catalog.knownVersion
+          ? stmt.compiled
+          : await this.replan(stmt);
       const st = await this.txn.forStatement();
       cancel.check();
       if (st.txn.options.readOnly && stmt.writes)
@@ -255,7 +277,7 @@ export class SqlSession implements EngineSession {
           `cannot execute ${stmt.writes} in a read-only transaction`,
         );
       return await this.underCancel(st.txn, cancel, () =>
-        (stmt.compiled as CompiledStatement).execute({ ...this.ctx, txn: st, cancel }, params),
+        compiled.execute({ ...this.ctx, txn: st, cancel }, params),
       );
     } catch (err) {
       // A cancelled statement fails like any other (xact.c): the block is aborted (25P02
@@ -272,6 +294,25 @@ export class SqlSession implements EngineSession {
     } finally {
       this.statementEnds(cancel);
     }
+  }
+
+  /**
+   * A prepared statement planned against an older catalog is planned again before it runs,
+   * with the parameter types it was prepared with, as PostgreSQL re-plans a cached plan
+   * after DDL (plancache.c RevalidateCachedQuery); a plan whose result columns would
+   * change fails with 0A000 like PostgreSQL's. The client keeps the same statement, so the
+   * new plan replaces the old one in place (for every session that holds it).
+   */
+  private async replan(stmt: Prepared): Promise<CompiledStatement> {
+    const version = this.ctx.catalog.knownVersion;
+    const parsed = parseSql(stmt.sql);
+    if (parsed.length !== 1) throw new Error('a compiled statement holds one statement');
+    const compiled = await compileStatement(parsed[0].node, this.ctx, [...stmt.paramTypes]);
+    if (!sameColumns(compiled.columns, stmt.columns))
+      throw new SqlError(SqlState.featureNotSupported, 'cached plan must not change result type');
+    stmt.compiled = compiled;
+    stmt.catalogVersion = version;
+    return compiled;
   }
 
   /** A statement starts: its cancel (CancelRequest target) and statement_timeout's timer. */
@@ -391,6 +432,7 @@ export class SqlSession implements EngineSession {
         continue;
       }
       const paramTypes = [...declaredTypes];
+      const catalogVersion = this.ctx.catalog.knownVersion;
       let compiled: CompiledStatement;
       try {
         compiled = await compileStatement(p.node, this.ctx, paramTypes);
@@ -411,6 +453,7 @@ export class SqlSession implements EngineSession {
         DDL_KINDS.has(kind),
       );
       stmt.writes = writeVerb(kind, p.node);
+      stmt.catalogVersion = catalogVersion;
       out.push(stmt);
       if (parsed.length === 1) this.plans.put(sql, simple ? [] : declaredTypes, stmt);
     }

@@ -352,7 +352,8 @@ export async function compileStatement(
               catalogUse,
               () => evalCtxFor(ctx2, params),
               async (ev) => {
-                releases.push(await claimForStatement(ctx2.sequences, ev, sequencesUsed, 1));
+                const claim = claimForStatement(ctx2.sequences, ev, sequencesUsed, 1);
+                releases.push(typeof claim === 'function' ? claim : await claim);
                 if (forUpdate && !locked) {
                   runCtx = await lockForUpdate(ctx2, forUpdate, ev, paramTypes);
                   locked = true;

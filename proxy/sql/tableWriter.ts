@@ -19,7 +19,7 @@ import type { ScanNode } from './plan';
 import { runScan } from './scanExec';
 import { Scope, type ScopeColumn } from './scope';
 import type { WriteBuffer } from './writeBuffer';
-import { claimForStatement } from './sequences';
+import { claimForStatement, type StatementClaim } from './sequences';
 
 export function tableScope(
   table: TableDef,
@@ -94,7 +94,7 @@ export class TableWriter {
    * Claims sequence values for n rows of defaults, served through ev.nextval; call the
    * returned release once the rows are evaluated.
    */
-  reserve(ctx: ExecContext, n: number, ev: EvalCtx): Promise<() => void> {
+  reserve(ctx: ExecContext, n: number, ev: EvalCtx): StatementClaim {
     return claimForStatement(ctx.sequences, ev, this.sequences, n);
   }
 
