@@ -179,8 +179,7 @@ export class SpilledKeys {
         continue;
       for (let i = 0; i < count(r); i++) {
         const k = keyAt(r, i);
-        if (compareBytes(k, start) >= 0 && (end === null || compareBytes(k, end) < 0))
-          return true;
+        if (compareBytes(k, start) >= 0 && (end === null || compareBytes(k, end) < 0)) return true;
       }
     }
     return false;

@@ -1109,7 +1109,7 @@ export class Transaction {
   private async commitSpilled(): Promise<bigint> {
     const spilled = this.spilled as SpilledKeys;
     const primary = this.primary as Buffer; // chosen by the first spill at the latest
-    let rest: Mutation[] = [];
+    let rest: Mutation[];
     let commitTs: bigint;
     try {
       if (this.doomed !== null) throw this.doomed;

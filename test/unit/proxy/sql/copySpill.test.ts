@@ -126,9 +126,19 @@ describe('COPY FROM spilling to the shards (bounded proxy memory)', function () 
   });
 
   it('a duplicate key 6 000 lines after the first (spilled batches apart): 23505 as PostgreSQL reports it, nothing kept', async () => {
-    const err = await failure(copyIn(c, 'COPY dup FROM STDIN', lines(ROWS, new Map([[6_001, '3\tagain']]))));
-    expect(checks.some((x) => x.spills > 0), 'the first row was spilled before its duplicate').to.equal(true);
-    expect({ code: err.code, message: err.message, detail: err.detail, where: err.where }).to.deep.equal({
+    const err = await failure(
+      copyIn(c, 'COPY dup FROM STDIN', lines(ROWS, new Map([[6_001, '3\tagain']]))),
+    );
+    expect(
+      checks.some((x) => x.spills > 0),
+      'the first row was spilled before its duplicate',
+    ).to.equal(true);
+    expect({
+      code: err.code,
+      message: err.message,
+      detail: err.detail,
+      where: err.where,
+    }).to.deep.equal({
       code: '23505',
       message: 'duplicate key value violates unique constraint "dup_pkey"',
       detail: 'Key (id)=(3) already exists.',
@@ -145,7 +155,9 @@ describe('COPY FROM spilling to the shards (bounded proxy memory)', function () 
   });
 
   it('a bad row after spills: 22P02, no row visible, the keys free at once', async () => {
-    const err = await failure(copyIn(c, 'COPY bad FROM STDIN', lines(ROWS, new Map([[6_000, 'x\tnot a number']]))));
+    const err = await failure(
+      copyIn(c, 'COPY bad FROM STDIN', lines(ROWS, new Map([[6_000, 'x\tnot a number']]))),
+    );
     expect(err.code, err.message).to.equal('22P02');
     expect(err.where).to.equal('COPY bad, line 6000, column id: "x"');
     expect(await count('bad')).to.equal(0);

@@ -21,7 +21,9 @@ describe('SpilledKeys (packed runs of a spilled transaction’s keys)', () => {
           const s = new SpilledKeys();
           let at = 0;
           for (const cut of cuts) {
-            const part = keys.slice(at, at + cut).map((key, i) => ({ key, del: (at + i) % 3 === 0 }));
+            const part = keys
+              .slice(at, at + cut)
+              .map((key, i) => ({ key, del: (at + i) % 3 === 0 }));
             at += part.length;
             s.spills++;
             s.add(part);
@@ -33,7 +35,9 @@ describe('SpilledKeys (packed runs of a spilled transaction’s keys)', () => {
             expect(s.get(k), hex(k)).to.equal(model.get(hex(k)));
           const sorted = [...model.keys()].map((h) => Buffer.from(h, 'hex')).sort(Buffer.compare);
           for (let i = 0; i + 1 < probes.length; i += 2) {
-            const [a, b] = [Buffer.from(probes[i]), Buffer.from(probes[i + 1])].sort(Buffer.compare);
+            const [a, b] = [Buffer.from(probes[i]), Buffer.from(probes[i + 1])].sort(
+              Buffer.compare,
+            );
             const want = sorted.some((k) => Buffer.compare(k, a) >= 0 && Buffer.compare(k, b) < 0);
             expect(s.overlaps(a, b), `[${hex(a)}, ${hex(b)})`).to.equal(want);
             expect(s.overlaps(a, null)).to.equal(sorted.some((k) => Buffer.compare(k, a) >= 0));
