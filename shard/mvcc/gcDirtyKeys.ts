@@ -28,8 +28,7 @@ export const DEFAULT_MAX_DIRTY_KEYS = 200_000;
 
 /** What one background pass should visit. */
 export type GcPassPlan =
-  | { readonly full: true }
-  | { readonly full: false; readonly keys: readonly string[] };
+  { readonly full: true } | { readonly full: false; readonly keys: readonly string[] };
 
 export class GcDirtyKeys {
   private readonly due = new Map<string, number>();
@@ -47,6 +46,11 @@ export class GcDirtyKeys {
 
   get fullPassOwed(): boolean {
     return this.fullOwed;
+  }
+
+  /** The due time (physical ms) held for `part`, if any (tests). */
+  dueMsOf(part: string): number | undefined {
+    return this.due.get(part);
   }
 
   /**

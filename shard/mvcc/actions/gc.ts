@@ -16,7 +16,7 @@ import { WriteBatch } from '../../storage/kvEngine';
 import type { KvReader } from '../../storage/kvEngine';
 import { createGcFilter } from '../gcFilter';
 import type { GcFilter } from '../gcFilter';
-import { DATA_PREFIX, WRITE_PREFIX, familyBounds, tsOfKey, userKeyOf } from '../keys';
+import { DATA_PREFIX, WRITE_PREFIX, familyBounds, keyPartOf, tsOfKey, userKeyOf } from '../keys';
 import { VERSION_DELETE } from '../records';
 import type { ActionOutput, Timestamp } from '../types';
 
@@ -84,8 +84,13 @@ export function gc(snap: KvReader, req: GcRequest, _nowMs: number): ActionOutput
   // Then the `w` family over the same span of user keys.
   it = snap.iterator(familyBounds(WRITE_PREFIX, req.start, resumeData ?? req.end));
   try {
+    // The scan limit stops only past the first key with records: resuming at that key
+    // would start the same call again, forever, when its versions alone fill the budget.
+    let firstPart: Buffer | undefined;
     for (let e = it.next(); e !== undefined; e = it.next()) {
-      if (++examined > 2 * scanLimit) {
+      const part = keyPartOf(e[0]);
+      if (firstPart === undefined) firstPart = part;
+      if (++examined > 2 * scanLimit && !part.equals(firstPart)) {
         resumeKey = userKeyOf(e[0], 8);
         break;
       }
