@@ -94,8 +94,12 @@ export class GcRunner {
     if (dirty.overflows > this.overflowsLogged) {
       this.overflowsLogged = dirty.overflows;
       this.logger.info(
-        { maxKeys: dirty.maxKeys, overflows: dirty.overflows },
-        'more keys written than the GC pass tracks; this pass looks at every key',
+        {
+          maxKeys: dirty.maxKeys,
+          overflows: dirty.overflows,
+          fullPassAtMs: new Date(dirty.fullPassAtMs).toISOString(),
+        },
+        'more keys to revisit than the GC pass tracks; a pass over every key will run when the safe point gets there',
       );
     }
     try {

@@ -17,8 +17,13 @@
  * `d`/`w` engine key between the family byte and the timestamp. Code-unit order of those
  * strings is byte order of esc(k), which is the order of the user keys.
  *
- * In memory only, and bounded: a new set (a restart) and a set that overflowed owe one
- * full pass, which puts back every key that still needs a later look.
+ * In memory only, and bounded. A new set (a restart) owes a full pass at once, which puts
+ * back every key that still needs a later look. A key that does not fit is not dropped
+ * silently: it owes a full pass from its due time on (the earliest such time is kept), so
+ * a set that overflows costs one full pass when the safe point reaches the first key it
+ * could not hold, not one per pass. (Under pgbench the primary-key build rewrites all
+ * 200 000 rows: forgetting them and passing over everything at once was followed by a full
+ * pass's worth of keys to revisit, an overflow, and a full pass at every pass.)
  */
 import type { WriteBatch } from '../storage/kvEngine';
 import { DATA_PREFIX, WRITE_PREFIX, physicalMs } from './keys';
@@ -32,9 +37,13 @@ export type GcPassPlan =
 
 export class GcDirtyKeys {
   private readonly due = new Map<string, number>();
-  /** A full pass is owed: the set is new (nothing is known from before a restart) or overflowed. */
-  private fullOwed = true;
-  /** Times the set overflowed (for logs and tests). */
+  /**
+   * A full pass is owed once the safe point's physical ms reaches this: -Infinity at once
+   * (nothing is known from before a restart, or a range was copied in), the due time of
+   * the earliest key that did not fit, or Infinity (no full pass owed).
+   */
+  private fullAtMs = -Infinity;
+  /** Times the set overflowed (a key did not fit while no full pass was owed; logs, tests). */
   overflows = 0;
 
   constructor(readonly maxKeys: number = DEFAULT_MAX_DIRTY_KEYS) {}
@@ -44,8 +53,9 @@ export class GcDirtyKeys {
     return this.due.size;
   }
 
-  get fullPassOwed(): boolean {
-    return this.fullOwed;
+  /** The safe point (physical ms) from which a full pass is owed; Infinity: none. */
+  get fullPassAtMs(): number {
+    return this.fullAtMs;
   }
 
   /** The due time (physical ms) held for `part`, if any (tests). */
@@ -60,7 +70,7 @@ export class GcDirtyKeys {
    * dropped range's.
    */
   noteBatch(batch: WriteBatch): void {
-    if (this.fullOwed) return; // the owed full pass sees everything written until it starts
+    if (this.fullAtMs === -Infinity) return; // the full pass due next sees all of it
     const ops = batch.ops;
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
@@ -85,17 +95,16 @@ export class GcDirtyKeys {
 
   /** `part` may hold garbage once the safe point's physical ms is ≥ `dueMs`. */
   note(part: string, dueMs: number): void {
-    if (this.fullOwed) return;
+    if (dueMs >= this.fullAtMs) return; // the owed full pass comes first and sees the key
     const had = this.due.get(part);
     if (had !== undefined) {
       if (dueMs < had) this.due.set(part, dueMs);
       return;
     }
     if (this.due.size >= this.maxKeys) {
-      // Bounded memory: forget the keys and owe one full pass instead.
-      this.due.clear();
-      this.fullOwed = true;
-      this.overflows++;
+      // Bounded memory: a full pass, once the safe point gets there, stands for the key.
+      if (this.fullAtMs === Infinity) this.overflows++;
+      this.fullAtMs = dueMs;
       return;
     }
     this.due.set(part, dueMs);
@@ -104,7 +113,7 @@ export class GcDirtyKeys {
   /** The next pass should cover everything (a range was copied in from another shard). */
   requireFullPass(): void {
     this.due.clear();
-    this.fullOwed = true;
+    this.fullAtMs = -Infinity;
   }
 
   /**
@@ -114,13 +123,13 @@ export class GcDirtyKeys {
    * call are recorded anew; writes applied before it are in every snapshot the pass takes.
    */
   take(safePoint: Timestamp): GcPassPlan {
-    if (this.fullOwed) {
-      this.fullOwed = false;
+    const safeMs = physicalMs(safePoint);
+    if (this.fullAtMs <= safeMs) {
+      this.fullAtMs = Infinity;
       this.due.clear();
       return { full: true };
     }
     const keys: string[] = [];
-    const safeMs = physicalMs(safePoint);
     for (const [part, dueMs] of this.due) if (dueMs <= safeMs) keys.push(part);
     for (const part of keys) this.due.delete(part);
     // Default sort compares UTF-16 code units: for latin1 strings, byte order.

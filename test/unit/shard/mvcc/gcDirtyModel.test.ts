@@ -1,7 +1,7 @@
 /**
  * Model test of the GC pass that looks only at written, due keys (gcDirtyKeys.ts): random
  * writes, deletes, rollbacks, safe-point moves, restarts and passes (some with a commit
- * landing in the middle). After every pass, a pass over every key at the same safe point
+ * landing in the middle), with sets small enough to overflow. After every pass, a pass over every key at the same safe point
  * finds nothing left to delete; after every step, every key that GC will have work on
  * later is held, due no later than that work; and reads at and above the safe point see
  * what the model says every committed write left.
@@ -93,94 +93,101 @@ function firstGcWork(e: MemEngine, key: string, after: bigint): bigint | undefin
 describe('GC pass over written keys against a model', () => {
   it('leaves nothing a full pass would delete, and every read at or above the safe point intact', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(cmd, { minLength: 5, maxLength: 40 }), async (cmds) => {
-        const e = new MemEngine();
-        let store = await MvccStore.open({ engine: e, now: () => NOW });
-        const model: Model = new Map();
-        let clockMs = 100;
-        let n = 0;
-        // Safe point in TSO units; the logical part makes it land inside milliseconds.
-        let safePoint = ts(99);
-        await store.updateSafePoint(safePoint);
+      fc.asyncProperty(
+        fc.array(cmd, { minLength: 5, maxLength: 40 }),
+        // Room for 1 to 5 of the 4 keys: small sets overflow.
+        fc.integer({ min: 1, max: 5 }),
+        async (cmds, maxGcDirtyKeys) => {
+          const e = new MemEngine();
+          let store = await MvccStore.open({ engine: e, now: () => NOW, maxGcDirtyKeys });
+          const model: Model = new Map();
+          let clockMs = 100;
+          let n = 0;
+          // Safe point in TSO units; the logical part makes it land inside milliseconds.
+          let safePoint = ts(99);
+          await store.updateSafePoint(safePoint);
 
-        const txn = async (key: string, kind: 'put' | 'del' | 'rollback'): Promise<void> => {
-          clockMs += 2;
-          const startTs = ts(clockMs, 7);
-          const value = `${key}${n++}`;
-          const p = await store.prewrite({
-            mutations: [
-              kind === 'del'
-                ? { key: k(key), op: 'del' }
-                : { key: k(key), op: 'put', value: v(value) },
-            ],
-            primary: k(key),
-            startTs,
-            ttlMs: 3000,
-            forUpdateTs: 0n,
-          });
-          expect(p.kind).to.equal('ok');
-          if (kind === 'rollback') {
-            expect((await store.rollback({ keys: [k(key)], startTs })).kind).to.equal('ok');
-            return;
-          }
-          const commitTs = ts(clockMs + 1, 3);
-          expect((await store.commit({ keys: [k(key)], startTs, commitTs })).kind).to.equal('ok');
-          const list = model.get(key) ?? [];
-          list.push([commitTs, kind === 'del' ? undefined : value]);
-          model.set(key, list);
-        };
+          const txn = async (key: string, kind: 'put' | 'del' | 'rollback'): Promise<void> => {
+            clockMs += 2;
+            const startTs = ts(clockMs, 7);
+            const value = `${key}${n++}`;
+            const p = await store.prewrite({
+              mutations: [
+                kind === 'del'
+                  ? { key: k(key), op: 'del' }
+                  : { key: k(key), op: 'put', value: v(value) },
+              ],
+              primary: k(key),
+              startTs,
+              ttlMs: 3000,
+              forUpdateTs: 0n,
+            });
+            expect(p.kind).to.equal('ok');
+            if (kind === 'rollback') {
+              expect((await store.rollback({ keys: [k(key)], startTs })).kind).to.equal('ok');
+              return;
+            }
+            const commitTs = ts(clockMs + 1, 3);
+            expect((await store.commit({ keys: [k(key)], startTs, commitTs })).kind).to.equal('ok');
+            const list = model.get(key) ?? [];
+            list.push([commitTs, kind === 'del' ? undefined : value]);
+            model.set(key, list);
+          };
 
-        for (const c of cmds) {
-          switch (c.t) {
-            case 'put':
-            case 'del':
-            case 'rollback':
-              await txn(KEYS[c.key], c.t);
-              break;
-            case 'safePoint': {
-              // Never past the clock (the oldest transaction would be newer), in steps of
-              // a fraction of a millisecond.
-              const next = safePoint + BigInt(c.by) * 50_000n;
-              safePoint = next < ts(clockMs + 2) ? next : ts(clockMs + 2);
-              await store.updateSafePoint(safePoint);
-              break;
+          for (const c of cmds) {
+            switch (c.t) {
+              case 'put':
+              case 'del':
+              case 'rollback':
+                await txn(KEYS[c.key], c.t);
+                break;
+              case 'safePoint': {
+                // Never past the clock (the oldest transaction would be newer), in steps of
+                // a fraction of a millisecond.
+                const next = safePoint + BigInt(c.by) * 50_000n;
+                safePoint = next < ts(clockMs + 2) ? next : ts(clockMs + 2);
+                await store.updateSafePoint(safePoint);
+                break;
+              }
+              case 'restart':
+                store = await MvccStore.open({ engine: e, now: () => NOW, maxGcDirtyKeys });
+                break;
+              case 'pass': {
+                const running = store.gcPass({ scanLimit: c.scanLimit, batchLimit: 2 });
+                if (c.writeDuring !== null) await txn(KEYS[c.writeDuring], 'put');
+                await running;
+                const full = gc(
+                  e,
+                  { safePoint: store.safePoint, start: Buffer.alloc(0), end: null, limit: 1e9 },
+                  NOW,
+                );
+                expect(full.result.deleted, 'garbage the pass missed').to.equal(0);
+                break;
+              }
             }
-            case 'restart':
-              store = await MvccStore.open({ engine: e, now: () => NOW });
-              break;
-            case 'pass': {
-              const running = store.gcPass({ scanLimit: c.scanLimit, batchLimit: 2 });
-              if (c.writeDuring !== null) await txn(KEYS[c.writeDuring], 'put');
-              await running;
-              const full = gc(
-                e,
-                { safePoint: store.safePoint, start: Buffer.alloc(0), end: null, limit: 1e9 },
-                NOW,
-              );
-              expect(full.result.deleted, 'garbage the pass missed').to.equal(0);
-              break;
-            }
-          }
-          // Every key GC will have work on later is held, due no later than that work.
-          if (!store.gcDirty.fullPassOwed)
+            // Every key GC will have work on later is held, due no later than that work.
             for (const key of KEYS) {
               const firstWork = firstGcWork(e, key, store.safePoint);
               if (firstWork === undefined) continue;
+              if (store.gcDirty.fullPassAtMs <= physicalMs(firstWork)) continue; // a full pass covers it
               const held = store.gcDirty.dueMsOf(partOf(key));
               expect(held, `${key} is not held`).to.not.equal(undefined);
               expect(held, `${key} held past its first garbage`).to.be.at.most(
                 physicalMs(firstWork),
               );
             }
-          const at = [store.safePoint, ts(clockMs + 2)];
-          for (const key of KEYS)
-            for (const t of at) {
-              const r = await store.get({ key: k(key), ts: t });
-              expect(r.kind).to.equal('ok');
-              expect(r.kind === 'ok' ? str(r.value) : 'locked').to.equal(visibleAt(model, key, t));
-            }
-        }
-      }),
+            const at = [store.safePoint, ts(clockMs + 2)];
+            for (const key of KEYS)
+              for (const t of at) {
+                const r = await store.get({ key: k(key), ts: t });
+                expect(r.kind).to.equal('ok');
+                expect(r.kind === 'ok' ? str(r.value) : 'locked').to.equal(
+                  visibleAt(model, key, t),
+                );
+              }
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -158,24 +158,60 @@ describe('GC pass over the keys written since the last look', () => {
     expect(family(e, DATA_PREFIX)).to.equal(KEYSPACE - 1);
   });
 
-  it('falls back to one full pass when more keys were written than it tracks', async () => {
+  it('falls back to one full pass when the safe point reaches the first key it could not hold', async () => {
     const e = loadedEngine();
     const store = await MvccStore.open({ engine: e, now: () => NOW, maxGcDirtyKeys: 5 });
     await store.updateSafePoint(ts(200));
     await store.gcPass();
-    const written = Array.from({ length: 8 }, (_, i) => name(i * 100));
-    await write(store, written, 300, 'n');
+    const early = Array.from({ length: 5 }, (_, i) => name(i * 100));
+    const late = Array.from({ length: 3 }, (_, i) => name(3000 + i * 100));
+    await write(store, early, 300, 'n'); // due 301
+    await write(store, late, 400, 'n'); // due 401: no room
     expect(store.gcDirty.overflows).to.equal(1);
-    await store.updateSafePoint(ts(400));
+    expect(store.gcDirty.size).to.equal(5);
+
+    // Before the safe point reaches the keys it dropped, passes stay small.
+    await store.updateSafePoint(ts(350));
+    const before = await store.gcPass();
+    expect([before.full, before.examined, before.deleted]).to.deep.equal([false, 5, 5]);
+    // Then one full pass stands for them…
+    await store.updateSafePoint(ts(450));
     const r = await store.gcPass();
     expect(r.full).to.equal(true);
     expect(r.examined).to.equal(KEYSPACE);
-    expect(r.deleted, 'every old version of the written keys').to.equal(written.length);
-    // Back to following writes.
+    expect(r.deleted, 'every old version of the keys it could not hold').to.equal(late.length);
+    for (const key of late) expect(versions(e, key)).to.equal(1);
+    // …and it is back to following writes.
     await write(store, [name(3)], 500, 'm');
     await store.updateSafePoint(ts(600));
     const after = await store.gcPass();
     expect([after.full, after.examined, after.deleted]).to.deep.equal([false, 1, 1]);
+  });
+
+  it('after a write to every key (an index build), holds them without falling back to a full pass at every pass', async () => {
+    const e = loadedEngine();
+    const store = await MvccStore.open({ engine: e, now: () => NOW, maxGcDirtyKeys: 1000 });
+    await store.updateSafePoint(ts(200));
+    await store.gcPass();
+    for (let i = 0; i < KEYSPACE; i += 500)
+      await write(
+        store,
+        Array.from({ length: 500 }, (_, j) => name(i + j)),
+        300 + i / 100,
+        'r',
+      );
+    // Passes while the safe point is below those writes look at nothing.
+    for (let sp = 210; sp < 300; sp += 30) {
+      await store.updateSafePoint(ts(sp));
+      const r = await store.gcPass();
+      expect([r.full, r.examined]).to.deep.equal([false, 0]);
+    }
+    await store.updateSafePoint(ts(400));
+    const full = await store.gcPass();
+    expect([full.full, full.deleted]).to.deep.equal([true, KEYSPACE]);
+    await store.updateSafePoint(ts(410));
+    const next = await store.gcPass();
+    expect([next.full, next.examined]).to.deep.equal([false, 0]);
   });
 
   it('looks at every key in the first pass after a restart, and after a range is copied in', async () => {
