@@ -25,7 +25,8 @@ import { checkTxnStatus } from './actions/checkTxnStatus';
 import type { CheckTxnStatusRequest, CheckTxnStatusResult } from './actions/checkTxnStatus';
 import { commit } from './actions/commit';
 import type { CommitRequest, CommitResult } from './actions/commit';
-import { gc } from './actions/gc';
+import { gc, gcKeys } from './actions/gc';
+import type { Revisit } from './actions/gc';
 import { get } from './actions/get';
 import type { GetRequest, GetResult } from './actions/get';
 import { onePhaseCommit } from './actions/onePhaseCommit';
@@ -50,6 +51,7 @@ import { versionStats } from './actions/versionStats';
 import type { VersionStatsRequest, VersionStatsResult } from './actions/versionStats';
 import type { TxnHeartBeatRequest, TxnHeartBeatResult } from './actions/txnHeartBeat';
 import { lockNotAvailableError, lockTimeoutError, snapshotTooOldError } from './errors';
+import { GcDirtyKeys } from './gcDirtyKeys';
 import { createGcFilter } from './gcFilter';
 import type { GcFilter } from './gcFilter';
 import { LOCK_PREFIX, metaKey, userKeyOf } from './keys';
@@ -74,6 +76,8 @@ export interface MvccStoreOptions {
    * remembered, so 1PC commits above this instead (TiKV syncs max_ts from PD the same way).
    */
   readonly initialMaxReadTs?: Timestamp;
+  /** Most keys remembered for the next GC pass before it falls back to a full pass. */
+  readonly maxGcDirtyKeys?: number;
 }
 
 export interface LockWaitOptions {
@@ -92,6 +96,16 @@ export interface GcOptions {
   readonly scanLimit?: number;
 }
 
+/** What one background pass (MvccStore.gcPass) did. */
+export interface GcPassResult {
+  /** Over every key of the shard (after a restart, an overflow, a range copied in). */
+  readonly full: boolean;
+  /** User keys looked at. */
+  readonly examined: number;
+  /** Entries deleted. */
+  readonly deleted: number;
+}
+
 type Action<Req, R> = (snap: KvReader, req: Req, nowMs: number) => ActionOutput<R>;
 
 export class MvccStore {
@@ -102,6 +116,8 @@ export class MvccStore {
   private readonly latches = new Latches();
   private safePointTs: Timestamp;
   private maxRead: Timestamp;
+  /** Keys that may hold garbage: the background pass visits these (gcDirtyKeys.ts). */
+  readonly gcDirty: GcDirtyKeys;
 
   private constructor(options: MvccStoreOptions, safePoint: Timestamp) {
     this.engine = options.engine;
@@ -110,6 +126,7 @@ export class MvccStore {
     this.waiters = options.waiters ?? new LockWaiters({ now: this.now });
     this.safePointTs = safePoint;
     this.maxRead = options.initialMaxReadTs ?? 0n;
+    this.gcDirty = new GcDirtyKeys(options.maxGcDirtyKeys);
   }
 
   /** Opens the MVCC layer over an engine, loading the persisted GC safe point. */
@@ -143,6 +160,8 @@ export class MvccStore {
    */
   raiseMaxReadTs(ts: Timestamp): void {
     this.beginRead(ts);
+    // The range's versions were copied in unrecorded (sql.ingest): look at everything.
+    this.gcDirty.requireFullPass();
   }
 
   async batchGet(keys: readonly Buffer[], req: Omit<GetRequest, 'key'>): Promise<GetResult[]> {
@@ -293,12 +312,61 @@ export class MvccStore {
 
   /** The background GC pass over a range at the current safe point; returns deletes made. */
   async gc(options: GcOptions = {}): Promise<number> {
+    return (await this.gcRange(options)).deleted;
+  }
+
+  /**
+   * The background pass at the current safe point: over the keys written since they were
+   * last looked at and due now (gcDirtyKeys.ts), or over every key when the set cannot
+   * vouch for the rest (a restart, an overflow, a range copied in).
+   */
+  async gcPass(options: Omit<GcOptions, 'start' | 'end'> = {}): Promise<GcPassResult> {
+    const safePoint = this.safePointTs;
+    const plan = this.gcDirty.take(safePoint);
+    try {
+      if (plan.full) return { full: true, ...(await this.gcRange(options)) };
+      return { full: false, ...(await this.gcListed(plan.keys, safePoint, options)) };
+    } catch (err) {
+      // The keys taken and not yet looked at are out of the set: look at everything next.
+      this.gcDirty.requireFullPass();
+      throw err;
+    }
+  }
+
+  private async gcListed(
+    keys: readonly string[],
+    safePoint: Timestamp,
+    options: GcOptions,
+  ): Promise<{ examined: number; deleted: number }> {
+    const limit = options.batchLimit ?? 1000;
+    const scanLimit = options.scanLimit ?? 2000;
+    let deleted = 0;
+    let from = 0;
+    while (from < keys.length) {
+      const snap = this.engine.snapshot();
+      let out;
+      try {
+        out = gcKeys(snap, { safePoint, keys, from, limit, scanLimit });
+      } finally {
+        snap.release();
+      }
+      if (out.writes.length > 0) await this.engine.write(out.writes, { sync: false });
+      this.revisit(out.result.revisit);
+      deleted += out.result.deleted;
+      from = out.result.next;
+      if (from < keys.length) await yieldToRequests();
+    }
+    return { examined: keys.length, deleted };
+  }
+
+  private async gcRange(options: GcOptions): Promise<{ examined: number; deleted: number }> {
     const safePoint = this.safePointTs;
     let start = options.start ?? Buffer.alloc(0);
     const end = options.end ?? null;
     const limit = options.batchLimit ?? 1000;
     const scanLimit = options.scanLimit ?? 2000;
     let deleted = 0;
+    let examined = 0;
     for (;;) {
       const snap = this.engine.snapshot();
       let out;
@@ -308,12 +376,18 @@ export class MvccStore {
         snap.release();
       }
       if (out.writes.length > 0) await this.engine.write(out.writes, { sync: false });
+      this.revisit(out.result.revisit);
       deleted += out.result.deleted;
-      if (out.result.resumeKey === null) return deleted;
+      examined += out.result.examined;
+      if (out.result.resumeKey === null) return { examined, deleted };
       start = out.result.resumeKey;
-      // Let requests in between batches: a pass is background work.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToRequests();
     }
+  }
+
+  /** Keys a pass left with garbage to come go back into the set, due when it comes. */
+  private revisit(keys: readonly Revisit[]): void {
+    for (const [part, dueTs] of keys) this.gcDirty.noteTs(part, dueTs);
   }
 
   /** Versions, locks and records held for user keys [start, end) (operators, GC tests). */
@@ -389,6 +463,7 @@ export class MvccStore {
       const out = action(this.engine, req, this.now());
       if (out.writes.length > 0) {
         await this.engine.write(out.writes, { sync: sync && this.sync });
+        this.gcDirty.noteBatch(out.writes); // after the write: see GcDirtyKeys.take
         released = releasedKeys(out.writes);
       }
       result = out.result;
@@ -399,6 +474,11 @@ export class MvccStore {
     if (released.length > 0) this.waiters.wakeFirst(released);
     return result;
   }
+}
+
+/** Lets requests in between batches: a GC pass is background work. */
+function yieldToRequests(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /** User keys whose lock the batch deletes: their waiters retry. */

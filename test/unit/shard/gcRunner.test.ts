@@ -10,10 +10,10 @@ import { ts } from './mvcc/helpers';
 async function countingStore(): Promise<{ store: MvccStore; passes: () => number }> {
   const store = await MvccStore.open({ engine: new MemEngine(), now: () => 10_000 });
   let passes = 0;
-  const gc = store.gc.bind(store);
-  store.gc = async (options) => {
+  const gcPass = store.gcPass.bind(store);
+  store.gcPass = async (options) => {
     passes++;
-    return gc(options);
+    return gcPass(options);
   };
   return { store, passes: () => passes };
 }
