@@ -827,39 +827,7 @@ export class Transaction {
     const primary = this.primary ?? mutations[0].key;
     this.primary = primary;
     // Phase 1: prewrite everything (each shard's part is one atomic batch).
-    let pending = mutations;
-    for (let round = 0; pending.length > 0; round++) {
-      const results = await this.deps.rpc.perShard<Mutation, PrewriteResult>(
-        pending,
-        (m) => m.key,
-        (send, g) =>
-          chunked(
-            g.items,
-            (part) =>
-              send(
-                'txn.prewrite',
-                {
-                  mutations: part,
-                  primary,
-                  startTs: this.startTs,
-                  ttlMs: LOCK_TTL_MS,
-                  forUpdateTs: this.forUpdateTs,
-                  pessimistic: this.pessimisticFlags(part),
-                },
-                BIG_TIMEOUT_MS,
-              ) as Promise<PrewriteResult>,
-          ),
-      );
-      const retry: Mutation[] = [];
-      for (const { group, result } of results) {
-        if (result.kind === 'ok') continue;
-        if (result.kind !== 'locked') await this.insertConflict(result);
-        if (result.kind !== 'locked') this.commitFailure(result);
-        await this.meetLocks(result.locks, round);
-        retry.push(...group.items);
-      }
-      pending = retry;
-    }
+    await this.prewriteAll(mutations, primary, () => LOCK_TTL_MS);
     // Phase 2: the primary's commit record is the commit point.
     const commitTs = await this.commitPrimary(primary);
     // Secondaries: the transaction is committed once the primary is; a failure here is
@@ -867,24 +835,7 @@ export class Transaction {
     // Awaited rather than left to the background: the next transaction of a hot row would
     // otherwise meet the lock and pay a status check (measured: TPC-B 77 → 47 tps).
     const secondaries = mutations.filter((m) => !m.key.equals(primary)).map((m) => m.key);
-    if (secondaries.length > 0) {
-      await this.deps.rpc
-        .perShard(
-          secondaries,
-          (k) => k,
-          (send, g) =>
-            chunked(
-              g.items,
-              (part) =>
-                send(
-                  'txn.commit',
-                  { keys: part, startTs: this.startTs, commitTs },
-                  BIG_TIMEOUT_MS,
-                ) as Promise<{ kind: string }>,
-            ),
-        )
-        .catch(() => undefined); // readers roll these forward from the primary's record
-    }
+    await this.commitKeys(secondaries, commitTs).catch(() => undefined);
     return commitTs;
   }
 
@@ -949,31 +900,18 @@ export class Transaction {
       if (!this.locked.has(key.toString('hex'))) keys.push(key);
     for (const [hex, key] of this.abandoned)
       if (!this.locked.has(hex) && !this.writes.has(hex)) keys.push(key);
-    if (keys.length === 0) return;
-    await this.deps.rpc.perShard(
-      keys,
-      (k) => k,
-      (send, g) =>
-        chunked(
-          g.items,
-          (part) =>
-            send('txn.rollback', { keys: part, startTs: this.startTs }, BIG_TIMEOUT_MS) as Promise<{
-              kind: string;
-            }>,
-        ),
-    );
+    await this.rollbackKeys(keys);
   }
 
   private startHeartbeat(): void {
     if (this.heartbeat !== null || this.primary === null) return;
     const primary = this.primary;
     this.heartbeat = setInterval(() => {
-      const ageMs = Number(BigInt(Date.now()) - (this.startTs >> 18n));
       void this.deps.rpc
         .onKey(primary, 'txn.heartBeat', {
           primary,
           startTs: this.startTs,
-          adviseTtlMs: ageMs + LOCK_TTL_MS,
+          adviseTtlMs: this.ttlFromNow(),
         })
         .catch(() => undefined); // a missed heartbeat only shortens the lock's life
     }, HEARTBEAT_MS);
@@ -1038,12 +976,12 @@ export class Transaction {
       // nor a record is rolled back on the spot (checkTxnStatus rollbackIfNotExist).
       const own = mutations.find((m) => m.key.equals(primary));
       if (own !== undefined) {
-        await this.prewriteEarly([own], primary);
+        await this.prewriteAll([own], primary, this.ttlFromNow);
         rest = mutations.filter((m) => m !== own);
       }
       this.startHeartbeat();
     }
-    await this.prewriteEarly(rest, primary);
+    await this.prewriteAll(rest, primary, this.ttlFromNow);
     spilled.add(entries.map(({ key, w }) => ({ key, del: w.op === 'del' })));
     // Their pessimistic locks are prewrite locks now: commit must not prewrite them again.
     for (const { key } of entries) this.locked.delete(key.toString('hex'));
@@ -1057,16 +995,23 @@ export class Transaction {
     return Math.max(0, Number(BigInt(Date.now()) - (this.startTs >> 18n)));
   }
 
+  private readonly ttlFromNow = (): number => this.ageMs() + LOCK_TTL_MS;
+
   /**
-   * Phase 1 for a spill (and a spilled transaction's last writes): as twoPhase prewrites,
-   * but with a TTL counted from now, since a long COPY's locks would otherwise be born
-   * expired (the TTL counts from start_ts) and a reader meeting one before the next
-   * heartbeat could roll the transaction back.
+   * Phase 1: prewrites every mutation (each shard's part one atomic batch per chunk),
+   * resolving other transactions' locks and retrying until all are written. ttlMs is asked
+   * each round: a spill counts it from now (ttlFromNow), since a long COPY's locks would
+   * otherwise be born expired (the TTL counts from start_ts) and a reader meeting one
+   * before the next heartbeat could roll the transaction back.
    */
-  private async prewriteEarly(mutations: Mutation[], primary: Buffer): Promise<void> {
+  private async prewriteAll(
+    mutations: Mutation[],
+    primary: Buffer,
+    ttl: () => number,
+  ): Promise<void> {
     let pending = mutations;
     for (let round = 0; pending.length > 0; round++) {
-      const ttlMs = this.ageMs() + LOCK_TTL_MS;
+      const ttlMs = ttl();
       const results = await this.deps.rpc.perShard<Mutation, PrewriteResult>(
         pending,
         (m) => m.key,
@@ -1114,7 +1059,7 @@ export class Transaction {
     try {
       if (this.doomed !== null) throw this.doomed;
       rest = this.mutations();
-      if (rest.length > 0) await this.prewriteEarly(rest, primary);
+      if (rest.length > 0) await this.prewriteAll(rest, primary, this.ttlFromNow);
       commitTs = await this.commitPrimary(primary);
     } catch (err) {
       this.stopHeartbeat();
@@ -1165,6 +1110,7 @@ export class Transaction {
   }
 
   private async rollbackKeys(keys: readonly Buffer[]): Promise<void> {
+    if (keys.length === 0) return;
     await this.deps.rpc.perShard(
       keys,
       (k) => k,
