@@ -9,7 +9,7 @@ import { keyInRange } from '../common/catalog/keyspace';
 import type { RangeDescriptor } from '../common/catalog/schema';
 import { fragmentFromWire } from '../common/expr/fragment';
 import { WriteBatch, type KvEngine } from './storage/kvEngine';
-import { executeFragment } from './fragmentExec';
+import { executeFragment } from '../common/expr/fragmentExec';
 import { DATA_PREFIX, LOCK_PREFIX, WRITE_PREFIX, familyBounds } from './mvcc/keys';
 
 /**

@@ -11,7 +11,7 @@
 import type { Fragment, FragmentResult } from '../common/expr/fragment';
 import type { KvIterator, KvReader, IteratorOptions } from './storage/kvEngine';
 import type { Lock, MvccStore } from './mvcc';
-import { executeFragment } from './fragmentExec';
+import { executeFragment } from '../common/expr/fragmentExec';
 
 export interface MvccReadOptions {
   readonly ts: bigint;

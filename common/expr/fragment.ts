@@ -2,7 +2,7 @@
  * A plan fragment: what the proxy pushes down to a shard to run over one range's rows
  * (DESIGN.md "Planner"): key spans or point keys, a filter, a projection, a partial
  * aggregation, a local top-n. Sent as msgpack through `sql.fragment`; see
- * shard/fragmentExec.ts for the executing side.
+ * common/expr/fragmentExec.ts for the executing side.
  */
 import type { Datum } from '../types/datum';
 import type { AggFn } from './aggregates';

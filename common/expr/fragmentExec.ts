@@ -1,25 +1,28 @@
 /**
- * Runs a plan fragment over the rows of one range (pure: a KvReader and bounds in, rows
- * out). Filter, projection, partial aggregation and local top-n happen here so only what
+ * Runs a plan fragment over the rows of one range (pure: a row source and bounds in, rows
+ * out). It lives in common because both sides run it: shards over their data, the proxy
+ * over a transaction's own buffered rows (proxy/sql/ownRowsRead.ts). Filter, projection, partial aggregation and local top-n happen here so only what
  * the proxy needs crosses the network (DESIGN.md "Planner").
  */
-import type { Datum } from '../common/types/datum';
-import {
-  accumulate,
-  accumulateArray,
-  initState,
-  stateToWire,
-  type AggState,
-} from '../common/expr/aggregates';
-import { evalExpr } from '../common/expr/eval';
-import { newEvalCtx, type EvalCtx } from '../common/expr/expr';
-import type { Fragment, FragmentResult } from '../common/expr/fragment';
-import { decodeStoredRow, rowToWire } from '../common/expr/rowFormat';
-import { compareValues } from '../common/expr/typesAdapter';
-import type { KvReader } from './storage/kvEngine';
-import { groupKey } from '../common/expr/groupKey';
+import type { Datum } from '../types/datum';
+import { accumulate, accumulateArray, initState, stateToWire, type AggState } from './aggregates';
+import { evalExpr } from './eval';
+import { newEvalCtx, type EvalCtx } from './expr';
+import type { Fragment, FragmentResult } from './fragment';
+import { decodeStoredRow, rowToWire } from './rowFormat';
+import { compareValues } from './typesAdapter';
+import { groupKey } from './groupKey';
 
 export { groupKey };
+
+/** What a fragment reads rows from: a shard's KvReader satisfies it. */
+export interface FragmentRowSource {
+  get(key: Buffer): Buffer | undefined;
+  iterator(options: { readonly gte?: Buffer; readonly lt?: Buffer }): {
+    next(): [key: Buffer, value: Buffer] | undefined;
+    close(): void;
+  };
+}
 
 /** Compares two output rows by the fragment's ORDER BY. */
 export function compareRows(
@@ -50,7 +53,7 @@ interface Group {
 }
 
 export function executeFragment(
-  reader: KvReader,
+  reader: FragmentRowSource,
   rangeStart: Buffer,
   rangeEnd: Buffer | null,
   f: Fragment,

@@ -8,17 +8,16 @@
  */
 import { decodeValue, encodeValue } from '../../common/codec';
 import { fragmentFromWire, type FragmentResult } from '../../common/expr/fragment';
-import { executeFragment } from '../../shard/fragmentExec';
-import type { KvIterator, KvReader } from '../../shard/storage/kvEngine';
+import { executeFragment, type FragmentRowSource } from '../../common/expr/fragmentExec';
 import type { Transaction } from '../txn/transaction';
 
 /** The buffered rows of a point read, by key; iteration is never needed for key reads. */
-class OwnRows implements KvReader {
+class OwnRows implements FragmentRowSource {
   constructor(private readonly rows: ReadonlyMap<string, Buffer>) {}
   get(key: Buffer): Buffer | undefined {
     return this.rows.get(key.toString('hex'));
   }
-  iterator(): KvIterator {
+  iterator(): never {
     throw new Error('OwnRows serves point reads only');
   }
 }
