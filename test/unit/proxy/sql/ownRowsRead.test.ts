@@ -49,6 +49,16 @@ describe('proxy/sql point reads of own writes', function () {
     expect((await c.query('SELECT count(*)::int AS n FROM acc WHERE id = 1')).rows).to.deep.equal([
       { n: 1 },
     ]);
+    // A text parameter in the filter and the projection, bound as a driver binds it.
+    expect(
+      (
+        await c.query('SELECT note || $2::text AS n FROM acc WHERE id = $1 AND note = $3', [
+          1,
+          '!',
+          'a',
+        ])
+      ).rows,
+    ).to.deep.equal([{ n: 'a!' }]);
     const plan = await analyze(c, 'SELECT bal FROM acc WHERE id = 1');
     expect(plan, plan).to.match(/ranges: 0 \[\] shards: 0/);
     await c.query('COMMIT');
