@@ -11,6 +11,8 @@
  */
 import { SqlError, SqlState, toSqlError } from '../../common/errors';
 import type { Datum } from '../../common/types/datum';
+import { TypeOid } from '../../common/types/datum';
+import { parseValue } from '../../common/expr/typesAdapter';
 import {
   defaultFormatSettings,
   type FormatSettings,
@@ -648,8 +650,9 @@ export class Connection {
         continue;
       }
       const fmt = formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i];
-      out[i] =
+      const v =
         fmt === 0 ? parseText(types[i], b.toString('utf8'), settings) : parseBinary(types[i], b);
+      out[i] = v !== null && types[i] === TypeOid.numeric ? engineNumeric(v, settings) : v;
     }
     return out;
   }
@@ -1190,4 +1193,14 @@ export function parseDuration(v: string): number | undefined {
             ? 3_600_000
             : 86_400_000;
   return n * mult;
+}
+
+/**
+ * A numeric parameter in the evaluator's form. io parses numeric into its own class, which
+ * the evaluator's arithmetic does not take (`SELECT $1::numeric + 1` failed with a
+ * TypeError); rows are stored in the evaluator's form already (proxy/sql/copyDatum.ts
+ * explains the two layers).
+ */
+function engineNumeric(v: Datum, settings: FormatSettings): Datum {
+  return parseValue(TypeOid.numeric, formatText(TypeOid.numeric, v, settings));
 }
