@@ -115,7 +115,8 @@ export function txnHandlers(store: MvccStore, resolve: RangeResolver): Map<strin
     ],
     ['txn.pessimisticRollback', handler(many, (b) => store.pessimisticRollback(b as any))],
     ['txn.prewrite', handler(mutations, (b) => store.prewrite(b as any))],
-    ['txn.commit', handler(many, (b) => store.commit(b as any))],
+    // `secondary: true`: a transaction's secondary keys, whose commit needs no fsync.
+    ['txn.commit', handler(many, (b) => store.commit(b as any, b.secondary !== true))],
     ['txn.rollback', handler(many, (b) => store.rollback(b as any))],
     [
       'txn.checkTxnStatus',

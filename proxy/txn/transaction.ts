@@ -826,10 +826,24 @@ export class Transaction {
   private async twoPhase(mutations: Mutation[]): Promise<bigint> {
     const primary = this.primary ?? mutations[0].key;
     this.primary = primary;
-    // Phase 1: prewrite everything (each shard's part is one atomic batch).
-    await this.prewriteAll(mutations, primary, () => LOCK_TTL_MS);
+    // The commit timestamp's TSO call runs beside the prewrites rather than after them
+    // (TiDB does the same for async commit and 1PC): every lock's min_commit_ts is above
+    // the reads its shard served before it (MvccStore.prewrite), so no reader that missed
+    // a lock can have a start_ts at or above commit_ts. The TSO value, taken after every
+    // statement's locks, keeps commit_ts at or above what any earlier commit was acked
+    // with, so a transaction that starts after this one is acknowledged still sees it.
+    const tso = this.deps.timestamp();
+    let minCommitTs: bigint;
+    try {
+      // Phase 1: prewrite everything (each shard's part is one atomic batch).
+      minCommitTs = await this.prewriteAll(mutations, primary, () => LOCK_TTL_MS);
+    } catch (err) {
+      tso.catch(() => undefined);
+      throw err;
+    }
+    const ts = await tso;
     // Phase 2: the primary's commit record is the commit point.
-    const commitTs = await this.commitPrimary(primary);
+    const commitTs = await this.commitPrimary(primary, ts > minCommitTs ? ts : minCommitTs);
     // Secondaries: the transaction is committed once the primary is; a failure here is
     // recovered by whoever meets their locks (rolled forward from the primary's record).
     // Awaited rather than left to the background: the next transaction of a hot row would
@@ -850,8 +864,8 @@ export class Transaction {
    * (statement_completion_unknown, as CockroachDB does) and leave every lock to the
    * resolvers, which roll the rest forward or back from the primary's record.
    */
-  private async commitPrimary(primary: Buffer): Promise<bigint> {
-    let commitTs = await this.deps.timestamp();
+  private async commitPrimary(primary: Buffer, firstCommitTs?: bigint): Promise<bigint> {
+    let commitTs = firstCommitTs ?? (await this.deps.timestamp());
     const askUntil = Date.now() + AMBIGUOUS_COMMIT_RETRY_MS;
     let unanswered: unknown = null;
     for (let round = 0; ; round++) {
@@ -1004,11 +1018,13 @@ export class Transaction {
    * otherwise be born expired (the TTL counts from start_ts) and a reader meeting one
    * before the next heartbeat could roll the transaction back.
    */
+  /** Resolves with the largest min_commit_ts the prewrites reported. */
   private async prewriteAll(
     mutations: Mutation[],
     primary: Buffer,
     ttl: () => number,
-  ): Promise<void> {
+  ): Promise<bigint> {
+    let minCommitTs = 0n;
     let pending = mutations;
     for (let round = 0; pending.length > 0; round++) {
       const ttlMs = ttl();
@@ -1035,7 +1051,10 @@ export class Transaction {
       );
       const retry: Mutation[] = [];
       for (const { group, result } of results) {
-        if (result.kind === 'ok') continue;
+        if (result.kind === 'ok') {
+          if (result.minCommitTs > minCommitTs) minCommitTs = result.minCommitTs;
+          continue;
+        }
         if (result.kind !== 'locked') await this.insertConflict(result);
         if (result.kind !== 'locked') this.commitFailure(result);
         await this.meetLocks(result.locks, round);
@@ -1043,6 +1062,7 @@ export class Transaction {
       }
       pending = retry;
     }
+    return minCommitTs;
   }
 
   /**
@@ -1092,7 +1112,8 @@ export class Transaction {
           (part) =>
             send(
               'txn.commit',
-              { keys: part, startTs: this.startTs, commitTs },
+              // Never the primary: these commits need no fsync (MvccStore.commit).
+              { keys: part, startTs: this.startTs, commitTs, secondary: true },
               BIG_TIMEOUT_MS,
             ) as Promise<{ kind: string }>,
         ),

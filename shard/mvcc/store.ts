@@ -37,6 +37,7 @@ import type {
   PessimisticRollbackResult,
 } from './actions/pessimisticRollback';
 import { prewrite } from './actions/prewrite';
+import { maxTs } from './txnWrites';
 import type { PrewriteRequest, PrewriteResult } from './actions/prewrite';
 import { resolveLocks } from './actions/resolveLocks';
 import type { ResolveLocksRequest, ResolveLocksResult } from './actions/resolveLocks';
@@ -257,17 +258,31 @@ export class MvccStore {
     return this.run(req.keys, pessimisticRollback, req);
   }
 
+  /**
+   * Prewrite; the locks' min_commit_ts is above every read this shard has served (the
+   * 1PC max_ts rule again): a transaction may then take its commit_ts from the prewrite
+   * answers without a TSO call after them, since a reader that came before the lock has a
+   * start_ts below it and one that comes after meets the lock. maxReadTs is read inside the
+   * latched section, after every earlier read raised it.
+   */
   async prewrite(req: PrewriteRequest): Promise<PrewriteResult> {
     this.checkStartTs(req.startTs);
     return this.run(
       req.mutations.map((m) => m.key),
-      prewrite,
+      (snap, r, nowMs) =>
+        prewrite(snap, { ...r, minCommitTs: maxTs(r.minCommitTs ?? 0n, this.maxRead + 1n) }, nowMs),
       req,
     );
   }
 
-  async commit(req: CommitRequest): Promise<CommitResult> {
-    return this.run(req.keys, commit, req);
+  /**
+   * Commit. `durable: false` is for a transaction's secondary keys: their commit records
+   * need no fsync, since the primary's (synced) record already decides the transaction —
+   * a secondary commit lost in a crash leaves its prewrite lock, which the next reader
+   * resolves from the primary, exactly as after a coordinator that died before sending it.
+   */
+  async commit(req: CommitRequest, durable = true): Promise<CommitResult> {
+    return this.run(req.keys, commit, req, undefined, durable && this.sync);
   }
 
   async rollback(req: RollbackRequest): Promise<RollbackResult> {

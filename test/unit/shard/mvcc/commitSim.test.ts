@@ -227,6 +227,11 @@ class Sim {
     }
 
     // 2b. 2PC: prewrite shard by shard, in any order (TiDB prewrites them in parallel).
+    // The commit timestamp's TSO value is taken before the prewrites (the proxy asks for it
+    // beside them): commit_ts = max(it, every prewrite's min_commit_ts). Taking it first is
+    // the oldest it can be, so readers served in between test the max-read rule.
+    const tsoAtCommitStart = this.tso();
+    let minCommitTs = 0n;
     const shards = [...byShard.keys()].sort(() => this.rand() - 0.5);
     for (const s of shards) {
       const muts = mutations.filter((m) => shardOfKey(m.key) === s);
@@ -246,12 +251,14 @@ class Sim {
         await abort();
         return 'retry';
       }
+      if (r.minCommitTs > minCommitTs) minCommitTs = r.minCommitTs;
       yield;
       if (step()) return 'crashed';
     }
     // 3. Commit the primary: the commit point.
-    for (;;) {
-      log.commitTs = this.tso();
+    log.commitTs = tsoAtCommitStart > minCommitTs ? tsoAtCommitStart : minCommitTs;
+    for (let first = true; ; first = false) {
+      if (!first) log.commitTs = this.tso();
       const r = await this.storeOf(primary).commit({
         keys: [primary],
         startTs: log.startTs,
@@ -264,6 +271,7 @@ class Sim {
       }
       break;
     }
+    this.observe(log.commitTs);
     log.acked = true;
     yield;
     if (step()) return 'crashed';
@@ -271,11 +279,10 @@ class Sim {
     for (const s of shards) {
       const ks = keys.filter((key) => shardOfKey(key) === s && !key.equals(primary));
       if (ks.length === 0) continue;
-      const r = await this.stores[s].commit({
-        keys: ks,
-        startTs: log.startTs,
-        commitTs: log.commitTs,
-      });
+      const r = await this.stores[s].commit(
+        { keys: ks, startTs: log.startTs, commitTs: log.commitTs },
+        false, // secondaries: no fsync (the proxy's commitKeys)
+      );
       // A resolver may have rolled them forward already: still ok (idempotent).
       if (r.kind !== 'ok') this.violations.push(`txn ${id}: secondary commit failed: ${r.kind}`);
       yield;
