@@ -77,7 +77,11 @@ export class MemEngine implements KvEngine {
     };
   }
 
-  async write(batch: WriteBatch, _options?: WriteOptions): Promise<void> {
+  /** The sync flag of every write, in order (what a real engine would have fsynced). */
+  readonly syncs: boolean[] = [];
+
+  async write(batch: WriteBatch, options?: WriteOptions): Promise<void> {
+    this.syncs.push(options?.sync ?? true);
     if (this.gate) await this.gate;
     this.applyNow(batch);
   }

@@ -222,6 +222,39 @@ describe('mvcc store', () => {
     });
   });
 
+  describe('the 2PC commit timestamp', () => {
+    const prewriteA = (startTs: bigint) =>
+      store.prewrite({
+        mutations: [
+          { key: k('a'), op: 'put', value: v('1') },
+          { key: k('b'), op: 'put', value: v('2') },
+        ],
+        primary: k('a'),
+        startTs,
+        ttlMs: 3000,
+        forUpdateTs: 0n,
+      });
+
+    it('puts prewrite locks above every read the shard served, on any key', async () => {
+      // A reader at 2000 read another key before the prewrite: a commit_ts taken from the
+      // prewrite answer (no TSO after it) must still land above that reader's snapshot.
+      await store.get({ key: k('z'), ts: ts(2000) });
+      const r = await prewriteA(ts(1000));
+      expect(r).to.deep.equal({ kind: 'ok', minCommitTs: ts(2000) + 1n });
+      const c = await store.commit({ keys: [k('a')], startTs: ts(1000), commitTs: ts(1500) });
+      expect(c.kind).to.equal('commitTsExpired');
+    });
+
+    it('syncs the primary commit and not the secondaries', async () => {
+      await prewriteA(ts(1000));
+      engine.syncs.length = 0;
+      const commitTs = ts(1000) + 5n;
+      await store.commit({ keys: [k('a')], startTs: ts(1000), commitTs });
+      await store.commit({ keys: [k('b')], startTs: ts(1000), commitTs }, false);
+      expect(engine.syncs).to.deep.equal([true, false]);
+    });
+  });
+
   describe('on the SQLite engine', () => {
     let dir: string;
     let sqlite: SqliteEngine;
