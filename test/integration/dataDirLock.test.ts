@@ -4,12 +4,13 @@
  * under it). Real processes: a one-meta, one-shard, one-proxy cluster, then intruders.
  */
 import { expect } from 'chai';
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { startNodeCluster, type NodeCluster } from '../support/nodeCluster';
+import { LOCK_FILE_NAME } from '../../common/dataDirLock';
 
 const dist = path.resolve(__dirname, '../..');
 
@@ -107,6 +108,59 @@ describe('a second node on a live data directory', function () {
       expect(shard?.proc?.exitCode, 'shard1 still runs').to.equal(null);
     } finally {
       await client.end();
+    }
+  });
+
+  it("a clean shutdown releases every node's lock", async () => {
+    await (cluster as NodeCluster).stop();
+    for (const node of ['meta1', 'shard1'])
+      expect(fs.existsSync(path.join(root, node, LOCK_FILE_NAME)), node).to.equal(false);
+  });
+});
+
+describe('a second launcher (npm start) on a data directory in use', function () {
+  this.timeout(30_000);
+
+  it('exits 2 naming the PID before it writes anything there', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sharddb-dirlock-'));
+    const holder = fork(path.join(dist, 'test/support/dataDirLockHolder.js'), [root], {
+      stdio: 'ignore',
+    });
+    try {
+      const reply = await new Promise<{ locked: boolean }>((resolve, reject) => {
+        holder.once('message', (m) => resolve(m as { locked: boolean }));
+        holder.once('exit', (code) => reject(new Error(`lock holder exited (${code})`)));
+      });
+      expect(reply.locked).to.equal(true);
+      const launcher = spawn(
+        process.execPath,
+        [path.join(dist, 'scripts/cluster.js'), '--data-dir', root, '--port', '0'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      launcher.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          launcher.kill('SIGTERM');
+          reject(new Error('the second launcher still runs after 10 s'));
+        }, 10_000);
+        launcher.once('exit', (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      expect(code, stderr).to.equal(2);
+      expect(stderr).to.include(`PID ${holder.pid}`);
+      expect(fs.readdirSync(root), 'nothing written beside the lock').to.deep.equal([
+        LOCK_FILE_NAME,
+      ]);
+    } finally {
+      if (holder.exitCode === null) {
+        const exited = new Promise((resolve) => holder.once('exit', resolve));
+        holder.kill('SIGKILL');
+        await exited;
+      }
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });
