@@ -3,9 +3,11 @@
  * once (secrets masked), log fatal errors, and stop cleanly on SIGINT, SIGTERM, or when
  * the launcher that forked us goes away (its IPC channel closes). npm does not pass
  * SIGTERM on to `npm start`'s children (DESIGN.md), so the IPC channel is what keeps a
- * cluster from outliving its launcher.
+ * cluster from outliving its launcher. A node refused at start (bad configuration, a data
+ * directory in use by another live node) says why on stderr and exits 2, no stack trace.
  */
 import { ConfigError, ConfigSpec, describeConfig, loadConfig } from './config';
+import { DataDirInUseError } from './dataDirLock';
 import { createLogger, installProcessGuards, Logger } from './logger';
 import { readSecretFile } from './secret';
 
@@ -70,6 +72,15 @@ export function runRole<Raw>(
       if (stopping) void started.close();
     },
     (err: unknown) => {
+      if (err instanceof ConfigError || err instanceof DataDirInUseError) {
+        // An operator's problem, not a bug: one clear line on stderr and in the log, no
+        // stack trace, and exit 2 as for the configuration errors above.
+        process.stderr.write(`${role} refused to start: ${err.message}\n`);
+        logger.fatal({ reason: err.name }, `${role} refused to start: ${err.message}`);
+        logger.flush();
+        setTimeout(() => process.exit(2), 20);
+        return;
+      }
       logger.fatal({ err }, `${role} failed to start`);
       logger.flush();
       setTimeout(() => process.exit(1), 20);

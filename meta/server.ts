@@ -26,6 +26,7 @@ import { sessionMethods } from './sessionMethods';
 import { requestIdOf } from './clientSessions';
 import { databaseMethods } from './databaseMethods';
 import { memberMethods } from './memberMethods';
+import { acquireDataDirLock, DataDirLock } from '../common/dataDirLock';
 
 export interface MetaNode {
   readonly address: string;
@@ -60,6 +61,26 @@ function bad(message: string): SqlError {
 export async function startMetaNode(config: MetaConfig, logger: Logger): Promise<MetaNode> {
   const problems = validatePeers(config);
   if (problems.length > 0) throw new Error(problems.join('; '));
+  // Before the Raft log is opened: two members on one directory would each append to and
+  // truncate the same log (common/dataDirLock.ts). Kept until close().
+  const lock = acquireDataDirLock(
+    config.dataDir,
+    { role: 'meta', node: config.nodeName },
+    { logger },
+  );
+  try {
+    return await startLocked(config, logger, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(
+  config: MetaConfig,
+  logger: Logger,
+  lock: DataDirLock,
+): Promise<MetaNode> {
   const machine = new MetaStateMachine();
   const log = new ReplicatedLog(machine, {
     nodeId: config.nodeId,
@@ -416,6 +437,7 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
       tso.close();
       await server.close();
       log.close();
+      lock.release();
       logger.info('meta node stopped');
     },
   };

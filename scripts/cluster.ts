@@ -13,6 +13,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { ConfigError, loadConfig, parsers } from '../common/config';
 import { ensureSecretFile } from '../common/secret';
+import { acquireDataDirLock, DataDirInUseError, DataDirLock } from '../common/dataDirLock';
 
 interface LauncherOptions {
   dataDir: string;
@@ -73,6 +74,17 @@ const options: LauncherOptions = (() => {
 })();
 
 const dataDir = path.resolve(options.dataDir);
+// One launcher per data dir, before it writes anything there (cluster.json, the secret):
+// a second `npm start` on a running cluster's dir once started nodes on live nodes' dirs.
+// Each node also locks its own dir (common/dataDirLock.ts); this one says it up front.
+let dirLock: DataDirLock;
+try {
+  dirLock = acquireDataDirLock(dataDir, { role: 'cluster', node: 'launcher' });
+} catch (err) {
+  if (!(err instanceof DataDirInUseError)) throw err;
+  console.error(`cluster refused to start: ${err.message}`);
+  process.exit(2);
+}
 const logDir = path.join(dataDir, 'logs');
 fs.mkdirSync(logDir, { recursive: true });
 const secretFile = path.join(dataDir, 'cluster.secret');
@@ -172,6 +184,7 @@ async function stopAll(): Promise<void> {
     );
   }
   writeState();
+  dirLock.release();
   console.log('cluster stopped');
 }
 

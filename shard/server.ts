@@ -30,6 +30,7 @@ import type { ShardConfig } from './config';
 import { sqlHandlers } from './sqlHandlers';
 import { FencedEngine } from './writeFence';
 import { rangeMoveHandlers } from './rangeMoveHandlers';
+import { acquireDataDirLock, DataDirLock } from '../common/dataDirLock';
 
 export interface ShardNode {
   readonly address: string;
@@ -80,7 +81,26 @@ interface Identity {
 }
 
 export async function startShardNode(config: ShardConfig, logger: Logger): Promise<ShardNode> {
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  // Before anything in the directory is opened: a second shard on a live shard's data dir
+  // once deleted SSTables under it (common/dataDirLock.ts). Kept until close().
+  const lock = acquireDataDirLock(
+    config.dataDir,
+    { role: 'shard', node: config.nodeName },
+    { logger },
+  );
+  try {
+    return await startLocked(config, logger, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(
+  config: ShardConfig,
+  logger: Logger,
+  lock: DataDirLock,
+): Promise<ShardNode> {
   const identityFile = path.join(config.dataDir, 'shard.json');
   const identity: Identity = fs.existsSync(identityFile)
     ? (JSON.parse(fs.readFileSync(identityFile, 'utf8')) as Identity)
@@ -403,6 +423,7 @@ export async function startShardNode(config: ShardConfig, logger: Logger): Promi
       await writeLock.run(async () => undefined);
       await gc.close();
       await engine.close();
+      lock.release();
       logger.info('shard stopped');
     },
   };
