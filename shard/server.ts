@@ -324,8 +324,9 @@ async function startLocked(
   }
   await refreshRanges();
 
-  // Reads served before a restart are forgotten, so 1PC commits must land above a fresh
-  // TSO timestamp (the MVCC store's initial max read ts), as TiKV syncs max_ts from PD.
+  // Reads served before a restart are forgotten, so 1PC commits and prewrite locks (whose
+  // min_commit_ts a 2PC commit_ts may be taken from) must land above a fresh TSO
+  // timestamp (the MVCC store's initial max read ts), as TiKV syncs max_ts from PD.
   const store = await MvccStore.open({
     engine: fenced,
     initialMaxReadTs: await meta.timestamp(),

@@ -9,7 +9,7 @@
  * Reads run without latches on the current state (point reads) or a snapshot (scans), but
  * first wait for any action in flight on their keys, so a read never misses a commit that
  * was decided before it (see onePhaseCommit.ts on why that matters for 1PC). Every read
- * raises maxReadTs, which 1PC commits above.
+ * raises maxReadTs, which 1PC commits and prewrite locks are put above.
  *
  * The GC safe point lives here: reads below it fail with "snapshot too old", and so do new
  * locks of transactions that started below it (their rollback records may be gone).
