@@ -33,6 +33,22 @@ function toIntRange(t: number, n: number | bigint): Datum {
   return x;
 }
 
+/**
+ * Casts to oid as pg_cast has them: int2/int4 → oid reinterpret the bits (so -1 is
+ * 4294967295), int8 → oid checks 0 … 4294967295 (int8 → oid, "OID out of range"); there
+ * is no cast from numeric or float.
+ */
+function toOid(from: number, v: Datum): number {
+  if (from === T.int2 || from === T.int4) return (v as number) >>> 0;
+  if (from === T.int8) {
+    const b = v as bigint;
+    if (b < 0n || b > 4294967295n)
+      throw new SqlError(SqlState.numericValueOutOfRange, 'OID out of range');
+    return Number(b);
+  }
+  throw cannotCast(from, T.oid);
+}
+
 /** Applies a type modifier (varchar(n), char(n), numeric(p,s)). explicit: a CAST, not an assignment. */
 export function applyTypmod(t: number, tm: number, v: Datum, explicit: boolean): Datum {
   if (v === null || tm < 0) return v;
@@ -77,8 +93,12 @@ export function castValue(from: number, to: number, v: Datum, tm = -1, explicit 
     out = parseValue(to, from === T.bpchar ? (v as string).replace(/ +$/, '') : (v as string));
   } else if (isStringType(to)) {
     out = from === T.bpchar ? (v as string).replace(/ +$/, '') : formatValue(from, v);
+  } else if (to === T.oid) {
+    out = toOid(from, v);
   } else if (isIntType(to)) {
-    if (isIntType(from)) out = toIntRange(to, v as number | bigint);
+    // oid → int4 is binary-coercible in pg_cast: 4294967295 reads back as -1.
+    if (from === T.oid && to === T.int4) out = (v as number) | 0;
+    else if (isIntType(from)) out = toIntRange(to, v as number | bigint);
     else if (from === T.numeric) out = toIntRange(to, (v as Numeric).withScale(0).v);
     else if (from === T.float4 || from === T.float8) {
       const f = v as number;

@@ -23,6 +23,14 @@ import {
   unitOf,
 } from './intervalFunctions';
 import { Interval } from '../types/interval';
+import {
+  checkedTimestamp,
+  dateParts,
+  displayYear,
+  fromParts,
+  isoWeek,
+  makeDate,
+} from './dateFields';
 
 const T = TypeOid;
 
@@ -51,68 +59,39 @@ function text(v: Datum, t: number): string {
 
 const DAY_US = 86_400_000_000n;
 
-function dateParts(us: bigint): {
-  y: number;
-  mo: number;
-  d: number;
-  h: number;
-  mi: number;
-  s: number;
-  frac: number;
-  dow: number;
-  doy: number;
-} {
-  const ms = Number(us / 1000n) + Date.UTC(2000, 0, 1);
-  const date = new Date(ms);
-  const start = Date.UTC(date.getUTCFullYear(), 0, 1);
-  let rem = us % 60_000_000n;
-  if (rem < 0n) rem += 60_000_000n;
-  return {
-    y: date.getUTCFullYear(),
-    mo: date.getUTCMonth() + 1,
-    d: date.getUTCDate(),
-    h: date.getUTCHours(),
-    mi: date.getUTCMinutes(),
-    s: Number(rem) / 1_000_000,
-    frac: Number(rem),
-    dow: date.getUTCDay(),
-    doy: Math.floor((ms - start) / 86_400_000) + 1,
-  };
-}
-
 function toMicros(t: number, v: Datum): bigint {
   return t === T.date ? BigInt(v as number) * DAY_US : (v as bigint);
 }
 
-function fromUtc(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): bigint {
-  return BigInt(Date.UTC(y, mo - 1, d, h, mi, s) - Date.UTC(2000, 0, 1)) * 1000n;
+/** date_trunc on a timestamp (timestamp_trunc; the zone is UTC), range-checked like it. */
+function dateTrunc(field: string, us: bigint, typeName: string): bigint {
+  return checkedTimestamp(truncated(field, us, typeName));
 }
 
-/** date_trunc on a timestamp (timestamp_trunc, for positive years; the zone is UTC). */
-function dateTrunc(field: string, us: bigint, typeName: string): bigint {
+function truncated(field: string, us: bigint, typeName: string): bigint {
   const p = dateParts(us);
   const micro = ((us % 1_000_000n) + 1_000_000n) % 1_000_000n;
   switch (unitOf(field)) {
     case 'millennium':
-      return fromUtc(Math.floor((p.y - 1) / 1000) * 1000 + 1, 1, 1);
+      return fromParts(Math.floor((p.y - 1) / 1000) * 1000 + 1, 1, 1);
     case 'century':
-      return fromUtc(Math.floor((p.y - 1) / 100) * 100 + 1, 1, 1);
+      return fromParts(Math.floor((p.y - 1) / 100) * 100 + 1, 1, 1);
     case 'decade':
-      return fromUtc(Math.floor(p.y / 10) * 10, 1, 1);
+      return fromParts(Math.floor(p.y / 10) * 10, 1, 1);
     case 'year':
-      return fromUtc(p.y, 1, 1);
+      return fromParts(p.y, 1, 1);
     case 'quarter':
-      return fromUtc(p.y, Math.floor((p.mo - 1) / 3) * 3 + 1, 1);
+      return fromParts(p.y, Math.floor((p.mo - 1) / 3) * 3 + 1, 1);
     case 'month':
-      return fromUtc(p.y, p.mo, 1);
+      return fromParts(p.y, p.mo, 1);
     case 'week':
-      return fromUtc(p.y, p.mo, p.d) - BigInt((p.dow + 6) % 7) * DAY_US;
+      return fromParts(p.y, p.mo, p.d) - BigInt((p.dow + 6) % 7) * DAY_US;
     case 'day':
-      return fromUtc(p.y, p.mo, p.d);
+      return fromParts(p.y, p.mo, p.d);
     case 'hour':
-      return fromUtc(p.y, p.mo, p.d, p.h);
+      return fromParts(p.y, p.mo, p.d, p.h);
     case 'minute':
-      return fromUtc(p.y, p.mo, p.d, p.h, p.mi);
+      return fromParts(p.y, p.mo, p.d, p.h, p.mi);
     case 'second':
       return us - micro;
     case 'milliseconds':
@@ -125,17 +104,6 @@ function dateTrunc(field: string, us: bigint, typeName: string): bigint {
         `unit "${field}" not recognized for type ${typeName}`,
       );
   }
-}
-
-/** ISO 8601 week number and week-numbering year of a date (date2isoweek, date2isoyear). */
-function isoWeek(y: number, mo: number, d: number): { week: number; year: number } {
-  const day = Date.UTC(y, mo - 1, d);
-  const dow = (new Date(day).getUTCDay() + 6) % 7; // Monday = 0
-  const thursday = day + (3 - dow) * 86_400_000; // the week's Thursday decides its year
-  const isoYear = new Date(thursday).getUTCFullYear();
-  const jan4 = Date.UTC(isoYear, 0, 4);
-  const week1 = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * 86_400_000;
-  return { week: Math.floor((day - week1) / (7 * 86_400_000)) + 1, year: isoYear };
 }
 
 /**
@@ -158,7 +126,7 @@ function extract(field: string, t: number, v: Datum): Numeric {
     throw new SqlError(SqlState.featureNotSupported, `unit "${field}" not supported for type date`);
   switch (u) {
     case 'year':
-      return int(p.y);
+      return int(displayYear(p.y));
     case 'month':
       return int(p.mo);
     case 'day':
@@ -184,7 +152,7 @@ function extract(field: string, t: number, v: Datum): Numeric {
     case 'week':
       return int(isoWeek(p.y, p.mo, p.d).week);
     case 'isoyear':
-      return int(isoWeek(p.y, p.mo, p.d).year);
+      return int(displayYear(isoWeek(p.y, p.mo, p.d).year));
     case 'decade':
       return int(p.y >= 0 ? Math.trunc(p.y / 10) : -Math.trunc((8 - (p.y - 1)) / 10));
     case 'century':
@@ -472,10 +440,7 @@ export function callFunction(
     case 'make_interval':
       return makeInterval(args as number[]);
     case 'make_date':
-      return Math.round(
-        (Date.UTC(Number(args[0]), Number(args[1]) - 1, Number(args[2])) - Date.UTC(2000, 0, 1)) /
-          86_400_000,
-      );
+      return makeDate(Number(args[0]), Number(args[1]), Number(args[2]));
     case 'to_char':
       return formatValue(types[0], args[0]);
     // --- misc

@@ -15,6 +15,7 @@ import { defaultFormatSettings, formatText, parseText } from '../types/io';
 import { elementType } from '../types/typeTable';
 import { Interval } from '../types/interval';
 import { Jsonb } from '../types/jsonb';
+import { parseOid } from '../types/scalarText';
 import { compareJsonValues, intervalSpan } from '../types/compare';
 
 export { Numeric };
@@ -111,9 +112,11 @@ export function parseValue(t: number, text: string): Datum {
         return false;
       throw invalid(t, text);
     }
+    case T.oid:
+      // oidin: unsigned 32 bits (4294967295 is a valid oid), not int4's range.
+      return parseOid(text);
     case T.int2:
-    case T.int4:
-    case T.oid: {
+    case T.int4: {
       if (!/^\s*[+-]?\d+\s*$/.test(text)) throw invalid(t, text);
       const n = Number(text);
       const [lo, hi] = t === T.int2 ? [-32768, 32767] : [INT4_MIN, INT4_MAX];

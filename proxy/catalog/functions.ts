@@ -417,9 +417,9 @@ export const CATALOG_FUNCTIONS: ReadonlyMap<string, CatalogFunction> = new Map<
     {
       sigs: [sig([T.text, T.text, T.bool], T.text)],
       nonStrict: true,
-      call: ([n, v], rt) => {
+      call: ([n, v, local], rt) => {
         if (n === null) throw new SqlError('22004', 'SET requires parameter name');
-        return rt.session.setSetting(n as string, (v as string | null) ?? '');
+        return rt.session.setSetting(n as string, (v as string | null) ?? '', local === true);
       },
     },
   ],

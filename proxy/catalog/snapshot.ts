@@ -17,7 +17,7 @@ export interface PgSession {
   readonly database: string;
   setting(name: string): string | undefined;
   /** set_config(name, value, is_local): returns the new value. */
-  setSetting(name: string, value: string): string;
+  setSetting(name: string, value: string, local?: boolean): string;
   /** Every setting: [name, value], for pg_settings. */
   settings(): ReadonlyArray<[string, string]>;
   cancel(): void;

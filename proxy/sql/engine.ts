@@ -104,7 +104,7 @@ export class ShardSqlEngine implements SqlEngine {
       user: info.user,
       database: info.database,
       setting: (name) => holder.session?.setting(name),
-      setSetting: (name, value) => holder.session?.setSetting(name, value) ?? value,
+      setSetting: (name, value, local) => holder.session?.setSetting(name, value, local) ?? value,
       settings: () => holder.session?.allSettings() ?? [],
       cancel: () => holder.session?.cancel(),
       notify: (channel, payload) => notifications.notify(channel, payload),

@@ -16,6 +16,7 @@ import type { Datum } from '../../common/types/datum';
 import { TypeOid } from '../../common/types/datum';
 import type { ArithOp, CmpOp, Expr } from '../../common/expr/expr';
 import { Numeric } from '../../common/expr/numeric';
+import { negate } from '../../common/expr/arith';
 import {
   isNumericCategory,
   isStringType,
@@ -76,7 +77,13 @@ export function loc(node: AstNode): number | undefined {
   return inner?.location !== undefined && inner.location >= 0 ? inner.location + 1 : undefined;
 }
 
-/** A literal's value and type: integers int4/int8 (numeric beyond), decimals numeric, strings unknown. */
+/**
+ * A literal's value and type, as PostgreSQL's make_const (parse_node.c): an integer that
+ * fits int4 is int4, one that fits int8 is int8, beyond that numeric; decimals numeric,
+ * strings unknown. The grammar has already folded a leading minus into the literal
+ * (gram.y doNegate), and the scanner only makes an Integer of what fits int4 unsigned, so
+ * -2147483648 arrives as the Float "-2147483648": still int4.
+ */
 export function literal(c: AstNode): { t: number; v: Datum } {
   if (c.isnull) return { t: T.unknown, v: null };
   if (c.ival !== undefined) return { t: T.int4, v: (c.ival as { ival?: number }).ival ?? 0 };
@@ -84,6 +91,7 @@ export function literal(c: AstNode): { t: number; v: Datum } {
     const s = (c.fval as { fval: string }).fval;
     if (/^-?\d+$/.test(s)) {
       const b = BigInt(s);
+      if (b >= -(1n << 31n) && b < 1n << 31n) return { t: T.int4, v: Number(b) };
       if (b >= -(1n << 63n) && b < 1n << 63n) return { t: T.int8, v: b };
     }
     return { t: T.numeric, v: Numeric.fromString(s) };
@@ -476,20 +484,12 @@ export class ExprCompiler {
           if (opName === '+') return a;
           if (opName === '-') {
             if (a.t === T.interval) return { k: 'neg', t: a.t, a };
-            if (a.k === 'const' && a.v !== null && a.t !== T.unknown) {
-              return {
-                k: 'const',
-                t: a.t,
-                v:
-                  typeof a.v === 'bigint'
-                    ? -a.v
-                    : a.v instanceof Numeric
-                      ? a.v.neg()
-                      : -(a.v as number),
-              };
-            }
+            // A literal's minus is already folded (gram.y doNegate); this is a minus on an
+            // expression (-1::oid, -'5'::int), which PostgreSQL types as operator "-".
+            if (a.k === 'const' && a.v !== null && isNumericCategory(a.t) && a.t !== T.oid)
+              return { k: 'const', t: a.t, v: negate(a.t, a.v) };
             const t = a.t === T.unknown ? T.numeric : a.t;
-            if (!isNumericCategory(t)) throw noOperator('-', a.t, null, opPos);
+            if (!isNumericCategory(t) || t === T.oid) throw noOperator('-', a.t, null, opPos);
             return { k: 'neg', t, a: coerce(a, t, this.params) };
           }
           if (opName === '@') {

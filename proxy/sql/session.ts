@@ -34,6 +34,7 @@ import { StatementCancel } from '../txn/statementCancel';
 import type { Transaction } from '../txn/transaction';
 import { AsyncCallNeeded } from '../catalog/runtime';
 import { parseStartupOptions } from './startupOptions';
+import { SessionSettings } from './sessionSettings';
 
 /** Statement kinds that run outside the session's transaction (catalog changes). */
 const DDL_KINDS = new Set([
@@ -175,7 +176,10 @@ class DurationSetting {
 }
 
 export class SqlSession implements EngineSession {
-  private readonly settings = new Map<string, { name: string; value: string }>();
+  /** Transactional (sessionSettings.ts); GUC_REPORT ones are reported as they change. */
+  private readonly settings = new SessionSettings((name, value) => {
+    if (reported.has(name.toLowerCase())) this.events.parameterStatus(name, value);
+  });
   /**
    * The running statement's cancel; null between statements, where a CancelRequest does
    * nothing (PostgreSQL: a cancel that finds the backend idle is dropped).
@@ -204,9 +208,8 @@ export class SqlSession implements EngineSession {
       },
       notice: (n) => this.events.notice(n),
     });
-    for (const [k, v] of [...defaultSettings, ...extraSettings])
-      this.settings.set(k.toLowerCase(), { name: k, value: v });
-    this.settings.set('session_authorization', { name: 'session_authorization', value: info.user });
+    for (const [k, v] of [...defaultSettings, ...extraSettings]) this.settings.init(k, v);
+    this.settings.init('session_authorization', info.user);
     // `options=-c statement_timeout=…` (PGOPTIONS) sets session defaults like a parameter does.
     const startup = [...info.parameters];
     const options = info.parameters.get('options');
@@ -223,7 +226,7 @@ export class SqlSession implements EngineSession {
           'session_authorization',
         ].includes(known.name)
       ) {
-        known.value = v;
+        this.settings.init(known.name, v);
       }
     }
   }
@@ -362,6 +365,7 @@ export class SqlSession implements EngineSession {
    */
   private afterTxnEnd(committed: boolean, hadTransaction = true): Promise<void> | undefined {
     if (this.txn.inBlock) return undefined;
+    this.settings.transactionEnded(committed);
     this.cursors.transactionEnded(committed);
     return hadTransaction ? this.onTransactionEnd?.(committed) : undefined;
   }
@@ -477,15 +481,9 @@ export class SqlSession implements EngineSession {
         if (target === 'TRANSACTION') this.txn.setTransaction(opts);
         else if (target === 'SESSION CHARACTERISTICS') {
           if (opts.isolation !== undefined)
-            this.settings.set('default_transaction_isolation', {
-              name: 'default_transaction_isolation',
-              value: opts.isolation,
-            });
+            this.settings.set('default_transaction_isolation', opts.isolation);
           if (opts.readOnly !== undefined)
-            this.settings.set('default_transaction_read_only', {
-              name: 'default_transaction_read_only',
-              value: opts.readOnly ? 'on' : 'off',
-            });
+            this.settings.set('default_transaction_read_only', opts.readOnly ? 'on' : 'off');
         } else throw new SqlError(SqlState.featureNotSupported, `SET ${target} is not supported`);
         return { rows: [], tag: 'SET' };
       });
@@ -527,9 +525,16 @@ export class SqlSession implements EngineSession {
         if (name === 'default_transaction_isolation') parseIsolation(next);
         if (name === 'lock_timeout') parseDurationMs(next);
         if (name === 'statement_timeout') parseDurationMs(next, name);
-        entry.value = next;
-        this.settings.set(name, entry);
-        if (reported.has(name)) this.events.parameterStatus(entry.name, entry.value);
+        const local = stmt.is_local === true;
+        // PostgreSQL warns (25P01) and lets SET LOCAL last to the end of the implicit
+        // transaction it runs in (guc.c ExecSetVariableStmt → WarnNoTransactionBlock).
+        if (local && !this.txn.inBlock)
+          this.events.notice({
+            severity: 'WARNING',
+            code: SqlState.noActiveSqlTransaction,
+            message: 'SET LOCAL can only be used in transaction blocks',
+          });
+        this.settings.set(entry.name, next, local);
         return { rows: [], tag: kindOf === 'VAR_RESET' ? 'RESET' : 'SET' };
       });
     }
@@ -586,12 +591,26 @@ export class SqlSession implements EngineSession {
           () => this.ending(() => tx.rollback().then(() => 'ROLLBACK')),
           true,
         );
+      // Settings changed since a savepoint follow its data (sessionSettings.ts).
       case 'TRANS_STMT_SAVEPOINT':
-        return make('SAVEPOINT', () => tx.savepoint(name));
+        return make('SAVEPOINT', () => {
+          tx.savepoint(name);
+          this.settings.savepoint(tx.savepointDepth);
+        });
       case 'TRANS_STMT_RELEASE':
-        return make('RELEASE', () => tx.release(name));
+        return make('RELEASE', () => {
+          tx.release(name);
+          this.settings.release(tx.savepointDepth);
+        });
       case 'TRANS_STMT_ROLLBACK_TO':
-        return make('ROLLBACK', () => tx.rollbackTo(name), true);
+        return make(
+          'ROLLBACK',
+          () => {
+            tx.rollbackTo(name);
+            this.settings.rollbackTo(tx.savepointDepth);
+          },
+          true,
+        );
       default:
         return make('TRANSACTION', () => {
           throw new SqlError(
@@ -793,18 +812,17 @@ export class SqlSession implements EngineSession {
     return this.settings.get(name.toLowerCase())?.value;
   }
 
-  /** set_config() and the utility statements (catalog/utility.ts) change settings here. */
-  setSetting(name: string, value: string): string {
-    const key = name.toLowerCase();
-    const entry = this.settings.get(key) ?? { name, value: '' };
-    entry.value = value;
-    this.settings.set(key, entry);
-    if (reported.has(key)) this.events.parameterStatus(entry.name, entry.value);
+  /**
+   * set_config(name, value, is_local) and the utility statements (utility.ts) change
+   * settings here, in the session's transaction like SET (LOCAL).
+   */
+  setSetting(name: string, value: string, local = false): string {
+    this.settings.set(name, value, local);
     return value;
   }
 
   private readonly utilityHost: UtilityHost = {
-    setSetting: (name, value) => this.setSetting(name, value),
+    setSetting: (name, value, local) => this.setSetting(name, value, local),
     resetAll: () => {
       for (const [k, v] of [...defaultSettings, ...extraSettings]) {
         const e = this.settings.get(k.toLowerCase());
@@ -832,7 +850,7 @@ export class SqlSession implements EngineSession {
 
   /** Every setting as [name, value] (pg_settings, RESET ALL). */
   allSettings(): Array<[string, string]> {
-    return [...this.settings.values()].map((e) => [e.name, e.value]);
+    return [...this.settings.entries()].map((e) => [e.name, e.value]);
   }
 
   /** CancelRequest / pg_cancel_backend: cancels the running statement, if any (57014). */

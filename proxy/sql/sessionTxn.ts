@@ -71,6 +71,11 @@ export class SessionTxn {
     return this.explicit;
   }
 
+  /** Open savepoints (the settings' undo levels follow them). */
+  get savepointDepth(): number {
+    return this.savepoints.length;
+  }
+
   get isolation(): IsolationLevel {
     return this.st?.txn.options.isolation ?? this.options.isolation ?? this.settings.isolation();
   }

@@ -12,7 +12,7 @@ import { SqlError } from '../../common/errors';
 import type { AstNode } from './parser';
 
 export interface UtilityHost {
-  setSetting(name: string, value: string): string;
+  setSetting(name: string, value: string, local?: boolean): string;
   /** Every setting back to its default (RESET ALL, DISCARD ALL). */
   resetAll(): void;
   /** Ends what the session holds beyond settings: advisory locks, LISTENs. */
@@ -97,7 +97,10 @@ export function utilityStatement(node: AstNode, host: UtilityHost): UtilityState
       if (name === 'timezone' && args.length === 1 && args[0].TypeCast) {
         const zone = intervalOffset(args[0]);
         if (zone === null) return null;
-        return { tag: 'SET', run: async () => void host.setSetting('TimeZone', zone) };
+        return {
+          tag: 'SET',
+          run: async () => void host.setSetting('TimeZone', zone, stmt.is_local === true),
+        };
       }
       return null;
     }

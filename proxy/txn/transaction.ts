@@ -319,6 +319,7 @@ export class Transaction {
     this.active();
     if (this.spilled !== null) this.refuseSpilled(key);
     const own = this.writes.get(key.toString('hex'));
+    // Unreachable from SQL: SQL reads own writes via ownWrite/ownWritesIn, which see 'insert'; only tests call get/scan.
     if (own) return own.w.op === 'put' ? own.w.value : undefined;
     await this.snapshot();
     for (let round = 0; ; round++) {
@@ -358,6 +359,7 @@ export class Transaction {
         (limit === null || Buffer.compare(own[ownIdx].key, limit) < 0)
       ) {
         const { key, w } = own[ownIdx++];
+        // Skips 'insert' like get() does; unreachable from SQL (it reads via ownWritesIn).
         if (w.op === 'put' && onRow(key, w.value) === false) stopped = true;
       }
     };
