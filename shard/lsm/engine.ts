@@ -3,13 +3,14 @@
  * leveled SSTables compacted in a worker thread.
  *
  * Write pipeline (group commit). A write is encoded as one WAL record and given its
- * sequence numbers at once, in call order. With no sync round in flight, a non-sync write
- * is applied to the memtable immediately and its record reaches the file at the end of
- * the event-loop turn. A sync write starts a round: every queued record is written with
- * one writev and one fdatasync runs on the thread pool; writes arriving meanwhile queue
- * and share the next round's fsync. A round's writes are applied to their memtable, in
- * order, only after the fsync, so no reader sees a write a crash could still lose, and
- * the visible sequence only moves forward over a gap-free prefix.
+ * sequence numbers at once, in call order. A non-sync write is applied to the memtable
+ * immediately and its record reaches the file at the end of the event-loop turn. A sync
+ * write starts a round: every queued record is written with one writev and one fdatasync
+ * runs on the thread pool; sync writes arriving meanwhile queue and share the next
+ * round's fsync. A round's writes are applied to their memtable, in order, only after the
+ * fsync, so no reader sees a write a crash could still lose. Snapshots see a gap-free
+ * prefix of the sequence (visibleSeq); the engine's own reads also see non-sync writes
+ * applied ahead of a round in flight (appliedSeq).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -110,7 +111,12 @@ export class LsmEngine implements KvEngine {
   /** Files out of the current version, deleted once no live version names them. */
   private readonly obsolete = new Map<number, FileMeta>();
   private lastSeq: number;
+  /** What snapshots see: every write up to it is applied (a gap-free prefix). */
   private visibleSeq: number;
+  /** What the engine's own reads see: also the unsynced writes applied early (admit). */
+  private appliedSeq: number;
+  /** [first, last] sequence pairs of writes applied ahead of visibleSeq, in order. */
+  private readonly earlyApplied: number[] = [];
   private nextFileNumber: number;
   private readonly manifest: ManifestWriter;
   private readonly tc: TableCache;
@@ -175,6 +181,7 @@ export class LsmEngine implements KvEngine {
     this.liveVersions.add(this.version);
     this.lastSeq = st.lastSequence;
     this.visibleSeq = st.lastSequence;
+    this.appliedSeq = st.lastSequence;
     this.nextFileNumber = st.nextFileNumber;
     this.wal = st.wal;
     this.mem = new Memtable(st.walNumber);
@@ -279,9 +286,21 @@ export class LsmEngine implements KvEngine {
       this.s.userBytes += op.key.length + (op.type === 'put' ? op.value.length : 0);
     this.s.walBytes += rec.length;
     this.wal.append(rec);
-    if (!sync && !this.roundInFlight && this.queue.length === 0) {
+    if (!sync) {
+      // A write that needs no fsync does not wait for one either: with a sync round in
+      // flight it is applied now, ahead of the earlier writes that wait for their fsync
+      // (a pessimistic lock or a secondary's commit no longer queues behind another
+      // transaction's prewrite). Engine reads see it at once; snapshots only once every
+      // earlier write is applied too (advanceVisible), so a snapshot stays a gap-free
+      // prefix. Its WAL record follows theirs, so recovery replays them in order.
       decodeBatch(rec, 9, rec.length, this.mem);
-      this.visibleSeq = this.lastSeq;
+      if (this.roundInFlight || this.queue.length > 0) {
+        this.earlyApplied.push(first, this.lastSeq);
+        this.appliedSeq = this.lastSeq;
+      } else {
+        this.visibleSeq = this.lastSeq;
+        this.appliedSeq = this.lastSeq;
+      }
       if (this.wal.bufferedBytes >= 1 << 20) this.flushWal();
       else this.scheduleWalFlush();
       return RESOLVED;
@@ -352,13 +371,27 @@ export class LsmEngine implements KvEngine {
     for (const w of group) {
       decodeBatch(w.rec, 9, w.rec.length, w.mem);
       w.mem.pendingWrites--;
-      this.visibleSeq = w.lastSeq;
+      this.advanceVisible(w.lastSeq);
     }
     this.roundInFlight = false;
     for (const w of group) w.resolve();
     if (this.queue.length > 0) this.scheduleRound();
     else this.notifyIdle();
     this.maybeScheduleFlush();
+  }
+
+  /**
+   * Everything up to `seq` is applied: the visible sequence moves there, then on over the
+   * unsynced writes applied early whose turn that completes (they follow in seq order).
+   */
+  private advanceVisible(seq: number): void {
+    this.visibleSeq = seq;
+    const early = this.earlyApplied;
+    while (early.length > 0 && early[0] === this.visibleSeq + 1) {
+      this.visibleSeq = early[1];
+      early.splice(0, 2);
+    }
+    if (this.visibleSeq > this.appliedSeq) this.appliedSeq = this.visibleSeq;
   }
 
   private failGroup(group: QueuedWrite[], e: Error): void {
@@ -669,7 +702,7 @@ export class LsmEngine implements KvEngine {
 
   get(key: Buffer): Buffer | undefined {
     this.checkOpen();
-    return this.getAt(key, this.visibleSeq);
+    return this.getAt(key, this.appliedSeq);
   }
 
   private getAt(key: Buffer, seq: number): Buffer | undefined {
@@ -684,7 +717,7 @@ export class LsmEngine implements KvEngine {
 
   iterator(options?: IteratorOptions): KvIterator {
     this.checkOpen();
-    return this.iteratorAt(this.visibleSeq, options ?? NO_OPTIONS);
+    return this.iteratorAt(this.appliedSeq, options ?? NO_OPTIONS);
   }
 
   private pin(seq: number): void {
@@ -778,7 +811,7 @@ export class LsmEngine implements KvEngine {
    */
   firstInRange(lo: Buffer, hi: Buffer): [Buffer, Buffer] | undefined {
     this.checkOpen();
-    const seq = this.visibleSeq;
+    const seq = this.appliedSeq;
     const probe =
       this.policy === POLICY_WHOLE_KEY ? null : PrefixProbe.forBounds(this.policy, lo, hi);
     if (probe === null) return this.firstViaIterator(lo, hi, seq);

@@ -106,6 +106,34 @@ describe('lsm engine', function () {
     expect(db.get(key(6))?.toString()).to.equal('x6');
   });
 
+  it('a non-sync write does not wait for a sync round in flight; snapshots see it in order', async () => {
+    db = await openLsm(dir);
+    let synced = false;
+    const slow = db
+      .write(new WriteBatch().put(b('k1'), b('sync')), { sync: true })
+      .then(() => (synced = true));
+    const before = db.snapshot();
+    // Resolves before the fsync of the write ahead of it (no queueing behind it).
+    await db.write(new WriteBatch().put(b('k2'), b('nosync')), { sync: false });
+    expect(synced).to.equal(false);
+    // The engine's own reads (what MVCC actions use under their latches) see it now…
+    expect(db.get(b('k2'))?.toString()).to.equal('nosync');
+    expect(drain(db.iterator())).to.deep.equal(['k2=nosync']);
+    // …a snapshot only once every earlier write is applied: a gap-free prefix.
+    const during = db.snapshot();
+    expect(during.get(b('k2'))).to.equal(undefined);
+    await slow;
+    const after = db.snapshot();
+    expect(drain(after.iterator())).to.deep.equal(['k1=sync', 'k2=nosync']);
+    // Older snapshots keep their view.
+    expect(drain(before.iterator())).to.deep.equal([]);
+    expect(drain(during.iterator())).to.deep.equal([]);
+    for (const snap of [before, during, after]) snap.release();
+    await db.close();
+    db = await openLsm(dir);
+    expect(drain(db.iterator())).to.deep.equal(['k1=sync', 'k2=nosync']);
+  });
+
   it('approximateSize grows with the data in the range', async () => {
     db = await openLsm(dir, small);
     await fill(db, 0, 5000);
