@@ -2,7 +2,8 @@
  * DDL: CREATE/DROP TABLE, CREATE/DROP INDEX (global secondary indexes, backfilled from
  * existing rows), ALTER TABLE (columns, defaults, NOT NULL, constraints, PRIMARY KEY
  * after load — which re-keys the table), TRUNCATE, CREATE SCHEMA, CREATE/DROP SEQUENCE.
- * Catalog changes are meta commands; data rewrites go through the WriteBuffer.
+ * Catalog changes are meta commands; data writes go through the WriteBuffer, except the
+ * row rewrite of ALTER TABLE (rewriteRows.ts), which pages through the table.
  */
 import { Deparser } from 'pgsql-deparser';
 import { SqlError, SqlState } from '../../common/errors';
@@ -15,7 +16,6 @@ import type {
   TableExtras,
 } from '../../common/catalog/schema';
 import { tableEnd, tableStart } from '../../common/catalog/keyspace';
-import type { Datum } from '../../common/types/datum';
 import { TypeOid } from '../../common/types/datum';
 import { evalExpr } from '../../common/expr/eval';
 import { newEvalCtx } from '../../common/expr/expr';
@@ -26,6 +26,7 @@ import { indexPrefix, keyableType, prefixEnd } from './keys';
 import type { AstNode } from './parser';
 import { Planner } from './planner';
 import type { ScanNode } from './plan';
+import { rewriteRows } from './rewriteRows';
 import { runScan } from './scanExec';
 import { Scope } from './scope';
 import { checkForeignKeys, parseExpr, storedColumns, TableWriter } from './tableWriter';
@@ -579,32 +580,6 @@ export function compileCreateIndex(stmt: AstNode): DdlStatement {
 }
 
 // --- ALTER TABLE ----------------------------------------------------------------------------
-
-async function rewriteRows(
-  ctx: ExecContext,
-  before: TableDef,
-  after: TableDef,
-  f: (r: Datum[]) => Datum[],
-): Promise<void> {
-  const planner = new Planner(() => after, []);
-  const oldWriter = new TableWriter(before, planner);
-  const newWriter = new TableWriter(after, planner);
-  const out = await runScan(ctx, scanAll(before), newEvalCtx(), []);
-  const ev = newEvalCtx();
-  const wb = new WriteBuffer();
-  const seen = new Set<string>();
-  const rows = out.rows.map(f);
-  for (const r of rows) {
-    newWriter.validate(r, ev);
-    const k = newWriter.key(r).toString('hex');
-    if (seen.has(k)) throw newWriter.pkConflict(r)();
-    seen.add(k);
-  }
-  for (let i = 0; i < rows.length; i++) oldWriter.remove(wb, out.rows[i]);
-  await wb.flush(ctx);
-  for (const r of rows) newWriter.insert(wb, r);
-  await wb.flush(ctx);
-}
 
 export function compileAlterTable(stmt: AstNode): DdlStatement {
   const rel = stmt.relation as AstNode;

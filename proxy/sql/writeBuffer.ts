@@ -13,7 +13,8 @@ import { SqlError, SqlState } from '../../common/errors';
 import { DuplicateKeyError, Transaction } from '../txn/transaction';
 import type { ExecContext, StatementTxn } from './context';
 
-interface Op {
+/** One collected write (drain() hands them out to callers that apply writes themselves). */
+export interface Op {
   readonly key: Buffer;
   readonly value: Buffer | null;
   readonly mustNotExist: boolean;
@@ -55,6 +56,16 @@ export class WriteBuffer {
 
   get size(): number {
     return this.ops.length;
+  }
+
+  /**
+   * Hands out the collected writes and empties the buffer, for a caller that applies them
+   * to a transaction itself (ALTER TABLE's row rewrite, rewriteRows.ts).
+   */
+  drain(): readonly Op[] {
+    const ops = this.ops;
+    this.ops = [];
+    return ops;
   }
 
   /**
