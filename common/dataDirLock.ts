@@ -290,6 +290,25 @@ function readLock(lockFile: string): LockContent | null | undefined {
  * A zombie (exited, not yet reaped by its parent) no longer holds any file open, so on
  * Linux it counts as dead.
  */
+/**
+ * Takes the lock, then runs `start` with it; a start that fails releases it. What a node
+ * keeps on success is its own to release (after everything in the directory is closed).
+ */
+export async function startUnderDataDirLock<T>(
+  dataDir: string,
+  owner: LockOwner,
+  options: LockOptions,
+  start: (lock: DataDirLock) => Promise<T>,
+): Promise<T> {
+  const lock = acquireDataDirLock(dataDir, owner, options);
+  try {
+    return await start(lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
 export function processIsAlive(pid: number): boolean {
   if (pid <= 0) return false;
   try {

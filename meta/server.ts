@@ -26,7 +26,7 @@ import { sessionMethods } from './sessionMethods';
 import { requestIdOf } from './clientSessions';
 import { databaseMethods } from './databaseMethods';
 import { memberMethods } from './memberMethods';
-import { acquireDataDirLock, DataDirLock } from '../common/dataDirLock';
+import { startUnderDataDirLock, DataDirLock } from '../common/dataDirLock';
 
 export interface MetaNode {
   readonly address: string;
@@ -63,17 +63,12 @@ export async function startMetaNode(config: MetaConfig, logger: Logger): Promise
   if (problems.length > 0) throw new Error(problems.join('; '));
   // Before the Raft log is opened: two members on one directory would each append to and
   // truncate the same log (common/dataDirLock.ts). Kept until close().
-  const lock = acquireDataDirLock(
+  return startUnderDataDirLock(
     config.dataDir,
     { role: 'meta', node: config.nodeName },
     { logger },
+    (lock) => startLocked(config, logger, lock),
   );
-  try {
-    return await startLocked(config, logger, lock);
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
 }
 
 async function startLocked(

@@ -30,7 +30,7 @@ import type { ShardConfig } from './config';
 import { sqlHandlers } from './sqlHandlers';
 import { FencedEngine } from './writeFence';
 import { rangeMoveHandlers } from './rangeMoveHandlers';
-import { acquireDataDirLock, DataDirLock } from '../common/dataDirLock';
+import { startUnderDataDirLock, DataDirLock } from '../common/dataDirLock';
 
 export interface ShardNode {
   readonly address: string;
@@ -83,17 +83,12 @@ interface Identity {
 export async function startShardNode(config: ShardConfig, logger: Logger): Promise<ShardNode> {
   // Before anything in the directory is opened: a second shard on a live shard's data dir
   // once deleted SSTables under it (common/dataDirLock.ts). Kept until close().
-  const lock = acquireDataDirLock(
+  return startUnderDataDirLock(
     config.dataDir,
     { role: 'shard', node: config.nodeName },
     { logger },
+    (lock) => startLocked(config, logger, lock),
   );
-  try {
-    return await startLocked(config, logger, lock);
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
 }
 
 async function startLocked(
