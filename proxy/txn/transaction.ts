@@ -1103,23 +1103,9 @@ export class Transaction {
     return commitTs;
   }
 
-  private async commitKeys(keys: readonly Buffer[], commitTs: bigint): Promise<void> {
-    if (keys.length === 0) return;
-    await this.deps.rpc.perShard(
-      keys,
-      (k) => k,
-      (send, g) =>
-        chunked(
-          g.items,
-          (part) =>
-            send(
-              'txn.commit',
-              // Never the primary: these commits need no fsync (MvccStore.commit).
-              { keys: part, startTs: this.startTs, commitTs, secondary: true },
-              BIG_TIMEOUT_MS,
-            ) as Promise<{ kind: string }>,
-        ),
-    );
+  private commitKeys(keys: readonly Buffer[], commitTs: bigint): Promise<void> {
+    // Never the primary: these commits need no fsync (MvccStore.commit).
+    return this.sendKeys('txn.commit', keys, { commitTs, secondary: true });
   }
 
   /**
@@ -1132,7 +1118,16 @@ export class Transaction {
     for (const keys of spilled.slices(SPILL_SLICE)) await this.rollbackKeys(keys);
   }
 
-  private async rollbackKeys(keys: readonly Buffer[]): Promise<void> {
+  private rollbackKeys(keys: readonly Buffer[]): Promise<void> {
+    return this.sendKeys('txn.rollback', keys, {});
+  }
+
+  /** One of this transaction's key-list actions, per shard and in chunks. */
+  private async sendKeys(
+    method: 'txn.commit' | 'txn.rollback',
+    keys: readonly Buffer[],
+    body: Record<string, unknown>,
+  ): Promise<void> {
     if (keys.length === 0) return;
     await this.deps.rpc.perShard(
       keys,
@@ -1141,9 +1136,11 @@ export class Transaction {
         chunked(
           g.items,
           (part) =>
-            send('txn.rollback', { keys: part, startTs: this.startTs }, BIG_TIMEOUT_MS) as Promise<{
-              kind: string;
-            }>,
+            send(
+              method,
+              { ...body, keys: part, startTs: this.startTs },
+              BIG_TIMEOUT_MS,
+            ) as Promise<{ kind: string }>,
         ),
     );
   }
