@@ -14,6 +14,7 @@ import {
   isValidTimestamp,
   j2date,
   POSTGRES_EPOCH_JDATE,
+  splitTimestamp,
   USECS_PER_DAY,
 } from '../types/calendar';
 
@@ -34,16 +35,10 @@ export interface DateParts {
 
 /** The fields of µs since 2000-01-01 (timestamp2tm without a zone). */
 export function dateParts(us: bigint): DateParts {
-  let days = us / USECS_PER_DAY;
-  let time = us - days * USECS_PER_DAY;
-  if (time < 0n) {
-    // Floor, not truncation: 1999-12-31 23:00 is day -1 plus 23 hours.
-    days -= 1n;
-    time += USECS_PER_DAY;
-  }
-  const jd = Number(days) + POSTGRES_EPOCH_JDATE;
+  // Floor, not truncation: 1999-12-31 23:00 is day -1 plus 23 hours.
+  const { days, time: t } = splitTimestamp(us);
+  const jd = days + POSTGRES_EPOCH_JDATE;
   const { year, month, day } = j2date(jd);
-  const t = Number(time);
   const inMinute = t % 60_000_000;
   return {
     y: year,

@@ -83,3 +83,23 @@ export function rint(x: number): number {
   if (Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0) return r - 1;
   return r;
 }
+
+/** The largest |µs| a double holds exactly. */
+export const SAFE_US = 9_007_199_254_740_991n;
+
+/** µs since 2000-01-01 as whole days (floored) and µs into the day. */
+export function splitTimestamp(us: bigint): { days: number; time: number } {
+  // Within ±285 years of 2000 the µs fit a double exactly: no bigint arithmetic.
+  if (us <= SAFE_US && us >= -SAFE_US) {
+    const n = Number(us);
+    const days = Math.floor(n / 86_400_000_000);
+    return { days, time: n - days * 86_400_000_000 };
+  }
+  let days = us / 86_400_000_000n;
+  let time = us % 86_400_000_000n;
+  if (time < 0n) {
+    time += 86_400_000_000n;
+    days -= 1n;
+  }
+  return { days: Number(days), time: Number(time) };
+}

@@ -15,6 +15,8 @@ import {
   isValidTimestamp,
   j2date,
   POSTGRES_EPOCH_JDATE,
+  SAFE_US,
+  splitTimestamp,
   TIMESTAMP_NOBEGIN,
   TIMESTAMP_NOEND,
   UNIX_TO_PG_SECONDS,
@@ -141,24 +143,6 @@ export function formatTime(us: number): string {
   const m = Math.floor((us % 3600e6) / 60e6);
   const s = Math.floor((us % 60e6) / 1e6);
   return `${pad(h, 2)}:${pad(m, 2)}:${secondsText(s, us % 1e6)}`;
-}
-
-const SAFE_US = 9_007_199_254_740_991n;
-
-function splitTimestamp(us: bigint): { days: number; time: number } {
-  // Within ±285 years of 2000 the µs fit a double exactly: no bigint arithmetic.
-  if (us <= SAFE_US && us >= -SAFE_US) {
-    const n = Number(us);
-    const days = Math.floor(n / 86_400_000_000);
-    return { days, time: n - days * 86_400_000_000 };
-  }
-  let days = us / 86_400_000_000n;
-  let time = us % 86_400_000_000n;
-  if (time < 0n) {
-    time += 86_400_000_000n;
-    days -= 1n;
-  }
-  return { days: Number(days), time: Number(time) };
 }
 
 /**

@@ -22,6 +22,7 @@ import type { Transaction } from '../txn/transaction';
 import type { ExecContext } from './context';
 import { prefixEnd } from './keys';
 import { storedColumns } from './tableWriter';
+import { withLockBuffers } from './scanExec';
 
 /** Rows per page the shard returns (it stops at this many rows, or a range's end). */
 let pageRowsDefault = 2_000;
@@ -42,15 +43,6 @@ type Reply = FragmentResult & { locked?: Lock[] };
  */
 class PageFailed {
   constructor(readonly cause: unknown) {}
-}
-
-/** Locks as decoded from msgpack: keys back to Buffers (as scanExec.ts does). */
-function withLockBuffers(locks: readonly Lock[]): Lock[] {
-  return locks.map((l) => ({
-    ...l,
-    key: asBuffer(l.key as unknown as Uint8Array),
-    primary: asBuffer(l.primary as unknown as Uint8Array),
-  }));
 }
 
 /**

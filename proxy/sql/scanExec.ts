@@ -405,7 +405,7 @@ async function scanPiece(
 }
 
 /** Locks as decoded from msgpack: keys back to Buffers. */
-function withLockBuffers(locks: readonly Lock[]): Lock[] {
+export function withLockBuffers(locks: readonly Lock[]): Lock[] {
   return locks.map((l) => ({
     ...l,
     key: asBuffer(l.key as unknown as Uint8Array),
