@@ -113,8 +113,6 @@ export class LsmEngine implements KvEngine {
   private lastSeq: number;
   /** What snapshots see: every write up to it is applied (a gap-free prefix). */
   private visibleSeq: number;
-  /** What the engine's own reads see: also the unsynced writes applied early (admit). */
-  private appliedSeq: number;
   /** [first, last] sequence pairs of writes applied ahead of visibleSeq, in order. */
   private readonly earlyApplied: number[] = [];
   private nextFileNumber: number;
@@ -181,7 +179,6 @@ export class LsmEngine implements KvEngine {
     this.liveVersions.add(this.version);
     this.lastSeq = st.lastSequence;
     this.visibleSeq = st.lastSequence;
-    this.appliedSeq = st.lastSequence;
     this.nextFileNumber = st.nextFileNumber;
     this.wal = st.wal;
     this.mem = new Memtable(st.walNumber);
@@ -294,13 +291,8 @@ export class LsmEngine implements KvEngine {
       // earlier write is applied too (advanceVisible), so a snapshot stays a gap-free
       // prefix. Its WAL record follows theirs, so recovery replays them in order.
       decodeBatch(rec, 9, rec.length, this.mem);
-      if (this.roundInFlight || this.queue.length > 0) {
-        this.earlyApplied.push(first, this.lastSeq);
-        this.appliedSeq = this.lastSeq;
-      } else {
-        this.visibleSeq = this.lastSeq;
-        this.appliedSeq = this.lastSeq;
-      }
+      if (this.roundInFlight || this.queue.length > 0) this.earlyApplied.push(first, this.lastSeq);
+      else this.visibleSeq = this.lastSeq;
       if (this.wal.bufferedBytes >= 1 << 20) this.flushWal();
       else this.scheduleWalFlush();
       return RESOLVED;
@@ -391,7 +383,15 @@ export class LsmEngine implements KvEngine {
       this.visibleSeq = early[1];
       early.splice(0, 2);
     }
-    if (this.visibleSeq > this.appliedSeq) this.appliedSeq = this.visibleSeq;
+  }
+
+  /**
+   * What the engine's own reads see: visibleSeq, or past it the last unsynced write
+   * applied early (admit) — rounds apply in order, so none lies beyond that.
+   */
+  private get appliedSeq(): number {
+    const early = this.earlyApplied;
+    return early.length === 0 ? this.visibleSeq : early[early.length - 1];
   }
 
   private failGroup(group: QueuedWrite[], e: Error): void {
