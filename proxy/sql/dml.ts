@@ -114,6 +114,7 @@ function tableOf(lookup: TableLookup, rel: AstNode): { table: TableDef; alias: s
 // --- INSERT ---------------------------------------------------------------------------------
 
 const DEFAULT_MARK: Expr = { k: 'const', t: T.unknown, v: null };
+const noRelease = (): void => undefined;
 
 export function compileInsert(
   stmt: AstNode,
@@ -435,6 +436,7 @@ export function compileUpdate(
           }),
     });
   }
+  const setsDefault = sets.some((s) => s.e === DEFAULT_MARK);
   const ret = compileReturning(
     stmt.returningList as AstNode[] | undefined,
     planner.compiler(src.scope, 'RETURNING'),
@@ -485,7 +487,8 @@ export function compileUpdate(
           SqlState.featureNotSupported,
           'correlated subqueries in UPDATE SET are not supported yet',
         );
-      const claim = writer.reserve(ctx, rows.length, ev);
+      // Only SET c = DEFAULT evaluates a default (a nextval): claim for nothing else.
+      const claim = setsDefault ? writer.reserve(ctx, rows.length, ev) : noRelease;
       const release = typeof claim === 'function' ? claim : await claim;
       const seen = new Set<string>();
       const wb = new WriteBuffer();

@@ -25,8 +25,20 @@ interface SequenceName {
 const parsedNames = new Map<string, SequenceName>();
 const MAX_PARSED_NAMES = 10_000;
 
+/**
+ * One sequence's cached values: those statements gave back (used first, in order), then
+ * the blocks fetched from meta. Given-back values live apart from the blocks so that the
+ * blocks list only ever loses exhausted blocks at its front: a statement that claims and
+ * gives back (an UPDATE of a table with a serial, an INSERT with explicit ids) leaves the
+ * cache the size it found it.
+ */
+interface Cached {
+  returned: bigint[];
+  blocks: Block[];
+}
+
 export class SequenceCache {
-  private readonly blocks = new Map<string, Block[]>();
+  private readonly cached = new Map<string, Cached>();
 
   constructor(private readonly meta: MetaClient) {}
 
@@ -42,11 +54,28 @@ export class SequenceCache {
     return parsed;
   }
 
+  private entry(name: string): Cached {
+    const k = SequenceCache.key(name).key;
+    let c = this.cached.get(k);
+    if (c === undefined) {
+      c = { returned: [], blocks: [] };
+      this.cached.set(k, c);
+    }
+    return c;
+  }
+
   available(name: string): number {
-    const list = this.blocks.get(SequenceCache.key(name).key);
-    let n = 0;
-    if (list !== undefined) for (const b of list) n += b.left;
+    const c = this.cached.get(SequenceCache.key(name).key);
+    if (c === undefined) return 0;
+    let n = c.returned.length;
+    for (const b of c.blocks) n += b.left;
     return n;
+  }
+
+  /** Blocks and given-back values held for the sequence (tests: the cache stays small). */
+  heldEntries(name: string): number {
+    const c = this.cached.get(SequenceCache.key(name).key);
+    return c === undefined ? 0 : c.returned.length + c.blocks.length;
   }
 
   /** Ensures at least n values are cached for the sequence. */
@@ -61,9 +90,11 @@ export class SequenceCache {
       name: k.name,
       count,
     });
-    const list = this.blocks.get(k.key) ?? [];
-    list.push({ next: BigInt(result.first), left: count, increment: BigInt(result.increment) });
-    this.blocks.set(k.key, list);
+    this.entry(name).blocks.push({
+      next: BigInt(result.first),
+      left: count,
+      increment: BigInt(result.increment),
+    });
   }
 
   /**
@@ -93,26 +124,29 @@ export class SequenceCache {
   /** Values claimed but not used go back to the front of the cache, in order. */
   giveBack(name: string, values: readonly bigint[]): void {
     if (values.length === 0) return;
-    const k = SequenceCache.key(name);
-    const list = this.blocks.get(k.key) ?? [];
-    list.unshift(...values.map((v) => ({ next: v, left: 1, increment: 0n })));
-    this.blocks.set(k.key, list);
+    const c = this.entry(name);
+    c.returned = c.returned.length === 0 ? values.slice() : [...values, ...c.returned];
   }
 
   take(name: string): bigint {
-    const k = SequenceCache.key(name);
-    const list = this.blocks.get(k.key) ?? [];
-    while (list.length > 0 && list[0].left === 0) list.shift();
-    const b = list[0];
-    if (!b) throw new SqlError(SqlState.internalError, `sequence ${name} has no reserved values`);
-    const v = b.next;
-    b.next += b.increment;
-    b.left--;
-    return v;
+    const c = this.cached.get(SequenceCache.key(name).key);
+    if (c !== undefined) {
+      if (c.returned.length > 0) return c.returned.shift() as bigint;
+      const list = c.blocks;
+      while (list.length > 0 && list[0].left === 0) list.shift();
+      const b = list[0];
+      if (b !== undefined) {
+        const v = b.next;
+        b.next += b.increment;
+        b.left--;
+        return v;
+      }
+    }
+    throw new SqlError(SqlState.internalError, `sequence ${name} has no reserved values`);
   }
 
   forget(name: string): void {
-    this.blocks.delete(SequenceCache.key(name).key);
+    this.cached.delete(SequenceCache.key(name).key);
   }
 }
 

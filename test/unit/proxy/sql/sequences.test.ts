@@ -64,6 +64,24 @@ describe('proxy/sql sequences: claimForStatement', () => {
     expect(seqs.available('s')).to.equal(61);
   });
 
+  it('stays as small as it was when statements claim and give everything back', async () => {
+    // An UPDATE of a table with a serial claims a value per row and gives it back: the
+    // cache once grew by an exhausted block per statement, and every claim walked them all.
+    const { meta, calls } = fakeMeta();
+    const seqs = new SequenceCache(meta);
+    for (let i = 0; i < 10_000; i++) {
+      const release = await released(claimForStatement(seqs, newEvalCtx(), ['s'], 1));
+      release();
+    }
+    expect(calls()).to.equal(1);
+    expect(seqs.available('s')).to.equal(64);
+    expect(seqs.heldEntries('s')).to.be.at.most(2);
+    const ev = newEvalCtx();
+    await released(claimForStatement(seqs, ev, ['s'], 2));
+    const take = ev.nextval as (n: string) => bigint;
+    expect([take('s'), take('s')]).to.deep.equal([1n, 2n]);
+  });
+
   it('claims every sequence a statement names, fetching only the ones that ran out', async () => {
     const { meta, calls } = fakeMeta();
     const seqs = new SequenceCache(meta);
