@@ -15,6 +15,7 @@ import { ActiveTransactions } from './txn/activeTransactions';
 import { TxnShardRpc } from './txn/shardGroups';
 import { setSpillThreshold } from './txn/spill';
 import { LockResolver } from './txn/lockResolver';
+import { ActiveReporter } from './txn/activeReporter';
 import type { ProxyConfig } from './config';
 
 export interface ProxyNode {
@@ -48,8 +49,8 @@ export async function startProxyNode(
   const ranges = new RangeCache(meta);
   const router = new ShardRouter(ranges, shardClients);
   // Open transactions' start timestamps, reported to meta so GC never passes them: every
-  // 2 s, and at once when the first transaction opens.
-  const active = new ActiveTransactions(() => report());
+  // 2 s, and at once when the first transaction opens after a report of none.
+  const active = new ActiveTransactions(() => reporter.busy());
   const txnRpc = new TxnShardRpc(ranges, shardClients);
   const txnDeps = {
     rpc: txnRpc,
@@ -74,24 +75,19 @@ export async function startProxyNode(
   );
   // Each worker process reports for itself (workers share the node name).
   const reporterName = `${config.nodeName}/${process.pid}`;
-  let reportFailing = false;
-  const report = (): void => {
-    meta.reportActive(reporterName, active.oldest()).then(
-      () => {
-        reportFailing = false;
-      },
-      (err: unknown) => {
-        if (!reportFailing)
-          logger.warn(
-            { err: (err as Error).message },
-            'cannot report active transactions to meta; GC may pass them if this lasts',
-          );
-        reportFailing = true;
-      },
-    );
-  };
+  const reporter = new ActiveReporter(
+    () => active.oldest(),
+    (oldest) => meta.reportActive(reporterName, oldest),
+    (err, first) => {
+      if (first)
+        logger.warn(
+          { err: (err as Error).message },
+          'cannot report active transactions to meta; GC may pass them if this lasts',
+        );
+    },
+  );
   if (config.copySpillBytes !== undefined) setSpillThreshold(config.copySpillBytes);
-  const activeReport = setInterval(report, 2000);
+  const activeReport = setInterval(() => reporter.report(), 2000);
   activeReport.unref();
   // Warm the caches; a meta that is still starting is fine (first queries refresh them).
   await Promise.all([catalog.refresh(), ranges.refresh()]).catch((err: unknown) =>

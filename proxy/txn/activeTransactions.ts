@@ -8,8 +8,7 @@ export class ActiveTransactions {
 
   /**
    * @param onBusy called when the first transaction opens (the set was empty): the one
-   *   moment a report is urgent — a later transaction is never older than the oldest, and
-   *   until the first report meta holds nothing back for this proxy.
+   *   moment a report may be urgent, which ActiveReporter (activeReporter.ts) decides.
    */
   constructor(private readonly onBusy?: () => void) {}
 
