@@ -27,6 +27,7 @@ import { requestIdOf } from './clientSessions';
 import { databaseMethods } from './databaseMethods';
 import { memberMethods } from './memberMethods';
 import { startUnderDataDirLock, DataDirLock } from '../common/dataDirLock';
+import type { TsoWithVersions } from '../common/clients/metaClient';
 
 export interface MetaNode {
   readonly address: string;
@@ -296,10 +297,21 @@ async function startLocked(
     [
       'meta.tso',
       (body) => {
-        const count = (body as { count?: unknown })?.count ?? 1;
+        const b = body as { count?: unknown; versions?: unknown } | null;
+        const count = b?.count ?? 1;
         if (typeof count !== 'number' || !Number.isInteger(count))
           throw bad('tso count must be an integer');
-        return tso.next(count);
+        const first = tso.next(count);
+        // `versions`: also the catalog and range-map versions as applied here. A DDL is
+        // answered only once applied on the leader, so a timestamp asked for after it
+        // comes with its version: a proxy learns of it before it runs the statement.
+        if (b?.versions !== true) return first;
+        const withVersions = (ts: bigint): TsoWithVersions => ({
+          first: ts,
+          catalogVersion: machine.catalogVersion,
+          rangeVersion: machine.rangeVersion,
+        });
+        return typeof first === 'bigint' ? withVersions(first) : first.then(withVersions);
       },
     ],
     /** This node's own Raft state (any member answers; meta.cluster asks each one). */

@@ -24,6 +24,13 @@ import type {
 } from '../catalog/schema';
 import { asBuffer } from '../codec';
 
+/** meta.tso's answer when asked for `versions`. */
+export interface TsoWithVersions {
+  readonly first: bigint;
+  readonly catalogVersion: number;
+  readonly rangeVersion: number;
+}
+
 export interface MetaClientOptions {
   readonly addresses: readonly string[];
   readonly secret: string;
@@ -87,6 +94,13 @@ export class MetaClient {
   private nextSeq = 1;
   /** Seqs of commands not yet answered (their outcome may still be asked for again). */
   private readonly pending = new Set<number>();
+  /**
+   * The newest catalog and range-map versions meta named with a timestamp: a statement
+   * that took its timestamp after a DDL was answered sees that DDL's version here
+   * (meta/server.ts, meta.tso), whatever this process's caches still hold.
+   */
+  seenCatalogVersion = 0;
+  seenRangeVersion = 0;
   private tsoQueue: Array<{ resolve: (ts: bigint) => void; reject: (err: unknown) => void }> = [];
   private tsoInFlight = false;
   private tsoScheduled = false;
@@ -197,8 +211,11 @@ export class MetaClient {
       this.tsoQueue.length > MAX_TSO_BATCH ? this.tsoQueue.splice(0, MAX_TSO_BATCH) : this.tsoQueue;
     if (batch === this.tsoQueue) this.tsoQueue = [];
     this.tsoInFlight = true;
-    this.call<bigint>('meta.tso', { count: batch.length }).then(
-      (first) => {
+    this.call<TsoWithVersions>('meta.tso', { count: batch.length, versions: true }).then(
+      ({ first, catalogVersion, rangeVersion }) => {
+        // Before the waiters resume: each checks these against its caches next.
+        if (catalogVersion > this.seenCatalogVersion) this.seenCatalogVersion = catalogVersion;
+        if (rangeVersion > this.seenRangeVersion) this.seenRangeVersion = rangeVersion;
         for (let i = 0; i < batch.length; i++) batch[i].resolve(first + BigInt(i));
         this.afterTso();
       },

@@ -75,6 +75,27 @@ async function afterCatalogChange(ctx: ExecContext): Promise<void> {
   await Promise.all([ctx.catalog.refresh(), ctx.ranges.refresh()]);
 }
 
+/** How long CREATE TABLE waits for a shard to learn the new range map. */
+const ADOPT_TIMEOUT_MS = 10_000;
+
+/**
+ * CREATE TABLE carves the table's range out of the range that held its key span and may
+ * give it to another shard, in meta alone: the old owner learns of it only at its next
+ * heartbeat, and until then takes a request that a proxy with an equally old range map
+ * sends it under the old range's epoch — a write to the new table landing on the wrong
+ * shard, an UPDATE that finds no row. So before CREATE TABLE answers, every shard adopts
+ * the new map (range.adopt: refresh, then wait out writes it already took); from then on
+ * the old owner answers such requests RANGE_STALE and the proxy re-routes. A shard that
+ * cannot be reached is not serving anyone either, and loads the map when it starts again.
+ */
+async function shardsAdoptRangeMap(ctx: ExecContext): Promise<void> {
+  const version = ctx.ranges.knownVersion;
+  const shards = [...new Set(ctx.ranges.all.map((r) => r.shardId))];
+  await Promise.allSettled(
+    shards.map((id) => ctx.router.callShard(id, 'range.adopt', { version }, ADOPT_TIMEOUT_MS)),
+  );
+}
+
 async function deleteSpan(ctx: ExecContext, start: Buffer, end: Buffer): Promise<void> {
   if (ctx.ranges.all.length === 0) await ctx.ranges.refresh();
   await Promise.all(
@@ -384,6 +405,7 @@ export function compileCreateTable(stmt: AstNode): DdlStatement {
         ifNotExists,
       );
       await afterCatalogChange(ctx);
+      await shardsAdoptRangeMap(ctx);
       return { tag: 'CREATE TABLE' };
     },
   };

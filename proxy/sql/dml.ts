@@ -28,7 +28,7 @@ import {
   TableWriter,
 } from './tableWriter';
 import { WriteBuffer } from './writeBuffer';
-import { lockFirstPointRows, lockTargetRows } from './rowLocks';
+import { lockArbiterRows, lockFirstPointRows, lockTargetRows } from './rowLocks';
 
 /** The WHERE of an UPDATE/DELETE compiled over its source scope, for READ COMMITTED re-checks. */
 function compileRecheck(planner: Planner, scope: Scope, where: AstNode | undefined): Expr | null {
@@ -308,18 +308,24 @@ export function compileInsert(
       const written: Datum[][] = [];
       if (onConflict) {
         const keys = full.map((v) => writer.key(v));
-        const existing = new Map<string, Datum[]>();
-        const scanNode = {
-          kind: 'scan' as const,
-          table,
-          alias,
-          cols: storedColumns(table),
-          access: { kind: 'scatter' as const },
-          types: table.columns.map((c) => c.typeOid),
-          correlated: false,
-        };
-        const found = await runScan(ctx, scanNode, ev, env.paramTypes, undefined, keys);
-        for (const r of found.rows) existing.set(writer.key(r).toString('hex'), r);
+        // A new hidden rowid conflicts with nothing: no lock, no read.
+        let existing = writer.hiddenKey
+          ? new Map<string, Datum[]>()
+          : await lockArbiterRows(ctx, table, keys);
+        if (existing === null) {
+          existing = new Map<string, Datum[]>();
+          const scanNode = {
+            kind: 'scan' as const,
+            table,
+            alias,
+            cols: storedColumns(table),
+            access: { kind: 'scatter' as const },
+            types: table.columns.map((c) => c.typeOid),
+            correlated: false,
+          };
+          const found = await runScan(ctx, scanNode, ev, env.paramTypes, undefined, keys);
+          for (const r of found.rows) existing.set(writer.key(r).toString('hex'), r);
+        }
         const seen = new Set<string>();
         const toInsert: Datum[][] = [];
         for (let i = 0; i < full.length; i++) {

@@ -61,6 +61,42 @@ export async function lockFirstPointRows(
   return out;
 }
 
+/**
+ * INSERT … ON CONFLICT on the primary key: locks every proposed key and returns the rows
+ * that exist under them (hex key → row), so the statement decides insert-or-update on
+ * rows no one else can change or insert until it ends — PostgreSQL's guarantee that an
+ * upsert either inserts or updates, never fails with 23505 on its arbiter and never loses
+ * a concurrent update. READ COMMITTED takes each key's newest version (as PostgreSQL
+ * updates the newest one, whatever the snapshot); REPEATABLE READ gets 40001 from the
+ * lock when a key changed after its snapshot. Rows this transaction wrote count as they
+ * stand. Unlike PostgreSQL, DO NOTHING also keeps the rows it skips locked until the
+ * transaction ends.
+ *
+ * Returns null without a session transaction (the caller reads at its snapshot instead).
+ */
+export async function lockArbiterRows(
+  ctx: ExecContext,
+  table: TableDef,
+  keys: readonly Buffer[],
+): Promise<Map<string, Datum[]> | null> {
+  const st = ctx.txn;
+  if (st === undefined) return null;
+  const txn = st.txn;
+  const distinct = [...new Map(keys.map((k) => [k.toString('hex'), k])).values()];
+  const out = new Map<string, Datum[]>();
+  if (distinct.length === 0) return out;
+  const rc = txn.options.isolation === 'read committed';
+  const latest = await txn.lock(distinct, { returnValues: true, latest: rc });
+  const stored = storedColumns(table);
+  for (const k of distinct) {
+    const hex = k.toString('hex');
+    const own = txn.ownWrite(k);
+    const v = own !== undefined ? own : latest?.get(hex);
+    if (v !== null && v !== undefined) out.set(hex, decodeStoredRow(stored, v));
+  }
+  return out;
+}
+
 export interface LockOptions {
   readonly nowait?: boolean;
   readonly skipLocked?: boolean;

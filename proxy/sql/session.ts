@@ -268,12 +268,15 @@ export class SqlSession implements EngineSession {
     try {
       if (stmt.compiled === null) return await (stmt.run as RunFn)(params);
       if (stmt.outside) return await stmt.compiled.execute({ ...this.ctx, cancel }, params);
+      const st = await this.txn.forStatement();
+      cancel.check();
+      // After the transaction's timestamp: a DDL answered before it is known by now.
+      const behind = this.catchUpWithMeta();
+      if (behind !== null) await behind;
       const compiled =
         stmt.catalogVersion === this.ctx.catalog.knownVersion
           ? stmt.compiled
           : await this.replan(stmt);
-      const st = await this.txn.forStatement();
-      cancel.check();
       if (st.txn.options.readOnly && stmt.writes)
         throw new SqlError(
           SqlState.readOnlySqlTransaction,
@@ -297,6 +300,20 @@ export class SqlSession implements EngineSession {
     } finally {
       this.statementEnds(cancel);
     }
+  }
+
+  /**
+   * Refreshes the catalog and range caches when meta named newer versions with a timestamp
+   * (MetaClient.seenCatalogVersion) than they hold: a table dropped and created again, or
+   * a range carved for a new table, through another proxy or worker, is what the next
+   * statement uses, not what the periodic poll will bring. Null (no await) when current.
+   */
+  private catchUpWithMeta(): Promise<unknown> | null {
+    const { meta, catalog, ranges } = this.ctx;
+    const c = meta.seenCatalogVersion > catalog.knownVersion;
+    const r = meta.seenRangeVersion > ranges.knownVersion;
+    if (!c && !r) return null;
+    return Promise.all([c ? catalog.refresh() : null, r ? ranges.refresh() : null]);
   }
 
   /**

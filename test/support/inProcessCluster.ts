@@ -30,6 +30,8 @@ export async function startInProcessCluster(
     gcIntervalMs?: number;
     /** Least time between background GC passes on a shard (default: gcIntervalMs, else 30 s). */
     gcPassIntervalMs?: number;
+    /** Shards' heartbeat to meta, which also tells them the range map moved (default 200 ms). */
+    shardHeartbeatMs?: number;
   } = {},
 ): Promise<InProcessCluster> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharddb-test-'));
@@ -65,7 +67,7 @@ export async function startInProcessCluster(
           meta: [meta.address],
           secret,
           engine: options.engine ?? 'lsm',
-          heartbeatMs: 200,
+          heartbeatMs: options.shardHeartbeatMs ?? 200,
           gcPassIntervalMs: options.gcPassIntervalMs ?? options.gcIntervalMs ?? 30_000,
         },
         logger,

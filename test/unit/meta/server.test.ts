@@ -195,6 +195,23 @@ describe('meta server on a 3-node Raft group (in process)', function () {
     }
   });
 
+  it('names the catalog and range-map versions with a timestamp when asked', async () => {
+    const li = await leaderIndex();
+    const a = await rpcs[li].call<{ first: bigint; catalogVersion: number; rangeVersion: number }>(
+      'meta.tso',
+      { count: 2, versions: true },
+    );
+    const v = await rpcs[li].call<{ catalogVersion: number; rangeVersion: number }>(
+      'meta.versions',
+      {},
+    );
+    expect(typeof a.first).to.equal('bigint');
+    expect(a.catalogVersion).to.equal(v.catalogVersion);
+    expect(a.rangeVersion).to.equal(v.rangeVersion);
+    const b = await rpcs[li].call<bigint>('meta.tso', { count: 1 });
+    expect(b > a.first + 1n).to.equal(true);
+  });
+
   it('a leader cut off from its followers stops handing out timestamps within its lease', async () => {
     const li = await leaderIndex();
     expect(typeof (await rpcs[li].call('meta.tso', { count: 1 }))).to.equal('bigint');
