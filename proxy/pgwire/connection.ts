@@ -95,6 +95,19 @@ export interface AuthRequest {
 
 type Phase = 'startup' | 'auth' | 'ready' | 'closed';
 
+/**
+ * A session that can be told of an error raised outside it (abortTransaction). Not yet part
+ * of EngineSession (proxy/engine.ts): sessions without it (the tests' memory engine) keep
+ * their transaction as they see it.
+ */
+interface AbortableSession extends EngineSession {
+  abort(): Promise<void>;
+}
+
+function canAbort(s: EngineSession): s is AbortableSession {
+  return typeof (s as Partial<AbortableSession>).abort === 'function';
+}
+
 interface OpenPortal {
   readonly portal: Portal;
   readonly formats: readonly number[];
@@ -323,11 +336,32 @@ export class Connection {
     }
   }
 
-  /** An error in an extended-protocol message: report it, then skip to Sync. */
-  private extendedError(err: unknown): void {
+  /**
+   * An error in an extended-protocol message: report it, abort the transaction, then skip
+   * to Sync (postgres.c: EmitErrorReport, AbortCurrentTransaction, ignore_till_sync).
+   */
+  private extendedError(err: unknown): Promise<void> | void {
     if (err instanceof ProtocolError) throw err;
     this.w.errorResponse(this.errorFor(err));
     this.skipToSync = true;
+    return this.abortTransaction();
+  }
+
+  /**
+   * Every ERROR aborts the session's transaction (postgres.c's error recovery calls
+   * AbortCurrentTransaction): an explicit block becomes aborted (25P02 until ROLLBACK), an
+   * implicit one rolls back, with what earlier messages before the same Sync wrote
+   * (protocol.html §55.2.3). The engine does so for the errors it raises; this covers the
+   * ones raised here (Bind checks, an unknown statement or portal, a value that cannot be
+   * output), and is harmless after the former.
+   */
+  private abortTransaction(): Promise<void> | void {
+    const session = this.session;
+    if (session === undefined || !canAbort(session)) return;
+    return session.abort().catch((err: unknown) => {
+      // Locks and prewrites of a transaction whose rollback failed expire by TTL.
+      this.host.log('warn', 'rollback after an error failed', { err: String(err) });
+    });
   }
 
   private errorFor(err: unknown): SqlError {
@@ -547,6 +581,7 @@ export class Connection {
     this.unnamedStatement = undefined;
     this.closeUnnamedPortal();
     this.startStatementTimer();
+    let failed = false;
     try {
       const statements = await session.prepareMany(sql);
       if (statements.length === 0) {
@@ -555,13 +590,19 @@ export class Connection {
       for (const stmt of statements) {
         const portal = await session.bind(stmt, noParams);
         const ok = await this.runPortal(portal, noFormats, 0, true, true);
-        if (!ok) break;
+        if (!ok) {
+          failed = true;
+          break;
+        }
       }
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       this.w.errorResponse(this.errorFor(err));
+      failed = true;
     }
     this.stopStatementTimer();
+    // The rest of the string is skipped and its implicit transaction rolls back.
+    if (failed) await this.abortTransaction();
     await this.syncSession();
   }
 
@@ -726,7 +767,13 @@ export class Connection {
     }
     return fetched.then(
       (r) => {
-        const written = this.writeRows(portal.columns, p.formats, r);
+        let written: Promise<void> | void;
+        try {
+          written = this.writeRows(portal.columns, p.formats, r);
+        } catch (err) {
+          // A value that cannot be output fails the statement, not the connection.
+          return this.executeFailed(err);
+        }
         if (written === undefined) {
           this.stopStatementTimer();
           return;
@@ -740,9 +787,9 @@ export class Connection {
     );
   }
 
-  private executeFailed(err: unknown): void {
+  private executeFailed(err: unknown): Promise<void> | void {
     this.stopStatementTimer();
-    this.extendedError(err);
+    return this.extendedError(err);
   }
 
   private async executeCopy(
@@ -752,9 +799,12 @@ export class Connection {
   ): Promise<void> {
     try {
       const ok = await this.runPortal(portal, formats, maxRows, false, false);
-      if (!ok) this.skipToSync = true;
+      if (!ok) {
+        this.skipToSync = true;
+        await this.abortTransaction();
+      }
     } catch (err) {
-      this.extendedError(err);
+      await this.extendedError(err);
     } finally {
       this.stopStatementTimer();
     }

@@ -35,6 +35,7 @@ import type { Transaction } from '../txn/transaction';
 import { AsyncCallNeeded } from '../catalog/runtime';
 import { parseStartupOptions } from './startupOptions';
 import { SessionSettings } from './sessionSettings';
+import { noParameterError } from './paramRefs';
 
 /** Statement kinds that run outside the session's transaction (catalog changes). */
 const DDL_KINDS = new Set([
@@ -104,6 +105,21 @@ class Prepared implements PreparedStatement {
   fetch: FetchCommand | null = null;
   /** The catalog version `compiled` was planned against (-1: not catalog-dependent). */
   catalogVersion = -1;
+}
+
+/** The statements an aborted block accepts (postgres.c IsTransactionExitStmt). */
+const exitKinds = new Set([
+  'TRANS_STMT_COMMIT',
+  'TRANS_STMT_ROLLBACK',
+  'TRANS_STMT_ROLLBACK_TO',
+  'TRANS_STMT_PREPARE',
+  'TRANS_STMT_COMMIT_PREPARED',
+  'TRANS_STMT_ROLLBACK_PREPARED',
+]);
+
+function endsBlock(node: AstNode): boolean {
+  const t = node.TransactionStmt as AstNode | undefined;
+  return t !== undefined && exitKinds.has(String(t.kind));
 }
 
 /** Same result row shape (names and types), as a re-planned statement must keep. */
@@ -233,7 +249,9 @@ export class SqlSession implements EngineSession {
 
   prepareMany(sql: string): Promise<PreparedStatement[]> | PreparedStatement[] {
     const hit = this.plans.get(sql, []);
-    if (hit) return [hit];
+    // Parse caches `SELECT $1` (no declared types) under the same key: a simple Query has
+    // no parameters, so that text is prepared again to fail (prepareInner).
+    if (hit && hit.paramTypes.length === 0) return [hit];
     return this.prepareAll(sql, [], true);
   }
 
@@ -242,7 +260,12 @@ export class SqlSession implements EngineSession {
     paramTypeOids: readonly number[],
   ): Promise<PreparedStatement> | PreparedStatement {
     const hit = this.plans.get(sql, paramTypeOids);
-    if (hit) return hit;
+    if (hit) {
+      // Only statements that end the block are parsed in an aborted one (postgres.c
+      // exec_parse_message: IsTransactionExitStmt); cached plans never are such.
+      this.txn.checkNotAborted();
+      return hit;
+    }
     return this.prepareAll(sql, paramTypeOids, false).then((list) => {
       if (list.length > 1)
         throw new SqlError(
@@ -404,10 +427,22 @@ export class SqlSession implements EngineSession {
     try {
       return await this.prepareInner(sql, declaredTypes, simple);
     } catch (err) {
-      // A statement that fails to parse or plan inside a block aborts it, as in PostgreSQL.
-      if (this.txn.inBlock) await this.txn.failed();
+      // A statement that fails to parse or plan aborts the block, or rolls back the
+      // implicit transaction with what earlier messages before the same Sync wrote, as any
+      // error does in PostgreSQL (postgres.c error recovery: AbortCurrentTransaction).
+      await this.statementFailed();
       throw err;
     }
+  }
+
+  /**
+   * An error the session did not raise itself ended the current message — pgwire's Bind
+   * checks, an unknown statement or portal, a value that cannot be output: as after every
+   * ERROR in PostgreSQL, the block is aborted (25P02 until ROLLBACK) or the implicit
+   * transaction rolled back. Harmless after an error the session already handled.
+   */
+  abort(): Promise<void> {
+    return this.statementFailed();
   }
 
   private async prepareInner(
@@ -428,8 +463,21 @@ export class SqlSession implements EngineSession {
         ),
       ];
     const parsed = parseSql(sql);
+    // exec_parse_message: in an aborted block only COMMIT / ROLLBACK (TO) are analysed. A
+    // simple Query checks each statement as it runs instead (runStatement, bind), since the
+    // ones before it may end the block.
+    if (!simple && parsed.length === 1 && !endsBlock(parsed[0].node)) this.txn.checkNotAborted();
     const out: PreparedStatement[] = [];
     for (const p of parsed) {
+      if (simple) {
+        // Checked as this statement runs, after the ones before it, as PostgreSQL analyses
+        // each statement of a Query string just before running it.
+        const noParameter = noParameterError(p.node);
+        if (noParameter !== undefined) {
+          out.push(new Prepared(p.sql, [], null, () => Promise.reject(noParameter)));
+          continue;
+        }
+      }
       const session = this.sessionStatement(p.node);
       if (session) {
         out.push(session);
@@ -708,7 +756,14 @@ export class SqlSession implements EngineSession {
 
   bind(statement: PreparedStatement, params: readonly Datum[]): Portal | Promise<Portal> {
     let stmt = statement as Prepared;
-    if (stmt.copy !== null) return this.bindCopy(stmt.copy);
+    // exec_bind_message: in an aborted block only statements that end it are bound (25P02
+    // before any RowDescription).
+    if (!stmt.endsBlock) this.txn.checkNotAborted();
+    if (stmt.copy !== null)
+      return this.bindCopy(stmt.copy).catch(async (err: unknown) => {
+        await this.statementFailed();
+        throw err;
+      });
     if (stmt.fetch !== null) {
       // The cursor's columns as they are now (it may have been declared earlier in the
       // same Query string); an unknown cursor fails at Execute with 34000.

@@ -208,4 +208,33 @@ describe('pgwire extended query (raw pipelined client)', () => {
       Buffer.from([0, 0, 1, 2]),
     );
   });
+
+  it('a value that cannot be output fails the Execute, not the connection', async () => {
+    c.send(
+      serialize.parse({ text: 'SELECT 2, unprintable()' }),
+      serialize.bind({}),
+      serialize.execute({}),
+      serialize.parse({ text: 'SELECT 3' }),
+      serialize.sync(),
+      serialize.parse({ text: 'SELECT 4' }),
+      serialize.bind({}),
+      serialize.execute({}),
+      serialize.sync(),
+    );
+    const first = await c.until('readyForQuery');
+    expect(c.names(first)).to.deep.equal([
+      'parseComplete',
+      'bindComplete',
+      'error:XX000',
+      'readyForQuery',
+    ]);
+    const second = await c.until('readyForQuery');
+    expect(c.names(second)).to.deep.equal([
+      'parseComplete',
+      'bindComplete',
+      'dataRow',
+      'commandComplete',
+      'readyForQuery',
+    ]);
+  });
 });
