@@ -122,6 +122,13 @@ export interface EngineSession {
    * after an error; an explicit BEGIN … block is left open.
    */
   sync(): Promise<void>;
+  /**
+   * An error raised outside the session (a Bind check, an unknown portal, a value pgwire
+   * cannot output) ended the current message: abort the transaction as PostgreSQL does
+   * for every ERROR (the implicit one rolls back at Sync, a BEGIN block becomes aborted).
+   * Harmless when the session already failed the statement itself.
+   */
+  abort(): Promise<void>;
   transactionStatus(): TransactionStatus;
   /** Settings reported to the client at startup (ParameterStatus), in order. */
   reportedParameters(): ReadonlyArray<[string, string]>;

@@ -95,19 +95,6 @@ export interface AuthRequest {
 
 type Phase = 'startup' | 'auth' | 'ready' | 'closed';
 
-/**
- * A session that can be told of an error raised outside it (abortTransaction). Not yet part
- * of EngineSession (proxy/engine.ts): sessions without it (the tests' memory engine) keep
- * their transaction as they see it.
- */
-interface AbortableSession extends EngineSession {
-  abort(): Promise<void>;
-}
-
-function canAbort(s: EngineSession): s is AbortableSession {
-  return typeof (s as Partial<AbortableSession>).abort === 'function';
-}
-
 interface OpenPortal {
   readonly portal: Portal;
   readonly formats: readonly number[];
@@ -357,7 +344,7 @@ export class Connection {
    */
   private abortTransaction(): Promise<void> | void {
     const session = this.session;
-    if (session === undefined || !canAbort(session)) return;
+    if (session === undefined) return;
     return session.abort().catch((err: unknown) => {
       // Locks and prewrites of a transaction whose rollback failed expire by TTL.
       this.host.log('warn', 'rollback after an error failed', { err: String(err) });

@@ -387,6 +387,11 @@ export class MemorySession implements EngineSession {
     if (this.explicit) this.status = 'E';
   }
 
+  abort(): Promise<void> {
+    this.failed();
+    return Promise.resolve();
+  }
+
   bind(statement: PreparedStatement, params: readonly Datum[]): Portal {
     const st = statement as MemStatement;
     const p = st.plan;
