@@ -14,6 +14,7 @@ import {
   isValidTimestamp,
   j2date,
   POSTGRES_EPOCH_JDATE,
+  rint,
   splitTimestamp,
   USECS_PER_DAY,
 } from '../types/calendar';
@@ -110,4 +111,74 @@ export function makeDate(year: number, month: number, day: number): number {
   if (!isValidDate(date))
     throw new SqlError(SqlState.datetimeFieldOverflow, `date out of range: ${shown}-${mmdd}`);
   return date;
+}
+
+/**
+ * C's "%g" as PostgreSQL's snprintf prints a double (6 significant digits, trailing zeros
+ * dropped, exponent form below 1e-4 and from 1e6; NaN and Infinity spelled out), with the
+ * "%02g" zero padding make_timestamp's messages use.
+ */
+function formatG2(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x < 0 ? '-Infinity' : 'Infinity';
+  if (x === 0) return '00';
+  const exp = Math.floor(Math.log10(Math.abs(Number(x.toPrecision(6)))));
+  let s: string;
+  if (exp < -4 || exp >= 6) {
+    const [mant, e] = x.toExponential(5).split('e');
+    const m = mant.includes('.') ? mant.replace(/\.?0+$/, '') : mant;
+    const n = Number(e);
+    s = `${m}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  } else {
+    s = x.toPrecision(6);
+    if (s.includes('.')) s = s.replace(/\.?0+$/, '');
+  }
+  return s.length < 2 ? '0' + s : s;
+}
+
+/**
+ * make_timestamp(year, month, mday, hour, min, sec) as PostgreSQL 15's
+ * make_timestamp_internal: a negative year is BC, fields are checked as ValidateDate and
+ * float_time_overflows do (24:00:00 and :60 seconds roll over), and every message shows the
+ * arguments as given. µs since 2000-01-01 of the wall-clock time.
+ */
+export function makeTimestamp(
+  year: number,
+  month: number,
+  mday: number,
+  hour: number,
+  min: number,
+  sec: number,
+): bigint {
+  const md = `${String(month).padStart(2, '0')}-${String(mday).padStart(2, '0')}`;
+  const bc = year < 0;
+  // ValidateDate: no year zero in AD/BC notation; internally 1 BC is year 0.
+  const y = bc ? year + 1 : year;
+  if (year === 0 || month < 1 || month > 12 || mday < 1 || mday > daysInMonth(y, month))
+    throw new SqlError(
+      SqlState.datetimeFieldOverflow,
+      `date field value out of range: ${year}-${md}`,
+    );
+  const hms = `${hour}:${String(min).padStart(2, '0')}:${formatG2(sec)}`;
+  // float_time_overflows: sec is rounded to microseconds before its range check.
+  const secUs = rint(sec * 1e6);
+  if (
+    hour < 0 ||
+    hour > 24 ||
+    min < 0 ||
+    min >= 60 ||
+    Number.isNaN(sec) ||
+    secUs < 0 ||
+    secUs > 60_000_000 ||
+    (hour * 60 + min) * 60 * 1_000_000 + secUs > 86_400_000_000
+  )
+    throw new SqlError(SqlState.datetimeFieldOverflow, `time field value out of range: ${hms}`);
+  const days = BigInt(date2j(y, month, mday) - POSTGRES_EPOCH_JDATE);
+  const us = days * USECS_PER_DAY + BigInt((hour * 60 + min) * 60 * 1_000_000 + secUs);
+  if (!isValidTimestamp(us))
+    throw new SqlError(
+      SqlState.datetimeFieldOverflow,
+      `timestamp out of range: ${year}-${md} ${hms}`,
+    );
+  return us;
 }

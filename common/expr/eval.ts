@@ -235,7 +235,7 @@ export function evalExpr(e: Expr, row: readonly Datum[], ctx: EvalCtx): Datum {
         if (!ctx.nextval) throw new SqlError('0A000', 'nextval() is not available here');
         return ctx.nextval(args[0] as string);
       }
-      return callFunction(e.f, args, types, e.t, ctx.nowUs);
+      return callFunction(e.f, args, types, e.t, ctx.nowUs, ctx.timeZone);
     }
     case 'array': {
       const out = new Array<Datum>(e.a.length);

@@ -137,6 +137,11 @@ export interface EvalCtx {
   slots: Datum[];
   /** Statement start time, microseconds since 2000-01-01 (now()). */
   nowUs: bigint;
+  /**
+   * The session's TimeZone setting: timestamptz fields (extract, date_trunc, to_char,
+   * make_timestamptz) are the wall clock there, as in PostgreSQL. Absent: UTC (internal work).
+   */
+  timeZone?: string;
   /** nextval(name) from the proxy's cached sequence blocks (proxy only). */
   nextval?: (name: string) => bigint;
   /** `pg.*` catalog and session functions, answered by the proxy (proxy/catalog). */

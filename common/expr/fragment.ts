@@ -45,6 +45,8 @@ export interface Fragment {
   readonly params: readonly unknown[];
   readonly paramTypes: readonly number[];
   readonly nowUs: bigint;
+  /** The session TimeZone the expressions run in (EvalCtx.timeZone); absent: UTC. */
+  readonly timeZone?: string;
   /** Also return each row's key (UPDATE/DELETE need them). */
   readonly withKeys?: boolean;
   /** Stop after this many matching rows and answer a resume key. */

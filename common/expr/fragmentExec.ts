@@ -59,6 +59,7 @@ export function executeFragment(
   f: Fragment,
 ): FragmentResult {
   const ctx: EvalCtx = newEvalCtx(f.params as Datum[], f.nowUs);
+  if (typeof f.timeZone === 'string') ctx.timeZone = f.timeZone;
   const rows: Datum[][] = [];
   const keys: Buffer[] | undefined = f.withKeys ? [] : undefined;
   const groups = new Map<string, Group>();

@@ -30,7 +30,12 @@ import {
   fromParts,
   isoWeek,
   makeDate,
+  makeTimestamp,
 } from './dateFields';
+import { toCharTimestamp } from './toChar';
+import { abbrevAt, fromLocal, toLocal, zoneOf } from './zonedTime';
+import { findZone, type Zone } from '../types/timezone';
+import { isValidTimestamp, TIMESTAMP_NOBEGIN, TIMESTAMP_NOEND } from '../types/calendar';
 
 const T = TypeOid;
 
@@ -46,6 +51,8 @@ export const NON_STRICT = new Set([
   'current_date',
   'num_nulls',
   'num_nonnulls',
+  // pg_typeof reports the argument's type, NULL included (pg_typeof(NULL) is unknown).
+  'pg_typeof',
   ...JSON_NON_STRICT,
 ]);
 
@@ -63,9 +70,23 @@ function toMicros(t: number, v: Datum): bigint {
   return t === T.date ? BigInt(v as number) * DAY_US : (v as bigint);
 }
 
-/** date_trunc on a timestamp (timestamp_trunc; the zone is UTC), range-checked like it. */
+/** date_trunc on a timestamp (timestamp_trunc), range-checked like it. */
 function dateTrunc(field: string, us: bigint, typeName: string): bigint {
   return checkedTimestamp(truncated(field, us, typeName));
+}
+
+/**
+ * date_trunc on a timestamptz (timestamptz_trunc_internal): truncated on the wall clock of
+ * the session zone. A unit of a day or more starts a new local day, whose offset is looked
+ * up again (DetermineTimeZoneOffset); hour and below keep the value's own offset, so the
+ * repeated 01:00 hour of a fall-back night truncates to the right one of the two.
+ */
+function dateTruncTz(field: string, us: bigint, zone: Zone): bigint {
+  const { local, offset } = toLocal(us, zone);
+  const t = truncated(field, local, 'timestamp with time zone');
+  const u = unitOf(field);
+  const newDay = !['hour', 'minute', 'second', 'milliseconds', 'microseconds'].includes(u);
+  return checkedTimestamp(newDay ? fromLocal(t, zone) : t - BigInt(offset) * 1_000_000n);
 }
 
 function truncated(field: string, us: bigint, typeName: string): bigint {
@@ -111,10 +132,13 @@ function truncated(field: string, us: bigint, typeName: string): bigint {
  * date_part (numeric; date_part casts to float8). A date has no time fields, and its
  * epoch is whole seconds.
  */
-function extract(field: string, t: number, v: Datum): Numeric {
+function extract(field: string, t: number, v: Datum, zone: Zone): Numeric {
   const u = unitOf(field);
   const us = toMicros(t, v);
-  const p = dateParts(us);
+  // A timestamptz's fields are its wall clock in the session zone (timestamp2tm with
+  // session_timezone); its epoch stays the instant itself.
+  const tz = t === T.timestamptz ? toLocal(us, zone) : null;
+  const p = dateParts(tz === null ? us : tz.local);
   const int = (n: number): Numeric => Numeric.fromInt(n);
   const typeName =
     t === T.date
@@ -163,17 +187,59 @@ function extract(field: string, t: number, v: Datum): Numeric {
       const unix = us + 946_684_800_000_000n;
       return t === T.date ? new Numeric(unix / 1_000_000n, 0) : new Numeric(unix, 6);
     }
-    default:
-      if (['timezone', 'timezone_hour', 'timezone_minute', 'julian'].includes(u))
-        throw new SqlError(
-          SqlState.featureNotSupported,
-          `unit "${field}" not supported for type ${typeName}`,
-        );
-      throw new SqlError(
-        SqlState.invalidParameterValue,
-        `unit "${field}" not recognized for type ${typeName}`,
+    case 'timezone':
+    case 'timezone_hour':
+    case 'timezone_minute':
+      if (tz === null) break;
+      // Seconds east of UTC; hour and minute truncate toward zero as C's division does.
+      return int(
+        u === 'timezone'
+          ? tz.offset
+          : u === 'timezone_hour'
+            ? Math.trunc(tz.offset / 3600)
+            : (Math.trunc(tz.offset / 60) % 60) + 0, // + 0: no -0 (an offset of whole hours)
       );
   }
+  if (['timezone', 'timezone_hour', 'timezone_minute', 'julian'].includes(u))
+    throw new SqlError(
+      SqlState.featureNotSupported,
+      `unit "${field}" not supported for type ${typeName}`,
+    );
+  throw new SqlError(
+    SqlState.invalidParameterValue,
+    `unit "${field}" not recognized for type ${typeName}`,
+  );
+}
+
+/** timestamp2timestamptz's range check. */
+function checkedTz(us: bigint): bigint {
+  if (!isValidTimestamp(us))
+    throw new SqlError(SqlState.datetimeFieldOverflow, 'timestamp out of range');
+  return us;
+}
+
+/** make_timestamptz's zone argument (parse_sane_timezone): an offset, or a zone name. */
+function namedZone(name: string): Zone {
+  const z = findZone(name);
+  if (z === null)
+    throw new SqlError(SqlState.invalidParameterValue, `time zone "${name}" not recognized`);
+  return z;
+}
+
+/**
+ * to_char(timestamp / timestamptz / date, text). A date is the timestamptz of its local
+ * midnight (date2timestamptz), as PostgreSQL resolves to_char(date, …) to the timestamptz
+ * version; so it shows the session zone's TZ and OF like any timestamptz. An empty
+ * template gives NULL, as in PostgreSQL.
+ */
+function toChar(v: Datum, t: number, fmt: string, zone: Zone): string | null {
+  // Infinite values format as NULL (timestamp_to_char: TIMESTAMP_NOT_FINITE).
+  if (fmt === '' || v === TIMESTAMP_NOBEGIN || v === TIMESTAMP_NOEND) return null;
+  if (typeof v === 'number' && !Number.isFinite(v)) return null;
+  if (t === T.timestamp) return toCharTimestamp(v as bigint, null, fmt);
+  const us = t === T.date ? fromLocal(BigInt(v as number) * DAY_US, zone) : (v as bigint);
+  const { local, offset } = toLocal(us, zone);
+  return toCharTimestamp(local, { offset, abbrev: abbrevAt(us, zone) }, fmt);
 }
 
 function likeEscape(s: string): string {
@@ -198,7 +264,7 @@ function roundFloat(x: number, places = 0): number {
 
 /**
  * Calls function f. `types` are the argument types, `rt` the result type, `nowUs` the
- * statement's start time.
+ * statement's start time, `timeZone` the session's TimeZone (absent: UTC).
  */
 export function callFunction(
   f: string,
@@ -206,6 +272,7 @@ export function callFunction(
   types: readonly number[],
   rt: number,
   nowUs: bigint,
+  timeZone?: string,
 ): Datum {
   switch (f) {
     // --- strings
@@ -413,6 +480,8 @@ export function callFunction(
       return Number(nowUs / DAY_US);
     case 'date_trunc':
       if (types[1] === T.interval) return truncInterval(args[0] as string, args[1] as Interval);
+      if (types[1] === T.timestamptz)
+        return dateTruncTz(args[0] as string, args[1] as bigint, zoneOf(timeZone));
       return dateTrunc(
         args[0] as string,
         toMicros(types[1], args[1]),
@@ -423,7 +492,7 @@ export function callFunction(
       const n =
         types[1] === T.interval
           ? extractInterval(args[0] as string, args[1] as Interval)
-          : extract(args[0] as string, types[1], args[1]);
+          : extract(args[0] as string, types[1], args[1], zoneOf(timeZone));
       return rt === T.float8 ? n.toNumber() : n;
     }
     case 'age':
@@ -441,8 +510,20 @@ export function callFunction(
       return makeInterval(args as number[]);
     case 'make_date':
       return makeDate(Number(args[0]), Number(args[1]), Number(args[2]));
+    case 'make_timestamp':
+    case 'make_timestamptz': {
+      const [y, mo, d, h, mi] = args.slice(0, 5).map(Number);
+      const local = makeTimestamp(y, mo, d, h, mi, args[5] as number);
+      if (f === 'make_timestamp') return local;
+      return checkedTz(
+        fromLocal(local, args.length > 6 ? namedZone(args[6] as string) : zoneOf(timeZone)),
+      );
+    }
     case 'to_char':
-      return formatValue(types[0], args[0]);
+      return toChar(args[0], types[0], args[1] as string, zoneOf(timeZone));
+    case 'pg_typeof':
+      // regtype: the argument's type OID, which the proxy prints as the type's name.
+      return types[0];
     // --- misc
     case 'gen_random_uuid':
       return randomUUID();

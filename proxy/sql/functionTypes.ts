@@ -287,6 +287,22 @@ export function resolveFunction(
     case 'make_date':
       need(3);
       return { f: name, args: all(T.int4), t: T.date };
+    case 'make_timestamp':
+    case 'make_timestamptz': {
+      // (year, month, mday, hour, min int, sec float8); make_timestamptz also takes a zone.
+      need(6, name === 'make_timestamptz' ? 7 : 6);
+      const ints = args.slice(0, 5).map((a) => c(a, T.int4));
+      const zone = args.slice(6).map((a) => c(a, T.text));
+      return {
+        f: name,
+        args: [...ints, c(args[5], T.float8), ...zone],
+        t: name === 'make_timestamp' ? T.timestamp : T.timestamptz,
+      };
+    }
+    case 'pg_typeof':
+      // pg_typeof("any") → regtype: the argument as it is (an untyped literal stays unknown).
+      need(1);
+      return { f: name, args, t: T.regtype };
     case 'gen_random_uuid':
       need(0);
       return { f: name, args: [], t: T.uuid };
@@ -311,8 +327,32 @@ export function resolveFunction(
       return { f: name, args: [], t: T.text };
     case 'pg_backend_pid':
       return { f: name, args: [], t: T.int4 };
-    case 'to_char':
-      return { f: name, args: [args[0]], t: T.text };
+    case 'to_char': {
+      need(2);
+      const t = args[0].t;
+      // to_char(date, text) is to_char(timestamptz, text) in PostgreSQL (date casts to the
+      // category's preferred type); the evaluator takes the date's local midnight itself.
+      if (t === T.timestamp || t === T.timestamptz || t === T.date)
+        return { f: name, args: [args[0], c(args[1], T.text)], t: T.text };
+      if (t === T.unknown || t === 0)
+        throw new SqlError(
+          '42725', // ambiguous_function
+          `function to_char(${args.map((a) => typeName(a.t)).join(', ')}) is not unique`,
+          {
+            position,
+            hint: 'Could not choose a best candidate function. You might need to add explicit type casts.',
+          },
+        );
+      if (isNumericCategory(t) || t === T.interval)
+        // Number templates (9, 0, D, G, …) and interval formatting are not implemented:
+        // an error rather than the value printed without its template.
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          `to_char(${typeName(t)}, text) is not supported`,
+          { position },
+        );
+      throw noFunction(name, args, position);
+    }
     default:
       throw noFunction(name, args, position);
   }

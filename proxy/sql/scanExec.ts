@@ -238,6 +238,7 @@ export function buildFragment(
     params: ev.params,
     paramTypes,
     nowUs: ev.nowUs,
+    timeZone: ev.timeZone,
     withKeys: node.withKeys,
   };
 }
@@ -252,7 +253,8 @@ function wireFragment(node: ScanNode, f: Fragment, ev: EvalCtx): Record<string, 
     if (!node.withKeys) wireCache.set(node, base);
   }
   const params = ev.params.length === 0 ? [] : paramsToWire(f.paramTypes, ev.params);
-  return { ...base, params, limit: f.limit, nowUs: f.nowUs };
+  // The zone is the session's, not the plan's: never taken from the cached base.
+  return { ...base, params, limit: f.limit, nowUs: f.nowUs, timeZone: f.timeZone };
 }
 
 export async function runScan(

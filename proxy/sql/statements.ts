@@ -124,6 +124,7 @@ function evalCtxFor(ctx: ExecContext, params: readonly Datum[]): EvalCtx {
   if (seqs) ev.nextval = (name) => seqs.take(name);
   if (ctx.catalogAccess) {
     const rt = ctx.catalogAccess.runtime();
+    ev.timeZone = rt.session.setting('TimeZone') ?? undefined;
     attachRuntime(ev, rt);
     ev.proxyFn = (f, args) => callCatalogFunction(f, args, rt);
   }
