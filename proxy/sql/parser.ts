@@ -51,6 +51,9 @@ export function parseSql(sql: string): ParsedStatement[] {
   return (result.stmts ?? []).map((s) => {
     const offset = s.stmt_location ?? 0;
     const text = s.stmt_len ? sql.slice(offset, offset + s.stmt_len) : sql.slice(offset);
-    return { node: s.stmt, sql: text.trim(), offset };
+    // The offset of the text kept: a statement after the first starts with the blanks
+    // that followed the previous semicolon.
+    const lead = text.length - text.trimStart().length;
+    return { node: s.stmt, sql: text.trim(), offset: offset + lead };
   });
 }

@@ -21,7 +21,7 @@ import type {
   TransactionStatus,
 } from '../engine';
 import type { ExecContext } from './context';
-import { AstNode, parseSql } from './parser';
+import { AstNode, parseSql, type ParsedStatement } from './parser';
 import { compileStatement, CompiledStatement } from './statements';
 import type { PlanCache } from './planCache';
 import { parseAdmin } from './admin';
@@ -105,6 +105,8 @@ class Prepared implements PreparedStatement {
   fetch: FetchCommand | null = null;
   /** The catalog version `compiled` was planned against (-1: not catalog-dependent). */
   catalogVersion = -1;
+  /** A statement of a multi-statement Query string, planned when its turn comes (bind). */
+  deferred: ParsedStatement | null = null;
 }
 
 /** The statements an aborted block accepts (postgres.c IsTransactionExitStmt). */
@@ -436,6 +438,22 @@ export class SqlSession implements EngineSession {
   }
 
   /**
+   * Plans one statement of a Query string now, after the ones before it ran, then binds
+   * it. Planned alone, its error positions count from its own start: moved to the string's.
+   */
+  private async bindDeferred(p: ParsedStatement, params: readonly Datum[]): Promise<Portal> {
+    let planned: PreparedStatement[];
+    try {
+      planned = await this.prepareAll(p.sql, [], true);
+    } catch (err) {
+      if (err instanceof SqlError && err.position !== undefined && p.offset > 0)
+        throw new SqlError(err.code, err.message, { ...err, position: err.position + p.offset });
+      throw err;
+    }
+    return this.bind(planned[0] ?? this.emptyStatement(p.sql), params);
+  }
+
+  /**
    * An error the session did not raise itself ended the current message — pgwire's Bind
    * checks, an unknown statement or portal, a value that cannot be output: as after every
    * ERROR in PostgreSQL, the block is aborted (25P02 until ROLLBACK) or the implicit
@@ -467,6 +485,15 @@ export class SqlSession implements EngineSession {
     // simple Query checks each statement as it runs instead (runStatement, bind), since the
     // ones before it may end the block.
     if (!simple && parsed.length === 1 && !endsBlock(parsed[0].node)) this.txn.checkNotAborted();
+    if (simple && parsed.length > 1) {
+      // postgres.c exec_simple_query parses the whole string, then analyses and plans
+      // each statement just before it runs: `CREATE TABLE t …; INSERT INTO t …` works.
+      return parsed.map((p) => {
+        const d = new Prepared(p.sql, [], null, null, null, false, endsBlock(p.node));
+        d.deferred = p;
+        return d;
+      });
+    }
     const out: PreparedStatement[] = [];
     for (const p of parsed) {
       if (simple) {
@@ -756,6 +783,7 @@ export class SqlSession implements EngineSession {
 
   bind(statement: PreparedStatement, params: readonly Datum[]): Portal | Promise<Portal> {
     let stmt = statement as Prepared;
+    if (stmt.deferred !== null) return this.bindDeferred(stmt.deferred, params);
     // exec_bind_message: in an aborted block only statements that end it are bound (25P02
     // before any RowDescription).
     if (!stmt.endsBlock) this.txn.checkNotAborted();
