@@ -875,11 +875,18 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
           `primary keys of this column type are not supported yet (column "${c.name}")`,
         );
     }
+    // The hidden rowid keyed the rows until now; it goes with the rewrite (rows get
+    // smaller, inserts stop drawing from its sequence). Its column id stays used up.
+    const rowidPos = table.columns.findIndex((c) => c.id === table.primaryKey[0]);
+    const rowid = table.columns[rowidPos];
     const after: TableDef = {
       ...table,
       primaryKey: ids,
       pkName: build.pkName ?? `${table.name}_pkey`,
-      columns: table.columns.map((c) => (ids.includes(c.id) ? { ...c, notNull: true } : c)),
+      nextColumnId: table.nextColumnId ?? Math.max(...table.columns.map((c) => c.id)) + 1,
+      columns: table.columns
+        .filter((_, i) => i !== rowidPos)
+        .map((c) => (ids.includes(c.id) ? { ...c, notNull: true } : c)),
     };
     const pos = ids.map((id) => table.columns.findIndex((c) => c.id === id));
     await rewriteRows(ctx, table, after, (r) => {
@@ -890,9 +897,19 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
             `column "${table.columns[p].name}" of relation "${table.name}" contains null values`,
           );
       }
-      return r;
+      return r.filter((_, i) => i !== rowidPos);
     });
     await alterTable(ctx, table, after);
+    const seq = /^nextval\('(?:[^.']+\.)?([^']+)'\)$/.exec(rowid.defaultExpr ?? '');
+    if (seq) {
+      await ctx.meta.sqlCommand({
+        type: 'dropSequence',
+        schema: table.schema,
+        name: seq[1],
+        ifExists: true,
+      });
+      ctx.sequences?.forget(`${table.schema}.${seq[1]}`);
+    }
     return;
   }
   if (build.uniques.length > 0) {

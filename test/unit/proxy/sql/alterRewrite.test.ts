@@ -11,6 +11,9 @@ import { Client } from 'pg';
 import { startInProcessCluster, type InProcessCluster } from '../../../support/inProcessCluster';
 import { setSpillThreshold, spillHooks } from '../../../../proxy/txn/spill';
 import { setTablePageRows } from '../../../../proxy/sql/pagedScan';
+import { MetaClient } from '../../../../common/clients/metaClient';
+import type { TableDef } from '../../../../common/catalog/schema';
+import { silentLogger } from '../../../../common/logger';
 
 const ROWS = 3_000;
 const PAGE = 200;
@@ -101,6 +104,36 @@ describe('ALTER TABLE row rewrite, paged and spilled', function () {
       '23505',
       'duplicate key value violates unique constraint "same_pkey"',
     ]);
+  });
+
+  it('ADD PRIMARY KEY drops the hidden rowid and its sequence; later columns get new ids', async () => {
+    await c.query('CREATE TABLE hid (id int, v text)');
+    await c.query(`INSERT INTO hid SELECT g, 'v' || g FROM generate_series(1, 50) g`);
+    await c.query('ALTER TABLE hid ADD PRIMARY KEY (id)');
+    const meta = new MetaClient({
+      addresses: [cluster.meta.address],
+      secret: cluster.secret,
+      name: 'test',
+      logger: silentLogger(),
+    });
+    try {
+      const { tables } = await meta.catalog();
+      const t = tables.find((x) => x.name === 'hid') as TableDef;
+      expect(t.columns.map((col) => col.name)).to.deep.equal(['id', 'v']);
+      const seqs = await one(`SELECT count(*) AS n FROM pg_class WHERE relname = 'hid_rowid_seq'`);
+      expect(seqs).to.deep.equal({ n: '0' });
+    } finally {
+      meta.close();
+    }
+    await c.query(`INSERT INTO hid VALUES (51, 'v51')`);
+    await c.query('ALTER TABLE hid ADD COLUMN w int DEFAULT 5');
+    expect(
+      (await c.query('SELECT id, v, w FROM hid WHERE id IN (1, 51) ORDER BY id')).rows,
+    ).to.deep.equal([
+      { id: 1, v: 'v1', w: 5 },
+      { id: 51, v: 'v51', w: 5 },
+    ]);
+    expect(await one('SELECT count(*) AS n FROM hid')).to.deep.equal({ n: '51' });
   });
 
   it('ADD PRIMARY KEY where new keys meet other rows\u2019 old ones, and old keys are left over', async () => {
