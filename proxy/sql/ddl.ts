@@ -902,13 +902,12 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
     await alterTable(ctx, table, after);
     const seq = /^nextval\('(?:[^.']+\.)?([^']+)'\)$/.exec(rowid.defaultExpr ?? '');
     if (seq) {
-      await ctx.meta.sqlCommand({
-        type: 'dropSequence',
-        schema: table.schema,
-        name: seq[1],
-        ifExists: true,
-      });
       ctx.sequences?.forget(`${table.schema}.${seq[1]}`);
+      // The ALTER has committed: a sequence left behind (meta unreachable now) is unused
+      // and harmless, not a reason to answer an error.
+      await ctx.meta
+        .sqlCommand({ type: 'dropSequence', schema: table.schema, name: seq[1], ifExists: true })
+        .catch(() => undefined);
     }
     return;
   }

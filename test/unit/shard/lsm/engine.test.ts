@@ -159,7 +159,11 @@ describe('lsm engine', function () {
     expect(db.get(b('keep'))?.toString()).to.equal('yes');
   });
 
-  it('stalls writers when L0 fills, counts the stall, and keeps memory bounded', async () => {
+  it('stalls writers when L0 fills, counts the stall, and keeps memory bounded', async function () {
+    // About 25 flushes and their compactions, each with fsyncs of tables, directory and
+    // manifest: ~1 s here, but a CI clean clone runs it right after npm ci has written half
+    // a gigabyte, when one fsync can take seconds (a rehearsal timed out at 30 s so).
+    this.timeout(120_000);
     db = await openLsm(dir, {
       ...small,
       l0CompactionTrigger: 2,
