@@ -71,6 +71,12 @@ function firstColumnRef(node: unknown): string | undefined {
   return undefined;
 }
 
+/** The sequence a column default draws from (`nextval('[schema.]name')`), or null. */
+function sequenceOfDefault(defaultExpr: string | undefined): string | null {
+  const m = /^nextval\('(?:[^.']+\.)?([^']+)'\)$/.exec(defaultExpr ?? '');
+  return m === null ? null : m[1];
+}
+
 async function afterCatalogChange(ctx: ExecContext): Promise<void> {
   await Promise.all([ctx.catalog.refresh(), ctx.ranges.refresh()]);
 }
@@ -451,12 +457,12 @@ export function compileDrop(stmt: AstNode): DdlStatement {
           if (table) {
             await deleteSpan(ctx, tableStart(table.id), tableEnd(table.id));
             for (const c of table.columns) {
-              const m = /^nextval\('(?:[^.']+\.)?([^']+)'\)$/.exec(c.defaultExpr ?? '');
-              if (m && m[1].startsWith(`${name}_`))
+              const seq = sequenceOfDefault(c.defaultExpr);
+              if (seq !== null && seq.startsWith(`${name}_`))
                 await ctx.meta.sqlCommand({
                   type: 'dropSequence',
                   schema,
-                  name: m[1],
+                  name: seq,
                   ifExists: true,
                 });
             }
@@ -900,13 +906,13 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
       return r.filter((_, i) => i !== rowidPos);
     });
     await alterTable(ctx, table, after);
-    const seq = /^nextval\('(?:[^.']+\.)?([^']+)'\)$/.exec(rowid.defaultExpr ?? '');
-    if (seq) {
-      ctx.sequences?.forget(`${table.schema}.${seq[1]}`);
+    const seq = sequenceOfDefault(rowid.defaultExpr);
+    if (seq !== null) {
+      ctx.sequences?.forget(`${table.schema}.${seq}`);
       // The ALTER has committed: a sequence left behind (meta unreachable now) is unused
       // and harmless, not a reason to answer an error.
       await ctx.meta
-        .sqlCommand({ type: 'dropSequence', schema: table.schema, name: seq[1], ifExists: true })
+        .sqlCommand({ type: 'dropSequence', schema: table.schema, name: seq, ifExists: true })
         .catch(() => undefined);
     }
     return;

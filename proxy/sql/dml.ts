@@ -19,14 +19,7 @@ import type { AstNode } from './parser';
 import type { OutputColumn, PlanNode, SubqueryPlan } from './plan';
 import type { Planner, TableLookup } from './planner';
 import { Scope } from './scope';
-import { runScan } from './scanExec';
-import {
-  checkForeignKeys,
-  checkReferenced,
-  storedColumns,
-  tableScopeColumns,
-  TableWriter,
-} from './tableWriter';
+import { checkForeignKeys, checkReferenced, tableScopeColumns, TableWriter } from './tableWriter';
 import { WriteBuffer } from './writeBuffer';
 import { lockArbiterRows, lockFirstPointRows, lockTargetRows } from './rowLocks';
 
@@ -309,23 +302,9 @@ export function compileInsert(
       if (onConflict) {
         const keys = full.map((v) => writer.key(v));
         // A new hidden rowid conflicts with nothing: no lock, no read.
-        let existing = writer.hiddenKey
+        const existing = writer.hiddenKey
           ? new Map<string, Datum[]>()
           : await lockArbiterRows(ctx, table, keys);
-        if (existing === null) {
-          existing = new Map<string, Datum[]>();
-          const scanNode = {
-            kind: 'scan' as const,
-            table,
-            alias,
-            cols: storedColumns(table),
-            access: { kind: 'scatter' as const },
-            types: table.columns.map((c) => c.typeOid),
-            correlated: false,
-          };
-          const found = await runScan(ctx, scanNode, ev, env.paramTypes, undefined, keys);
-          for (const r of found.rows) existing.set(writer.key(r).toString('hex'), r);
-        }
         const seen = new Set<string>();
         const toInsert: Datum[][] = [];
         for (let i = 0; i < full.length; i++) {

@@ -11,6 +11,8 @@
  * (Transaction.lock). Rows this transaction already wrote are taken as read.
  */
 import type { TableDef } from '../../common/catalog/schema';
+import { SqlError, SqlState } from '../../common/errors';
+import type { Transaction } from '../txn/transaction';
 import type { Datum } from '../../common/types/datum';
 import { evalExpr } from '../../common/expr/eval';
 import type { EvalCtx, Expr } from '../../common/expr/expr';
@@ -46,17 +48,38 @@ export async function lockFirstPointRows(
   const node = plan as ScanNode;
   const keys = resolveAccess(node, ev).keys ?? [];
   if (keys.length === 0) return [];
-  const txn = st.txn;
-  const latest = await txn.lock(keys, { returnValues: true, latest: true });
-  const stored = storedColumns(node.table);
+  const rows = await lockLatestRows(st.txn, node.table, keys, true);
   const out: Datum[][] = [];
   for (const k of keys) {
-    const own = txn.ownWrite(k);
-    const v = own !== undefined ? own : latest?.get(k.toString('hex'));
-    if (v === null || v === undefined) continue;
-    const row = decodeStoredRow(stored, v);
+    const row = rows.get(k.toString('hex'));
+    if (row === undefined) continue;
     if (recheck !== null && evalExpr(recheck, row, ev) !== true) continue;
     out.push(row);
+  }
+  return out;
+}
+
+/**
+ * Locks keys and answers the rows under them (hex key → row; absent: no row): this
+ * transaction's own writes as they stand, else what the lock read — the newest committed
+ * version when `latest` (READ COMMITTED), else the lock fails 40001 on a key changed
+ * after the snapshot.
+ */
+async function lockLatestRows(
+  txn: Transaction,
+  table: TableDef,
+  keys: readonly Buffer[],
+  latest: boolean,
+): Promise<Map<string, Datum[]>> {
+  const out = new Map<string, Datum[]>();
+  if (keys.length === 0) return out;
+  const values = await txn.lock(keys, { returnValues: true, latest });
+  const stored = storedColumns(table);
+  for (const k of keys) {
+    const hex = k.toString('hex');
+    const own = txn.ownWrite(k);
+    const v = own !== undefined ? own : values?.get(hex);
+    if (v !== null && v !== undefined) out.set(hex, decodeStoredRow(stored, v));
   }
   return out;
 }
@@ -68,33 +91,19 @@ export async function lockFirstPointRows(
  * upsert either inserts or updates, never fails with 23505 on its arbiter and never loses
  * a concurrent update. READ COMMITTED takes each key's newest version (as PostgreSQL
  * updates the newest one, whatever the snapshot); REPEATABLE READ gets 40001 from the
- * lock when a key changed after its snapshot. Rows this transaction wrote count as they
- * stand. Unlike PostgreSQL, DO NOTHING also keeps the rows it skips locked until the
- * transaction ends.
- *
- * Returns null without a session transaction (the caller reads at its snapshot instead).
+ * lock when a key changed after its snapshot. Unlike PostgreSQL, DO NOTHING also keeps
+ * the rows it skips locked until the transaction ends.
  */
-export async function lockArbiterRows(
+export function lockArbiterRows(
   ctx: ExecContext,
   table: TableDef,
   keys: readonly Buffer[],
-): Promise<Map<string, Datum[]> | null> {
+): Promise<Map<string, Datum[]>> {
   const st = ctx.txn;
-  if (st === undefined) return null;
-  const txn = st.txn;
+  if (st === undefined)
+    throw new SqlError(SqlState.internalError, 'INSERT … ON CONFLICT outside a transaction');
   const distinct = [...new Map(keys.map((k) => [k.toString('hex'), k])).values()];
-  const out = new Map<string, Datum[]>();
-  if (distinct.length === 0) return out;
-  const rc = txn.options.isolation === 'read committed';
-  const latest = await txn.lock(distinct, { returnValues: true, latest: rc });
-  const stored = storedColumns(table);
-  for (const k of distinct) {
-    const hex = k.toString('hex');
-    const own = txn.ownWrite(k);
-    const v = own !== undefined ? own : latest?.get(hex);
-    if (v !== null && v !== undefined) out.set(hex, decodeStoredRow(stored, v));
-  }
-  return out;
+  return lockLatestRows(st.txn, table, distinct, st.txn.options.isolation === 'read committed');
 }
 
 export interface LockOptions {

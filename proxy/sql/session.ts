@@ -529,15 +529,7 @@ export class SqlSession implements EngineSession {
       }
       const paramTypes = [...declaredTypes];
       const catalogVersion = this.ctx.catalog.knownVersion;
-      let compiled: CompiledStatement;
-      try {
-        compiled = await compileStatement(p.node, this.ctx, paramTypes);
-      } catch (err) {
-        if (err instanceof SqlError && err.position !== undefined && p.offset > 0) {
-          throw new SqlError(err.code, err.message, { ...err, position: err.position });
-        }
-        throw err;
-      }
+      const compiled = await compileStatement(p.node, this.ctx, paramTypes);
       const resolvedTypes = compiled.paramTypes.map((t) => (t === 0 ? TypeOid.text : t));
       const [kind] = Object.keys(p.node);
       const stmt = new Prepared(

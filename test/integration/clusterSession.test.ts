@@ -5,9 +5,12 @@
  */
 import { expect } from 'chai';
 import { Client, type Notification } from 'pg';
-import { startInProcessCluster, InProcessCluster } from '../support/inProcessCluster';
-import { startProxyNode, ProxyNode } from '../../proxy';
-import { silentLogger } from '../../common/logger';
+import {
+  startInProcessCluster,
+  startSecondProxy,
+  type InProcessCluster,
+} from '../support/inProcessCluster';
+import type { ProxyNode } from '../../proxy';
 import { waitFor } from '../support/waitFor';
 
 interface Listener {
@@ -53,20 +56,7 @@ describe('sessions across proxies: LISTEN/NOTIFY, advisory locks, pg_terminate_b
 
   before(async () => {
     cluster = await startInProcessCluster({ shards: 1 });
-    second = await startProxyNode(
-      {
-        nodeName: 'proxy2',
-        listen: '127.0.0.1:0',
-        meta: [cluster.meta.address],
-        secret: cluster.secret,
-        tlsCert: '',
-        tlsKey: '',
-        maxConnections: 50,
-        catalogPollMs: 100,
-        auth: 'default',
-      },
-      silentLogger(),
-    );
+    second = await startSecondProxy(cluster);
     urlA = cluster.url;
     urlB = `postgres://postgres@127.0.0.1:${second.port}/postgres`;
   });

@@ -11,8 +11,12 @@ import { Client } from 'pg';
 import { MetaClient } from '../../common/clients/metaClient';
 import { tableStart } from '../../common/catalog/keyspace';
 import { silentLogger } from '../../common/logger';
-import { startProxyNode, type ProxyNode } from '../../proxy/server';
-import { startInProcessCluster, type InProcessCluster } from '../support/inProcessCluster';
+import type { ProxyNode } from '../../proxy/server';
+import {
+  startInProcessCluster,
+  startSecondProxy,
+  type InProcessCluster,
+} from '../support/inProcessCluster';
 
 describe('CREATE TABLE and proxies with an older range map', function () {
   this.timeout(60_000);
@@ -22,20 +26,7 @@ describe('CREATE TABLE and proxies with an older range map', function () {
     // Shards hear of range changes from their heartbeat only once a minute here, and the
     // second proxy polls meta for changes once a minute: both keep the map they start with.
     cluster = await startInProcessCluster({ shards: 3, shardHeartbeatMs: 60_000 });
-    stale = await startProxyNode(
-      {
-        nodeName: 'proxy2',
-        listen: '127.0.0.1:0',
-        meta: [cluster.meta.address],
-        secret: cluster.secret,
-        tlsCert: '',
-        tlsKey: '',
-        maxConnections: 20,
-        catalogPollMs: 60_000,
-        auth: 'default',
-      },
-      silentLogger(),
-    );
+    stale = await startSecondProxy(cluster, { catalogPollMs: 60_000, maxConnections: 20 });
   });
   after(async () => {
     await stale?.close();

@@ -1,8 +1,11 @@
 import { expect } from 'chai';
 import { Client } from 'pg';
-import { startInProcessCluster, InProcessCluster } from '../support/inProcessCluster';
-import { startProxyNode, ProxyNode } from '../../proxy';
-import { silentLogger } from '../../common/logger';
+import {
+  startInProcessCluster,
+  startSecondProxy,
+  type InProcessCluster,
+} from '../support/inProcessCluster';
+import type { ProxyNode } from '../../proxy';
 import { waitFor } from '../support/waitFor';
 
 describe('two proxies over one cluster', function () {
@@ -14,20 +17,7 @@ describe('two proxies over one cluster', function () {
 
   before(async () => {
     cluster = await startInProcessCluster({ shards: 2 });
-    second = await startProxyNode(
-      {
-        nodeName: 'proxy2',
-        listen: '127.0.0.1:0',
-        meta: [cluster.meta.address],
-        secret: cluster.secret,
-        tlsCert: '',
-        tlsKey: '',
-        maxConnections: 50,
-        catalogPollMs: 100,
-        auth: 'default',
-      },
-      silentLogger(),
-    );
+    second = await startSecondProxy(cluster);
     a = new Client(cluster.url);
     b = new Client(`postgres://postgres@127.0.0.1:${second.port}/postgres`);
     await a.connect();

@@ -103,3 +103,27 @@ export async function startInProcessCluster(
     },
   };
 }
+
+/**
+ * Another proxy on the same cluster (a second proxy node, as a second machine would run):
+ * for tests about what one proxy sees of another's work. The caller closes it.
+ */
+export function startSecondProxy(
+  cluster: InProcessCluster,
+  overrides: { readonly catalogPollMs?: number; readonly maxConnections?: number } = {},
+): Promise<ProxyNode> {
+  return startProxyNode(
+    {
+      nodeName: 'proxy2',
+      listen: '127.0.0.1:0',
+      meta: [cluster.meta.address],
+      secret: cluster.secret,
+      tlsCert: '',
+      tlsKey: '',
+      maxConnections: overrides.maxConnections ?? 50,
+      catalogPollMs: overrides.catalogPollMs ?? 100,
+      auth: 'default',
+    },
+    silentLogger(),
+  );
+}
