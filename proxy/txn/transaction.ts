@@ -18,7 +18,7 @@ import type {
   ScanResult,
 } from '../../shard/mvcc';
 import type { ShardGroup, TxnShardRpc } from './shardGroups';
-import { StaleRetry } from '../shardRouter';
+import { StaleRetry, isRangeStale } from '../shardRouter';
 import type { ActiveTransactions } from './activeTransactions';
 import type { LockResolver } from './lockResolver';
 import { race, sleepFor, type StatementCancel } from './statementCancel';
@@ -825,9 +825,33 @@ export class Transaction {
     throw new SqlError(SqlState.internalError, `commit failed: ${result.kind}`);
   }
 
+  /**
+   * Percolator 2PC in which the primary's shard commits its part by 1PC: the other shards
+   * prewrite (beside the commit timestamp's TSO call), then the primary's shard checks and
+   * commits every key it holds in one atomic batch at commit_ts — which is the commit
+   * point, as the primary's commit record is in plain Percolator, because that batch holds
+   * the primary — and then the other shards commit. One request and one fsync fewer than
+   * prewriting the primary's shard too (TPC-B: 9 → 8 shard requests per transaction).
+   *
+   * Why it is safe:
+   *   - A resolver that meets a secondary lock asks the primary (checkTxnStatus). Before the
+   *     1PC the primary holds our pessimistic lock (alive: wait or push its min_commit_ts,
+   *     which the 1PC honours) or nothing (an optimistic primary: notFound, the resolver
+   *     waits; once the secondary's TTL has run out it writes a rollback record on the
+   *     primary, and the 1PC then fails with txnRolledBack — the transaction aborts whole).
+   *   - After the 1PC the primary has a commit record: resolvers roll secondaries forward.
+   *   - commit_ts: at least the TSO value and every prewrite's min_commit_ts (as in
+   *     commitPrimary), and the 1PC raises it above every read its shard served (the max_ts
+   *     rule, onePhaseCommit.ts), which stands in for the primary shard's prewrite lock.
+   * A range that moved or split under the primary's shard answers RANGE_STALE, having
+   * written nothing: its keys then take the plain path (prewrite, commit the primary).
+   */
   private async twoPhase(mutations: Mutation[]): Promise<bigint> {
     const primary = this.primary ?? mutations[0].key;
     this.primary = primary;
+    const groups = await this.deps.rpc.group(mutations, (m) => m.key);
+    const home = groups.find((g) => g.items.some((m) => m.key.equals(primary)));
+    const others = groups.filter((g) => g !== home).flatMap((g) => g.items);
     // The commit timestamp's TSO call runs beside the prewrites rather than after them
     // (TiDB does the same for async commit and 1PC): every lock's min_commit_ts is above
     // the reads its shard served before it (MvccStore.prewrite), so no reader that missed
@@ -837,22 +861,75 @@ export class Transaction {
     const tso = this.deps.timestamp();
     let minCommitTs: bigint;
     try {
-      // Phase 1: prewrite everything (each shard's part is one atomic batch).
-      minCommitTs = await this.prewriteAll(mutations, primary, () => LOCK_TTL_MS);
+      // Phase 1: prewrite the other shards (each shard's part is one atomic batch).
+      minCommitTs = await this.prewriteAll(
+        home === undefined || home.items.length > CHUNK ? mutations : others,
+        primary,
+        () => LOCK_TTL_MS,
+      );
     } catch (err) {
       tso.catch(() => undefined);
       throw err;
     }
     const ts = await tso;
-    // Phase 2: the primary's commit record is the commit point.
-    const commitTs = await this.commitPrimary(primary, ts > minCommitTs ? ts : minCommitTs);
+    const floorTs = ts > minCommitTs ? ts : minCommitTs;
+    // Phase 2: the commit point.
+    let commitTs: bigint | undefined;
+    if (home !== undefined && home.items.length <= CHUNK)
+      commitTs = await this.commitHome(home, floorTs);
+    let secondaries = others.map((m) => m.key);
+    if (commitTs === undefined) {
+      // The plain path: every key prewritten, the primary's commit record is the point.
+      if (home !== undefined && home.items.length <= CHUNK) {
+        const m = await this.prewriteAll(home.items, primary, () => LOCK_TTL_MS);
+        commitTs = await this.commitPrimary(primary, m > floorTs ? m : floorTs);
+      } else {
+        commitTs = await this.commitPrimary(primary, floorTs);
+      }
+      secondaries = mutations.filter((m) => !m.key.equals(primary)).map((m) => m.key);
+    }
     // Secondaries: the transaction is committed once the primary is; a failure here is
     // recovered by whoever meets their locks (rolled forward from the primary's record).
     // Awaited rather than left to the background: the next transaction of a hot row would
     // otherwise meet the lock and pay a status check (measured: TPC-B 77 → 47 tps).
-    const secondaries = mutations.filter((m) => !m.key.equals(primary)).map((m) => m.key);
     await this.commitKeys(secondaries, commitTs).catch(() => undefined);
     return commitTs;
+  }
+
+  /**
+   * The primary's shard commits its keys by 1PC at floorTs or above (twoPhase says why
+   * that is the commit point). Resolves with commit_ts, or undefined when the range map
+   * moved under the group (nothing was written: the caller takes the plain path). An
+   * unanswered call may have committed: settled as a lone 1PC is, through a rollback of
+   * the group's keys, whose answer is the outcome (settleOnePhase).
+   */
+  private async commitHome(
+    home: ShardGroup<Mutation>,
+    floorTs: bigint,
+  ): Promise<bigint | undefined> {
+    for (let round = 0; ; round++) {
+      let result: OnePhaseCommitResult;
+      try {
+        result = await this.deps.rpc.sendGroup<OnePhaseCommitResult>(home, 'txn.onePhaseCommit', {
+          mutations: home.items,
+          startTs: this.startTs,
+          forUpdateTs: this.forUpdateTs,
+          pessimistic: this.pessimisticFlags(home.items),
+          commitTs: floorTs,
+        });
+      } catch (err) {
+        if (isRangeStale(err)) {
+          await this.deps.rpc.ranges.refresh();
+          return undefined;
+        }
+        if (!maybeApplied(err)) throw err;
+        return this.settleOnePhase(home.items, err);
+      }
+      if (result.kind === 'ok') return result.commitTs;
+      if (result.kind !== 'locked') await this.insertConflict(result);
+      if (result.kind !== 'locked') this.commitFailure(result);
+      await this.meetLocks(result.locks, round);
+    }
   }
 
   /**

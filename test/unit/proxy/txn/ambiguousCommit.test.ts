@@ -1,5 +1,5 @@
 /**
- * A 2PC commit whose primary-commit reply is lost (the shard applied it, then the
+ * A 2PC commit whose commit-point reply is lost (the shard applied it, then the
  * connection died, as a kill -9 does): the coordinator must not roll back the
  * secondaries of a transaction whose commit point was reached. Found by the bank test
  * under a nemesis (test/integration/bank.test.ts); before the fix the secondaries got
@@ -37,12 +37,18 @@ class LossyRpc extends TxnShardRpc {
 
   /** Loses the reply of the next `loseOnePhase` one-phase commits (applied all the same). */
   loseOnePhase = 0;
+  /** Refuses the next `staleOnePhase` one-phase commits with RANGE_STALE, unapplied. */
+  staleOnePhase = 0;
   override async sendGroup<R>(
     g: ShardGroup<unknown>,
     method: string,
     body: Record<string, unknown>,
     timeoutMs?: number,
   ): Promise<R> {
+    if (method === 'txn.onePhaseCommit' && this.staleOnePhase > 0) {
+      this.staleOnePhase--;
+      throw new RpcError(RpcErrorCode.rangeStale, 'epoch mismatch (test)');
+    }
     const r = await super.sendGroup<R>(g, method, body, timeoutMs);
     if (method === 'txn.onePhaseCommit' && this.loseOnePhase > 0) {
       this.loseOnePhase--;
@@ -119,6 +125,30 @@ describe('a 2PC commit whose primary reply is lost', function () {
   const key = (t: number, name: string): Buffer =>
     Buffer.concat([tableStart(tables[t]), Buffer.from('r' + name)]);
 
+  // The primary's shard commits by 1PC (Transaction.twoPhase): that call is the commit point.
+  it("settles the primary's shard's 1PC whose reply is lost and reports the commit, with every key applied", async () => {
+    const a = key(0, 'p');
+    const b = key(1, 'q');
+    const t = await Transaction.begin(deps, { isolation: 'repeatable read' });
+    await t.lock([a, b]);
+    t.put(a, Buffer.from('3'));
+    t.put(b, Buffer.from('4'));
+    rpc.lost = 0;
+    rpc.loseOnePhase = 1;
+    const failure = await t.commit().then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(rpc.lost, "the primary's 1PC reply was lost once").to.equal(1);
+    const r = await Transaction.begin(deps, { isolation: 'repeatable read' });
+    const seen = [String(await r.get(a)), String(await r.get(b))];
+    await r.commit();
+    expect(seen, 'both keys committed (the secondary not rolled back)').to.deep.equal(['3', '4']);
+    expect(failure, 'COMMIT reports the commit').to.equal(null);
+  });
+
+  // A range change under the primary's shard refuses its 1PC unapplied: the keys then take
+  // the plain path (prewrite, commit the primary), whose commit reply is lost here.
   it('asks the primary again and reports the commit, with every key applied', async () => {
     const a = key(0, 'x');
     const b = key(1, 'y');
@@ -126,11 +156,14 @@ describe('a 2PC commit whose primary reply is lost', function () {
     await t.lock([a, b]);
     t.put(a, Buffer.from('1'));
     t.put(b, Buffer.from('2'));
+    rpc.lost = 0;
+    rpc.staleOnePhase = 1;
     rpc.lose = 1;
     const failure = await t.commit().then(
       () => null,
       (err: unknown) => err,
     );
+    expect(rpc.staleOnePhase, 'the 1PC was refused').to.equal(0);
     expect(rpc.lost, 'the primary commit reply was lost once').to.equal(1);
     const r = await Transaction.begin(deps, { isolation: 'repeatable read' });
     const seen = [String(await r.get(a)), String(await r.get(b))];

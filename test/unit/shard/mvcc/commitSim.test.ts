@@ -4,7 +4,8 @@
  *
  * Money moves between 9 accounts (account i lives on shard i % 3) by transactions that
  * take pessimistic locks, then commit by 1PC (one shard) or 2PC (prewrite per shard,
- * commit the primary, then the secondaries shard by shard). Transaction n's coordinator
+ * commit the primary, then the secondaries shard by shard; or, as the proxy does, prewrite
+ * the shards other than the primary's, commit the primary's shard by 1PC, then the rest). Transaction n's coordinator
  * crashes after step n mod (steps + 1) — after any lock, any prewrite, the primary's
  * commit, or between secondaries — and never comes back; its locks are left for others
  * to resolve through the primary's status once their TTL expires. Readers take snapshots
@@ -230,9 +231,16 @@ class Sim {
     // The commit timestamp's TSO value is taken before the prewrites (the proxy asks for it
     // beside them): commit_ts = max(it, every prewrite's min_commit_ts). Taking it first is
     // the oldest it can be, so readers served in between test the max-read rule.
+    // Half the transactions commit as the proxy does (Transaction.twoPhase): the primary's
+    // shard is not prewritten but commits its keys by 1PC, which is the commit point; the
+    // other half prewrite every shard and commit the primary (the proxy's fallback path).
+    const homeOnePhase = this.rand() < 0.5;
+    const home = shardOfKey(primary);
     const tsoAtCommitStart = this.tso();
     let minCommitTs = 0n;
-    const shards = [...byShard.keys()].sort(() => this.rand() - 0.5);
+    const shards = [...byShard.keys()]
+      .filter((s) => !homeOnePhase || s !== home)
+      .sort(() => this.rand() - 0.5);
     for (const s of shards) {
       const muts = mutations.filter((m) => shardOfKey(m.key) === s);
       const r = await this.stores[s].prewrite({
@@ -257,7 +265,24 @@ class Sim {
     }
     // 3. Commit the primary: the commit point.
     log.commitTs = tsoAtCommitStart > minCommitTs ? tsoAtCommitStart : minCommitTs;
-    for (let first = true; ; first = false) {
+    if (homeOnePhase) {
+      const muts = mutations.filter((m) => shardOfKey(m.key) === home);
+      const r = await this.stores[home].onePhaseCommit({
+        mutations: muts,
+        startTs: log.startTs,
+        forUpdateTs: pessimistic ? log.startTs : 0n,
+        pessimistic: muts.map(() => pessimistic),
+        commitTs: log.commitTs,
+      });
+      if (r.kind === 'locked')
+        for (const lock of r.locks) await resolveForRead(this.storeOf, lock, 0n, []);
+      if (r.kind !== 'ok') {
+        await abort();
+        return 'retry';
+      }
+      log.commitTs = r.commitTs;
+    }
+    for (let first = true; !homeOnePhase; first = false) {
       if (!first) log.commitTs = this.tso();
       const r = await this.storeOf(primary).commit({
         keys: [primary],
@@ -277,7 +302,9 @@ class Sim {
     if (step()) return 'crashed';
     // 4. The secondaries, shard by shard.
     for (const s of shards) {
-      const ks = keys.filter((key) => shardOfKey(key) === s && !key.equals(primary));
+      const ks = keys.filter(
+        (key) => shardOfKey(key) === s && !key.equals(primary) && !(homeOnePhase && s === home),
+      );
       if (ks.length === 0) continue;
       const r = await this.stores[s].commit(
         { keys: ks, startTs: log.startTs, commitTs: log.commitTs },
