@@ -21,7 +21,8 @@ import type { Planner, TableLookup } from './planner';
 import { Scope } from './scope';
 import { checkForeignKeys, checkReferenced, tableScopeColumns, TableWriter } from './tableWriter';
 import { WriteBuffer } from './writeBuffer';
-import { lockArbiterRows, lockFirstPointRows, lockTargetRows } from './rowLocks';
+import { lockArbiters, lockFirstPointRows, lockTargetRows } from './rowLocks';
+import { conflictArbiters, type Arbiter } from './conflictArbiters';
 
 /** The WHERE of an UPDATE/DELETE compiled over its source scope, for READ COMMITTED re-checks. */
 function compileRecheck(planner: Planner, scope: Scope, where: AstNode | undefined): Expr | null {
@@ -183,29 +184,18 @@ export function compileInsert(
         subqs: SubqueryPlan[];
       }
     | null = null;
+  let arbiters: Arbiter[] = [];
   if (oc) {
     const infer = oc.infer as AstNode | undefined;
-    const inferCols = ((infer?.indexElems as AstNode[] | undefined) ?? []).map(
-      (e) => (e.IndexElem as AstNode).name as string,
-    );
-    const pkNames = table.primaryKey.map((id) => table.columns.find((c) => c.id === id)!.name);
-    if (
-      inferCols.length > 0 &&
-      (inferCols.length !== pkNames.length || !inferCols.every((n) => pkNames.includes(n)))
-    ) {
+    if (infer === undefined && oc.action !== 'ONCONFLICT_NOTHING')
       throw new SqlError(
-        SqlState.featureNotSupported,
-        'ON CONFLICT supports the primary key as conflict target only yet',
+        SqlState.syntaxError,
+        'ON CONFLICT DO UPDATE requires inference specification or constraint name',
+        { hint: 'For example, ON CONFLICT (column_name).' },
       );
-    }
+    arbiters = conflictArbiters(table, infer);
     if (oc.action === 'ONCONFLICT_NOTHING') onConflict = { action: 'nothing' };
     else {
-      if (inferCols.length === 0)
-        throw new SqlError(
-          SqlState.syntaxError,
-          'ON CONFLICT DO UPDATE requires inference specification or constraint name',
-          { hint: 'For example, ON CONFLICT (column_name).' },
-        );
       const both = new Scope([
         ...tableScopeColumns(table, alias),
         ...tableScopeColumns(table, 'excluded'),
@@ -300,23 +290,47 @@ export function compileInsert(
       const wb = new WriteBuffer();
       const written: Datum[][] = [];
       if (onConflict) {
-        const keys = full.map((v) => writer.key(v));
-        // A new hidden rowid conflicts with nothing: no lock, no read.
-        const existing = writer.hiddenKey
-          ? new Map<string, Datum[]>()
-          : await lockArbiterRows(ctx, table, keys);
-        const seen = new Set<string>();
+        // Each proposed row's arbiter keys: its primary key (a new hidden rowid conflicts
+        // with nothing) and its unique-index entries (none where a value is NULL).
+        const pkArbiter = !writer.hiddenKey && arbiters.some((a) => a.kind === 'pk');
+        const entryKeysOf = (v: readonly Datum[]): Buffer[] =>
+          arbiters.flatMap((a) => {
+            const k = a.kind === 'unique' ? writer.uniqueEntryKey(a.ix, v) : null;
+            return k === null ? [] : [k];
+          });
+        const arbiterKeysOf = (v: readonly Datum[]): Buffer[] =>
+          pkArbiter ? [writer.key(v), ...entryKeysOf(v)] : entryKeysOf(v);
+        const arbiterKeys = full.map(arbiterKeysOf);
+        const { rows: existing, owners } = await lockArbiters(
+          ctx,
+          table,
+          pkArbiter ? full.map((v) => writer.key(v)) : [],
+          full.flatMap(entryKeysOf),
+        );
+        // Arbiter key (hex) → hex primary key of the row that holds it: an existing row, or
+        // one this statement inserts (a later duplicate in the same statement meets it).
+        const holder = new Map<string, string>();
+        for (const hex of existing.keys()) holder.set(hex, hex);
+        for (const [entry, pk] of owners)
+          if (existing.has(pk.toString('hex'))) holder.set(entry, pk.toString('hex'));
+        const affected = new Set<string>();
         const toInsert: Datum[][] = [];
         for (let i = 0; i < full.length; i++) {
-          const k = keys[i].toString('hex');
-          const old = existing.get(k);
-          if (!old && !seen.has(k)) {
-            seen.add(k);
+          let target: string | undefined;
+          for (const k of arbiterKeys[i]) {
+            target = holder.get(k.toString('hex'));
+            if (target !== undefined) break;
+          }
+          if (target === undefined) {
+            const pk = writer.key(full[i]).toString('hex');
+            for (const k of arbiterKeys[i]) holder.set(k.toString('hex'), pk);
+            affected.add(pk);
             toInsert.push(full[i]);
             continue;
           }
           if (onConflict.action === 'nothing') continue;
-          if (seen.has(k) && !old) {
+          const old = existing.get(target);
+          if (affected.has(target) || old === undefined) {
             throw new SqlError(
               '21000',
               'ON CONFLICT DO UPDATE command cannot affect row a second time',
@@ -325,15 +339,20 @@ export function compileInsert(
               },
             );
           }
-          const row = [...(old as Datum[]), ...full[i]];
+          const row = [...old, ...full[i]];
           if (onConflict.where && evalExpr(onConflict.where, row, ev) !== true) continue;
-          const next = [...(old as Datum[])];
+          const next = [...old];
           for (const s of onConflict.sets)
             next[s.i] =
               s.e === DEFAULT_MARK ? writer.defaultValue(s.i, ev) : evalExpr(s.e, row, ev);
           writer.validate(next, ev);
-          writer.update(wb, old as Datum[], next);
-          existing.set(k, next);
+          writer.update(wb, old, next);
+          // Later rows meet the row as updated: the values it gave up are free again.
+          for (const k of arbiterKeysOf(old)) holder.delete(k.toString('hex'));
+          const moved = writer.key(next).toString('hex');
+          for (const k of arbiterKeysOf(next)) holder.set(k.toString('hex'), moved);
+          existing.set(moved, next);
+          affected.add(moved);
           written.push(next);
         }
         await checkForeignKeys(ctx, table, [...toInsert, ...written], ev);

@@ -84,26 +84,65 @@ async function lockLatestRows(
   return out;
 }
 
+/** The rows and index owners behind INSERT … ON CONFLICT's arbiter keys (lockArbiters). */
+export interface ArbiterRows {
+  /** Hex primary key → the row stored under it now. */
+  readonly rows: Map<string, Datum[]>;
+  /** Hex unique-index entry key → the primary key of the row that holds that entry now. */
+  readonly owners: Map<string, Buffer>;
+}
+
 /**
- * INSERT … ON CONFLICT on the primary key: locks every proposed key and returns the rows
- * that exist under them (hex key → row), so the statement decides insert-or-update on
- * rows no one else can change or insert until it ends — PostgreSQL's guarantee that an
- * upsert either inserts or updates, never fails with 23505 on its arbiter and never loses
- * a concurrent update. READ COMMITTED takes each key's newest version (as PostgreSQL
- * updates the newest one, whatever the snapshot); REPEATABLE READ gets 40001 from the
- * lock when a key changed after its snapshot. Unlike PostgreSQL, DO NOTHING also keeps
- * the rows it skips locked until the transaction ends.
+ * INSERT … ON CONFLICT: locks every arbiter key of the proposed rows — their primary keys
+ * and their unique-index entries — and answers the rows that hold them, so the statement
+ * decides insert-or-update on rows no one else can change, insert or take the unique
+ * value of until it ends: PostgreSQL's guarantee that an upsert either inserts or
+ * updates, never fails with 23505 on its arbiter and never loses a concurrent update. An
+ * entry's owner row is locked and read in a second round. READ COMMITTED takes each
+ * key's newest version (as PostgreSQL updates the newest one, whatever the snapshot);
+ * REPEATABLE READ gets 40001 from the lock when a key changed after its snapshot. Unlike
+ * PostgreSQL, DO NOTHING also keeps the keys it skips locked until the transaction ends.
  */
-export function lockArbiterRows(
+export async function lockArbiters(
   ctx: ExecContext,
   table: TableDef,
-  keys: readonly Buffer[],
-): Promise<Map<string, Datum[]>> {
+  pkKeys: readonly Buffer[],
+  entryKeys: readonly Buffer[],
+): Promise<ArbiterRows> {
   const st = ctx.txn;
   if (st === undefined)
     throw new SqlError(SqlState.internalError, 'INSERT … ON CONFLICT outside a transaction');
-  const distinct = [...new Map(keys.map((k) => [k.toString('hex'), k])).values()];
-  return lockLatestRows(st.txn, table, distinct, st.txn.options.isolation === 'read committed');
+  const txn = st.txn;
+  const latest = txn.options.isolation === 'read committed';
+  const distinct = (keys: readonly Buffer[]): Buffer[] => [
+    ...new Map(keys.map((k) => [k.toString('hex'), k])).values(),
+  ];
+  const pks = distinct(pkKeys);
+  const entries = distinct(entryKeys);
+  const rows = new Map<string, Datum[]>();
+  const owners = new Map<string, Buffer>();
+  if (pks.length + entries.length === 0) return { rows, owners };
+  const values = await txn.lock([...pks, ...entries], { returnValues: true, latest });
+  const stored = storedColumns(table);
+  const valueOf = (k: Buffer): Buffer | null | undefined => {
+    const own = txn.ownWrite(k);
+    return own !== undefined ? own : values?.get(k.toString('hex'));
+  };
+  for (const k of pks) {
+    const v = valueOf(k);
+    if (v !== null && v !== undefined) rows.set(k.toString('hex'), decodeStoredRow(stored, v));
+  }
+  const unread: Buffer[] = [];
+  for (const k of entries) {
+    const owner = valueOf(k);
+    if (owner === null || owner === undefined) continue;
+    owners.set(k.toString('hex'), owner);
+    if (!rows.has(owner.toString('hex'))) unread.push(owner);
+  }
+  // The entry is ours now, so its row keeps that unique value; lock it to update it.
+  for (const [hex, row] of await lockLatestRows(txn, table, distinct(unread), latest))
+    rows.set(hex, row);
+  return { rows, owners };
 }
 
 export interface LockOptions {

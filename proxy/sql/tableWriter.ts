@@ -21,6 +21,9 @@ import { Scope, type ScopeColumn } from './scope';
 import type { WriteBuffer } from './writeBuffer';
 import { claimForStatement, type StatementClaim } from './sequences';
 
+/** indexEntry of a unique index whose values are all non-null never reads the primary key. */
+const NO_PK = Buffer.alloc(0);
+
 export function tableScope(
   table: TableDef,
   rel: string = table.name,
@@ -195,6 +198,15 @@ export class TableWriter {
           },
         ),
     };
+  }
+
+  /**
+   * The key of a unique index's entry for these values (its value is the row's primary
+   * key), or null when one of them is NULL: NULLs never conflict.
+   */
+  uniqueEntryKey(ix: IndexDef, values: readonly Datum[]): Buffer | null {
+    const e = this.indexEntry(ix, values, NO_PK);
+    return e.unique ? e.key : null;
   }
 
   insert(wb: WriteBuffer, values: Datum[]): Buffer {

@@ -68,6 +68,7 @@ describe('compat: Prisma 7 (adapter-pg)', function () {
   let dir = '';
   let cluster: InProcessCluster;
   let prisma: any;
+  const queries: string[] = [];
 
   before(async () => {
     mkdirSync(join(root, '.tmp'), { recursive: true });
@@ -101,7 +102,11 @@ describe('compat: Prisma 7 (adapter-pg)', function () {
     const { PrismaPg } = require('@prisma/adapter-pg') as {
       PrismaPg: new (o: { connectionString: string }) => unknown;
     };
-    prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: cluster.url }) });
+    prisma = new PrismaClient({
+      adapter: new PrismaPg({ connectionString: cluster.url }),
+      log: [{ emit: 'event', level: 'query' }],
+    });
+    prisma.$on('query', (e: { query: string }) => queries.push(e.query));
   });
 
   after(async () => {
@@ -150,6 +155,23 @@ describe('compat: Prisma 7 (adapter-pg)', function () {
       .catch((e: unknown) => e);
     expect(err).to.have.property('code', 'P2002');
     expect(originalCode(err)).to.equal('23505');
+  });
+
+  it('upserts on a unique field with INSERT … ON CONFLICT (the native upsert)', async () => {
+    queries.length = 0;
+    const args = (name: string): unknown => ({
+      where: { email: 'cat@example.com' },
+      create: { email: 'cat@example.com', name },
+      update: { name },
+    });
+    const first = await prisma.user.upsert(args('Cat'));
+    const second = await prisma.user.upsert(args('Catherine'));
+    expect(second.id).to.equal(first.id);
+    expect(await prisma.user.count({ where: { email: 'cat@example.com' } })).to.equal(1);
+    expect((await prisma.user.findUnique({ where: { email: 'cat@example.com' } })).name).to.equal(
+      'Catherine',
+    );
+    expect(queries.some((q) => /ON CONFLICT/i.test(q))).to.equal(true);
   });
 
   it('runs a nested write (an implicit transaction)', async function () {

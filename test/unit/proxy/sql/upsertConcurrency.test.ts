@@ -54,6 +54,29 @@ describe('proxy/sql INSERT … ON CONFLICT under concurrency', function () {
     }
   });
 
+  // Prisma's upsert on a @unique field: the arbiter is a UNIQUE constraint, the primary
+  // key a serial. The entry is locked first, then the row it points to.
+  it('counts every upsert on a unique column exactly, keeping one row', async () => {
+    const c = new Client(cluster.url);
+    await c.connect();
+    try {
+      await c.query(
+        'CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE NOT NULL, n int NOT NULL)',
+      );
+      const errors = await hammer(
+        `INSERT INTO users (email, n) VALUES ('a@x', 1) ON CONFLICT (email) DO UPDATE SET n = users.n + 1`,
+        4,
+        30,
+      );
+      expect(errors).to.deep.equal([]);
+      expect((await c.query('SELECT email, n FROM users')).rows).to.deep.equal([
+        { email: 'a@x', n: 120 },
+      ]);
+    } finally {
+      await c.end();
+    }
+  });
+
   it('DO NOTHING inserts each key once and never answers 23505', async () => {
     const c = new Client(cluster.url);
     await c.connect();
@@ -66,6 +89,15 @@ describe('proxy/sql INSERT … ON CONFLICT under concurrency', function () {
       );
       expect(errors).to.deep.equal([]);
       expect((await c.query('SELECT count(*)::int AS n FROM once')).rows).to.deep.equal([{ n: 5 }]);
+      // Without a target every unique constraint is an arbiter, a UNIQUE column's too.
+      await c.query('CREATE TABLE tags (id serial PRIMARY KEY, name text UNIQUE)');
+      const tagErrors = await hammer(
+        `INSERT INTO tags (name) SELECT 't' || g FROM generate_series(1, 5) g ON CONFLICT DO NOTHING`,
+        4,
+        10,
+      );
+      expect(tagErrors).to.deep.equal([]);
+      expect((await c.query('SELECT count(*)::int AS n FROM tags')).rows).to.deep.equal([{ n: 5 }]);
     } finally {
       await c.end();
     }
