@@ -22,13 +22,7 @@ import {
   timestamptzMinusInterval,
   timestamptzPlusInterval,
 } from '../types/datetimeArith';
-import { sessionZone } from '../types/timezone';
-
-/**
- * The zone timestamptz arithmetic runs in. Sessions report TimeZone UTC (proxy/sql/session.ts)
- * and the evaluator has no session settings, so this is UTC until settings reach it.
- */
-const UTC_ZONE = sessionZone('UTC');
+import { zoneOf } from './zonedTime';
 
 const T = TypeOid;
 const INT8_MIN = -(1n << 63n);
@@ -61,8 +55,18 @@ function checkFloat(t: number, f: number, a: number, b: number): number {
   return t === T.float4 ? Math.fround(f) : f;
 }
 
-/** a op b for non-null operands of the operator's input type t (result type rt). */
-export function arith(op: ArithOp, t: number, a: Datum, b: Datum, rt: number): Datum {
+/**
+ * a op b for non-null operands of the operator's input type t (result type rt);
+ * timestamptz ± interval steps months and days in `timeZone` (the session's; absent: UTC).
+ */
+export function arith(
+  op: ArithOp,
+  t: number,
+  a: Datum,
+  b: Datum,
+  rt: number,
+  timeZone?: string,
+): Datum {
   if (op === 'concat') return String(a) + String(b);
   switch (t) {
     case T.int2:
@@ -192,10 +196,10 @@ export function arith(op: ArithOp, t: number, a: Datum, b: Datum, rt: number): D
     case T.timestamptz: {
       if (op === 'sub' && rt === T.interval) return timestampMinus(a as bigint, b as bigint);
       if (b instanceof Interval) {
-        // timestamptz steps months and days in the session zone (UTC: see UTC_ZONE).
+        // timestamptz steps months and days in the session zone (timestamptz_pl_interval).
         if (t === T.timestamptz) {
-          if (op === 'add') return timestamptzPlusInterval(a as bigint, b, UTC_ZONE);
-          if (op === 'sub') return timestamptzMinusInterval(a as bigint, b, UTC_ZONE);
+          if (op === 'add') return timestamptzPlusInterval(a as bigint, b, zoneOf(timeZone));
+          if (op === 'sub') return timestamptzMinusInterval(a as bigint, b, zoneOf(timeZone));
           break;
         }
         if (op === 'add') return timestampPlusInterval(a as bigint, b);

@@ -11,7 +11,15 @@ import { checkInt8 } from './arith';
 import { Numeric } from './numeric';
 import { elementType } from '../types/typeTable';
 import { Jsonb } from '../types/jsonb';
-import { formatValue, isIntType, isStringType, parseValue, typeName } from './typesAdapter';
+import {
+  formatValue,
+  isIntType,
+  isStringType,
+  parseValue,
+  settingsIn,
+  typeName,
+} from './typesAdapter';
+import { castValue as castDateTime } from '../types/cast';
 
 const T = TypeOid;
 
@@ -84,15 +92,45 @@ export function applyTypmod(t: number, tm: number, v: Datum, explicit: boolean):
   return v;
 }
 
-/** Casts a non-null value from type `from` to type `to`. */
-export function castValue(from: number, to: number, v: Datum, tm = -1, explicit = true): Datum {
+const DATE_TIME = new Set<number>([T.date, T.timestamp, T.timestamptz, T.time]);
+
+/**
+ * Whether casting from → to depends on the session's TimeZone: reading or printing a
+ * timestamptz, or moving between it and a wall-clock type (date, timestamp, time).
+ */
+export function castUsesTimeZone(from: number, to: number): boolean {
+  if (from === to) return false;
+  if (to === T.timestamptz) return isStringType(from) || from === T.unknown || DATE_TIME.has(from);
+  if (from === T.timestamptz) return isStringType(to) || DATE_TIME.has(to);
+  return false;
+}
+
+/**
+ * Casts a non-null value from type `from` to type `to`; a timestamptz is read, printed and
+ * split into wall-clock fields in `timeZone` (the session's TimeZone; absent: UTC).
+ */
+export function castValue(
+  from: number,
+  to: number,
+  v: Datum,
+  tm = -1,
+  explicit = true,
+  timeZone?: string,
+): Datum {
   if (v === null) return null;
   if (from === to) return tm >= 0 ? applyTypmod(to, tm, v, explicit) : v;
   let out: Datum;
   if (isStringType(from) && !isStringType(to)) {
-    out = parseValue(to, from === T.bpchar ? (v as string).replace(/ +$/, '') : (v as string));
+    out = parseValue(
+      to,
+      from === T.bpchar ? (v as string).replace(/ +$/, '') : (v as string),
+      timeZone,
+    );
   } else if (isStringType(to)) {
-    out = from === T.bpchar ? (v as string).replace(/ +$/, '') : formatValue(from, v);
+    out = from === T.bpchar ? (v as string).replace(/ +$/, '') : formatValue(from, v, timeZone);
+  } else if (DATE_TIME.has(from) && DATE_TIME.has(to)) {
+    // PostgreSQL's own conversions (common/types/cast.ts), zone-aware.
+    out = castDateTime(v, from, to, settingsIn(timeZone));
   } else if (to === T.oid) {
     out = toOid(from, v);
   } else if (isIntType(to)) {
@@ -120,17 +158,6 @@ export function castValue(from: number, to: number, v: Datum, tm = -1, explicit 
     out = to === T.float4 ? Math.fround(f) : f;
   } else if (to === T.bool && from === T.int4) {
     out = v !== 0;
-  } else if (to === T.date && (from === T.timestamp || from === T.timestamptz)) {
-    const us = v as bigint;
-    const day = 86_400_000_000n;
-    out = Number(us >= 0n ? us / day : -((-us + day - 1n) / day));
-  } else if ((to === T.timestamp || to === T.timestamptz) && from === T.date) {
-    out = BigInt(v as number) * 86_400_000_000n;
-  } else if (
-    (to === T.timestamp && from === T.timestamptz) ||
-    (to === T.timestamptz && from === T.timestamp)
-  ) {
-    out = v; // The session time zone is UTC.
   } else if (to === T.jsonb && from === T.json) {
     out = Jsonb.parse(v as string);
   } else if (to === T.json && from === T.jsonb) {

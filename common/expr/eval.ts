@@ -86,7 +86,9 @@ export function evalExpr(e: Expr, row: readonly Datum[], ctx: EvalCtx): Datum {
       return e.v;
     case 'param': {
       const v = ctx.params[e.i] ?? null;
-      return e.from !== undefined && v !== null && e.from !== e.t ? castValue(e.from, e.t, v) : v;
+      return e.from !== undefined && v !== null && e.from !== e.t
+        ? castValue(e.from, e.t, v, -1, true, ctx.timeZone)
+        : v;
     }
     case 'outer':
       return ctx.outer[ctx.outer.length - e.d][e.i];
@@ -97,7 +99,7 @@ export function evalExpr(e: Expr, row: readonly Datum[], ctx: EvalCtx): Datum {
       if (a === null) return null;
       const b = evalExpr(e.b, row, ctx);
       if (b === null) return null;
-      return arith(e.op, e.a.t, a, b, e.t);
+      return arith(e.op, e.a.t, a, b, e.t, ctx.timeZone);
     }
     case 'neg': {
       const a = evalExpr(e.a, row, ctx);
@@ -212,7 +214,7 @@ export function evalExpr(e: Expr, row: readonly Datum[], ctx: EvalCtx): Datum {
     }
     case 'cast': {
       const v = evalExpr(e.a, row, ctx);
-      return v === null ? null : castValue(e.from, e.t, v, e.tm, true);
+      return v === null ? null : castValue(e.from, e.t, v, e.tm, true, ctx.timeZone);
     }
     case 'fn': {
       if (e.f.charCodeAt(2) === 46 && e.f.startsWith('pg.')) {

@@ -102,8 +102,27 @@ function invalid(t: number, text: string): SqlError {
 const INT4_MIN = -2147483648;
 const INT4_MAX = 2147483647;
 
-/** Parses text as a value of type t (the type's input function). */
-export function parseValue(t: number, text: string): Datum {
+/**
+ * The I/O settings date/time values are read and written with: the session defaults, in
+ * `timeZone` when given (the session's TimeZone; absent: UTC). Cached per zone name.
+ */
+const settingsByZone = new Map<string, typeof defaultFormatSettings>();
+export function settingsIn(timeZone: string | undefined): typeof defaultFormatSettings {
+  if (timeZone === undefined || timeZone === defaultFormatSettings.timeZone)
+    return defaultFormatSettings;
+  let s = settingsByZone.get(timeZone);
+  if (s === undefined) {
+    s = { ...defaultFormatSettings, timeZone };
+    settingsByZone.set(timeZone, s);
+  }
+  return s;
+}
+
+/**
+ * Parses text as a value of type t (the type's input function); a timestamptz without an
+ * offset is read in `timeZone` (the session's; absent: UTC), as timestamptz_in does.
+ */
+export function parseValue(t: number, text: string, timeZone?: string): Datum {
   switch (t) {
     case T.bool: {
       const s = text.trim().toLowerCase();
@@ -161,7 +180,7 @@ export function parseValue(t: number, text: string): Datum {
     case T.json:
     case T.jsonb:
       // PostgreSQL's own input routines (common/types), with the session defaults.
-      return parseText(t, text, defaultFormatSettings);
+      return parseText(t, text, settingsIn(timeZone));
     case T.uuid: {
       const hex = text.trim().replace(/[{}-]/g, '').toLowerCase();
       if (!/^[0-9a-f]{32}$/.test(hex)) throw invalid(t, text);
@@ -197,8 +216,8 @@ function shortestFloat4(f: number): string {
   return String(f);
 }
 
-/** Text output of a non-null value (the type's output function). */
-export function formatValue(t: number, v: Datum): string {
+/** Text output of a non-null value (the type's output function); timestamptz in `timeZone`. */
+export function formatValue(t: number, v: Datum, timeZone?: string): string {
   switch (t) {
     case T.bool:
       return v ? 't' : 'f';
@@ -211,7 +230,7 @@ export function formatValue(t: number, v: Datum): string {
     case T.time:
     case T.interval:
     case T.jsonb:
-      return formatText(t, v, defaultFormatSettings);
+      return formatText(t, v, settingsIn(timeZone));
     case T.bytea:
       return '\\x' + (v as Buffer).toString('hex');
     default:

@@ -8,7 +8,7 @@
 import { SqlError, SqlState } from '../../common/errors';
 import { TypeOid } from '../../common/types/datum';
 import type { Expr } from '../../common/expr/expr';
-import { castValue } from '../../common/expr/casts';
+import { castUsesTimeZone, castValue } from '../../common/expr/casts';
 import { isNumericCategory, isStringType, typeName } from '../../common/expr/typesAdapter';
 
 const T = TypeOid;
@@ -79,7 +79,13 @@ export function coerce(
     if (e.v === null) return { k: 'const', t: to, v: null };
     try {
       const from = e.t === T.unknown ? T.text : e.t;
-      return { k: 'const', t: to, v: castValue(from, to, e.v, tm, opts.explicit === true) };
+      const v = castValue(from, to, e.v, tm, opts.explicit === true);
+      // A value the session's TimeZone changes ('2024-07-01 12:00'::timestamptz) is cast
+      // when the statement runs, in the zone of the session running it; the cast above
+      // still reports a malformed literal here, at its position.
+      if (castUsesTimeZone(from, to))
+        return { k: 'cast', t: to, from, tm, a: { k: 'const', t: from, v: e.v } };
+      return { k: 'const', t: to, v };
     } catch (err) {
       if (err instanceof SqlError && opts.position !== undefined && err.position === undefined) {
         throw new SqlError(err.code, err.message, { ...err, position: opts.position });

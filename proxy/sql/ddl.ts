@@ -830,9 +830,11 @@ async function alterOne(ctx: ExecContext, table: TableDef, cmd: AstNode): Promis
           SqlState.featureNotSupported,
           'changing the type of a primary-key column is not supported yet',
         );
+      // A timestamptz is converted in the session's TimeZone, as PostgreSQL's ALTER TYPE does.
+      const timeZone = ctx.catalogAccess?.runtime().session.setting('TimeZone') ?? undefined;
       await rewriteRows(ctx, table, after, (r) => {
         const n = [...r];
-        n[i] = castValue(col.typeOid, to, r[i], tm, false);
+        n[i] = castValue(col.typeOid, to, r[i], tm, false, timeZone);
         return n;
       });
       await alterTable(ctx, table, after);

@@ -268,6 +268,7 @@ export function compileInsert(
               v,
               table.columns[targets[j]].typeMod,
               false,
+              ev.timeZone,
             ),
           ),
         );
