@@ -34,6 +34,7 @@ import { Planner, type TableLookup } from './planner';
 import { typeSizeOf } from './typeNames';
 import type { PlanNode } from './plan';
 import { lockTargetRows } from './rowLocks';
+import { lockJoinedRows, planJoinLocks } from './joinLocks';
 import { rowKey } from './keys';
 import { claimForStatement } from './sequences';
 import { compareValues } from '../../common/expr/typesAdapter';
@@ -171,7 +172,7 @@ function planForUpdate(stmt: AstNode, planner: Planner, lookup: TableLookup): Fo
   if (from.length !== 1 || !from[0].RangeVar)
     throw new SqlError(
       SqlState.featureNotSupported,
-      'SELECT FOR UPDATE/SHARE is supported on a single table only yet',
+      'SELECT FOR UPDATE/SHARE needs a FROM clause', // more than one table: joinLocks.ts
     );
   const lc = clauses[0].LockingClause as AstNode;
   const rv = from[0].RangeVar as AstNode;
@@ -329,7 +330,8 @@ export async function compileStatement(
   const planner = new Planner(lookup, paramTypes);
   switch (kind) {
     case 'SelectStmt': {
-      const forUpdate = planForUpdate(stmt, planner, lookup);
+      const joinLocks = planJoinLocks(stmt, planner, lookup);
+      const forUpdate = joinLocks === null ? planForUpdate(stmt, planner, lookup) : null;
       const q = planner.planSelect(node);
       const sequencesUsed = [
         ...JSON.stringify(q.plan, (_k, v: unknown) =>
@@ -357,6 +359,10 @@ export async function compileStatement(
                 releases.push(typeof claim === 'function' ? claim : await claim);
                 if (forUpdate && !locked) {
                   runCtx = await lockForUpdate(ctx2, forUpdate, ev, paramTypes);
+                  locked = true;
+                }
+                if (joinLocks && !locked) {
+                  await lockJoinedRows(ctx2, joinLocks, ev, paramTypes);
                   locked = true;
                 }
                 return run(q.plan, newRunEnv(runCtx, ev, paramTypes));
