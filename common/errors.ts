@@ -36,6 +36,7 @@ export const SqlState = {
   datatypeMismatch: '42804',
   groupingError: '42803',
   invalidColumnReference: '42P10',
+  invalidRecursion: '42P19',
   undefinedParameter: '42P02',
   indeterminateDatatype: '42P18',
   invalidTableDefinition: '42P16',

@@ -4,7 +4,7 @@
  * set operations and LIMIT happen here over materialized rows. Subqueries run once
  * (uncorrelated) or per outer row (correlated), their results placed in EvalCtx.subq.
  */
-import { SqlError } from '../../common/errors';
+import { SqlError, SqlState } from '../../common/errors';
 import type { Datum } from '../../common/types/datum';
 import {
   accumulate,
@@ -34,6 +34,8 @@ export interface RunEnv {
   readonly ev: EvalCtx;
   readonly paramTypes: readonly number[];
   readonly cte: Map<number, Datum[][]>;
+  /** WITH RECURSIVE: each recursive CTE's rows of the previous round. */
+  readonly worktable: Map<number, Datum[][]>;
   readonly scanCache: Map<ScanNode, Datum[][]>;
   readonly done: Set<number>;
   /** EXPLAIN ANALYZE: per-scan figures. */
@@ -52,6 +54,7 @@ export function newRunEnv(
     ev,
     paramTypes,
     cte: new Map(),
+    worktable: new Map(),
     scanCache: new Map(),
     done: new Set(),
     stats: analyze ? new Map() : undefined,
@@ -245,7 +248,64 @@ async function runNode(node: PlanNode, env: RunEnv): Promise<Datum[][]> {
       }
       return rows;
     }
+    case 'recursive':
+      return runRecursive(node, env);
+    case 'worktable':
+      return env.worktable.get(node.id) ?? [];
   }
+}
+
+/**
+ * The rows a recursive CTE may produce: PostgreSQL spills its worktable to disk and goes on,
+ * but here the rows live in the proxy worker's memory, shared by every session it serves.
+ */
+const RECURSIVE_ROW_LIMIT = 10_000_000;
+
+/**
+ * WITH RECURSIVE (PostgreSQL's ExecRecursiveUnion): the base rows, then the recursive term
+ * over the previous round's rows until a round adds none. UNION drops rows seen before,
+ * which is what ends a walk over a graph with cycles; UNION ALL runs as long as the query
+ * keeps producing rows, as in PostgreSQL — a cancel or statement_timeout stops it.
+ */
+async function runRecursive(
+  node: PlanNode & { kind: 'recursive' },
+  env: RunEnv,
+): Promise<Datum[][]> {
+  const seen = node.all ? null : new Set<string>();
+  const fresh = (rows: Datum[][]): Datum[][] => {
+    if (seen === null) return rows;
+    const out: Datum[][] = [];
+    for (const r of rows) {
+      const k = groupKey(r);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(r);
+    }
+    return out;
+  };
+  const result: Datum[][] = [];
+  let round = fresh(await run(node.base, env));
+  let yielded = performance.now();
+  while (round.length > 0) {
+    for (const r of round) result.push(r);
+    if (result.length > RECURSIVE_ROW_LIMIT)
+      throw new SqlError(
+        SqlState.programLimitExceeded,
+        `recursive query produced more than ${RECURSIVE_ROW_LIMIT} rows`,
+        { hint: 'Check the recursive term stops, or use UNION to drop rows seen before.' },
+      );
+    // A step that needs no shard never leaves the microtask queue: let the event loop in
+    // now and then, so a CancelRequest or statement_timeout can stop an endless recursion.
+    if (performance.now() - yielded > 10) {
+      await new Promise((resolve) => setImmediate(resolve));
+      yielded = performance.now();
+    }
+    env.ctx.cancel?.check();
+    env.worktable.set(node.id, round);
+    round = fresh(await run(node.step, env));
+  }
+  env.worktable.delete(node.id);
+  return result;
 }
 
 async function runScanNode(

@@ -187,6 +187,14 @@ export function explainPlan(
         out.push(`${pad}-> cte ${n.name}${actual}`);
         visit(n.plan, depth + 1);
         break;
+      case 'recursive':
+        out.push(`${pad}-> recursive union${n.all ? ' all' : ''}${actual}`);
+        visit(n.base, depth + 1);
+        visit(n.step, depth + 1);
+        break;
+      case 'worktable':
+        out.push(`${pad}-> worktable (the previous round's rows)${actual}`);
+        break;
       case 'limit': {
         const lim = n.limit ? evalExpr(n.limit, [], ev) : null;
         out.push(`${pad}-> limit${lim !== null ? ` ${String(lim)}` : ''}${actual}`);
@@ -219,6 +227,10 @@ export function planKind(plan: PlanNode): string {
       visit(n.right);
     }
     if (n.kind === 'cte') visit(n.plan);
+    if (n.kind === 'recursive') {
+      visit(n.base);
+      visit(n.step);
+    }
     for (const sq of n.subqs ?? []) visit(sq.plan);
   };
   visit(plan);

@@ -169,6 +169,23 @@ export type PlanNode =
       readonly name: string;
       readonly plan: PlanNode;
       readonly id: number;
+    })
+  /**
+   * WITH RECURSIVE's iteration (PostgreSQL's RecursiveUnion): the base rows, then `step`
+   * run again and again over the rows the previous round added (the working table `id`),
+   * until a round adds none; UNION (not ALL) keeps only rows not produced before.
+   */
+  | (Base & {
+      readonly kind: 'recursive';
+      readonly id: number;
+      readonly all: boolean;
+      readonly base: PlanNode;
+      readonly step: PlanNode;
+    })
+  /** The recursive term's reference to its own CTE: the rows of the previous round. */
+  | (Base & {
+      readonly kind: 'worktable';
+      readonly id: number;
     });
 
 export interface OutputColumn {

@@ -34,6 +34,7 @@ import { Scope, type ScopeColumn } from './scope';
 import { isVirtual, tableOid } from '../catalog';
 import { planRangeFunction } from './rangeFunction';
 import { planWithTargetUnnest } from './targetSrf';
+import { typeName } from '../../common/expr/typesAdapter';
 
 const T = TypeOid;
 
@@ -46,8 +47,17 @@ export interface PlannedQuery {
 
 interface CteEntry {
   readonly name: string;
-  readonly node: PlanNode & { kind: 'cte' };
+  readonly node: PlanNode & { kind: 'cte' | 'worktable' };
   readonly columns: readonly OutputColumn[];
+}
+
+/** Whether an AST refers to a relation by this unqualified name (a CTE's self-reference). */
+function refersTo(node: unknown, name: string): boolean {
+  if (Array.isArray(node)) return node.some((n) => refersTo(n, name));
+  if (node === null || typeof node !== 'object') return false;
+  const rv = (node as AstNode).RangeVar as AstNode | undefined;
+  if (rv !== undefined && rv.schemaname === undefined && rv.relname === name) return true;
+  return Object.values(node).some((v) => refersTo(v, name));
 }
 
 /** A stable text key for comparing compiled expressions structurally. */
@@ -179,14 +189,16 @@ export class Planner {
   private pushWith(stmt: AstNode, outer: Scope | null): boolean {
     const w = stmt.withClause as AstNode | undefined;
     if (!w) return false;
-    if (w.recursive)
-      throw new SqlError(SqlState.featureNotSupported, 'WITH RECURSIVE is not supported yet');
     const level: CteEntry[] = [];
     this.ctes.push(level);
     for (const c of w.ctes as AstNode[]) {
       const cte = c.CommonTableExpr as AstNode;
-      const q = this.planSelect(cte.ctequery as AstNode, outer);
       const aliases = names(cte.aliascolnames);
+      if (w.recursive === true && refersTo(cte.ctequery, cte.ctename as string)) {
+        level.push(this.planRecursiveCte(cte, aliases, level, outer));
+        continue;
+      }
+      const q = this.planSelect(cte.ctequery as AstNode, outer);
       const columns = q.columns.map((col, i) => ({ ...col, name: aliases[i] ?? col.name }));
       level.push({
         name: cte.ctename as string,
@@ -201,6 +213,80 @@ export class Planner {
       });
     }
     return true;
+  }
+
+  /**
+   * A CTE of WITH RECURSIVE that refers to itself: `base UNION [ALL] step`, where step reads
+   * the CTE's previous round (a worktable node) and base fixes the column types, as in
+   * PostgreSQL (a step column of another type is 42804; the reference must be in step).
+   */
+  private planRecursiveCte(
+    cte: AstNode,
+    aliases: string[],
+    level: CteEntry[],
+    outer: Scope | null,
+  ): CteEntry {
+    const name = cte.ctename as string;
+    const q = ((cte.ctequery as AstNode).SelectStmt ?? cte.ctequery) as AstNode;
+    if (q.op !== 'SETOP_UNION' || refersTo(q.larg, name))
+      throw new SqlError(
+        SqlState.invalidRecursion,
+        `recursive query "${name}" does not have the form non-recursive-term UNION [ALL] recursive-term`,
+      );
+    if (q.sortClause || q.limitCount || q.limitOffset)
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        'ORDER BY/LIMIT/OFFSET in a recursive query is not implemented',
+      );
+    const base = this.planSelect(q.larg as AstNode, outer);
+    const columns = base.columns.map((col, i) => ({ ...col, name: aliases[i] ?? col.name }));
+    const id = this.cteCounter.n++;
+    const types = base.plan.types;
+    const worktable: PlanNode = { kind: 'worktable', id, types };
+    // While the step is planned, the CTE's name reads the worktable.
+    const entry = { name, node: worktable, columns };
+    level.push(entry);
+    let step: PlannedQuery;
+    try {
+      step = this.planSelect(q.rarg as AstNode, outer, { correlated: false }, true);
+    } finally {
+      level.splice(level.indexOf(entry), 1);
+    }
+    if (step.columns.length !== columns.length)
+      throw new SqlError(
+        SqlState.syntaxError,
+        'each UNION query must have the same number of columns',
+      );
+    const exprs = step.columns.map((c, i): Expr => {
+      if (c.t === types[i]) return { k: 'col', t: c.t, i };
+      if (c.t === T.unknown) return coerce({ k: 'col', t: c.t, i }, types[i], this.params);
+      throw new SqlError(
+        SqlState.datatypeMismatch,
+        `recursive query "${name}" column ${i + 1} has type ${typeName(types[i])} in non-recursive term but type ${typeName(c.t)} overall`,
+        { hint: 'Cast the output of the non-recursive term to the correct type.' },
+      );
+    });
+    const stepPlan: PlanNode = exprs.every((e, i) => e.k === 'col' && e.i === i)
+      ? step.plan
+      : { kind: 'project', input: step.plan, exprs, types };
+    return {
+      name,
+      node: {
+        kind: 'cte',
+        name,
+        plan: {
+          kind: 'recursive',
+          id,
+          all: q.all === true,
+          base: base.plan,
+          step: stepPlan,
+          types,
+        },
+        id,
+        types,
+      },
+      columns,
+    };
   }
 
   private findCte(name: string): CteEntry | undefined {

@@ -107,6 +107,20 @@ describe('cancelling real statements (CancelRequest, statement_timeout)', functi
     expect((await c.query('SELECT pg_sleep(0.25) AS s')).rows).to.deep.equal([{ s: '' }]);
   });
 
+  // Its recursive term needs no shard, so it never waits on I/O: the executor must let
+  // the event loop run for the timer to fire (executor.ts runRecursive).
+  it('statement_timeout ends an endless WITH RECURSIVE; the session goes on', async () => {
+    const c = await connect();
+    const out = await outcomeOf(
+      c.query(
+        'SET statement_timeout = 300; WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SELECT count(*) FROM t',
+      ),
+    );
+    expect(out.code).to.equal('57014');
+    await c.query('RESET statement_timeout');
+    expect((await c.query('SELECT 1 AS one')).rows).to.deep.equal([{ one: 1 }]);
+  });
+
   it('statement_timeout from the startup options applies to every statement', async () => {
     const c = await connect({ options: '-c statement_timeout=150' });
     expect((await c.query('SHOW statement_timeout')).rows).to.deep.equal([

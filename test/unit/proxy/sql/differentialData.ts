@@ -503,6 +503,15 @@ export const TEXT_EXACT: string[] = [
   `SELECT id, due FROM docs WHERE due = date '2024-02-29'`,
   `SELECT id, due FROM docs WHERE due >= date '2023-11-01' ORDER BY due, id`,
   `SELECT id FROM items WHERE qty = NULL`,
+  // WITH RECURSIVE: counting, a graph walk whose cycle UNION ends, a path, a walk over a table.
+  'WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 100) SELECT sum(n), count(*) FROM t',
+  'WITH RECURSIVE g(a, b) AS (VALUES (1, 2), (2, 3), (3, 1), (3, 4)), r(n) AS (SELECT 1 UNION SELECT g.b FROM g JOIN r ON g.a = r.n) SELECT n FROM r ORDER BY n',
+  `WITH RECURSIVE r(n, depth, path) AS (SELECT 1, 0, '1'::text UNION ALL SELECT n * 2, depth + 1, path || '>' || (n * 2)::text FROM r WHERE depth < 5) SELECT * FROM r ORDER BY depth`,
+  'WITH RECURSIVE chain(id, qty) AS (SELECT id, qty FROM items WHERE id = 1 UNION ALL SELECT i.id, i.qty FROM items i JOIN chain c ON i.id = c.id + 1 WHERE c.id < 8) SELECT * FROM chain ORDER BY id',
+  'WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n::bigint + 1 FROM t WHERE n < 3) SELECT * FROM t',
+  'WITH RECURSIVE a AS (SELECT 5 AS x) SELECT x FROM a',
+  'WITH RECURSIVE t(n) AS (SELECT n FROM t) SELECT * FROM t',
+  'WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT o.id FROM orders o WHERE o.id IN (SELECT n FROM t) ORDER BY o.id',
 ];
 
 /** DML and DDL run in order on both sides (command tags, RETURNING rows and errors compared). */
