@@ -293,6 +293,9 @@ export class SqlSession implements EngineSession {
     try {
       if (stmt.compiled === null) return await (stmt.run as RunFn)(params);
       if (stmt.outside) return await stmt.compiled.execute({ ...this.ctx, cancel }, params);
+      // Outside a transaction block, a statement that reads nothing needs no timestamp.
+      if (stmt.compiled.readsNoData === true && this.txn.idle)
+        return await stmt.compiled.execute({ ...this.ctx, cancel }, params);
       const st = await this.txn.forStatement();
       cancel.check();
       // After the transaction's timestamp: a DDL answered before it is known by now.

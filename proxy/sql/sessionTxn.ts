@@ -90,6 +90,11 @@ export class SessionTxn {
   }
 
   /** The transaction a statement runs in: the block's, the open implicit one, or a new one. */
+  /** No transaction block and no implicit transaction under way. */
+  get idle(): boolean {
+    return !this.explicit && this.st === null;
+  }
+
   async forStatement(): Promise<StatementTxn> {
     this.checkNotAborted();
     this.started = true;

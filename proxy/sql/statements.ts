@@ -47,10 +47,25 @@ export interface StatementResult {
 export interface CompiledStatement {
   readonly paramTypes: readonly number[];
   readonly columns: readonly ColumnDescription[] | null;
+  /**
+   * Reads no table, catalog or sequence and locks nothing (SELECT 1, SELECT now(), a pool's
+   * health check): outside a transaction block it needs no snapshot, so no timestamp.
+   */
+  readonly readsNoData?: boolean;
   execute(ctx: ExecContext, params: readonly Datum[]): Promise<StatementResult>;
 }
 
 const EPOCH_2000_MS = Date.UTC(2000, 0, 1);
+
+/**
+ * Whether a plan runs on the proxy alone without data: no table scan (shards), no catalog
+ * table or catalog function (they want the catalog as fresh as a timestamp makes it,
+ * SqlSession.catchUpWithMeta), no sequence.
+ */
+function readsNoData(plan: PlanNode): boolean {
+  const text = JSON.stringify(plan, (_k, v: unknown) => (typeof v === 'bigint' ? 0 : v));
+  return !/"kind":"(scan|virtual)"|"f":"(pg\.|nextval|setval|currval|lastval)/.test(text);
+}
 
 export function statementTime(): bigint {
   return BigInt(Date.now() - EPOCH_2000_MS) * 1000n;
@@ -342,6 +357,7 @@ export async function compileStatement(
       return {
         paramTypes: finalTypes(paramTypes),
         columns: describe(q.columns),
+        readsNoData: forUpdate === null && joinLocks === null && readsNoData(q.plan),
         async execute(ctx2, params) {
           // Sequence values are claimed per evaluation context (runWithCatalog may retry with
           // a new one after a catalog change); FOR UPDATE rows are locked once.
