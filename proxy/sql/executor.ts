@@ -250,9 +250,37 @@ async function runNode(node: PlanNode, env: RunEnv): Promise<Datum[][]> {
     }
     case 'recursive':
       return runRecursive(node, env);
+    case 'lateral':
+      return runLateral(node, env);
     case 'worktable':
       return env.worktable.get(node.id) ?? [];
   }
+}
+
+/** LATERAL: the right side once per left row, that row being its nearest outer row. */
+async function runLateral(node: PlanNode & { kind: 'lateral' }, env: RunEnv): Promise<Datum[][]> {
+  const left = await run(node.left, env);
+  const nulls = new Array<Datum>(node.right.types.length).fill(null);
+  const out: Datum[][] = [];
+  for (const l of left) {
+    env.ev.outer.push(l);
+    let rights: Datum[][];
+    try {
+      rights = await run(node.right, env);
+    } finally {
+      env.ev.outer.pop();
+    }
+    let matched = false;
+    for (const r of rights) {
+      const row = [...l, ...r];
+      if (node.on.every((c) => evalExpr(c, row, env.ev) === true)) {
+        out.push(row);
+        matched = true;
+      }
+    }
+    if (!matched && node.type === 'left') out.push([...l, ...nulls]);
+  }
+  return out;
 }
 
 /**

@@ -187,6 +187,11 @@ export function explainPlan(
         out.push(`${pad}-> cte ${n.name}${actual}`);
         visit(n.plan, depth + 1);
         break;
+      case 'lateral':
+        out.push(`${pad}-> lateral ${n.type} join (right side per left row)${actual}`);
+        visit(n.left, depth + 1);
+        visit(n.right, depth + 1);
+        break;
       case 'recursive':
         out.push(`${pad}-> recursive union${n.all ? ' all' : ''}${actual}`);
         visit(n.base, depth + 1);
@@ -222,7 +227,7 @@ export function planKind(plan: PlanNode): string {
   const visit = (n: PlanNode): void => {
     if (n.kind === 'scan') kinds.add(n.access.kind);
     if ('input' in n) visit(n.input);
-    if (n.kind === 'join' || n.kind === 'setop') {
+    if (n.kind === 'join' || n.kind === 'setop' || n.kind === 'lateral') {
       visit(n.left);
       visit(n.right);
     }

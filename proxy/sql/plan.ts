@@ -182,6 +182,17 @@ export type PlanNode =
       readonly base: PlanNode;
       readonly step: PlanNode;
     })
+  /**
+   * A LATERAL subquery: `right` runs once per `left` row, which its expressions read as
+   * their nearest outer row; `on` filters each joined row; `left` keeps unmatched rows.
+   */
+  | (Base & {
+      readonly kind: 'lateral';
+      readonly type: 'inner' | 'left';
+      readonly left: PlanNode;
+      readonly right: PlanNode;
+      readonly on: readonly Expr[];
+    })
   /** The recursive term's reference to its own CTE: the rows of the previous round. */
   | (Base & {
       readonly kind: 'worktable';

@@ -51,6 +51,11 @@ interface CteEntry {
   readonly columns: readonly OutputColumn[];
 }
 
+/** A LATERAL subquery in FROM (LATERAL functions are refused by planRangeFunction). */
+function isLateral(item: AstNode): boolean {
+  return (item.RangeSubselect as AstNode | undefined)?.lateral === true;
+}
+
 /** Whether an AST refers to a relation by this unqualified name (a CTE's self-reference). */
 function refersTo(node: unknown, name: string): boolean {
   if (Array.isArray(node)) return node.some((n) => refersTo(n, name));
@@ -367,8 +372,6 @@ export class Planner {
     }
     if (item.RangeSubselect) {
       const rs = item.RangeSubselect as AstNode;
-      if (rs.lateral)
-        throw new SqlError(SqlState.featureNotSupported, 'LATERAL is not supported yet');
       const alias = (rs.alias as AstNode | undefined)?.aliasname as string | undefined;
       if (!alias)
         throw new SqlError(SqlState.syntaxError, 'subquery in FROM must have an alias', {
@@ -401,8 +404,66 @@ export class Planner {
     );
   }
 
+  /**
+   * `left, LATERAL (subquery) alias` or `left [LEFT] JOIN LATERAL (subquery) alias ON …`:
+   * the subquery is planned with the left side's columns as its nearest enclosing scope,
+   * so a reference to them becomes an outer reference, bound per left row at run time.
+   */
+  private planLateral(
+    type: 'inner' | 'left',
+    left: { plan: PlanNode; cols: ScopeColumn[] },
+    item: AstNode,
+    outer: Scope | null,
+    quals: AstNode | null,
+  ): { plan: PlanNode; cols: ScopeColumn[] } {
+    const right = this.planFromItem(item, new Scope(left.cols, outer));
+    const cols = [...left.cols, ...right.cols];
+    const subqs: SubqueryPlan[] = [];
+    const on =
+      quals === null
+        ? []
+        : splitConjuncts(
+            new ExprCompiler(
+              new Scope(cols, outer),
+              this.params,
+              this.hooks('JOIN conditions', subqs),
+            ).condition(quals, 'JOIN/ON'),
+          );
+    if (subqs.length > 0)
+      throw new SqlError(
+        SqlState.featureNotSupported,
+        'a subquery in the ON condition of a LATERAL join is not supported yet',
+      );
+    return {
+      plan: {
+        kind: 'lateral',
+        type,
+        left: left.plan,
+        right: right.plan,
+        on,
+        types: [...left.plan.types, ...right.plan.types],
+      },
+      cols,
+    };
+  }
+
   private planJoin(j: AstNode, outer: Scope | null): { plan: PlanNode; cols: ScopeColumn[] } {
     const left = this.planFromItem(j.larg as AstNode, outer);
+    const jt0 = String(j.jointype);
+    if (isLateral(j.rarg as AstNode)) {
+      if ((jt0 !== 'JOIN_INNER' && jt0 !== 'JOIN_LEFT') || j.usingClause || j.isNatural)
+        throw new SqlError(
+          SqlState.featureNotSupported,
+          'LATERAL is supported in JOIN … ON and LEFT JOIN … ON only yet',
+        );
+      return this.planLateral(
+        jt0 === 'JOIN_LEFT' ? 'left' : 'inner',
+        left,
+        j.rarg as AstNode,
+        outer,
+        (j.quals as AstNode | undefined) ?? null,
+      );
+    }
     const right = this.planFromItem(j.rarg as AstNode, outer);
     const jt = String(j.jointype);
     const type =
@@ -640,6 +701,10 @@ export class Planner {
     }
     let acc = this.planFromItem(from[0], outer);
     for (let i = 1; i < from.length; i++) {
+      if (isLateral(from[i])) {
+        acc = this.planLateral('inner', acc, from[i], outer, null);
+        continue;
+      }
       const next = this.planFromItem(from[i], outer);
       const lw = acc.cols.length;
       acc = {

@@ -510,6 +510,13 @@ export const TEXT_EXACT: string[] = [
   'WITH RECURSIVE chain(id, qty) AS (SELECT id, qty FROM items WHERE id = 1 UNION ALL SELECT i.id, i.qty FROM items i JOIN chain c ON i.id = c.id + 1 WHERE c.id < 8) SELECT * FROM chain ORDER BY id',
   'WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n::bigint + 1 FROM t WHERE n < 3) SELECT * FROM t',
   'WITH RECURSIVE a AS (SELECT 5 AS x) SELECT x FROM a',
+  // LATERAL: top-n per group, an aggregate per row with LEFT JOIN … ON true, no match.
+  'SELECT c.name, o.id, o.amount FROM customers c, LATERAL (SELECT id, amount FROM orders WHERE customer = c.name ORDER BY amount DESC, id LIMIT 2) o ORDER BY c.name, o.amount DESC, o.id',
+  'SELECT c.name, t.n FROM customers c LEFT JOIN LATERAL (SELECT count(*) AS n FROM orders o WHERE o.customer = c.name AND o.amount > 400) t ON true ORDER BY c.name',
+  'SELECT c.name, x.id FROM customers c LEFT JOIN LATERAL (SELECT id FROM orders WHERE customer = c.name AND amount > 10000) x ON true ORDER BY c.name',
+  'SELECT i.id, s.x FROM items i JOIN LATERAL (SELECT i.qty * 2 AS x) s ON s.x > 150 WHERE i.id < 20 ORDER BY i.id',
+  'SELECT v.a, l.b FROM (VALUES (1), (2), (3)) v(a), LATERAL (SELECT v.a * 10 AS b UNION ALL SELECT v.a * 100) l ORDER BY 1, 2',
+  'SELECT c.name FROM customers c, (SELECT c.name AS n) x',
   'WITH RECURSIVE t(n) AS (SELECT n FROM t) SELECT * FROM t',
   'WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT o.id FROM orders o WHERE o.id IN (SELECT n FROM t) ORDER BY o.id',
 ];
