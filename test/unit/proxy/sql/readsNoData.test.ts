@@ -47,6 +47,14 @@ describe('proxy/sql statements that read no data take no timestamp', function ()
     expect(await timestampsFor('SELECT x FROM (VALUES (1), (2)) v(x) ORDER BY x')).to.equal(0);
   });
 
+  it('an error in such a statement leaves the session usable', async () => {
+    const err = await c.query('SELECT 1 / 0').catch((e: unknown) => e);
+    expect(err).to.have.property('code', '22012');
+    const err2 = await c.query('SELECT $1::int / 0', [1]).catch((e: unknown) => e);
+    expect(err2).to.have.property('code', '22012');
+    expect((await c.query('SELECT count(*)::int AS n FROM t')).rows).to.deep.equal([{ n: 0 }]);
+  });
+
   it('reads of tables, catalogs and sequences still take one', async () => {
     expect(await timestampsFor('SELECT count(*) FROM t')).to.be.greaterThan(0);
     expect(
