@@ -302,7 +302,11 @@ export function compileInsert(
         const arbiterKeysOf = (v: readonly Datum[]): Buffer[] =>
           pkArbiter ? [writer.key(v), ...entryKeysOf(v)] : entryKeysOf(v);
         const arbiterKeys = full.map(arbiterKeysOf);
-        const { rows: existing, owners } = await lockArbiters(
+        const {
+          rows: existing,
+          owners,
+          newlyLocked,
+        } = await lockArbiters(
           ctx,
           table,
           pkArbiter ? full.map((v) => writer.key(v)) : [],
@@ -355,6 +359,12 @@ export function compileInsert(
           existing.set(moved, next);
           affected.add(moved);
           written.push(next);
+        }
+        if (onConflict.action === 'nothing' && ctx.txn !== undefined && !ctx.txn.implicit) {
+          // The rows skipped stay unlocked, as in PostgreSQL; the inserted ones' keys stay ours.
+          // (An implicit transaction ends with the statement: its commit releases them.)
+          const used = new Set(toInsert.flatMap(arbiterKeysOf).map((k) => k.toString('hex')));
+          await ctx.txn.txn.release(newlyLocked.filter((k) => !used.has(k.toString('hex'))));
         }
         await checkForeignKeys(ctx, table, [...toInsert, ...written], ev);
         for (const v of toInsert) writer.insert(wb, v);

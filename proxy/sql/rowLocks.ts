@@ -90,6 +90,8 @@ export interface ArbiterRows {
   readonly rows: Map<string, Datum[]>;
   /** Hex unique-index entry key → the primary key of the row that holds that entry now. */
   readonly owners: Map<string, Buffer>;
+  /** The keys this statement locked that the transaction did not hold before it. */
+  readonly newlyLocked: Buffer[];
 }
 
 /**
@@ -100,8 +102,9 @@ export interface ArbiterRows {
  * updates, never fails with 23505 on its arbiter and never loses a concurrent update. An
  * entry's owner row is locked and read in a second round. READ COMMITTED takes each
  * key's newest version (as PostgreSQL updates the newest one, whatever the snapshot);
- * REPEATABLE READ gets 40001 from the lock when a key changed after its snapshot. Unlike
- * PostgreSQL, DO NOTHING also keeps the keys it skips locked until the transaction ends.
+ * REPEATABLE READ gets 40001 from the lock when a key changed after its snapshot. DO
+ * NOTHING gives back the locks of the rows it skips afterwards (newlyLocked, Transaction
+ * .release), as PostgreSQL never takes them.
  */
 export async function lockArbiters(
   ctx: ExecContext,
@@ -121,7 +124,9 @@ export async function lockArbiters(
   const entries = distinct(entryKeys);
   const rows = new Map<string, Datum[]>();
   const owners = new Map<string, Buffer>();
-  if (pks.length + entries.length === 0) return { rows, owners };
+  const newlyLocked: Buffer[] = [];
+  if (pks.length + entries.length === 0) return { rows, owners, newlyLocked };
+  for (const k of [...pks, ...entries]) if (!txn.holdsLock(k)) newlyLocked.push(k);
   const values = await txn.lock([...pks, ...entries], { returnValues: true, latest });
   const stored = storedColumns(table);
   const valueOf = (k: Buffer): Buffer | null | undefined => {
@@ -140,9 +145,10 @@ export async function lockArbiters(
     if (!rows.has(owner.toString('hex'))) unread.push(owner);
   }
   // The entry is ours now, so its row keeps that unique value; lock it to update it.
-  for (const [hex, row] of await lockLatestRows(txn, table, distinct(unread), latest))
-    rows.set(hex, row);
-  return { rows, owners };
+  const owned = distinct(unread);
+  for (const k of owned) if (!txn.holdsLock(k)) newlyLocked.push(k);
+  for (const [hex, row] of await lockLatestRows(txn, table, owned, latest)) rows.set(hex, row);
+  return { rows, owners, newlyLocked };
 }
 
 export interface LockOptions {

@@ -625,6 +625,41 @@ export class Transaction {
     }
   }
 
+  /** Whether this transaction holds a row lock on key (taken by an earlier statement). */
+  holdsLock(key: Buffer): boolean {
+    return this.locked.has(key.toString('hex'));
+  }
+
+  /**
+   * Gives back row locks a statement took but did not use: INSERT … ON CONFLICT DO
+   * NOTHING's skipped rows, which PostgreSQL never locks. Never the primary (its lock is
+   * the transaction's record until commit), a key this transaction writes, or anything
+   * once the transaction spilled (its locks then name spilled state).
+   */
+  async release(keys: readonly Buffer[]): Promise<void> {
+    this.active();
+    if (this.spilled !== null) return;
+    const free: Buffer[] = [];
+    for (const k of keys) {
+      const hex = k.toString('hex');
+      if (!this.locked.has(hex) || this.writes.has(hex)) continue;
+      if (this.primary !== null && this.primary.equals(k)) continue;
+      this.locked.delete(hex);
+      free.push(k);
+    }
+    if (free.length === 0) return;
+    await this.deps.rpc.perShard(
+      free,
+      (k) => k,
+      (send, g) =>
+        send('txn.pessimisticRollback', {
+          keys: g.items,
+          startTs: this.startTs,
+          forUpdateTs: this.forUpdateTs,
+        }) as Promise<{ kind: string }>,
+    );
+  }
+
   /** A mark for ROLLBACK TO SAVEPOINT: the buffered writes as they are now. */
   savepoint(): Map<string, { key: Buffer; w: Buffered }> {
     const mark = new Map(this.writes);

@@ -77,6 +77,40 @@ describe('proxy/sql INSERT … ON CONFLICT under concurrency', function () {
     }
   });
 
+  // PostgreSQL never locks the rows DO NOTHING skips: another session may lock them at once.
+  it('DO NOTHING in a transaction keeps no lock on the rows it skipped, only on those it inserted', async () => {
+    const a = new Client(cluster.url);
+    const b = new Client(cluster.url);
+    await a.connect();
+    await b.connect();
+    try {
+      await a.query('CREATE TABLE skip_pk (k int PRIMARY KEY, v text)');
+      await a.query('CREATE TABLE skip_uq (id serial PRIMARY KEY, email text UNIQUE)');
+      await a.query("INSERT INTO skip_pk VALUES (1, 'a'), (9, 'first')");
+      await a.query("INSERT INTO skip_uq (email) VALUES ('a@x')");
+      await a.query('BEGIN');
+      // The first key this transaction locks is its primary and stays locked: take it here.
+      await a.query('SELECT k FROM skip_pk WHERE k = 9 FOR UPDATE');
+      await a.query("INSERT INTO skip_pk VALUES (1, 'x'), (2, 'new') ON CONFLICT DO NOTHING");
+      await a.query("INSERT INTO skip_uq (email) VALUES ('a@x') ON CONFLICT (email) DO NOTHING");
+      await b.query('BEGIN');
+      const skipped = await b.query('SELECT k FROM skip_pk WHERE k = 1 FOR UPDATE NOWAIT');
+      expect(skipped.rows).to.deep.equal([{ k: 1 }]);
+      const entry = await b.query("SELECT id FROM skip_uq WHERE email = 'a@x' FOR UPDATE NOWAIT");
+      expect(entry.rows.length).to.equal(1);
+      await b.query("SET lock_timeout = '100ms'");
+      const inserted = await b
+        .query("INSERT INTO skip_pk VALUES (2, 'b')")
+        .catch((e: unknown) => e);
+      expect(inserted, 'the row a inserted stays locked').to.have.property('code', '55P03');
+      await b.query('ROLLBACK');
+      await a.query('COMMIT');
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
   it('DO NOTHING inserts each key once and never answers 23505', async () => {
     const c = new Client(cluster.url);
     await c.connect();
