@@ -568,17 +568,7 @@ export class Transaction {
           .filter(({ result }) => result.kind === 'ok')
           .flatMap(({ group }) => group.items)
           .filter((k) => !this.locked.has(k.toString('hex')));
-        if (granted.length > 0)
-          await this.deps.rpc.perShard(
-            granted,
-            (k) => k,
-            (send, g) =>
-              send('txn.pessimisticRollback', {
-                keys: g.items,
-                startTs: this.startTs,
-                forUpdateTs,
-              }) as Promise<{ kind: string }>,
-          );
+        if (granted.length > 0) await this.pessimisticRollback(granted, forUpdateTs);
         settle();
       })
       // A request that failed holds nothing; a release that failed leaves a lock that its
@@ -647,15 +637,19 @@ export class Transaction {
       this.locked.delete(hex);
       free.push(k);
     }
-    if (free.length === 0) return;
+    if (free.length > 0) await this.pessimisticRollback(free, this.forUpdateTs);
+  }
+
+  /** Releases this transaction's pessimistic locks on keys taken at or before forUpdateTs. */
+  private async pessimisticRollback(keys: readonly Buffer[], forUpdateTs: bigint): Promise<void> {
     await this.deps.rpc.perShard(
-      free,
+      keys,
       (k) => k,
       (send, g) =>
         send('txn.pessimisticRollback', {
           keys: g.items,
           startTs: this.startTs,
-          forUpdateTs: this.forUpdateTs,
+          forUpdateTs,
         }) as Promise<{ kind: string }>,
     );
   }
@@ -749,7 +743,11 @@ export class Transaction {
       const groups = await this.deps.rpc.group(mutations, (m) => m.key);
       if (groups.length !== 1 || mutations.length > CHUNK) return this.twoPhase(mutations);
       try {
-        return await this.onePhase(mutations, groups[0]);
+        // No TSO call: the shard commits above every read it served, above our locks'
+        // min_commit_ts and above for_update_ts (onePhaseCommit.ts; TiKV's 1PC max_ts rule),
+        // which keeps an autocommit write at one round trip after its start timestamp.
+        const base = this.forUpdateTs > this.startTs ? this.forUpdateTs : this.startTs;
+        return await this.onePhase(groups[0], base + 1n);
       } catch (err) {
         if (!(await retry.pause(err))) throw err;
         await this.deps.rpc.ranges.refresh();
@@ -757,12 +755,13 @@ export class Transaction {
     }
   }
 
-  private async onePhase(mutations: Mutation[], group: ShardGroup<Mutation>): Promise<bigint> {
+  /**
+   * Commits a group's keys in one request at commitTs or above (the shard may go higher:
+   * onePhaseCommit.ts), waiting out other transactions' locks. RANGE_STALE is thrown to
+   * the caller (nothing was written); an unanswered call is settled by settleOnePhase.
+   */
+  private async onePhase(group: ShardGroup<Mutation>, commitTs: bigint): Promise<bigint> {
     for (let round = 0; ; round++) {
-      // No TSO call: the shard commits above every read it served, above our locks'
-      // min_commit_ts and above for_update_ts (onePhaseCommit.ts; TiKV's 1PC max_ts rule),
-      // which keeps an autocommit write at one round trip after its start timestamp.
-      const commitTs = (this.forUpdateTs > this.startTs ? this.forUpdateTs : this.startTs) + 1n;
       let result: OnePhaseCommitResult;
       try {
         result = await this.deps.rpc.sendGroup<OnePhaseCommitResult>(group, 'txn.onePhaseCommit', {
@@ -774,7 +773,7 @@ export class Transaction {
         });
       } catch (err) {
         if (!maybeApplied(err)) throw err;
-        return this.settleOnePhase(mutations, err);
+        return this.settleOnePhase(group.items, err);
       }
       if (result.kind === 'ok') return result.commitTs;
       if (result.kind !== 'locked') await this.insertConflict(result);
@@ -885,7 +884,9 @@ export class Transaction {
     const primary = this.primary ?? mutations[0].key;
     this.primary = primary;
     const groups = await this.deps.rpc.group(mutations, (m) => m.key);
-    const home = groups.find((g) => g.items.some((m) => m.key.equals(primary)));
+    // The primary's shard, unless its part needs more than one request (then: plain path).
+    const found = groups.find((g) => g.items.some((m) => m.key.equals(primary)));
+    const home = found !== undefined && found.items.length <= CHUNK ? found : undefined;
     const others = groups.filter((g) => g !== home).flatMap((g) => g.items);
     // The commit timestamp's TSO call runs beside the prewrites rather than after them
     // (TiDB does the same for async commit and 1PC): every lock's min_commit_ts is above
@@ -897,30 +898,23 @@ export class Transaction {
     let minCommitTs: bigint;
     try {
       // Phase 1: prewrite the other shards (each shard's part is one atomic batch).
-      minCommitTs = await this.prewriteAll(
-        home === undefined || home.items.length > CHUNK ? mutations : others,
-        primary,
-        () => LOCK_TTL_MS,
-      );
+      minCommitTs = await this.prewriteAll(others, primary, () => LOCK_TTL_MS);
     } catch (err) {
       tso.catch(() => undefined);
       throw err;
     }
     const ts = await tso;
-    const floorTs = ts > minCommitTs ? ts : minCommitTs;
+    let floorTs = ts > minCommitTs ? ts : minCommitTs;
     // Phase 2: the commit point.
-    let commitTs: bigint | undefined;
-    if (home !== undefined && home.items.length <= CHUNK)
-      commitTs = await this.commitHome(home, floorTs);
+    let commitTs = home === undefined ? undefined : await this.commitHome(home, floorTs);
     let secondaries = others.map((m) => m.key);
     if (commitTs === undefined) {
       // The plain path: every key prewritten, the primary's commit record is the point.
-      if (home !== undefined && home.items.length <= CHUNK) {
+      if (home !== undefined) {
         const m = await this.prewriteAll(home.items, primary, () => LOCK_TTL_MS);
-        commitTs = await this.commitPrimary(primary, m > floorTs ? m : floorTs);
-      } else {
-        commitTs = await this.commitPrimary(primary, floorTs);
+        if (m > floorTs) floorTs = m;
       }
+      commitTs = await this.commitPrimary(primary, floorTs);
       secondaries = mutations.filter((m) => !m.key.equals(primary)).map((m) => m.key);
     }
     // Secondaries: the transaction is committed once the primary is; a failure here is
@@ -942,28 +936,12 @@ export class Transaction {
     home: ShardGroup<Mutation>,
     floorTs: bigint,
   ): Promise<bigint | undefined> {
-    for (let round = 0; ; round++) {
-      let result: OnePhaseCommitResult;
-      try {
-        result = await this.deps.rpc.sendGroup<OnePhaseCommitResult>(home, 'txn.onePhaseCommit', {
-          mutations: home.items,
-          startTs: this.startTs,
-          forUpdateTs: this.forUpdateTs,
-          pessimistic: this.pessimisticFlags(home.items),
-          commitTs: floorTs,
-        });
-      } catch (err) {
-        if (isRangeStale(err)) {
-          await this.deps.rpc.ranges.refresh();
-          return undefined;
-        }
-        if (!maybeApplied(err)) throw err;
-        return this.settleOnePhase(home.items, err);
-      }
-      if (result.kind === 'ok') return result.commitTs;
-      if (result.kind !== 'locked') await this.insertConflict(result);
-      if (result.kind !== 'locked') this.commitFailure(result);
-      await this.meetLocks(result.locks, round);
+    try {
+      return await this.onePhase(home, floorTs);
+    } catch (err) {
+      if (!isRangeStale(err)) throw err;
+      await this.deps.rpc.ranges.refresh();
+      return undefined;
     }
   }
 

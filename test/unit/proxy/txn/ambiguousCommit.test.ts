@@ -125,24 +125,40 @@ describe('a 2PC commit whose primary reply is lost', function () {
   const key = (t: number, name: string): Buffer =>
     Buffer.concat([tableStart(tables[t]), Buffer.from('r' + name)]);
 
-  // The primary's shard commits by 1PC (Transaction.twoPhase): that call is the commit point.
-  it("settles the primary's shard's 1PC whose reply is lost and reports the commit, with every key applied", async () => {
-    const a = key(0, 'p');
-    const b = key(1, 'q');
+  /**
+   * Writes values to a key on each of the two shards, `arm` setting up the lost replies
+   * before COMMIT; resolves with COMMIT's failure (null: reported committed) and
+   * what a later transaction reads under both keys.
+   */
+  async function crossShardCommit(
+    names: [string, string],
+    values: [string, string],
+    arm: () => void,
+  ): Promise<{ failure: unknown; seen: string[] }> {
+    const a = key(0, names[0]);
+    const b = key(1, names[1]);
     const t = await Transaction.begin(deps, { isolation: 'repeatable read' });
     await t.lock([a, b]);
-    t.put(a, Buffer.from('3'));
-    t.put(b, Buffer.from('4'));
+    t.put(a, Buffer.from(values[0]));
+    t.put(b, Buffer.from(values[1]));
     rpc.lost = 0;
-    rpc.loseOnePhase = 1;
+    arm();
     const failure = await t.commit().then(
       () => null,
       (err: unknown) => err,
     );
-    expect(rpc.lost, "the primary's 1PC reply was lost once").to.equal(1);
     const r = await Transaction.begin(deps, { isolation: 'repeatable read' });
     const seen = [String(await r.get(a)), String(await r.get(b))];
     await r.commit();
+    return { failure, seen };
+  }
+
+  // The primary's shard commits by 1PC (Transaction.twoPhase): that call is the commit point.
+  it("settles the primary's shard's 1PC whose reply is lost and reports the commit, with every key applied", async () => {
+    const { failure, seen } = await crossShardCommit(['p', 'q'], ['3', '4'], () => {
+      rpc.loseOnePhase = 1;
+    });
+    expect(rpc.lost, "the primary's 1PC reply was lost once").to.equal(1);
     expect(seen, 'both keys committed (the secondary not rolled back)').to.deep.equal(['3', '4']);
     expect(failure, 'COMMIT reports the commit').to.equal(null);
   });
@@ -150,24 +166,12 @@ describe('a 2PC commit whose primary reply is lost', function () {
   // A range change under the primary's shard refuses its 1PC unapplied: the keys then take
   // the plain path (prewrite, commit the primary), whose commit reply is lost here.
   it('asks the primary again and reports the commit, with every key applied', async () => {
-    const a = key(0, 'x');
-    const b = key(1, 'y');
-    const t = await Transaction.begin(deps, { isolation: 'repeatable read' });
-    await t.lock([a, b]);
-    t.put(a, Buffer.from('1'));
-    t.put(b, Buffer.from('2'));
-    rpc.lost = 0;
-    rpc.staleOnePhase = 1;
-    rpc.lose = 1;
-    const failure = await t.commit().then(
-      () => null,
-      (err: unknown) => err,
-    );
+    const { failure, seen } = await crossShardCommit(['x', 'y'], ['1', '2'], () => {
+      rpc.staleOnePhase = 1;
+      rpc.lose = 1;
+    });
     expect(rpc.staleOnePhase, 'the 1PC was refused').to.equal(0);
     expect(rpc.lost, 'the primary commit reply was lost once').to.equal(1);
-    const r = await Transaction.begin(deps, { isolation: 'repeatable read' });
-    const seen = [String(await r.get(a)), String(await r.get(b))];
-    await r.commit();
     expect(seen, 'both keys committed (the secondary not rolled back)').to.deep.equal(['1', '2']);
     expect(failure, 'COMMIT reports the commit').to.equal(null);
   });
