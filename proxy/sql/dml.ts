@@ -302,6 +302,7 @@ export function compileInsert(
         const arbiterKeysOf = (v: readonly Datum[]): Buffer[] =>
           pkArbiter ? [writer.key(v), ...entryKeysOf(v)] : entryKeysOf(v);
         const arbiterKeys = full.map(arbiterKeysOf);
+        // With a primary-key arbiter, each row's list starts with its primary key.
         const {
           rows: existing,
           owners,
@@ -309,8 +310,8 @@ export function compileInsert(
         } = await lockArbiters(
           ctx,
           table,
-          pkArbiter ? full.map((v) => writer.key(v)) : [],
-          full.flatMap(entryKeysOf),
+          pkArbiter ? arbiterKeys.map((ks) => ks[0]) : [],
+          arbiterKeys.flatMap((ks) => (pkArbiter ? ks.slice(1) : ks)),
         );
         // Arbiter key (hex) → hex primary key of the row that holds it: an existing row, or
         // one this statement inserts (a later duplicate in the same statement meets it).

@@ -21,6 +21,7 @@ import type { AstNode } from './parser';
 import type { PlanNode } from './plan';
 import type { Planner, TableLookup } from './planner';
 import { lockTargetRows } from './rowLocks';
+import { rowKey } from './keys';
 
 interface FromTable {
   readonly alias: string;
@@ -132,7 +133,7 @@ export async function lockJoinedRows(
     const rows: Datum[][] = [];
     const seen = new Set<string>();
     for (const k of await run(keys, newRunEnv(ctx, ev, paramTypes))) {
-      const id = JSON.stringify(k, (_n, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+      const id = rowKey(table, k).toString('hex');
       if (seen.has(id)) continue; // one row joined to several: locked once
       seen.add(id);
       // lockTargetRows reads the key from the table's own column positions.

@@ -58,13 +58,12 @@ export interface CompiledStatement {
 const EPOCH_2000_MS = Date.UTC(2000, 0, 1);
 
 /**
- * Whether a plan runs on the proxy alone without data: no table scan (shards), no catalog
+ * Whether a plan (as JSON text) runs on the proxy alone without data: no table scan (shards), no catalog
  * table or catalog function (they want the catalog as fresh as a timestamp makes it,
  * SqlSession.catchUpWithMeta), no sequence.
  */
-function readsNoData(plan: PlanNode): boolean {
-  const text = JSON.stringify(plan, (_k, v: unknown) => (typeof v === 'bigint' ? 0 : v));
-  return !/"kind":"(scan|virtual)"|"f":"(pg\.|nextval|setval|currval|lastval)/.test(text);
+function readsNoData(planText: string): boolean {
+  return !/"kind":"(scan|virtual)"|"f":"(pg\.|nextval|setval|currval|lastval)/.test(planText);
 }
 
 export function statementTime(): bigint {
@@ -179,16 +178,12 @@ interface ForUpdate {
 /**
  * SELECT … FOR UPDATE / FOR NO KEY UPDATE / FOR SHARE / FOR KEY SHARE (all taken as
  * exclusive row locks), NOWAIT, SKIP LOCKED: on one table, the rows its WHERE selects.
+ * Called only when planJoinLocks left the statement alone: its FROM is one plain table.
  */
 function planForUpdate(stmt: AstNode, planner: Planner, lookup: TableLookup): ForUpdate | null {
   const clauses = stmt.lockingClause as AstNode[] | undefined;
   if (!clauses || clauses.length === 0) return null;
-  const from = (stmt.fromClause as AstNode[] | undefined) ?? [];
-  if (from.length !== 1 || !from[0].RangeVar)
-    throw new SqlError(
-      SqlState.featureNotSupported,
-      'SELECT FOR UPDATE/SHARE needs a FROM clause', // more than one table: joinLocks.ts
-    );
+  const from = stmt.fromClause as AstNode[]; // one plain table: planJoinLocks took the rest
   const lc = clauses[0].LockingClause as AstNode;
   const rv = from[0].RangeVar as AstNode;
   const table = lookup(rv.schemaname as string | undefined, rv.relname as string);
@@ -348,16 +343,17 @@ export async function compileStatement(
       const joinLocks = planJoinLocks(stmt, planner, lookup);
       const forUpdate = joinLocks === null ? planForUpdate(stmt, planner, lookup) : null;
       const q = planner.planSelect(node);
+      const planText = JSON.stringify(q.plan, (_k, v: unknown) =>
+        typeof v === 'bigint' ? String(v) : v,
+      );
       const sequencesUsed = [
-        ...JSON.stringify(q.plan, (_k, v: unknown) =>
-          typeof v === 'bigint' ? String(v) : v,
-        ).matchAll(/"f":"nextval","a":\[\{"k":"const","t":\d+,"v":"([^"]+)"/g),
+        ...planText.matchAll(/"f":"nextval","a":\[\{"k":"const","t":\d+,"v":"([^"]+)"/g),
       ].map((m) => m[1]);
       const catalogUse = catalogUseOf(q.plan, q.columns);
       return {
         paramTypes: finalTypes(paramTypes),
         columns: describe(q.columns),
-        readsNoData: forUpdate === null && joinLocks === null && readsNoData(q.plan),
+        readsNoData: forUpdate === null && joinLocks === null && readsNoData(planText),
         async execute(ctx2, params) {
           // Sequence values are claimed per evaluation context (runWithCatalog may retry with
           // a new one after a catalog change); FOR UPDATE rows are locked once.
