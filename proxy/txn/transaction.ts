@@ -1004,8 +1004,15 @@ export class Transaction {
     const keys = [...this.locked.values()];
     for (const { key } of this.writes.values())
       if (!this.locked.has(key.toString('hex'))) keys.push(key);
+    // Keys whose lock request a cancel abandoned were never ours: their rollback records
+    // only stop a late grant (which abandon() also undoes), so nobody waits on them. The
+    // ROLLBACK or the cancelled statement's error answers without this durable write,
+    // as PostgreSQL's cancel of a lock wait answers at once; on a busy disk the write's
+    // fsync took hundreds of milliseconds.
+    const neverHeld: Buffer[] = [];
     for (const [hex, key] of this.abandoned)
-      if (!this.locked.has(hex) && !this.writes.has(hex)) keys.push(key);
+      if (!this.locked.has(hex) && !this.writes.has(hex)) neverHeld.push(key);
+    if (neverHeld.length > 0) void this.rollbackKeys(neverHeld).catch(() => undefined);
     await this.rollbackKeys(keys);
   }
 

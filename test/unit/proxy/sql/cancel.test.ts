@@ -16,8 +16,13 @@ import {
   waitUntilRunning,
   type Outcome,
 } from '../../../support/cancelRequest';
+import { startStallMeter } from '../../../support/hostStall';
 
-/** Issue 3's bound, from the CancelRequest to the ErrorResponse. */
+/**
+ * Issue 3's bound, from the CancelRequest to the ErrorResponse. Checked net of the time
+ * the host stopped this process (test/support/hostStall.ts): cluster, client and
+ * canceller share its event loop, and a loaded CI machine paused it for 200 ms at a time.
+ */
 const CANCEL_BOUND_MS = 100;
 
 describe('cancelling real statements (CancelRequest, statement_timeout)', function () {
@@ -40,10 +45,11 @@ describe('cancelling real statements (CancelRequest, statement_timeout)', functi
   ): Promise<Outcome & { afterCancelMs: number }> => {
     const pending = outcomeOf(c.query(sql));
     await waitUntilRunning(observer, c, sql);
+    const stall = startStallMeter();
     const sentAt = Date.now();
     await sendCancel(cluster.proxy.port, c);
     const out = await pending;
-    return { ...out, afterCancelMs: out.at - sentAt };
+    return { ...out, afterCancelMs: out.at - sentAt - stall.stop() };
   };
 
   before(async () => {
@@ -95,13 +101,15 @@ describe('cancelling real statements (CancelRequest, statement_timeout)', functi
   it('statement_timeout set by SET ends pg_sleep(5) with 57014 after about 200 ms', async () => {
     const c = await connect();
     await c.query('SELECT 1'); // warm the plan caches so the figure is the timeout's
+    const stall = startStallMeter();
     const started = Date.now();
     // One Query string: PostgreSQL ≥ 13 times each statement, so the SET applies to the SELECT.
     const out = await outcomeOf(c.query('SET statement_timeout = 200; SELECT pg_sleep(5)'));
     const ms = out.at - started;
     expect(out.code).to.equal('57014');
     expect(out.message).to.equal('canceling statement due to statement timeout');
-    expect(ms).to.be.within(190, 200 + CANCEL_BOUND_MS);
+    expect(ms).to.be.at.least(190);
+    expect(ms - stall.stop()).to.be.at.most(200 + CANCEL_BOUND_MS);
     expect((await c.query('SELECT pg_sleep(0.01) AS s')).rows).to.deep.equal([{ s: '' }]);
     await c.query('RESET statement_timeout');
     expect((await c.query('SELECT pg_sleep(0.25) AS s')).rows).to.deep.equal([{ s: '' }]);
@@ -127,10 +135,12 @@ describe('cancelling real statements (CancelRequest, statement_timeout)', functi
       { statement_timeout: '150' },
     ]);
     for (let i = 0; i < 2; i++) {
+      const stall = startStallMeter();
       const started = Date.now();
       const out = await outcomeOf(c.query('SELECT pg_sleep(5)'));
       expect(out.code).to.equal('57014');
-      expect(out.at - started).to.be.within(140, 150 + CANCEL_BOUND_MS);
+      expect(out.at - started).to.be.at.least(140);
+      expect(out.at - started - stall.stop()).to.be.at.most(150 + CANCEL_BOUND_MS);
     }
   });
 
@@ -195,13 +205,14 @@ describe('cancelling real statements (CancelRequest, statement_timeout)', functi
     const c = await connect();
     const pending = outcomeOf(c.query('SELECT pg_sleep(10)'));
     await waitUntilRunning(observer, c, 'pg_sleep(10)');
+    const stall = startStallMeter();
     const sentAt = Date.now();
     expect(
       (await observer.query('SELECT pg_cancel_backend($1) AS ok', [pidOf(c)])).rows,
     ).to.deep.equal([{ ok: true }]);
     const out = await pending;
     expect(out.code).to.equal('57014');
-    expect(out.at - sentAt).to.be.below(CANCEL_BOUND_MS);
+    expect(out.at - sentAt - stall.stop()).to.be.below(CANCEL_BOUND_MS);
   });
 
   it('lock_timeout ends a row-lock wait with 55P03 and a later statement of the block sees 25P02', async () => {

@@ -21,6 +21,14 @@ import {
  * only time; 400 ms misread a slow COMMIT on a loaded CI run as blocked.
  */
 const BLOCK_MS = 1500;
+/**
+ * COMMIT and ROLLBACK wait for no other session's lock, in PostgreSQL or here, but they
+ * write durably: on a loaded CI machine a COMMIT's fsync outlasted BLOCK_MS. They get
+ * this much longer before they count as blocked (a commit that truly waited on another
+ * session still shows, and fails the comparison).
+ */
+const SETTLE_MS = 10_000;
+const NEVER_WAITS_FOR_LOCKS = /^\s*(COMMIT|ROLLBACK|END|ABORT)\s*;?\s*$/i;
 
 type Step = [session: number, sql: string];
 
@@ -325,7 +333,13 @@ async function runScenario(
       let timer: NodeJS.Timeout | undefined;
       const settled = await Promise.race([
         done.then(() => true),
-        new Promise<false>((r) => (timer = setTimeout(() => r(false), BLOCK_MS))),
+        new Promise<false>(
+          (r) =>
+            (timer = setTimeout(
+              () => r(false),
+              NEVER_WAITS_FOR_LOCKS.test(sql) ? SETTLE_MS : BLOCK_MS,
+            )),
+        ),
       ]);
       clearTimeout(timer);
       if (!settled) {

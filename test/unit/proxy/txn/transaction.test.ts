@@ -6,8 +6,10 @@ import { silentLogger } from '../../../../common/logger';
 import { SqlError } from '../../../../common/errors';
 import { tableStart } from '../../../../common/catalog/keyspace';
 import { RangeCache } from '../../../../proxy/rangeCache';
-import { TxnShardRpc } from '../../../../proxy/txn/shardGroups';
+import { TxnShardRpc, type ShardGroup } from '../../../../proxy/txn/shardGroups';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LockResolver } from '../../../../proxy/txn/lockResolver';
+import { StatementCancel } from '../../../../proxy/txn/statementCancel';
 import {
   DuplicateKeyError,
   Transaction,
@@ -27,6 +29,7 @@ describe('transactions (proxy coordinator over MVCC shards)', function () {
   let meta: MetaClient;
   let clients: ShardClients;
   let deps: TxnDeps;
+  let ranges: RangeCache;
   let tables: number[];
 
   before(async () => {
@@ -50,7 +53,7 @@ describe('transactions (proxy coordinator over MVCC shards)', function () {
       );
       tables.push((table as { id: number }).id);
     }
-    const ranges = new RangeCache(meta);
+    ranges = new RangeCache(meta);
     await ranges.refresh();
     const shardsOfTables = new Set(tables.map((t) => ranges.lookup(tableStart(t))?.shardId));
     expect(shardsOfTables.size, 'test tables on three shards').to.equal(3);
@@ -300,5 +303,54 @@ describe('transactions (proxy coordinator over MVCC shards)', function () {
     });
     expect(seen).to.deep.equal(['q1=0', 'q25=25', 'q3=2', 'q4=3']);
     await u.rollback();
+  });
+
+  it('a lock wait ended by a cancel rolls back at once: its never-held key is released in the background', async () => {
+    // Rollback records are durable writes; on a busy disk one took hundreds of
+    // milliseconds, and the cancelled statement's answer waited for it.
+    class SlowRollbacks extends TxnShardRpc {
+      override perShard<T, R>(
+        items: readonly T[],
+        keyOf: (item: T) => Buffer,
+        call: (
+          send: (method: string, body: Record<string, unknown>, timeoutMs?: number) => Promise<R>,
+          group: ShardGroup<T>,
+        ) => Promise<R>,
+      ): Promise<Array<{ group: ShardGroup<T>; result: R }>> {
+        return super.perShard(items, keyOf, (send, g) =>
+          call(
+            (method, body, timeoutMs) =>
+              method === 'txn.rollback'
+                ? sleep(1500).then(() => send(method, body, timeoutMs))
+                : send(method, body, timeoutMs),
+            g,
+          ),
+        );
+      }
+    }
+    const slowRpc = new SlowRollbacks(ranges, clients);
+    const slowDeps: TxnDeps = { ...deps, rpc: slowRpc, resolver: new LockResolver(slowRpc) };
+    const k = key(tables[0], 'cancelWait');
+    const holder = await begin();
+    await holder.lock([k]);
+    const waiter = await Transaction.begin(slowDeps, { isolation: 'read committed' });
+    const cancel = new StatementCancel();
+    waiter.bindStatement(cancel, 10_000);
+    const waiting = waiter.lock([k]).then(
+      () => 'granted',
+      (e: SqlError) => e.code,
+    );
+    await sleep(100);
+    cancel.cancel();
+    expect(await waiting).to.equal('57014');
+    waiter.bindStatement(undefined);
+    const started = Date.now();
+    await waiter.rollback();
+    expect(Date.now() - started, 'rollback waited for the abandoned key').to.be.below(500);
+    // The abandoned request leaves no lock behind once the holder lets go.
+    await holder.rollback();
+    const next = await begin();
+    await next.lock([k]);
+    await next.rollback();
   });
 });
