@@ -164,6 +164,10 @@ export function castValue(
     out = (v as Jsonb).toString();
   } else if (elementType(from) !== 0 && elementType(from) === elementType(to)) {
     out = v; // int2vector ↔ int2[], oidvector ↔ oid[]: binary-coercible in pg_cast
+  } else if (elementType(from) !== 0 && elementType(to) !== 0) {
+    // array_map (arrayfuncs.c): int4[] into int8[] casts each element, NULLs stay NULL.
+    const [fe, te] = [elementType(from), elementType(to)];
+    out = (v as Datum[]).map((x) => castValue(fe, te, x, -1, explicit, timeZone));
   } else {
     throw cannotCast(from, to);
   }

@@ -45,6 +45,8 @@ export function canAssignCast(from: number, to: number): boolean {
   if (isStringType(to)) return true;
   if (from === T.timestamptz && (to === T.timestamp || to === T.date)) return true;
   if (from === T.timestamp && to === T.date) return true;
+  // pg_cast: json ↔ jsonb are assignment casts.
+  if ((from === T.json && to === T.jsonb) || (from === T.jsonb && to === T.json)) return true;
   return false;
 }
 

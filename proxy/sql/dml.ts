@@ -11,7 +11,9 @@ import { TypeOid } from '../../common/types/datum';
 import { castValue } from '../../common/expr/casts';
 import { evalExpr } from '../../common/expr/eval';
 import type { EvalCtx, Expr } from '../../common/expr/expr';
-import { coerce, type ParamTypes } from './coerce';
+import { canAssignCast, coerce, type ParamTypes } from './coerce';
+import { typeName } from '../../common/expr/typesAdapter';
+import { elementType } from '../../common/types/typeTable';
 import type { ExecContext } from './context';
 import { newRunEnv, run } from './executor';
 import { figureColname, loc, names, type ExprCompiler } from './exprCompiler';
@@ -163,6 +165,27 @@ export function compileInsert(
     const q = planner.planSelect({ SelectStmt: select });
     if (q.columns.length > targets.length)
       throw new SqlError(SqlState.syntaxError, 'INSERT has more expressions than target columns');
+    // PostgreSQL's assignment coercion of the SELECT's columns (transformInsertStmt): a
+    // type with no assignment cast to the column is 42804. Literals and parameters the
+    // SELECT left untyped take the column's type when the rows are cast.
+    const simple = (select.op ?? 'SETOP_NONE') === 'SETOP_NONE';
+    const selected = simple ? (select.targetList as AstNode[] | undefined) : undefined;
+    q.columns.forEach((out, j) => {
+      const col = table.columns[targets[j]];
+      if (out.t === T.unknown || out.t === 0 || canAssignCast(out.t, col.typeOid)) return;
+      if (selected !== undefined && isUntyped(selected[j])) return;
+      // Arrays coerce element by element (int4[] into int8[]).
+      const [fromElem, toElem] = [elementType(out.t), elementType(col.typeOid)];
+      if (fromElem !== 0 && toElem !== 0 && canAssignCast(fromElem, toElem)) return;
+      throw new SqlError(
+        SqlState.datatypeMismatch,
+        `column "${col.name}" is of type ${typeName(col.typeOid)} but expression is of type ${typeName(out.t)}`,
+        {
+          position: selected ? loc(selected[j]) : undefined,
+          hint: 'You will need to rewrite or cast the expression.',
+        },
+      );
+    });
     source = { plan: q.plan, types: q.columns.map((col) => col.t) };
   }
 
@@ -582,4 +605,16 @@ export function compileDelete(stmt: AstNode, planner: Planner, lookup: TableLook
       return { rows: project(ret, outRows, ev), tag: `DELETE ${olds.length}` };
     },
   };
+}
+
+/**
+ * A SELECT item PostgreSQL leaves of type unknown for INSERT … SELECT (the planner here
+ * types it text): a string literal, NULL or a parameter, written directly in the list.
+ */
+function isUntyped(target: AstNode | undefined): boolean {
+  const v = (target?.ResTarget as AstNode | undefined)?.val as AstNode | undefined;
+  if (v === undefined) return false;
+  if (v.ParamRef !== undefined) return true;
+  const c = v.A_Const as AstNode | undefined;
+  return c !== undefined && (c.sval !== undefined || c.isnull === true);
 }
