@@ -10,6 +10,7 @@ import { TypeOid } from '../../common/types/datum';
 import type { Expr } from '../../common/expr/expr';
 import { castUsesTimeZone, castValue } from '../../common/expr/casts';
 import { isNumericCategory, isStringType, typeName } from '../../common/expr/typesAdapter';
+import { elementType } from '../../common/types/typeTable';
 
 const T = TypeOid;
 
@@ -47,7 +48,23 @@ export function canAssignCast(from: number, to: number): boolean {
   if (from === T.timestamp && to === T.date) return true;
   // pg_cast: json ↔ jsonb are assignment casts.
   if ((from === T.json && to === T.jsonb) || (from === T.jsonb && to === T.json)) return true;
-  return false;
+  // Arrays coerce element by element (array_map): int4[] into int8[].
+  const [fromElem, toElem] = [elementType(from), elementType(to)];
+  return fromElem !== 0 && toElem !== 0 && canAssignCast(fromElem, toElem);
+}
+
+/** 42804 for a value assigned to a column (or target) it has no assignment cast to. */
+export function assignMismatch(
+  to: number,
+  from: number,
+  what = 'column',
+  position?: number,
+): SqlError {
+  return new SqlError(
+    SqlState.datatypeMismatch,
+    `${what} is of type ${typeName(to)} but expression is of type ${typeName(from)}`,
+    { position, hint: 'You will need to rewrite or cast the expression.' },
+  );
 }
 
 /** The common type of two operands for a numeric operator or comparison. */
@@ -111,16 +128,7 @@ export function coerce(
   }
   const ok = opts.explicit ? true : opts.assign ? canAssignCast(e.t, to) : canImplicitCast(e.t, to);
   if (!ok) {
-    if (opts.assign) {
-      throw new SqlError(
-        SqlState.datatypeMismatch,
-        `${opts.what ?? 'column'} is of type ${typeName(to)} but expression is of type ${typeName(e.t)}`,
-        {
-          position: opts.position,
-          hint: 'You will need to rewrite or cast the expression.',
-        },
-      );
-    }
+    if (opts.assign) throw assignMismatch(to, e.t, opts.what, opts.position);
     throw new SqlError(
       SqlState.datatypeMismatch,
       `argument of ${opts.what ?? 'expression'} must be type ${typeName(to)}, not type ${typeName(e.t)}`,

@@ -11,9 +11,7 @@ import { TypeOid } from '../../common/types/datum';
 import { castValue } from '../../common/expr/casts';
 import { evalExpr } from '../../common/expr/eval';
 import type { EvalCtx, Expr } from '../../common/expr/expr';
-import { canAssignCast, coerce, type ParamTypes } from './coerce';
-import { typeName } from '../../common/expr/typesAdapter';
-import { elementType } from '../../common/types/typeTable';
+import { assignMismatch, canAssignCast, coerce, type ParamTypes } from './coerce';
 import type { ExecContext } from './context';
 import { newRunEnv, run } from './executor';
 import { figureColname, loc, names, type ExprCompiler } from './exprCompiler';
@@ -174,16 +172,11 @@ export function compileInsert(
       const col = table.columns[targets[j]];
       if (out.t === T.unknown || out.t === 0 || canAssignCast(out.t, col.typeOid)) return;
       if (selected !== undefined && isUntyped(selected[j])) return;
-      // Arrays coerce element by element (int4[] into int8[]).
-      const [fromElem, toElem] = [elementType(out.t), elementType(col.typeOid)];
-      if (fromElem !== 0 && toElem !== 0 && canAssignCast(fromElem, toElem)) return;
-      throw new SqlError(
-        SqlState.datatypeMismatch,
-        `column "${col.name}" is of type ${typeName(col.typeOid)} but expression is of type ${typeName(out.t)}`,
-        {
-          position: selected ? loc(selected[j]) : undefined,
-          hint: 'You will need to rewrite or cast the expression.',
-        },
+      throw assignMismatch(
+        col.typeOid,
+        out.t,
+        `column "${col.name}"`,
+        selected ? loc(selected[j]) : undefined,
       );
     });
     source = { plan: q.plan, types: q.columns.map((col) => col.t) };

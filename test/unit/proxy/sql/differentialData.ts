@@ -558,6 +558,7 @@ export const DML: string[] = [
   'CREATE TABLE arr8 (k int PRIMARY KEY, a int8[], j jsonb)',
   'INSERT INTO arr8 SELECT 1, ARRAY[1, 2], \'{"a": 1}\'::json',
   "INSERT INTO arr8 SELECT 2, ARRAY['x'], NULL",
+  'INSERT INTO arr8 VALUES (3, ARRAY[3, 4]), (4, ARRAY[5]::int2[])',
   'SELECT * FROM arr8 ORDER BY k',
   "SELECT ARRAY[1, 2]::int8[] AS a, ARRAY[1.5, NULL]::int[] AS b, ARRAY['1', '2']::int[] AS c",
   'SELECT * FROM kv2 ORDER BY k',

@@ -13,12 +13,13 @@ import { silentLogger } from '../../../../common/logger';
 import { RpcError, RpcErrorCode } from '../../../../common/errors';
 import { tableStart } from '../../../../common/catalog/keyspace';
 import { RangeCache } from '../../../../proxy/rangeCache';
-import { TxnShardRpc, type ShardGroup } from '../../../../proxy/txn/shardGroups';
+import { type ShardGroup } from '../../../../proxy/txn/shardGroups';
+import { InterceptingRpc, type Send } from '../../../support/interceptingRpc';
 import { LockResolver } from '../../../../proxy/txn/lockResolver';
 import { Transaction, TxnDeps } from '../../../../proxy/txn/transaction';
 
 /** Applies every call, but loses the reply of the first `lose` primary commits. */
-class LossyRpc extends TxnShardRpc {
+class LossyRpc extends InterceptingRpc {
   lose = 0;
   lost = 0;
   override async onKey<R>(
@@ -57,25 +58,19 @@ class LossyRpc extends TxnShardRpc {
     }
     return r;
   }
-  override perShard<T, R>(
-    items: readonly T[],
-    keyOf: (item: T) => Buffer,
-    call: (
-      send: (method: string, body: Record<string, unknown>, timeoutMs?: number) => Promise<R>,
-      group: ShardGroup<T>,
-    ) => Promise<R>,
-  ): Promise<Array<{ group: ShardGroup<T>; result: R }>> {
-    return super.perShard(items, keyOf, (send, group) =>
-      call(async (method, body, timeoutMs) => {
-        const r = await send(method, body, timeoutMs);
-        if (method === 'txn.onePhaseCommit' && this.loseOnePhase > 0) {
-          this.loseOnePhase--;
-          this.lost++;
-          throw new RpcError(RpcErrorCode.unavailable, 'connection to the shard lost');
-        }
-        return r;
-      }, group),
-    );
+  protected override async intercept(
+    method: string,
+    body: Record<string, unknown>,
+    timeoutMs: number | undefined,
+    send: Send,
+  ): Promise<unknown> {
+    const r = await send(method, body, timeoutMs);
+    if (method === 'txn.onePhaseCommit' && this.loseOnePhase > 0) {
+      this.loseOnePhase--;
+      this.lost++;
+      throw new RpcError(RpcErrorCode.unavailable, 'connection to the shard lost');
+    }
+    return r;
   }
 }
 

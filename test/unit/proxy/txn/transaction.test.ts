@@ -6,7 +6,8 @@ import { silentLogger } from '../../../../common/logger';
 import { SqlError } from '../../../../common/errors';
 import { tableStart } from '../../../../common/catalog/keyspace';
 import { RangeCache } from '../../../../proxy/rangeCache';
-import { TxnShardRpc, type ShardGroup } from '../../../../proxy/txn/shardGroups';
+import { TxnShardRpc } from '../../../../proxy/txn/shardGroups';
+import { InterceptingRpc, type Send } from '../../../support/interceptingRpc';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockResolver } from '../../../../proxy/txn/lockResolver';
 import { StatementCancel } from '../../../../proxy/txn/statementCancel';
@@ -308,24 +309,15 @@ describe('transactions (proxy coordinator over MVCC shards)', function () {
   it('a lock wait ended by a cancel rolls back at once: its never-held key is released in the background', async () => {
     // Rollback records are durable writes; on a busy disk one took hundreds of
     // milliseconds, and the cancelled statement's answer waited for it.
-    class SlowRollbacks extends TxnShardRpc {
-      override perShard<T, R>(
-        items: readonly T[],
-        keyOf: (item: T) => Buffer,
-        call: (
-          send: (method: string, body: Record<string, unknown>, timeoutMs?: number) => Promise<R>,
-          group: ShardGroup<T>,
-        ) => Promise<R>,
-      ): Promise<Array<{ group: ShardGroup<T>; result: R }>> {
-        return super.perShard(items, keyOf, (send, g) =>
-          call(
-            (method, body, timeoutMs) =>
-              method === 'txn.rollback'
-                ? sleep(1500).then(() => send(method, body, timeoutMs))
-                : send(method, body, timeoutMs),
-            g,
-          ),
-        );
+    class SlowRollbacks extends InterceptingRpc {
+      protected override async intercept(
+        method: string,
+        body: Record<string, unknown>,
+        timeoutMs: number | undefined,
+        send: Send,
+      ): Promise<unknown> {
+        if (method === 'txn.rollback') await sleep(1500);
+        return send(method, body, timeoutMs);
       }
     }
     const slowRpc = new SlowRollbacks(ranges, clients);
