@@ -181,7 +181,7 @@ export class LsmEngine implements KvEngine {
     this.visibleSeq = st.lastSequence;
     this.nextFileNumber = st.nextFileNumber;
     this.wal = st.wal;
-    this.mem = new Memtable(st.walNumber);
+    this.mem = new Memtable(st.walNumber, this.policy);
     this.manifest = st.manifest;
     this.blockCache = new BlockCache(this.o.blockCacheSize);
     this.tc = new TableCache(
@@ -429,7 +429,7 @@ export class LsmEngine implements KvEngine {
     this.wal = LogWriter.create(path.join(this.dir, walFileName(number)));
     fsyncDir(this.dir);
     this.imms.push(this.mem);
-    this.mem = new Memtable(number);
+    this.mem = new Memtable(number, this.policy);
     this.maybeScheduleFlush();
   }
 
@@ -816,9 +816,9 @@ export class LsmEngine implements KvEngine {
       this.policy === POLICY_WHOLE_KEY ? null : PrefixProbe.forBounds(this.policy, lo, hi);
     if (probe === null) return this.firstViaIterator(lo, hi, seq);
     const best = this.pointBest.reset();
-    if (!best.offerMem(this.mem.seek(lo, seq), seq)) return this.firstViaIterator(lo, hi, seq);
+    if (!best.offerMem(this.mem.seekInPrefix(lo, seq), seq)) return this.firstViaIterator(lo, hi, seq);
     for (let i = this.imms.length - 1; i >= 0; i--)
-      if (!best.offerMem(this.imms[i].seek(lo, seq), seq))
+      if (!best.offerMem(this.imms[i].seekInPrefix(lo, seq), seq))
         return this.firstViaIterator(lo, hi, seq);
     const v = this.version;
     const lookup = makeInternalKey(lo, seq, TYPE_VALUE);

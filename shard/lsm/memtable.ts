@@ -6,8 +6,14 @@
  */
 import { compareRange } from './coding';
 import { TYPE_DELETION } from './dbformat';
+import { filterKeyEnd, POLICY_WHOLE_KEY } from './filterPolicy';
 
 const MAX_HEIGHT = 12;
+/**
+ * How many nodes a prefix-indexed seek walks from a prefix's first node before it descends
+ * the list instead (a read at an old snapshot of a key with many newer versions here).
+ */
+const PREFIX_WALK_LIMIT = 16;
 /** Per-node bookkeeping counted against the memtable budget, beyond key and value bytes. */
 const NODE_OVERHEAD = 96;
 
@@ -133,13 +139,40 @@ export class Memtable {
    * sequence below that newest node (an old snapshot) still descends the list.
    */
   private readonly newest = new Map<string, MemNode>();
+  /**
+   * The first node (in internal order) of each filter key (the table filter's prefix:
+   * an MVCC key without its timestamp) that is shorter than the whole key. Together with
+   * `newest`, which is the same thing for keys that are their own filter key, it turns the
+   * two skip-list descents behind a transactional RPC into a hash lookup: the seek for a
+   * key's newest version (LsmEngine.firstInRange) and the insert of a key's next version,
+   * which goes right before that first node. Every add keeps it complete (a filter key
+   * missing here has no node here), and both paths check the node they are given against
+   * its level-0 neighbour before relying on its place, falling back to the descent.
+   */
+  private readonly firstOfPrefix = new Map<string, MemNode>();
   /** Approximate bytes held, compared with the memtable budget. */
   bytes = 0;
   count = 0;
   /** Writes admitted to this memtable's WAL but not applied yet (group commit in flight). */
   pendingWrites = 0;
-  /** The WAL file whose records this memtable holds. */
-  constructor(readonly walNumber: number) {}
+  /**
+   * @param walNumber the WAL file whose records this memtable holds
+   * @param policy the engine's table filter policy, whose filter keys index the nodes
+   */
+  constructor(
+    readonly walNumber: number,
+    private readonly policy: number = POLICY_WHOLE_KEY,
+  ) {}
+
+  /**
+   * The index holding key's filter key; leaves the filter key's length in prefixEnd (a
+   * field rather than a returned pair: this runs on every insert and point seek).
+   */
+  private prefixSlot(key: Buffer): Map<string, MemNode> {
+    this.prefixEnd = filterKeyEnd(this.policy, key, 0, key.length);
+    return this.prefixEnd === key.length ? this.newest : this.firstOfPrefix;
+  }
+  private prefixEnd = 0;
 
   private randomHeight(): number {
     let h = 1;
@@ -148,8 +181,50 @@ export class Memtable {
   }
 
   add(key: Buffer, seq: number, type: number, value: Buffer): void {
-    const prev = this.prevScratch;
     const sk = this.sk.set(key);
+    const h = this.randomHeight();
+    const index = this.prefixSlot(key);
+    const prefixId = key.toString('latin1', 0, this.prefixEnd);
+    const first = index.get(prefixId);
+    const becomesFirst = first === undefined || cmpNode(first, sk, seq) > 0;
+    let node: MemNode;
+    if (h === 1 && first !== undefined && becomesFirst && this.before(first.prev, sk, seq)) {
+      // A next version of a key here already: its place is right before the key's first
+      // node, found without a descent. Height 1 links on level 0 only.
+      const next: (MemNode | null)[] = new Array(1); // holey, like every node's (one shape)
+      next[0] = first;
+      node = new MemNode(key, seq, type, value, next, sk);
+      if (first.prev === null) this.head.next[0] = node;
+      else first.prev.next[0] = node;
+      node.prev = first.prev;
+      first.prev = node;
+    } else {
+      node = this.insertByDescent(key, seq, type, value, sk, h);
+    }
+    if (becomesFirst) index.set(prefixId, node);
+    if (index !== this.newest) {
+      const id = key.toString('latin1');
+      const had = this.newest.get(id);
+      if (had === undefined || had.seq < seq) this.newest.set(id, node);
+    }
+    this.bytes += key.length + value.length + NODE_OVERHEAD;
+    this.count++;
+  }
+
+  /** Is n (null: the list's start) before (key, seq)? */
+  private before(n: MemNode | null, sk: SearchKey, seq: number): boolean {
+    return n === null || cmpNode(n, sk, seq) < 0;
+  }
+
+  private insertByDescent(
+    key: Buffer,
+    seq: number,
+    type: number,
+    value: Buffer,
+    sk: SearchKey,
+    h: number,
+  ): MemNode {
+    const prev = this.prevScratch;
     let x = this.head;
     let lastCompared: MemNode | null = null;
     for (let level = this.height - 1; level >= 0; level--) {
@@ -165,7 +240,6 @@ export class Memtable {
       }
       prev[level] = x;
     }
-    const h = this.randomHeight();
     if (h > this.height) {
       for (let level = this.height; level < h; level++) prev[level] = this.head;
       this.height = h;
@@ -175,15 +249,31 @@ export class Memtable {
       node.next[level] = prev[level].next[level];
       prev[level].next[level] = node;
     }
-    const id = key.toString('latin1');
-    const had = this.newest.get(id);
-    if (had === undefined || had.seq < seq) this.newest.set(id, node);
     node.prev = prev[0] === this.head ? null : prev[0];
     const after = node.next[0];
     if (after !== null) after.prev = node;
     else this.tail = node;
-    this.bytes += key.length + value.length + NODE_OVERHEAD;
-    this.count++;
+    return node;
+  }
+
+  /**
+   * seek(key, seq) for a caller that wants only nodes sharing key's filter key (a point
+   * seek within one MVCC key's versions): null when this memtable holds no node of that
+   * filter key at all, without a descent; otherwise what seek returns, found from the
+   * filter key's first node when the target lies a few nodes past it.
+   */
+  seekInPrefix(key: Buffer, seq: number): MemNode | null {
+    const index = this.prefixSlot(key);
+    const first = index.get(key.toString('latin1', 0, this.prefixEnd));
+    if (first === undefined) return null;
+    const sk = this.sk.set(key);
+    if (!this.before(first.prev, sk, seq)) return this.seek(key, seq);
+    let n: MemNode | null = first;
+    for (let steps = 0; n !== null && cmpNode(n, sk, seq) < 0; steps++) {
+      if (steps === PREFIX_WALK_LIMIT) return this.seek(key, seq);
+      n = n.next[0];
+    }
+    return n;
   }
 
   /** First node ≥ (key, seq) in internal order, or null. */
