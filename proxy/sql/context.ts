@@ -25,6 +25,12 @@ export interface StatementTxn {
   readonly skip?: readonly Buffer[];
 }
 
+/** Drops what one DDL statement created; `what` names it in the warning if that fails. */
+export interface CatalogUndo {
+  readonly what: string;
+  undo(ctx: ExecContext): Promise<void>;
+}
+
 export interface ExecContext {
   readonly meta: MetaClient;
   readonly catalog: CatalogCache;
@@ -41,4 +47,9 @@ export interface ExecContext {
   readonly txn?: StatementTxn;
   /** The running statement's cancel (CancelRequest, statement_timeout): checked between steps. */
   readonly cancel?: StatementCancel;
+  /**
+   * DDL that created a catalog object hands its undo to the session's transaction here
+   * (sessionTxn.ts: a rollback drops the object again); absent for internal work.
+   */
+  readonly noteCatalogUndo?: (undo: CatalogUndo) => void;
 }

@@ -20,7 +20,7 @@ import { TypeOid } from '../../common/types/datum';
 import { evalExpr } from '../../common/expr/eval';
 import { newEvalCtx } from '../../common/expr/expr';
 import { toWire } from '../../common/expr/typesAdapter';
-import type { ExecContext } from './context';
+import type { CatalogUndo, ExecContext } from './context';
 import { arrayTypeOf, names, typmodOf } from './exprCompiler';
 import { indexPrefix, keyableType, prefixEnd } from './keys';
 import type { AstNode } from './parser';
@@ -37,7 +37,29 @@ import { WriteBuffer } from './writeBuffer';
 const T = TypeOid;
 
 export interface DdlStatement {
-  execute(ctx: ExecContext): Promise<{ tag: string }>;
+  /** `undo` drops what the statement created, should its transaction roll back. */
+  execute(ctx: ExecContext): Promise<{ tag: string; undo?: CatalogUndo }>;
+}
+
+/** DROP [TABLE | INDEX | SEQUENCE] IF EXISTS schema.name, as the undo of its CREATE. */
+function dropOnRollback(
+  kind: 'TABLE' | 'INDEX' | 'SEQUENCE',
+  schema: string,
+  name: string,
+): CatalogUndo {
+  const part = (sval: string): AstNode => ({ String: { sval } });
+  const drop = compileDrop({
+    removeType: `OBJECT_${kind}`,
+    objects: [{ List: { items: [part(schema), part(name)] } }],
+    missing_ok: true,
+    behavior: 'DROP_RESTRICT',
+  });
+  return {
+    what: `${kind.toLowerCase()} "${schema}.${name}"`,
+    undo: async (ctx) => {
+      await drop.execute(ctx);
+    },
+  };
 }
 
 function deparse(node: AstNode): string {
@@ -412,7 +434,7 @@ export function compileCreateTable(stmt: AstNode): DdlStatement {
       );
       await afterCatalogChange(ctx);
       await shardsAdoptRangeMap(ctx);
-      return { tag: 'CREATE TABLE' };
+      return { tag: 'CREATE TABLE', undo: dropOnRollback('TABLE', schema, name) };
     },
   };
 }
@@ -602,7 +624,7 @@ export function compileCreateIndex(stmt: AstNode): DdlStatement {
         await deleteSpan(ctx, p, prefixEnd(p));
         throw err;
       }
-      return { tag: 'CREATE INDEX' };
+      return { tag: 'CREATE INDEX', undo: dropOnRollback('INDEX', schema, name) };
     },
   };
 }
@@ -1090,16 +1112,20 @@ export function compileCreateSequence(stmt: AstNode): DdlStatement {
   }
   return {
     async execute(ctx) {
+      const schema = (rel.schemaname as string | undefined) ?? 'public';
+      const name = rel.relname as string;
       await ctx.meta.sqlCommand({
         type: 'createSequence',
-        schema: (rel.schemaname as string | undefined) ?? 'public',
-        name: rel.relname as string,
+        schema,
+        name,
         start,
         increment,
         ifNotExists: stmt.if_not_exists === true,
       });
       await afterCatalogChange(ctx);
-      return { tag: 'CREATE SEQUENCE' };
+      // IF NOT EXISTS may have met a sequence made earlier, which a rollback must not drop.
+      if (stmt.if_not_exists === true) return { tag: 'CREATE SEQUENCE' };
+      return { tag: 'CREATE SEQUENCE', undo: dropOnRollback('SEQUENCE', schema, name) };
     },
   };
 }

@@ -225,6 +225,7 @@ export class SqlSession implements EngineSession {
         return ms > 0 ? ms : undefined;
       },
       notice: (n) => this.events.notice(n),
+      undoContext: () => this.ctx,
     });
     for (const [k, v] of [...defaultSettings, ...extraSettings]) this.settings.init(k, v);
     this.settings.init('session_authorization', info.user);
@@ -292,7 +293,11 @@ export class SqlSession implements EngineSession {
     const cancel = this.statementStarts();
     try {
       if (stmt.compiled === null) return await (stmt.run as RunFn)(params);
-      if (stmt.outside) return await stmt.compiled.execute({ ...this.ctx, cancel }, params);
+      if (stmt.outside)
+        return await stmt.compiled.execute(
+          { ...this.ctx, cancel, noteCatalogUndo: (u) => this.txn.noteCatalogUndo(u) },
+          params,
+        );
       // Outside a transaction block, a statement that reads nothing needs no timestamp.
       if (stmt.compiled.readsNoData === true && this.txn.idle)
         return await stmt.compiled.execute({ ...this.ctx, cancel }, params);
@@ -692,8 +697,8 @@ export class SqlSession implements EngineSession {
       case 'TRANS_STMT_ROLLBACK_TO':
         return make(
           'ROLLBACK',
-          () => {
-            tx.rollbackTo(name);
+          async () => {
+            await tx.rollbackTo(name);
             this.settings.rollbackTo(tx.savepointDepth);
           },
           true,

@@ -11,11 +11,16 @@
  *   ROLLBACK TO SAVEPOINT / COMMIT (which then rolls back) fails with 25P02.
  * - Savepoints mark the transaction's write buffer; ROLLBACK TO restores it and leaves
  *   the aborted state. Row locks taken since stay (PostgreSQL keeps them too).
+ * - CREATE TABLE / INDEX / SEQUENCE change the shared catalog when they run, not at
+ *   COMMIT (other sessions see the object before the transaction ends, unlike in
+ *   PostgreSQL); a rollback — ROLLBACK, ROLLBACK TO a savepoint taken before them, a
+ *   failed implicit transaction or COMMIT, a closed connection — drops them again, newest
+ *   first, so a migration that fails halfway leaves no half-built schema behind.
  */
 import { SqlError, SqlState } from '../../common/errors';
 import type { Notice, TransactionStatus } from '../engine';
 import { Transaction, type IsolationLevel, type TxnDeps } from '../txn/transaction';
-import type { StatementTxn } from './context';
+import type { CatalogUndo, ExecContext, StatementTxn } from './context';
 import { duplicateKeyToSql } from './writeBuffer';
 
 type Mark = ReturnType<Transaction['savepoint']>;
@@ -26,6 +31,8 @@ export interface TxnSettings {
   readOnlyDefault(): boolean;
   lockTimeoutMs(): number | undefined;
   notice(n: Notice): void;
+  /** A context for DDL outside any transaction (the rollback's catalog undo). */
+  undoContext(): ExecContext;
 }
 
 export function parseIsolation(v: string): IsolationLevel {
@@ -53,7 +60,9 @@ export class SessionTxn {
   private explicit = false;
   private aborted = false;
   private options: TxnOptionList = {};
-  private savepoints: Array<{ name: string; mark: Mark | null }> = [];
+  private savepoints: Array<{ name: string; mark: Mark | null; catalogDepth: number }> = [];
+  /** Undo of the catalog objects this transaction created, oldest first. */
+  private catalogUndo: CatalogUndo[] = [];
   /** A statement ran in this transaction (SET TRANSACTION must come before). */
   private started = false;
 
@@ -122,7 +131,11 @@ export class SessionTxn {
 
   /** End of an implicit-transaction unit (Sync / end of a simple Query). */
   async sync(): Promise<void> {
-    if (this.explicit || this.st === null) return;
+    if (this.explicit) return;
+    if (this.st === null) {
+      this.catalogUndo = [];
+      return;
+    }
     await this.end(true);
   }
 
@@ -197,7 +210,11 @@ export class SessionTxn {
         'SAVEPOINT can only be used in transaction blocks',
       );
     this.checkNotAborted();
-    this.savepoints.push({ name, mark: this.st?.txn.savepoint() ?? null });
+    this.savepoints.push({
+      name,
+      mark: this.st?.txn.savepoint() ?? null,
+      catalogDepth: this.catalogUndo.length,
+    });
   }
 
   release(name: string): void {
@@ -211,17 +228,43 @@ export class SessionTxn {
     this.savepoints.length = i;
   }
 
-  rollbackTo(name: string): void {
+  async rollbackTo(name: string): Promise<void> {
     if (!this.explicit)
       throw new SqlError(
         SqlState.noActiveSqlTransaction,
         'ROLLBACK TO SAVEPOINT can only be used in transaction blocks',
       );
     const i = this.find(name);
-    const { mark } = this.savepoints[i];
+    const { mark, catalogDepth } = this.savepoints[i];
     this.savepoints.length = i + 1;
     this.st?.txn.rollbackTo(mark ?? new Map());
     this.aborted = false;
+    await this.undoCatalog(catalogDepth);
+  }
+
+  /**
+   * A DDL statement of this transaction (explicit block, or the implicit one of a
+   * multi-statement query string, as in PostgreSQL) created a catalog object.
+   */
+  noteCatalogUndo(undo: CatalogUndo): void {
+    this.catalogUndo.push(undo);
+  }
+
+  /** Drops the catalog objects created after the first `keep`, newest first. */
+  private async undoCatalog(keep: number): Promise<void> {
+    const log = this.catalogUndo;
+    while (log.length > keep) {
+      const entry = log.pop() as CatalogUndo;
+      try {
+        await entry.undo(this.settings.undoContext());
+      } catch (err) {
+        this.settings.notice({
+          severity: 'WARNING',
+          code: '01000',
+          message: `the rollback could not drop ${entry.what}: ${(err as Error).message}`,
+        });
+      }
+    }
   }
 
   private find(name: string): number {
@@ -239,15 +282,27 @@ export class SessionTxn {
     this.started = false;
     this.options = {};
     this.savepoints = [];
-    if (st === null) return;
-    if (!commit) {
-      await st.txn.rollback();
-      return;
-    }
     try {
-      await st.txn.commit();
-    } catch (err) {
-      throw duplicateKeyToSql(err, st.conflicts);
+      if (st === null) {
+        if (!commit) await this.undoCatalog(0);
+        return;
+      }
+      if (!commit) {
+        try {
+          await st.txn.rollback();
+        } finally {
+          await this.undoCatalog(0);
+        }
+        return;
+      }
+      try {
+        await st.txn.commit();
+      } catch (err) {
+        await this.undoCatalog(0);
+        throw duplicateKeyToSql(err, st.conflicts);
+      }
+    } finally {
+      this.catalogUndo = [];
     }
   }
 

@@ -20,6 +20,7 @@ import {
   compileCreateSequence,
   compileCreateTable,
   compileDrop,
+  type DdlStatement,
   compileRename,
   compileTruncate,
 } from './ddl';
@@ -150,15 +151,14 @@ function finalTypes(paramTypes: number[]): number[] {
   return paramTypes.map((t) => (t === 0 || t === TypeOid.unknown ? TypeOid.text : t));
 }
 
-function ddl(
-  stmt: { execute(ctx: ExecContext): Promise<{ tag: string }> },
-  paramTypes: number[],
-): CompiledStatement {
+function ddl(stmt: DdlStatement, paramTypes: number[]): CompiledStatement {
   return {
     paramTypes,
     columns: null,
     async execute(ctx) {
-      return { rows: [], tag: (await stmt.execute(ctx)).tag };
+      const { tag, undo } = await stmt.execute(ctx);
+      if (undo !== undefined) ctx.noteCatalogUndo?.(undo);
+      return { rows: [], tag };
     },
   };
 }
