@@ -816,7 +816,8 @@ export class LsmEngine implements KvEngine {
       this.policy === POLICY_WHOLE_KEY ? null : PrefixProbe.forBounds(this.policy, lo, hi);
     if (probe === null) return this.firstViaIterator(lo, hi, seq);
     const best = this.pointBest.reset();
-    if (!best.offerMem(this.mem.seekInPrefix(lo, seq), seq)) return this.firstViaIterator(lo, hi, seq);
+    if (!best.offerMem(this.mem.seekInPrefix(lo, seq), seq))
+      return this.firstViaIterator(lo, hi, seq);
     for (let i = this.imms.length - 1; i >= 0; i--)
       if (!best.offerMem(this.imms[i].seekInPrefix(lo, seq), seq))
         return this.firstViaIterator(lo, hi, seq);
