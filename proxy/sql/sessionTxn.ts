@@ -239,7 +239,7 @@ export class SessionTxn {
     this.savepoints.length = i + 1;
     this.st?.txn.rollbackTo(mark ?? new Map());
     this.aborted = false;
-    await this.undoCatalog(catalogDepth);
+    await this.undoCatalog(this.catalogUndo, catalogDepth);
   }
 
   /**
@@ -250,9 +250,8 @@ export class SessionTxn {
     this.catalogUndo.push(undo);
   }
 
-  /** Drops the catalog objects created after the first `keep`, newest first. */
-  private async undoCatalog(keep: number): Promise<void> {
-    const log = this.catalogUndo;
+  /** Drops the catalog objects of `log` created after the first `keep`, newest first. */
+  private async undoCatalog(log: CatalogUndo[], keep: number): Promise<void> {
     while (log.length > keep) {
       const entry = log.pop() as CatalogUndo;
       try {
@@ -276,33 +275,27 @@ export class SessionTxn {
   /** Ends the current transaction; a failed commit has already rolled back. */
   private async end(commit: boolean): Promise<void> {
     const st = this.st;
+    const catalogUndo = this.catalogUndo;
     this.st = null;
     this.explicit = false;
     this.aborted = false;
     this.started = false;
     this.options = {};
     this.savepoints = [];
+    this.catalogUndo = [];
+    if (st === null) {
+      if (!commit) await this.undoCatalog(catalogUndo, 0);
+      return;
+    }
+    if (!commit) {
+      await st.txn.rollback().finally(() => this.undoCatalog(catalogUndo, 0));
+      return;
+    }
     try {
-      if (st === null) {
-        if (!commit) await this.undoCatalog(0);
-        return;
-      }
-      if (!commit) {
-        try {
-          await st.txn.rollback();
-        } finally {
-          await this.undoCatalog(0);
-        }
-        return;
-      }
-      try {
-        await st.txn.commit();
-      } catch (err) {
-        await this.undoCatalog(0);
-        throw duplicateKeyToSql(err, st.conflicts);
-      }
-    } finally {
-      this.catalogUndo = [];
+      await st.txn.commit();
+    } catch (err) {
+      await this.undoCatalog(catalogUndo, 0);
+      throw duplicateKeyToSql(err, st.conflicts);
     }
   }
 
