@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { startPostgres, installPostgresIfMissing } from '../lib/postgresServer';
+import { startPostgres, BENCH_POSTGRES, installPostgresIfMissing } from '../lib/postgresServer';
 import { benchLine, runPgbench } from '../lib/pgbench';
 import { startProcessCluster } from '../../test/support/processCluster';
 
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   await installPostgresIfMissing();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cluster-'));
   const cluster = await startProcessCluster(path.join(dir, 'data'));
-  const pg = await startPostgres();
+  const pg = await startPostgres(BENCH_POSTGRES);
   try {
     await load(cluster.url);
     await load(pg.connectionString);

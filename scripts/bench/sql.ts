@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { startPostgres, type PostgresServer } from '../lib/postgresServer';
+import { startPostgres, BENCH_POSTGRES, type PostgresServer } from '../lib/postgresServer';
 import { startProcessCluster, type ProcessCluster } from '../../test/support/processCluster';
 
 const rows = Number(process.env.BENCH_ROWS ?? '1000000');
@@ -133,7 +133,10 @@ async function main(): Promise<void> {
   let pg: PostgresServer | undefined;
   let cluster: ProcessCluster | undefined;
   try {
-    [pg, cluster] = await Promise.all([startPostgres(), startProcessCluster(join(dir, 'data'))]);
+    [pg, cluster] = await Promise.all([
+      startPostgres(BENCH_POSTGRES),
+      startProcessCluster(join(dir, 'data')),
+    ]);
     const t0 = Date.now();
     await Promise.all([load(pg.connectionString, false), load(cluster.url, true)]);
     console.log(`# loaded ${rows} rows into both in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { startPostgres, installPostgresIfMissing } from '../lib/postgresServer';
+import { startPostgres, BENCH_POSTGRES, installPostgresIfMissing } from '../lib/postgresServer';
 import { benchLine, runPgbench } from '../lib/pgbench';
 import { startProcessCluster } from '../../test/support/processCluster';
 
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   await installPostgresIfMissing();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-txn-'));
   const cluster = await startProcessCluster(path.join(dir, 'data'));
-  const pg = await startPostgres();
+  const pg = await startPostgres(BENCH_POSTGRES);
   try {
     await pgbenchInit(cluster.proxyPort);
     await pgbenchInit(pg.port);

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { startPgServer } from '../../proxy/pgwire';
 import { MemoryEngine } from '../../test/support/memoryEngine';
 import { startMemoryProxy, type MemoryProxyProcess } from '../../test/support/memoryProxyProcess';
-import { startPostgres, type PostgresServer } from '../lib/postgresServer';
+import { startPostgres, BENCH_POSTGRES, type PostgresServer } from '../lib/postgresServer';
 import {
   benchLine,
   combineResults as combine,
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
         SHARDDB_LOG_LEVEL: 'warn',
       });
     const skipPostgres = process.env.BENCH_SKIP_POSTGRES === '1';
-    if (!skipPostgres) pgServer = await startPostgres();
+    if (!skipPostgres) pgServer = await startPostgres(BENCH_POSTGRES);
     // The machine is shared: alternate the two servers in rounds so that load drifts hit
     // both alike; the ratio of one run is what counts.
     const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
