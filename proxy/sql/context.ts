@@ -25,7 +25,10 @@ export interface StatementTxn {
   readonly skip?: readonly Buffer[];
 }
 
-/** Drops what one DDL statement created; `what` names it in the warning if that fails. */
+/**
+ * Takes one DDL statement back (drops what it created, puts an altered definition back);
+ * `what` names the statement in the rollback's warning when that fails or cannot be done.
+ */
 export interface CatalogUndo {
   readonly what: string;
   undo(ctx: ExecContext): Promise<void>;
@@ -48,8 +51,8 @@ export interface ExecContext {
   /** The running statement's cancel (CancelRequest, statement_timeout): checked between steps. */
   readonly cancel?: StatementCancel;
   /**
-   * DDL that created a catalog object hands its undo to the session's transaction here
-   * (sessionTxn.ts: a rollback drops the object again); absent for internal work.
+   * DDL hands its undo to the session's transaction here (sessionTxn.ts: a rollback runs
+   * it, newest first); absent for internal work.
    */
   readonly noteCatalogUndo?: (undo: CatalogUndo) => void;
 }

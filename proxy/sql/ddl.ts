@@ -5,6 +5,7 @@
  * Catalog changes are meta commands; data writes go through the WriteBuffer, except the
  * row rewrite of ALTER TABLE (rewriteRows.ts), which pages through the table.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { Deparser } from 'pgsql-deparser';
 import { SqlError, SqlState } from '../../common/errors';
 import type {
@@ -37,7 +38,10 @@ import { WriteBuffer } from './writeBuffer';
 const T = TypeOid;
 
 export interface DdlStatement {
-  /** `undo` drops what the statement created, should its transaction roll back. */
+  /**
+   * `undo` takes the statement back, should its transaction roll back — or, for a change
+   * a rollback cannot take back yet, says so (notUndone) so the rollback warns.
+   */
   execute(ctx: ExecContext): Promise<{ tag: string; undo?: CatalogUndo }>;
 }
 
@@ -55,9 +59,87 @@ function dropOnRollback(
     behavior: 'DROP_RESTRICT',
   });
   return {
-    what: `${kind.toLowerCase()} "${schema}.${name}"`,
+    what: `CREATE ${kind} "${schema}.${name}"`,
     undo: async (ctx) => {
       await drop.execute(ctx);
+    },
+  };
+}
+
+/**
+ * A change whose data is gone when it runs (DROP, TRUNCATE, a column dropped or retyped):
+ * a rollback cannot take it back yet, and warns instead of keeping quiet about it.
+ */
+function notUndone(what: string): CatalogUndo {
+  return {
+    what,
+    undo: () =>
+      Promise.reject(
+        new Error('its change was applied when it ran (DDL is not fully transactional yet)'),
+      ),
+  };
+}
+
+/** Runs `parts` in order: every one is tried; the first failure is reported. */
+function undoAll(what: string, parts: readonly CatalogUndo[]): CatalogUndo {
+  return {
+    what,
+    undo: async (ctx) => {
+      let first: unknown = null;
+      for (const p of parts) await p.undo(ctx).catch((err: unknown) => (first ??= err));
+      if (first !== null) throw first;
+    },
+  };
+}
+
+/** The next column id and index id a definition hands out (older ones lack the counters). */
+function nextIds(t: TableDef): { col: number; ix: number } {
+  return {
+    col: t.nextColumnId ?? Math.max(...t.columns.map((c) => c.id)) + 1,
+    ix: t.nextIndexId ?? (t.indexes?.length ?? 0) + 1,
+  };
+}
+
+/** A definition's content, without what every change (and every undo) moves on. */
+function content(t: TableDef): Omit<TableDef, 'version' | 'nextColumnId' | 'nextIndexId'> {
+  const { version: _v, nextColumnId: _c, nextIndexId: _i, ...rest } = t;
+  return rest;
+}
+
+/**
+ * Puts the definition `before` back over `after`, which one ALTER TABLE or RENAME left:
+ * for changes that live in the definition alone (a column added, defaults, NOT NULL,
+ * CHECK and FOREIGN KEY constraints, a UNIQUE constraint's new index, names). Only if the
+ * table still reads as `after` — later statements of the transaction were taken back
+ * first, newest first, which moved its version on but not its content — and meta's
+ * compare-and-set on that version refuses it (40001) if it changes meanwhile. The id
+ * counters never go back: stored rows keep the values of a column added and taken back,
+ * and a later ADD COLUMN must not read them. The entries of an index the statement added go.
+ */
+function restoreOnRollback(before: TableDef, after: TableDef, what: string): CatalogUndo {
+  return {
+    what,
+    undo: async (ctx) => {
+      const now = await ctx.catalog.find(after.schema, after.name);
+      if (!now) throw new Error(`relation "${after.name}" no longer exists`);
+      if (!isDeepStrictEqual(content(now), content(after)))
+        throw new Error(`relation "${after.name}" was changed again after it`);
+      const ids = [nextIds(now), nextIds(after), nextIds(before)];
+      await alterTable(ctx, now, {
+        ...before,
+        nextColumnId: Math.max(...ids.map((i) => i.col)),
+        nextIndexId: Math.max(...ids.map((i) => i.ix)),
+      });
+      const kept = new Set((before.indexes ?? []).map((i) => i.id));
+      for (const ix of after.indexes ?? []) {
+        if (kept.has(ix.id)) continue;
+        const p = indexPrefix(after.id, ix.id);
+        await deleteSpan(ctx, p, prefixEnd(p));
+      }
+      if (after.name !== before.name) {
+        ctx.catalog.forget(after.schema, after.name);
+        await ctx.catalog.refresh();
+      }
     },
   };
 }
@@ -428,11 +510,13 @@ export function compileCreateTable(stmt: AstNode): DdlStatement {
         });
         ctx.sequences?.forget(`${schema}.${s.name}`);
       }
-      await ctx.meta.createTable(
+      const { table: created } = await ctx.meta.createTable(
         { schema, name, columns, primaryKey: build.primaryKey, extras },
         ifNotExists,
       );
       await afterCatalogChange(ctx);
+      // IF NOT EXISTS met a table this proxy's catalog had not seen yet: not ours to drop.
+      if (created === null) return { tag: 'CREATE TABLE' };
       await shardsAdoptRangeMap(ctx);
       return { tag: 'CREATE TABLE', undo: dropOnRollback('TABLE', schema, name) };
     },
@@ -449,6 +533,7 @@ export function compileDrop(stmt: AstNode): DdlStatement {
   const ifExists = stmt.missing_ok === true;
   return {
     async execute(ctx) {
+      const dropped: string[] = [];
       for (const parts of objects) {
         const name = parts[parts.length - 1];
         const schema = parts.length > 1 ? parts[parts.length - 2] : 'public';
@@ -474,7 +559,8 @@ export function compileDrop(stmt: AstNode): DdlStatement {
               });
             }
           }
-          await ctx.meta.dropTable(schema, name, ifExists);
+          const gone = await ctx.meta.dropTable(schema, name, ifExists);
+          if (gone.table !== null) dropped.push(`"${schema}.${name}"`);
           ctx.catalog.forget(schema, name);
           if (table) {
             await deleteSpan(ctx, tableStart(table.id), tableEnd(table.id));
@@ -502,10 +588,17 @@ export function compileDrop(stmt: AstNode): DdlStatement {
             ...table,
             indexes: (table.indexes ?? []).filter((i) => i !== ix),
           });
+          dropped.push(`"${schema}.${name}"`);
           const p = indexPrefix(table.id, ix.id);
           await deleteSpan(ctx, p, prefixEnd(p));
         } else if (type === 'OBJECT_SEQUENCE') {
-          await ctx.meta.sqlCommand({ type: 'dropSequence', schema, name, ifExists });
+          const { result } = await ctx.meta.sqlCommand({
+            type: 'dropSequence',
+            schema,
+            name,
+            ifExists,
+          });
+          if (result !== null) dropped.push(`"${schema}.${name}"`);
           ctx.sequences?.forget(`${schema}.${name}`);
         } else if (type === 'OBJECT_SCHEMA' || type === 'OBJECT_VIEW') {
           throw new SqlError(
@@ -521,7 +614,8 @@ export function compileDrop(stmt: AstNode): DdlStatement {
       }
       await afterCatalogChange(ctx);
       const what = type.replace('OBJECT_', '');
-      return { tag: `DROP ${what}` };
+      if (dropped.length === 0) return { tag: `DROP ${what}` };
+      return { tag: `DROP ${what}`, undo: notUndone(`DROP ${what} ${dropped.join(', ')}`) };
     },
   };
 }
@@ -635,25 +729,79 @@ export function compileAlterTable(stmt: AstNode): DdlStatement {
   const rel = stmt.relation as AstNode;
   const schema = (rel.schemaname as string | undefined) ?? 'public';
   const cmds = ((stmt.cmds as AstNode[] | undefined) ?? []).map((c) => c.AlterTableCmd as AstNode);
+  const name = rel.relname as string;
+  const what = `ALTER TABLE "${schema}.${name}"`;
   return {
     async execute(ctx) {
-      for (const cmd of cmds) {
-        const table = await ctx.catalog.find(schema, rel.relname as string);
-        if (!table) {
-          if (stmt.missing_ok) return { tag: 'ALTER TABLE' };
-          throw new SqlError(
-            SqlState.undefinedTable,
-            `relation "${rel.relname as string}" does not exist`,
-          );
+      let first: TableDef | undefined;
+      let restorable = true;
+      const sequences: CatalogUndo[] = [];
+      // The statement's undo so far: the definition as it was, then its new sequences.
+      const undo = async (): Promise<CatalogUndo | undefined> => {
+        const last = first && (await ctx.catalog.find(schema, name));
+        if (!first || !last || last.version === first.version)
+          return sequences.length > 0 ? undoAll(what, sequences) : undefined;
+        if (!restorable) return notUndone(what);
+        return undoAll(what, [restoreOnRollback(first, last, what), ...sequences]);
+      };
+      try {
+        for (const cmd of cmds) {
+          const table = await ctx.catalog.find(schema, name);
+          if (!table) {
+            if (stmt.missing_ok) return { tag: 'ALTER TABLE' };
+            throw new SqlError(SqlState.undefinedTable, `relation "${name}" does not exist`);
+          }
+          first ??= table;
+          try {
+            await alterOne(ctx, table, cmd, sequences);
+          } finally {
+            const now = await ctx.catalog.find(schema, name);
+            if (now?.version !== table.version && !definitionOnly(cmd, table)) restorable = false;
+          }
         }
-        await alterOne(ctx, table, cmd);
+      } catch (err) {
+        // PostgreSQL undoes a failed statement whole: take back the commands that ran. If
+        // that fails too, the statement's own error is the one to report.
+        try {
+          await (await undo())?.undo(ctx);
+        } catch {
+          /* reported: err */
+        }
+        throw err;
       }
-      return { tag: 'ALTER TABLE' };
+      return { tag: 'ALTER TABLE', undo: await undo() };
     },
   };
 }
 
-async function alterOne(ctx: ExecContext, table: TableDef, cmd: AstNode): Promise<void> {
+/**
+ * Whether putting the old definition back takes `cmd` back whole (restoreOnRollback):
+ * not for a dropped column or index-backed constraint (their index entries are deleted),
+ * a retyped column (its rows are rewritten), or a primary key added (the table re-keyed).
+ */
+function definitionOnly(cmd: AstNode, table: TableDef): boolean {
+  switch (cmd.subtype) {
+    case 'AT_AddColumn':
+    case 'AT_ColumnDefault':
+    case 'AT_SetNotNull':
+    case 'AT_DropNotNull':
+      return true;
+    case 'AT_AddConstraint':
+      return ((cmd.def as AstNode).Constraint as AstNode).contype !== 'CONSTR_PRIMARY';
+    case 'AT_DropConstraint':
+      return !(table.indexes ?? []).some((i) => i.name === cmd.name && i.constraint);
+    default:
+      return false;
+  }
+}
+
+/** One ALTER TABLE command; the sequences a serial column made get their undo in `created`. */
+async function alterOne(
+  ctx: ExecContext,
+  table: TableDef,
+  cmd: AstNode,
+  created: CatalogUndo[],
+): Promise<void> {
   const colIndex = (n: string): number => {
     const i = table.columns.findIndex((c) => c.name === n && !c.hidden);
     if (i < 0)
@@ -693,8 +841,8 @@ async function alterOne(ctx: ExecContext, table: TableDef, cmd: AstNode): Promis
           SqlState.featureNotSupported,
           'constraints in ADD COLUMN are not supported yet; add them with ADD CONSTRAINT',
         );
-      for (const s of build.sequences)
-        await ctx.meta.sqlCommand({
+      for (const s of build.sequences) {
+        const { result } = await ctx.meta.sqlCommand({
           type: 'createSequence',
           schema: table.schema,
           name: s.name,
@@ -702,6 +850,8 @@ async function alterOne(ctx: ExecContext, table: TableDef, cmd: AstNode): Promis
           increment: '1',
           ifNotExists: true,
         });
+        if (result !== null) created.push(dropOnRollback('SEQUENCE', table.schema, s.name));
+      }
       const id = table.nextColumnId ?? Math.max(...table.columns.map((c) => c.id)) + 1;
       let missing: unknown = null;
       if (spec.defaultExpr) {
@@ -1021,11 +1171,12 @@ export function compileRename(stmt: AstNode): DdlStatement {
           SqlState.undefinedTable,
           `relation "${rel.relname as string}" does not exist`,
         );
+      const what = `ALTER TABLE "${schema}.${table.name}" RENAME`;
       if (stmt.renameType === 'OBJECT_TABLE') {
-        await alterTable(ctx, table, { ...table, name: stmt.newname as string });
+        const after = await alterTable(ctx, table, { ...table, name: stmt.newname as string });
         ctx.catalog.forget(schema, table.name);
         await ctx.catalog.refresh();
-        return { tag: 'ALTER TABLE' };
+        return { tag: 'ALTER TABLE', undo: restoreOnRollback(table, after, what) };
       }
       if (stmt.renameType === 'OBJECT_COLUMN') {
         const i = table.columns.findIndex((c) => c.name === stmt.subname && !c.hidden);
@@ -1040,7 +1191,7 @@ export function compileRename(stmt: AstNode): DdlStatement {
             `column "${stmt.newname as string}" of relation "${table.name}" already exists`,
           );
         const re = new RegExp(`\\b${stmt.subname as string}\\b`, 'g');
-        await alterTable(ctx, table, {
+        const after = await alterTable(ctx, table, {
           ...table,
           columns: table.columns.map((c, j) =>
             j === i ? { ...c, name: stmt.newname as string } : c,
@@ -1050,7 +1201,7 @@ export function compileRename(stmt: AstNode): DdlStatement {
             expr: c.expr.replace(re, stmt.newname as string),
           })),
         });
-        return { tag: 'ALTER TABLE' };
+        return { tag: 'ALTER TABLE', undo: restoreOnRollback(table, after, what) };
       }
       throw new SqlError(
         SqlState.featureNotSupported,
@@ -1076,7 +1227,8 @@ export function compileTruncate(stmt: AstNode): DdlStatement {
           );
         await deleteSpan(ctx, tableStart(table.id), tableEnd(table.id));
       }
-      return { tag: 'TRUNCATE TABLE' };
+      const named = rels.map((r) => `"${r.relname as string}"`).join(', ');
+      return { tag: 'TRUNCATE TABLE', undo: notUndone(`TRUNCATE ${named}`) };
     },
   };
 }
@@ -1114,7 +1266,7 @@ export function compileCreateSequence(stmt: AstNode): DdlStatement {
     async execute(ctx) {
       const schema = (rel.schemaname as string | undefined) ?? 'public';
       const name = rel.relname as string;
-      await ctx.meta.sqlCommand({
+      const { result } = await ctx.meta.sqlCommand({
         type: 'createSequence',
         schema,
         name,
@@ -1123,8 +1275,8 @@ export function compileCreateSequence(stmt: AstNode): DdlStatement {
         ifNotExists: stmt.if_not_exists === true,
       });
       await afterCatalogChange(ctx);
-      // IF NOT EXISTS may have met a sequence made earlier, which a rollback must not drop.
-      if (stmt.if_not_exists === true) return { tag: 'CREATE SEQUENCE' };
+      // IF NOT EXISTS met a sequence made earlier (meta answers null): not ours to drop.
+      if (result === null) return { tag: 'CREATE SEQUENCE' };
       return { tag: 'CREATE SEQUENCE', undo: dropOnRollback('SEQUENCE', schema, name) };
     },
   };

@@ -61,7 +61,7 @@ export class SessionTxn {
   private aborted = false;
   private options: TxnOptionList = {};
   private savepoints: Array<{ name: string; mark: Mark | null; catalogDepth: number }> = [];
-  /** Undo of the catalog objects this transaction created, oldest first. */
+  /** Undo of the DDL this transaction ran, oldest first. */
   private catalogUndo: CatalogUndo[] = [];
   /** A statement ran in this transaction (SET TRANSACTION must come before). */
   private started = false;
@@ -244,13 +244,13 @@ export class SessionTxn {
 
   /**
    * A DDL statement of this transaction (explicit block, or the implicit one of a
-   * multi-statement query string, as in PostgreSQL) created a catalog object.
+   * multi-statement query string, as in PostgreSQL) changed the catalog.
    */
   noteCatalogUndo(undo: CatalogUndo): void {
     this.catalogUndo.push(undo);
   }
 
-  /** Drops the catalog objects of `log` created after the first `keep`, newest first. */
+  /** Takes back the DDL of `log` after its first `keep` entries, newest first. */
   private async undoCatalog(log: CatalogUndo[], keep: number): Promise<void> {
     while (log.length > keep) {
       const entry = log.pop() as CatalogUndo;
@@ -260,7 +260,7 @@ export class SessionTxn {
         this.settings.notice({
           severity: 'WARNING',
           code: '01000',
-          message: `the rollback could not drop ${entry.what}: ${(err as Error).message}`,
+          message: `the rollback could not undo ${entry.what}: ${(err as Error).message}`,
         });
       }
     }
