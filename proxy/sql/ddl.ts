@@ -1172,11 +1172,23 @@ export function compileRename(stmt: AstNode): DdlStatement {
           `relation "${rel.relname as string}" does not exist`,
         );
       const what = `ALTER TABLE "${schema}.${table.name}" RENAME`;
+      const newName = stmt.newname as string;
+      // Foreign keys name the table and columns they reference: they follow the rename.
+      const refersHere = (f: ForeignKeyDef): boolean =>
+        f.refTable === table.name && f.refSchema === schema;
       if (stmt.renameType === 'OBJECT_TABLE') {
-        const after = await alterTable(ctx, table, { ...table, name: stmt.newname as string });
+        const follow = (f: ForeignKeyDef): ForeignKeyDef =>
+          refersHere(f) ? { ...f, refTable: newName } : f;
+        const after = await alterTable(ctx, table, {
+          ...table,
+          name: newName,
+          ...(table.foreignKeys && { foreignKeys: table.foreignKeys.map(follow) }),
+        });
         ctx.catalog.forget(schema, table.name);
         await ctx.catalog.refresh();
-        return { tag: 'ALTER TABLE', undo: restoreOnRollback(table, after, what) };
+        const undo = [restoreOnRollback(table, after, what)];
+        undo.push(...(await repointForeignKeys(ctx, table, refersHere, follow)));
+        return { tag: 'ALTER TABLE', undo: undoAll(what, undo) };
       }
       if (stmt.renameType === 'OBJECT_COLUMN') {
         const i = table.columns.findIndex((c) => c.name === stmt.subname && !c.hidden);
@@ -1191,17 +1203,22 @@ export function compileRename(stmt: AstNode): DdlStatement {
             `column "${stmt.newname as string}" of relation "${table.name}" already exists`,
           );
         const re = new RegExp(`\\b${stmt.subname as string}\\b`, 'g');
+        const follow = (f: ForeignKeyDef): ForeignKeyDef =>
+          refersHere(f)
+            ? { ...f, refColumns: f.refColumns.map((n) => (n === stmt.subname ? newName : n)) }
+            : f;
         const after = await alterTable(ctx, table, {
           ...table,
-          columns: table.columns.map((c, j) =>
-            j === i ? { ...c, name: stmt.newname as string } : c,
-          ),
+          columns: table.columns.map((c, j) => (j === i ? { ...c, name: newName } : c)),
           checks: (table.checks ?? []).map((c) => ({
             ...c,
-            expr: c.expr.replace(re, stmt.newname as string),
+            expr: c.expr.replace(re, newName),
           })),
+          ...(table.foreignKeys && { foreignKeys: table.foreignKeys.map(follow) }),
         });
-        return { tag: 'ALTER TABLE', undo: restoreOnRollback(table, after, what) };
+        const undo = [restoreOnRollback(table, after, what)];
+        undo.push(...(await repointForeignKeys(ctx, table, refersHere, follow)));
+        return { tag: 'ALTER TABLE', undo: undoAll(what, undo) };
       }
       throw new SqlError(
         SqlState.featureNotSupported,
@@ -1209,6 +1226,28 @@ export function compileRename(stmt: AstNode): DdlStatement {
       );
     },
   };
+}
+
+/**
+ * Rewrites the foreign keys other tables hold on `table` (those `refersHere` picks) with
+ * `follow`, after `table` or one of its columns was renamed; returns their undos.
+ */
+async function repointForeignKeys(
+  ctx: ExecContext,
+  table: TableDef,
+  refersHere: (f: ForeignKeyDef) => boolean,
+  follow: (f: ForeignKeyDef) => ForeignKeyDef,
+): Promise<CatalogUndo[]> {
+  const undo: CatalogUndo[] = [];
+  for (const other of ctx.catalog.all) {
+    if (other.id === table.id || !(other.foreignKeys ?? []).some(refersHere)) continue;
+    const after = await alterTable(ctx, other, {
+      ...other,
+      foreignKeys: (other.foreignKeys ?? []).map(follow),
+    });
+    undo.push(restoreOnRollback(other, after, `ALTER TABLE "${other.schema}.${other.name}"`));
+  }
+  return undo;
 }
 
 export function compileTruncate(stmt: AstNode): DdlStatement {

@@ -190,6 +190,34 @@ describe('proxy/sql DDL undone by rollback', function () {
     await c.query('DROP TABLE rx_t');
   });
 
+  it('foreign keys follow a renamed table or column, and back again on ROLLBACK', async () => {
+    await c.query('CREATE TABLE rk_parent (id int PRIMARY KEY)');
+    await c.query(
+      'CREATE TABLE rk_child (id int PRIMARY KEY, pid int REFERENCES rk_parent (id), up int REFERENCES rk_child (id))',
+    );
+    await c.query('INSERT INTO rk_parent VALUES (1)');
+    await c.query('INSERT INTO rk_child VALUES (1, 1, NULL)');
+    const refused = async (): Promise<void> => {
+      expect(await errorCode('INSERT INTO rk_child VALUES (2, 99, NULL)')).to.equal('23503');
+      expect(await errorCode('INSERT INTO rk_child VALUES (3, 1, 99)')).to.equal('23503');
+    };
+    await c.query('ALTER TABLE rk_parent RENAME TO rk_parent2');
+    await c.query('ALTER TABLE rk_parent2 RENAME COLUMN id TO pk');
+    await c.query('ALTER TABLE rk_child RENAME TO rk_child2');
+    expect(await errorCode('INSERT INTO rk_child2 VALUES (2, 99, NULL)')).to.equal('23503');
+    expect(await errorCode('INSERT INTO rk_child2 VALUES (3, 1, 99)')).to.equal('23503');
+    expect(await errorCode('DELETE FROM rk_parent2')).to.equal('23503');
+    await c.query('ALTER TABLE rk_child2 RENAME TO rk_child');
+    await c.query('BEGIN');
+    await c.query('ALTER TABLE rk_parent2 RENAME COLUMN pk TO id');
+    await c.query('ALTER TABLE rk_parent2 RENAME TO rk_parent');
+    await c.query('ROLLBACK');
+    await refused();
+    expect(await errorCode('DELETE FROM rk_parent2')).to.equal('23503');
+    await c.query('DROP TABLE rk_child');
+    await c.query('DROP TABLE rk_parent2');
+  });
+
   it('ROLLBACK warns about the DDL it cannot take back: DROP, TRUNCATE, a retyped column', async () => {
     await c.query('CREATE TABLE rw_a (id int PRIMARY KEY, v int)');
     await c.query('CREATE TABLE rw_b (id int PRIMARY KEY)');
