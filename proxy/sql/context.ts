@@ -48,6 +48,11 @@ export interface ExecContext {
   readonly txnDeps?: TxnDeps;
   /** The statement's transaction; absent for internal work (each write then commits alone). */
   readonly txn?: StatementTxn;
+  /**
+   * DDL runs outside the session's transaction (no `txn`); this is that transaction when
+   * one is open, whose buffered rows DDL must see and index (ddlRows.ts).
+   */
+  readonly openTxn?: StatementTxn;
   /** The running statement's cancel (CancelRequest, statement_timeout): checked between steps. */
   readonly cancel?: StatementCancel;
   /**

@@ -17,7 +17,7 @@ import type {
   TableExtras,
 } from '../../common/catalog/schema';
 import { tableEnd, tableStart } from '../../common/catalog/keyspace';
-import { TypeOid } from '../../common/types/datum';
+import { TypeOid, type Datum } from '../../common/types/datum';
 import { evalExpr } from '../../common/expr/eval';
 import { newEvalCtx } from '../../common/expr/expr';
 import { toWire } from '../../common/expr/typesAdapter';
@@ -26,14 +26,13 @@ import { arrayTypeOf, names, typmodOf } from './exprCompiler';
 import { indexPrefix, keyableType, prefixEnd } from './keys';
 import type { AstNode } from './parser';
 import { Planner } from './planner';
-import type { ScanNode } from './plan';
 import { rewriteRows } from './rewriteRows';
-import { runScan } from './scanExec';
 import { Scope } from './scope';
-import { checkForeignKeys, parseExpr, storedColumns, TableWriter } from './tableWriter';
+import { checkForeignKeys, parseExpr, TableWriter } from './tableWriter';
 import { castValue } from '../../common/expr/casts';
 import { typeOidOf } from './typeNames';
 import { WriteBuffer } from './writeBuffer';
+import { refuseIfBlockWrote, rowsForDdl } from './ddlRows';
 
 const T = TypeOid;
 
@@ -218,18 +217,6 @@ async function deleteSpan(ctx: ExecContext, start: Buffer, end: Buffer): Promise
       });
     }),
   );
-}
-
-function scanAll(table: TableDef): ScanNode {
-  return {
-    kind: 'scan',
-    table,
-    alias: table.name,
-    cols: storedColumns(table),
-    access: { kind: 'scatter' },
-    types: table.columns.map((c) => c.typeOid),
-    correlated: false,
-  };
 }
 
 async function alterTable(ctx: ExecContext, before: TableDef, after: TableDef): Promise<TableDef> {
@@ -625,12 +612,11 @@ export function compileDrop(stmt: AstNode): DdlStatement {
 async function buildIndex(ctx: ExecContext, table: TableDef, ix: IndexDef): Promise<void> {
   const after = await ctx.catalog.find(table.schema, table.name);
   const planner = new Planner(() => table, []);
-  const out = await runScan(ctx, scanAll(after ?? table), newEvalCtx(), []);
-  const wb = new WriteBuffer();
+  const { committed, own } = await rowsForDdl(ctx, after ?? table);
   const seen = new Set<string>();
   // Entries for this index only; uniqueness checked here over the existing rows.
   const cols = ix.columns.map((id) => (after ?? table).columns.findIndex((c) => c.id === id));
-  for (const r of out.rows) {
+  for (const r of [...committed, ...own]) {
     const vals = cols.map((p) => r[p]);
     if (ix.unique && vals.every((v) => v !== null)) {
       const k = JSON.stringify(vals.map((v) => String(v)));
@@ -643,14 +629,20 @@ async function buildIndex(ctx: ExecContext, table: TableDef, ix: IndexDef): Prom
     }
   }
   const single = new TableWriter({ ...(after ?? table), indexes: [ix] }, planner);
-  for (const r of out.rows) {
-    const fake = new WriteBuffer();
-    single.insert(fake, r);
-    // The first op is the row itself; the rest are this index's entry.
-    const ops = (fake as unknown as { ops: Array<{ key: Buffer; value: Buffer | null }> }).ops;
-    for (const op of ops.slice(1)) wb.put(op.key, op.value as Buffer);
-  }
-  await wb.flush(ctx);
+  const entries = (rows: readonly Datum[][]): WriteBuffer => {
+    const wb = new WriteBuffer();
+    for (const r of rows) {
+      const fake = new WriteBuffer();
+      single.insert(fake, r);
+      // The first op is the row itself; the rest are this index's entry.
+      const ops = (fake as unknown as { ops: Array<{ key: Buffer; value: Buffer | null }> }).ops;
+      for (const op of ops.slice(1)) wb.put(op.key, op.value as Buffer);
+    }
+    return wb;
+  };
+  await entries(committed).flush(ctx);
+  // The block's own rows are not committed yet: their entries commit (or not) with them.
+  if (own.length > 0) await entries(own).flush({ ...ctx, txn: ctx.openTxn });
 }
 
 export function compileCreateIndex(stmt: AstNode): DdlStatement {
@@ -866,13 +858,8 @@ async function alterOne(
           );
       }
       if (spec.notNull && missing === null) {
-        const rows = await runScan(
-          ctx,
-          { ...scanAll(table), limit: { k: 'const', t: T.int8, v: 1n } },
-          newEvalCtx(),
-          [],
-        );
-        if (rows.rows.length > 0)
+        const rows = await rowsForDdl(ctx, table);
+        if (rows.committed.length + rows.own.length > 0)
           throw new SqlError(
             SqlState.notNullViolation,
             `column "${spec.name}" of relation "${table.name}" contains null values`,
@@ -928,8 +915,8 @@ async function alterOne(
     }
     case 'AT_SetNotNull': {
       const i = colIndex(cmd.name as string);
-      const rows = await runScan(ctx, scanAll(table), newEvalCtx(), []);
-      if (rows.rows.some((r) => r[i] === null))
+      const { committed, own } = await rowsForDdl(ctx, table);
+      if (committed.some((r) => r[i] === null) || own.some((r) => r[i] === null))
         throw new SqlError(
           SqlState.notNullViolation,
           `column "${cmd.name as string}" of relation "${table.name}" contains null values`,
@@ -993,6 +980,7 @@ async function alterOne(
       const col = table.columns[i];
       // Same type and modifier: nothing to rewrite (ORMs re-state every column on sync).
       if (to === col.typeOid && tm === col.typeMod) return;
+      refuseIfBlockWrote(ctx, table, 'ALTER COLUMN TYPE');
       const after: TableDef = {
         ...table,
         columns: replaceCol(i, { ...col, typeOid: to, typeMod: tm }),
@@ -1046,6 +1034,7 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
         `multiple primary keys for table "${table.name}" are not allowed`,
       );
     // PRIMARY KEY after load (pgbench -i does this): re-key every row under the new key.
+    refuseIfBlockWrote(ctx, table, 'ADD PRIMARY KEY');
     const ids = build.primaryKey.map(idOf);
     for (const id of ids) {
       const c = table.columns.find((x) => x.id === id) as ColumnDef;
@@ -1123,8 +1112,8 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
     const ch = build.checks[0];
     const planner = new Planner(() => table, []);
     const writer = new TableWriter({ ...table, checks: [ch] }, planner);
-    const rows = await runScan(ctx, scanAll(table), newEvalCtx(), []);
-    for (const r of rows.rows) {
+    const { committed, own } = await rowsForDdl(ctx, table);
+    for (const r of [...committed, ...own]) {
       try {
         writer.validate(r, newEvalCtx());
       } catch (err) {
@@ -1152,8 +1141,9 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
     const ref = await ctx.catalog.find(f.refSchema, f.refTable);
     if (!ref)
       throw new SqlError(SqlState.undefinedTable, `relation "${f.refTable}" does not exist`);
-    const rows = await runScan(ctx, scanAll(table), newEvalCtx(), []);
-    await checkForeignKeys(ctx, { ...table, foreignKeys: [fk] }, rows.rows, newEvalCtx());
+    const { committed, own } = await rowsForDdl(ctx, table);
+    const rows = [...committed, ...own];
+    await checkForeignKeys(ctx, { ...table, foreignKeys: [fk] }, rows, newEvalCtx());
     await alterTable(ctx, table, { ...table, foreignKeys: [...(table.foreignKeys ?? []), fk] });
   }
 }

@@ -295,7 +295,12 @@ export class SqlSession implements EngineSession {
       if (stmt.compiled === null) return await (stmt.run as RunFn)(params);
       if (stmt.outside)
         return await stmt.compiled.execute(
-          { ...this.ctx, cancel, noteCatalogUndo: (u) => this.txn.noteCatalogUndo(u) },
+          {
+            ...this.ctx,
+            cancel,
+            noteCatalogUndo: (u) => this.txn.noteCatalogUndo(u),
+            openTxn: this.txn.open ?? undefined,
+          },
           params,
         );
       // Outside a transaction block, a statement that reads nothing needs no timestamp.

@@ -99,6 +99,11 @@ export class SessionTxn {
   }
 
   /** The transaction a statement runs in: the block's, the open implicit one, or a new one. */
+  /** The transaction under way (block or implicit), if any; it is not started here. */
+  get open(): StatementTxn | null {
+    return this.st;
+  }
+
   /** No transaction block and no implicit transaction under way. */
   get idle(): boolean {
     return !this.explicit && this.st === null;
