@@ -10,7 +10,8 @@ import type { RangeDescriptor } from '../common/catalog/schema';
 import { fragmentFromWire } from '../common/expr/fragment';
 import { WriteBatch, type KvEngine } from './storage/kvEngine';
 import { executeFragment } from '../common/expr/fragmentExec';
-import { DATA_PREFIX, LOCK_PREFIX, WRITE_PREFIX, familyBounds } from './mvcc/keys';
+import { DATA_PREFIX, LOCK_PREFIX, WRITE_PREFIX, familyBounds, userKeyOf } from './mvcc/keys';
+import { decodeLock } from './mvcc/records';
 
 /**
  * Table data is stored in MVCC form (shard/mvcc/FORMAT.md): a span of user keys is one
@@ -76,9 +77,11 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
     [
       'sql.deleteSpan',
       async (body) => {
-        // TRUNCATE / DROP: every key of [start, end) inside the range.
+        // TRUNCATE / DROP: every key of [start, end) inside the range, except the locks of
+        // the transaction block that runs it (`keepLocksOf`: its start_ts), which its COMMIT
+        // still needs (ddlRows.ts turns its own rows there into deletes).
         const r = await deps.rangeOf(body as object);
-        const b = body as { start: Uint8Array; end: Uint8Array };
+        const b = body as { start: Uint8Array; end: Uint8Array; keepLocksOf?: unknown };
         const start = asBuffer(b.start),
           end = asBuffer(b.end);
         const gte = Buffer.compare(start, r.startKey) > 0 ? start : r.startKey;
@@ -87,7 +90,8 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
         // and record deletes would pass the write fence (they look like GC) and must not
         // land on a range frozen while this request waited.
         deps.checkWritableNow(r);
-        return deleteSpan(deps.engine, gte, lt);
+        const keep = typeof b.keepLocksOf === 'bigint' ? b.keepLocksOf : undefined;
+        return deleteSpan(deps.engine, gte, lt, keep);
       },
     ],
     [
@@ -187,13 +191,26 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
   ];
 }
 
-async function deleteSpan(engine: KvEngine, gte: Buffer, lt: Buffer): Promise<number> {
+async function deleteSpan(
+  engine: KvEngine,
+  gte: Buffer,
+  lt: Buffer,
+  keepLocksOf?: bigint,
+): Promise<number> {
   if (Buffer.compare(gte, lt) >= 0) return 0;
   const batch = new WriteBatch();
   for (const span of engineSpans(gte, lt)) {
     const it = engine.iterator(span);
     try {
-      for (let e = it.next(); e !== undefined; e = it.next()) batch.del(e[0]);
+      for (let e = it.next(); e !== undefined; e = it.next()) {
+        if (
+          keepLocksOf !== undefined &&
+          e[0][0] === LOCK_PREFIX &&
+          decodeLock(userKeyOf(e[0], 0), e[1]).startTs === keepLocksOf
+        )
+          continue;
+        batch.del(e[0]);
+      }
     } finally {
       it.close();
     }

@@ -32,7 +32,7 @@ import { checkForeignKeys, parseExpr, TableWriter } from './tableWriter';
 import { castValue } from '../../common/expr/casts';
 import { typeOidOf } from './typeNames';
 import { WriteBuffer } from './writeBuffer';
-import { refuseIfBlockWrote, rowsForDdl } from './ddlRows';
+import { deleteBlockWrites, refuseIfBlockWrote, rowsForDdl } from './ddlRows';
 
 const T = TypeOid;
 
@@ -207,12 +207,14 @@ async function shardsAdoptRangeMap(ctx: ExecContext): Promise<void> {
 
 async function deleteSpan(ctx: ExecContext, start: Buffer, end: Buffer): Promise<void> {
   if (ctx.ranges.all.length === 0) await ctx.ranges.refresh();
+  // The locks of the block this runs in stay: its COMMIT still needs them (ddlRows.ts).
+  const keepLocksOf = ctx.openTxn?.txn.startTs;
   await Promise.all(
     ctx.ranges.overlapping(start, end).map((r) => {
       const s = Buffer.compare(r.startKey, start) > 0 ? r.startKey : start;
       const e = r.endKey !== null && Buffer.compare(r.endKey, end) < 0 ? r.endKey : end;
       return ctx.router.walk(s, e, async (send, cursor) => {
-        await send('sql.deleteSpan', { start: cursor, end: e });
+        await send('sql.deleteSpan', { start: cursor, end: e, keepLocksOf });
         return null;
       });
     }),
@@ -546,6 +548,7 @@ export function compileDrop(stmt: AstNode): DdlStatement {
               });
             }
           }
+          if (table) await deleteBlockWrites(ctx, table);
           const gone = await ctx.meta.dropTable(schema, name, ifExists);
           if (gone.table !== null) dropped.push(`"${schema}.${name}"`);
           ctx.catalog.forget(schema, name);
@@ -1254,6 +1257,7 @@ export function compileTruncate(stmt: AstNode): DdlStatement {
             SqlState.undefinedTable,
             `relation "${rel.relname as string}" does not exist`,
           );
+        await deleteBlockWrites(ctx, table);
         await deleteSpan(ctx, tableStart(table.id), tableEnd(table.id));
       }
       const named = rels.map((r) => `"${r.relname as string}"`).join(', ');

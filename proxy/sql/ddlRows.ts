@@ -5,7 +5,7 @@
  * the block's rows out of the index for good (lookups missed them after COMMIT), and
  * UNIQUE, CHECK, NOT NULL and FOREIGN KEY validation passed over them.
  */
-import { rowPrefix } from '../../common/catalog/keyspace';
+import { rowPrefix, tableEnd, tableStart } from '../../common/catalog/keyspace';
 import type { TableDef } from '../../common/catalog/schema';
 import { SqlError, SqlState } from '../../common/errors';
 import { newEvalCtx } from '../../common/expr/expr';
@@ -16,6 +16,7 @@ import { pkColumns, prefixEnd, rowKey } from './keys';
 import type { ScanNode } from './plan';
 import { runScan } from './scanExec';
 import { storedColumns } from './tableWriter';
+import { WriteBuffer } from './writeBuffer';
 
 export interface DdlRows {
   /** Committed rows the block has not written: DDL writes for them commit on their own. */
@@ -78,4 +79,18 @@ export function refuseIfBlockWrote(ctx: ExecContext, table: TableDef, what: stri
     `${what} of table "${table.name}" after this transaction wrote to it is not supported yet`,
     { hint: 'Run it before the writes, or in a transaction of its own.' },
   );
+}
+
+/**
+ * TRUNCATE and DROP TABLE delete the table's keys on the shards at once, all but the
+ * block's own locks (deleteSpan's keepLocksOf); the rows the block wrote are still
+ * buffered and would be committed after them, so they become deletes in the block.
+ */
+export async function deleteBlockWrites(ctx: ExecContext, table: TableDef): Promise<void> {
+  const st = ctx.openTxn;
+  if (st === undefined || st.txn.writeCount === 0) return;
+  const wb = new WriteBuffer();
+  for (const [key, value] of st.txn.ownWritesIn(tableStart(table.id), tableEnd(table.id)))
+    if (value !== null) wb.del(key);
+  await wb.flush({ ...ctx, txn: st });
 }

@@ -114,6 +114,36 @@ describe('proxy/sql DDL over the rows its own transaction wrote', function () {
     await c.query('DROP TABLE on_t');
   });
 
+  it('TRUNCATE takes the rows the block wrote too', async () => {
+    await c.query('CREATE TABLE or_t (id int PRIMARY KEY, v int)');
+    await c.query('CREATE INDEX or_t_v ON or_t (v)');
+    await c.query('INSERT INTO or_t VALUES (1, 1)');
+    await c.query('BEGIN');
+    await c.query('INSERT INTO or_t VALUES (2, 2)');
+    await c.query('UPDATE or_t SET v = 11 WHERE id = 1');
+    await c.query('TRUNCATE or_t');
+    expect(await ids('SELECT id FROM or_t')).to.deep.equal([]);
+    await c.query('INSERT INTO or_t VALUES (3, 3)');
+    await c.query('COMMIT');
+    expect(await ids('SELECT id FROM or_t ORDER BY id')).to.deep.equal([3]);
+    expect(await ids('SELECT id FROM or_t WHERE v = 2')).to.deep.equal([]);
+    await c.query('INSERT INTO or_t VALUES (4, 4); TRUNCATE or_t');
+    expect(await ids('SELECT id FROM or_t')).to.deep.equal([]);
+    await c.query('DROP TABLE or_t');
+  });
+
+  it('a block may fill a staging table and drop it again', async () => {
+    await c.query('CREATE TABLE os_keep (id int PRIMARY KEY)');
+    await c.query('BEGIN');
+    await c.query('CREATE TABLE os_stage (id int PRIMARY KEY)');
+    await c.query('INSERT INTO os_stage VALUES (1), (2)');
+    await c.query('INSERT INTO os_keep SELECT id FROM os_stage');
+    await c.query('DROP TABLE os_stage');
+    await c.query('COMMIT');
+    expect(await ids('SELECT id FROM os_keep ORDER BY id')).to.deep.equal([1, 2]);
+    await c.query('DROP TABLE os_keep');
+  });
+
   it('a column retyped after the block wrote the table is refused, not left half-converted', async () => {
     await c.query('CREATE TABLE ot_t (id int PRIMARY KEY, v int)');
     await c.query('BEGIN');
