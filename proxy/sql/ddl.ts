@@ -1146,7 +1146,13 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
       throw new SqlError(SqlState.undefinedTable, `relation "${f.refTable}" does not exist`);
     const { committed, own } = await rowsForDdl(ctx, table);
     const rows = [...committed, ...own];
-    await checkForeignKeys(ctx, { ...table, foreignKeys: [fk] }, rows, newEvalCtx());
+    await checkForeignKeys(
+      ctx,
+      { ...table, foreignKeys: [fk] },
+      rows,
+      newEvalCtx(),
+      async (r) => (await rowsForDdl(ctx, r)).own,
+    );
     await alterTable(ctx, table, { ...table, foreignKeys: [...(table.foreignKeys ?? []), fk] });
   }
 }

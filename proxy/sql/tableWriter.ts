@@ -250,12 +250,17 @@ export class TableWriter {
   }
 }
 
-/** FOREIGN KEY checks for rows written to `table` (references must exist; 23503). */
+/**
+ * FOREIGN KEY checks for rows written to `table` (references must exist; 23503).
+ * `alsoPresent` adds referenced rows the scan cannot see: DDL reads outside its block,
+ * whose own rows of the referenced table count too (ddlRows.ts).
+ */
 export async function checkForeignKeys(
   ctx: ExecContext,
   table: TableDef,
   rows: readonly Datum[][],
   ev: EvalCtx,
+  alsoPresent?: (ref: TableDef) => Promise<readonly Datum[][]>,
 ): Promise<void> {
   for (const fk of table.foreignKeys ?? []) {
     const ref = await ctx.catalog.find(fk.refSchema, fk.refTable);
@@ -286,7 +291,8 @@ export async function checkForeignKeys(
         )
       : undefined;
     const out = await runScan(ctx, scan, ev, [], undefined, keys);
-    for (const r of out.rows)
+    const present = alsoPresent ? [...out.rows, ...(await alsoPresent(ref))] : out.rows;
+    for (const r of present)
       found.add(JSON.stringify(refPos.map((p) => show(ref.columns[p].typeOid, r[p]))));
     for (const r of wanted) {
       const vals = pos.map((p, i) => show(ref.columns[refPos[i]].typeOid, r[p]));

@@ -114,6 +114,30 @@ describe('proxy/sql DDL over the rows its own transaction wrote', function () {
     await c.query('DROP TABLE on_t');
   });
 
+  it('FOREIGN KEY validation counts the block rows on both sides', async () => {
+    await c.query('CREATE TABLE of_p (id int PRIMARY KEY)');
+    await c.query('CREATE TABLE of_c (id int PRIMARY KEY, pid int)');
+    await c.query('BEGIN');
+    await c.query('INSERT INTO of_p VALUES (1)');
+    await c.query('INSERT INTO of_c VALUES (1, 1)');
+    await c.query(
+      'ALTER TABLE of_c ADD CONSTRAINT of_c_pid FOREIGN KEY (pid) REFERENCES of_p (id)',
+    );
+    await c.query('COMMIT');
+    expect(await errorCode('INSERT INTO of_c VALUES (2, 9)')).to.equal('23503');
+    await c.query('ALTER TABLE of_c DROP CONSTRAINT of_c_pid');
+    await c.query('BEGIN');
+    await c.query('INSERT INTO of_c VALUES (3, 9)');
+    expect(
+      await errorCode(
+        'ALTER TABLE of_c ADD CONSTRAINT of_c_pid FOREIGN KEY (pid) REFERENCES of_p (id)',
+      ),
+    ).to.equal('23503');
+    await c.query('ROLLBACK');
+    await c.query('DROP TABLE of_c');
+    await c.query('DROP TABLE of_p');
+  });
+
   it('TRUNCATE takes the rows the block wrote too', async () => {
     await c.query('CREATE TABLE or_t (id int PRIMARY KEY, v int)');
     await c.query('CREATE INDEX or_t_v ON or_t (v)');
