@@ -6,20 +6,14 @@
 import { expect } from 'chai';
 import { Client } from 'pg';
 import { startInProcessCluster, type InProcessCluster } from '../../../support/inProcessCluster';
+import { sqlStateOf } from '../../../support/sqlState';
 
 describe('proxy/sql DDL over the rows its own transaction wrote', function () {
   this.timeout(60_000);
   let cluster: InProcessCluster;
   let c: Client;
 
-  async function errorCode(sql: string): Promise<string | undefined> {
-    try {
-      await c.query(sql);
-      return undefined;
-    } catch (err) {
-      return (err as { code?: string }).code;
-    }
-  }
+  const errorCode = (sql: string): Promise<string | undefined> => sqlStateOf(c, sql);
 
   async function ids(sql: string): Promise<number[]> {
     const r = await c.query(sql);

@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { Client } from 'pg';
 import { startInProcessCluster, type InProcessCluster } from '../../../support/inProcessCluster';
+import { sqlStateOf } from '../../../support/sqlState';
 import type { ExecContext } from '../../../../proxy/sql/context';
 import { compileCreateTable } from '../../../../proxy/sql/ddl';
 import { loadParser, parseSql, type AstNode } from '../../../../proxy/sql/parser';
@@ -22,14 +23,7 @@ describe('proxy/sql DDL undone by rollback', function () {
     return r.rows.map((row: { relname: string }) => row.relname);
   }
 
-  async function errorCode(sql: string): Promise<string | undefined> {
-    try {
-      await c.query(sql);
-      return undefined;
-    } catch (err) {
-      return (err as { code?: string }).code;
-    }
-  }
+  const errorCode = (sql: string): Promise<string | undefined> => sqlStateOf(c, sql);
 
   before(async () => {
     cluster = await startInProcessCluster({ shards: 1 });
