@@ -1151,7 +1151,10 @@ async function addConstraint(ctx: ExecContext, table: TableDef, con: AstNode): P
       { ...table, foreignKeys: [fk] },
       rows,
       newEvalCtx(),
-      async (r) => (await rowsForDdl(ctx, r)).own,
+      async (ref) => {
+        const parents = await rowsForDdl(ctx, ref);
+        return [...parents.committed, ...parents.own];
+      },
     );
     await alterTable(ctx, table, { ...table, foreignKeys: [...(table.foreignKeys ?? []), fk] });
   }

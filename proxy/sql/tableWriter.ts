@@ -252,15 +252,15 @@ export class TableWriter {
 
 /**
  * FOREIGN KEY checks for rows written to `table` (references must exist; 23503).
- * `alsoPresent` adds referenced rows the scan cannot see: DDL reads outside its block,
- * whose own rows of the referenced table count too (ddlRows.ts).
+ * `refRows` gives the referenced table's rows instead of a scan: DDL reads outside its
+ * block, and the block's own writes to the referenced table count too (ddlRows.ts).
  */
 export async function checkForeignKeys(
   ctx: ExecContext,
   table: TableDef,
   rows: readonly Datum[][],
   ev: EvalCtx,
-  alsoPresent?: (ref: TableDef) => Promise<readonly Datum[][]>,
+  refRows?: (ref: TableDef) => Promise<readonly Datum[][]>,
 ): Promise<void> {
   for (const fk of table.foreignKeys ?? []) {
     const ref = await ctx.catalog.find(fk.refSchema, fk.refTable);
@@ -290,8 +290,9 @@ export async function checkForeignKeys(
           ),
         )
       : undefined;
-    const out = await runScan(ctx, scan, ev, [], undefined, keys);
-    const present = alsoPresent ? [...out.rows, ...(await alsoPresent(ref))] : out.rows;
+    const present = refRows
+      ? await refRows(ref)
+      : (await runScan(ctx, scan, ev, [], undefined, keys)).rows;
     for (const r of present)
       found.add(JSON.stringify(refPos.map((p) => show(ref.columns[p].typeOid, r[p]))));
     for (const r of wanted) {

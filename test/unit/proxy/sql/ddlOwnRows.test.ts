@@ -128,6 +128,17 @@ describe('proxy/sql DDL over the rows its own transaction wrote', function () {
       ),
     ).to.equal('23503');
     await c.query('ROLLBACK');
+    // A parent the block deleted is gone for the block's children.
+    await c.query('BEGIN');
+    await c.query('DELETE FROM of_c');
+    await c.query('DELETE FROM of_p WHERE id = 1');
+    await c.query('INSERT INTO of_c VALUES (4, 1)');
+    expect(
+      await errorCode(
+        'ALTER TABLE of_c ADD CONSTRAINT of_c_pid FOREIGN KEY (pid) REFERENCES of_p (id)',
+      ),
+    ).to.equal('23503');
+    await c.query('ROLLBACK');
     await c.query('DROP TABLE of_c');
     await c.query('DROP TABLE of_p');
   });
