@@ -8,11 +8,14 @@
  *   2. mvcc_prewrite_commit: `--fresh` new rows (odd row ids, in order, so each one falls
  *      inside the key range of existing tables) through MvccStore.prewrite + commit in
  *      transactions of `--batch` keys, one after another;
- *   3. mvcc_point_get: MvccStore.get of `--gets` existing rows in random order.
+ *   3. mvcc_point_get: MvccStore.get of `--gets` existing rows in random order;
+ *   4. mvcc_scan: MvccStore.scan of every row, in pages of 4096 (as a shard's fragment
+ *      reads a span for count(*) or a scatter aggregate).
  *
  * Prints
  *   bench mvcc_prewrite_commit keys_per_s=<n>
  *   bench mvcc_point_get gets_per_s=<n>
+ *   bench mvcc_scan rows_per_s=<n>
  * (each followed by the same rate per CPU second of the main thread, steadier than wall
  * time on a shared machine) plus a `#` line with the levels and block-cache figures.
  *
@@ -166,6 +169,26 @@ async function main(): Promise<void> {
     if (found !== args.gets) throw new Error(`point reads found ${found} of ${args.gets} rows`);
     console.log(
       `bench mvcc_point_get gets_per_s=${Math.round(readRate)} gets_per_cpu_s=${Math.round(readCpu)}`,
+    );
+
+    // A full scan at the same timestamp: every row visible once, newest version chosen.
+    const t3 = performance.now();
+    const c3 = mainThreadCpuS();
+    let scanned = 0;
+    for (let start: Buffer | undefined = rowKey(0); start !== undefined;) {
+      const r = await store.scan({ start, end: rowKey(2 ** 40), ts: readTs, limit: 4096 });
+      if (r.kind !== 'ok') throw new Error(`scan met locks`);
+      scanned += r.entries.length;
+      start = r.more
+        ? Buffer.concat([r.entries[r.entries.length - 1][0], Buffer.from([0])])
+        : undefined;
+    }
+    const scanRate = scanned / ((performance.now() - t3) / 1000);
+    const scanCpu = scanned / (mainThreadCpuS() - c3);
+    if (scanned !== args.existing + args.fresh)
+      throw new Error(`the scan saw ${scanned} of ${args.existing + args.fresh} rows`);
+    console.log(
+      `bench mvcc_scan rows_per_s=${Math.round(scanRate)} rows_per_cpu_s=${Math.round(scanCpu)}`,
     );
     const st = db.stats();
     console.log(
