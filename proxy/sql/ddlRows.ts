@@ -13,9 +13,8 @@ import { decodeStoredRow } from '../../common/expr/rowFormat';
 import type { Datum } from '../../common/types/datum';
 import type { ExecContext } from './context';
 import { pkColumns, prefixEnd, rowKey } from './keys';
-import type { ScanNode } from './plan';
 import { runScan } from './scanExec';
-import { storedColumns } from './tableWriter';
+import { scanAll, storedColumns } from './tableWriter';
 import { WriteBuffer } from './writeBuffer';
 
 export interface DdlRows {
@@ -25,25 +24,21 @@ export interface DdlRows {
   readonly own: Datum[][];
 }
 
-/** Every row of `table`, in column order: for a new table definition's scan. */
-export function scanAll(table: TableDef): ScanNode {
-  return {
-    kind: 'scan',
-    table,
-    alias: table.name,
-    cols: storedColumns(table),
-    access: { kind: 'scatter' },
-    types: table.columns.map((c) => c.typeOid),
-    correlated: false,
-  };
+/** The block's buffered writes with keys in [start, end), sorted (null value: deleted). */
+function blockWritesIn(
+  ctx: ExecContext,
+  start: Buffer,
+  end: Buffer,
+): Array<[Buffer, Buffer | null]> {
+  const txn = ctx.openTxn?.txn;
+  if (txn === undefined || txn.writeCount === 0) return [];
+  return txn.ownWritesIn(start, end);
 }
 
 /** The block's buffered writes to the rows of `table` (null value: deleted). */
 function ownRowWrites(ctx: ExecContext, table: TableDef): Array<[Buffer, Buffer | null]> {
-  const txn = ctx.openTxn?.txn;
-  if (txn === undefined || txn.writeCount === 0) return [];
   const prefix = rowPrefix(table.id);
-  return txn.ownWritesIn(prefix, prefixEnd(prefix));
+  return blockWritesIn(ctx, prefix, prefixEnd(prefix));
 }
 
 /** The committed rows, with the block's writes in place of the rows they replace. */
@@ -87,10 +82,8 @@ export function refuseIfBlockWrote(ctx: ExecContext, table: TableDef, what: stri
  * buffered and would be committed after them, so they become deletes in the block.
  */
 export async function deleteBlockWrites(ctx: ExecContext, table: TableDef): Promise<void> {
-  const st = ctx.openTxn;
-  if (st === undefined || st.txn.writeCount === 0) return;
   const wb = new WriteBuffer();
-  for (const [key, value] of st.txn.ownWritesIn(tableStart(table.id), tableEnd(table.id)))
+  for (const [key, value] of blockWritesIn(ctx, tableStart(table.id), tableEnd(table.id)))
     if (value !== null) wb.del(key);
-  await wb.flush({ ...ctx, txn: st });
+  if (wb.size > 0) await wb.flush({ ...ctx, txn: ctx.openTxn });
 }

@@ -11,11 +11,12 @@
  *   ROLLBACK TO SAVEPOINT / COMMIT (which then rolls back) fails with 25P02.
  * - Savepoints mark the transaction's write buffer; ROLLBACK TO restores it and leaves
  *   the aborted state. Row locks taken since stay (PostgreSQL keeps them too).
- * - CREATE TABLE / INDEX / SEQUENCE change the shared catalog when they run, not at
- *   COMMIT (other sessions see the object before the transaction ends, unlike in
- *   PostgreSQL); a rollback — ROLLBACK, ROLLBACK TO a savepoint taken before them, a
- *   failed implicit transaction or COMMIT, a closed connection — drops them again, newest
- *   first, so a migration that fails halfway leaves no half-built schema behind.
+ * - DDL changes the shared catalog when it runs, not at COMMIT (other sessions see it
+ *   before the transaction ends, unlike in PostgreSQL); each statement hands over its undo
+ *   (ddl.ts), and a rollback — ROLLBACK, ROLLBACK TO a savepoint taken before it, a failed
+ *   implicit transaction or COMMIT, a closed connection — runs them newest first, so a
+ *   migration that fails halfway leaves no half-built schema behind. What cannot be taken
+ *   back (DROP, TRUNCATE, data-changing ALTERs) is named in a WARNING.
  */
 import { SqlError, SqlState } from '../../common/errors';
 import type { Notice, TransactionStatus } from '../engine';
@@ -98,7 +99,6 @@ export class SessionTxn {
       );
   }
 
-  /** The transaction a statement runs in: the block's, the open implicit one, or a new one. */
   /** The transaction under way (block or implicit), if any; it is not started here. */
   get open(): StatementTxn | null {
     return this.st;
@@ -109,6 +109,7 @@ export class SessionTxn {
     return !this.explicit && this.st === null;
   }
 
+  /** The transaction a statement runs in: the block's, the open implicit one, or a new one. */
   async forStatement(): Promise<StatementTxn> {
     this.checkNotAborted();
     this.started = true;

@@ -55,6 +55,19 @@ export function storedColumns(table: TableDef): StoredColumn[] {
   return table.columns.map((c) => ({ id: c.id, t: c.typeOid, missing: c.missing }));
 }
 
+/** A scan of every row of `table`, every column in column order (constraint and DDL reads). */
+export function scanAll(table: TableDef): ScanNode {
+  return {
+    kind: 'scan',
+    table,
+    alias: table.name,
+    cols: storedColumns(table),
+    access: { kind: 'scatter' },
+    types: table.columns.map((c) => c.typeOid),
+    correlated: false,
+  };
+}
+
 function show(t: number, v: Datum): string {
   return v === null ? 'null' : formatValue(t, v);
 }
@@ -273,26 +286,20 @@ export async function checkForeignKeys(
     if (wanted.length === 0) continue;
     const refPos = fk.refColumns.map((n) => ref.columns.findIndex((c) => c.name === n));
     const found = new Set<string>();
-    const scan: ScanNode = {
-      kind: 'scan',
-      table: ref,
-      alias: ref.name,
-      cols: storedColumns(ref),
-      access: { kind: 'scatter' },
-      types: ref.columns.map((c) => c.typeOid),
-      correlated: false,
-    };
-    const keys = byPk
-      ? wanted.map((r) =>
-          rowKey(
-            ref,
-            pos.map((p) => r[p]),
-          ),
-        )
-      : undefined;
-    const present = refRows
-      ? await refRows(ref)
-      : (await runScan(ctx, scan, ev, [], undefined, keys)).rows;
+    let present: readonly Datum[][];
+    if (refRows) present = await refRows(ref);
+    else {
+      // Referenced by its primary key: fetch just the wanted keys.
+      const keys = byPk
+        ? wanted.map((r) =>
+            rowKey(
+              ref,
+              pos.map((p) => r[p]),
+            ),
+          )
+        : undefined;
+      present = (await runScan(ctx, scanAll(ref), ev, [], undefined, keys)).rows;
+    }
     for (const r of present)
       found.add(JSON.stringify(refPos.map((p) => show(ref.columns[p].typeOid, r[p]))));
     for (const r of wanted) {
@@ -327,16 +334,7 @@ export async function checkReferenced(
       const keys = new Set(
         rows.map((r) => JSON.stringify(refPos.map((p) => show(table.columns[p].typeOid, r[p])))),
       );
-      const scan: ScanNode = {
-        kind: 'scan',
-        table: other,
-        alias: other.name,
-        cols: storedColumns(other),
-        access: { kind: 'scatter' },
-        types: other.columns.map((c) => c.typeOid),
-        correlated: false,
-      };
-      const out = await runScan(ctx, scan, ev, []);
+      const out = await runScan(ctx, scanAll(other), ev, []);
       const pos = fk.columns.map((id) => other.columns.findIndex((c) => c.id === id));
       for (const r of out.rows) {
         if (pos.some((p) => r[p] === null)) continue;
