@@ -107,6 +107,9 @@ export class FencedEngine implements KvEngine {
   compactRange(start?: Buffer, end?: Buffer): Promise<void> {
     return this.inner.compactRange(start, end);
   }
+  checkpoint(): Promise<void> {
+    return this.inner.checkpoint();
+  }
   close(): Promise<void> {
     return this.inner.close();
   }

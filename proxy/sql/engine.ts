@@ -1,5 +1,6 @@
 /** The SQL engine behind pgwire: one per proxy process, a session per client. */
 import type { EngineSession, SessionEvents, SessionStartInfo, SqlEngine } from '../engine';
+import { checkpointShards } from './checkpoint';
 import type { ExecContext } from './context';
 import { loadParser } from './parser';
 import { PlanCache } from './planCache';
@@ -136,6 +137,9 @@ export class ShardSqlEngine implements SqlEngine {
       notifications.unlistenAll();
       await locks.release(pid, 'session');
     };
+    const shardClients = this.ctx.shardClients;
+    if (shardClients !== undefined)
+      session.onCheckpoint = () => checkpointShards(this.ctx.meta, shardClients);
     const entry = trackSession(this.services, info, session);
     const close = session.close.bind(session);
     session.close = async () => {

@@ -941,6 +941,8 @@ export class SqlSession implements EngineSession {
     listen: (channel) => this.notificationsOrFail().listen(channel),
     unlisten: (channel) => this.notificationsOrFail().unlisten(channel),
     notify: (channel, payload) => this.notificationsOrFail().notify(channel, payload),
+    // PostgreSQL runs CHECKPOINT inside a transaction block too; it changes no data.
+    checkpoint: async () => this.onCheckpoint?.(),
   };
 
   private notificationsOrFail(): NonNullable<SqlSession['notifications']> {
@@ -949,6 +951,9 @@ export class SqlSession implements EngineSession {
       throw new SqlError(SqlState.featureNotSupported, 'LISTEN/NOTIFY is not available here');
     return n;
   }
+
+  /** Set by the engine when it has real shards: CHECKPOINT asks each of them to settle. */
+  onCheckpoint?: () => Promise<void>;
 
   /** Set by the engine: what DISCARD ALL releases beyond settings (advisory locks, LISTENs). */
   onDiscard?: () => void | Promise<void>;

@@ -2,8 +2,9 @@
  * Utility statements clients send as part of their connection routine, handled in the
  * session: DISCARD ALL (pg poolers, on checkin), DEALLOCATE [ALL], RESET ALL,
  * SET TIME ZONE INTERVAL '+00:00' HOUR TO MINUTE (Sequelize, every connection), SET LOCAL,
- * VACUUM / ANALYZE / CHECKPOINT (pgbench; our storage reclaims space itself, so there is
- * nothing for them to do and PostgreSQL's answer is the tag alone).
+ * VACUUM / ANALYZE (pgbench; our storage reclaims space itself, so there is nothing for them
+ * to do and PostgreSQL's answer is the tag alone), CHECKPOINT (every shard flushes its
+ * memtable and finishes the compactions due, as PostgreSQL writes its dirty pages out).
  *
  * LISTEN / UNLISTEN / NOTIFY queue their effect in the session's transaction; it happens at
  * commit (proxy/notify/sessionNotify.ts has the rules).
@@ -21,6 +22,8 @@ export interface UtilityHost {
   listen(channel: string): void;
   unlisten(channel: string | null): void;
   notify(channel: string, payload: string): void;
+  /** CHECKPOINT: resolves when every shard's storage is flushed and settled. */
+  checkpoint(): Promise<void>;
 }
 
 export interface UtilityStatement {
@@ -72,7 +75,7 @@ export function utilityStatement(node: AstNode, host: UtilityHost): UtilityState
     case 'VacuumStmt':
       return { tag: stmt.is_vacuumcmd === false ? 'ANALYZE' : 'VACUUM', run: async () => {} };
     case 'CheckPointStmt':
-      return { tag: 'CHECKPOINT', run: async () => {} };
+      return { tag: 'CHECKPOINT', run: () => host.checkpoint() };
     case 'ListenStmt':
       return { tag: 'LISTEN', run: async () => host.listen(String(stmt.conditionname)) };
     case 'UnlistenStmt':

@@ -7,8 +7,13 @@
  *   transfer_2pc  BEGIN; UPDATE acc (shard A); UPDATE acc (shard B); COMMIT: Percolator 2PC
  * Each line: tps, and latency p50/p99 per transaction (pgbench's sampled log).
  *
- * Each workload first runs BENCH_WARMUP_SECONDS unmeasured on both servers: our processes
- * are JIT-compiled, and a cold run measures V8 tiering up, not the database.
+ * After the loads, both servers get a CHECKPOINT: PostgreSQL writes its dirty pages out,
+ * our shards flush their memtables and run the compactions the load made due. Without it
+ * our first workload paid for compacting pgbench's million accounts (twice: `pgbench -i`
+ * adds the primary key after the rows, which rewrites them) while PostgreSQL's
+ * `pgbench -i` had already vacuumed. Then each workload first runs BENCH_WARMUP_SECONDS
+ * unmeasured on both servers: our processes are JIT-compiled, and a cold run measures V8
+ * tiering up, not the database.
  *
  *   node dist/scripts/bench/txn.js
  *     (BENCH_SECONDS=10, BENCH_WARMUP_SECONDS=5, BENCH_CLIENTS=16, BENCH_SCALE=10)
@@ -71,6 +76,16 @@ async function load(url: string, sharded: boolean): Promise<void> {
   }
 }
 
+async function checkpoint(url: string): Promise<void> {
+  const c = new Client(url);
+  await c.connect();
+  try {
+    await c.query('CHECKPOINT');
+  } finally {
+    await c.end();
+  }
+}
+
 const tpcb = `\\set aid random(1, ${100000 * scale})
 \\set bid random(1, ${scale})
 \\set tid random(1, ${10 * scale})
@@ -112,6 +127,8 @@ async function main(): Promise<void> {
     await pgbenchInit(pg.port);
     await load(cluster.url, true);
     await load(pg.connectionString, false);
+    await checkpoint(cluster.url);
+    await checkpoint(pg.connectionString);
     for (const w of workloads) {
       const base = {
         dir,

@@ -928,6 +928,12 @@ export class LsmEngine implements KvEngine {
     };
   }
 
+  /** CHECKPOINT: the memtable flushed, then every compaction that is due run. */
+  async checkpoint(): Promise<void> {
+    await this.flush();
+    await this.waitForBackground();
+  }
+
   /** Resolves when no flush or compaction is running or due (tests, benchmarks). */
   async waitForBackground(): Promise<void> {
     for (;;) {

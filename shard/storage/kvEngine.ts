@@ -66,5 +66,10 @@ export interface KvEngine extends KvReader {
   approximateSize(start: Buffer, end: Buffer): number;
   /** Compacts the key range (or everything) now; resolves when done. */
   compactRange(start?: Buffer, end?: Buffer): Promise<void>;
+  /**
+   * CHECKPOINT: everything written so far is in the engine's tables, not only in its log,
+   * and no background work (flush, compaction) is left due; resolves when that holds.
+   */
+  checkpoint(): Promise<void>;
   close(): Promise<void>;
 }

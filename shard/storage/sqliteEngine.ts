@@ -177,6 +177,10 @@ export class SqliteEngine implements KvEngine {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
+  async checkpoint(): Promise<void> {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -9,6 +9,7 @@ import { MetaClient } from '../../common/clients/metaClient';
 import { readSecretFile } from '../../common/secret';
 import { silentLogger } from '../../common/logger';
 import { tableIdOfKey } from '../../common/catalog/keyspace';
+import { RpcClient } from '../../common/rpc';
 
 describe('local cluster of real processes (npm start)', function () {
   this.timeout(120_000);
@@ -101,6 +102,48 @@ describe('local cluster of real processes (npm start)', function () {
       expect(new Set(owners.flat()).size).to.equal(3);
     } finally {
       meta.close();
+    }
+  });
+
+  it('CHECKPOINT leaves every shard with its rows flushed into tables', async () => {
+    cluster = await startProcessCluster(dataDir);
+    const client = new Client(cluster.url);
+    await client.connect();
+    const shards = cluster
+      .nodes()
+      .filter((n) => n.role === 'shard')
+      .map(
+        (n) =>
+          new RpcClient({
+            address: n.address,
+            secret: readSecretFile(path.join(dataDir, 'cluster.secret')),
+            name: 'test',
+            logger: silentLogger(),
+          }),
+      );
+    type Storage = { flushes: number; levelFiles: number[]; immutableMemtables: number };
+    const storage = async (): Promise<Storage[]> =>
+      Promise.all(
+        shards.map(async (s) => (await s.call<{ storage: Storage }>('shard.status', {})).storage),
+      );
+    try {
+      // One table per shard (the test above), a few rows each: far below a memtable's size.
+      for (const t of ['a', 'b', 'c']) {
+        await client.query(`CREATE TABLE ${t} (id bigint primary key, note text)`);
+        await client.query(`INSERT INTO ${t} SELECT g, 'row ' || g FROM generate_series(1, 50) g`);
+      }
+      for (const s of await storage()) expect(s.flushes).to.equal(0);
+      expect((await client.query('CHECKPOINT')).command).to.equal('CHECKPOINT');
+      for (const s of await storage()) {
+        expect(s.flushes).to.be.at.least(1);
+        expect(s.immutableMemtables).to.equal(0);
+        expect(s.levelFiles.reduce((a, b) => a + b, 0)).to.be.at.least(1);
+      }
+      for (const t of ['a', 'b', 'c'])
+        expect((await client.query(`SELECT count(*) FROM ${t}`)).rows[0].count).to.equal('50');
+    } finally {
+      for (const s of shards) s.close();
+      await client.end();
     }
   });
 

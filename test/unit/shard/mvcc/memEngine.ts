@@ -106,5 +106,6 @@ export class MemEngine implements KvEngine {
   }
 
   async compactRange(): Promise<void> {}
+  async checkpoint(): Promise<void> {}
   async close(): Promise<void> {}
 }
