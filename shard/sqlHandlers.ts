@@ -12,6 +12,7 @@ import { WriteBatch, type KvEngine } from './storage/kvEngine';
 import { executeFragment } from '../common/expr/fragmentExec';
 import { DATA_PREFIX, LOCK_PREFIX, WRITE_PREFIX, familyBounds, userKeyOf } from './mvcc/keys';
 import { decodeLock } from './mvcc/records';
+import type { Lock } from './mvcc';
 
 /**
  * Table data is stored in MVCC form (shard/mvcc/FORMAT.md): a span of user keys is one
@@ -79,9 +80,18 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
       async (body) => {
         // TRUNCATE / DROP: every key of [start, end) inside the range, except the locks of
         // the transaction block that runs it (`keepLocksOf`: its start_ts), which its COMMIT
-        // still needs (ddlRows.ts turns its own rows there into deletes).
+        // still needs (ddlRows.ts turns its own rows there into deletes). With
+        // `waitForLocks`, another transaction's lock in the span stops it first: nothing is
+        // deleted and the locks come back ({ locked }) for the caller to wait out, as
+        // PostgreSQL's TRUNCATE waits for the writers before it. Wiping them made those
+        // transactions' COMMIT fail (40001) or, committed already, lose their rows' commit.
         const r = await deps.rangeOf(body as object);
-        const b = body as { start: Uint8Array; end: Uint8Array; keepLocksOf?: unknown };
+        const b = body as {
+          start: Uint8Array;
+          end: Uint8Array;
+          keepLocksOf?: unknown;
+          waitForLocks?: unknown;
+        };
         const start = asBuffer(b.start),
           end = asBuffer(b.end);
         const gte = Buffer.compare(start, r.startKey) > 0 ? start : r.startKey;
@@ -91,6 +101,10 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
         // land on a range frozen while this request waited.
         deps.checkWritableNow(r);
         const keep = typeof b.keepLocksOf === 'bigint' ? b.keepLocksOf : undefined;
+        if (b.waitForLocks === true) {
+          const locked = foreignLocks(deps.engine, gte, lt, keep);
+          if (locked.length > 0) return { locked };
+        }
         return deleteSpan(deps.engine, gte, lt, keep);
       },
     ],
@@ -189,6 +203,27 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
       },
     ],
   ];
+}
+
+/** Enough for the caller to wait on a few transactions at a time; it asks again after. */
+const MAX_LOCKS_REPORTED = 64;
+
+/** Locks in [gte, lt) of transactions other than `keepLocksOf`. */
+function foreignLocks(engine: KvEngine, gte: Buffer, lt: Buffer, keepLocksOf?: bigint): Lock[] {
+  const out: Lock[] = [];
+  if (Buffer.compare(gte, lt) >= 0) return out;
+  const it = engine.iterator(familyBounds(LOCK_PREFIX, gte, lt));
+  try {
+    for (let e = it.next(); e !== undefined; e = it.next()) {
+      const lock = decodeLock(userKeyOf(e[0], 0), e[1]);
+      if (lock.startTs === keepLocksOf) continue;
+      out.push(lock);
+      if (out.length >= MAX_LOCKS_REPORTED) break;
+    }
+  } finally {
+    it.close();
+  }
+  return out;
 }
 
 async function deleteSpan(

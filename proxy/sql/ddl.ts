@@ -21,6 +21,7 @@ import { TypeOid, type Datum } from '../../common/types/datum';
 import { evalExpr } from '../../common/expr/eval';
 import { newEvalCtx } from '../../common/expr/expr';
 import { toWire } from '../../common/expr/typesAdapter';
+import { untilUnlocked } from './spanLockWait';
 import type { CatalogUndo, ExecContext } from './context';
 import { arrayTypeOf, names, typmodOf } from './exprCompiler';
 import { indexPrefix, keyableType, prefixEnd } from './keys';
@@ -205,16 +206,33 @@ async function shardsAdoptRangeMap(ctx: ExecContext): Promise<void> {
   );
 }
 
-async function deleteSpan(ctx: ExecContext, start: Buffer, end: Buffer): Promise<void> {
+/**
+ * Deletes every key of [start, end). waitForWriters (TRUNCATE): other transactions' locks
+ * there are waited out first (spanLockWait.ts); DROP and the undo of a CREATE need not, the
+ * catalog no longer names what they delete.
+ */
+async function deleteSpan(
+  ctx: ExecContext,
+  start: Buffer,
+  end: Buffer,
+  waitForWriters = false,
+): Promise<void> {
   if (ctx.ranges.all.length === 0) await ctx.ranges.refresh();
   // The locks of the block this runs in stay: its COMMIT still needs them (ddlRows.ts).
   const keepLocksOf = ctx.openTxn?.txn.startTs;
+  const resolver = ctx.txnDeps?.resolver;
+  const wait =
+    !waitForWriters || resolver === undefined
+      ? undefined
+      : { resolver, cancel: ctx.cancel, lockTimeoutMs: ctx.lockTimeoutMs };
   await Promise.all(
     ctx.ranges.overlapping(start, end).map((r) => {
       const s = Buffer.compare(r.startKey, start) > 0 ? r.startKey : start;
       const e = r.endKey !== null && Buffer.compare(r.endKey, end) < 0 ? r.endKey : end;
       return ctx.router.walk(s, e, async (send, cursor) => {
-        await send('sql.deleteSpan', { start: cursor, end: e, keepLocksOf });
+        const body = { start: cursor, end: e, keepLocksOf, waitForLocks: wait !== undefined };
+        if (wait === undefined) await send('sql.deleteSpan', body);
+        else await untilUnlocked(wait, () => send('sql.deleteSpan', body));
         return null;
       });
     }),
@@ -1267,7 +1285,7 @@ export function compileTruncate(stmt: AstNode): DdlStatement {
             `relation "${rel.relname as string}" does not exist`,
           );
         await deleteBlockWrites(ctx, table);
-        await deleteSpan(ctx, tableStart(table.id), tableEnd(table.id));
+        await deleteSpan(ctx, tableStart(table.id), tableEnd(table.id), true);
       }
       const named = rels.map((r) => `"${r.relname as string}"`).join(', ');
       return { tag: 'TRUNCATE TABLE', undo: notUndone(`TRUNCATE ${named}`) };

@@ -298,6 +298,7 @@ export class SqlSession implements EngineSession {
           {
             ...this.ctx,
             cancel,
+            lockTimeoutMs: this.lockTimeout.get(this.settings.get('lock_timeout')?.value),
             noteCatalogUndo: (u) => this.txn.noteCatalogUndo(u),
             openTxn: this.txn.open ?? undefined,
           },
