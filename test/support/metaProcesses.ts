@@ -49,13 +49,48 @@ export interface MetaProcessGroup {
   stop(): Promise<void>;
 }
 
+/**
+ * A port free now, below the kernel's ephemeral range. Members are restarted on their port:
+ * a port from the ephemeral range (what listen(0) gives) can meanwhile become the source
+ * port of some outgoing connection, and the restart then fails with EADDRINUSE (seen in CI:
+ * "meta2 exited (1)" in the partition test).
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const ephemeralStart = ephemeralRangeStart();
+  const low = 10_000;
+  if (ephemeralStart > low + 1000) {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const port = low + Math.floor(Math.random() * (ephemeralStart - low));
+      if (await canListen(port, host)) return port;
+    }
+  }
+  return listenOnce(0, host);
+}
+
+function ephemeralRangeStart(): number {
+  try {
+    const [first] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/);
+    const n = Number(first);
+    return Number.isInteger(n) && n > 0 ? n : 0;
+  } catch {
+    return 0; // not Linux: listen(0) below
+  }
+}
+
+async function canListen(port: number, host: string): Promise<boolean> {
+  return listenOnce(port, host).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenOnce(port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
+    srv.listen(port, host, () => {
+      const bound = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(bound));
     });
   });
 }
