@@ -194,6 +194,7 @@ async function startLocked(
     return { gte, lt };
   };
 
+  const opened: { store?: MvccStore } = {};
   const handlers = new Map<string, RpcHandler>([
     [
       'kv.get',
@@ -309,6 +310,8 @@ async function startLocked(
       writableEngineKey: (k) => ranges.writableEngineKey(k),
       owned: () => ranges.ranges,
       refresh: refreshRanges,
+      // Before the store below is open, 0n: every record is kept (the safe side).
+      safePoint: () => opened.store?.safePoint ?? 0n,
     }),
     ...detector.handlers(),
   ]);
@@ -360,6 +363,7 @@ async function startLocked(
       logger: logger.child({ component: 'lock-waits' }),
     })),
   });
+  opened.store = store;
   const usable = (found: RangeDescriptor[], access: 'read' | 'write'): RangeDescriptor[] => {
     for (const r of found) {
       if (access === 'write') ranges.checkWritable(r);

@@ -10,8 +10,16 @@ import type { RangeDescriptor } from '../common/catalog/schema';
 import { fragmentFromWire } from '../common/expr/fragment';
 import { WriteBatch, type KvEngine } from './storage/kvEngine';
 import { executeFragment } from '../common/expr/fragmentExec';
-import { DATA_PREFIX, LOCK_PREFIX, WRITE_PREFIX, familyBounds, userKeyOf } from './mvcc/keys';
-import { decodeLock } from './mvcc/records';
+import {
+  DATA_PREFIX,
+  LOCK_PREFIX,
+  WRITE_PREFIX,
+  familyBounds,
+  tsOfKey,
+  userKeyOf,
+  writeKey,
+} from './mvcc/keys';
+import { decodeLock, decodeVersion, encodeLockCommitRecord } from './mvcc/records';
 import type { Lock } from './mvcc';
 
 /**
@@ -43,6 +51,8 @@ export interface SqlHandlerDeps {
   readonly owned: () => readonly RangeDescriptor[];
   /** Re-reads the range map from meta. */
   refresh(): Promise<void>;
+  /** The GC safe point this shard has applied (MvccStore.safePoint). */
+  safePoint(): bigint;
 }
 
 function toBuffers(list: unknown): Buffer[] | undefined {
@@ -105,7 +115,10 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
           const locked = foreignLocks(deps.engine, gte, lt, keep);
           if (locked.length > 0) return { locked };
         }
-        return deleteSpan(deps.engine, gte, lt, keep);
+        return deleteSpan(deps.engine, gte, lt, {
+          keepRecordsFrom: deps.safePoint(),
+          keepLocksOf: keep,
+        });
       },
     ],
     [
@@ -183,7 +196,8 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
         ) {
           return 0; // Still (or again) ours: keep it.
         }
-        return deleteSpan(deps.rawEngine, start, end);
+        // A copy: the range's records live on with its owner, so nothing stays here.
+        return deleteSpan(deps.rawEngine, start, end, {});
       },
     ],
     [
@@ -226,24 +240,47 @@ function foreignLocks(engine: KvEngine, gte: Buffer, lt: Buffer, keepLocksOf?: b
   return out;
 }
 
+/**
+ * Deletes the rows of [gte, lt) but keeps what other transactions' recovery may still ask
+ * of them. A version here can be a transaction's primary whose secondaries on other keys
+ * are still locked (its coordinator died between the two commits); a resolver finds the
+ * transaction's fate in that version (txnRecord). Deleted with nothing left, the resolver
+ * found no record and rolled the secondaries back: a committed transaction half lost.
+ * So with keepRecordsFrom (the GC safe point), a version whose transaction started at or
+ * above it leaves a lock-commit record at (key, start_ts), and write records (rollback,
+ * lock-commit) at or above it stay; below it GC would drop them anyway. Readers ignore
+ * write records. keepLocksOf: the start_ts whose locks stay (the block running TRUNCATE).
+ */
 async function deleteSpan(
   engine: KvEngine,
   gte: Buffer,
   lt: Buffer,
-  keepLocksOf?: bigint,
+  keep: { readonly keepRecordsFrom?: bigint; readonly keepLocksOf?: bigint },
 ): Promise<number> {
+  const { keepRecordsFrom, keepLocksOf } = keep;
   if (Buffer.compare(gte, lt) >= 0) return 0;
   const batch = new WriteBatch();
   for (const span of engineSpans(gte, lt)) {
     const it = engine.iterator(span);
     try {
       for (let e = it.next(); e !== undefined; e = it.next()) {
+        const family = e[0][0];
         if (
           keepLocksOf !== undefined &&
-          e[0][0] === LOCK_PREFIX &&
+          family === LOCK_PREFIX &&
           decodeLock(userKeyOf(e[0], 0), e[1]).startTs === keepLocksOf
         )
           continue;
+        if (keepRecordsFrom !== undefined && family === WRITE_PREFIX) {
+          if (tsOfKey(e[0]) >= keepRecordsFrom) continue;
+        } else if (keepRecordsFrom !== undefined && family === DATA_PREFIX) {
+          const version = decodeVersion(tsOfKey(e[0]), e[1]);
+          if (version.startTs >= keepRecordsFrom)
+            batch.put(
+              writeKey(userKeyOf(e[0], 8), version.startTs),
+              encodeLockCommitRecord(version.commitTs),
+            );
+        }
         batch.del(e[0]);
       }
     } finally {
