@@ -6,11 +6,28 @@
  */
 import type { MetaClient } from '../../common/clients/metaClient';
 import type { ShardClients } from '../../common/clients/shardClients';
+import { SqlError, SqlState } from '../../common/errors';
+import type { RoleDef } from '../../common/catalog/schema';
+import { isSuperuser } from '../catalog/terminate';
 
 /** A compaction of a large load can take minutes; statement_timeout or a cancel ends it sooner. */
 const CHECKPOINT_TIMEOUT_MS = 30 * 60_000;
 
-export async function checkpointShards(meta: MetaClient, shards: ShardClients): Promise<void> {
+/**
+ * PostgreSQL 15 lets superusers and pg_checkpoint members run it: a checkpoint costs the
+ * whole cluster I/O. We have no pg_checkpoint role, so superusers only.
+ */
+export async function checkpointShards(
+  meta: MetaClient,
+  shards: ShardClients,
+  user: string,
+  roles: readonly RoleDef[],
+): Promise<void> {
+  if (!isSuperuser(user, roles))
+    throw new SqlError(
+      SqlState.insufficientPrivilege,
+      'must be superuser or have privileges of pg_checkpoint to do CHECKPOINT',
+    );
   const { shards: members } = await meta.ranges();
   await Promise.all(
     members.map((s) =>

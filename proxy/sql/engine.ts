@@ -139,7 +139,13 @@ export class ShardSqlEngine implements SqlEngine {
     };
     const shardClients = this.ctx.shardClients;
     if (shardClients !== undefined)
-      session.onCheckpoint = () => checkpointShards(this.ctx.meta, shardClients);
+      session.onCheckpoint = async () =>
+        checkpointShards(
+          this.ctx.meta,
+          shardClients,
+          info.user,
+          (await this.ctx.meta.roles()).roles,
+        );
     const entry = trackSession(this.services, info, session);
     const close = session.close.bind(session);
     session.close = async () => {

@@ -70,6 +70,28 @@ describe('roles and password authentication from the catalog', function () {
     expect(await login(scram.port, 'bob', 'second')).to.equal('28P01');
   });
 
+  it('CHECKPOINT is for superusers (42501 for others, as in PostgreSQL 15)', async () => {
+    await admin.query("CREATE ROLE chk_user LOGIN PASSWORD 'pw'");
+    const c = new Client({
+      host: '127.0.0.1',
+      port: scram.port,
+      user: 'chk_user',
+      password: 'pw',
+      database: 'postgres',
+    });
+    await c.connect();
+    try {
+      const code = await c.query('CHECKPOINT').then(
+        () => 'ok',
+        (err: { code?: string }) => err.code,
+      );
+      expect(code).to.equal('42501');
+    } finally {
+      await c.end();
+    }
+    expect((await admin.query('CHECKPOINT')).command).to.equal('CHECKPOINT');
+  });
+
   it('CREATE ROLE without LOGIN cannot log in; duplicate and protected roles are refused', async () => {
     await admin.query("CREATE ROLE reporting PASSWORD 'r'");
     expect(await login(scram.port, 'reporting', 'r')).to.equal('28P01');
