@@ -10,7 +10,11 @@ import { SqlError, SqlState } from '../../common/errors';
 import type { RoleDef } from '../../common/catalog/schema';
 import { isSuperuser } from '../catalog/terminate';
 
-/** A compaction of a large load can take minutes; statement_timeout or a cancel ends it sooner. */
+/**
+ * A compaction of a large load can take minutes. Not yet: a cancel or statement_timeout does
+ * not end the wait (utility statements are not raced with the statement's cancel), so this
+ * deadline is what bounds it.
+ */
 const CHECKPOINT_TIMEOUT_MS = 30 * 60_000;
 
 /**
