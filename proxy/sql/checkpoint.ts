@@ -11,9 +11,8 @@ import type { RoleDef } from '../../common/catalog/schema';
 import { isSuperuser } from '../catalog/terminate';
 
 /**
- * A compaction of a large load can take minutes. Not yet: a cancel or statement_timeout does
- * not end the wait (utility statements are not raced with the statement's cancel), so this
- * deadline is what bounds it.
+ * A compaction of a large load can take minutes; a cancel or statement_timeout ends the
+ * session's wait sooner (session.ts), while the shards finish what they started.
  */
 const CHECKPOINT_TIMEOUT_MS = 30 * 60_000;
 

@@ -30,7 +30,7 @@ import { parseIsolation, SessionTxn, type TxnOptionList } from './sessionTxn';
 import { compileCopy, copyInPortal, copyOutPortal, type CopyPlan } from './copy';
 import { CursorOpt, CursorSet, readFetch, type FetchCommand } from './cursors';
 import { defaultFormatSettings, type FormatSettings } from '../../common/types/io';
-import { StatementCancel } from '../txn/statementCancel';
+import { race, StatementCancel } from '../txn/statementCancel';
 import type { Transaction } from '../txn/transaction';
 import { AsyncCallNeeded } from '../catalog/runtime';
 import { parseStartupOptions } from './startupOptions';
@@ -942,8 +942,12 @@ export class SqlSession implements EngineSession {
     listen: (channel) => this.notificationsOrFail().listen(channel),
     unlisten: (channel) => this.notificationsOrFail().unlisten(channel),
     notify: (channel, payload) => this.notificationsOrFail().notify(channel, payload),
-    // PostgreSQL runs CHECKPOINT inside a transaction block too; it changes no data.
-    checkpoint: async () => this.onCheckpoint?.(),
+    // PostgreSQL runs CHECKPOINT inside a transaction block too; it changes no data. A
+    // cancel or statement_timeout ends the wait; the shards finish their flush regardless.
+    checkpoint: async () => {
+      const done = this.onCheckpoint?.();
+      if (done !== undefined) await race(done, this.running ?? undefined);
+    },
   };
 
   private notificationsOrFail(): NonNullable<SqlSession['notifications']> {

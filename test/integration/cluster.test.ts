@@ -141,6 +141,15 @@ describe('local cluster of real processes (npm start)', function () {
       }
       for (const t of ['a', 'b', 'c'])
         expect((await client.query(`SELECT count(*) FROM ${t}`)).rows[0].count).to.equal('50');
+      // statement_timeout ends the wait (the flush and its fsync take longer than 1 ms).
+      await client.query(`INSERT INTO a SELECT g, 'more' FROM generate_series(51, 2000) g`);
+      await client.query("SET statement_timeout = '1ms'");
+      const code = await client.query('CHECKPOINT').then(
+        () => 'ok',
+        (err: { code?: string }) => err.code,
+      );
+      await client.query('RESET statement_timeout');
+      expect(code).to.equal('57014');
     } finally {
       for (const s of shards) s.close();
       await client.end();
