@@ -20,7 +20,7 @@ import {
   writeKey,
 } from './mvcc/keys';
 import { decodeLock, decodeVersion, encodeLockCommitRecord } from './mvcc/records';
-import type { Lock } from './mvcc';
+import { scanLocks } from './mvcc';
 
 /**
  * Table data is stored in MVCC form (shard/mvcc/FORMAT.md): a span of user keys is one
@@ -111,9 +111,15 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
         // land on a range frozen while this request waited.
         deps.checkWritableNow(r);
         const keep = typeof b.keepLocksOf === 'bigint' ? b.keepLocksOf : undefined;
-        if (b.waitForLocks === true) {
-          const locked = foreignLocks(deps.engine, gte, lt, keep);
-          if (locked.length > 0) return { locked };
+        if (b.waitForLocks === true && Buffer.compare(gte, lt) < 0) {
+          const { locks } = scanLocks(deps.engine, {
+            start: gte,
+            end: lt,
+            maxTs: ANY_TS,
+            limit: MAX_LOCKS_REPORTED,
+            exceptStartTs: keep,
+          });
+          if (locks.length > 0) return { locked: locks };
         }
         return deleteSpan(deps.engine, gte, lt, {
           keepRecordsFrom: deps.safePoint(),
@@ -221,24 +227,7 @@ export function sqlHandlers(deps: SqlHandlerDeps): Array<[string, RpcHandler]> {
 
 /** Enough for the caller to wait on a few transactions at a time; it asks again after. */
 const MAX_LOCKS_REPORTED = 64;
-
-/** Locks in [gte, lt) of transactions other than `keepLocksOf`. */
-function foreignLocks(engine: KvEngine, gte: Buffer, lt: Buffer, keepLocksOf?: bigint): Lock[] {
-  const out: Lock[] = [];
-  if (Buffer.compare(gte, lt) >= 0) return out;
-  const it = engine.iterator(familyBounds(LOCK_PREFIX, gte, lt));
-  try {
-    for (let e = it.next(); e !== undefined; e = it.next()) {
-      const lock = decodeLock(userKeyOf(e[0], 0), e[1]);
-      if (lock.startTs === keepLocksOf) continue;
-      out.push(lock);
-      if (out.length >= MAX_LOCKS_REPORTED) break;
-    }
-  } finally {
-    it.close();
-  }
-  return out;
-}
+const ANY_TS = 0xffff_ffff_ffff_ffffn;
 
 /**
  * Deletes the rows of [gte, lt) but keeps what other transactions' recovery may still ask

@@ -55,7 +55,7 @@ export interface ExecContext {
   readonly openTxn?: StatementTxn;
   /** The running statement's cancel (CancelRequest, statement_timeout): checked between steps. */
   readonly cancel?: StatementCancel;
-  /** lock_timeout in ms (0: none), for waits outside a transaction (TRUNCATE's, DROP's). */
+  /** lock_timeout in ms (0: none), for waits outside a transaction (TRUNCATE's). */
   readonly lockTimeoutMs?: number;
   /**
    * DDL hands its undo to the session's transaction here (sessionTxn.ts: a rollback runs

@@ -230,9 +230,9 @@ async function deleteSpan(
       const s = Buffer.compare(r.startKey, start) > 0 ? r.startKey : start;
       const e = r.endKey !== null && Buffer.compare(r.endKey, end) < 0 ? r.endKey : end;
       return ctx.router.walk(s, e, async (send, cursor) => {
-        const body = { start: cursor, end: e, keepLocksOf, waitForLocks: wait !== undefined };
-        if (wait === undefined) await send('sql.deleteSpan', body);
-        else await untilUnlocked(wait, () => send('sql.deleteSpan', body));
+        const attempt = () =>
+          send('sql.deleteSpan', { start: cursor, end: e, keepLocksOf, waitForLocks: !!wait });
+        await (wait === undefined ? attempt() : untilUnlocked(wait, attempt));
         return null;
       });
     }),

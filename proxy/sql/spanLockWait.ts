@@ -1,6 +1,6 @@
 /**
- * TRUNCATE and DROP wait for the writers before them, as PostgreSQL's ACCESS EXCLUSIVE lock
- * does: a span delete that meets another transaction's lock (sql.deleteSpan answers
+ * TRUNCATE waits for the writers before it, as PostgreSQL's ACCESS EXCLUSIVE lock makes it
+ * do: its span delete that meets another transaction's lock (sql.deleteSpan answers
  * { locked }) waits here until that transaction commits or rolls back (or its lock
  * expires and is rolled back), then deletes. lock_timeout bounds the wait (55P03) and the
  * statement's cancel or statement_timeout ends it (57014).

@@ -12,6 +12,8 @@ export interface ScanLocksRequest {
   readonly end: Buffer | null;
   readonly maxTs: Timestamp;
   readonly limit: number;
+  /** Leave this transaction's locks out (a TRUNCATE in a block waits only for others'). */
+  readonly exceptStartTs?: Timestamp;
 }
 
 export interface ScanLocksResult {
@@ -25,7 +27,7 @@ export function scanLocks(snap: KvReader, req: ScanLocksRequest): ScanLocksResul
   try {
     for (let e = it.next(); e !== undefined; e = it.next()) {
       const lock = decodeLock(userKeyOf(e[0], 0), e[1]);
-      if (lock.startTs > req.maxTs) continue;
+      if (lock.startTs > req.maxTs || lock.startTs === req.exceptStartTs) continue;
       if (locks.length === req.limit) return { locks, more: true };
       locks.push(lock);
     }
