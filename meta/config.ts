@@ -38,6 +38,8 @@ export interface MetaConfig {
   readonly gcLifeTimeMs?: number;
   /** How often the leader recomputes the GC safe point (default 5 s). */
   readonly gcIntervalMs?: number;
+  /** A lock older than this (a dead coordinator's, likely) is named to proxies to resolve. */
+  readonly staleLockMs?: number;
 }
 
 /** Parses `1=host:port,2=host:port,…` (ids positive and unique). */
@@ -129,6 +131,14 @@ export const metaConfigSpec: ConfigSpec<
     description: 'how often the leader recomputes the GC safe point',
     parse: parsers.int(100, 3_600_000),
     default: 5000,
+  },
+  staleLockMs: {
+    flag: 'stale-lock-ms',
+    env: 'SHARDDB_STALE_LOCK_MS',
+    description:
+      'a lock older than this is resolved by a proxy sweep (it holds the GC safe point back)',
+    parse: parsers.int(100, 3_600_000),
+    default: 20_000,
   },
   shardLivenessMs: {
     flag: 'shard-liveness-ms',

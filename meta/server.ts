@@ -117,6 +117,9 @@ async function startLocked(
     logger: logger.child({ component: 'gc' }),
     // Proxies report every 2 s (proxy/server.ts): hear each of them before moving on.
     leaderWarmupMs: 5_000,
+    shards: () => machine.shards.map((s) => s.id),
+    term: () => log.status().term,
+    staleLockMs: config.staleLockMs,
   });
   const safePointTimer = setInterval(() => {
     safePoints
@@ -207,9 +210,15 @@ async function startLocked(
     [
       'meta.heartbeat',
       (body) => {
-        const id = (body as { shardId?: unknown }).shardId;
+        const { shardId: id, oldestLock } = body as { shardId?: unknown; oldestLock?: unknown };
         if (typeof id !== 'number') throw bad('heartbeat needs shardId');
         leaderOnly();
+        // Absent (a shard that does not index its locks): no report, so GC waits for one.
+        if (oldestLock !== undefined) {
+          if (oldestLock !== null && typeof oldestLock !== 'bigint')
+            throw bad('heartbeat oldestLock must be a bigint or null');
+          safePoints.reportShard(id, oldestLock);
+        }
         const wasDown = !lastHeartbeat.has(id) || !isLive(id);
         lastHeartbeat.set(id, Date.now());
         if (wasDown) logger.info({ shardId: id }, 'shard is live');
@@ -231,7 +240,7 @@ async function startLocked(
           throw bad('reportActive needs proxy and oldest (bigint or null)');
         leaderOnly();
         safePoints.report(b.proxy, b.oldest);
-        return { safePoint: machine.safePoint };
+        return { safePoint: machine.safePoint, staleLockShards: safePoints.staleLockShards() };
       },
     ],
     [

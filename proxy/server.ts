@@ -16,6 +16,7 @@ import { TxnShardRpc } from './txn/shardGroups';
 import { setSpillThreshold } from './txn/spill';
 import { LockResolver } from './txn/lockResolver';
 import { ActiveReporter } from './txn/activeReporter';
+import { LockSweeper } from './txn/lockSweeper';
 import type { ProxyConfig } from './config';
 
 export interface ProxyNode {
@@ -52,9 +53,10 @@ export async function startProxyNode(
   // 2 s, and at once when the first transaction opens after a report of none.
   const active = new ActiveTransactions(() => reporter.busy());
   const txnRpc = new TxnShardRpc(ranges, shardClients);
+  const resolver = new LockResolver(txnRpc);
   const txnDeps = {
     rpc: txnRpc,
-    resolver: new LockResolver(txnRpc),
+    resolver,
     timestamp: () => meta.timestamp(),
     active,
   };
@@ -73,11 +75,21 @@ export async function startProxyNode(
       logger,
     },
   );
+  // Old locks meta names in its reply (a dead coordinator's) hold GC back: resolve them.
+  const sweeper = new LockSweeper({
+    rpc: txnRpc,
+    resolver,
+    logger: logger.child({ component: 'lock-sweeper' }),
+  });
   // Each worker process reports for itself (workers share the node name).
   const reporterName = `${config.nodeName}/${process.pid}`;
   const reporter = new ActiveReporter(
     () => active.oldest(),
-    (oldest) => meta.reportActive(reporterName, oldest),
+    async (oldest) => {
+      const reply = await meta.reportActive(reporterName, oldest);
+      if (reply.staleLockShards !== undefined && reply.staleLockShards.length > 0)
+        sweeper.request(reply.staleLockShards);
+    },
     (err, first) => {
       if (first)
         logger.warn(

@@ -29,6 +29,7 @@ import { GcRunner } from './gcRunner';
 import type { ShardConfig } from './config';
 import { sqlHandlers } from './sqlHandlers';
 import { FencedEngine } from './writeFence';
+import { LockIndexedEngine } from './lockIndex';
 import { rangeMoveHandlers } from './rangeMoveHandlers';
 import { startUnderDataDirLock, DataDirLock } from '../common/dataDirLock';
 
@@ -120,7 +121,10 @@ async function startLocked(
   const ranges = new RangeTable(() => shardId);
   // Every MVCC write goes through the fence: it lands only in ranges owned and not frozen
   // at the moment it is handed to the engine (shard/writeFence.ts).
-  const fenced = new FencedEngine(engine, ranges);
+  // Beneath every writer of locks: the oldest lock held goes to meta with each heartbeat,
+  // so the GC safe point never passes a dead coordinator's locks (shard/lockIndex.ts).
+  const locked = LockIndexedEngine.over(engine, logger.child({ component: 'lock-index' }));
+  const fenced = new FencedEngine(locked, ranges);
   const meta = new MetaClient({
     addresses: config.meta,
     secret: config.secret,
@@ -271,7 +275,7 @@ async function startLocked(
           const batch = new WriteBatch();
           for (const [k, v] of puts) batch.put(k, v);
           for (const k of dels) batch.del(k);
-          await engine.write(batch, { sync: true });
+          await locked.write(batch, { sync: true });
           return { written: batch.length };
         });
       },
@@ -299,7 +303,7 @@ async function startLocked(
     ],
     ...sqlHandlers({
       engine: fenced,
-      rawEngine: engine,
+      rawEngine: locked,
       rangeOf: async (b) => rangeOf(b),
       checkReadable: (r) => ranges.checkReadable(r),
       checkWritableNow: (r) => {
@@ -404,6 +408,8 @@ async function startLocked(
     safePoint: store.safePoint,
     deleted: gc.deleted,
     passes: gc.passes,
+    oldestLock: locked.oldestLock(),
+    locks: locked.lockCount,
   }));
   // MVCC history held for user keys [start, end) (default: all): versions per key, locks.
   handlers.set('shard.mvccStats', (body) => {
@@ -421,7 +427,7 @@ async function startLocked(
   let heartbeatFailing = false;
   const heartbeat = setInterval(() => {
     meta
-      .heartbeat(shardId)
+      .heartbeat(shardId, locked.oldestLock())
       .then(
         async (reply) => {
           if (heartbeatFailing) logger.info('heartbeats to meta restored');

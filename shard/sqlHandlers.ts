@@ -38,7 +38,10 @@ const EXPORT_PAGE = 5000;
 export interface SqlHandlerDeps {
   /** The engine behind the write fence (shard/writeFence.ts): writes only where owned. */
   readonly engine: KvEngine;
-  /** The bare engine, for moving spans this shard does not own (yet, or any more). */
+  /**
+   * The engine without the fence (the lock index beneath it still counts), for moving
+   * spans this shard does not own (yet, or any more).
+   */
   readonly rawEngine: KvEngine;
   /** The range a request names, or RANGE_STALE. */
   rangeOf(body: { rangeId?: unknown; epoch?: unknown }): Promise<RangeDescriptor>;

@@ -242,7 +242,14 @@ export class MetaClient {
   }
 
   /** Reports this proxy's oldest active transaction start_ts (null: none); answers the safe point. */
-  reportActive(proxy: string, oldest: bigint | null): Promise<{ safePoint: bigint }> {
+  /**
+   * A proxy's oldest open start_ts. The reply names the shards holding a lock older than
+   * meta's stale-lock age (a dead coordinator's, likely): the proxy resolves them.
+   */
+  reportActive(
+    proxy: string,
+    oldest: bigint | null,
+  ): Promise<{ safePoint: bigint; staleLockShards?: number[] }> {
     return this.call('meta.reportActive', { proxy, oldest }, 3000);
   }
 
@@ -250,10 +257,12 @@ export class MetaClient {
     return this.call('meta.safePoint');
   }
 
+  /** A shard's liveness, with the start_ts of the oldest lock it holds (null: none). */
   heartbeat(
     shardId: number,
+    oldestLock: bigint | null,
   ): Promise<{ rangeVersion: number; catalogVersion: number; safePoint?: bigint }> {
-    return this.call('meta.heartbeat', { shardId }, 2000);
+    return this.call('meta.heartbeat', { shardId, oldestLock }, 2000);
   }
 
   async ranges(): Promise<{ version: number; ranges: RangeDescriptor[]; shards: ShardInfo[] }> {

@@ -95,6 +95,14 @@ function opOf(b: number): LockOp {
   throw new Error(`malformed MVCC lock op ${b}`);
 }
 
+/** A lock's start_ts without decoding the rest (the lock index reads it on every lock write). */
+export function lockStartTs(encoded: Buffer): bigint {
+  if (encoded[0] !== LOCK_FORMAT || encoded.length < LOCK_HEADER) {
+    throw new Error(`malformed MVCC lock (format ${encoded[0]}, ${encoded.length} bytes)`);
+  }
+  return encoded.readBigUInt64BE(3);
+}
+
 export function decodeLock(key: Buffer, encoded: Buffer): Lock {
   if (encoded[0] !== LOCK_FORMAT || encoded.length < LOCK_HEADER) {
     throw new Error(`malformed MVCC lock (format ${encoded[0]}, ${encoded.length} bytes)`);

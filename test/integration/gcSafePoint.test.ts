@@ -167,3 +167,111 @@ describe('GC with SQL sessions: proxies report their open transactions', functio
     }
   });
 });
+
+describe("GC and a dead coordinator's locks", function () {
+  this.timeout(60_000);
+  let cluster: InProcessCluster;
+  let meta: MetaClient;
+  let clients: ShardClients;
+  let deps: TxnDeps;
+  let tableId: number;
+
+  before(async () => {
+    // Old locks are named to proxies after 4 s; the proxy's sweep takes locks over 5 s old.
+    cluster = await startInProcessCluster({
+      shards: 1,
+      gcLifeTimeMs: 1000,
+      gcIntervalMs: 100,
+      staleLockMs: 4000,
+    });
+    meta = new MetaClient({
+      addresses: [cluster.meta.address],
+      secret: cluster.secret,
+      name: 'test',
+      logger: silentLogger(),
+    });
+    const { table } = await meta.createTable(
+      {
+        schema: 'public',
+        name: 'gc_locks',
+        columns: [{ name: 'k', typeOid: 23, typeMod: -1, notNull: true }],
+        primaryKey: ['k'],
+      },
+      false,
+    );
+    tableId = (table as { id: number }).id;
+    const ranges = new RangeCache(meta);
+    await ranges.refresh();
+    clients = new ShardClients(cluster.secret, 'test', silentLogger());
+    const rpc = new TxnShardRpc(ranges, clients);
+    deps = { rpc, resolver: new LockResolver(rpc), timestamp: () => meta.timestamp() };
+  });
+  after(async () => {
+    clients.close();
+    meta.close();
+    await cluster.close();
+  });
+
+  it('holds the safe point below a committed primary whose secondary is still locked, until a sweep rolls the secondary forward', async () => {
+    // Past the new leader's warm-up: the safe point moves (else "held" below proves nothing).
+    await waitFor(
+      'the safe point to move',
+      async () => (await meta.safePoint()).safePoint > 0n,
+      15_000,
+    );
+    const primary = Buffer.concat([tableStart(tableId), Buffer.from('rprimary')]);
+    const secondary = Buffer.concat([tableStart(tableId), Buffer.from('rsecondary')]);
+    // The coordinator prewrites both keys, commits the primary, and dies before the secondary.
+    const startTs = await meta.timestamp();
+    for (const key of [primary, secondary])
+      expect(
+        (
+          await deps.rpc.onKey<{ kind: string }>(key, 'txn.prewrite', {
+            mutations: [{ key, op: 'put', value: Buffer.from('half') }],
+            primary,
+            startTs,
+            ttlMs: 100,
+            forUpdateTs: 0n,
+          })
+        ).kind,
+      ).to.equal('ok');
+    const commitTs = await meta.timestamp();
+    await deps.rpc.onKey(primary, 'txn.commit', { keys: [primary], startTs, commitTs });
+    // Later writes shadow the primary's version: GC would drop it once the safe point passed.
+    for (let i = 0; i < 5; i++) {
+      const t = await Transaction.begin(deps, { isolation: 'repeatable read' });
+      await t.lock([primary]);
+      t.put(primary, Buffer.from(`later${i}`));
+      await t.commit();
+    }
+    const shard = clients.get(cluster.shards[0].address);
+    // No proxy runs the transaction; only the shard's lock holds the safe point.
+    await waitFor('the shard to report its lock', async () => {
+      const s = await shard.call<{ oldestLock: bigint | null }>('shard.gcStatus', {});
+      return s.oldestLock === startTs;
+    });
+    await new Promise((r) => setTimeout(r, 2500)); // well past gc_life_time
+    expect(
+      (await meta.safePoint()).safePoint <= startTs,
+      'safe point held at the dead transaction',
+    ).to.equal(true);
+    // The proxy's sweep resolves the secondary: forward, since the primary committed.
+    await waitFor(
+      'a sweep to resolve the lock',
+      async () => {
+        const s = await shard.call<{ oldestLock: bigint | null }>('shard.gcStatus', {});
+        return s.oldestLock === null;
+      },
+      20_000,
+    );
+    const reader = await Transaction.begin(deps, { isolation: 'repeatable read' });
+    expect((await reader.get(secondary))?.toString()).to.equal('half');
+    await reader.commit();
+    // And GC goes on past it.
+    await waitFor(
+      'the safe point to pass the resolved transaction',
+      async () => (await meta.safePoint()).safePoint > commitTs,
+      10_000,
+    );
+  });
+});

@@ -28,6 +28,8 @@ export async function startInProcessCluster(
     engine?: 'lsm' | 'sqlite';
     gcLifeTimeMs?: number;
     gcIntervalMs?: number;
+    /** Meta's age at which a shard's oldest lock is named to proxies to resolve. */
+    staleLockMs?: number;
     /** Least time between background GC passes on a shard (default: gcIntervalMs, else 30 s). */
     gcPassIntervalMs?: number;
     /** Shards' heartbeat to meta, which also tells them the range map moved (default 200 ms). */
@@ -52,6 +54,7 @@ export async function startInProcessCluster(
       shardLivenessMs: 3000,
       gcLifeTimeMs: options.gcLifeTimeMs,
       gcIntervalMs: options.gcIntervalMs,
+      staleLockMs: options.staleLockMs,
     },
     logger,
   );

@@ -21,6 +21,8 @@ describe('GC safe point after a meta leader change', () => {
       },
       logger: silentLogger(),
       leaderWarmupMs: 5_000,
+      shards: () => [],
+      term: () => 1,
     });
     state.leader = true;
     await k.tick(); // no report heard yet: now − gc_life_time would pass the transaction
