@@ -21,14 +21,8 @@
  * by a scan of the lock family before the next answer.
  */
 import type { Logger } from '../common/logger';
-import type {
-  IteratorOptions,
-  KvEngine,
-  KvIterator,
-  KvSnapshot,
-  WriteBatch,
-  WriteOptions,
-} from './storage/kvEngine';
+import type { KvEngine, WriteBatch, WriteOptions } from './storage/kvEngine';
+import { ForwardingEngine } from './storage/forwardingEngine';
 import { LOCK_PREFIX } from './mvcc/keys';
 import { lockStartTs } from './mvcc/records';
 
@@ -37,7 +31,7 @@ interface PendingLock {
   readonly value: Buffer | null;
 }
 
-export class LockIndexedEngine implements KvEngine {
+export class LockIndexedEngine extends ForwardingEngine {
   /** Locks held per start_ts, counting writes handed to the engine and not yet applied. */
   private readonly counts = new Map<bigint, number>();
   /** Lock keys (latin1) with a write in flight: the value it leaves. */
@@ -45,9 +39,10 @@ export class LockIndexedEngine implements KvEngine {
   private countsUnknown = false;
 
   private constructor(
-    private readonly inner: KvEngine,
+    inner: KvEngine,
     private readonly logger: Logger,
   ) {
+    super(inner);
     this.rebuild();
   }
 
@@ -71,7 +66,7 @@ export class LockIndexedEngine implements KvEngine {
     return n;
   }
 
-  write(batch: WriteBatch, options?: WriteOptions): Promise<void> {
+  override write(batch: WriteBatch, options?: WriteOptions): Promise<void> {
     let touched: Array<[string, PendingLock]> | undefined;
     for (const op of batch.ops) {
       if (op.key[0] !== LOCK_PREFIX) continue;
@@ -126,27 +121,5 @@ export class LockIndexedEngine implements KvEngine {
       if (p.value !== null) this.add(lockStartTs(p.value), 1);
     }
     this.countsUnknown = false;
-  }
-
-  get(key: Buffer): Buffer | undefined {
-    return this.inner.get(key);
-  }
-  iterator(options?: IteratorOptions): KvIterator {
-    return this.inner.iterator(options);
-  }
-  snapshot(): KvSnapshot {
-    return this.inner.snapshot();
-  }
-  approximateSize(start: Buffer, end: Buffer): number {
-    return this.inner.approximateSize(start, end);
-  }
-  compactRange(start?: Buffer, end?: Buffer): Promise<void> {
-    return this.inner.compactRange(start, end);
-  }
-  checkpoint(): Promise<void> {
-    return this.inner.checkpoint();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }

@@ -22,23 +22,24 @@
  * of a moving range changes no answer. Non-MVCC keys (the `m` metadata family) are not
  * range data and pass too.
  */
-import type { KvEngine, KvSnapshot, IteratorOptions, KvIterator } from './storage/kvEngine';
-import type { WriteBatch, WriteOptions } from './storage/kvEngine';
+import type { KvEngine, WriteBatch, WriteOptions } from './storage/kvEngine';
+import { ForwardingEngine } from './storage/forwardingEngine';
 import { DATA_PREFIX, LOCK_PREFIX, WRITE_PREFIX } from './mvcc/keys';
-import type { FirstInRangeReader } from './mvcc/reader';
 import { retryLaterError } from './rangeTable';
 
 export interface OwnershipView {
   writableEngineKey(key: Buffer): boolean;
 }
 
-export class FencedEngine implements KvEngine {
+export class FencedEngine extends ForwardingEngine {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    readonly inner: KvEngine,
+    inner: KvEngine,
     private readonly ownership: OwnershipView,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   /** Throws "retry later" if any op of the batch writes where this shard may not write now. */
   check(batch: WriteBatch): void {
@@ -56,7 +57,7 @@ export class FencedEngine implements KvEngine {
     }
   }
 
-  write(batch: WriteBatch, options?: WriteOptions): Promise<void> {
+  override write(batch: WriteBatch, options?: WriteOptions): Promise<void> {
     try {
       this.check(batch);
     } catch (err) {
@@ -79,38 +80,5 @@ export class FencedEngine implements KvEngine {
 
   get writesInFlight(): number {
     return this.inFlight.size;
-  }
-
-  get(key: Buffer): Buffer | undefined {
-    return this.inner.get(key);
-  }
-  iterator(options?: IteratorOptions): KvIterator {
-    return this.inner.iterator(options);
-  }
-  /** The engine's point seek when it has one (shard/mvcc/reader.ts FirstInRangeReader). */
-  firstInRange(gte: Buffer, lte: Buffer): [Buffer, Buffer] | undefined {
-    const inner = this.inner as KvEngine & Partial<FirstInRangeReader>;
-    if (inner.firstInRange !== undefined) return inner.firstInRange(gte, lte);
-    const it = inner.iterator({ gte, lte });
-    try {
-      return it.next();
-    } finally {
-      it.close();
-    }
-  }
-  snapshot(): KvSnapshot {
-    return this.inner.snapshot();
-  }
-  approximateSize(start: Buffer, end: Buffer): number {
-    return this.inner.approximateSize(start, end);
-  }
-  compactRange(start?: Buffer, end?: Buffer): Promise<void> {
-    return this.inner.compactRange(start, end);
-  }
-  checkpoint(): Promise<void> {
-    return this.inner.checkpoint();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
