@@ -11,6 +11,34 @@ import { LockResolver } from '../../proxy/txn/lockResolver';
 import { Transaction, TxnDeps } from '../../proxy/txn/transaction';
 import { waitFor } from '../support/waitFor';
 
+/** A meta client, shard clients and transaction deps on the cluster, with a one-key table. */
+async function txnSetup(
+  cluster: InProcessCluster,
+  tableName: string,
+): Promise<{ meta: MetaClient; clients: ShardClients; deps: TxnDeps; tableId: number }> {
+  const meta = new MetaClient({
+    addresses: [cluster.meta.address],
+    secret: cluster.secret,
+    name: 'test',
+    logger: silentLogger(),
+  });
+  const { table } = await meta.createTable(
+    {
+      schema: 'public',
+      name: tableName,
+      columns: [{ name: 'k', typeOid: 23, typeMod: -1, notNull: true }],
+      primaryKey: ['k'],
+    },
+    false,
+  );
+  const ranges = new RangeCache(meta);
+  await ranges.refresh();
+  const clients = new ShardClients(cluster.secret, 'test', silentLogger());
+  const rpc = new TxnShardRpc(ranges, clients);
+  const deps = { rpc, resolver: new LockResolver(rpc), timestamp: () => meta.timestamp() };
+  return { meta, clients, deps, tableId: (table as { id: number }).id };
+}
+
 describe('GC below the cluster safe point', function () {
   this.timeout(60_000);
   let cluster: InProcessCluster;
@@ -21,27 +49,9 @@ describe('GC below the cluster safe point', function () {
 
   before(async () => {
     cluster = await startInProcessCluster({ shards: 1, gcLifeTimeMs: 1000, gcIntervalMs: 100 });
-    meta = new MetaClient({
-      addresses: [cluster.meta.address],
-      secret: cluster.secret,
-      name: 'test',
-      logger: silentLogger(),
-    });
-    const { table } = await meta.createTable(
-      {
-        schema: 'public',
-        name: 'gc_t',
-        columns: [{ name: 'k', typeOid: 23, typeMod: -1, notNull: true }],
-        primaryKey: ['k'],
-      },
-      false,
-    );
-    key = Buffer.concat([tableStart((table as { id: number }).id), Buffer.from('rhot')]);
-    const ranges = new RangeCache(meta);
-    await ranges.refresh();
-    clients = new ShardClients(cluster.secret, 'test', silentLogger());
-    const rpc = new TxnShardRpc(ranges, clients);
-    deps = { rpc, resolver: new LockResolver(rpc), timestamp: () => meta.timestamp() };
+    let tableId: number;
+    ({ meta, clients, deps, tableId } = await txnSetup(cluster, 'gc_t'));
+    key = Buffer.concat([tableStart(tableId), Buffer.from('rhot')]);
   });
   after(async () => {
     clients.close();
@@ -184,27 +194,7 @@ describe("GC and a dead coordinator's locks", function () {
       gcIntervalMs: 100,
       staleLockMs: 4000,
     });
-    meta = new MetaClient({
-      addresses: [cluster.meta.address],
-      secret: cluster.secret,
-      name: 'test',
-      logger: silentLogger(),
-    });
-    const { table } = await meta.createTable(
-      {
-        schema: 'public',
-        name: 'gc_locks',
-        columns: [{ name: 'k', typeOid: 23, typeMod: -1, notNull: true }],
-        primaryKey: ['k'],
-      },
-      false,
-    );
-    tableId = (table as { id: number }).id;
-    const ranges = new RangeCache(meta);
-    await ranges.refresh();
-    clients = new ShardClients(cluster.secret, 'test', silentLogger());
-    const rpc = new TxnShardRpc(ranges, clients);
-    deps = { rpc, resolver: new LockResolver(rpc), timestamp: () => meta.timestamp() };
+    ({ meta, clients, deps, tableId } = await txnSetup(cluster, 'gc_locks'));
   });
   after(async () => {
     clients.close();
