@@ -8,7 +8,10 @@
  * them to the LockResolver, exactly as a reader meeting them would: roll forward when the
  * primary committed, back when it rolled back or expired, leave a live transaction's
  * locks alone. Every proxy may sweep (resolution is idempotent); each sweeps a shard at
- * most once per minIntervalMs, one sweep at a time.
+ * most once per minIntervalMs, one sweep at a time. A shard whose sweep left live locks
+ * (a long transaction legitimately holding a row: meta names its shard all the while) is
+ * swept at doubling intervals, up to MAX_BACKOFF times minIntervalMs, so an idle session
+ * holding a lock for hours costs a scan every few minutes, not every few seconds.
  */
 import type { Logger } from '../../common/logger';
 import type { RangeDescriptor } from '../../common/catalog/schema';
@@ -21,6 +24,8 @@ import type { TxnShardRpc } from './shardGroups';
 const SCAN_LIMIT = 1024;
 /** Scan-and-resolve rounds per range in one sweep (the next sweep goes on). */
 const MAX_ROUNDS = 16;
+/** The longest interval between sweeps of one shard, in minIntervalMs. */
+const MAX_BACKOFF = 16;
 
 export interface LockSweeperDeps {
   readonly rpc: TxnShardRpc;
@@ -35,7 +40,8 @@ export interface LockSweeperDeps {
 
 export class LockSweeper {
   private running: Promise<void> | null = null;
-  private readonly lastSwept = new Map<number, number>();
+  /** Per shard: when this proxy may sweep it next, and the interval that gave that. */
+  private readonly nextSweep = new Map<number, { at: number; intervalMs: number }>();
 
   constructor(private readonly deps: LockSweeperDeps) {}
 
@@ -43,11 +49,8 @@ export class LockSweeper {
   request(shardIds: readonly number[]): void {
     if (this.running !== null) return;
     const now = this.now();
-    const due = shardIds.filter(
-      (id) => now - (this.lastSwept.get(id) ?? -Infinity) >= (this.deps.minIntervalMs ?? 10_000),
-    );
+    const due = shardIds.filter((id) => now >= (this.nextSweep.get(id)?.at ?? -Infinity));
     if (due.length === 0) return;
-    for (const id of due) this.lastSwept.set(id, now);
     this.running = this.sweep(due)
       .then(() => undefined)
       .catch((err: unknown) =>
@@ -65,18 +68,42 @@ export class LockSweeper {
 
   /** Scans and resolves the shards' old locks; returns how many locks it handed on. */
   async sweep(shardIds: readonly number[]): Promise<number> {
+    const base = this.deps.minIntervalMs ?? 10_000;
+    // Scheduled before the work: a sweep that fails is not retried at once either.
+    for (const id of shardIds) {
+      const intervalMs = this.nextSweep.get(id)?.intervalMs ?? base;
+      this.nextSweep.set(id, { at: this.now() + intervalMs, intervalMs });
+    }
     await this.deps.rpc.ranges.refresh();
     const maxTs = tsFromPhysical(this.now() - (this.deps.minLockAgeMs ?? 5_000));
     let handled = 0;
+    const liveLeft = new Set<number>();
     for (const r of this.deps.rpc.ranges.all) {
-      if (shardIds.includes(r.shardId)) handled += await this.sweepRange(r, maxTs);
+      if (!shardIds.includes(r.shardId)) continue;
+      const swept = await this.sweepRange(r, maxTs);
+      handled += swept.handled;
+      if (swept.liveLeft) liveLeft.add(r.shardId);
+    }
+    for (const id of shardIds) {
+      const last = this.nextSweep.get(id);
+      const intervalMs = liveLeft.has(id)
+        ? Math.min(2 * (last?.intervalMs ?? base), MAX_BACKOFF * base)
+        : base;
+      this.nextSweep.set(id, { at: this.now() + intervalMs, intervalMs });
     }
     if (handled > 0)
-      this.deps.logger.info({ shards: shardIds, locks: handled }, 'resolved old locks');
+      this.deps.logger.info(
+        { shards: shardIds, locks: handled, liveLeft: [...liveLeft] },
+        'resolved old locks',
+      );
     return handled;
   }
 
-  private async sweepRange(r: RangeDescriptor, maxTs: bigint): Promise<number> {
+  /** One range's old locks; liveLeft: some belong to transactions still running. */
+  private async sweepRange(
+    r: RangeDescriptor,
+    maxTs: bigint,
+  ): Promise<{ handled: number; liveLeft: boolean }> {
     let handled = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       // Routed by the range's first key: a range that split or moved since is found anew.
@@ -90,9 +117,10 @@ export class LockSweeper {
       const outcome = await this.deps.resolver.resolve(locks, 0n);
       handled += locks.length;
       // A rescan would meet the live locks again: leave them to the next sweep.
-      if (!more || outcome.mustWait) break;
+      if (outcome.mustWait) return { handled, liveLeft: true };
+      if (!more) break;
     }
-    return handled;
+    return { handled, liveLeft: false };
   }
 
   private now(): number {
