@@ -20,9 +20,7 @@
  * those locks (proxy/txn/lockSweeper.ts); otherwise only a reader meeting them would.
  */
 import type { Logger } from '../common/logger';
-
-/** `physical_ms << 18` (meta/tso.ts). */
-const LOGICAL_BITS = 18n;
+import { timestampAt } from './tso';
 
 export interface SafePointDeps {
   readonly now: () => number;
@@ -87,8 +85,7 @@ export class SafePointKeeper {
 
   /** Shards holding a lock older than staleLockMs: their locks are due for resolution. */
   staleLockShards(): number[] {
-    const limit =
-      BigInt(Math.max(0, this.deps.now() - (this.deps.staleLockMs ?? 20_000))) << LOGICAL_BITS;
+    const limit = timestampAt(this.deps.now() - (this.deps.staleLockMs ?? 20_000));
     const out: number[] = [];
     const term = this.deps.term();
     for (const [id, r] of this.shardLocks)
@@ -114,7 +111,7 @@ export class SafePointKeeper {
         return null;
       }
     }
-    let candidate = BigInt(Math.max(0, now - this.deps.lifeTimeMs)) << LOGICAL_BITS;
+    let candidate = timestampAt(now - this.deps.lifeTimeMs);
     for (const [proxy, r] of this.reports) {
       if (now - r.at > this.deps.reportTtlMs) {
         this.reports.delete(proxy);

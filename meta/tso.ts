@@ -100,3 +100,8 @@ export class TimestampOracle {
 export function physicalOf(ts: bigint): number {
   return Number(ts >> LOGICAL_BITS);
 }
+
+/** The smallest timestamp at physical time `ms` (0 for a time before the epoch). */
+export function timestampAt(ms: number): bigint {
+  return BigInt(Math.max(0, ms)) << LOGICAL_BITS;
+}

@@ -241,10 +241,10 @@ export class MetaClient {
     return this.call('meta.versions', {}, 2000);
   }
 
-  /** Reports this proxy's oldest active transaction start_ts (null: none); answers the safe point. */
   /**
-   * A proxy's oldest open start_ts. The reply names the shards holding a lock older than
-   * meta's stale-lock age (a dead coordinator's, likely): the proxy resolves them.
+   * Reports this proxy's oldest active transaction start_ts (null: none); answers the safe
+   * point, and names the shards holding a lock older than meta's stale-lock age (a dead
+   * coordinator's, likely), which the proxy resolves.
    */
   reportActive(
     proxy: string,

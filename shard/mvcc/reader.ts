@@ -23,7 +23,8 @@ export interface FirstInRangeReader {
   firstInRange(gte: Buffer, lte: Buffer): [Buffer, Buffer] | undefined;
 }
 
-function firstIn(snap: KvReader, gte: Buffer, lte: Buffer): [Buffer, Buffer] | undefined {
+/** The first entry in [gte, lte]: the reader's point seek if it has one, else an iterator's. */
+export function firstIn(snap: KvReader, gte: Buffer, lte: Buffer): [Buffer, Buffer] | undefined {
   const fast = (snap as Partial<FirstInRangeReader>).firstInRange;
   if (fast !== undefined) return fast.call(snap, gte, lte);
   const it = snap.iterator({ gte, lte });

@@ -104,12 +104,9 @@ export function lockStartTs(encoded: Buffer): bigint {
 }
 
 export function decodeLock(key: Buffer, encoded: Buffer): Lock {
-  if (encoded[0] !== LOCK_FORMAT || encoded.length < LOCK_HEADER) {
-    throw new Error(`malformed MVCC lock (format ${encoded[0]}, ${encoded.length} bytes)`);
-  }
+  const startTs = lockStartTs(encoded); // checks the format and length too
   const kind = kindOf(encoded[1]);
   const op = opOf(encoded[2]);
-  const startTs = encoded.readBigUInt64BE(3);
   const forUpdateTs = encoded.readBigUInt64BE(11);
   const minCommitTs = encoded.readBigUInt64BE(19);
   const ttlMs = encoded.readUInt32BE(27);

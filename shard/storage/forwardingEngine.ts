@@ -12,6 +12,7 @@ import type {
   WriteBatch,
   WriteOptions,
 } from './kvEngine';
+import { firstIn } from '../mvcc/reader';
 import type { FirstInRangeReader } from '../mvcc/reader';
 
 export class ForwardingEngine implements KvEngine, FirstInRangeReader {
@@ -28,14 +29,7 @@ export class ForwardingEngine implements KvEngine, FirstInRangeReader {
   }
   /** The wrapped engine's point seek when it has one, else the first entry of an iterator. */
   firstInRange(gte: Buffer, lte: Buffer): [Buffer, Buffer] | undefined {
-    const inner = this.inner as KvEngine & Partial<FirstInRangeReader>;
-    if (inner.firstInRange !== undefined) return inner.firstInRange(gte, lte);
-    const it = inner.iterator({ gte, lte });
-    try {
-      return it.next();
-    } finally {
-      it.close();
-    }
+    return firstIn(this.inner, gte, lte);
   }
   snapshot(): KvSnapshot {
     return this.inner.snapshot();
